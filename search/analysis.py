@@ -1,0 +1,247 @@
+"""The one analyzer, shared by the index and the query side; the only module that imports jieba or OpenCC.
+
+Whoosh pickles a schema's analyzers into the index, so the classes here must stay at this import path and hold
+no unpicklable state: the jieba tokenizer and the OpenCC converter are process-wide singletons built lazily
+(in a gunicorn worker, from `post_fork`, see `preload`).
+
+Normalisation (traditional -> simplified, full-width -> half-width, ASCII lower case) is length-preserving, so
+a token's character offsets in the normalised text are offsets into the stored text as written: highlights land
+on the characters the document itself shows.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+from collections.abc import Iterator
+from importlib import resources
+
+import jieba
+import opencc
+from whoosh.analysis import Token, Tokenizer
+
+USER_DICT = "legal_terms.txt"          # in search/data/
+OPENCC_CONFIG = "t2s"
+# Words at least this long are also indexed as their own best split into shorter dictionary words.
+SUBWORD_MIN_LENGTH = 3
+# Characters that count as one unit of the bigram stream: CJK ideographs (with 〇) one by one.
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3007"
+_CJK_RE = re.compile(f"[{_CJK}]")
+_UNIT_RE = re.compile(f"[{_CJK}]|[0-9a-z]+")
+_WORDLIKE_RE = re.compile(f"[{_CJK}0-9a-z]")
+# Chunks converted independently when whole-text conversion changes the length (rare phrase mappings).
+_CHUNK_RE = re.compile(r"[^\n。！？；，、,.;!?]+[\n。！？；，、,.;!?]*")
+
+_lock = threading.Lock()
+_jieba_tokenizer: jieba.Tokenizer | None = None
+_converter: opencc.OpenCC | None = None
+# Full-width ASCII variants and the ideographic space map one to one onto ASCII.
+_WIDTH_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def _opencc() -> opencc.OpenCC:
+    global _converter
+    if _converter is None:
+        with _lock:
+            if _converter is None:
+                _converter = opencc.OpenCC(OPENCC_CONFIG)
+    return _converter
+
+
+def _jieba() -> jieba.Tokenizer:
+    global _jieba_tokenizer
+    if _jieba_tokenizer is None:
+        with _lock:
+            if _jieba_tokenizer is None:
+                logging.getLogger("jieba").setLevel(logging.WARNING)
+                tok = jieba.Tokenizer()
+                tok.initialize()
+                dict_path = resources.files("search") / "data" / USER_DICT
+                if dict_path.is_file():
+                    with dict_path.open("rb") as f:
+                        tok.load_userdict(f)
+                _jieba_tokenizer = tok
+    return _jieba_tokenizer
+
+
+def preload() -> None:
+    """Load the dictionary and the converter now (gunicorn post_fork), not on a worker's first request."""
+    _opencc()
+    _jieba()
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> simplified, guaranteed to keep the length (and so every character offset)."""
+    if not _CJK_RE.search(text):
+        return text
+    conv = _opencc()
+    out = conv.convert(text)
+    if len(out) == len(text):
+        return out
+    parts = []
+    for m in _CHUNK_RE.finditer(text):
+        chunk = m.group(0)
+        c = conv.convert(chunk)
+        if len(c) != len(chunk):
+            c = "".join(ch2 if len(ch2 := conv.convert(ch)) == 1 else ch for ch in chunk)
+        parts.append(c)
+    joined = "".join(parts)
+    # _CHUNK_RE covers every character; this guards the invariant the offsets depend on.
+    return joined if len(joined) == len(text) else text
+
+
+def normalize(text: str) -> str:
+    """Length-preserving normal form for matching: simplified script, half-width, lower-case ASCII."""
+    return to_simplified(text.translate(_WIDTH_TABLE)).lower()
+
+
+def units(text: str) -> list[tuple[str, int, int]]:
+    """The bigram stream's units of normalised text: each CJK character, each ASCII letter/digit run."""
+    return [(m.group(0), m.start(), m.end()) for m in _UNIT_RE.finditer(text)]
+
+
+def bigram_text(a: str, b: str) -> str:
+    # A space keeps "20"+"17" apart from "2017"; CJK pairs join directly.
+    return f"{a} {b}" if a[-1].isascii() and b[0].isascii() else a + b
+
+
+def bigrams(text: str) -> list[str]:
+    """Bigram terms of (already normalised) text, in order; a single unit gives itself."""
+    us = [u for u, _, _ in units(text)]
+    if len(us) == 1:
+        return us
+    return [bigram_text(a, b) for a, b in zip(us, us[1:])]
+
+
+def words(text: str) -> list[str]:
+    """jieba precise-mode words of a text, normalised, punctuation dropped: how a query's words are read."""
+    return [t.text for t in WordTokenizer()(text, mode="query")]
+
+
+def _subwords(dictionary: jieba.Tokenizer, word: str, offset: int = 0) -> list[tuple[str, int]]:
+    """Dictionary words that make up `word` (its best segmentation without the whole word), recursively.
+
+    Unlike jieba's search mode, which emits every dictionary n-gram (民政 inside 人民政府), this keeps only
+    the pieces of a real split: 人民政府 -> 人民, 政府.
+    """
+    n = len(word)
+    if n < SUBWORD_MIN_LENGTH:
+        return []
+    freq, logtotal = dictionary.FREQ, math.log(dictionary.total)
+    # route[i] = (best log-probability of word[i:], end of the first piece); the whole word is not allowed.
+    route: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        best = (-math.inf, i + 1)
+        for j in range(i + 1, n + 1):
+            if i == 0 and j == n:
+                continue
+            piece = word[i:j]
+            f = freq.get(piece)
+            if not f and j > i + 1:
+                continue
+            best = max(best, (math.log(f or 1) - logtotal + route[j][0], j))
+        route[i] = best
+    out: list[tuple[str, int]] = []
+    i = 0
+    while i < n:
+        j = route[i][1]
+        piece = word[i:j]
+        if len(piece) > 1:
+            out.append((piece, offset + i))
+            out.extend(_subwords(dictionary, piece, offset + i))
+        i = j
+    return out
+
+
+class WordTokenizer(Tokenizer):
+    """jieba precise-mode words with ordinal positions; in index mode also sub-words at their word's position."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        norm = normalize(value)
+        if not tokenize:
+            t.original = t.text = norm
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar, t.endchar = start_char, start_char + len(value)
+            yield t
+            return
+        dictionary = _jieba()
+        pos = start_pos
+        for word, start, end in dictionary.tokenize(norm, mode="default", HMM=True):
+            if not _WORDLIKE_RE.search(word):
+                continue
+            yield self._token(t, word, pos, start_char + start, start_char + end, keeporiginal, value, start)
+            if mode == "index" and len(word) > 2:
+                for sub, offset in _subwords(dictionary, word):
+                    yield self._token(t, sub, pos, start_char + start + offset, start_char + start + offset + len(sub),
+                                      keeporiginal, value, start + offset)
+            pos += 1
+
+    @staticmethod
+    def _token(t: Token, text: str, pos: int, startchar: int, endchar: int, keeporiginal: bool,
+               value: str, offset: int) -> Token:
+        t.text = text
+        t.boost = 1.0
+        t.stopped = False
+        if keeporiginal:
+            t.original = value[offset:offset + len(text)]
+        if t.positions:
+            t.pos = pos
+        if t.chars:
+            t.startchar, t.endchar = startchar, endchar
+        return t
+
+
+class BigramTokenizer(Tokenizer):
+    """Overlapping pairs of units (CJK characters, ASCII runs) with punctuation and white space skipped.
+
+    Any run of two or more characters present in a text is then a phrase of consecutive bigrams, found whatever
+    the word segmentation, across a rejoined line break and regardless of punctuation between the characters.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        us = units(normalize(value))
+        if len(us) == 1 and mode == "query":
+            pairs = [(us[0][0], us[0][1], us[0][2])]
+        else:
+            pairs = [(bigram_text(a[0], b[0]), a[1], b[2]) for a, b in zip(us, us[1:])]
+        for i, (text, start, end) in enumerate(pairs):
+            t.text = text
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = value[start:end]
+            if positions:
+                t.pos = start_pos + i
+            if chars:
+                t.startchar, t.endchar = start_char + start, start_char + end
+            yield t
+
+
+def word_analyzer() -> WordTokenizer:
+    return WordTokenizer()
+
+
+def bigram_analyzer() -> BigramTokenizer:
+    return BigramTokenizer()
