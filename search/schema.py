@@ -1,0 +1,47 @@
+"""The index schema: one record per document section.
+
+Every record carries its document's metadata as filterable fields; the title is indexed on the document's first
+record only (its "title record"), so a title counts once per document in the statistics and in the score.
+"""
+from __future__ import annotations
+
+from whoosh import fields
+
+from search.analysis import bigram_analyzer, word_analyzer
+
+# Field boosts of the scoring query (the query builder reads them from here).
+FIELD_BOOSTS = {
+    "title": 6.0,
+    "title_bi": 4.0,
+    "heading": 2.0,
+    "body": 1.0,
+    "body_bi": 0.6,
+    "issuer_text": 1.5,
+}
+# Facets, in the order the page shows them; each is a field of every record and of the document table.
+FACETS = ("issuer", "year", "doc_type", "level", "region", "status")
+
+
+def make_schema() -> fields.Schema:
+    words = word_analyzer()
+    grams = bigram_analyzer()
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        doc_id=fields.ID(stored=True, sortable=True),
+        section_id=fields.STORED(),
+        is_title_record=fields.BOOLEAN(),
+        title=fields.TEXT(analyzer=words, phrase=True),
+        title_bi=fields.TEXT(analyzer=grams, phrase=True),
+        heading=fields.TEXT(analyzer=words, phrase=True),
+        body=fields.TEXT(analyzer=words, phrase=True),
+        body_bi=fields.TEXT(analyzer=grams, phrase=True),
+        issuer_text=fields.TEXT(analyzer=words, phrase=True),
+        docno=fields.KEYWORD(commas=True),
+        issuer=fields.KEYWORD(commas=True),
+        year=fields.NUMERIC(int, bits=32, stored=True, signed=False),
+        date=fields.ID(stored=True),
+        doc_type=fields.ID(),
+        level=fields.ID(),
+        region=fields.ID(),
+        status=fields.ID(),
+    )

@@ -1,0 +1,98 @@
+"""The document store of a build: each cleaned document's metadata and text, beside the Whoosh index.
+
+SQLite, written once by the indexer and opened read-only by the search side; the metadata of every document
+is small enough to hold in memory for facet counts and filters.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from search.model import Document
+
+STORE_FILE = "docs.sqlite"
+
+_SCHEMA = """
+CREATE TABLE docs (
+    doc_id TEXT PRIMARY KEY,
+    source TEXT NOT NULL UNIQUE,
+    content_hash TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    text TEXT NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class DocMeta:
+    """A document without its text: what hits, facets and filters need."""
+
+    doc_id: str
+    source: str
+    title: str
+    issuer: tuple[str, ...]
+    doc_number: str | None
+    year: int | None
+    date: str | None
+    doc_type: str | None
+    level: str | None
+    region: str | None
+    status: str | None
+    superseded_by: str | None
+    content_hash: str
+
+    @classmethod
+    def from_dict(cls, d: dict) -> DocMeta:
+        return cls(doc_id=d["doc_id"], source=d["source"], title=d["title"], issuer=tuple(d.get("issuer") or ()),
+                   doc_number=d.get("doc_number"), year=d.get("year"), date=d.get("date"),
+                   doc_type=d.get("doc_type"), level=d.get("level"), region=d.get("region"),
+                   status=d.get("status"), superseded_by=d.get("superseded_by"),
+                   content_hash=d.get("content_hash", ""))
+
+
+def write_store(path: Path, docs: Iterable[Document]) -> int:
+    """Write a new store file; returns the number of documents."""
+    con = sqlite3.connect(path)
+    try:
+        con.execute(_SCHEMA)
+        n = 0
+        for doc in docs:
+            meta = doc.to_dict()
+            text = meta.pop("text")
+            con.execute("INSERT INTO docs VALUES (?, ?, ?, ?, ?)",
+                        (doc.doc_id, doc.source, doc.content_hash, json.dumps(meta, ensure_ascii=False), text))
+            n += 1
+        con.commit()
+        return n
+    finally:
+        con.close()
+
+
+class DocStore:
+    """Read-only access to a build's documents."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        # check_same_thread=False: the store is only read, and a web worker may serve from several threads.
+        self._con = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+
+    def close(self) -> None:
+        self._con.close()
+
+    def metas(self) -> Iterator[DocMeta]:
+        for (meta,) in self._con.execute("SELECT meta FROM docs ORDER BY source"):
+            yield DocMeta.from_dict(json.loads(meta))
+
+    def get(self, doc_id: str) -> Document | None:
+        row = self._con.execute("SELECT meta, text FROM docs WHERE doc_id = ?", (doc_id,)).fetchone()
+        if row is None:
+            return None
+        meta = json.loads(row[0])
+        meta["text"] = row[1]
+        return Document.from_dict(meta)
+
+    def count(self) -> int:
+        return self._con.execute("SELECT count(*) FROM docs").fetchone()[0]
