@@ -1,0 +1,257 @@
+"""The one search function that the page, the JSON API and the CLI call.
+
+Matching is decided per document: every group of the query must match some section of the document (not
+necessarily the same one), and no excluded term may match any. Ranking scores sections with BM25F and gives a
+document the score of its best sections; results are grouped so each document appears once.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from search import analysis, highlight
+from search.index import OpenIndex
+from search.params import SearchParams
+from search.plan import QueryPlan, TermPlan, plan_query
+from search.query import ParsedQuery, QueryError, parse_query
+from search.results import (DOC_URL, FACET_LABELS, STATUS_LABELS, AppliedFilter, Facet, FacetValue, Hit,
+                            QueryInfo, SearchResult, SectionHit, TermInfo)
+from search.schema import FACETS
+from search.store import DocMeta
+
+# How many scored sections ranking looks at; documents matched beyond them follow, newest first.
+SCORE_LIMIT = 5000
+SECTIONS_PER_HIT = 3
+# A document's score: its best section, plus this share of each next-best one.
+NEXT_SECTION_WEIGHT = 0.25
+# Known-item bonuses, as multiples of the best score in the result list.
+TITLE_EXACT_BONUS = 1.0
+TITLE_CONTAINS_BONUS = 0.3
+# Versions: a superseded or repealed document loses this share of its score.
+STATUS_PENALTY = {"superseded": 0.35, "amended": 0.35, "repealed": 0.5}
+FACET_LIMIT = 30
+TITLE_PREFIXES = ("中华人民共和国",)
+SEARCHED_FIELDS = ("title", "heading", "body", "docno", "issuer")
+
+__all__ = ["run_search", "QueryError"]
+
+
+def _facet_values(meta: DocMeta, facet: str) -> tuple[str, ...]:
+    if facet == "issuer":
+        return meta.issuer
+    value = getattr(meta, facet)
+    return (str(value),) if value not in (None, "") else ()
+
+
+def _docs_matching(index: OpenIndex, plan: TermPlan) -> set[str]:
+    found: set[str] = set()
+    if plan.match is not None:
+        doc_of = index.doc_of
+        found = {doc_of[n] for n in index.searcher().docs_for_query(plan.match)}
+    if plan.term.field == "issuer":
+        needle = plan.term.normalized
+        found |= {d for d, m in index.docs.items() if any(needle in analysis.normalize(i) for i in m.issuer)}
+    return found
+
+
+def _match(index: OpenIndex, plan: QueryPlan) -> set[str]:
+    matched: set[str] | None = None
+    for group in plan.groups:
+        docs: set[str] = set()
+        for term in group:
+            docs |= _docs_matching(index, term)
+        matched = docs if matched is None else matched & docs
+        if not matched:
+            break
+    if matched is None:
+        matched = set(index.docs)
+    for term in plan.excluded:
+        matched -= _docs_matching(index, term)
+    return matched
+
+
+def _in_dates(meta: DocMeta, date_from: str | None, date_to: str | None) -> bool:
+    if meta.date is None:
+        return False
+    if date_from and meta.date[:len(date_from)] < date_from:
+        return False
+    if date_to and meta.date[:len(date_to)] > date_to:
+        return False
+    return True
+
+
+def _apply_filters(index: OpenIndex, docs: set[str], params: SearchParams) -> tuple[set[str], list[AppliedFilter]]:
+    applied = []
+    for facet, values in params.filters:
+        wanted = set(values)
+        kept = {d for d in docs if wanted.intersection(_facet_values(index.docs[d], facet))}
+        for value in values:
+            applied.append(AppliedFilter(name=facet, label=FACET_LABELS[facet], value=_label(facet, value),
+                                         removed=len(docs) - len(kept),
+                                         remove_url="?" + params.with_filter(facet, value, False).query_string()))
+        docs = kept
+    for name, value in (("date_from", params.date_from), ("date_to", params.date_to)):
+        if value:
+            kept = {d for d in docs if _in_dates(index.docs[d], params.date_from if name == "date_from" else None,
+                                                 params.date_to if name == "date_to" else None)}
+            label = "起始日期" if name == "date_from" else "截止日期"
+            applied.append(AppliedFilter(name=name, label=label, value=value, removed=len(docs) - len(kept),
+                                         remove_url="?" + params.with_changes(**{name: None}, page=1).query_string()))
+            docs = kept
+    return docs, applied
+
+
+def _label(facet: str, value: str) -> str:
+    return STATUS_LABELS.get(value, value) if facet == "status" else value
+
+
+def _facets(index: OpenIndex, docs: Iterable[str], params: SearchParams) -> tuple[Facet, ...]:
+    counts: dict[str, Counter[str]] = {f: Counter() for f in FACETS}
+    for d in docs:
+        meta = index.docs[d]
+        for f in FACETS:
+            counts[f].update(_facet_values(meta, f))
+    out = []
+    for f in FACETS:
+        selected = set(params.filter_values(f))
+        ranked = sorted(counts[f].items(), key=lambda kv: (-int(kv[0]), 0) if f == "year" else (-kv[1], kv[0]))
+        values = [FacetValue(value=v, label=_label(f, v), count=c, selected=v in selected,
+                             toggle_url="?" + params.with_filter(f, v, v not in selected).query_string())
+                  for v, c in ranked[:FACET_LIMIT]]
+        # A selected value stays visible (and removable) even when nothing matches it any more.
+        for v in selected - {fv.value for fv in values}:
+            values.append(FacetValue(value=v, label=_label(f, v), count=0, selected=True,
+                                     toggle_url="?" + params.with_filter(f, v, False).query_string()))
+        out.append(Facet(name=f, label=FACET_LABELS[f], values=tuple(values)))
+    return tuple(out)
+
+
+def _strip_prefix(title: str) -> str:
+    for p in TITLE_PREFIXES:
+        if title.startswith(p):
+            return title[len(p):]
+    return title
+
+
+def _rank(index: OpenIndex, docs: set[str], plan: QueryPlan, parsed: ParsedQuery
+          ) -> tuple[list[str], dict[str, float], dict[str, list[int]]]:
+    """Documents best first, their scores, and each one's best section docnums."""
+    score_q = plan.score_query
+    section_scores: dict[str, list[tuple[float, int]]] = defaultdict(list)
+    if score_q is not None and docs:
+        allowed = {n for d in docs for n in index.sections_of.get(d, ())}
+        results = index.searcher().search(score_q, filter=allowed, limit=SCORE_LIMIT)
+        doc_of = index.doc_of
+        for score, docnum in results.top_n:
+            section_scores[doc_of[docnum]].append((score, docnum))
+    scores: dict[str, float] = {}
+    for d, found in section_scores.items():
+        found.sort(reverse=True)
+        scores[d] = found[0][0] + NEXT_SECTION_WEIGHT * sum(s for s, _ in found[1:SECTIONS_PER_HIT])
+    top = max(scores.values(), default=0.0)
+    wanted = "".join(analysis.normalize(t.text) for g in parsed.groups for t in g if t.field in (None, "title"))
+    if top and wanted:
+        for d in scores:
+            title = analysis.normalize(index.docs[d].title)
+            if wanted in (title, _strip_prefix(title)):
+                scores[d] += TITLE_EXACT_BONUS * top
+            elif wanted in title:
+                scores[d] += TITLE_CONTAINS_BONUS * top * len(wanted) / max(len(title), 1)
+    for d in scores:
+        scores[d] *= 1.0 - STATUS_PENALTY.get(index.docs[d].status or "", 0.0)
+
+    def key(d: str) -> tuple:
+        m = index.docs[d]
+        return (-scores.get(d, 0.0), _date_key(m), m.title)
+
+    order = sorted(docs, key=key)
+    best = {d: [n for _, n in found[:SECTIONS_PER_HIT]] for d, found in section_scores.items()}
+    return order, scores, best
+
+
+def _date_key(meta: DocMeta) -> str:
+    # Newest first: invert the ISO date's digits; undated documents last.
+    return "".join(chr(ord("9") - ord(c) + ord("0")) if c.isdigit() else c for c in meta.date) if meta.date else "~"
+
+
+def _hit(index: OpenIndex, doc_id: str, score: float, section_docnums: list[int], terms: tuple[str, ...]) -> Hit:
+    meta = index.docs[doc_id]
+    doc = index.store.get(doc_id)
+    assert doc is not None, doc_id
+    by_id = {s.id: s for s in doc.sections}
+    stored = index.searcher().reader()
+    chosen = [by_id.get(stored.stored_fields(n)["section_id"]) for n in section_docnums]
+    chosen = [s for s in chosen if s is not None] or list(doc.sections[:1])
+    section_hits = []
+    for s in chosen:
+        text = doc.section_text(s)
+        section_hits.append(SectionHit(section_id=s.id, section=" › ".join(s.path),
+                                       snippet=highlight.snippet(text, terms)))
+    if not section_hits:
+        section_hits.append(SectionHit(section_id="s0", section="", snippet=highlight.snippet(doc.text, terms)))
+    first = section_hits[0]
+    return Hit(id=doc_id, source=meta.source, title=meta.title, title_html=highlight.mark_text(meta.title, terms),
+               issuer=meta.issuer, doc_number=meta.doc_number, year=meta.year, date=meta.date,
+               doc_type=meta.doc_type, level=meta.level, region=meta.region, status=meta.status,
+               status_label=STATUS_LABELS.get(meta.status or ""), score=round(score, 4),
+               section_id=first.section_id, section=first.section, snippet=first.snippet,
+               url=DOC_URL.format(doc_id=doc_id) + f"#{first.section_id}", sections=tuple(section_hits))
+
+
+def _advice(parsed: ParsedQuery, applied: list[AppliedFilter], matched_before: int, total: int) -> tuple[str, ...]:
+    if total:
+        return ()
+    out = []
+    if matched_before and applied:
+        worst = max(applied, key=lambda a: a.removed)
+        out.append(f"去掉筛选条件“{worst.label}：{worst.value}”可找到 {matched_before} 篇文件")
+    elif parsed.positive_terms:
+        if len(parsed.groups) > 1:
+            out.append("减少检索词，或用 OR 连接近义词")
+        if any(t.phrase for t in parsed.positive_terms):
+            out.append("去掉引号，按词检索")
+        out.append("检查错别字，或换用文件标题中的说法")
+    return tuple(out)
+
+
+def _explain(parsed: ParsedQuery, plan: QueryPlan, params: SearchParams, matched_before: int,
+             applied: list[AppliedFilter], total: int) -> QueryInfo:
+    infos = []
+    for p in [*(p for g in plan.groups for p in g), *plan.excluded]:
+        t = p.term
+        infos.append(TermInfo(text=t.text, normalized=t.normalized, words=p.words, phrase=t.phrase, field=t.field,
+                              doc_number=t.docno, excluded=p in plan.excluded))
+    fields = tuple(dict.fromkeys(t.field for t in parsed.positive_terms if t.field)) or SEARCHED_FIELDS
+    return QueryInfo(text=params.q, normalized=analysis.normalize(params.q),
+                     tokens=tuple(w for i in infos if not i.excluded for w in i.words), terms=tuple(infos),
+                     fields=fields, ignored=parsed.ignored, matched_before_filters=matched_before,
+                     filters=tuple(applied), advice=_advice(parsed, applied, matched_before, total))
+
+
+def run_search(index: OpenIndex, params: SearchParams) -> SearchResult:
+    """Answer one search: matching documents, facet counts, the requested page of hits with snippets."""
+    started = time.perf_counter()
+    parsed = parse_query(params.q)
+    plan = plan_query(parsed)
+    matched = _match(index, plan)
+    matched_before = len(matched)
+    docs, applied = _apply_filters(index, matched, params)
+    facets = _facets(index, docs, params)
+    if params.sort == "date" or parsed.empty:
+        order = sorted(docs, key=lambda d: (_date_key(index.docs[d]), index.docs[d].title))
+        scores: dict[str, float] = {}
+        best: dict[str, list[int]] = {}
+        if not parsed.empty:
+            _, scores, best = _rank(index, docs, plan, parsed)
+    else:
+        order, scores, best = _rank(index, docs, plan, parsed)
+    total = len(order)
+    start = (params.page - 1) * params.size
+    terms = plan.highlight
+    hits = tuple(_hit(index, d, scores.get(d, 0.0), best.get(d, []), terms) for d in order[start:start + params.size])
+    return SearchResult(params=params, query=_explain(parsed, plan, params, matched_before, applied, total),
+                        total=total, page=params.page, size=params.size, pages=max(1, math.ceil(total / params.size)),
+                        sort=params.sort, hits=hits, facets=facets,
+                        took_ms=round((time.perf_counter() - started) * 1000, 2), build=index.build_id)

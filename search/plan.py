@@ -1,0 +1,107 @@
+"""From parsed terms to Whoosh queries: which sections a term matches, and how much a match scores.
+
+Pure functions over `ParsedQuery`; the engine runs the queries. Boosts come from `search.schema.FIELD_BOOSTS`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from whoosh import query as wq
+
+from search import analysis
+from search.query import ParsedQuery, Term
+from search.schema import FIELD_BOOSTS
+
+# A document's own number outranks every document that only cites it.
+DOCNO_OWN_BOOST = 40.0
+# An exact phrase weighs more than the same words scattered over a section.
+PHRASE_BOOST = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class TermPlan:
+    term: Term
+    match: wq.Query | None          # sections this term matches (None: matched on document metadata only)
+    score: wq.Query | None          # what a matching section scores for it
+    words: tuple[str, ...]          # normalised words, for the explanation and the highlighter
+    highlight: tuple[str, ...]      # normalised strings to mark in text
+
+
+def _gram_query(fieldname: str, grams: list[str]) -> wq.Query:
+    if len(grams) == 1:
+        return wq.Term(fieldname, grams[0])
+    return wq.Phrase(fieldname, grams)
+
+
+def _boost(q: wq.Query, fieldname: str, extra: float = 1.0) -> wq.Query:
+    q = q.copy() if hasattr(q, "copy") else q
+    q.boost = FIELD_BOOSTS.get(fieldname, 1.0) * extra
+    return q
+
+
+def plan_term(term: Term) -> TermPlan:
+    """The match and score queries of one term."""
+    norm = term.normalized
+    units = analysis.units(norm)
+    grams = analysis.bigrams(norm)
+    words = tuple(analysis.words(term.text))
+
+    if term.docno:
+        key = analysis.normalize(term.docno)
+        own = wq.Term("docno", key, boost=DOCNO_OWN_BOOST)
+        cited = _gram_query("body_bi", analysis.bigrams(key))
+        highlight = (key, norm)
+        if term.field == "docno":
+            return TermPlan(term, own, own, words, highlight)
+        return TermPlan(term, wq.Or([own, cited]), wq.Or([own, _boost(cited, "body_bi", PHRASE_BOOST)]),
+                        words, highlight)
+
+    if term.field == "issuer":
+        score = wq.And([wq.Term("issuer_text", w) for w in words]) if words else None
+        return TermPlan(term, None, score, words, (norm,))
+
+    fields = ("title",) if term.field == "title" else ("title", "body")
+    if len(units) == 1:
+        match = wq.Or([wq.Term(f, units[0][0]) for f in fields])
+        score = wq.Or([_boost(wq.Term(f, units[0][0]), f) for f in fields])
+        return TermPlan(term, match, score, words, (norm,))
+
+    alternatives: list[wq.Query] = []
+    scores: list[wq.Query] = []
+    for f in fields:
+        exact = _gram_query(f + "_bi", grams)
+        alternatives.append(exact)
+        scores.append(_boost(exact, f + "_bi", PHRASE_BOOST))
+        if len(words) > 1 and not term.phrase:
+            alternatives.append(wq.And([wq.Term(f, w) for w in words]))
+        if words:
+            scores.append(_boost(wq.Or([wq.Term(f, w) for w in words]), f))
+            if f == "body":
+                scores.append(_boost(wq.Or([wq.Term("heading", w) for w in words]), "heading"))
+    highlight = (norm,) if term.phrase else (norm, *[w for w in words if len(w) > 1])
+    return TermPlan(term, wq.Or(alternatives), wq.Or(scores), words, highlight)
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    groups: tuple[tuple[TermPlan, ...], ...]
+    excluded: tuple[TermPlan, ...]
+
+    @property
+    def score_query(self) -> wq.Query | None:
+        parts = [p.score for g in self.groups for p in g if p.score is not None]
+        return wq.Or(parts) if parts else None
+
+    @property
+    def highlight(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for g in self.groups:
+            for p in g:
+                for h in p.highlight:
+                    seen.setdefault(h, None)
+        return tuple(seen)
+
+
+def plan_query(parsed: ParsedQuery) -> QueryPlan:
+    return QueryPlan(groups=tuple(tuple(plan_term(t) for t in g) for g in parsed.groups),
+                     excluded=tuple(plan_term(t) for t in parsed.excluded))

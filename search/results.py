@@ -1,0 +1,134 @@
+"""What a search returns: one object that is both the JSON body (`to_dict`) and the template's data.
+
+JSON keys are the dataclass field names, which are the template's variable names.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from search.params import SearchParams
+
+FACET_LABELS = {"issuer": "发文机关", "year": "年份", "doc_type": "文种", "level": "效力级别", "region": "地区",
+                "status": "时效性"}
+STATUS_LABELS = {"current": "现行有效", "amended": "已修改", "superseded": "已修改", "repealed": "已废止",
+                 "draft": "征求意见稿", "trial": "试行"}
+DOC_URL = "/doc/{doc_id}"
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+class _Dict:
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}   # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class SectionHit(_Dict):
+    section_id: str
+    section: str                # heading path, outermost first, joined with " › "
+    snippet: str                # escaped HTML, only <mark> added
+
+
+@dataclass(frozen=True, slots=True)
+class Hit(_Dict):
+    id: str
+    source: str
+    title: str
+    title_html: str             # the title as escaped HTML with the query's words marked
+    issuer: tuple[str, ...]
+    doc_number: str | None
+    year: int | None
+    date: str | None
+    doc_type: str | None
+    level: str | None
+    region: str | None
+    status: str | None
+    status_label: str | None
+    score: float
+    section_id: str
+    section: str
+    snippet: str
+    url: str
+    sections: tuple[SectionHit, ...]    # the document's best matching sections, best first (the first is above)
+
+
+@dataclass(frozen=True, slots=True)
+class FacetValue(_Dict):
+    value: str
+    label: str
+    count: int
+    selected: bool
+    toggle_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Facet(_Dict):
+    name: str
+    label: str
+    values: tuple[FacetValue, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedFilter(_Dict):
+    name: str
+    label: str
+    value: str
+    removed: int                # matching documents this filter took away
+    remove_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class TermInfo(_Dict):
+    text: str
+    normalized: str
+    words: tuple[str, ...]
+    phrase: bool
+    field: str | None
+    doc_number: str | None
+    excluded: bool
+
+
+@dataclass(frozen=True, slots=True)
+class QueryInfo(_Dict):
+    text: str
+    normalized: str
+    tokens: tuple[str, ...]
+    terms: tuple[TermInfo, ...]
+    fields: tuple[str, ...]
+    ignored: tuple[str, ...]
+    matched_before_filters: int
+    filters: tuple[AppliedFilter, ...]
+    advice: tuple[str, ...]     # for a page with no hits: which filter or term to drop
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult(_Dict):
+    params: SearchParams
+    query: QueryInfo
+    total: int
+    page: int
+    size: int
+    pages: int
+    sort: str
+    hits: tuple[Hit, ...]
+    facets: tuple[Facet, ...]
+    took_ms: float
+    build: str
+
+    def to_dict(self) -> dict[str, Any]:
+        out = _Dict.to_dict(self)
+        out["params"] = self.params.to_dict()
+        out["facets"] = {f.name: _plain(f) for f in self.facets}
+        return out
+
+    def page_url(self, page: int) -> str:
+        return "?" + self.params.with_page(page).query_string()

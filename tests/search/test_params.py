@@ -1,0 +1,38 @@
+import pytest
+
+from search.params import DEFAULT_SIZE, ParamError, params_from
+
+
+def test_defaults():
+    p = params_from({})
+    assert (p.q, p.filters, p.sort, p.page, p.size) == ("", (), "relevance", 1, DEFAULT_SIZE)
+
+
+def test_filters_in_facet_order_with_multiple_values():
+    p = params_from({"year": ["2022", "2017"], "issuer": "郑州市人民政府"})
+    assert p.filters == (("issuer", ("郑州市人民政府",)), ("year", ("2022", "2017")))
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"page": "0"}, "page must be between"),
+    ({"page": "x"}, "page must be a whole number"),
+    ({"size": "1000"}, "size must be between"),
+    ({"year": "abc"}, "year must be a whole number"),
+    ({"sort": "random"}, "sort must be one of"),
+    ({"date_from": "2020-13"}, "no month"),
+    ({"date_from": "2021", "date_to": "2020"}, "after date_to"),
+    ({"isuer": "郑州"}, "unknown parameter 'isuer'"),
+    ({"q": "法" * 501}, "longer than 500"),
+    ({"q": ["a", "b"]}, "q may be given once"),
+])
+def test_bad_parameters_raise_with_a_message(args, message):
+    with pytest.raises(ParamError, match=message):
+        params_from(args)
+
+
+def test_toggle_and_query_string_round_trip():
+    p = params_from({"q": "放管服", "year": "2022"})
+    on = p.with_filter("doc_type", "报告", True)
+    assert on.query_string() == "q=%E6%94%BE%E7%AE%A1%E6%9C%8D&year=2022&doc_type=%E6%8A%A5%E5%91%8A"
+    assert on.with_filter("year", "2022", False).filters == (("doc_type", ("报告",)),)
+    assert params_from({"q": "放管服", "page": "3"}).with_filter("year", "2022", True).page == 1
