@@ -1,0 +1,54 @@
+"""Shared fixtures: a real index built from seeds/ by the production indexer, the app and its client."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from indexer.build import build_index
+from search.index import IndexHolder
+from web.app import create_app
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+
+SEED_000 = "seeds/000_82c2db1a300160f2.txt"   # 郑州 2022 report, traditional script with pinyin artifacts
+SEED_001 = "seeds/001_8388e48a1664613c.txt"   # XX市 2019 report, PDF text
+SEED_002 = "seeds/002_a6eb94dc626ef6bf.txt"   # 鼓楼区 2023 report, web page with footer
+SEED_003 = "seeds/003_68910bc0cfdf6076.txt"   # 涧西区 plan, draft for comment, traditional script
+SEED_004 = "seeds/004_bcf532dea3b7f34c.txt"   # 郑政文〔2017〕60号 notice, PDF text
+
+
+def require_corpus() -> Path:
+    """The shared corpus, or a skip with the reason (a failure in CI, where it must be present)."""
+    if CORPUS.is_dir():
+        return CORPUS
+    if os.environ.get("GOVLAW_REQUIRE_CORPUS"):
+        pytest.fail(f"{CORPUS} is absent but GOVLAW_REQUIRE_CORPUS is set")
+    pytest.skip(f"{CORPUS} is absent (../shared/corpus is only needed for tests at scale)")
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("index")
+    report = build_index([SEEDS], root, workers=1, progress=False)
+    assert report.errors == [] and report.documents == 5
+    return root
+
+
+@pytest.fixture(scope="session")
+def opened(seed_index):
+    return IndexHolder(seed_index).get()
+
+
+@pytest.fixture()
+def app(seed_index):
+    return create_app({"INDEX": str(seed_index), "TESTING": True})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()

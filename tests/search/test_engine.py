@@ -1,0 +1,118 @@
+"""Searching the seed index end to end through the one search function."""
+import pytest
+
+from search.engine import run_search
+from search.params import params_from
+from search.query import QueryError
+from tests.conftest import SEED_000, SEED_001, SEED_002, SEED_003, SEED_004
+
+
+def sources(opened, **args):
+    return [h.source for h in run_search(opened, params_from(args)).hits]
+
+
+def test_simplified_query_finds_traditional_documents_and_the_other_way_round(opened):
+    simplified = set(sources(opened, q="法治政府建设"))
+    traditional = set(sources(opened, q="法治政府建設"))
+    assert simplified == traditional == {SEED_000, SEED_001, SEED_002, SEED_003, SEED_004}
+    # 議事協調機構 is only in the traditional seed 000 (written with pinyin artifacts in the raw file).
+    assert sources(opened, q="议事协调机构设立审核备案") == [SEED_000]
+    assert sources(opened, q="議事協調機構設立審核備案") == [SEED_000]
+
+
+def test_policy_term_and_quoted_phrase(opened):
+    assert set(sources(opened, q="放管服")) >= {SEED_000, SEED_001, SEED_002, SEED_003}
+    assert set(sources(opened, q='"一网通办"')) == {SEED_000}
+
+
+def test_substring_inside_a_longer_word_is_found(opened):
+    # 述法 appears inside 述法制度 (000) and 述法制度 (003), never as a word on its own.
+    assert set(sources(opened, q="述法")) >= {SEED_000, SEED_003}
+
+
+def test_phrase_across_a_rejoined_pdf_line_break(opened):
+    assert sources(opened, q='"切实发挥依法行政考评"') == [SEED_001]
+    assert sources(opened, q='"政府常务会议学法次数"') == [SEED_004]
+
+
+@pytest.mark.parametrize("q", ["郑政文[2017]60号", "郑政文〔2017〕60号", "郑政文2017 60号", "鄭政文〔2017〕60號",
+                               "郑政文（2017）60号"])
+def test_document_number_in_any_spelling_finds_its_document_first(opened, q):
+    assert sources(opened, q=q)[0] == SEED_004
+
+
+def test_document_number_of_a_traditional_document(opened):
+    assert sources(opened, q="郑政文〔2023〕37号")[0] == SEED_000
+
+
+def test_cited_number_finds_the_citing_document_after_none_bearing_it(opened):
+    # 中发〔2015〕36号 is cited by 004; no seed bears it.
+    assert sources(opened, q="中发〔2015〕36号") == [SEED_004]
+
+
+def test_exclusion_and_or(opened):
+    assert SEED_003 not in sources(opened, q="法治政府 -征求意见稿")
+    assert set(sources(opened, q="法德大讲堂 OR 府院联动")) == {SEED_000, SEED_001, SEED_002}
+
+
+def test_documents_appear_once_with_their_best_sections(opened):
+    result = run_search(opened, params_from({"q": "行政复议"}))
+    ids = [h.id for h in result.hits]
+    assert len(ids) == len(set(ids))
+    for hit in result.hits:
+        assert 1 <= len(hit.sections) <= 3
+        assert hit.section_id == hit.sections[0].section_id
+
+
+def test_snippets_mark_the_text_as_written(opened):
+    hit = run_search(opened, params_from({"q": "法治政府建设", "size": "10"})).hits
+    by_source = {h.source: h for h in hit}
+    assert "<mark>法治政府建設</mark>" in by_source[SEED_000].snippet
+    assert "<mark>法治政府建设</mark>" in by_source[SEED_002].snippet
+
+
+def test_facet_counts_over_matching_documents(opened):
+    result = run_search(opened, params_from({"q": "法治政府"}))
+    facets = {f.name: {v.value: v.count for v in f.values} for f in result.facets}
+    assert sum(facets["year"].values()) == result.total == 5
+    assert facets["status"].get("draft") == 1
+
+
+def test_filter_toggles_and_reports_what_it_removed(opened):
+    result = run_search(opened, params_from({"q": "法治政府", "status": "draft"}))
+    assert [h.source for h in result.hits] == [SEED_003]
+    assert [(f.name, f.removed) for f in result.query.filters] == [("status", 4)]
+    selected = [v for f in result.facets for v in f.values if v.selected]
+    assert [(v.value, v.toggle_url) for v in selected] == [("draft", "?q=%E6%B3%95%E6%B2%BB%E6%94%BF%E5%BA%9C")]
+
+
+def test_zero_hits_because_of_a_filter_says_which_to_drop(opened):
+    result = run_search(opened, params_from({"q": "法德大讲堂", "year": "2022"}))
+    assert result.total == 0
+    assert result.query.matched_before_filters == 1
+    assert "年份" in result.query.advice[0]
+
+
+def test_sort_by_date_newest_first(opened):
+    result = run_search(opened, params_from({"q": "法治政府", "sort": "date"}))
+    dates = [h.date for h in result.hits]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_paging(opened):
+    first = run_search(opened, params_from({"q": "法治政府", "size": "2"}))
+    third = run_search(opened, params_from({"q": "法治政府", "size": "2", "page": "3"}))
+    assert (first.total, first.pages, len(first.hits), len(third.hits)) == (5, 3, 2, 1)
+
+
+def test_query_explanation(opened):
+    info = run_search(opened, params_from({"q": '法治政府建設 "一网通办" -征求意见稿'})).query
+    assert info.normalized == '法治政府建设 "一网通办" -征求意见稿'
+    assert [(t.text, t.phrase, t.excluded) for t in info.terms] == [
+        ("法治政府建設", False, False), ("一网通办", True, False), ("征求意见稿", False, True)]
+    assert info.tokens == ("法治政府建设", "一网通办")
+
+
+def test_bad_query_raises_query_error(opened):
+    with pytest.raises(QueryError):
+        run_search(opened, params_from({"q": "docno:放管服"}))

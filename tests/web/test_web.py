@@ -1,0 +1,90 @@
+"""The pages and the JSON API over the seed index."""
+import re
+
+from tests.conftest import SEED_000, SEED_004
+
+API_HIT_FIELDS = {"id", "source", "title", "issuer", "doc_number", "year", "date", "doc_type", "section", "snippet",
+                  "url"}
+
+
+def test_api_search_shape(client):
+    r = client.get("/api/search", query_string={"q": "放管服"})
+    assert r.status_code == 200
+    data = r.get_json()
+    assert {"total", "page", "size", "hits", "facets", "query"} <= data.keys()
+    assert data["total"] >= 4
+    assert API_HIT_FIELDS <= data["hits"][0].keys()
+    assert data["query"]["tokens"] == ["放管服"]
+    assert r.headers["X-Govlaw-Build"]
+
+
+def test_api_docno_first(client):
+    data = client.get("/api/search", query_string={"q": "郑政文[2017]60号"}).get_json()
+    assert data["hits"][0]["source"] == SEED_004
+    assert data["hits"][0]["doc_number"] == "郑政文〔2017〕60号"
+
+
+def test_api_errors_are_json_with_error_and_status(client):
+    for url, status in [("/api/search?page=0", 400), ("/api/search?bogus=1", 400), ("/api/search?year=x", 400),
+                        ("/api/doc/nope", 404), ("/api/nothing", 404), ("/api/search?q=docno:放管服", 400)]:
+        r = client.get(url)
+        assert r.status_code == status, url
+        body = r.get_json()
+        assert set(body) == {"error", "status"} and body["status"] == status and body["error"], url
+
+
+def test_no_index_is_503_json(tmp_path):
+    from web.app import create_app
+
+    client = create_app({"INDEX": str(tmp_path / "none"), "TESTING": True}).test_client()
+    r = client.get("/api/search?q=x")
+    assert r.status_code == 503 and r.get_json()["status"] == 503
+    assert client.get("/").status_code == 503
+    assert client.get("/healthz").status_code == 503
+
+
+def test_search_page_shows_marked_hits_and_facet_links(client):
+    r = client.get("/", query_string={"q": "法治政府建設"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert "<mark>法治政府建設</mark>" in html
+    assert re.search(r'<a href="\?q=[^"]*&amp;year=2022"', html)
+    assert "<script>" not in html.split("<main>")[1]
+
+
+def test_doc_page_has_sections_as_anchors_and_marks(client, opened):
+    doc_id = next(d for d, m in opened.docs.items() if m.source == SEED_000)
+    r = client.get(f"/doc/{doc_id}", query_string={"q": "一网通办"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert '<section id="s1"' in html and 'href="#s1"' in html
+    assert "<mark>一網通辦</mark>" in html
+    assert client.get("/doc/unknown").status_code == 404
+
+
+def test_api_doc(client, opened):
+    doc_id = next(d for d, m in opened.docs.items() if m.source == SEED_004)
+    data = client.get(f"/api/doc/{doc_id}").get_json()
+    assert data["source"] == SEED_004 and data["sections"] and "政府常务会议学法次数" in data["text"].replace("\n", "")
+
+
+def test_security_headers_everywhere(client):
+    for url in ("/", "/api/search?q=x", "/api/search?page=0", "/nowhere", "/healthz"):
+        r = client.get(url)
+        csp = r.headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp, url
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert r.headers["Referrer-Policy"]
+
+
+def test_no_inline_script_or_style(client, opened):
+    doc_id = next(iter(opened.docs))
+    for url in ("/?q=放管服", f"/doc/{doc_id}"):
+        html = client.get(url).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
+        assert "<style" not in html and " style=" not in html, url
+
+
+def test_healthz(client):
+    data = client.get("/healthz").get_json()
+    assert data["status"] == "ok" and data["documents"] == 5

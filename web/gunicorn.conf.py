@@ -1,0 +1,24 @@
+"""gunicorn settings: `gunicorn -c web/gunicorn.conf.py 'web.app:create_app()'`.
+
+Each worker opens the index itself, after the fork (a searcher shared across a fork gave wrong results), and
+loads jieba's dictionary in post_fork so that no request pays for it.
+"""
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("GOVLAW_WORKERS", max(2, multiprocessing.cpu_count())))
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 20
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = "-"
+errorlog = "-"
+preload_app = False
+
+
+def post_fork(server, worker):
+    from search.analysis import preload
+
+    preload()
