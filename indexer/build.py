@@ -1,0 +1,243 @@
+"""Building an index: documents to section records, a new build beside the published one, an atomic switch.
+
+A build is written under builds/.tmp-<id>, fsynced, renamed to builds/<id>, and published by replacing the
+`current` symlink in one rename. Until then the served build is untouched; a failed build is deleted.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import secrets
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from indexer.pipeline import FileError, iter_documents, iter_sources
+from search import analysis
+from search.index import BUILDS_DIR, CURRENT_LINK, MANIFEST_FILE, current_build_path
+from search.model import Document, Section
+from search.schema import make_schema
+from search.store import STORE_FILE, write_store
+
+WRITER_LIMIT_MB = 1024
+KEEP_BUILDS = 3
+LOCK_FILE = ".lock"
+ERRORS_FILE = "errors.jsonl"
+TMP_PREFIX = ".tmp-"
+
+
+class LockedError(RuntimeError):
+    """Another process is building this index root."""
+
+
+class BuildError(RuntimeError):
+    """The build could not be written; the published build is unchanged."""
+
+
+@dataclass
+class BuildReport:
+    build_id: str
+    path: Path
+    documents: int = 0
+    sections: int = 0
+    skipped: int = 0
+    errors: list[FileError] = field(default_factory=list)
+    seconds: float = 0.0
+    published: bool = False
+
+    def summary(self) -> str:
+        return (f"build {self.build_id}: {self.documents} documents, {self.sections} sections, "
+                f"{len(self.errors)} errors, {self.skipped} skipped, {self.seconds:.1f} s"
+                + ("" if self.published else " (not published)"))
+
+    def to_dict(self) -> dict:
+        return {"build_id": self.build_id, "documents": self.documents, "sections": self.sections,
+                "skipped": self.skipped, "errors": [e.to_dict() for e in self.errors],
+                "seconds": round(self.seconds, 3), "published": self.published}
+
+
+@contextmanager
+def root_lock(root: Path) -> Iterator[None]:
+    """Exclusive lock on an index root; raises LockedError at once if another process holds it."""
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            if e.errno in (errno.EAGAIN, errno.EACCES):
+                raise LockedError(f"another build holds the lock on {root}") from None
+            raise
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(fd)
+
+
+def new_build_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
+
+
+def remove_stale_builds(root: Path) -> list[Path]:
+    """Delete half-written builds left by a crash (call with the lock held)."""
+    builds = root / BUILDS_DIR
+    removed = []
+    if builds.is_dir():
+        for p in builds.iterdir():
+            if p.name.startswith(TMP_PREFIX):
+                shutil.rmtree(p, ignore_errors=True)
+                removed.append(p)
+    return removed
+
+
+def section_records(doc: Document) -> Iterator[dict]:
+    """The index records of one document: one per section; the first also carries the title."""
+    issuer = ",".join(i.replace(",", " ") for i in doc.issuer)
+    common = {"doc_id": doc.doc_id, "issuer": issuer, "date": doc.date or "", "doc_type": doc.doc_type or "",
+              "level": doc.level or "", "region": doc.region or "", "status": doc.status or ""}
+    if doc.year is not None:
+        common["year"] = doc.year
+    sections = doc.sections or ()
+    if not sections:
+        sections = (Section(id="s0", heading="", level=0, path=(), start=0, end=len(doc.text)),)
+    for i, s in enumerate(sections):
+        rec = dict(common, id=f"{doc.doc_id}/{s.id}", section_id=s.id, heading=" ".join(s.path),
+                   body=doc.text[s.start:s.end])
+        rec["body_bi"] = rec["body"]
+        if i == 0:
+            rec.update(is_title_record=True, title=doc.title, title_bi=doc.title, issuer_text=" ".join(doc.issuer))
+            if doc.doc_number:
+                rec["docno"] = analysis.normalize(doc.doc_number)
+        yield rec
+
+
+def _fsync_tree(path: Path) -> None:
+    for dirpath, _, filenames in os.walk(path):
+        for name in filenames:
+            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(dirpath))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish(root: Path, build: Path) -> None:
+    """Point `current` at a finished, checked build in one atomic step."""
+    tmp = root / f".current-{build.name}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(Path(BUILDS_DIR) / build.name, target_is_directory=True)
+    os.replace(tmp, root / CURRENT_LINK)
+    _fsync_dir(root)
+
+
+def prune_builds(root: Path, keep: int = KEEP_BUILDS) -> list[Path]:
+    """Delete all but the newest `keep` finished builds; never the published one."""
+    builds = root / BUILDS_DIR
+    current = current_build_path(root)
+    done = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(TMP_PREFIX)),
+                  key=lambda p: p.name, reverse=True)
+    removed = []
+    for p in done[keep:]:
+        if current is not None and p.resolve() == current.resolve():
+            continue
+        shutil.rmtree(p, ignore_errors=True)
+        removed.append(p)
+    return removed
+
+
+def _progress(total: int, enabled: bool | None) -> Callable[[Iterable], Iterable]:
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        return lambda it: it
+    from tqdm import tqdm
+
+    return lambda it: tqdm(it, total=total, unit="doc", file=sys.stderr, desc="indexing")
+
+
+def write_build(path: Path, docs: Iterable[Document | FileError], report: BuildReport) -> None:
+    """Write the Whoosh index, the document store and the manifest of a new build into `path`."""
+    path.mkdir(parents=True)
+    ix = whoosh_index.create_in(str(path), make_schema())
+    writer = ix.writer(limitmb=WRITER_LIMIT_MB, procs=1)
+    kept: list[Document] = []
+    try:
+        for item in docs:
+            if isinstance(item, FileError):
+                report.errors.append(item)
+                continue
+            for rec in section_records(item):
+                writer.add_document(**rec)
+                report.sections += 1
+            # The store holds the text once more; keeping documents here costs memory only at corpus scale.
+            kept.append(item)
+        writer.commit(optimize=True)
+    except BaseException:
+        writer.cancel()
+        raise
+    finally:
+        ix.close()
+    report.documents = write_store(path / STORE_FILE, kept)
+    with open(path / ERRORS_FILE, "w", encoding="utf-8") as f:
+        for e in report.errors:
+            f.write(json.dumps(e.to_dict(), ensure_ascii=False) + "\n")
+    manifest = {"build_id": report.build_id, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "documents": report.documents, "sections": report.sections, "errors": len(report.errors),
+                "skipped": report.skipped,
+                "files": {d.source: d.content_hash for d in kept}}
+    (path / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
+
+
+def build_index(sources: list[Path], root: Path, *, workers: int | None = None, keep: int = KEEP_BUILDS,
+                progress: bool | None = None, use_metadata_file: bool = True) -> BuildReport:
+    """Index every supported file under `sources` into a new build of `root` and publish it."""
+    started = time.perf_counter()
+    root = Path(root)
+    workers = workers or min(2, os.cpu_count() or 1)
+    with root_lock(root):
+        remove_stale_builds(root)
+        build_id = new_build_id()
+        (root / BUILDS_DIR).mkdir(parents=True, exist_ok=True)
+        tmp = root / BUILDS_DIR / f"{TMP_PREFIX}{build_id}"
+        report = BuildReport(build_id=build_id, path=root / BUILDS_DIR / build_id)
+        files, errors, skipped = iter_sources([Path(s) for s in sources], use_metadata_file=use_metadata_file)
+        report.errors += errors
+        report.skipped = skipped
+        try:
+            bar = _progress(len(files), progress)
+            write_build(tmp, bar(iter_documents(files, workers)), report)
+            _fsync_tree(tmp)
+            os.rename(tmp, report.path)
+            _fsync_dir(root / BUILDS_DIR)
+            publish(root, report.path)
+            report.published = True
+            prune_builds(root, keep)
+        except OSError as e:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise BuildError(f"could not write the build under {root}: {e}") from e
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    report.seconds = time.perf_counter() - started
+    return report
+

@@ -1,0 +1,170 @@
+"""One source file to one cleaned `Document`, or to a `FileError` that says which stage failed and why.
+
+file -> loaded text -> cleaned text (+ page facts) -> metadata and sections -> operator metadata on top.
+Runs in worker processes: everything here is picklable and free of index state.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from indexer.clean import clean_text
+from indexer.loaders import LoadError, is_supported, load_file
+from indexer.metadata import extract_metadata
+from indexer.opmeta import normalise_operator_fields, read_metadata_file, split_front_matter
+from indexer.sections import split_sections
+from search.docno import canonical_doc_number
+from search.model import Document
+
+METADATA_FILE = "metadata.jsonl"
+# Fields an operator may set; anything else in a metadata row is kept in Document.extra.
+OPERATOR_FIELDS = ("title", "issuer", "doc_number", "year", "date", "doc_type", "level", "region", "status",
+                   "valid_from", "superseded_by")
+
+
+@dataclass(frozen=True, slots=True)
+class FileError:
+    source: str
+    path: str
+    stage: str          # read, size, symlink, decode, parse, empty, metadata, internal
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"source": self.source, "path": self.path, "stage": self.stage, "reason": self.reason}
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.stage}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: Path              # the file
+    root: Path              # the source folder it was found under
+    source: str             # "<root name>/<relative path>"
+    operator: Mapping[str, Any] = field(default_factory=dict)
+
+
+def doc_id_for(source: str) -> str:
+    """A short stable id: the same source path always gets the same id, across builds."""
+    return hashlib.blake2b(source.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def discover(root: Path, *, use_metadata_file: bool = True) -> tuple[list[SourceFile], list[FileError], int]:
+    """Supported files under a source folder (sorted), metadata-file errors, and the count of skipped files."""
+    root = Path(root)
+    rows: Mapping[str, Mapping[str, Any]] = {}
+    errors: list[FileError] = []
+    if use_metadata_file and (root / METADATA_FILE).is_file():
+        parsed = read_metadata_file(root)
+        rows = parsed.rows
+        errors += [FileError(f"{root.name}/{METADATA_FILE}", str(root / METADATA_FILE), "metadata", e)
+                   for e in parsed.errors]
+    found: list[SourceFile] = []
+    skipped = 0
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            if name.startswith(".") or rel == METADATA_FILE:
+                continue
+            if not is_supported(path):
+                skipped += 1
+                continue
+            found.append(SourceFile(path=path, root=root, source=f"{root.name}/{rel}", operator=rows.get(rel, {})))
+    return found, errors, skipped
+
+
+def iter_sources(roots: list[Path], *, use_metadata_file: bool = True
+                 ) -> tuple[list[SourceFile], list[FileError], int]:
+    files: list[SourceFile] = []
+    errors: list[FileError] = []
+    skipped = 0
+    names = [Path(r).name for r in roots]
+    if len(set(names)) != len(names):
+        raise ValueError(f"source folders must have distinct names (they prefix every source): {names}")
+    for root in roots:
+        f, e, s = discover(Path(root), use_metadata_file=use_metadata_file)
+        files += f
+        errors += e
+        skipped += s
+    return files, errors, skipped
+
+
+def _operator_fields(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split a metadata row into Document fields that override extraction and the rest (kept as extra)."""
+    fields_ = normalise_operator_fields(dict(row)) if row else {}
+    known = {k: v for k, v in fields_.items() if k in OPERATOR_FIELDS and v not in (None, "", [])}
+    extra = {k: v for k, v in fields_.items() if k not in OPERATOR_FIELDS and v not in (None, "", [])}
+    return known, extra
+
+
+def build_document(sf: SourceFile) -> Document | FileError:
+    """Load, clean and describe one file; never raises for a bad file."""
+    try:
+        content_hash = file_hash(sf.path)
+        loaded = load_file(sf.path, root=sf.root)
+    except LoadError as e:
+        return FileError(sf.source, str(sf.path), e.stage, e.reason)
+    except OSError as e:
+        return FileError(sf.source, str(sf.path), "read", e.strerror or str(e))
+    try:
+        front, body = split_front_matter(loaded.text)
+        cleaned = clean_text(body, loaded.format)
+        if not cleaned.text.strip():
+            return FileError(sf.source, str(sf.path), "empty", "no text left after cleaning")
+        page_meta = {**loaded.meta, **cleaned.page_meta}
+        meta = extract_metadata(cleaned.text, filename=sf.path.name, page_meta=page_meta)
+        sections = split_sections(cleaned.text)
+        overrides, extra = _operator_fields({**front, **sf.operator})
+    except RecursionError:
+        return FileError(sf.source, str(sf.path), "parse", "structure nested too deeply to read")
+    except Exception as e:  # noqa: BLE001 - one bad file must never stop a build; it is reported instead
+        return FileError(sf.source, str(sf.path), "internal", f"{type(e).__name__}: {e}")
+    values: dict[str, Any] = {
+        "title": meta.title, "issuer": meta.issuer, "doc_number": meta.doc_number,
+        "doc_number_raw": meta.doc_number_raw, "year": meta.year, "date": meta.date, "doc_type": meta.doc_type,
+        "level": meta.level, "region": meta.region, "status": meta.status, "valid_from": None,
+        "superseded_by": None,
+    }
+    values.update(overrides)
+    if "doc_number" in overrides:
+        values["doc_number"] = canonical_doc_number(str(overrides["doc_number"])) or overrides["doc_number"]
+    if isinstance(values["issuer"], str):
+        values["issuer"] = (values["issuer"],)
+    if values.get("year") is not None:
+        values["year"] = int(values["year"])
+    if values["year"] is None and values["date"]:
+        values["year"] = int(str(values["date"])[:4])
+    return Document(doc_id=doc_id_for(sf.source), source=sf.source, text=cleaned.text, title=values["title"],
+                    issuer=tuple(values["issuer"] or ()), doc_number=values["doc_number"],
+                    doc_number_raw=values["doc_number_raw"], year=values["year"], date=values["date"],
+                    doc_type=values["doc_type"], level=values["level"], region=values["region"],
+                    status=values["status"], valid_from=values["valid_from"],
+                    superseded_by=values["superseded_by"], sections=tuple(sections),
+                    citations=tuple(meta.citations), content_hash=content_hash,
+                    extra={**{k: str(v) for k, v in page_meta.items()}, **extra})
+
+
+def iter_documents(files: list[SourceFile], workers: int) -> Iterator[Document | FileError]:
+    """build_document over files, in a process pool when workers > 1; results in input order."""
+    if workers <= 1 or len(files) < 8:
+        yield from map(build_document, files)
+        return
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
+    with ctx.Pool(workers) as pool:
+        yield from pool.imap(build_document, files, chunksize=8)
