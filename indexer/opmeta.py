@@ -1,0 +1,369 @@
+"""Metadata an operator supplies beside the documents: a `metadata.jsonl` per source folder, or a front-matter
+block at the top of a file. Operator values are facts about the document and override what extraction guesses.
+
+Field names differ between sources (the LawRefBook export says `heading`/`publish`/`expired`, the Taiwan
+export `abolished`/`effective_date`); `normalise_operator_fields` maps them onto Document field names.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from search.model import LEVELS, STATUSES
+
+METADATA_FILE = "metadata.jsonl"
+
+# Operator field names (lower-cased) for each Document field, in order of preference.
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "title": ("heading", "title", "full_title", "标题", "名称"),
+    "issuer": ("issuer", "issuers", "publisher", "发文机关", "发布机关", "制定机关", "发文单位"),
+    "doc_number": ("doc_number", "docno", "doc_no", "文号", "发文字号"),
+    "date": ("date", "publish", "published", "publish_date", "pubdate", "issued", "发布日期", "成文日期",
+             "发文日期", "公布日期"),
+    "year": ("year", "年度", "年份"),
+    "doc_type": ("doc_type", "type", "文种", "文件类型"),
+    "level": ("level", "效力级别", "效力层级"),
+    "region": ("region", "province", "地区", "行政区划"),
+    "status": ("status", "时效性", "效力状态"),
+    "valid_from": ("valid_from", "effective_date", "effective", "施行日期", "生效日期"),
+    "superseded_by": ("superseded_by", "replaced_by"),
+}
+# Used for `date` only when none of the date aliases is set: the latest version's date is the date of the
+# text the file holds (Taiwan's 最新異動日期).
+DATE_FALLBACKS = ("last_amended", "amended", "修改日期")
+# Flags meaning the document is no longer in force.
+REPEALED_FLAGS = ("expired", "abolished", "repealed", "废止", "失效")
+# `nature` (法規性質) is a level when it names one (法律); 命令 has no counterpart in LEVELS.
+LEVEL_FALLBACKS = ("nature",)
+# Status words an operator might write, mapped to STATUSES.
+STATUS_WORDS = {
+    "现行有效": "current", "有效": "current", "现行": "current", "現行有效": "current",
+    "已修改": "amended", "已被修改": "amended", "修正": "amended",
+    "已废止": "repealed", "废止": "repealed", "失效": "repealed", "已失效": "repealed", "廢止": "repealed",
+    "expired": "repealed", "abolished": "repealed",
+    "试行": "trial", "暂行": "trial", "草案": "draft", "征求意见稿": "draft",
+    "被替代": "superseded", "已被替代": "superseded",
+}
+TRUE_WORDS = frozenset({"true", "yes", "y", "1", "是", "t"})
+# Separators between several issuers written in one string (中共鼓楼区委、鼓楼区人民政府).
+_ISSUER_SPLIT = re.compile(r"[,，、;；|]")
+_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
+_COMPACT_DATE = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
+_FRONT_KEY = re.compile(r"^([\w][\w .\-]*?)\s*:(?:\s+(.*))?$")
+_FRONT_ITEM = re.compile(r"^\s*-\s+(.*)$")
+_INT = re.compile(r"^-?\d+$")
+
+
+@dataclass(frozen=True, slots=True)
+class MetadataFile:
+    """Rows of the metadata.jsonl files under a folder, keyed by path relative to that folder, and the
+    problems found reading them ("file:line: reason"); a bad line costs that line only."""
+
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def lookup(self, relative: str | PurePosixPath) -> dict[str, Any] | None:
+        """The row for a path relative to the folder, tolerating ./, backslashes and Unicode normal form."""
+        key = _clean_key(str(relative))
+        if key is None:
+            return None
+        row = self.rows.get(key)
+        if row is not None:
+            return row
+        nfc = unicodedata.normalize("NFC", key)
+        for candidate, value in self.rows.items():
+            if unicodedata.normalize("NFC", candidate) == nfc:
+                return value
+        return None
+
+
+def _clean_key(raw: str) -> str | None:
+    """A row's path as a clean relative POSIX path, or None when it points outside the folder."""
+    text = raw.strip().replace("\\", "/")
+    if not text or text.startswith("/") or re.match(r"^[A-Za-z]:", text):
+        return None
+    parts = [p for p in text.split("/") if p not in ("", ".")]
+    if not parts or ".." in parts:
+        return None
+    return "/".join(parts)
+
+
+def parse_metadata_lines(lines: list[str], *, prefix: str = "", label: str = METADATA_FILE
+                         ) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Rows keyed by `prefix` + their `path`, and one error per bad line; the first row for a path wins."""
+    rows: dict[str, dict[str, Any]] = {}
+    errors: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{label}:{number}"
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            errors.append(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        if not isinstance(row, dict):
+            errors.append(f"{where}: expected a JSON object, got {type(row).__name__}")
+            continue
+        path = row.get("path")
+        if not isinstance(path, str):
+            errors.append(f"{where}: no \"path\" string naming the file the row describes")
+            continue
+        key = _clean_key(path)
+        if key is None:
+            errors.append(f"{where}: path {path!r} is not a relative path inside the folder")
+            continue
+        key = prefix + key
+        if key in rows:
+            errors.append(f"{where}: second row for {key!r}; the first one is used")
+            continue
+        rows[key] = row
+    return rows, errors
+
+
+def read_metadata_file(folder: Path) -> MetadataFile:
+    """Read `metadata.jsonl` in `folder` and in its subfolders (their paths are relative to the folder
+    each file sits in, and are re-keyed relative to `folder`); a missing file gives no rows."""
+    folder = Path(folder)
+    files = sorted(folder.rglob(METADATA_FILE), key=lambda p: (len(p.parts), p.as_posix()))
+    rows: dict[str, dict[str, Any]] = {}
+    errors: list[str] = []
+    for path in files:
+        if not path.is_file():
+            continue
+        rel_dir = path.parent.relative_to(folder).as_posix()
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        label = prefix + METADATA_FILE
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            errors.append(f"{label}: not UTF-8 (byte {exc.start}); save it as UTF-8")
+            continue
+        except OSError as exc:
+            errors.append(f"{label}: cannot read ({exc.strerror or exc})")
+            continue
+        found, problems = parse_metadata_lines(text.splitlines(), prefix=prefix, label=label)
+        errors += problems
+        for key, row in found.items():
+            if key in rows:         # the top-level file spoke first: it describes the whole tree
+                errors.append(f"{label}: {key!r} is also described by an outer {METADATA_FILE}; that row is used")
+            else:
+                rows[key] = row
+    return MetadataFile(rows=rows, errors=errors)
+
+
+# ---------------------------------------------------------------------------------------------- front matter
+
+def _scalar(raw: str) -> Any:
+    value = raw.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    lowered = value.lower()
+    if lowered in ("", "null", "~", "none"):
+        return None
+    if lowered == "true":
+        return True
+    if lowered == "false":
+        return False
+    if _INT.match(value) and not (len(value) > 1 and value.lstrip("-").startswith("0")):
+        return int(value)
+    if value.startswith("[") and value.endswith("]"):
+        inner = value[1:-1].strip()
+        return [_scalar(item) for item in inner.split(",")] if inner else []
+    return value
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """Split a leading `---` block of `key: value` lines (lists as `[a, b]` or `- item` lines) from the body.
+
+    Anything in the block that is not such a line means the `---` was a Markdown rule, not front matter:
+    then ({}, text) comes back unchanged.
+    """
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].rstrip("\r\n").rstrip() != "---":
+        return {}, text
+    data: dict[str, Any] = {}
+    last_key: str | None = None
+    for index in range(1, len(lines)):
+        line = lines[index].rstrip("\r\n")
+        if line.rstrip() in ("---", "..."):
+            return data, "".join(lines[index + 1:])
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        item = _FRONT_ITEM.match(line)
+        if item and last_key is not None and (data[last_key] is None or isinstance(data[last_key], list)):
+            data[last_key] = [*(data[last_key] or []), _scalar(item.group(1))]
+            continue
+        match = _FRONT_KEY.match(line)
+        if match is None:
+            return {}, text
+        last_key = match.group(1).strip()
+        data[last_key] = _scalar(match.group(2) or "")
+    return {}, text                 # no closing line
+
+
+# ---------------------------------------------------------------------------------------------- fields
+
+def normalise_date(value: Any) -> str | None:
+    """An ISO date (YYYY-MM-DD) from 2017-03-23, 2017/3/23, 2017.03.23, 2017年3月23日, 20170323 or a
+    datetime; None when the value is not a valid date."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, str | int):
+        return None
+    text = str(value)
+    match = _DATE.match(text) or _COMPACT_DATE.match(text)
+    if match is None:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3))).isoformat()
+    except ValueError:
+        return None
+
+
+def _is_true(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value != 0
+    return isinstance(value, str) and value.strip().lower() in TRUE_WORDS
+
+
+def _issuers(value: Any) -> list[str]:
+    items = value if isinstance(value, list | tuple) else [value]
+    out: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            continue
+        for name in _ISSUER_SPLIT.split(item):
+            name = name.strip()
+            if name and name not in out:
+                out.append(name)
+    return out
+
+
+def _year(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 1000 <= value <= 9999 else None
+    if isinstance(value, str):
+        match = re.match(r"^\s*(\d{4})\s*年?度?\s*$", value)
+        return int(match.group(1)) if match else None
+    return None
+
+
+def _first(row: dict[str, Any], names: tuple[str, ...]) -> tuple[str, Any] | None:
+    for name in names:
+        if name in row and row[name] not in (None, "", []):
+            return name, row[name]
+    return None
+
+
+def _status(row: dict[str, Any], superseded_by: str | None) -> str | None:
+    given = _first(row, FIELD_ALIASES["status"])
+    if given is not None and isinstance(given[1], str):
+        word = given[1].strip()
+        if word.lower() in STATUSES:
+            return word.lower()
+        if word in STATUS_WORDS:
+            return STATUS_WORDS[word]
+    if superseded_by:
+        return "superseded"
+    flags = [row[name] for name in REPEALED_FLAGS if name in row and row[name] is not None]
+    if any(_is_true(flag) for flag in flags):
+        return "repealed"
+    if flags:
+        return "current"
+    return None
+
+
+def normalise_operator_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """Map an operator row (metadata.jsonl or front matter) onto Document fields.
+
+    Gives title, short_title, issuer (list), doc_number, date, year, doc_type, level, region, status,
+    valid_from and superseded_by where the row says something about them, plus every other field of the
+    row unchanged (for Document.extra). `path` is dropped; unparseable dates are kept as `<field>_raw`.
+    """
+    lowered = {str(key).strip().lower(): value for key, value in row.items()}
+    used: set[str] = {"path"}
+    out: dict[str, Any] = {}
+
+    def take(name: str) -> Any:
+        found = _first(lowered, FIELD_ALIASES[name])
+        if found is None:
+            return None
+        used.add(found[0])
+        return found[1]
+
+    heading = _first(lowered, ("heading",))
+    short = _first(lowered, ("title",))
+    if heading is not None:
+        out["title"] = str(heading[1]).strip()
+        used.update({"heading", "title"})
+        if short is not None and str(short[1]).strip() != out["title"]:
+            out["short_title"] = str(short[1]).strip()
+    elif (title := take("title")) is not None:
+        out["title"] = str(title).strip()
+
+    if (issuer := take("issuer")) is not None and (names := _issuers(issuer)):
+        out["issuer"] = names
+    if (number := take("doc_number")) is not None:
+        out["doc_number"] = str(number).strip()
+    if (kind := take("doc_type")) is not None:
+        out["doc_type"] = str(kind).strip()
+    if (region := take("region")) is not None:
+        out["region"] = str(region).strip()
+    if (superseded_by := take("superseded_by")) is not None:
+        out["superseded_by"] = str(superseded_by).strip()
+
+    for name in ("date", "valid_from"):
+        raw = take(name)
+        if raw is None and name == "date" and (fallback := _first(lowered, DATE_FALLBACKS)) is not None:
+            raw = fallback[1]             # the fallback field stays in extra as well
+        if raw is None:
+            continue
+        iso = normalise_date(raw)
+        if iso is not None:
+            out[name] = iso
+        else:
+            out[f"{name}_raw"] = str(raw)
+
+    if (year := take("year")) is not None:
+        if (number_ := _year(year)) is not None:
+            out["year"] = number_
+        else:
+            out["year_raw"] = str(year)
+
+    level = take("level")
+    if level is None and (fallback := _first(lowered, LEVEL_FALLBACKS)) is not None:
+        level = fallback[1] if fallback[1] in LEVELS else None
+    if isinstance(level, str):
+        if level.strip() in LEVELS:
+            out["level"] = level.strip()
+        else:
+            out["level_raw"] = level.strip()
+
+    status = _status(lowered, out.get("superseded_by"))
+    given = _first(lowered, FIELD_ALIASES["status"])
+    if given is not None:
+        used.add(given[0])
+        if status is None or str(given[1]).strip().lower() not in (status, *STATUS_WORDS):
+            out["status_raw"] = str(given[1]).strip()   # a word the mapping does not know
+    if status is not None:
+        out["status"] = status
+
+    aliases = {alias for names in FIELD_ALIASES.values() for alias in names}
+    for key, value in row.items():
+        name = str(key).strip()
+        if name.lower() in used or name in out or (value in (None, "", []) and name.lower() in aliases):
+            continue                    # an empty alias says nothing; a non-empty unused one is kept
+        out[name] = value
+    return out
