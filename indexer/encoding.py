@@ -48,9 +48,6 @@ RARE_HANZI_WEIGHT = 0.25
 LENIENT_MIN_SCORE = 0.9
 # More control characters than this (as a share of non-space characters) means binary data.
 MAX_CONTROL_RATIO = 0.05
-# In UTF-16 text without a BOM, nearly all NUL bytes sit on one side of each 16-bit unit
-# (the high byte of ASCII characters); binary data has them everywhere.
-MIN_NUL_PARITY_SHARE = 0.95
 
 # Whitespace and layout controls that text files legitimately contain; every other C0/C1 control is junk.
 TEXT_CONTROLS = frozenset("\t\n\r\f\v\x1c\x1d\x1e\x85")
@@ -192,17 +189,16 @@ def _reject_control_bytes(data: bytes) -> None:
 
 
 def _decode_with_nuls(data: bytes) -> tuple[str, str]:
-    """Text with NUL bytes is UTF-16/32 without a BOM, or not text at all."""
+    """Text with NUL bytes is UTF-16/32 without a BOM, or not text at all.
+
+    The NUL pattern alone does not tell the byte order: ASCII puts NULs in the high byte, but so do CJK
+    characters such as 一 (U+4E00), so both orders are decoded and scored.
+    """
     candidates: list[str] = []
     if len(data) % 4 == 0:
         candidates += ["utf-32-le", "utf-32-be"]
     if len(data) % 2 == 0:
-        even = data[0::2].count(0)
-        odd = data[1::2].count(0)
-        if odd >= MIN_NUL_PARITY_SHARE * (even + odd):
-            candidates.append("utf-16-le")
-        elif even >= MIN_NUL_PARITY_SHARE * (even + odd):
-            candidates.append("utf-16-be")
+        candidates += ["utf-16-le", "utf-16-be"]
     best: tuple[float, str, str] | None = None
     for encoding in candidates:
         text = _strict(data, encoding)
