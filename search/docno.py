@@ -23,7 +23,7 @@ ORDER_ISSUER_END = ("部", "院", "委员会", "委員會", "委", "局", "署",
 COUNTRY_PREFIXES = ("中华人民共和国", "中華人民共和國")
 
 _CJK = "\u4e00-\u9fff\u3400-\u4dbf"
-_S = r"[\s\u3000\u200b]*"                      # spaces are allowed anywhere inside a number
+_S = r"[ \t\u3000\u200b]*"                    # spaces are allowed anywhere inside a number
 _DIGIT = "0-9０-９"
 _CN_NUM = "零〇一二三四五六七八九十百千两兩"
 _OPEN = "[" + re.escape(OPEN_BRACKETS) + "]"
