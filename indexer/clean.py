@@ -82,7 +82,7 @@ PUBLISHDATE = re.compile(r"publishdate\s*[:：]\s*(\d{4}-\d{1,2}-\d{1,2}(?: \d{1
 CMS_MARK = re.compile(r"Produced\s+By\s+CMS|publishdate\s*[:：]", re.IGNORECASE)
 # `扫描二维码 关注我们`, `手机扫一扫`: the whole line is the prompt, so a sentence about QR codes stays.
 QR_LINE = re.compile(
-    r"(?:(?:用)?手[机機])?(?:扫描|掃描|扫一扫|掃一掃)?\s*(?:二[维維][码碼])?\s*"
+    r"(?=.*(?:[扫掃]|二[维維][码碼]|[关關]注我))(?:(?:用)?手[机機])?(?:扫描|掃描|扫一扫|掃一掃)?\s*(?:二[维維][码碼])?\s*"
     r"(?:(?:关注|關注)我[们們]|在手[机機](?:上)?(?:打开|打開)(?:当前|當前)[页頁]|分享到手[机機])?"
 )
 COPYRIGHT = re.compile(r"^(?:Copyright|©|\(c\))|版[权權]所有|All Rights Reserved", re.IGNORECASE)
@@ -166,6 +166,8 @@ MARKDOWN_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t:|-]*-{3,}[ \t:|-]*$", re.MULTI
 
 @dataclass(frozen=True, slots=True)
 class Cleaned:
+    """What cleaning hands to metadata extraction: the text to store, and facts read off the furniture."""
+
     text: str                    # cleaned text, in the document's own script
     page_meta: dict[str, str] = field(default_factory=dict)   # facts from removed page furniture
 
@@ -180,12 +182,16 @@ def normalize_newlines(text: str) -> str:
     return text.translate({ord(c): "\n" for c in LINE_SEPARATORS}).replace("\ufeff", "")
 
 
-def remove_page_numbers(text: str) -> str:
-    """Drop page-number lines (`- 3 -`, `第 3 页`, `3/12`, a number beside a form feed) and form feeds."""
+def split_form_feeds(text: str) -> str:
+    """Form feeds become line breaks; a lone number beside one is a page number and goes."""
     text = NUMBER_BEFORE_FORMFEED.sub("", text)
     text = NUMBER_AFTER_FORMFEED.sub("", text)
-    text = text.replace("\f", "\n")
-    return PAGE_NUMBER_LINE.sub("", text)
+    return text.replace("\f", "\n")
+
+
+def remove_page_numbers(text: str) -> str:
+    """Drop page-number lines (`- 3 -`, `第 3 页`, `3/12`, a number beside a form feed) and form feeds."""
+    return PAGE_NUMBER_LINE.sub("", split_form_feeds(text))
 
 
 def normalize_whitespace(text: str) -> str:
@@ -227,7 +233,7 @@ def remove_pinyin_artifacts(text: str) -> str:
         parts = PINYIN_IN_PARENS.findall(match.group(0))
         if all(_is_pinyin(p) for p in parts):
             return ""
-        # Keep from the first parenthetical that is not pinyin.
+        # Pinyin before the first real parenthetical goes; from there on the text stays as it is.
         kept = match.group(0)
         for m in PINYIN_IN_PARENS.finditer(kept):
             if not _is_pinyin(m.group(1)):
@@ -284,7 +290,7 @@ def remove_web_furniture(text: str) -> tuple[str, dict[str, str]]:
     公网安备, Copyright, Produced By CMS …); navigation labels go only as the first line.
     """
     lines = text.split("\n")
-    kinds: list[str] = []   # "strong", "weak" or "" per line
+    kinds: list[str] = []   # per line: "strong", "weak", "content", or "" for a blank line
     for line in lines:
         if not line:
             kinds.append("")
@@ -437,17 +443,19 @@ def collapse_blank_lines(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 def _local_fixes(text: str) -> str:
-    text = remove_page_numbers(text)
-    text = normalize_whitespace(text)
+    # Page-number lines go after the artifacts that can hide one (`第0页(au)`).
+    text = normalize_whitespace(split_form_feeds(text))
     text = fix_lost_characters(text)
     text = remove_pinyin_artifacts(text)
+    text = remove_page_numbers(text)
     return fix_stray_list_digits(text)
 
 
 def clean_text(text: str, fmt: str = "text") -> Cleaned:
     """Clean raw text extracted from a file of format `fmt` ("text", "markdown", "html", "docx", "pdf").
 
-    PDF line joining runs for "pdf", and for "text" that `looks_like_pdf`.
+    PDF line joining runs for "pdf", and for "text" that `looks_like_pdf`; "docx" and "html" text
+    already has one paragraph per line.  Markdown syntax goes only for "markdown".
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
