@@ -93,6 +93,18 @@ def _clean_key(raw: str) -> str | None:
     return "/".join(parts)
 
 
+def _decode_lines(data: bytes) -> list[str]:
+    # Line by line, so one line saved in another encoding costs that line only; JSON has no raw newlines
+    # inside values, so splitting the bytes on LF is safe.
+    lines = []
+    for raw in data.removeprefix(b"\xef\xbb\xbf").split(b"\n"):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            lines.append(f"\x00not UTF-8 at byte {exc.start} of the line; save the file as UTF-8")
+    return lines
+
+
 def parse_metadata_lines(lines: list[str], *, prefix: str = "", label: str = METADATA_FILE
                          ) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """Rows keyed by `prefix` + their `path`, and one error per bad line; the first row for a path wins."""
@@ -102,6 +114,9 @@ def parse_metadata_lines(lines: list[str], *, prefix: str = "", label: str = MET
         if not line.strip():
             continue
         where = f"{label}:{number}"
+        if line.startswith("\x00"):                      # marked by _decode_lines; JSON text never has NUL
+            errors.append(f"{where}: {line[1:]}")
+            continue
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -140,14 +155,11 @@ def read_metadata_file(folder: Path) -> MetadataFile:
         prefix = "" if rel_dir == "." else rel_dir + "/"
         label = prefix + METADATA_FILE
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError as exc:
-            errors.append(f"{label}: not UTF-8 (byte {exc.start}); save it as UTF-8")
-            continue
+            data = path.read_bytes()
         except OSError as exc:
             errors.append(f"{label}: cannot read ({exc.strerror or exc})")
             continue
-        found, problems = parse_metadata_lines(text.splitlines(), prefix=prefix, label=label)
+        found, problems = parse_metadata_lines(_decode_lines(data), prefix=prefix, label=label)
         errors += problems
         for key, row in found.items():
             if key in rows:         # the top-level file spoke first: it describes the whole tree
