@@ -492,3 +492,27 @@ def test_clean_never_raises_is_idempotent_and_keeps_script(raw, fmt):
         assert clean_text(once.text, fmt).text == once.text
     # Characters are only ever removed, never replaced: no script conversion, no reordering.
     assert is_subsequence(cjk_chars(once.text), cjk_chars(raw))
+
+
+def test_clean_pdf_text_layer_with_wrapped_lines_and_page_breaks():
+    # pypdf output: one printed line per line, indents as U+3000, pages joined by form feeds.
+    raw = ("郑州市人民政府文件\n郑政文〔2017〕60号\n郑州市人民政府\n关于印发郑州市 2017 年推进依法行政建设\n法治政府工作要点的通知\n"
+           "各县（市、区）人民政府，市人民政府各部门，各有关单位：\n"
+           "\u3000\u3000现将《郑州市 2017 年推进依法行政建设法治政府工作要点》\n印发给你们，请认真贯彻执行。\n"
+           "郑州市人民政府\n2017 年 3 月 23 日\n- 1 -\f（八）健全重大行政决策机制\n"
+           "\u3000\u3000完善依法决策机制，明确决策主体、事项范围、法定程序、\n法律责任，把公众参与、专家论证、风险评估、合法性审查、集\n"
+           "体讨论决定确定为重大行政决策法定程序。\n坚持和完善政府常务会议学法制度，县（市、区）政府常务\n- 2 -\n"
+           "\f会议学法次数全年不少于4次。\n")
+    assert clean_text(raw, "pdf").text == (
+        "郑州市人民政府文件\n"
+        "郑政文〔2017〕60号\n"
+        "郑州市人民政府关于印发郑州市 2017 年推进依法行政建设法治政府工作要点的通知\n"
+        "各县（市、区）人民政府，市人民政府各部门，各有关单位：\n"
+        "现将《郑州市 2017 年推进依法行政建设法治政府工作要点》印发给你们，请认真贯彻执行。\n"
+        "郑州市人民政府\n"
+        "2017 年 3 月 23 日\n"
+        "（八）健全重大行政决策机制\n"
+        "完善依法决策机制，明确决策主体、事项范围、法定程序、法律责任，把公众参与、专家论证、风险评估、合法性审查、"
+        "集体讨论决定确定为重大行政决策法定程序。\n"
+        "坚持和完善政府常务会议学法制度，县（市、区）政府常务会议学法次数全年不少于4次。"
+    )
