@@ -271,6 +271,7 @@ def load_html(path: Path) -> Loaded:
         with warnings.catch_warnings():
             # The HTML parser is chosen on purpose for every page, XHTML and short fragments included;
             # bs4's advice that a document "looks like XML" or "looks like a filename" does not apply.
+            # (catch_warnings is process-wide: fine for the indexer's worker processes, not for threads.)
             warnings.simplefilter("ignore", UnusualUsageWarning)
             soup = BeautifulSoup(text, "lxml")
         root = soup.body or soup
