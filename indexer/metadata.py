@@ -151,7 +151,9 @@ def _is_law_header(lines: list[_Line]) -> bool:
 
 
 def _title_score(norm: str) -> int:
-    if (len(norm) > MAX_TITLE_CHARS or len(norm) < 5 or "。" in norm or "《" in norm or norm.startswith(("附件", "附:"))
+    # 《》 in a title only after 关于 (关于实施《公司法》…的规定); elsewhere the line cites a title.
+    quoted = "《" in norm and "关于" not in norm[:norm.find("《")]
+    if (len(norm) > MAX_TITLE_CHARS or len(norm) < 5 or "。" in norm or quoted or norm.startswith(("附件", "附:"))
             or _HISTORY_RE.match(norm) or norm.endswith(("文件", ":")) or norm in CHROME_LINES):
         return 0
     doc_type = _type_of(norm)
@@ -243,8 +245,9 @@ def _history_bodies(history: list[_Line]) -> tuple[str, ...]:
                 if any(s <= m.start() < e for s, e, _ in [(h[0], h[0] + len(h[1]), 0) for h in hits]):
                     continue
                 if name is None:
-                    body = m.group(1) + ("人民代表大会常务委员会" if "人民代表大会" in m.group(0) and m.group(2)
-                                         else "人民代表大会" if "人民代表大会" in m.group(0) else "")
+                    whole = m.group(0)
+                    body = m.group(1) + ("人民代表大会常务委员会" if "人民代表大会常务委员会" in whole
+                                         else "人民代表大会" if "人民代表大会" in whole else "")
                     body = body.removeprefix("经").removeprefix("中华人民共和国")
                 else:
                     body = name

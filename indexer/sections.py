@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from search.analysis import normalize
 from search.model import Section
 
-MIN_ARTICLES = 2
+MIN_ARTICLES = 1
 # Longest whole line that still reads as a heading; longer lines (or lines with 。) are paragraphs.
 MAX_HEADING_LINE = 60
 # How far a list number may jump and still count as the next item (a skipped item in the source).
