@@ -104,20 +104,22 @@ def _prefix_cut(prefix: str, *, order: bool) -> int:
     return cut
 
 
+def _date_day(m: re.Match[str], prefix: str) -> int:
+    """1 when the prefix run starts with the 日 of a date (2020年12月29日 法释〔2020〕17号); 日照市 stays."""
+    return int(prefix.startswith("日") and m.start() > 0 and m.string[m.start() - 1].isdigit())
+
+
 def _parts(m: re.Match[str]) -> tuple[str, int, str] | None:
     """(canonical, non-space characters of the prefix run to skip) for a DOCNO_RE match, or None."""
     if m.group("prefix") is not None:
-        cut = _prefix_cut(m.group("prefix"), order=False)
+        cut = _prefix_cut(m.group("prefix"), order=False) or _date_day(m, m.group("prefix"))
         prefix = _SPACE_RE.sub("", m.group("prefix"))[cut:]
         year = _SPACE_RE.sub("", m.group("year")).translate(_WIDTH)
         num = _number(m.group("num"))
         if not prefix or not year.startswith(("19", "20")) or num is None:
             return None
         return f"{prefix}〔{year}〕{num}号", cut, prefix
-    cut = _prefix_cut(m.group("oprefix"), order=True)
-    # 1996年10月3日中华人民共和国交通部令第8号: the run starts with the 日 of a date (but 日照市 is a city).
-    if cut == 0 and m.group("oprefix").startswith("日") and m.start() > 0 and m.string[m.start() - 1].isdigit():
-        cut = 1
+    cut = _prefix_cut(m.group("oprefix"), order=True) or _date_day(m, m.group("oprefix"))
     prefix = _SPACE_RE.sub("", m.group("oprefix"))[cut:]
     num = _number(m.group("onum") or m.group("onum2"))
     if not prefix or num is None or not prefix.endswith(ORDER_ISSUER_END):
