@@ -62,7 +62,7 @@ def inspect(files: tuple[Path, ...], no_metadata_file: bool) -> None:
         root = path.parent
         row = {}
         if not no_metadata_file and (root / "metadata.jsonl").is_file():
-            row = read_metadata_file(root).rows.get(path.name, {})
+            row = read_metadata_file(root).lookup(path.name) or {}
         result = build_document(SourceFile(path=path, root=root, source=f"{root.name}/{path.name}", operator=row))
         if isinstance(result, FileError):
             failed = True

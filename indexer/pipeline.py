@@ -64,13 +64,11 @@ def file_hash(path: Path) -> str:
 def discover(root: Path, *, use_metadata_file: bool = True) -> tuple[list[SourceFile], list[FileError], int]:
     """Supported files under a source folder (sorted), metadata-file errors, and the count of skipped files."""
     root = Path(root)
-    rows: Mapping[str, Mapping[str, Any]] = {}
     errors: list[FileError] = []
-    if use_metadata_file and (root / METADATA_FILE).is_file():
-        parsed = read_metadata_file(root)
-        rows = parsed.rows
+    metadata = read_metadata_file(root) if use_metadata_file else None
+    if metadata is not None:
         errors += [FileError(f"{root.name}/{METADATA_FILE}", str(root / METADATA_FILE), "metadata", e)
-                   for e in parsed.errors]
+                   for e in metadata.errors]
     found: list[SourceFile] = []
     skipped = 0
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
@@ -78,12 +76,13 @@ def discover(root: Path, *, use_metadata_file: bool = True) -> tuple[list[Source
         for name in sorted(filenames):
             path = Path(dirpath) / name
             rel = path.relative_to(root).as_posix()
-            if name.startswith(".") or rel == METADATA_FILE:
+            if name.startswith(".") or name == METADATA_FILE:
                 continue
             if not is_supported(path):
                 skipped += 1
                 continue
-            found.append(SourceFile(path=path, root=root, source=f"{root.name}/{rel}", operator=rows.get(rel, {})))
+            row = (metadata.lookup(rel) if metadata is not None else None) or {}
+            found.append(SourceFile(path=path, root=root, source=f"{root.name}/{rel}", operator=row))
     return found, errors, skipped
 
 

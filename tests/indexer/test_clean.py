@@ -488,7 +488,9 @@ def test_clean_never_raises_is_idempotent_and_keeps_script(raw, fmt):
     once = clean_text(raw, fmt)
     assert isinstance(once.text, str)
     assert clean_text(once.text).text == once.text
-    if fmt in ("text", "html", "docx", "markdown"):
+    # Markdown and PDF output is not Markdown or PDF text any more: a heading "# #" leaves a line "#" that a
+    # second Markdown pass would read as a heading mark, so those two are only re-cleaned as plain text.
+    if fmt in ("text", "html", "docx"):
         assert clean_text(once.text, fmt).text == once.text
     # Characters are only ever removed, never replaced: no script conversion, no reordering.
     assert is_subsequence(cjk_chars(once.text), cjk_chars(raw))
