@@ -11,7 +11,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from search import analysis, highlight
+from search import aliases, analysis, highlight
 from search.index import OpenIndex
 from search.params import SearchParams
 from search.plan import QueryPlan, TermPlan, plan_query
@@ -151,14 +151,15 @@ def _rank(index: OpenIndex, docs: set[str], plan: QueryPlan, parsed: ParsedQuery
         found.sort(reverse=True)
         scores[d] = found[0][0] + NEXT_SECTION_WEIGHT * sum(s for s, _ in found[1:SECTIONS_PER_HIT])
     top = max(scores.values(), default=0.0)
-    wanted = "".join(analysis.normalize(t.text) for g in parsed.groups for t in g if t.field in (None, "title"))
+    wanted = _wanted_titles(parsed)
     if top and wanted:
         for d in scores:
-            title = analysis.normalize(index.docs[d].title)
-            if wanted in (title, _strip_prefix(title)):
+            title = analysis.normalize("".join(index.docs[d].title.split()))
+            if title in wanted or _strip_prefix(title) in wanted:
                 scores[d] += TITLE_EXACT_BONUS * top
-            elif wanted in title:
-                scores[d] += TITLE_CONTAINS_BONUS * top * len(wanted) / max(len(title), 1)
+            else:
+                best = max((len(w) for w in wanted if w in title), default=0)
+                scores[d] += TITLE_CONTAINS_BONUS * top * best / max(len(title), 1)
     for d in scores:
         scores[d] *= 1.0 - STATUS_PENALTY.get(index.docs[d].status or "", 0.0)
 
@@ -169,6 +170,17 @@ def _rank(index: OpenIndex, docs: set[str], plan: QueryPlan, parsed: ParsedQuery
     order = sorted(docs, key=key)
     best = {d: [n for _, n in found[:SECTIONS_PER_HIT]] for d, found in section_scores.items()}
     return order, scores, best
+
+
+def _wanted_titles(parsed: ParsedQuery) -> set[str]:
+    """Titles the query may name as a known item: the whole query, and its law aliases (简称 -> 全称)."""
+    plain = [t for g in parsed.groups for t in g if t.field in (None, "title") and not t.docno]
+    if not plain or len(plain) != len(parsed.positive_terms):
+        return set()
+    text = "".join(t.text for t in plain)
+    wanted = {analysis.normalize("".join(text.split()))}
+    wanted |= {analysis.normalize(e) for e, kind in aliases.expansions(text) if kind == "law"}
+    return {_strip_prefix(w) for w in wanted} | wanted
 
 
 def _date_key(meta: DocMeta) -> str:
@@ -222,10 +234,11 @@ def _explain(parsed: ParsedQuery, plan: QueryPlan, params: SearchParams, matched
     for p in [*(p for g in plan.groups for p in g), *plan.excluded]:
         t = p.term
         infos.append(TermInfo(text=t.text, normalized=t.normalized, words=p.words, phrase=t.phrase, field=t.field,
-                              doc_number=t.docno, excluded=p in plan.excluded))
+                              doc_number=t.docno, excluded=p in plan.excluded, alias_of=t.alias_of))
     fields = tuple(dict.fromkeys(t.field for t in parsed.positive_terms if t.field)) or SEARCHED_FIELDS
     return QueryInfo(text=params.q, normalized=analysis.normalize(params.q),
-                     tokens=tuple(w for i in infos if not i.excluded for w in i.words), terms=tuple(infos),
+                     tokens=tuple(w for i in infos if not i.excluded and not i.alias_of for w in i.words),
+                     terms=tuple(infos), aliases=tuple(f"{i.alias_of} → {i.text}" for i in infos if i.alias_of),
                      fields=fields, ignored=parsed.ignored, matched_before_filters=matched_before,
                      filters=tuple(applied), advice=_advice(parsed, applied, matched_before, total))
 

@@ -20,6 +20,7 @@ from whoosh import index as whoosh_index
 from whoosh.searching import Searcher
 
 from search.store import STORE_FILE, DocMeta, DocStore
+from search.versions import link_versions
 
 CURRENT_LINK = "current"
 BUILDS_DIR = "builds"
@@ -53,6 +54,7 @@ class OpenIndex:
     store: DocStore
     docs: dict[str, DocMeta]
     manifest: dict
+    versions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # doc_id -> its versions, newest first
     doc_of: list[str] = field(default_factory=list)                 # index docnum -> doc_id
     sections_of: dict[str, list[int]] = field(default_factory=dict)  # doc_id -> index docnums
     _local: threading.local = field(default_factory=threading.local, repr=False)
@@ -61,10 +63,11 @@ class OpenIndex:
     def open(cls, path: Path) -> OpenIndex:
         ix = whoosh_index.open_dir(str(path))
         store = DocStore(path / STORE_FILE)
-        docs = {m.doc_id: m for m in store.metas()}
+        docs, versions = link_versions(store.metas())
         manifest_path = path / MANIFEST_FILE
         manifest = json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {}
-        opened = cls(build_id=path.name, path=path, ix=ix, store=store, docs=docs, manifest=manifest)
+        opened = cls(build_id=path.name, path=path, ix=ix, store=store, docs=docs, manifest=manifest,
+                     versions=versions)
         opened._map_sections()
         return opened
 

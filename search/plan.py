@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from whoosh import query as wq
 
-from search import analysis
+from search import aliases, analysis
 from search.query import ParsedQuery, Term
 from search.schema import FIELD_BOOSTS
 
@@ -102,6 +102,16 @@ class QueryPlan:
         return tuple(seen)
 
 
+def with_aliases(group: tuple[Term, ...]) -> tuple[Term, ...]:
+    """A group plus the alias expansions of its plain terms, as alternatives."""
+    out = list(group)
+    for t in group:
+        if t.phrase or t.field or t.docno:
+            continue
+        out.extend(Term(e, alias_of=t.text) for e in aliases.extra_terms(t.text) if Term(e) not in out)
+    return tuple(out)
+
+
 def plan_query(parsed: ParsedQuery) -> QueryPlan:
-    return QueryPlan(groups=tuple(tuple(plan_term(t) for t in g) for g in parsed.groups),
+    return QueryPlan(groups=tuple(tuple(plan_term(t) for t in with_aliases(g)) for g in parsed.groups),
                      excluded=tuple(plan_term(t) for t in parsed.excluded))

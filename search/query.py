@@ -35,6 +35,7 @@ class Term:
     phrase: bool = False            # quoted: only the exact run of characters matches
     field: str | None = None        # None, "title", "issuer" or "docno"
     docno: str | None = None        # canonical document number, when the term is one
+    alias_of: str | None = None     # the typed term this one was added for (an alias expansion)
 
     @property
     def normalized(self) -> str:

@@ -95,6 +95,7 @@ class TermInfo(_Dict):
     field: str | None
     doc_number: str | None
     excluded: bool
+    alias_of: str | None        # set on terms added from the alias table
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,7 @@ class QueryInfo(_Dict):
     normalized: str
     tokens: tuple[str, ...]
     terms: tuple[TermInfo, ...]
+    aliases: tuple[str, ...]    # "道交法 → 道路交通安全法"
     fields: tuple[str, ...]
     ignored: tuple[str, ...]
     matched_before_filters: int

@@ -1,0 +1,33 @@
+"""Running a query set through the one search function and writing a run file for a scorer."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from search.engine import run_search
+from search.index import OpenIndex
+from search.params import params_from
+
+RUN_DEPTH = 10
+
+
+def read_queries(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def run_queries(index: OpenIndex, queries: Iterable[dict], depth: int = RUN_DEPTH) -> Iterator[dict]:
+    """One run row per query: {"id", "q", "results": [source, ...] best first}."""
+    for query in queries:
+        result = run_search(index, params_from({"q": query["q"], "size": str(depth)}))
+        yield {"id": query["id"], "q": query["q"], "results": [h.source for h in result.hits]}
+
+
+def write_run(rows: Iterable[dict], path: Path) -> int:
+    n = 0
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            n += 1
+    return n

@@ -1,0 +1,42 @@
+"""Versions: documents with the same title are versions of one another; the newest is the current one.
+
+Derived when a build is opened (pure, over the document table), so full and incremental builds agree. A status
+given by the operator or stated in the text wins; only documents without one get current/superseded here.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import replace
+
+from search import analysis
+from search.store import DocMeta
+
+
+def version_key(meta: DocMeta) -> str:
+    # Same title in the same region; spacing and script do not make another document.
+    return analysis.normalize("".join(meta.title.split())) + "|" + (meta.region or "")
+
+
+def link_versions(metas: Iterable[DocMeta]) -> tuple[dict[str, DocMeta], dict[str, tuple[str, ...]]]:
+    """The document table with statuses filled in, and each versioned document's versions, newest first."""
+    groups: dict[str, list[DocMeta]] = defaultdict(list)
+    docs: dict[str, DocMeta] = {}
+    for m in metas:
+        docs[m.doc_id] = m
+        groups[version_key(m)].append(m)
+    versions: dict[str, tuple[str, ...]] = {}
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda m: (m.date or "", m.source), reverse=True)
+        ids = tuple(m.doc_id for m in members)
+        newest_date = members[0].date
+        for m in members:
+            versions[m.doc_id] = ids
+            if m.status is None:
+                # Byte-identical copies in two folders share the newest date: both are current.
+                status = "current" if m.date == newest_date else "superseded"
+                superseded_by = None if status == "current" else members[0].source
+                docs[m.doc_id] = replace(m, status=status, superseded_by=m.superseded_by or superseded_by)
+    return docs, versions
