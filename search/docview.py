@@ -1,16 +1,36 @@
-"""The document view: a document's metadata, outline and text, with a query's terms marked."""
+"""The document view: a document's metadata, outline and text with a query's terms marked, its other versions,
+the documents it cites and the documents citing it.
+
+Versions and citations are resolved against the whole document table; the reverse map ("cited by") is
+computed once per build, on first use, by `relations_for`.
+"""
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from search import highlight
+from search import analysis, highlight
+from search.docno import canonical_doc_number
 from search.index import OpenIndex
-from search.model import Document
+from search.model import Citation, Document
 from search.plan import plan_query
 from search.query import QueryError, parse_query
-from search.results import STATUS_LABELS
+from search.results import DOC_URL, STATUS_LABELS
+from search.store import DocMeta
 
 MAX_MARK_QUERY = 200
+# A cited title matches a document's title with or without these prefixes.
+TITLE_PREFIXES = ("中华人民共和国",)
+# When a citation names several documents (versions of one title), link the one in force, then the newest.
+STATUS_PREFERENCE = {"current": 0, None: 1, "trial": 1, "amended": 2, "superseded": 3, "draft": 4, "repealed": 5}
+MAX_CITED_BY = 200
+RELATIONS_KEPT = 2
+_SPACES = str.maketrans("", "", " \u3000\t\n")
+# Metadata lines of the plain-text download, in order: (label, field).
+TEXT_FIELDS = (("发文机关", "issuer"), ("文号", "doc_number"), ("日期", "date"), ("文种", "doc_type"),
+               ("效力级别", "level"), ("地区", "region"), ("时效性", "status"), ("来源", "source"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,12 +42,148 @@ class SectionView:
 
 
 @dataclass(frozen=True, slots=True)
+class DocLink:
+    """Another document of the index, as a list entry links to it."""
+
+    id: str
+    title: str
+    doc_number: str | None
+    date: str | None
+    status: str | None
+    status_label: str | None
+    url: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "doc_number": self.doc_number, "date": self.date,
+                "status": self.status, "status_label": self.status_label, "url": self.url}
+
+
+@dataclass(frozen=True, slots=True)
+class CitedRef:
+    """One reference of the text: a 《title》 or a 文号, and the document of the index it names, if any."""
+
+    kind: str                       # "title" or "doc_number"
+    value: str
+    doc: DocLink | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "value": self.value, "doc": self.doc.to_dict() if self.doc else None}
+
+
+@dataclass(frozen=True, slots=True)
+class Relations:
+    """Lookup tables of one build: titles and numbers to documents, versions, and the reverse citation map."""
+
+    by_title: Mapping[str, tuple[str, ...]]     # title_key -> doc ids, preferred first
+    by_number: Mapping[str, tuple[str, ...]]    # normalised 文号 -> doc ids, preferred first
+    versions: Mapping[str, tuple[str, ...]]     # normalised title -> doc ids, newest first
+    cited_by: Mapping[str, tuple[str, ...]]     # doc id -> ids of documents citing it, newest first
+
+
+@dataclass(frozen=True, slots=True)
 class DocumentView:
     doc: Document
     status_label: str | None
     q: str
     sections: tuple[SectionView, ...]
     toc: tuple[SectionView, ...]    # the sections that have a heading
+    versions: tuple[DocLink, ...]   # documents with the same normalised title, this one included, newest first
+    cites: tuple[CitedRef, ...]
+    cited_by: tuple[DocLink, ...]
+    url: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of /api/doc/<id>: the document as stored, with its relations."""
+        out = self.doc.to_dict()
+        out.update(status_label=self.status_label, url=self.url, versions=[v.to_dict() for v in self.versions],
+                   cites=[c.to_dict() for c in self.cites], cited_by=[c.to_dict() for c in self.cited_by])
+        return out
+
+
+def title_key(title: str) -> str:
+    """A cited or stored title for matching: normalised, without spaces or a leading 中华人民共和国."""
+    key = analysis.normalize(title).translate(_SPACES)
+    for prefix in TITLE_PREFIXES:
+        if key.startswith(prefix) and len(key) > len(prefix):
+            key = key[len(prefix):]
+    return key
+
+
+def number_key(number: str) -> str:
+    return analysis.normalize(canonical_doc_number(number) or number).translate(_SPACES)
+
+
+def version_key(title: str) -> str:
+    return analysis.normalize(title)
+
+
+def _newest_first(ids: Iterable[str], docs: Mapping[str, DocMeta]) -> tuple[str, ...]:
+    ids = sorted(ids, key=lambda d: docs[d].doc_id)
+    ids.sort(key=lambda d: docs[d].date or "", reverse=True)
+    return tuple(ids)
+
+
+def _preferred_first(ids: Iterable[str], docs: Mapping[str, DocMeta]) -> tuple[str, ...]:
+    return tuple(sorted(_newest_first(ids, docs), key=lambda d: STATUS_PREFERENCE.get(docs[d].status, 1)))
+
+
+def resolve(relations: Relations, citation: Citation) -> tuple[str, ...]:
+    """The documents a citation names, preferred first (empty when none of them is in the index)."""
+    if citation.kind == "doc_number":
+        return relations.by_number.get(number_key(citation.value), ())
+    return relations.by_title.get(title_key(citation.value), ())
+
+
+def build_relations(docs: Mapping[str, DocMeta], citations: Mapping[str, Sequence[Citation]]) -> Relations:
+    """All lookup tables of a build from its document table and each document's citations."""
+    by_title: dict[str, list[str]] = {}
+    by_number: dict[str, list[str]] = {}
+    versions: dict[str, list[str]] = {}
+    for doc_id, meta in docs.items():
+        if meta.title:
+            by_title.setdefault(title_key(meta.title), []).append(doc_id)
+            versions.setdefault(version_key(meta.title), []).append(doc_id)
+        if meta.doc_number:
+            by_number.setdefault(number_key(meta.doc_number), []).append(doc_id)
+    partial = Relations(by_title={k: _preferred_first(v, docs) for k, v in by_title.items()},
+                        by_number={k: _preferred_first(v, docs) for k, v in by_number.items()},
+                        versions={k: _newest_first(v, docs) for k, v in versions.items()}, cited_by={})
+    cited_by: dict[str, set[str]] = {}
+    for citing, cited in citations.items():
+        for c in cited:
+            for target in resolve(partial, c):
+                if target != citing:
+                    cited_by.setdefault(target, set()).add(citing)
+    return Relations(by_title=partial.by_title, by_number=partial.by_number, versions=partial.versions,
+                     cited_by={k: _newest_first(v, docs) for k, v in cited_by.items()})
+
+
+_relations: dict[str, Relations] = {}
+_relations_lock = threading.Lock()
+
+
+def relations_for(index: OpenIndex) -> Relations:
+    """The relations of the served build, computed on first use (one pass over the store) and kept."""
+    found = _relations.get(index.build_id)
+    if found is None:
+        with _relations_lock:
+            found = _relations.get(index.build_id)
+            if found is None:
+                citations = {}
+                for doc_id in index.docs:
+                    doc = index.store.get(doc_id)
+                    citations[doc_id] = doc.citations if doc is not None else ()
+                found = build_relations(index.docs, citations)
+                while len(_relations) >= RELATIONS_KEPT:
+                    _relations.pop(next(iter(_relations)))
+                _relations[index.build_id] = found
+    return found
+
+
+def doc_link(meta: DocMeta) -> DocLink:
+    return DocLink(id=meta.doc_id, title=meta.title, doc_number=meta.doc_number, date=meta.date,
+                   status=meta.status, status_label=STATUS_LABELS.get(meta.status or ""),
+                   url=DOC_URL.format(doc_id=meta.doc_id))
 
 
 def _terms(q: str) -> tuple[str, ...]:
@@ -37,6 +193,23 @@ def _terms(q: str) -> tuple[str, ...]:
         return plan_query(parse_query(q)).highlight
     except QueryError:
         return ()
+
+
+def document_relations(docs: Mapping[str, DocMeta], relations: Relations, doc: Document
+                       ) -> tuple[tuple[DocLink, ...], tuple[CitedRef, ...], tuple[DocLink, ...]]:
+    """A document's versions, its citations (linked where the index has them) and the documents citing it."""
+    versions = relations.versions.get(version_key(doc.title), ()) if doc.title else ()
+    cites = []
+    seen: set[tuple[str, str]] = set()
+    for c in doc.citations:
+        if (c.kind, c.value) in seen:
+            continue
+        seen.add((c.kind, c.value))
+        targets = [t for t in resolve(relations, c) if t != doc.doc_id]
+        cites.append(CitedRef(kind=c.kind, value=c.value, doc=doc_link(docs[targets[0]]) if targets else None))
+    cited_by = relations.cited_by.get(doc.doc_id, ())[:MAX_CITED_BY]
+    return (tuple(doc_link(docs[v]) for v in versions) if len(versions) > 1 else (), tuple(cites),
+            tuple(doc_link(docs[d]) for d in cited_by))
 
 
 def document_view(index: OpenIndex, doc_id: str, q: str = "") -> DocumentView | None:
@@ -49,5 +222,21 @@ def document_view(index: OpenIndex, doc_id: str, q: str = "") -> DocumentView | 
         lines = [line for line in doc.section_text(s).split("\n") if line.strip()]
         views.append(SectionView(id=s.id, heading=s.heading, level=s.level,
                                  paragraphs=tuple(highlight.mark_text(line, terms) for line in lines)))
+    versions, cites, cited_by = document_relations(index.docs, relations_for(index), doc)
     return DocumentView(doc=doc, status_label=STATUS_LABELS.get(doc.status or ""), q=q, sections=tuple(views),
-                        toc=tuple(v for v in views if v.heading))
+                        toc=tuple(v for v in views if v.heading), versions=versions, cites=cites,
+                        cited_by=cited_by, url=DOC_URL.format(doc_id=doc.doc_id))
+
+
+def document_text(doc: Document) -> str:
+    """The plain-text download: the title, one line per known metadata field, a blank line, the text."""
+    lines = [doc.title, ""]
+    for label, name in TEXT_FIELDS:
+        value = getattr(doc, name)
+        if name == "issuer":
+            value = "、".join(value)
+        elif name == "status":
+            value = STATUS_LABELS.get(value or "", value)
+        if value:
+            lines.append(f"{label}：{value}")
+    return "\n".join(lines) + "\n\n" + doc.text.rstrip("\n") + "\n"

@@ -42,6 +42,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         build = g.get("build_id")
         if build:
             response.headers[BUILD_HEADER] = build
-        return response
+        return api.cache_headers(response)
 
     return app

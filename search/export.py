@@ -1,0 +1,75 @@
+"""Exporting a result list: one flat row per document, as CSV (for spreadsheets) or JSON.
+
+The export runs the page's search with the same parameters from the first hit, bounded by EXPORT_LIMIT rows.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import replace
+from html import unescape
+from typing import Any
+
+from search.params import SearchParams
+from search.results import Hit, SearchResult
+
+EXPORT_LIMIT = 1000
+# Columns of a row, in order; CSV headers are these names.
+EXPORT_COLUMNS = ("rank", "id", "title", "issuer", "doc_number", "date", "year", "doc_type", "level", "region",
+                  "status", "status_label", "section", "snippet", "url")
+# Excel reads a UTF-8 CSV as the local code page unless it starts with a byte order mark.
+CSV_BOM = "\ufeff"
+_TAGS = re.compile(r"<[^>]*>")
+# A cell starting with one of these is a formula to a spreadsheet; such cells get a leading apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def export_params(params: SearchParams, limit: int = EXPORT_LIMIT) -> SearchParams:
+    """The page's parameters, from the first hit, with room for the whole export."""
+    return replace(params, page=1, size=limit)
+
+
+def plain(html: str) -> str:
+    """A snippet or title as plain text: markup dropped, entities decoded."""
+    return unescape(_TAGS.sub("", html))
+
+
+def export_row(rank: int, hit: Hit, base_url: str = "") -> dict[str, Any]:
+    return {"rank": rank, "id": hit.id, "title": hit.title, "issuer": "、".join(hit.issuer),
+            "doc_number": hit.doc_number, "date": hit.date, "year": hit.year, "doc_type": hit.doc_type,
+            "level": hit.level, "region": hit.region, "status": hit.status, "status_label": hit.status_label,
+            "section": hit.section, "snippet": plain(hit.snippet), "url": base_url + hit.url.split("#")[0]}
+
+
+def export_rows(result: SearchResult, base_url: str = "") -> list[dict[str, Any]]:
+    return [export_row(i, hit, base_url) for i, hit in enumerate(result.hits, start=1)]
+
+
+def export_info(result: SearchResult, limit: int = EXPORT_LIMIT) -> dict[str, Any]:
+    """What the export holds: every matching document, or the first `limit` of them."""
+    return {"total": result.total, "exported": len(result.hits), "limit": limit,
+            "truncated": result.total > len(result.hits)}
+
+
+def export_json(result: SearchResult, base_url: str = "", limit: int = EXPORT_LIMIT) -> dict[str, Any]:
+    return {**export_info(result, limit), "params": result.params.to_dict(), "build": result.build,
+            "columns": list(EXPORT_COLUMNS), "rows": export_rows(result, base_url)}
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def export_csv(result: SearchResult, base_url: str = "") -> str:
+    """The rows as CSV text with a byte order mark and CRLF line ends, as spreadsheets expect."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for row in export_rows(result, base_url):
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+    return CSV_BOM + out.getvalue()

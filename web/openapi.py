@@ -1,0 +1,194 @@
+"""The OpenAPI 3.1 description of the JSON API, written by hand; tests validate real responses against it."""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from search.export import EXPORT_COLUMNS, EXPORT_LIMIT
+from search.model import LEVELS, STATUSES
+from search.params import DEFAULT_SIZE, MAX_PAGE, MAX_QUERY_CHARS, MAX_SIZE, SORTS
+from search.schema import FACETS
+
+DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+STR = {"type": "string"}
+INT = {"type": "integer"}
+OPT_STR = _nullable(STR)
+OPT_INT = _nullable(INT)
+STATUS = {"type": ["string", "null"], "enum": [*STATUSES, None]}
+
+
+def _object(properties: dict[str, Any], required: list[str] | None = None, extra: bool = False) -> dict[str, Any]:
+    return {"type": "object", "properties": properties,
+            "required": list(properties) if required is None else required, "additionalProperties": extra}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _array(items: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": items}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _object({"error": {"type": "string", "minLength": 1}, "status": {"type": "integer", "minimum": 400}}),
+    "SectionHit": _object({"section_id": STR, "section": STR,
+                           "snippet": {"type": "string", "description": "escaped HTML; the only markup is <mark>"}}),
+    "Hit": _object({
+        "id": STR, "source": STR, "title": STR,
+        "title_html": {"type": "string", "description": "the title as escaped HTML with the query's words marked"},
+        "issuer": _array(STR), "doc_number": OPT_STR, "year": OPT_INT, "date": OPT_STR, "doc_type": OPT_STR,
+        "level": OPT_STR, "region": OPT_STR, "status": STATUS, "status_label": OPT_STR, "score": {"type": "number"},
+        "section_id": STR, "section": STR, "snippet": STR, "url": STR, "sections": _array(_ref("SectionHit"))}),
+    "FacetValue": _object({"value": STR, "label": STR, "count": {"type": "integer", "minimum": 0},
+                           "selected": {"type": "boolean"}, "toggle_url": STR}),
+    "Facet": _object({"name": {"enum": list(FACETS)}, "label": STR, "values": _array(_ref("FacetValue"))}),
+    "AppliedFilter": _object({"name": {"enum": [*FACETS, "date_from", "date_to"]}, "label": STR, "value": STR,
+                              "removed": {"type": "integer", "minimum": 0}, "remove_url": STR}),
+    "TermInfo": _object({"text": STR, "normalized": STR, "words": _array(STR), "phrase": {"type": "boolean"},
+                         "field": OPT_STR, "doc_number": OPT_STR, "excluded": {"type": "boolean"}}),
+    "QueryInfo": _object({"text": STR, "normalized": STR, "tokens": _array(STR), "terms": _array(_ref("TermInfo")),
+                          "fields": _array(STR), "ignored": _array(STR),
+                          "matched_before_filters": {"type": "integer", "minimum": 0},
+                          "filters": _array(_ref("AppliedFilter")), "advice": _array(STR)}),
+    "SearchParams": _object({
+        "q": STR, "filters": {"type": "object", "propertyNames": {"enum": list(FACETS)},
+                              "additionalProperties": _array(STR)},
+        "date_from": OPT_STR, "date_to": OPT_STR, "sort": {"enum": list(SORTS)},
+        "page": {"type": "integer", "minimum": 1}, "size": {"type": "integer", "minimum": 1}}),
+    "SearchResult": _object({
+        "params": _ref("SearchParams"), "query": _ref("QueryInfo"), "total": {"type": "integer", "minimum": 0},
+        "page": {"type": "integer", "minimum": 1}, "size": {"type": "integer", "minimum": 1},
+        "pages": {"type": "integer", "minimum": 1}, "sort": {"enum": list(SORTS)}, "hits": _array(_ref("Hit")),
+        "facets": {"type": "object", "properties": {f: _ref("Facet") for f in FACETS}, "required": list(FACETS),
+                   "additionalProperties": False},
+        "took_ms": {"type": "number", "minimum": 0}, "build": STR}),
+    "Section": _object({"id": STR, "heading": STR, "level": {"type": "integer", "minimum": 0}, "path": _array(STR),
+                        "start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 0}}),
+    "Citation": _object({"kind": {"enum": ["title", "doc_number"]}, "value": STR}),
+    "DocLink": _object({"id": STR, "title": STR, "doc_number": OPT_STR, "date": OPT_STR, "status": STATUS,
+                        "status_label": OPT_STR, "url": STR}),
+    "CitedRef": _object({"kind": {"enum": ["title", "doc_number"]}, "value": STR,
+                         "doc": {"oneOf": [_ref("DocLink"), {"type": "null"}]}}),
+    "Document": _object({
+        "doc_id": STR, "source": STR, "text": STR, "title": STR, "issuer": _array(STR), "doc_number": OPT_STR,
+        "doc_number_raw": OPT_STR, "year": OPT_INT, "date": OPT_STR, "doc_type": OPT_STR,
+        "level": {"type": ["string", "null"], "enum": [*LEVELS, None]}, "region": OPT_STR, "status": STATUS,
+        "status_label": OPT_STR, "valid_from": OPT_STR, "superseded_by": OPT_STR, "sections": _array(_ref("Section")),
+        "citations": _array(_ref("Citation")), "content_hash": STR, "extra": {"type": "object"}, "url": STR,
+        "versions": {**_array(_ref("DocLink")), "description": "documents with the same title, newest first "
+                                                              "(empty when there is only this one)"},
+        "cites": _array(_ref("CitedRef")), "cited_by": _array(_ref("DocLink"))}),
+    "Suggestion": _object({"label": STR, "kind": {"enum": ["title", "doc_number"]}, "url": STR}),
+    "Suggestions": _object({"q": STR, "suggestions": {**_array(_ref("Suggestion")), "maxItems": 8}}),
+    "ExportRow": _object({
+        "rank": {"type": "integer", "minimum": 1}, "id": STR, "title": STR, "issuer": STR, "doc_number": OPT_STR,
+        "date": OPT_STR, "year": OPT_INT, "doc_type": OPT_STR, "level": OPT_STR, "region": OPT_STR,
+        "status": STATUS, "status_label": OPT_STR, "section": STR, "snippet": STR, "url": STR}),
+    "Export": _object({
+        "total": {"type": "integer", "minimum": 0, "description": "documents matching the search"},
+        "exported": {"type": "integer", "minimum": 0, "maximum": EXPORT_LIMIT},
+        "limit": {"const": EXPORT_LIMIT}, "truncated": {"type": "boolean", "description": "total > exported"},
+        "params": _ref("SearchParams"), "build": STR, "columns": {"const": list(EXPORT_COLUMNS)},
+        "rows": _array(_ref("ExportRow"))}),
+    "Health": _object({"status": {"const": "ok"}, "build": STR, "documents": {"type": "integer", "minimum": 0}}),
+}
+
+
+def _param(name: str, description: str, schema: dict[str, Any], repeat: bool = False) -> dict[str, Any]:
+    if repeat:
+        return {"name": name, "in": "query", "description": description, "schema": _array(schema),
+                "style": "form", "explode": True}
+    return {"name": name, "in": "query", "description": description, "schema": schema}
+
+
+SEARCH_PARAMETERS = [
+    _param("q", "the query (quoted phrases, OR, -excluded, field:term)", {"type": "string",
+                                                                         "maxLength": MAX_QUERY_CHARS}),
+    *[_param(f, f"{f} filter; repeat to accept several values", STR, repeat=True) for f in FACETS],
+    _param("date_from", "earliest date, YYYY, YYYY-MM or YYYY-MM-DD", {"type": "string", "pattern": DATE_PATTERN}),
+    _param("date_to", "latest date, YYYY, YYYY-MM or YYYY-MM-DD", {"type": "string", "pattern": DATE_PATTERN}),
+    _param("sort", "relevance (default) or date (newest first)", {"enum": list(SORTS), "default": "relevance"}),
+    _param("page", "page number", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
+    _param("size", "hits per page", {"type": "integer", "minimum": 1, "maximum": MAX_SIZE, "default": DEFAULT_SIZE}),
+]
+CACHE_HEADERS = {
+    "ETag": {"description": "weak validator from the build and the URL; send it back as If-None-Match",
+             "schema": STR},
+    "Cache-Control": {"schema": {"const": "public, max-age=60"}},
+    "X-Govlaw-Build": {"description": "the build the answer came from", "schema": STR},
+}
+
+
+def _json(schema: str, description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
+    if headers:
+        out["headers"] = headers
+    return out
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {str(c): {"$ref": f"#/components/responses/E{c}"} for c in codes}
+
+
+NOT_MODIFIED = {"304": {"description": "not modified (If-None-Match matched the ETag)"}}
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "govlaw", "version": "1",
+             "description": "Full-text search of Chinese government legal documents. Every parameter of the "
+                            "search page behaves the same here. Errors are JSON {error, status} with "
+                            "Cache-Control: no-store."},
+    "paths": {
+        "/api/search": {"get": {
+            "summary": "Search: one page of hits, facet counts and how the query was read",
+            "parameters": SEARCH_PARAMETERS,
+            "responses": {"200": _json("SearchResult", "one page of results", CACHE_HEADERS), **NOT_MODIFIED,
+                          **_errors(400, 503)}}},
+        "/api/export": {"get": {
+            "summary": f"The result list from the first hit, at most {EXPORT_LIMIT} rows, as CSV or JSON",
+            "description": "The search parameters of /api/search (page and size are ignored). CSV is UTF-8 with "
+                           "a byte order mark; its X-Govlaw-Export header says how many rows it holds of how many.",
+            "parameters": [_param("format", "csv (default) or json", {"enum": ["csv", "json"], "default": "csv"}),
+                           *SEARCH_PARAMETERS],
+            "responses": {"200": {"description": "the rows", "headers": CACHE_HEADERS, "content": {
+                "application/json": {"schema": _ref("Export")},
+                "text/csv": {"schema": {"type": "string", "description": "columns: " + ", ".join(EXPORT_COLUMNS)}}}},
+                **NOT_MODIFIED, **_errors(400, 503)}}},
+        "/api/doc/{id}": {"get": {
+            "summary": "A whole document: metadata, text, sections, versions, citations and documents citing it",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": STR},
+                           _param("format", "json (default) or txt (title, metadata lines, text)",
+                                  {"enum": ["json", "txt"], "default": "json"})],
+            "responses": {"200": {"description": "the document", "headers": CACHE_HEADERS, "content": {
+                "application/json": {"schema": _ref("Document")},
+                "text/plain": {"schema": STR}}}, **NOT_MODIFIED, **_errors(400, 404, 503)}}},
+        "/api/suggest": {"get": {
+            "summary": "Titles and 文号 containing what was typed, for a search box",
+            "parameters": [_param("q", "what was typed", {"type": "string", "maxLength": MAX_QUERY_CHARS})],
+            "responses": {"200": _json("Suggestions", "up to eight suggestions", CACHE_HEADERS), **NOT_MODIFIED,
+                          **_errors(400, 503)}}},
+        "/healthz": {"get": {
+            "summary": "The build served and its number of documents (never cached)",
+            "responses": {"200": _json("Health", "the index is open"), **_errors(503)}}},
+        "/api/openapi.json": {"get": {"summary": "This document",
+                                      "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+    },
+    "components": {
+        "schemas": SCHEMAS,
+        "responses": {f"E{c}": _json("Error", d) for c, d in
+                      ((400, "a bad or unknown parameter"), (404, "no such document"),
+                       (503, "no index has been published"))},
+    },
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    """A copy of the OpenAPI document (callers may not change the shared one)."""
+    return copy.deepcopy(DOCUMENT)
