@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import secrets
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from indexer.pipeline import FileError, iter_documents, iter_sources
+from indexer.pipeline import FileError, SourceFile, file_hash, iter_documents, iter_sources
 from search import analysis
 from search.index import BUILDS_DIR, CURRENT_LINK, MANIFEST_FILE, current_build_path
 from search.model import Document, Section
@@ -33,6 +34,15 @@ KEEP_BUILDS = 3
 LOCK_FILE = ".lock"
 ERRORS_FILE = "errors.jsonl"
 TMP_PREFIX = ".tmp-"
+HISTORY_FILE = "history.json"
+HISTORY_MAX = 100
+# What a document's records depend on besides its file: when any of these change, an update re-reads every file.
+PIPELINE_FILES = ("indexer/*.py", "indexer/data/*", "search/analysis.py", "search/schema.py", "search/model.py",
+                  "search/docno.py", "search/data/legal_terms.txt")
+# Modules of the indexer that do not change how a file becomes records.
+PIPELINE_EXCLUDE = ("indexer/cli.py", "indexer/update.py", "indexer/gate.py", "indexer/changes.py",
+                    "indexer/__main__.py")
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 
 class LockedError(RuntimeError):
@@ -150,19 +160,115 @@ def publish(root: Path, build: Path) -> None:
     _fsync_dir(root)
 
 
-def prune_builds(root: Path, keep: int = KEEP_BUILDS) -> list[Path]:
-    """Delete all but the newest `keep` finished builds; never the published one."""
-    builds = root / BUILDS_DIR
+def write_atomic(path: Path, text: str) -> None:
+    """Replace a small file in one rename, durably (readers see the old or the new content, never a part)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def read_history(root: Path) -> list[str]:
+    """Ids of the builds published under `root`, oldest first (a rollback removes the last one)."""
+    try:
+        data = json.loads((root / HISTORY_FILE).read_text("utf-8"))
+    except (FileNotFoundError, ValueError):
+        return []
+    return [str(b) for b in data.get("published", [])] if isinstance(data, dict) else []
+
+
+def write_history(root: Path, ids: list[str]) -> None:
+    write_atomic(root / HISTORY_FILE, json.dumps({"published": ids[-HISTORY_MAX:]}, indent=1) + "\n")
+
+
+def record_published(root: Path, build_id: str) -> None:
+    """Note a publish in the history (call with the lock held, after publish())."""
+    ids = read_history(root)
+    if not ids or ids[-1] != build_id:
+        write_history(root, ids + [build_id])
+
+
+def reconcile_history(root: Path) -> None:
+    """After a crash between publish() and record_published(): make the history end with the served build."""
     current = current_build_path(root)
-    done = sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(TMP_PREFIX)),
+    if current is not None:
+        record_published(root, current.name)
+
+
+def finished_builds(root: Path) -> list[Path]:
+    """Complete build directories, newest first (build ids sort by time)."""
+    builds = root / BUILDS_DIR
+    if not builds.is_dir():
+        return []
+    return sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(TMP_PREFIX)),
                   key=lambda p: p.name, reverse=True)
+
+
+def prune_builds(root: Path, keep: int = KEEP_BUILDS) -> list[Path]:
+    """Delete all finished builds but the served one and the last `keep` published ones; never the served one.
+
+    Builds that were never published (a crash before the switch) or were rolled back from go first; where the
+    history is shorter than `keep`, the newest other builds fill the places.
+    """
+    current = current_build_path(root)
+    done = finished_builds(root)
+    by_name = {p.name: p for p in done}
+    kept = [b for b in reversed(read_history(root)) if b in by_name][:keep]
+    if current is not None and current.name not in kept:
+        kept.append(current.name)
+    for p in done:
+        if len(kept) >= keep:
+            break
+        if p.name not in kept:
+            kept.append(p.name)
     removed = []
-    for p in done[keep:]:
-        if current is not None and p.resolve() == current.resolve():
+    for p in done:
+        if p.name in kept or (current is not None and p.resolve() == current.resolve()):
             continue
         shutil.rmtree(p, ignore_errors=True)
         removed.append(p)
     return removed
+
+
+def operator_digest(row: dict) -> str:
+    """A short digest of a file's operator metadata row ("" for none), so a changed row re-reads the file."""
+    if not row:
+        return ""
+    blob = json.dumps(row, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.blake2b(blob.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def pipeline_fingerprint() -> str:
+    """A digest of the code and data that turn a file into records; builds record it in their manifest."""
+    h = hashlib.blake2b(digest_size=8)
+    paths = sorted({p for pattern in PIPELINE_FILES for p in PACKAGE_ROOT.glob(pattern)
+                    if p.is_file() and p.relative_to(PACKAGE_ROOT).as_posix() not in PIPELINE_EXCLUDE})
+    for p in paths:
+        h.update(p.relative_to(PACKAGE_ROOT).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def failed_hashes(errors: Iterable[FileError], sources: set[str]) -> dict[str, str]:
+    """Content hashes of files that failed, so an update does not retry them until they change."""
+    out = {}
+    for e in errors:
+        if e.source in sources:
+            try:
+                out[e.source] = file_hash(Path(e.path))
+            except OSError:
+                pass
+    return out
+
+
+def build_manifest(build_id: str, *, documents: int, sections: int, errors: int, skipped: int,
+                   files: dict[str, str], operator: dict[str, str], failed: dict[str, str],
+                   pipeline: str) -> dict:
+    return {"build_id": build_id, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "documents": documents, "sections": sections, "errors": errors, "skipped": skipped,
+            "pipeline": pipeline, "files": files, "operator": operator, "failed": failed}
 
 
 def _progress(total: int, enabled: bool | None) -> Callable[[Iterable], Iterable]:
@@ -175,8 +281,13 @@ def _progress(total: int, enabled: bool | None) -> Callable[[Iterable], Iterable
     return lambda it: tqdm(it, total=total, unit="doc", file=sys.stderr, desc="indexing")
 
 
-def write_build(path: Path, docs: Iterable[Document | FileError], report: BuildReport) -> None:
-    """Write the Whoosh index, the document store and the manifest of a new build into `path`."""
+def write_build(path: Path, docs: Iterable[Document | FileError], report: BuildReport, *,
+                files: list[SourceFile] | None = None) -> None:
+    """Write the Whoosh index, the document store and the manifest of a new build into `path`.
+
+    `files` (the source files the documents came from) adds their operator-metadata digests and the hashes
+    of failed files to the manifest, which `update` compares against.
+    """
     path.mkdir(parents=True)
     ix = whoosh_index.create_in(str(path), make_schema())
     writer = ix.writer(limitmb=WRITER_LIMIT_MB, procs=1)
@@ -201,10 +312,13 @@ def write_build(path: Path, docs: Iterable[Document | FileError], report: BuildR
     with open(path / ERRORS_FILE, "w", encoding="utf-8") as f:
         for e in report.errors:
             f.write(json.dumps(e.to_dict(), ensure_ascii=False) + "\n")
-    manifest = {"build_id": report.build_id, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "documents": report.documents, "sections": report.sections, "errors": len(report.errors),
-                "skipped": report.skipped,
-                "files": {d.source: d.content_hash for d in kept}}
+    files = files or []
+    manifest = build_manifest(report.build_id, documents=report.documents, sections=report.sections,
+                              errors=len(report.errors), skipped=report.skipped,
+                              files={d.source: d.content_hash for d in kept},
+                              operator={f.source: d for f in files if (d := operator_digest(dict(f.operator)))},
+                              failed=failed_hashes(report.errors, {f.source for f in files}),
+                              pipeline=pipeline_fingerprint())
     (path / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
 
 
@@ -216,6 +330,7 @@ def build_index(sources: list[Path], root: Path, *, workers: int | None = None, 
     workers = workers or min(2, os.cpu_count() or 1)
     with root_lock(root):
         remove_stale_builds(root)
+        reconcile_history(root)
         build_id = new_build_id()
         (root / BUILDS_DIR).mkdir(parents=True, exist_ok=True)
         tmp = root / BUILDS_DIR / f"{TMP_PREFIX}{build_id}"
@@ -225,12 +340,13 @@ def build_index(sources: list[Path], root: Path, *, workers: int | None = None, 
         report.skipped = skipped
         try:
             bar = _progress(len(files), progress)
-            write_build(tmp, bar(iter_documents(files, workers)), report)
+            write_build(tmp, bar(iter_documents(files, workers)), report, files=files)
             _fsync_tree(tmp)
             os.rename(tmp, report.path)
             _fsync_dir(root / BUILDS_DIR)
             publish(root, report.path)
             report.published = True
+            record_published(root, build_id)
             prune_builds(root, keep)
         except OSError as e:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -2,18 +2,66 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
+import time
 from pathlib import Path
 
 import click
 
-from indexer.build import BuildError, LockedError, build_index
+from indexer.build import KEEP_BUILDS, BuildError, LockedError, build_index
 from indexer.pipeline import FileError, SourceFile, build_document
 from indexer.opmeta import read_metadata_file
 from search.config import index_root
 
 EXIT_FAILED = 1
 EXIT_LOCKED = 2
+EXIT_REFUSED = 3
+# A wrong command line of `update` or `rollback` (click's own code is 2, which those commands give to the lock).
+EXIT_USAGE = 64
+EXIT_CODES = {"published": 0, "unchanged": 0, "failed": EXIT_FAILED, "locked": EXIT_LOCKED,
+              "refused": EXIT_REFUSED}
+OPERATIONS = ("update", "rollback")
+LOG_FORMATS = ("auto", "json", "logfmt", "text")
+
+
+class _Formatter(logging.Formatter):
+    """Structured log lines for a collector: one JSON object or one logfmt line per record."""
+
+    converter = time.gmtime
+
+    def __init__(self, style_: str):
+        super().__init__()
+        self.style_ = style_
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+                  "level": record.levelname.lower(), "event": record.getMessage(),
+                  **getattr(record, "govlaw", {})}
+        if self.style_ == "json":
+            return json.dumps(fields, ensure_ascii=False, default=str)
+        if self.style_ == "logfmt":
+            return " ".join(f"{k}={_logfmt_value(v)}" for k, v in fields.items())
+        rest = " ".join(f"{k}={v}" for k, v in fields.items() if k not in ("time", "level", "event"))
+        return f"{fields['time']} {fields['event']} {rest}".rstrip()
+
+
+def _logfmt_value(v) -> str:
+    text = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
+    if text == "" or any(c in text for c in ' "=\n\t'):
+        return json.dumps(text, ensure_ascii=False)
+    return text
+
+
+def setup_logging(log_format: str) -> None:
+    if log_format == "auto":
+        log_format = "text" if sys.stderr.isatty() else "json"
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter(log_format))
+    logger = logging.getLogger("govlaw")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 @click.group()
@@ -73,5 +121,106 @@ def inspect(files: tuple[Path, ...], no_metadata_file: bool) -> None:
         sys.exit(EXIT_FAILED)
 
 
+_index_option = click.option("--index", "index", type=click.Path(path_type=Path), default=None,
+                             help="Index root (default: $GOVLAW_INDEX or var/index).")
+_log_option = click.option("--log-format", type=click.Choice(LOG_FORMATS), default="auto", show_default=True,
+                           help="Log lines on stderr: JSON objects, logfmt, or text (auto: text on a terminal).")
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_index_option
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Processes for reading and cleaning.")
+@click.option("--keep", type=click.IntRange(1, 100), default=KEEP_BUILDS, show_default=True,
+              help="Published builds to keep (for rollback).")
+@click.option("--no-metadata-file", is_flag=True, help="Ignore metadata.jsonl files in the source folders.")
+@click.option("--gate-queries", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help='Golden queries, JSONL: {"q": "...", "expect_source": "folder/file"} per line; each must '
+                   "find its document in the first 10 hits.")
+@click.option("--gate-sample", type=click.IntRange(0, 1000), default=None,
+              help="Titles of unchanged documents that must still find them (default 20; 0: none).")
+@click.option("--min-ratio", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Refuse a build with fewer documents than this fraction of the last one (default 0.9).")
+@click.option("--full", is_flag=True, help="Read every file again (as after a change of the indexing code).")
+@click.option("--dry-run", is_flag=True, help="Only say what is new, changed and removed; write nothing.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report here.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@_log_option
+def update(sources: tuple[Path, ...], index: Path | None, workers: int | None, keep: int, no_metadata_file: bool,
+           gate_queries: Path | None, gate_sample: int | None, min_ratio: float | None, full: bool,
+           dry_run: bool, report: Path | None, progress: bool | None, log_format: str) -> None:
+    """Bring the index up to date with SOURCES: read only new and changed files, drop removed ones, check the
+    new build with the quality gate and switch to it atomically.
+
+    Exit codes: 0 done (or nothing to do), 1 failed (the served index is unchanged), 2 another run holds the
+    lock, 3 the quality gate refused the build (the served index is unchanged), 64 a wrong command line.
+    """
+    from indexer.gate import GATE_MIN_RATIO, GATE_SAMPLE, GateFileError, read_gate_queries
+    from indexer.update import UpdateOptions, update_index
+
+    setup_logging(log_format)
+    root = index_root(index)
+    try:
+        queries = tuple(read_gate_queries(gate_queries)) if gate_queries else ()
+    except GateFileError as e:
+        click.echo(f"error: {e}; the served index is unchanged", err=True)
+        sys.exit(EXIT_FAILED)
+    options = UpdateOptions(workers=workers, keep=keep, progress=progress, use_metadata_file=not no_metadata_file,
+                            gate_queries=queries, gate_sample=GATE_SAMPLE if gate_sample is None else gate_sample,
+                            min_ratio=GATE_MIN_RATIO if min_ratio is None else min_ratio, full=full,
+                            dry_run=dry_run)
+    result = update_index(list(sources), root, options)
+    if report:
+        report.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1), "utf-8")
+    if dry_run:
+        for kind in ("new", "changed", "removed"):
+            for source in getattr(result, kind):
+                click.echo(f"{kind}\t{source}")
+    click.echo(result.summary())
+    if result.status == "locked":
+        click.echo(f"error: {result.message}", err=True)
+    elif result.status == "failed":
+        click.echo(f"error: {result.message}", err=True)
+    elif result.status == "refused":
+        click.echo("error: the quality gate refused the new build; the served index is unchanged. "
+                   f"Look at the report ({root / 'last-run.json'}), fix the sources or the golden queries, "
+                   "or lower --min-ratio if the corpus really shrank.", err=True)
+    sys.exit(EXIT_CODES[result.status])
+
+
+@cli.command()
+@_index_option
+@_log_option
+def rollback(index: Path | None, log_format: str) -> None:
+    """Serve the build published before the current one again (one atomic switch).
+
+    Exit codes: 0 done, 1 nothing to roll back to, 2 another run holds the lock.
+    """
+    from indexer.update import RollbackError, rollback_index
+
+    setup_logging(log_format)
+    root = index_root(index)
+    try:
+        was, now = rollback_index(root)
+    except LockedError as e:
+        click.echo(f"error: {e}; try again when it has finished", err=True)
+        sys.exit(EXIT_LOCKED)
+    except RollbackError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"rollback: now serving build {now} (was {was})")
+
+
 def main() -> None:
-    cli(prog_name="govlaw-index")
+    try:
+        cli.main(prog_name="govlaw-index", standalone_mode=False)
+    except click.UsageError as e:
+        e.show()
+        name = e.ctx.command.name if e.ctx is not None else None
+        sys.exit(EXIT_USAGE if name in OPERATIONS else e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except click.Abort:
+        click.echo("Aborted!", err=True)
+        sys.exit(EXIT_FAILED)

@@ -1,0 +1,546 @@
+"""Updating an index root from its sources: only new, changed and removed files are read again.
+
+scan     walk the sources, hash every file, compare with the manifest of the published build
+process  read and clean the new and changed files
+write    copy the published build to builds/.tmp-<id>; delete the records of changed and removed documents,
+         add the new records; the same for docs.sqlite; manifest, errors and the build's change list
+gate     golden queries and the document count (indexer/gate.py)
+switch   fsync, rename to builds/<id>, replace `current` in one rename
+log      append the change log, prune old builds
+
+An unchanged corpus ends after the scan, with no build written. A failed or refused run deletes its build
+and leaves the served one as it was. When the code that turns files into records has changed since the
+published build (its manifest's `pipeline`), every file is read again into a build written from scratch.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from indexer.build import (ERRORS_FILE, KEEP_BUILDS, TMP_PREFIX, WRITER_LIMIT_MB, BuildReport, LockedError,
+                           _fsync_dir, _fsync_tree, build_manifest, current_build_path, new_build_id,
+                           operator_digest, pipeline_fingerprint, prune_builds, publish, read_history,
+                           reconcile_history, record_published, remove_stale_builds, root_lock, section_records,
+                           write_atomic, write_build, write_history)
+from indexer.changes import Change, append_changes, log_unlogged_build, write_build_changes
+from indexer.gate import GATE_MIN_RATIO, GATE_SAMPLE, GateQuery, GateResult, run_gate, sample_titles
+from indexer.pipeline import FileError, SourceFile, doc_id_for, file_hash, iter_documents, iter_sources
+from search.index import BUILDS_DIR, MANIFEST_FILE
+from search.model import Document
+from search.store import STORE_FILE
+
+PHASES = ("scan", "process", "write", "gate", "switch", "log")
+# Tests set GOVLAW_TEST_PAUSE_AT=<phase>: the run prints "govlaw-pause: <phase>" to stderr there and sleeps,
+# so that it can be killed at a known point.
+PAUSE_ENV = "GOVLAW_TEST_PAUSE_AT"
+PAUSE_SECONDS = 600
+REPORT_FILE = "report.json"
+LAST_RUN_FILE = "last-run.json"
+# Whoosh's lock file is never part of a finished build, but is left out of a copy in case one was.
+COPY_IGNORE = ("MAIN_WRITELOCK", REPORT_FILE, "changes.jsonl", ".*")
+STATUSES = ("published", "unchanged", "refused", "failed", "locked")
+
+log = logging.getLogger("govlaw.indexer")
+
+
+def event(name: str, **fields) -> None:
+    """One structured log record: the CLI renders it as JSON or logfmt on stderr."""
+    log.info(name, extra={"govlaw": fields})
+
+
+def pause_point(phase: str) -> None:
+    if os.environ.get(PAUSE_ENV) == phase:
+        print(f"govlaw-pause: {phase}", file=sys.stderr, flush=True)
+        time.sleep(PAUSE_SECONDS)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How the sources differ from the published build, by source ("<folder>/<path>")."""
+
+    new: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    still_failing: tuple[str, ...]      # failed in the published build and not changed since
+
+    @property
+    def empty(self) -> bool:
+        return not (self.new or self.changed or self.removed)
+
+
+def plan_changes(found: Mapping[str, tuple[str, str]], manifest: Mapping) -> Plan:
+    """Compare files found now (source -> (content hash, operator digest)) with a build's manifest.
+
+    A file whose content or operator metadata changed is `changed`; a hash of "" (the file could not be read)
+    always counts as a change, so the file is read and its error reported.
+    """
+    files = manifest.get("files", {})
+    operator = manifest.get("operator", {})
+    failed = manifest.get("failed", {})
+    new, changed, unchanged, still_failing = [], [], [], []
+    for source in sorted(found):
+        content, op = found[source]
+        if source in files:
+            same = bool(content) and files[source] == content and operator.get(source, "") == op
+            (unchanged if same else changed).append(source)
+        elif bool(content) and failed.get(source) == content and operator.get(source, "") == op:
+            still_failing.append(source)
+        else:
+            new.append(source)
+    removed = sorted(s for s in files if s not in found)
+    return Plan(tuple(new), tuple(changed), tuple(removed), tuple(unchanged), tuple(still_failing))
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateOptions:
+    workers: int | None = None
+    keep: int = KEEP_BUILDS
+    progress: bool | None = None
+    use_metadata_file: bool = True
+    gate_queries: tuple[GateQuery, ...] = ()
+    gate_sample: int = GATE_SAMPLE
+    min_ratio: float = GATE_MIN_RATIO
+    full: bool = False              # read every file again, as after a change of the indexing code
+    dry_run: bool = False           # scan and report what would change; write nothing
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateReport:
+    status: str                     # one of STATUSES
+    message: str
+    build_id: str | None            # the new build (None when none was written)
+    previous_build: str | None
+    mode: str                       # "incremental", "full" or "" (nothing written)
+    new: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    failed: tuple[FileError, ...]   # files of this run that could not be read (and metadata-file errors)
+    reprocessed: tuple[str, ...]    # the files this run read and cleaned
+    files: int                      # supported files found
+    documents: int | None
+    previous_documents: int | None
+    sections: int | None
+    gate: GateResult | None
+    phases: Mapping[str, float]
+    recovered: Mapping[str, int]    # what the start of the run repaired after an earlier crash
+    seconds: float
+    dry_run: bool = False
+
+    def to_dict(self) -> dict:
+        return {"status": self.status, "message": self.message, "build_id": self.build_id,
+                "previous_build": self.previous_build, "mode": self.mode, "dry_run": self.dry_run,
+                "counts": {"files": self.files, "new": len(self.new), "changed": len(self.changed),
+                           "removed": len(self.removed), "failed": len(self.failed),
+                           "reprocessed": len(self.reprocessed)},
+                "new": list(self.new), "changed": list(self.changed), "removed": list(self.removed),
+                "failed": [e.to_dict() for e in self.failed], "reprocessed": list(self.reprocessed),
+                "documents": self.documents, "previous_documents": self.previous_documents,
+                "sections": self.sections, "gate": self.gate.to_dict() if self.gate else None,
+                "phases": {k: round(v, 3) for k, v in self.phases.items()}, "recovered": dict(self.recovered),
+                "seconds": round(self.seconds, 3)}
+
+    def summary(self) -> str:
+        counts = (f"{len(self.new)} new, {len(self.changed)} changed, {len(self.removed)} removed, "
+                  f"{len(self.failed)} failed")
+        head = {"published": f"published build {self.build_id}", "unchanged": "unchanged: no new build",
+                "refused": f"refused build {self.build_id}", "failed": "failed",
+                "locked": "not run"}[self.status]
+        if self.dry_run:
+            head = "dry run: nothing written"
+        docs = f"; {self.documents} documents" if self.documents is not None else ""
+        if self.documents is not None and self.previous_documents is not None:
+            docs += f" (was {self.previous_documents})"
+        gate = f"; {self.gate.summary()}" if self.gate else ""
+        tail = f"; {self.message}" if self.message and self.status in ("failed", "locked") else ""
+        return f"update: {head}: {self.files} files, {counts}{docs}{gate}{tail}; {self.seconds:.1f} s"
+
+
+@dataclass
+class _Run:
+    """What a run has learned so far; turned into an UpdateReport at the end, whatever happened."""
+
+    started: float
+    status: str = "failed"
+    message: str = ""
+    build_id: str | None = None
+    previous_build: str | None = None
+    mode: str = ""
+    plan: Plan | None = None
+    errors: list[FileError] = field(default_factory=list)
+    reprocessed: list[str] = field(default_factory=list)
+    files: int = 0
+    documents: int | None = None
+    previous_documents: int | None = None
+    sections: int | None = None
+    gate: GateResult | None = None
+    phases: dict[str, float] = field(default_factory=dict)
+    recovered: dict[str, int] = field(default_factory=dict)
+    dry_run: bool = False
+
+    def timed(self, phase: str, since: float) -> None:
+        self.phases[phase] = self.phases.get(phase, 0.0) + time.perf_counter() - since
+
+    def report(self) -> UpdateReport:
+        plan = self.plan or Plan((), (), (), (), ())
+        return UpdateReport(status=self.status, message=self.message, build_id=self.build_id,
+                            previous_build=self.previous_build, mode=self.mode, new=plan.new,
+                            changed=plan.changed, removed=plan.removed, failed=tuple(self.errors),
+                            reprocessed=tuple(self.reprocessed), files=self.files, documents=self.documents,
+                            previous_documents=self.previous_documents, sections=self.sections, gate=self.gate,
+                            phases=dict(self.phases), recovered=dict(self.recovered),
+                            seconds=time.perf_counter() - self.started, dry_run=self.dry_run)
+
+
+def _scan(sources: list[Path], use_metadata_file: bool
+          ) -> tuple[list[SourceFile], list[FileError], dict[str, tuple[str, str]]]:
+    """Every supported file with its content hash and operator digest ("" hash: unreadable)."""
+    files, errors, _ = iter_sources(sources, use_metadata_file=use_metadata_file)
+    found: dict[str, tuple[str, str]] = {}
+    for sf in files:
+        try:
+            content = file_hash(sf.path)
+        except OSError:
+            content = ""
+        found[sf.source] = (content, operator_digest(dict(sf.operator)))
+    return files, errors, found
+
+
+def _read_manifest(build: Path | None) -> dict:
+    if build is None:
+        return {}
+    return json.loads((build / MANIFEST_FILE).read_text("utf-8"))
+
+
+def _progress(total: int, enabled: bool | None) -> Callable[[Iterable], Iterable]:
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled or total == 0:
+        return lambda it: it
+    from tqdm import tqdm
+
+    return lambda it: tqdm(it, total=total, unit="doc", file=sys.stderr, desc="indexing")
+
+
+def _processed(files: list[SourceFile], workers: int, progress: bool | None, run: _Run
+               ) -> Iterator[Document | FileError]:
+    """build_document over `files`, noting what was read; the `process` pause point after the first file."""
+    bar = _progress(len(files), progress)
+    for i, item in enumerate(bar(iter_documents(files, workers))):
+        run.reprocessed.append(item.source)
+        if i == 0:
+            pause_point("process")
+        yield item
+
+
+def _store_rows(docs: Iterable[Document]) -> Iterator[tuple[str, str, str, str, str]]:
+    # The same row as search.store.write_store writes (a test compares an updated store with a fresh one).
+    for doc in docs:
+        meta = doc.to_dict()
+        text = meta.pop("text")
+        yield doc.doc_id, doc.source, doc.content_hash, json.dumps(meta, ensure_ascii=False), text
+
+
+def write_incremental(previous: Path, path: Path, docs: list[Document], delete_sources: Iterable[str]) -> int:
+    """A copy of `previous` in `path` without the documents of `delete_sources`, with `docs` added (a changed
+    document is in both). Returns the number of index records."""
+    from whoosh import index as whoosh_index
+
+    shutil.copytree(previous, path, ignore=shutil.ignore_patterns(*COPY_IGNORE))
+    for name in (MANIFEST_FILE, ERRORS_FILE):
+        (path / name).unlink(missing_ok=True)
+    doomed = sorted({doc_id_for(s) for s in delete_sources} | {d.doc_id for d in docs})
+    ix = whoosh_index.open_dir(str(path))
+    try:
+        # One writer in this process: Whoosh's multiprocessing writer loses records.
+        writer = ix.writer(limitmb=WRITER_LIMIT_MB, procs=1)
+        try:
+            for doc_id in doomed:
+                writer.delete_by_term("doc_id", doc_id)
+            for doc in docs:
+                for rec in section_records(doc):
+                    writer.add_document(**rec)
+            pause_point("write")
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        records = ix.doc_count()
+    finally:
+        ix.close()
+    con = sqlite3.connect(path / STORE_FILE)
+    try:
+        con.executemany("DELETE FROM docs WHERE doc_id = ?", [(d,) for d in doomed])
+        con.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?)", _store_rows(docs))
+        con.commit()
+    finally:
+        con.close()
+    return records
+
+
+def _changes(plan: Plan, previous: Mapping, indexed: Mapping[str, str], errors: Iterable[FileError],
+             paths: Mapping[str, str], build_id: str, when: str) -> list[Change]:
+    """The change log entries of a build, in source order: `indexed` maps the sources of new and changed
+    documents this run indexed to their content hash, `errors` the files that failed to load."""
+    old = previous.get("files", {})
+    out = []
+    for source, content in indexed.items():
+        kind = "changed" if source in old else "new"
+        out.append(Change(when, build_id, kind, source, doc_id_for(source), content, old.get(source, ""),
+                          paths.get(source, "")))
+    for e in errors:
+        if e.source in old:
+            out.append(Change(when, build_id, "removed", e.source, doc_id_for(e.source), "", old[e.source],
+                              e.path, note=f"文件无法读取 ({e.stage}: {e.reason})"))
+    for source in plan.removed:
+        out.append(Change(when, build_id, "removed", source, doc_id_for(source), "", old.get(source, ""), "",
+                          note="文件已不在来源目录中"))
+    return sorted(out, key=lambda c: (c.source, c.kind))
+
+
+def _carried_errors(previous: Path | None, sources: set[str]) -> list[dict]:
+    if previous is None or not sources:
+        return []
+    try:
+        lines = (previous / ERRORS_FILE).read_text("utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    rows = [json.loads(line) for line in lines if line.strip()]
+    return [r for r in rows if r.get("source") in sources]
+
+
+def _gate(tmp: Path, previous: Path | None, plan: Plan, options: UpdateOptions) -> GateResult:
+    from search.index import OpenIndex
+
+    new = OpenIndex.open(tmp)
+    old = OpenIndex.open(previous) if previous is not None else None
+    try:
+        pause_point("gate")
+        queries = list(options.gate_queries)
+        if old is not None and options.gate_sample:
+            titles = {d: (m.source, m.title) for d, m in old.docs.items()}
+            queries += sample_titles(titles, plan.unchanged, options.gate_sample)
+        return run_gate(new, old, queries, min_ratio=options.min_ratio)
+    finally:
+        new.close()
+        if old is not None:
+            old.close()
+
+
+def _write_last_run(root: Path, report: UpdateReport) -> None:
+    try:
+        write_atomic(root / LAST_RUN_FILE, json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n")
+    except OSError as e:
+        event("report.unwritten", path=str(root / LAST_RUN_FILE), error=str(e))
+
+
+def update_index(sources: list[Path], root: Path, options: UpdateOptions = UpdateOptions()) -> UpdateReport:
+    """Bring the published build of `root` up to date with `sources`; never raises for an expected failure.
+
+    The report's status says what happened: published, unchanged (nothing to do), refused (by the gate),
+    failed or locked; in every case but `published` the served build is the one that was served before.
+    """
+    run = _Run(started=time.perf_counter(), dry_run=options.dry_run)
+    root = Path(root)
+    try:
+        with root_lock(root):
+            _locked_update([Path(s) for s in sources], root, options, run)
+    except LockedError as e:
+        run.status, run.message = "locked", f"{e}; try again when it has finished"
+    except KeyboardInterrupt:
+        run.status, run.message = "failed", "interrupted; the served build is unchanged"
+        event("run.interrupted")
+        raise
+    except Exception as e:  # noqa: BLE001 - reported as a failed run; the served build is untouched
+        run.status = "failed"
+        what = str(e) if isinstance(e, UpdateError) else f"{type(e).__name__}: {e}"
+        run.message = f"{what}; the served build is unchanged"
+        event("run.failed", error=run.message, traceback=traceback.format_exc(limit=8))
+    report = run.report()
+    event("run.done", status=report.status, build=report.build_id, seconds=round(report.seconds, 3),
+          new=len(report.new), changed=len(report.changed), removed=len(report.removed),
+          failed=len(report.failed), message=report.message)
+    if report.status != "locked" and not report.dry_run:
+        _write_last_run(root, report)
+    return report
+
+
+def _locked_update(sources: list[Path], root: Path, options: UpdateOptions, run: _Run) -> None:
+    t = time.perf_counter()
+    stale = remove_stale_builds(root)
+    reconcile_history(root)
+    previous = current_build_path(root)
+    logged = log_unlogged_build(root, previous)
+    run.recovered = {"stale_builds_removed": len(stale), "changes_logged": logged}
+    if stale or logged:
+        event("recovered", stale_builds_removed=[p.name for p in stale], changes_logged=logged)
+    for s in sources:
+        if not s.is_dir():
+            raise UpdateError(f"the source folder {s} is missing or not a folder (is it mounted?)")
+
+    manifest = _read_manifest(previous)
+    run.previous_build = previous.name if previous is not None else None
+    run.previous_documents = manifest.get("documents") if previous is not None else None
+    files, meta_errors, found = _scan(sources, options.use_metadata_file)
+    run.files = len(files)
+    run.errors += meta_errors
+    plan = run.plan = plan_changes(found, manifest)
+    full = previous is None or options.full or manifest.get("pipeline") != pipeline_fingerprint()
+    run.timed("scan", t)
+    event("scan.done", files=len(files), new=len(plan.new), changed=len(plan.changed), removed=len(plan.removed),
+          unchanged=len(plan.unchanged), still_failing=len(plan.still_failing), full=full,
+          previous_build=run.previous_build, seconds=round(run.phases["scan"], 3))
+    pause_point("scan")
+    if options.dry_run:
+        run.status, run.message = "unchanged", "dry run"
+        return
+    if plan.empty and not full:
+        run.status, run.message = "unchanged", "no file is new, changed or removed"
+        run.documents = run.previous_documents
+        return
+
+    by_source = {sf.source: sf for sf in files}
+    run.mode = "full" if full else "incremental"
+    run.build_id = build_id = new_build_id()
+    (root / BUILDS_DIR).mkdir(parents=True, exist_ok=True)
+    tmp = root / BUILDS_DIR / f"{TMP_PREFIX}{build_id}"
+    final = root / BUILDS_DIR / build_id
+    workers = options.workers or min(2, os.cpu_count() or 1)
+    published = False
+    try:
+        if full:
+            # Everything is read again, so the build is written from scratch like `build` does.
+            t = time.perf_counter()
+            breport = BuildReport(build_id=build_id, path=final, errors=list(meta_errors))
+            write_build(tmp, _processed(files, workers, options.progress, run), breport, files=files)
+            run.errors = breport.errors
+            run.timed("write", t)
+            failures = [e for e in breport.errors if e.source in by_source]
+            touched = set(plan.new) | set(plan.changed)
+            indexed = {s: h for s, h in _read_manifest(tmp)["files"].items() if s in touched}
+            run.documents, run.sections = breport.documents, breport.sections
+        else:
+            t = time.perf_counter()
+            todo = [by_source[s] for s in plan.new + plan.changed]
+            results = list(_processed(todo, workers, options.progress, run))
+            docs = [r for r in results if isinstance(r, Document)]
+            failures = [r for r in results if isinstance(r, FileError)]
+            indexed = {d.source: d.content_hash for d in docs}
+            run.errors += failures
+            run.timed("process", t)
+            event("process.done", files=len(todo), documents=len(docs), failed=len(failures),
+                  seconds=round(run.phases["process"], 3))
+            t = time.perf_counter()
+            sections = write_incremental(previous, tmp, docs, plan.changed + plan.removed)
+            files_map = {s: h for s, h in manifest.get("files", {}).items()
+                         if s not in set(plan.changed) | set(plan.removed)}
+            files_map.update({d.source: d.content_hash for d in docs})
+            failed_map = {s: manifest["failed"][s] for s in plan.still_failing}
+            failed_map.update({e.source: found[e.source][0] for e in failures if found[e.source][0]})
+            carried = _carried_errors(previous, set(plan.still_failing))
+            with open(tmp / ERRORS_FILE, "w", encoding="utf-8") as f:
+                for row in [e.to_dict() for e in run.errors] + carried:
+                    f.write(json.dumps(row, ensure_ascii=False) + "\n")
+            run.documents, run.sections = len(files_map), sections
+            new_manifest = build_manifest(
+                build_id, documents=len(files_map), sections=sections, errors=len(run.errors) + len(carried),
+                skipped=manifest.get("skipped", 0), files=dict(sorted(files_map.items())),
+                operator={s: op for s, (_, op) in found.items() if op}, failed=failed_map,
+                pipeline=pipeline_fingerprint())
+            (tmp / MANIFEST_FILE).write_text(json.dumps(new_manifest, ensure_ascii=False, indent=1), "utf-8")
+            run.timed("write", t)
+        event("write.done", build=build_id, mode=run.mode, documents=run.documents, sections=run.sections,
+              seconds=round(run.phases.get("write", 0.0), 3))
+
+        t = time.perf_counter()
+        run.gate = _gate(tmp, previous, plan, options)
+        run.timed("gate", t)
+        event("gate.done", passed=run.gate.passed, queries=len(run.gate.checks), reasons=list(run.gate.reasons),
+              documents=run.gate.documents, previous_documents=run.gate.previous_documents,
+              seconds=round(run.phases["gate"], 3))
+        if not run.gate.passed:
+            run.status, run.message = "refused", "; ".join(run.gate.reasons)
+            return
+
+        t = time.perf_counter()
+        when = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        paths = {sf.source: str(sf.path) for sf in files}
+        changes = _changes(plan, manifest, indexed, failures, paths, build_id, when)
+        write_build_changes(tmp, changes)
+        write_atomic(tmp / REPORT_FILE, json.dumps(run.report().to_dict(), ensure_ascii=False, indent=1))
+        _fsync_tree(tmp)
+        os.rename(tmp, final)
+        _fsync_dir(root / BUILDS_DIR)
+        pause_point("switch")
+        publish(root, final)
+        published = True
+        record_published(root, build_id)
+        run.timed("switch", t)
+        run.status, run.message = "published", ""
+        event("switch.done", build=build_id, previous_build=run.previous_build)
+
+        t = time.perf_counter()
+        pause_point("log")
+        append_changes(root, changes)
+        pruned = prune_builds(root, options.keep)
+        run.timed("log", t)
+        event("log.done", changes=len(changes), pruned=[p.name for p in pruned])
+        write_atomic(final / REPORT_FILE, json.dumps(run.report().to_dict(), ensure_ascii=False, indent=1))
+    except BaseException:
+        if not published and current_build_path(root) != final:
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(final, ignore_errors=True)
+        raise
+    finally:
+        if run.status == "refused":
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def rollback_index(root: Path) -> tuple[str, str]:
+    """Re-point `current` at the build published before the served one; returns (from, to) build ids.
+
+    The previous build is the one before the served build in the publish history (builds rolled back from
+    are skipped); without a history, the newest finished build older than the served one.
+    """
+    root = Path(root)
+    with root_lock(root):
+        remove_stale_builds(root)
+        reconcile_history(root)
+        current = current_build_path(root)
+        if current is None:
+            raise RollbackError(f"nothing is published under {root}")
+        history = read_history(root)
+        builds = root / BUILDS_DIR
+        earlier = [b for b in history[:-1] if (builds / b).is_dir() and b != current.name]
+        if not earlier:
+            earlier = sorted(p.name for p in builds.iterdir()
+                             if p.is_dir() and not p.name.startswith(TMP_PREFIX) and p.name < current.name)
+        if not earlier:
+            raise RollbackError(f"no earlier build of {root} is left to roll back to (builds are kept with --keep)")
+        target = earlier[-1]
+        publish(root, builds / target)
+        cut = history.index(target) + 1 if target in history else 0
+        write_history(root, history[:cut] if cut else [target])
+        when = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        append_changes(root, [Change(when, target, "rollback", "", "", "", "", "",
+                                     note=f"从构建 {current.name} 回滚")])
+        event("rollback.done", previous_build=current.name, build=target)
+        return current.name, target
+
+
+class UpdateError(RuntimeError):
+    """A run cannot go on for a reason the operator can fix (the message says which)."""
+
+
+class RollbackError(RuntimeError):
+    """There is nothing to roll back to; the served build is unchanged."""
