@@ -8,7 +8,7 @@ from flask import Flask, g
 
 from search.config import index_root
 from search.index import IndexHolder
-from web import api, errors, pages
+from web import api, changes, errors, pages
 
 # Content-Security-Policy with no inline script or style anywhere.
 SECURITY_HEADERS = {
@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(changes.bp)
     errors.register(app)
 
     @app.after_request
