@@ -1,8 +1,9 @@
 """The document view: a document's metadata, outline and text with a query's terms marked, its other versions,
 the documents it cites and the documents citing it.
 
-Versions and citations are resolved against the whole document table; the reverse map ("cited by") is
-computed once per build, on first use, by `relations_for`.
+Versions are the ones the index links when a build is opened (`OpenIndex.versions`, see search/versions.py), so
+the view and the statuses the search shows agree. Citations are resolved against the whole document table; the
+reverse map ("cited by") is computed once per build, on first use, by `relations_for`.
 """
 from __future__ import annotations
 
@@ -76,7 +77,6 @@ class Relations:
 
     by_title: Mapping[str, tuple[str, ...]]     # title_key -> doc ids, preferred first
     by_number: Mapping[str, tuple[str, ...]]    # normalised 文号 -> doc ids, preferred first
-    versions: Mapping[str, tuple[str, ...]]     # normalised title -> doc ids, newest first
     cited_by: Mapping[str, tuple[str, ...]]     # doc id -> ids of documents citing it, newest first
 
 
@@ -113,10 +113,6 @@ def number_key(number: str) -> str:
     return analysis.normalize(canonical_doc_number(number) or number).translate(_SPACES)
 
 
-def version_key(title: str) -> str:
-    return analysis.normalize(title)
-
-
 def _newest_first(ids: Iterable[str], docs: Mapping[str, DocMeta]) -> tuple[str, ...]:
     ids = sorted(ids, key=lambda d: docs[d].doc_id)
     ids.sort(key=lambda d: docs[d].date or "", reverse=True)
@@ -138,23 +134,20 @@ def build_relations(docs: Mapping[str, DocMeta], citations: Mapping[str, Sequenc
     """All lookup tables of a build from its document table and each document's citations."""
     by_title: dict[str, list[str]] = {}
     by_number: dict[str, list[str]] = {}
-    versions: dict[str, list[str]] = {}
     for doc_id, meta in docs.items():
         if meta.title:
             by_title.setdefault(title_key(meta.title), []).append(doc_id)
-            versions.setdefault(version_key(meta.title), []).append(doc_id)
         if meta.doc_number:
             by_number.setdefault(number_key(meta.doc_number), []).append(doc_id)
     partial = Relations(by_title={k: _preferred_first(v, docs) for k, v in by_title.items()},
-                        by_number={k: _preferred_first(v, docs) for k, v in by_number.items()},
-                        versions={k: _newest_first(v, docs) for k, v in versions.items()}, cited_by={})
+                        by_number={k: _preferred_first(v, docs) for k, v in by_number.items()}, cited_by={})
     cited_by: dict[str, set[str]] = {}
     for citing, cited in citations.items():
         for c in cited:
             for target in resolve(partial, c):
                 if target != citing:
                     cited_by.setdefault(target, set()).add(citing)
-    return Relations(by_title=partial.by_title, by_number=partial.by_number, versions=partial.versions,
+    return Relations(by_title=partial.by_title, by_number=partial.by_number,
                      cited_by={k: _newest_first(v, docs) for k, v in cited_by.items()})
 
 
@@ -195,10 +188,11 @@ def _terms(q: str) -> tuple[str, ...]:
         return ()
 
 
-def document_relations(docs: Mapping[str, DocMeta], relations: Relations, doc: Document
+def document_relations(docs: Mapping[str, DocMeta], relations: Relations, doc: Document,
+                       versions: Sequence[str] = ()
                        ) -> tuple[tuple[DocLink, ...], tuple[CitedRef, ...], tuple[DocLink, ...]]:
-    """A document's versions, its citations (linked where the index has them) and the documents citing it."""
-    versions = relations.versions.get(version_key(doc.title), ()) if doc.title else ()
+    """A document's versions (ids newest first, as the index links them), its citations (linked where the index
+    has them) and the documents citing it."""
     cites = []
     seen: set[tuple[str, str]] = set()
     for c in doc.citations:
@@ -222,7 +216,8 @@ def document_view(index: OpenIndex, doc_id: str, q: str = "") -> DocumentView | 
         lines = [line for line in doc.section_text(s).split("\n") if line.strip()]
         views.append(SectionView(id=s.id, heading=s.heading, level=s.level,
                                  paragraphs=tuple(highlight.mark_text(line, terms) for line in lines)))
-    versions, cites, cited_by = document_relations(index.docs, relations_for(index), doc)
+    versions, cites, cited_by = document_relations(index.docs, relations_for(index), doc,
+                                                   index.versions.get(doc.doc_id, ()))
     return DocumentView(doc=doc, status_label=STATUS_LABELS.get(doc.status or ""), q=q, sections=tuple(views),
                         toc=tuple(v for v in views if v.heading), versions=versions, cites=cites,
                         cited_by=cited_by, url=DOC_URL.format(doc_id=doc.doc_id))

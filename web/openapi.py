@@ -52,8 +52,12 @@ SCHEMAS: dict[str, Any] = {
     "AppliedFilter": _object({"name": {"enum": [*FACETS, "date_from", "date_to"]}, "label": STR, "value": STR,
                               "removed": {"type": "integer", "minimum": 0}, "remove_url": STR}),
     "TermInfo": _object({"text": STR, "normalized": STR, "words": _array(STR), "phrase": {"type": "boolean"},
-                         "field": OPT_STR, "doc_number": OPT_STR, "excluded": {"type": "boolean"}}),
+                         "field": OPT_STR, "doc_number": OPT_STR, "excluded": {"type": "boolean"},
+                         "alias_of": {**OPT_STR, "description": "the term typed, when this one comes from the "
+                                                                "alias table"}}),
     "QueryInfo": _object({"text": STR, "normalized": STR, "tokens": _array(STR), "terms": _array(_ref("TermInfo")),
+                          "aliases": {**_array(STR), "description": "short names read as full ones, e.g. "
+                                                                    "\"道交法 → 道路交通安全法\""},
                           "fields": _array(STR), "ignored": _array(STR),
                           "matched_before_filters": {"type": "integer", "minimum": 0},
                           "filters": _array(_ref("AppliedFilter")), "advice": _array(STR)}),

@@ -1,0 +1,73 @@
+"""The OpenAPI document describes what the API really answers: real responses are validated against it."""
+import pytest
+from jsonschema import Draft202012Validator
+
+from search.params import BASE_PARAMS
+from search.schema import FACETS
+from web.openapi import openapi_document
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return openapi_document()
+
+
+def validator(spec, name: str) -> Draft202012Validator:
+    return Draft202012Validator({"$ref": f"#/components/schemas/{name}", "components": spec["components"]})
+
+
+def assert_valid(spec, name: str, data) -> None:
+    errors = sorted(validator(spec, name).iter_errors(data), key=lambda e: list(e.path))
+    assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
+
+
+def test_served_document_is_openapi_3_1_with_valid_schemas(client, spec):
+    served = client.get("/api/openapi.json").get_json()
+    assert served == spec and served["openapi"] == "3.1.0"
+    assert sorted(served["paths"]) == ["/api/doc/{id}", "/api/export", "/api/openapi.json", "/api/search",
+                                       "/api/suggest", "/healthz"]
+    for name, schema in spec["components"]["schemas"].items():
+        Draft202012Validator.check_schema(schema)
+
+
+def test_search_parameters_are_the_accepted_ones(spec):
+    names = [p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]]
+    assert sorted(names) == sorted({*BASE_PARAMS, *FACETS})
+    export = [p["name"] for p in spec["paths"]["/api/export"]["get"]["parameters"]]
+    assert sorted(export) == sorted({*BASE_PARAMS, *FACETS, "format"})
+
+
+@pytest.mark.parametrize("query", [{"q": "放管服"}, {"q": "法治政府", "year": ["2022", "2023"], "sort": "date"},
+                                   {"q": "法治政府", "date_from": "2020", "date_to": "2023-06", "status": "draft"},
+                                   {"q": "量子计算"}, {"q": "法治政府", "year": "2017", "doc_type": "报告"},
+                                   {"q": "-征求意见稿 title:法治政府"}, {}])
+def test_search_responses_match_the_schema(client, spec, query):
+    r = client.get("/api/search", query_string=query)
+    assert r.status_code == 200
+    assert_valid(spec, "SearchResult", r.get_json())
+
+
+def test_other_responses_match_their_schemas(client, related_client, related, spec, opened):
+    for doc_id in opened.docs:
+        assert_valid(spec, "Document", client.get(f"/api/doc/{doc_id}").get_json())
+    for doc_id in related[1].values():
+        assert_valid(spec, "Document", related_client.get(f"/api/doc/{doc_id}").get_json())
+    for q in ("郑州", "郑政文[2017]", "", "无"):
+        assert_valid(spec, "Suggestions", client.get("/api/suggest", query_string={"q": q}).get_json())
+    assert_valid(spec, "Export", client.get("/api/export?format=json&q=法治政府").get_json())
+    assert_valid(spec, "Health", client.get("/healthz").get_json())
+
+
+def test_errors_match_the_error_schema(client, spec):
+    for url in ("/api/search?page=0", "/api/search?bogus=1", "/api/doc/nope", "/api/suggest?x=1",
+                "/api/export?format=xml", "/api/nothing"):
+        r = client.get(url)
+        assert r.status_code in (400, 404)
+        assert_valid(spec, "Error", r.get_json())
+
+
+def test_the_schemas_reject_what_they_should(spec):
+    bad_hit = {"id": "x"}
+    assert list(validator(spec, "Hit").iter_errors(bad_hit))
+    assert list(validator(spec, "Error").iter_errors({"error": "", "status": 404}))
+    assert list(validator(spec, "Suggestions").iter_errors({"q": "x", "suggestions": [{"label": "a"}]}))
