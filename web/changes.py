@@ -46,8 +46,11 @@ def parse_limit(args) -> int:
     unknown = sorted(k for k in args.keys() if k != "limit")
     if unknown:
         raise ParamError(f"unknown parameter {unknown[0]!r}; accepted: limit")
-    raw = args.get("limit", "")
-    if raw in ("", None):
+    values = args.getlist("limit")
+    if len(values) > 1:
+        raise ParamError("limit may be given once")
+    raw = values[0] if values else ""
+    if raw == "":
         return DEFAULT_LIMIT
     try:
         value = int(raw)

@@ -1,0 +1,94 @@
+"""/changes and /api/changes: the change log the indexer writes, read back by the web app."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from indexer import changes as indexer_changes
+from indexer.changes import Change, append_changes, last_logged_build
+from indexer.update import UpdateOptions, update_index
+from tests.conftest import SEED_001, SEEDS
+from web import changes as web_changes
+from web.app import create_app
+
+
+def entry(n: int, kind: str = "new", build: str = "b1") -> Change:
+    return Change(f"2026-01-01T00:00:{n:02d}+00:00", build, kind, f"seeds/{n:03d}.txt", f"id{n}", f"h{n}", "", "")
+
+
+def test_the_web_reads_the_file_the_indexer_writes():
+    assert web_changes.CHANGES_FILE == indexer_changes.CHANGES_FILE
+    assert set(web_changes.KIND_LABELS) == set(indexer_changes.KINDS)
+
+
+@pytest.fixture()
+def updated(tmp_path):
+    src = tmp_path / "src" / "seeds"
+    shutil.copytree(SEEDS, src)
+    root = tmp_path / "index"
+    update_index([src], root, UpdateOptions(workers=1, progress=False))
+    path = src / SEED_001.split("/")[1]
+    path.write_text(path.read_text("utf-8") + "\n补充一段。\n", "utf-8")
+    report = update_index([src], root, UpdateOptions(workers=1, progress=False))
+    return root, report
+
+
+def test_api_changes_lists_the_last_run_first(updated):
+    root, report = updated
+    client = create_app({"INDEX": str(root), "TESTING": True}).test_client()
+    r = client.get("/api/changes", query_string={"limit": 2})
+    assert r.status_code == 200 and r.headers["X-Govlaw-Build"] == report.build_id
+    body = r.get_json()
+    assert body["limit"] == 2 and body["count"] == 2
+    first = body["changes"][0]
+    assert (first["kind"], first["kind_label"], first["source"], first["build_id"], first["in_index"]) == \
+           ("changed", "修改", SEED_001, report.build_id, True)
+    assert first["content_hash"] != first["previous_hash"] != ""
+    assert body["changes"][1]["kind"] == "new"
+    assert client.get("/api/changes").get_json()["count"] == 6
+
+
+def test_changes_page_is_chinese_and_links_documents(updated):
+    root, report = updated
+    client = create_app({"INDEX": str(root), "TESTING": True}).test_client()
+    r = client.get("/changes")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and r.headers["X-Govlaw-Build"] == report.build_id
+    assert "索引更新记录" in html and "修改" in html and "新增" in html
+    assert f'>{SEED_001}</a>' in html and 'href="/doc/' in html
+    assert "<script>" not in html.split("<main")[1]
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=1001", "limit=x", "limit=1&limit=2x", "other=1"])
+def test_bad_limits_are_400(tmp_path, query):
+    client = create_app({"INDEX": str(tmp_path), "TESTING": True}).test_client()
+    r = client.get(f"/api/changes?{query}")
+    assert r.status_code == 400 and r.get_json()["status"] == 400
+    assert client.get(f"/changes?{query}").status_code == 400
+
+
+def test_no_log_yet_is_an_empty_list(tmp_path):
+    client = create_app({"INDEX": str(tmp_path), "TESTING": True}).test_client()
+    assert client.get("/api/changes").get_json() == {"limit": 100, "count": 0, "changes": []}
+    assert "尚无更新记录" in client.get("/changes").get_data(as_text=True)
+
+
+def test_the_log_rotates_and_the_reader_spans_the_rotation(tmp_path):
+    for n in range(10):
+        append_changes(tmp_path, [entry(n, build=f"b{n}")], max_bytes=400, rotated=2)
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == ["changes.jsonl", "changes.jsonl.1", "changes.jsonl.2"]
+    assert sum(len(p.read_text().splitlines()) for p in tmp_path.iterdir()) < 10     # the oldest went
+    assert last_logged_build(tmp_path) == "b9"
+    got = web_changes.read_changes(tmp_path, 4)
+    assert [e.build_id for e in got] == ["b9", "b8", "b7", "b6"]
+
+
+def test_tail_lines_reads_a_long_log_from_its_end(tmp_path, monkeypatch):
+    monkeypatch.setattr(web_changes, "TAIL_BLOCK", 100)
+    (tmp_path / "changes.jsonl").write_text("".join(json.dumps(entry(n).to_dict()) + "\n" for n in range(50))
+                                            + "not json\n")
+    got = web_changes.read_changes(tmp_path, 3)
+    assert [e.source for e in got] == ["seeds/049.txt", "seeds/048.txt"]      # the broken line is skipped
