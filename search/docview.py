@@ -89,14 +89,15 @@ class DocumentView:
     toc: tuple[SectionView, ...]    # the sections that have a heading
     versions: tuple[DocLink, ...]   # documents with the same normalised title, this one included, newest first
     cites: tuple[CitedRef, ...]
-    cited_by: tuple[DocLink, ...]
+    cited_by: tuple[DocLink, ...]   # the newest MAX_CITED_BY of them
+    cited_by_total: int
     url: str
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of /api/doc/<id>: the document as stored, with its relations."""
         out = self.doc.to_dict()
         out.update(status_label=self.status_label, url=self.url, versions=[v.to_dict() for v in self.versions],
-                   cites=[c.to_dict() for c in self.cites], cited_by=[c.to_dict() for c in self.cited_by])
+                   cites=[c.to_dict() for c in self.cites], cited_by=[c.to_dict() for c in self.cited_by], cited_by_total=self.cited_by_total)
         return out
 
 
@@ -216,11 +217,13 @@ def document_view(index: OpenIndex, doc_id: str, q: str = "") -> DocumentView | 
         lines = [line for line in doc.section_text(s).split("\n") if line.strip()]
         views.append(SectionView(id=s.id, heading=s.heading, level=s.level,
                                  paragraphs=tuple(highlight.mark_text(line, terms) for line in lines)))
-    versions, cites, cited_by = document_relations(index.docs, relations_for(index), doc,
+    relations = relations_for(index)
+    versions, cites, cited_by = document_relations(index.docs, relations, doc,
                                                    index.versions.get(doc.doc_id, ()))
     return DocumentView(doc=doc, status_label=STATUS_LABELS.get(doc.status or ""), q=q, sections=tuple(views),
                         toc=tuple(v for v in views if v.heading), versions=versions, cites=cites,
-                        cited_by=cited_by, url=DOC_URL.format(doc_id=doc.doc_id))
+                        cited_by=cited_by, cited_by_total=len(relations.cited_by.get(doc.doc_id, ())),
+                        url=DOC_URL.format(doc_id=doc.doc_id))
 
 
 def document_text(doc: Document) -> str:

@@ -88,7 +88,9 @@ SCHEMAS: dict[str, Any] = {
         "citations": _array(_ref("Citation")), "content_hash": STR, "extra": {"type": "object"}, "url": STR,
         "versions": {**_array(_ref("DocLink")), "description": "documents with the same title, newest first "
                                                               "(empty when there is only this one)"},
-        "cites": _array(_ref("CitedRef")), "cited_by": _array(_ref("DocLink"))}),
+        "cites": _array(_ref("CitedRef")),
+        "cited_by": {**_array(_ref("DocLink")), "description": "documents citing this one, newest first, at most 200"},
+        "cited_by_total": {"type": "integer", "minimum": 0}}),
     "Suggestion": _object({"label": STR, "kind": {"enum": ["title", "doc_number"]}, "url": STR}),
     "Suggestions": _object({"q": STR, "suggestions": {**_array(_ref("Suggestion")), "maxItems": 8}}),
     "ExportRow": _object({

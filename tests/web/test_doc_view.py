@@ -75,6 +75,8 @@ def test_doc_json_has_relations(related_client, related):
         "id": ids["notice"], "title": "某市人民政府关于贯彻实施测试管理法的通知", "doc_number": "某政文〔2021〕5号",
         "date": "2021-03-01", "status": None, "status_label": None, "url": f"/doc/{ids['notice']}"}}]
     assert data["versions"] == [] and data["cited_by"] == [] and data["url"] == f"/doc/{ids['followup']}"
+    assert data["cited_by_total"] == 0
+    assert related_client.get(f"/api/doc/{ids['notice']}").get_json()["cited_by_total"] == 1
     data = related_client.get(f"/api/doc/{ids['law_2020']}").get_json()
     assert [v["id"] for v in data["versions"]] == [ids["law_2020"], ids["law_2010"]]
     assert data["status"] == "current" and data["status_label"] == "现行有效"
