@@ -151,6 +151,8 @@ class UpdateReport:
                 "seconds": round(self.seconds, 3)}
 
     def summary(self) -> str:
+        if self.status == "locked":
+            return f"update: not run: {self.message}"
         counts = (f"{len(self.new)} new, {len(self.changed)} changed, {len(self.removed)} removed, "
                   f"{len(self.failed)} failed")
         head = {"published": f"published build {self.build_id}", "unchanged": "unchanged: no new build",
@@ -162,7 +164,7 @@ class UpdateReport:
         if self.documents is not None and self.previous_documents is not None:
             docs += f" (was {self.previous_documents})"
         gate = f"; {self.gate.summary()}" if self.gate else ""
-        tail = f"; {self.message}" if self.message and self.status in ("failed", "locked") else ""
+        tail = f"; {self.message}" if self.message and self.status in ("failed", "published") else ""
         return f"update: {head}: {self.files} files, {counts}{docs}{gate}{tail}; {self.seconds:.1f} s"
 
 
@@ -489,13 +491,7 @@ def _locked_update(sources: list[Path], root: Path, options: UpdateOptions, run:
         run.status, run.message = "published", ""
         event("switch.done", build=build_id, previous_build=run.previous_build)
 
-        t = time.perf_counter()
-        pause_point("log")
-        append_changes(root, changes)
-        pruned = prune_builds(root, options.keep)
-        run.timed("log", t)
-        event("log.done", changes=len(changes), pruned=[p.name for p in pruned])
-        write_atomic(final / REPORT_FILE, json.dumps(run.report().to_dict(), ensure_ascii=False, indent=1))
+        _after_switch(root, final, changes, options.keep, run)
     except BaseException:
         if not published and current_build_path(root) != final:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -504,6 +500,22 @@ def _locked_update(sources: list[Path], root: Path, options: UpdateOptions, run:
     finally:
         if run.status == "refused":
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _after_switch(root: Path, build: Path, changes: list[Change], keep: int, run: _Run) -> None:
+    """Log the changes and prune old builds. The new build is served already, so a failure here is reported
+    but does not make the run a failure (the next run logs what this one could not)."""
+    t = time.perf_counter()
+    pause_point("log")
+    try:
+        append_changes(root, changes)
+        pruned = prune_builds(root, keep)
+        event("log.done", changes=len(changes), pruned=[p.name for p in pruned])
+        write_atomic(build / REPORT_FILE, json.dumps(run.report().to_dict(), ensure_ascii=False, indent=1))
+    except OSError as e:
+        run.message = f"the build is served, but logging or pruning failed: {e}"
+        event("log.failed", error=str(e))
+    run.timed("log", t)
 
 
 def rollback_index(root: Path) -> tuple[str, str]:
