@@ -26,6 +26,8 @@ SCORE_LIMIT = 5000
 SECTIONS_PER_HIT = 3
 # A document's score: its best section, plus this share of each next-best one.
 NEXT_SECTION_WEIGHT = 0.25
+# A section's score is multiplied by this for each query group it does not contain.
+MISSING_GROUP_FACTOR = 0.7
 # Known-item bonuses, as multiples of the best score in the result list.
 TITLE_EXACT_BONUS = 1.0
 TITLE_CONTAINS_BONUS = 0.3
@@ -138,14 +140,20 @@ def _strip_prefix(title: str) -> str:
 def _rank(index: OpenIndex, docs: set[str], plan: QueryPlan, parsed: ParsedQuery
           ) -> tuple[list[str], dict[str, float], dict[str, list[int]]]:
     """Documents best first, their scores, and each one's best section docnums."""
-    score_q = plan.score_query
     section_scores: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    if score_q is not None and docs:
+    queries = [q for q in plan.group_score_queries if q is not None]
+    if queries and docs:
         allowed = {n for d in docs for n in index.sections_of.get(d, ())}
-        results = index.searcher().search(score_q, filter=allowed, limit=SCORE_LIMIT)
+        searcher = index.searcher()
+        per_section: dict[int, list[float]] = defaultdict(list)
+        for q in queries:
+            for score, docnum in searcher.search(q, filter=allowed, limit=SCORE_LIMIT).top_n:
+                per_section[docnum].append(score)
         doc_of = index.doc_of
-        for score, docnum in results.top_n:
-            section_scores[doc_of[docnum]].append((score, docnum))
+        for docnum, found in per_section.items():
+            # Coordination: a section with every group beats one that has only some of them.
+            missing = len(queries) - len(found)
+            section_scores[doc_of[docnum]].append((sum(found) * MISSING_GROUP_FACTOR ** missing, docnum))
     scores: dict[str, float] = {}
     for d, found in section_scores.items():
         found.sort(reverse=True)

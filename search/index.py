@@ -17,11 +17,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh import scoring
 from whoosh.searching import Searcher
 
 from search.store import STORE_FILE, DocMeta, DocStore
 from search.versions import link_versions
 
+# Sections range from a one-line article to a report chapter of thousands of characters: full BM25 length
+# normalisation (B=0.75) would favour any short article that mentions a term, so it is weakened.
+WEIGHTING = scoring.BM25F(B=0.3, K1=1.2)
 CURRENT_LINK = "current"
 BUILDS_DIR = "builds"
 MANIFEST_FILE = "manifest.json"
@@ -89,7 +93,7 @@ class OpenIndex:
         """This thread's searcher, reused across requests (Whoosh searchers are not shared between threads)."""
         s = getattr(self._local, "searcher", None)
         if s is None:
-            s = self._local.searcher = self.ix.searcher()
+            s = self._local.searcher = self.ix.searcher(weighting=WEIGHTING)
         return s
 
     def close(self) -> None:

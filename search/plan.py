@@ -88,9 +88,13 @@ class QueryPlan:
     excluded: tuple[TermPlan, ...]
 
     @property
-    def score_query(self) -> wq.Query | None:
-        parts = [p.score for g in self.groups for p in g if p.score is not None]
-        return wq.Or(parts) if parts else None
+    def group_score_queries(self) -> tuple[wq.Query | None, ...]:
+        """Per group, what a section scores for it (None: the group matches on metadata only)."""
+        out = []
+        for g in self.groups:
+            parts = [p.score for p in g if p.score is not None]
+            out.append(wq.Or(parts) if parts else None)
+        return tuple(out)
 
     @property
     def highlight(self) -> tuple[str, ...]:
