@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import hashlib
+import inspect
 import json
 import os
 import secrets
@@ -39,9 +40,10 @@ HISTORY_MAX = 100
 # What a document's records depend on besides its file: when any of these change, an update re-reads every file.
 PIPELINE_FILES = ("indexer/*.py", "indexer/data/*", "search/analysis.py", "search/schema.py", "search/model.py",
                   "search/docno.py", "search/data/legal_terms.txt")
-# Modules of the indexer that do not change how a file becomes records.
-PIPELINE_EXCLUDE = ("indexer/cli.py", "indexer/update.py", "indexer/gate.py", "indexer/changes.py",
-                    "indexer/__main__.py")
+# Modules of the indexer that do not change how a file becomes records (of this one, only section_records
+# does, and the fingerprint takes its source).
+PIPELINE_EXCLUDE = ("indexer/build.py", "indexer/cli.py", "indexer/update.py", "indexer/gate.py",
+                    "indexer/changes.py", "indexer/__main__.py")
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -250,6 +252,7 @@ def pipeline_fingerprint() -> str:
                     if p.is_file() and p.relative_to(PACKAGE_ROOT).as_posix() not in PIPELINE_EXCLUDE})
     for p in paths:
         h.update(p.relative_to(PACKAGE_ROOT).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    h.update(inspect.getsource(section_records).encode())
     return h.hexdigest()
 
 

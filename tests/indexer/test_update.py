@@ -290,3 +290,18 @@ def test_old_builds_are_pruned_but_the_published_history_is_kept(corpus):
     assert finished(root) == ids[-2:]
     (root / BUILDS_DIR / "20000101T000000Z-dead").mkdir()          # never published
     assert [p.name for p in prune_builds(root, 2)] == ["20000101T000000Z-dead"]
+
+
+def test_the_pipeline_fingerprint_follows_the_code_that_makes_records(tmp_path, monkeypatch):
+    import indexer.build as build
+
+    for rel in ("indexer", "search"):
+        shutil.copytree(ROOT / rel, tmp_path / rel, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(build, "PACKAGE_ROOT", tmp_path)
+    original = build.pipeline_fingerprint()
+    with open(tmp_path / "indexer" / "cli.py", "a", encoding="utf-8") as f:
+        f.write("\n# orchestration only\n")
+    assert build.pipeline_fingerprint() == original
+    with open(tmp_path / "indexer" / "clean.py", "a", encoding="utf-8") as f:
+        f.write("\n# a cleaning rule\n")
+    assert build.pipeline_fingerprint() != original
