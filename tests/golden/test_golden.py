@@ -1,0 +1,52 @@
+"""Golden queries: literal expected top results, so that a change in ranking shows as a diff of golden.jsonl.
+
+To review a ranking change: `GOVLAW_GOLDEN_WRITE=1 scripts/test tests/golden` rewrites the file; read the diff.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer.build import build_index
+from search.engine import run_search
+from search.index import IndexHolder
+from search.params import params_from
+from tests.conftest import SEEDS
+from tests.golden.fixtures import DOCS
+
+GOLDEN = Path(__file__).with_name("golden.jsonl")
+TOP = 3
+
+
+@pytest.fixture(scope="module")
+def golden_index(tmp_path_factory):
+    src = tmp_path_factory.mktemp("golden")
+    shutil.copytree(SEEDS, src / "seeds")
+    for rel, text in DOCS.items():
+        path = src / "fixtures" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, "utf-8")
+    root = tmp_path_factory.mktemp("golden-index")
+    report = build_index([src / "seeds", src / "fixtures"], root, workers=1, progress=False)
+    assert report.errors == []
+    return IndexHolder(root).get()
+
+
+def _cases() -> list[dict]:
+    return [json.loads(line) for line in GOLDEN.read_text("utf-8").splitlines() if line.strip()]
+
+
+def _top(index, q: str) -> list[str]:
+    return [f"{h.source} [{h.status or '-'}]" for h in run_search(index, params_from({"q": q})).hits[:TOP]]
+
+
+def test_golden_queries(golden_index):
+    cases = _cases()
+    actual = [dict(case, top=_top(golden_index, case["q"])) for case in cases]
+    if os.environ.get("GOVLAW_GOLDEN_WRITE"):
+        GOLDEN.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in actual), "utf-8")
+    assert [(a["q"], a["top"]) for a in actual] == [(c["q"], c["top"]) for c in cases]
