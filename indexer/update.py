@@ -364,9 +364,13 @@ def update_index(sources: list[Path], root: Path, options: UpdateOptions = Updat
         event("run.interrupted")
         raise
     except Exception as e:  # noqa: BLE001 - reported as a failed run; the served build is untouched
-        run.status = "failed"
         what = str(e) if isinstance(e, UpdateError) else f"{type(e).__name__}: {e}"
-        run.message = f"{what}; the served build is unchanged"
+        served = current_build_path(root)
+        if run.build_id and served is not None and served.name == run.build_id:
+            # The switch happened; only its bookkeeping failed (the next run repairs the history).
+            run.status, run.message = "published", f"the build is served, but: {what}"
+        else:
+            run.status, run.message = "failed", f"{what}; the served build is unchanged"
         event("run.failed", error=run.message, traceback=traceback.format_exc(limit=8))
     report = run.report()
     event("run.done", status=report.status, build=report.build_id, seconds=round(report.seconds, 3),
@@ -377,8 +381,8 @@ def update_index(sources: list[Path], root: Path, options: UpdateOptions = Updat
     return report
 
 
-def _locked_update(sources: list[Path], root: Path, options: UpdateOptions, run: _Run) -> None:
-    t = time.perf_counter()
+def _recover(root: Path, run: _Run) -> Path | None:
+    """Repair what a crashed run left (call with the lock held); returns the served build."""
     stale = remove_stale_builds(root)
     reconcile_history(root)
     previous = current_build_path(root)
@@ -386,10 +390,84 @@ def _locked_update(sources: list[Path], root: Path, options: UpdateOptions, run:
     run.recovered = {"stale_builds_removed": len(stale), "changes_logged": logged}
     if stale or logged:
         event("recovered", stale_builds_removed=[p.name for p in stale], changes_logged=logged)
+    return previous
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """What the write phase produced besides the build: the files that failed and what was indexed."""
+
+    failures: tuple[FileError, ...]
+    indexed: Mapping[str, str]          # source -> content hash of the new and changed documents indexed
+
+
+def _write_full(tmp: Path, files: list[SourceFile], meta_errors: list[FileError], plan: Plan, workers: int,
+                options: UpdateOptions, run: _Run) -> _Written:
+    """Every file read again into a build written from scratch, as `build` does."""
+    breport = BuildReport(build_id=tmp.name.removeprefix(TMP_PREFIX), path=tmp, errors=list(meta_errors))
+    write_build(tmp, _processed(files, workers, options.progress, run), breport, files=files)
+    run.errors = breport.errors
+    run.documents, run.sections = breport.documents, breport.sections
+    sources = {f.source for f in files}
+    touched = set(plan.new) | set(plan.changed)
+    indexed = {s: h for s, h in _read_manifest(tmp)["files"].items() if s in touched}
+    return _Written(tuple(e for e in breport.errors if e.source in sources), indexed)
+
+
+def _write_changes(tmp: Path, previous: Path, manifest: Mapping, by_source: Mapping[str, SourceFile],
+                   found: Mapping[str, tuple[str, str]], plan: Plan, workers: int, options: UpdateOptions,
+                   run: _Run) -> _Written:
+    """Only the new and changed files read; the rest carried over from the published build."""
+    t = time.perf_counter()
+    todo = [by_source[s] for s in plan.new + plan.changed]
+    results = list(_processed(todo, workers, options.progress, run))
+    docs = [r for r in results if isinstance(r, Document)]
+    failures = [r for r in results if isinstance(r, FileError)]
+    run.errors += failures
+    run.timed("process", t)
+    event("process.done", files=len(todo), documents=len(docs), failed=len(failures),
+          seconds=round(run.phases["process"], 3))
+
+    t = time.perf_counter()
+    sections = write_incremental(previous, tmp, docs, plan.changed + plan.removed)
+    gone = set(plan.changed) | set(plan.removed)
+    files_map = {s: h for s, h in manifest.get("files", {}).items() if s not in gone}
+    files_map.update({d.source: d.content_hash for d in docs})
+    failed_map = {s: manifest["failed"][s] for s in plan.still_failing}
+    failed_map.update({e.source: found[e.source][0] for e in failures if found[e.source][0]})
+    carried = _carried_errors(previous, set(plan.still_failing))
+    with open(tmp / ERRORS_FILE, "w", encoding="utf-8") as f:
+        for row in [e.to_dict() for e in run.errors] + carried:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    new_manifest = build_manifest(
+        tmp.name.removeprefix(TMP_PREFIX), documents=len(files_map), sections=sections,
+        errors=len(run.errors) + len(carried), skipped=manifest.get("skipped", 0),
+        files=dict(sorted(files_map.items())), operator={s: op for s, (_, op) in found.items() if op},
+        failed=failed_map, pipeline=pipeline_fingerprint())
+    (tmp / MANIFEST_FILE).write_text(json.dumps(new_manifest, ensure_ascii=False, indent=1), "utf-8")
+    run.documents, run.sections = len(files_map), sections
+    run.timed("write", t)
+    return _Written(tuple(failures), {d.source: d.content_hash for d in docs})
+
+
+def _switch(root: Path, tmp: Path, final: Path, changes: list[Change], run: _Run) -> None:
+    """Make the checked build durable, then serve it: fsync, rename, one atomic replace of `current`."""
+    write_build_changes(tmp, changes)
+    write_atomic(tmp / REPORT_FILE, json.dumps(run.report().to_dict(), ensure_ascii=False, indent=1))
+    _fsync_tree(tmp)
+    os.rename(tmp, final)
+    _fsync_dir(root / BUILDS_DIR)
+    pause_point("switch")
+    publish(root, final)
+    record_published(root, final.name)
+
+
+def _locked_update(sources: list[Path], root: Path, options: UpdateOptions, run: _Run) -> None:
+    t = time.perf_counter()
+    previous = _recover(root, run)
     for s in sources:
         if not s.is_dir():
             raise UpdateError(f"the source folder {s} is missing or not a folder (is it mounted?)")
-
     manifest = _read_manifest(previous)
     run.previous_build = previous.name if previous is not None else None
     run.previous_documents = manifest.get("documents") if previous is not None else None
@@ -411,56 +489,20 @@ def _locked_update(sources: list[Path], root: Path, options: UpdateOptions, run:
         run.documents = run.previous_documents
         return
 
-    by_source = {sf.source: sf for sf in files}
     run.mode = "full" if full else "incremental"
     run.build_id = build_id = new_build_id()
     (root / BUILDS_DIR).mkdir(parents=True, exist_ok=True)
     tmp = root / BUILDS_DIR / f"{TMP_PREFIX}{build_id}"
     final = root / BUILDS_DIR / build_id
     workers = options.workers or min(2, os.cpu_count() or 1)
-    published = False
     try:
         if full:
-            # Everything is read again, so the build is written from scratch like `build` does.
             t = time.perf_counter()
-            breport = BuildReport(build_id=build_id, path=final, errors=list(meta_errors))
-            write_build(tmp, _processed(files, workers, options.progress, run), breport, files=files)
-            run.errors = breport.errors
+            written = _write_full(tmp, files, meta_errors, plan, workers, options, run)
             run.timed("write", t)
-            failures = [e for e in breport.errors if e.source in by_source]
-            touched = set(plan.new) | set(plan.changed)
-            indexed = {s: h for s, h in _read_manifest(tmp)["files"].items() if s in touched}
-            run.documents, run.sections = breport.documents, breport.sections
         else:
-            t = time.perf_counter()
-            todo = [by_source[s] for s in plan.new + plan.changed]
-            results = list(_processed(todo, workers, options.progress, run))
-            docs = [r for r in results if isinstance(r, Document)]
-            failures = [r for r in results if isinstance(r, FileError)]
-            indexed = {d.source: d.content_hash for d in docs}
-            run.errors += failures
-            run.timed("process", t)
-            event("process.done", files=len(todo), documents=len(docs), failed=len(failures),
-                  seconds=round(run.phases["process"], 3))
-            t = time.perf_counter()
-            sections = write_incremental(previous, tmp, docs, plan.changed + plan.removed)
-            files_map = {s: h for s, h in manifest.get("files", {}).items()
-                         if s not in set(plan.changed) | set(plan.removed)}
-            files_map.update({d.source: d.content_hash for d in docs})
-            failed_map = {s: manifest["failed"][s] for s in plan.still_failing}
-            failed_map.update({e.source: found[e.source][0] for e in failures if found[e.source][0]})
-            carried = _carried_errors(previous, set(plan.still_failing))
-            with open(tmp / ERRORS_FILE, "w", encoding="utf-8") as f:
-                for row in [e.to_dict() for e in run.errors] + carried:
-                    f.write(json.dumps(row, ensure_ascii=False) + "\n")
-            run.documents, run.sections = len(files_map), sections
-            new_manifest = build_manifest(
-                build_id, documents=len(files_map), sections=sections, errors=len(run.errors) + len(carried),
-                skipped=manifest.get("skipped", 0), files=dict(sorted(files_map.items())),
-                operator={s: op for s, (_, op) in found.items() if op}, failed=failed_map,
-                pipeline=pipeline_fingerprint())
-            (tmp / MANIFEST_FILE).write_text(json.dumps(new_manifest, ensure_ascii=False, indent=1), "utf-8")
-            run.timed("write", t)
+            written = _write_changes(tmp, previous, manifest, {sf.source: sf for sf in files}, found, plan,
+                                     workers, options, run)
         event("write.done", build=build_id, mode=run.mode, documents=run.documents, sections=run.sections,
               seconds=round(run.phases.get("write", 0.0), 3))
 
@@ -472,34 +514,23 @@ def _locked_update(sources: list[Path], root: Path, options: UpdateOptions, run:
               seconds=round(run.phases["gate"], 3))
         if not run.gate.passed:
             run.status, run.message = "refused", "; ".join(run.gate.reasons)
+            shutil.rmtree(tmp, ignore_errors=True)
             return
 
         t = time.perf_counter()
         when = datetime.now(timezone.utc).isoformat(timespec="seconds")
         paths = {sf.source: str(sf.path) for sf in files}
-        changes = _changes(plan, manifest, indexed, failures, paths, build_id, when)
-        write_build_changes(tmp, changes)
-        write_atomic(tmp / REPORT_FILE, json.dumps(run.report().to_dict(), ensure_ascii=False, indent=1))
-        _fsync_tree(tmp)
-        os.rename(tmp, final)
-        _fsync_dir(root / BUILDS_DIR)
-        pause_point("switch")
-        publish(root, final)
-        published = True
-        record_published(root, build_id)
+        changes = _changes(plan, manifest, written.indexed, written.failures, paths, build_id, when)
+        _switch(root, tmp, final, changes, run)
         run.timed("switch", t)
         run.status, run.message = "published", ""
         event("switch.done", build=build_id, previous_build=run.previous_build)
-
-        _after_switch(root, final, changes, options.keep, run)
     except BaseException:
-        if not published and current_build_path(root) != final:
+        if current_build_path(root) != final:
             shutil.rmtree(tmp, ignore_errors=True)
             shutil.rmtree(final, ignore_errors=True)
         raise
-    finally:
-        if run.status == "refused":
-            shutil.rmtree(tmp, ignore_errors=True)
+    _after_switch(root, final, changes, options.keep, run)
 
 
 def _after_switch(root: Path, build: Path, changes: list[Change], keep: int, run: _Run) -> None:
