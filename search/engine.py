@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from search import aliases, analysis, highlight
 from search.index import OpenIndex
@@ -41,10 +41,13 @@ __all__ = ["run_search", "QueryError"]
 
 
 def _facet_values(meta: DocMeta, facet: str) -> tuple[str, ...]:
+    """A document's values of a facet; names in simplified script, so 鄭州市人民政府 counts as 郑州市人民政府."""
     if facet == "issuer":
-        return meta.issuer
+        return tuple(analysis.to_simplified(i) for i in meta.issuer)
     value = getattr(meta, facet)
-    return (str(value),) if value not in (None, "") else ()
+    if value in (None, ""):
+        return ()
+    return (analysis.to_simplified(value) if isinstance(value, str) else str(value),)
 
 
 def _docs_matching(index: OpenIndex, plan: TermPlan) -> set[str]:
@@ -84,25 +87,43 @@ def _in_dates(meta: DocMeta, date_from: str | None, date_to: str | None) -> bool
     return True
 
 
-def _apply_filters(index: OpenIndex, docs: set[str], params: SearchParams) -> tuple[set[str], list[AppliedFilter]]:
-    applied = []
+def _filter_steps(params: SearchParams) -> list[tuple[str, str, str, Callable[[DocMeta], bool], str]]:
+    """(name, label, value shown, predicate, URL without it) for every active filter."""
+    steps = []
     for facet, values in params.filters:
-        wanted = set(values)
-        kept = {d for d in docs if wanted.intersection(_facet_values(index.docs[d], facet))}
-        for value in values:
-            applied.append(AppliedFilter(name=facet, label=FACET_LABELS[facet], value=_label(facet, value),
-                                         removed=len(docs) - len(kept),
-                                         remove_url="?" + params.with_filter(facet, value, False).query_string()))
-        docs = kept
-    for name, value in (("date_from", params.date_from), ("date_to", params.date_to)):
-        if value:
-            kept = {d for d in docs if _in_dates(index.docs[d], params.date_from if name == "date_from" else None,
-                                                 params.date_to if name == "date_to" else None)}
-            label = "起始日期" if name == "date_from" else "截止日期"
-            applied.append(AppliedFilter(name=name, label=label, value=value, removed=len(docs) - len(kept),
-                                         remove_url="?" + params.with_changes(**{name: None}, page=1).query_string()))
-            docs = kept
-    return docs, applied
+        wanted = {analysis.to_simplified(v) for v in values}
+        pred = (lambda m, f=facet, w=wanted: bool(w.intersection(_facet_values(m, f))))
+        # A facet with several values is one filter (any of them); its chip removes all of them.
+        url = "?" + params.with_changes(filters=tuple((f, v) for f, v in params.filters if f != facet),
+                                        page=1).query_string()
+        shown = "、".join(_label(facet, v) for v in values)
+        steps.append((facet, FACET_LABELS[facet], shown, pred, url))
+    if params.date_from:
+        steps.append(("date_from", "起始日期", params.date_from,
+                      lambda m: _in_dates(m, params.date_from, None),
+                      "?" + params.with_changes(date_from=None, page=1).query_string()))
+    if params.date_to:
+        steps.append(("date_to", "截止日期", params.date_to, lambda m: _in_dates(m, None, params.date_to),
+                      "?" + params.with_changes(date_to=None, page=1).query_string()))
+    return steps
+
+
+def _apply_filters(index: OpenIndex, docs: set[str], params: SearchParams) -> tuple[set[str], list[AppliedFilter]]:
+    """Documents passing every filter, and per filter how many more there would be without it alone."""
+    steps = _filter_steps(params)
+    passes = {name: {d for d in docs if pred(index.docs[d])} for name, _, _, pred, _ in steps}
+    kept = set(docs)
+    for name in passes:
+        kept &= passes[name]
+    applied = []
+    for name, label, shown, _, url in steps:
+        others = set(docs)
+        for other, passing in passes.items():
+            if other != name:
+                others &= passing
+        applied.append(AppliedFilter(name=name, label=label, value=shown, removed=len(others) - len(kept),
+                                     remove_url=url))
+    return kept, applied
 
 
 def _label(facet: str, value: str) -> str:
@@ -220,14 +241,16 @@ def _hit(index: OpenIndex, doc_id: str, score: float, section_docnums: list[int]
                url=DOC_URL.format(doc_id=doc_id) + f"#{first.section_id}", sections=tuple(section_hits))
 
 
-def _advice(parsed: ParsedQuery, applied: list[AppliedFilter], matched_before: int, total: int) -> tuple[str, ...]:
+def _advice(parsed: ParsedQuery, applied: list[AppliedFilter], total: int) -> tuple[str, ...]:
     if total:
         return ()
     out = []
-    if matched_before and applied:
-        worst = max(applied, key=lambda a: a.removed)
-        out.append(f"去掉筛选条件“{worst.label}：{worst.value}”可找到 {matched_before} 篇文件")
-    elif parsed.positive_terms:
+    helpful = sorted((a for a in applied if a.removed), key=lambda a: -a.removed)
+    for a in helpful[:2]:
+        out.append(f"去掉筛选条件“{a.label}：{a.value}”可找到 {a.removed} 篇文件")
+    if not helpful and applied and parsed.positive_terms:
+        out.append("去掉全部筛选条件后再检索")
+    if parsed.positive_terms and not helpful:
         if len(parsed.groups) > 1:
             out.append("减少检索词，或用 OR 连接近义词")
         if any(t.phrase for t in parsed.positive_terms):
@@ -248,7 +271,7 @@ def _explain(parsed: ParsedQuery, plan: QueryPlan, params: SearchParams, matched
                      tokens=tuple(w for i in infos if not i.excluded and not i.alias_of for w in i.words),
                      terms=tuple(infos), aliases=tuple(f"{i.alias_of} → {i.text}" for i in infos if i.alias_of),
                      fields=fields, ignored=parsed.ignored, matched_before_filters=matched_before,
-                     filters=tuple(applied), advice=_advice(parsed, applied, matched_before, total))
+                     filters=tuple(applied), advice=_advice(parsed, applied, total))
 
 
 def run_search(index: OpenIndex, params: SearchParams) -> SearchResult:

@@ -119,3 +119,18 @@ def test_query_explanation(opened):
 def test_bad_query_raises_query_error(opened):
     with pytest.raises(QueryError):
         run_search(opened, params_from({"q": "docno:放管服"}))
+
+
+def test_zero_hits_with_two_filters_counts_what_dropping_each_one_alone_gives(opened):
+    result = run_search(opened, params_from({"q": "法治政府", "year": "2017", "doc_type": "报告"}))
+    assert result.total == 0
+    assert [(f.name, f.removed) for f in result.query.filters] == [("year", 3), ("doc_type", 1)]
+    assert result.query.advice == ("去掉筛选条件“年份：2017”可找到 3 篇文件", "去掉筛选条件“文种：报告”可找到 1 篇文件")
+
+
+def test_issuer_facet_folds_script_and_its_filter_matches_both_scripts(opened):
+    result = run_search(opened, params_from({"q": "法治政府"}))
+    issuers = {v.value: v.count for f in result.facets if f.name == "issuer" for v in f.values}
+    assert issuers["郑州市人民政府"] == 2 and "鄭州市人民政府" not in issuers
+    filtered = run_search(opened, params_from({"q": "法治政府", "issuer": "鄭州市人民政府"}))
+    assert {h.source for h in filtered.hits} == {SEED_000, SEED_004}
