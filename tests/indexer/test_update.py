@@ -91,6 +91,21 @@ def test_unchanged_corpus_is_a_no_op(corpus):
     assert last["status"] == "unchanged" and last["counts"]["changed"] == 0 and last["counts"]["reprocessed"] == 0
 
 
+def test_one_changed_file_is_the_only_one_read_again(corpus):
+    src, root = corpus
+    path = src / Path(SEED_001).name
+    path.write_text(path.read_text("utf-8") + "\n补充。\n", "utf-8")
+    builds = finished(root)
+    dry = run_cli("update", str(src), "--index", str(root), "--dry-run")
+    assert dry.returncode == 0 and dry.stdout.splitlines()[0] == f"changed\t{SEED_001}"
+    assert finished(root) == builds
+    report = update_index([src], root, OPTIONS)
+    assert report.status == "published" and report.mode == "incremental"
+    assert report.reprocessed == (SEED_001,) and report.changed == (SEED_001,)
+    assert report.to_dict()["counts"] == {"files": 5, "new": 0, "changed": 1, "removed": 0, "failed": 0,
+                                          "reprocessed": 1}
+
+
 def test_only_the_changed_and_new_files_are_read_again(corpus):
     src, root = corpus
     change_sources(src)
