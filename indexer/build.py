@@ -135,7 +135,7 @@ def section_records(doc: Document) -> Iterator[dict]:
         yield rec
 
 
-def _fsync_tree(path: Path) -> None:
+def fsync_tree(path: Path) -> None:
     for dirpath, _, filenames in os.walk(path):
         for name in filenames:
             fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
@@ -143,10 +143,10 @@ def _fsync_tree(path: Path) -> None:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-        _fsync_dir(Path(dirpath))
+        fsync_dir(Path(dirpath))
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
@@ -161,7 +161,7 @@ def publish(root: Path, build: Path) -> None:
         tmp.unlink()
     tmp.symlink_to(Path(BUILDS_DIR) / build.name, target_is_directory=True)
     os.replace(tmp, root / CURRENT_LINK)
-    _fsync_dir(root)
+    fsync_dir(root)
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -172,7 +172,7 @@ def write_atomic(path: Path, text: str) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def read_history(root: Path) -> list[str]:
@@ -346,9 +346,9 @@ def build_index(sources: list[Path], root: Path, *, workers: int | None = None, 
         try:
             bar = _progress(len(files), progress)
             write_build(tmp, bar(iter_documents(files, workers)), report, files=files)
-            _fsync_tree(tmp)
+            fsync_tree(tmp)
             os.rename(tmp, report.path)
-            _fsync_dir(root / BUILDS_DIR)
+            fsync_dir(root / BUILDS_DIR)
             publish(root, report.path)
             report.published = True
             record_published(root, build_id)

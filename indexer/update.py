@@ -28,11 +28,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from indexer.build import (ERRORS_FILE, KEEP_BUILDS, TMP_PREFIX, WRITER_LIMIT_MB, BuildReport, LockedError,
-                           _fsync_dir, _fsync_tree, build_manifest, current_build_path, new_build_id,
+                           fsync_dir, fsync_tree, build_manifest, current_build_path, new_build_id,
                            operator_digest, pipeline_fingerprint, prune_builds, publish, read_history,
                            reconcile_history, record_published, remove_stale_builds, root_lock, section_records,
                            write_atomic, write_build, write_history)
-from indexer.changes import Change, append_changes, log_unlogged_build, write_build_changes
+from indexer.changes import CHANGES_FILE, Change, append_changes, log_unlogged_build, write_build_changes
 from indexer.gate import GATE_MIN_RATIO, GATE_SAMPLE, GateQuery, GateResult, run_gate, sample_titles
 from indexer.pipeline import FileError, SourceFile, doc_id_for, file_hash, iter_documents, iter_sources
 from search.index import BUILDS_DIR, MANIFEST_FILE
@@ -46,8 +46,8 @@ PAUSE_ENV = "GOVLAW_TEST_PAUSE_AT"
 PAUSE_SECONDS = 600
 REPORT_FILE = "report.json"
 LAST_RUN_FILE = "last-run.json"
-# Whoosh's lock file is never part of a finished build, but is left out of a copy in case one was.
-COPY_IGNORE = ("MAIN_WRITELOCK", REPORT_FILE, "changes.jsonl", ".*")
+# Whoosh leaves its lock file in a finished build; a copy starts without it, and without the old build's report.
+COPY_IGNORE = ("MAIN_WRITELOCK", REPORT_FILE, CHANGES_FILE, ".*")
 STATUSES = ("published", "unchanged", "refused", "failed", "locked")
 
 log = logging.getLogger("govlaw.indexer")
@@ -454,9 +454,9 @@ def _switch(root: Path, tmp: Path, final: Path, changes: list[Change], run: _Run
     """Make the checked build durable, then serve it: fsync, rename, one atomic replace of `current`."""
     write_build_changes(tmp, changes)
     write_atomic(tmp / REPORT_FILE, json.dumps(run.report().to_dict(), ensure_ascii=False, indent=1))
-    _fsync_tree(tmp)
+    fsync_tree(tmp)
     os.rename(tmp, final)
-    _fsync_dir(root / BUILDS_DIR)
+    fsync_dir(root / BUILDS_DIR)
     pause_point("switch")
     publish(root, final)
     record_published(root, final.name)
