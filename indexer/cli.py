@@ -53,7 +53,8 @@ def _logfmt_value(v) -> str:
     return text
 
 
-def setup_logging(log_format: str) -> None:
+def setup_logging(log_format: str) -> str:
+    """Send the `govlaw` loggers to stderr in `log_format`; returns the format chosen for "auto"."""
     if log_format == "auto":
         log_format = "text" if sys.stderr.isatty() else "json"
     handler = logging.StreamHandler(sys.stderr)
@@ -62,6 +63,15 @@ def setup_logging(log_format: str) -> None:
     logger.handlers[:] = [handler]
     logger.setLevel(logging.INFO)
     logger.propagate = False
+    return log_format
+
+
+def _error(message: str, log_format: str) -> None:
+    """An error for a person on a terminal, or one more structured line where a collector reads stderr."""
+    if log_format == "text":
+        click.echo(f"error: {message}", err=True)
+    else:
+        logging.getLogger("govlaw.indexer").error("error", extra={"govlaw": {"message": message}})
 
 
 @click.group()
@@ -158,12 +168,12 @@ def update(sources: tuple[Path, ...], index: Path | None, workers: int | None, k
     from indexer.gate import GATE_MIN_RATIO, GATE_SAMPLE, GateFileError, read_gate_queries
     from indexer.update import UpdateOptions, update_index
 
-    setup_logging(log_format)
+    log_format = setup_logging(log_format)
     root = index_root(index)
     try:
         queries = tuple(read_gate_queries(gate_queries)) if gate_queries else ()
     except GateFileError as e:
-        click.echo(f"error: {e}; the served index is unchanged", err=True)
+        _error(f"{e}; the served index is unchanged", log_format)
         sys.exit(EXIT_FAILED)
     options = UpdateOptions(workers=workers, keep=keep, progress=progress, use_metadata_file=not no_metadata_file,
                             gate_queries=queries, gate_sample=GATE_SAMPLE if gate_sample is None else gate_sample,
@@ -177,14 +187,12 @@ def update(sources: tuple[Path, ...], index: Path | None, workers: int | None, k
             for source in getattr(result, kind):
                 click.echo(f"{kind}\t{source}")
     click.echo(result.summary())
-    if result.status == "locked":
-        click.echo(f"error: {result.message}", err=True)
-    elif result.status == "failed":
-        click.echo(f"error: {result.message}", err=True)
+    if result.status in ("locked", "failed"):
+        _error(result.message, log_format)
     elif result.status == "refused":
-        click.echo("error: the quality gate refused the new build; the served index is unchanged. "
-                   f"Look at the report ({root / 'last-run.json'}), fix the sources or the golden queries, "
-                   "or lower --min-ratio if the corpus really shrank.", err=True)
+        _error("the quality gate refused the new build; the served index is unchanged. "
+               f"Look at the report ({root / 'last-run.json'}), fix the sources or the golden queries, "
+               "or lower --min-ratio if the corpus really shrank.", log_format)
     sys.exit(EXIT_CODES[result.status])
 
 
@@ -198,15 +206,15 @@ def rollback(index: Path | None, log_format: str) -> None:
     """
     from indexer.update import RollbackError, rollback_index
 
-    setup_logging(log_format)
+    log_format = setup_logging(log_format)
     root = index_root(index)
     try:
         was, now = rollback_index(root)
     except LockedError as e:
-        click.echo(f"error: {e}; try again when it has finished", err=True)
+        _error(f"{e}; try again when it has finished", log_format)
         sys.exit(EXIT_LOCKED)
     except RollbackError as e:
-        click.echo(f"error: {e}", err=True)
+        _error(str(e), log_format)
         sys.exit(EXIT_FAILED)
     click.echo(f"rollback: now serving build {now} (was {was})")
 

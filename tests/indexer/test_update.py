@@ -220,8 +220,9 @@ def test_the_gate_refuses_a_build_that_lost_too_many_documents(corpus):
     assert current_build_path(root) == served and snapshot(root) == before and finished(root) == builds
     last = json.loads((root / LAST_RUN_FILE).read_text("utf-8"))
     assert last["status"] == "refused" and last["gate"]["passed"] is False
-    events = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    events = [json.loads(line) for line in result.stderr.splitlines()]      # every line is one JSON object
     assert any(e["event"] == "gate.done" and e["passed"] is False for e in events)
+    assert events[-1]["level"] == "error" and "quality gate refused" in events[-1]["message"]
 
 
 def test_golden_queries_must_find_their_document(corpus, tmp_path):
