@@ -103,7 +103,10 @@ def new_build_id() -> str:
 
 
 def remove_stale_builds(root: Path) -> list[Path]:
-    """Delete half-written builds left by a crash (call with the lock held)."""
+    """Delete half-written builds left by a crash, and its half-made links and files (call with the lock held)."""
+    for p in [*root.glob(".current-*"), *root.glob(".*.tmp")]:
+        if p.is_symlink() or p.is_file():
+            p.unlink()
     builds = root / BUILDS_DIR
     removed = []
     if builds.is_dir():

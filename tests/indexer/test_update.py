@@ -263,6 +263,20 @@ def test_a_second_run_is_refused_while_one_holds_the_lock(corpus):
     assert rolled.returncode == 2
 
 
+def test_a_run_removes_what_a_crashed_run_left(corpus):
+    src, root = corpus
+    served = current_build_path(root)
+    leftovers = [root / BUILDS_DIR / ".tmp-20260101T000000000Z-dead", root / ".current-20260101T000000000Z-dead",
+                 root / ".history.json.123.tmp"]
+    leftovers[0].mkdir()
+    leftovers[1].symlink_to(served)
+    leftovers[2].write_text("{", "utf-8")
+    report = update_index([src], root, OPTIONS)
+    assert report.status == "unchanged" and report.recovered["stale_builds_removed"] == 1
+    assert not any(p.exists() or p.is_symlink() for p in leftovers)
+    assert current_build_path(root) == served
+
+
 def test_a_missing_source_folder_fails_and_leaves_the_index(corpus, tmp_path):
     src, root = corpus
     served = current_build_path(root)
