@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
@@ -22,10 +23,16 @@ from search.schema import FACETS
 from search.store import DocMeta
 
 # How many scored sections ranking looks at; documents matched beyond them follow, newest first.
-SCORE_LIMIT = 5000
+SCORE_LIMIT = 300
+# Up to this many candidate sections are scored one by one; more are scored by a filtered search.
+SKIP_SCORING_LIMIT = 4000
 SECTIONS_PER_HIT = 3
 # A document's score: its best section, plus this share of each next-best one.
 NEXT_SECTION_WEIGHT = 0.25
+# A section that contains a term's exact run of characters scores this much more for it.
+EXACT_FACTOR = 2.5
+# The score of a section that contains a term only inside longer words (a typical low BM25 score).
+EXACT_BASE_SCORE = 1.0
 # A section's score is multiplied by this for each query group it does not contain.
 MISSING_GROUP_FACTOR = 0.7
 # Known-item bonuses, as multiples of the best score in the result list.
@@ -50,31 +57,46 @@ def _facet_values(meta: DocMeta, facet: str) -> tuple[str, ...]:
     return (analysis.to_simplified(value) if isinstance(value, str) else str(value),)
 
 
-def _docs_matching(index: OpenIndex, plan: TermPlan) -> set[str]:
-    found: set[str] = set()
-    if plan.match is not None:
-        doc_of = index.doc_of
-        found = {doc_of[n] for n in index.searcher().docs_for_query(plan.match)}
+@dataclass(frozen=True, slots=True)
+class _Matched:
+    """What a group of alternatives matched: index sections (all, and those with the exact string)."""
+
+    sections: frozenset[int]
+    exact: frozenset[int]
+    docs: frozenset[str]
+
+
+def _term_matched(index: OpenIndex, plan: TermPlan) -> _Matched:
+    exact = index.sections_for(plan.exact) if plan.exact is not None else frozenset()
+    loose = index.sections_for(plan.loose) if plan.loose is not None else frozenset()
+    sections = exact | loose
+    doc_of = index.doc_of
+    docs = {doc_of[n] for n in sections}
     if plan.term.field == "issuer":
         needle = plan.term.normalized
-        found |= {d for d, m in index.docs.items() if any(needle in analysis.normalize(i) for i in m.issuer)}
-    return found
+        by_issuer = {d for d, m in index.docs.items() if any(needle in analysis.normalize(i) for i in m.issuer)}
+        docs |= by_issuer
+        # The title record carries the issuer's words: it is the section that scores for this term.
+        sections |= {index.sections_of[d][0] for d in by_issuer if index.sections_of.get(d)}
+    return _Matched(sections=frozenset(sections), exact=exact, docs=frozenset(docs))
 
 
-def _match(index: OpenIndex, plan: QueryPlan) -> set[str]:
-    matched: set[str] | None = None
-    for group in plan.groups:
-        docs: set[str] = set()
-        for term in group:
-            docs |= _docs_matching(index, term)
-        matched = docs if matched is None else matched & docs
-        if not matched:
-            break
-    if matched is None:
-        matched = set(index.docs)
+def _group_matched(index: OpenIndex, group: tuple[TermPlan, ...]) -> _Matched:
+    parts = [_term_matched(index, p) for p in group]
+    return _Matched(sections=frozenset().union(*(p.sections for p in parts)),
+                    exact=frozenset().union(*(p.exact for p in parts)),
+                    docs=frozenset().union(*(p.docs for p in parts)))
+
+
+def _match(index: OpenIndex, plan: QueryPlan) -> tuple[set[str], list[_Matched]]:
+    """Documents where every group matches some section and no excluded term matches any; per-group matches."""
+    groups = [_group_matched(index, g) for g in plan.groups]
+    matched: set[str] = set(index.docs)
+    for g in groups:
+        matched &= g.docs
     for term in plan.excluded:
-        matched -= _docs_matching(index, term)
-    return matched
+        matched -= _term_matched(index, term).docs
+    return matched, groups
 
 
 def _in_dates(meta: DocMeta, date_from: str | None, date_to: str | None) -> bool:
@@ -158,19 +180,46 @@ def _strip_prefix(title: str) -> str:
     return title
 
 
-def _rank(index: OpenIndex, docs: set[str], plan: QueryPlan, parsed: ParsedQuery
+def _section_scores(searcher, q, allowed: set[int]) -> list[tuple[int, float]]:
+    """(docnum, score) of the allowed sections that match q.
+
+    A small allowed set is scored by skipping the matcher straight to each section; walking every posting of
+    the query's terms (what a filtered search does) costs far more when the terms are common.
+    """
+    if len(allowed) > SKIP_SCORING_LIMIT:
+        return [(n, s) for s, n in searcher.search(q, filter=allowed, limit=SCORE_LIMIT).top_n]
+    matcher = q.matcher(searcher, searcher.context())
+    out = []
+    for docnum in sorted(allowed):
+        if not matcher.is_active():
+            break
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+            if not matcher.is_active():
+                break
+        if matcher.id() == docnum:
+            out.append((docnum, matcher.score()))
+    out.sort(key=lambda x: -x[1])
+    return out[:SCORE_LIMIT]
+
+
+def _rank(index: OpenIndex, docs: set[str], plan: QueryPlan, parsed: ParsedQuery, matches: list[_Matched]
           ) -> tuple[list[str], dict[str, float], dict[str, list[int]]]:
     """Documents best first, their scores, and each one's best section docnums."""
     section_scores: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    queries = [q for q in plan.group_score_queries if q is not None]
+    queries = [(q, m) for q, m in zip(plan.group_score_queries, matches) if q is not None]
     if queries and docs:
-        allowed = {n for d in docs for n in index.sections_of.get(d, ())}
+        doc_of = index.doc_of
+        allowed = {n for m in matches for n in m.sections if doc_of[n] in docs}
         searcher = index.searcher()
         per_section: dict[int, list[float]] = defaultdict(list)
-        for q in queries:
-            for score, docnum in searcher.search(q, filter=allowed, limit=SCORE_LIMIT).top_n:
-                per_section[docnum].append(score)
-        doc_of = index.doc_of
+        for q, m in queries:
+            scored = dict(_section_scores(searcher, q, allowed))
+            # A section with the exact string but none of its words as words (述法 inside 述法制度) still counts.
+            for docnum in m.exact & allowed:
+                scored.setdefault(docnum, EXACT_BASE_SCORE)
+            for docnum, score in scored.items():
+                per_section[docnum].append(score * (EXACT_FACTOR if docnum in m.exact else 1.0))
         for docnum, found in per_section.items():
             # Coordination: a section with every group beats one that has only some of them.
             missing = len(queries) - len(found)
@@ -279,7 +328,7 @@ def run_search(index: OpenIndex, params: SearchParams) -> SearchResult:
     started = time.perf_counter()
     parsed = parse_query(params.q)
     plan = plan_query(parsed)
-    matched = _match(index, plan)
+    matched, groups = _match(index, plan)
     matched_before = len(matched)
     docs, applied = _apply_filters(index, matched, params)
     facets = _facets(index, docs, params)
@@ -288,9 +337,9 @@ def run_search(index: OpenIndex, params: SearchParams) -> SearchResult:
         scores: dict[str, float] = {}
         best: dict[str, list[int]] = {}
         if not parsed.empty:
-            _, scores, best = _rank(index, docs, plan, parsed)
+            _, scores, best = _rank(index, docs, plan, parsed, groups)
     else:
-        order, scores, best = _rank(index, docs, plan, parsed)
+        order, scores, best = _rank(index, docs, plan, parsed, groups)
     total = len(order)
     start = (params.page - 1) * params.size
     terms = plan.highlight

@@ -13,11 +13,13 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import scoring
+from whoosh.query import Query
 from whoosh.searching import Searcher
 
 from search.store import STORE_FILE, DocMeta, DocStore
@@ -26,6 +28,8 @@ from search.versions import link_versions
 # Sections range from a one-line article to a report chapter of thousands of characters: full BM25 length
 # normalisation (B=0.75) would favour any short article that mentions a term, so it is weakened.
 WEIGHTING = scoring.BM25F(B=0.3, K1=1.2)
+# Match sets remembered per build: a set costs at most 8 bytes per matching section.
+MATCH_CACHE_SIZE = 512
 CURRENT_LINK = "current"
 BUILDS_DIR = "builds"
 MANIFEST_FILE = "manifest.json"
@@ -62,6 +66,8 @@ class OpenIndex:
     doc_of: list[str] = field(default_factory=list)                 # index docnum -> doc_id
     sections_of: dict[str, list[int]] = field(default_factory=dict)  # doc_id -> index docnums
     _local: threading.local = field(default_factory=threading.local, repr=False)
+    _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def open(cls, path: Path) -> OpenIndex:
@@ -88,6 +94,21 @@ class OpenIndex:
                 sections_of.setdefault(doc_id, []).append(docnum)
         self.doc_of = doc_of
         self.sections_of = sections_of
+
+    def sections_for(self, query: Query) -> frozenset[int]:
+        """Index docnums of the sections matching a query, unscored; remembered for this build (LRU)."""
+        key = repr(query)
+        with self._cache_lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+                return found
+        found = frozenset(self.searcher().docs_for_query(query))
+        with self._cache_lock:
+            self._cache[key] = found
+            while len(self._cache) > MATCH_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return found
 
     def searcher(self) -> Searcher:
         """This thread's searcher, reused across requests (Whoosh searchers are not shared between threads)."""

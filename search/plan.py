@@ -9,20 +9,26 @@ from dataclasses import dataclass
 from whoosh import query as wq
 
 from search import aliases, analysis
+from search.docno import COUNTRY_PREFIXES, doc_number_keys
 from search.query import ParsedQuery, Term
 from search.schema import FIELD_BOOSTS
 
 # A document's own number outranks every document that only cites it.
 DOCNO_OWN_BOOST = 40.0
-# An exact phrase weighs more than the same words scattered over a section.
-PHRASE_BOOST = 2.0
 
 
 @dataclass(frozen=True, slots=True)
 class TermPlan:
+    """How one term matches and scores. A section matches when it matches `exact` or `loose`.
+
+    `exact` (phrases over the bigram fields) is the expensive part: the engine evaluates it once per term and
+    build and rewards the sections it matched; `score` holds only plain terms, cheap to score.
+    """
+
     term: Term
-    match: wq.Query | None          # sections this term matches (None: matched on document metadata only)
-    score: wq.Query | None          # what a matching section scores for it
+    exact: wq.Query | None          # the exact run of characters (bigram phrases), or the document's own number
+    loose: wq.Query | None          # all the term's words in one section (unquoted terms), single-unit terms
+    score: wq.Query | None          # what a matching section scores for the term (its words only)
     words: tuple[str, ...]          # normalised words, for the explanation and the highlighter
     highlight: tuple[str, ...]      # normalised strings to mark in text
 
@@ -39,6 +45,14 @@ def _boost(q: wq.Query, fieldname: str, extra: float = 1.0) -> wq.Query:
     return q
 
 
+def docno_index_keys(docno: str) -> list[str]:
+    """The `docno` field values a typed number can match: an order number is indexed as written on the document,
+    often with 中华人民共和国 in front (中华人民共和国国务院令第721号), and typed without it."""
+    keys = set(doc_number_keys(docno)) | {docno}
+    keys |= {country + k for k in keys for country in COUNTRY_PREFIXES if "令" in k and not k.startswith(country)}
+    return sorted({analysis.normalize(k) for k in keys})
+
+
 def plan_term(term: Term) -> TermPlan:
     """The match and score queries of one term."""
     norm = term.normalized
@@ -48,38 +62,36 @@ def plan_term(term: Term) -> TermPlan:
 
     if term.docno:
         key = analysis.normalize(term.docno)
-        own = wq.Term("docno", key, boost=DOCNO_OWN_BOOST)
-        cited = _gram_query("body_bi", analysis.bigrams(key))
+        own = wq.Or([wq.Term("docno", k) for k in docno_index_keys(term.docno)], boost=DOCNO_OWN_BOOST)
         highlight = (key, norm)
         if term.field == "docno":
-            return TermPlan(term, own, own, words, highlight)
-        return TermPlan(term, wq.Or([own, cited]), wq.Or([own, _boost(cited, "body_bi", PHRASE_BOOST)]),
-                        words, highlight)
+            return TermPlan(term, own, None, own, words, highlight)
+        key_grams = analysis.bigrams(key)
+        cited = _gram_query("body_bi", key_grams)
+        return TermPlan(term, wq.Or([own, cited]), None, own, words, highlight)
 
     if term.field == "issuer":
         score = wq.And([wq.Term("issuer_text", w) for w in words]) if words else None
-        return TermPlan(term, None, score, words, (norm,))
+        return TermPlan(term, None, None, score, words, (norm,))
 
     fields = ("title",) if term.field == "title" else ("title", "body")
     if len(units) == 1:
-        match = wq.Or([wq.Term(f, units[0][0]) for f in fields])
+        loose = wq.Or([wq.Term(f, units[0][0]) for f in fields])
         score = wq.Or([_boost(wq.Term(f, units[0][0]), f) for f in fields])
-        return TermPlan(term, match, score, words, (norm,))
+        return TermPlan(term, None, loose, score, words, (norm,))
 
-    alternatives: list[wq.Query] = []
+    exact = wq.Or([_gram_query(f + "_bi", grams) for f in fields])
+    loose = None
+    if len(words) > 1 and not term.phrase:
+        loose = wq.Or([wq.And([wq.Term(f, w) for w in words]) for f in fields])
     scores: list[wq.Query] = []
     for f in fields:
-        exact = _gram_query(f + "_bi", grams)
-        alternatives.append(exact)
-        scores.append(_boost(exact, f + "_bi", PHRASE_BOOST))
-        if len(words) > 1 and not term.phrase:
-            alternatives.append(wq.And([wq.Term(f, w) for w in words]))
         if words:
             scores.append(_boost(wq.Or([wq.Term(f, w) for w in words]), f))
             if f == "body":
                 scores.append(_boost(wq.Or([wq.Term("heading", w) for w in words]), "heading"))
     highlight = (norm,) if term.phrase else (norm, *[w for w in words if len(w) > 1])
-    return TermPlan(term, wq.Or(alternatives), wq.Or(scores), words, highlight)
+    return TermPlan(term, exact, loose, wq.Or(scores), words, highlight)
 
 
 @dataclass(frozen=True, slots=True)
