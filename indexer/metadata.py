@@ -304,15 +304,17 @@ def _history(lines: list[_Line]) -> list[_Line]:
 
 
 def _law_date(history: list[_Line]) -> str | None:
+    """The latest passing, amendment or promulgation date in the history lines; dates of entry into force
+    (…起施行) do not count. One line may carry several events (…修订根据2017年11月23日…修正)."""
     dates = []
     for ln in history:
-        m = _HISTORY_RE.match(ln.norm)
-        rest = ln.norm[m.end():].strip() if m else ""
-        if rest.startswith("施行") or rest.startswith("起施行"):
-            continue
-        d = parse_date(ln.norm[:m.end()]) if m else None
-        if d:
-            dates.append(d)
+        for m in _DATE_RE.finditer(ln.norm):
+            rest = ln.norm[m.end():m.end() + 4].strip()
+            if rest.startswith(("施行", "起施行", "起实施", "实施")):
+                continue
+            d = _iso(*m.groups())
+            if d:
+                dates.append(d)
     return max(dates) if dates else None
 
 

@@ -105,3 +105,19 @@ def test_nested_titles_are_cited_both_ways() -> None:
 ])
 def test_parse_date(s: str, iso: str | None) -> None:
     assert parse_date(s) == iso
+
+
+def test_law_date_is_the_latest_event_even_inside_one_history_line():
+    text = ("上海市市民体育健身条例\n"
+            "2000年12月15日 上海市第十一届人民代表大会常务委员会第二十四次会议通过\n"
+            "2012年4月19日 上海市第十三届人民代表大会常务委员会第三十三次会议修订根据2017年11月23日上海市第十四届"
+            "人民代表大会常务委员会第四十一次会议《关于修改本市部分地方性法规的决定》第二次修正\n"
+            "第一条 为了促进市民体育健身活动，制定本条例。\n")
+    assert extract_metadata(text).date == "2017-11-23"
+
+
+def test_law_date_skips_the_date_of_entry_into_force():
+    text = ("某省某某条例\n"
+            "2019年5月31日 某省第十三届人民代表大会常务委员会第十一次会议通过 自2019年10月1日起施行\n"
+            "第一条 为了规范管理，制定本条例。\n")
+    assert extract_metadata(text).date == "2019-05-31"
