@@ -6,6 +6,7 @@ the same span in the document's own script. Output is escaped HTML; the only mar
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
 from html import escape
@@ -77,10 +78,13 @@ def snippet(text: str, terms: Sequence[str], width: int = SNIPPET_CHARS) -> str:
     if not spans:
         cut = text[:width]
         return escape(_flat(cut)) + (ELLIPSIS if len(text) > width else "")
+    # Spans are merged, so their starts and their ends are both sorted: the spans inside a window are counted
+    # by two binary searches (a document repeating a term 40,000 times took minutes counting them one by one).
+    starts, ends = [a for a, _ in spans], [b for _, b in spans]
     best_start, best_count = 0, -1
     for s, _ in spans:
         start = max(0, s - SNIPPET_LEAD)
-        count = sum(1 for a, b in spans if a >= start and b <= start + width)
+        count = bisect_right(ends, start + width) - bisect_left(starts, start)
         if count > best_count:
             best_start, best_count = start, count
     end = min(len(text), best_start + width)
