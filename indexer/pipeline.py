@@ -5,8 +5,10 @@ Runs in worker processes: everything here is picklable and free of index state.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,8 +56,12 @@ def doc_id_for(source: str) -> str:
 
 
 def file_hash(path: Path) -> str:
+    """sha256 of a regular file; OSError for anything else (reading a FIFO waits for a writer forever, and a
+    link to /dev/zero never ends). O_NONBLOCK only keeps the open of a FIFO from waiting."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a FIFO, a device or a directory)", str(path))
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -113,8 +119,9 @@ def _operator_fields(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, 
 def build_document(sf: SourceFile) -> Document | FileError:
     """Load, clean and describe one file; never raises for a bad file."""
     try:
-        content_hash = file_hash(sf.path)
+        # Loaded first: load_file refuses links out of the folder and non-regular files with the reason.
         loaded = load_file(sf.path, root=sf.root)
+        content_hash = file_hash(sf.path)
     except LoadError as e:
         return FileError(sf.source, str(sf.path), e.stage, e.reason)
     except OSError as e:
