@@ -8,8 +8,11 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import signal
 import stat
+import threading
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,8 @@ from search.docno import canonical_doc_number
 from search.model import Document
 
 METADATA_FILE = "metadata.jsonl"
+# Time budget for reading, cleaning and describing one file (a pathological file must not stall a build).
+FILE_SECONDS = 60.0
 # Fields an operator may set; anything else in a metadata row is kept in Document.extra.
 OPERATOR_FIELDS = ("title", "issuer", "doc_number", "year", "date", "doc_type", "level", "region", "status",
                    "valid_from", "superseded_by")
@@ -116,8 +121,43 @@ def _operator_fields(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, 
     return known, extra
 
 
-def build_document(sf: SourceFile) -> Document | FileError:
-    """Load, clean and describe one file; never raises for a bad file."""
+class FileTimeout(Exception):
+    """A file took longer than its time budget."""
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Raise FileTimeout in this block after `seconds` (main thread only; elsewhere no budget applies)."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise FileTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def build_document(sf: SourceFile, seconds: float = FILE_SECONDS) -> Document | FileError:
+    """Load, clean and describe one file within its time budget; never raises for a bad file."""
+    try:
+        with time_budget(seconds):
+            return _build_document(sf)
+    except FileTimeout:
+        return FileError(sf.source, str(sf.path), "timeout", f"reading and cleaning took longer than {seconds:g} s")
+    except RecursionError:
+        return FileError(sf.source, str(sf.path), "parse", "structure nested too deeply to read")
+    except Exception as e:  # noqa: BLE001 - one bad file must never stop a build; it is reported instead
+        return FileError(sf.source, str(sf.path), "internal", f"{type(e).__name__}: {e}")
+
+
+def _build_document(sf: SourceFile) -> Document | FileError:
     try:
         # Loaded first: load_file refuses links out of the folder and non-regular files with the reason.
         loaded = load_file(sf.path, root=sf.root)
@@ -135,10 +175,8 @@ def build_document(sf: SourceFile) -> Document | FileError:
         meta = extract_metadata(cleaned.text, filename=sf.path.name, page_meta=page_meta)
         sections = split_sections(cleaned.text)
         overrides, extra = _operator_fields({**front, **sf.operator})
-    except RecursionError:
-        return FileError(sf.source, str(sf.path), "parse", "structure nested too deeply to read")
-    except Exception as e:  # noqa: BLE001 - one bad file must never stop a build; it is reported instead
-        return FileError(sf.source, str(sf.path), "internal", f"{type(e).__name__}: {e}")
+    except FileTimeout:
+        raise
     values: dict[str, Any] = {
         "title": meta.title, "issuer": meta.issuer, "doc_number": meta.doc_number,
         "doc_number_raw": meta.doc_number_raw, "year": meta.year, "date": meta.date, "doc_type": meta.doc_type,
@@ -151,7 +189,10 @@ def build_document(sf: SourceFile) -> Document | FileError:
     if isinstance(values["issuer"], str):
         values["issuer"] = (values["issuer"],)
     if values.get("year") is not None:
-        values["year"] = int(values["year"])
+        try:
+            values["year"] = int(values["year"])
+        except (TypeError, ValueError):
+            return FileError(sf.source, str(sf.path), "metadata", f"year {values['year']!r} is not a number")
     if values["year"] is None and values["date"]:
         values["year"] = int(str(values["date"])[:4])
     return Document(doc_id=doc_id_for(sf.source), source=sf.source, text=cleaned.text, title=values["title"],
