@@ -88,3 +88,11 @@ def test_no_inline_script_or_style(client, opened):
 def test_healthz(client):
     data = client.get("/healthz").get_json()
     assert data["status"] == "ok" and data["documents"] == 5
+
+
+def test_search_page_explains_the_query(client):
+    html = client.get("/", query_string={"q": "法治政府建設 網安法", "year": "2022"}).get_data(as_text=True)
+    assert "<summary>检索说明</summary>" in html
+    assert "<dd>法治政府建设 网安法</dd>" in html                    # normalised text
+    assert "網安法 → 网络安全法" in html                               # alias added, for the term as typed
+    assert "<dt>年份：2022</dt><dd>排除" in html                      # what the filter removed
