@@ -1,0 +1,197 @@
+"""A fixed, seeded mix of queries drawn from an index's own documents, for latency and load measurements.
+
+Kinds: single words (from titles and bodies), two- and three-word AND queries, quoted phrases (runs of 8–14
+characters copied from a body), 文号 in loose spellings, titles in traditional script, and words with a year,
+level or region filter. The same documents and seed always give the same mix.
+"""
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from search import analysis
+from search.index import OpenIndex
+from search.params import SearchParams, params_from
+
+SEED = 20240601
+# Queries per kind; the defaults make a mix of 240.
+QUOTAS = {"word": 40, "and2": 30, "and3": 30, "phrase": 40, "docno": 30, "traditional": 30, "filter": 40}
+KINDS = tuple(QUOTAS)
+# Documents sampled from the index to draw queries from (their texts are read from the store).
+SAMPLE_DOCS = 400
+PHRASE_MIN, PHRASE_MAX = 8, 14
+WORD_MIN_CHARS = 2
+FILTER_FACETS = ("year", "level", "region")
+API_PATH = "/api/search"
+# Simplified -> traditional for characters common in legal titles: each is one-to-one (the project's t2s maps
+# the right-hand character back), so the query normalises to the title it came from. OpenCC stays in
+# search/analysis.py; this table is enough to exercise the traditional-script path.
+S2T = dict(pair for pair in (tuple(p) for p in (
+    "国國 华華 务務 关關 条條 门門 规規 实實 设設 员員 会會 经經 济濟 环環 护護 产產 业業 动動 费費 发發 证證 书書 "
+    "权權 责責 机機 构構 为為 县縣 区區 级級 应應 当當 违違 处處 罚罰 决決 监監 检檢 验驗 进進 单單 组組 织織 个個 "
+    "体體 们們 历歷 过過 时時 导導 办辦 劳勞 险險 卫衛 药藥 疗療 医醫 农農 渔漁 矿礦 电電 铁鐵 运運 输輸 车車 营營 "
+    "税稅 财財 贸貿 银銀 货貨 币幣 价價 资資 质質 网網 络絡 讯訊 计計 统統 测測 绘繪 气氣 废廢 弃棄 灾災 军軍 边邊 "
+    "侨僑 亲親 婴嬰 儿兒 妇婦 残殘 乡鄉 镇鎮 预預 备備 审審 诉訴 讼訟 议議 请請 复復 约約 纪紀 录錄 档檔 图圖 馆館 "
+    "无無 从從 对對 与與 并並 这這 项項 确確 认認 让讓 还還 开開 总總 长長 东東 广廣 庆慶 苏蘇 辽遼 宁寧 龙龍 陕陝 "
+    "贵貴 湾灣 鲁魯 闽閩 赣贛 执執 协協 线線 筑築 购購 销銷 职職 称稱 标標 准準 节節 难難 问問 题題 传傳 众眾 举舉 "
+    "报報 继繼 续續 损損 赔賠 偿償 诈詐 骗騙 贷貸 补補 贴貼 宪憲 战戰 储儲 热熱 码碼 卖賣 买買 术術 创創 园園 岛島 "
+    "厅廳 划劃 领領 属屬 杂雜 围圍 范範").split()))
+
+_CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{%d,}" % PHRASE_MIN)
+_WORD_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
+_DOCNO_RE = re.compile(r"^(?P<prefix>.+?)〔(?P<year>\d{4})〕(?P<num>\d+)号$")
+_ORDER_RE = re.compile(r"^(?P<prefix>.+?令)第(?P<num>\d+)号$")
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@dataclass(frozen=True, slots=True)
+class MixDoc:
+    """What the mix needs of one document."""
+
+    title: str
+    text: str
+    doc_number: str | None = None
+    year: int | None = None
+    level: str | None = None
+    region: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MixQuery:
+    kind: str
+    q: str
+    filters: tuple[tuple[str, str], ...] = ()
+
+    def args(self) -> dict[str, str]:
+        return {"q": self.q, **dict(self.filters)}
+
+    def params(self) -> SearchParams:
+        """The default page of this query: 10 hits with snippets, facet counts."""
+        return params_from(self.args())
+
+    def path(self) -> str:
+        return f"{API_PATH}?{urlencode(self.args())}"
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "q": self.q, "filters": dict(self.filters)}
+
+
+def to_traditional(text: str) -> str:
+    return "".join(S2T.get(c, c) for c in text)
+
+
+def loose_docno(number: str, variant: int) -> str | None:
+    """A 文号 as people type it: [] brackets, full-width digits, no brackets at all, or an order without 第."""
+    m = _DOCNO_RE.match(number)
+    if m:
+        p, y, n = m["prefix"], m["year"], m["num"]
+        spellings = (f"{p}[{y}]{n}号", f"{p}〔{y}〕{n}号".translate(_FULL_WIDTH), f"{p}{y} {n}号", f"{p}（{y}）{n}号")
+        return spellings[variant % len(spellings)]
+    m = _ORDER_RE.match(number)
+    if m:
+        spellings = (f"{m['prefix']}{m['num']}号", f"{m['prefix']}第{m['num']}号".translate(_FULL_WIDTH))
+        return spellings[variant % len(spellings)]
+    return None
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in analysis.words(text) if len(w) >= WORD_MIN_CHARS and _WORD_RE.match(w)]
+
+
+def _body_words(doc: MixDoc, rng: random.Random, limit: int = 4000) -> list[str]:
+    """Distinct words of a stretch of the body (the whole of a long text is not segmented)."""
+    start = rng.randrange(max(1, len(doc.text) - limit)) if len(doc.text) > limit else 0
+    return list(dict.fromkeys(_words(doc.text[start:start + limit])))
+
+
+def _phrase(doc: MixDoc, rng: random.Random) -> str | None:
+    runs = _CJK_RUN_RE.findall(doc.text)
+    if not runs:
+        return None
+    run = rng.choice(runs)
+    size = rng.randint(PHRASE_MIN, min(PHRASE_MAX, len(run)))
+    start = rng.randrange(len(run) - size + 1)
+    return f'"{run[start:start + size]}"'
+
+
+def _make(kind: str, doc: MixDoc, rng: random.Random, n: int) -> MixQuery | None:
+    if kind == "word":
+        words = _words(doc.title) if n % 2 == 0 else _body_words(doc, rng)
+        return MixQuery(kind, rng.choice(words)) if words else None
+    if kind in ("and2", "and3"):
+        words = _body_words(doc, rng)
+        size = 2 if kind == "and2" else 3
+        return MixQuery(kind, " ".join(rng.sample(words, size))) if len(words) >= size else None
+    if kind == "phrase":
+        q = _phrase(doc, rng)
+        return MixQuery(kind, q) if q else None
+    if kind == "docno":
+        q = loose_docno(doc.doc_number, n) if doc.doc_number else None
+        return MixQuery(kind, q) if q else None
+    if kind == "traditional":
+        q = to_traditional(doc.title)
+        return MixQuery(kind, q) if q != doc.title else None
+    if kind == "filter":
+        values = {"year": str(doc.year) if doc.year else None, "level": doc.level, "region": doc.region}
+        facet = next((f for f in (FILTER_FACETS[(n + i) % len(FILTER_FACETS)] for i in range(len(FILTER_FACETS)))
+                      if values[f]), None)
+        words = _words(doc.title)
+        return MixQuery(kind, rng.choice(words), ((facet, values[facet]),)) if facet and words else None
+    raise ValueError(f"unknown kind {kind!r}")
+
+
+def build_query_mix(docs: Sequence[MixDoc], *, seed: int = SEED,
+                    quotas: dict[str, int] | None = None) -> tuple[MixQuery, ...]:
+    """The mix: for each kind in turn, queries from documents in a seeded order until its quota is met.
+
+    A kind that no document can give (no 文号 anywhere) comes out short; the order of the result is shuffled
+    with the same seed so that kinds are interleaved.
+    """
+    quotas = QUOTAS if quotas is None else quotas
+    out: list[MixQuery] = []
+    for k, kind in enumerate(quotas):
+        rng = random.Random(f"{seed}:{kind}")
+        order = list(range(len(docs)))
+        rng.shuffle(order)
+        seen: set[MixQuery] = set()
+        tries = 0
+        while len(seen) < quotas[kind] and order and tries < 20 * max(1, quotas[kind]) + len(docs):
+            query = _make(kind, docs[order[tries % len(order)]], rng, tries)
+            tries += 1
+            if query is not None and query not in seen:
+                seen.add(query)
+                out.append(query)
+    random.Random(seed).shuffle(out)
+    return tuple(out)
+
+
+def sample_docs(index: OpenIndex, *, seed: int = SEED, limit: int = SAMPLE_DOCS) -> list[MixDoc]:
+    """A seeded sample of the index's documents with their texts; those with a 文号 are always included."""
+    ids = sorted(index.docs)
+    numbered = [d for d in ids if index.docs[d].doc_number]
+    rest = [d for d in ids if not index.docs[d].doc_number]
+    rng = random.Random(seed)
+    chosen = sorted(set(numbered) | set(rng.sample(rest, min(limit, len(rest)))))
+    return [_mix_doc(index, d) for d in chosen]
+
+
+def _mix_doc(index: OpenIndex, doc_id: str) -> MixDoc:
+    meta = index.docs[doc_id]
+    stored = index.store.get(doc_id)
+    return MixDoc(title=meta.title, text=stored.text if stored else "", doc_number=meta.doc_number,
+                  year=meta.year, level=meta.level, region=meta.region)
+
+
+def query_mix(index: OpenIndex, *, seed: int = SEED) -> tuple[MixQuery, ...]:
+    """The benchmark's query mix over an opened build."""
+    return build_query_mix(sample_docs(index, seed=seed), seed=seed)
+
+
+def kinds_of(mix: Iterable[MixQuery]) -> dict[str, int]:
+    counts = {k: 0 for k in KINDS}
+    for q in mix:
+        counts[q.kind] = counts.get(q.kind, 0) + 1
+    return counts
