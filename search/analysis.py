@@ -119,6 +119,41 @@ def words(text: str) -> list[str]:
     return [t.text for t in WordTokenizer()(text, mode="query")]
 
 
+class Analyzed(str):
+    """Text together with its tokens, computed once (in an indexing worker process) and replayed by the
+    tokenizers instead of analysing the text again in the process that writes the index.
+
+    It is the text itself (a str), so any field can take it; a tokenizer uses the tokens only for a plain
+    index-mode call, and otherwise analyses the text as usual.
+    """
+
+    words: tuple[tuple[str, int, int, int], ...] | None     # (text, position, startchar, endchar), index mode
+    grams: tuple[tuple[str, int, int], ...] | None          # (text, startchar, endchar), position = index
+
+    def __reduce__(self):
+        return (_rebuild_analyzed, (str(self), self.words, self.grams))
+
+
+def _rebuild_analyzed(text: str, words, grams) -> Analyzed:
+    out = Analyzed(text)
+    out.words, out.grams = words, grams
+    return out
+
+
+def analyze(text: str, *, words: bool = True, grams: bool = True) -> Analyzed:
+    """`text` with its index-mode word tokens and bigram tokens attached (normalised once for both)."""
+    out = Analyzed(text)
+    out.words = tuple((t.text, t.pos, t.startchar, t.endchar)
+                      for t in WordTokenizer()(text, positions=True, chars=True, mode="index")) if words else None
+    out.grams = tuple((t.text, t.startchar, t.endchar)
+                      for t in BigramTokenizer()(text, positions=True, chars=True, mode="index")) if grams else None
+    return out
+
+
+def _replayable(value: str, attr: str, mode: str, tokenize: bool) -> bool:
+    return tokenize and mode == "index" and isinstance(value, Analyzed) and getattr(value, attr, None) is not None
+
+
 def _subwords(dictionary: jieba.Tokenizer, word: str, offset: int = 0) -> list[tuple[str, int]]:
     """Dictionary words that make up `word` (its best segmentation without the whole word), recursively.
 
@@ -167,6 +202,11 @@ class WordTokenizer(Tokenizer):
                  removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
                  mode: str = "", **kwargs) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if _replayable(value, "words", mode, tokenize):
+            for text, pos, start, end in value.words:
+                yield self._token(t, text, start_pos + pos, start_char + start, start_char + end, keeporiginal,
+                                  value, start)
+            return
         norm = normalize(value)
         if not tokenize:
             t.original = t.text = norm
@@ -221,11 +261,14 @@ class BigramTokenizer(Tokenizer):
                  removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
                  mode: str = "", **kwargs) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        us = units(normalize(value))
-        if len(us) == 1 and mode == "query":
-            pairs = [(us[0][0], us[0][1], us[0][2])]
+        if _replayable(value, "grams", mode, tokenize):
+            pairs = value.grams
         else:
-            pairs = [(bigram_text(a[0], b[0]), a[1], b[2]) for a, b in zip(us, us[1:])]
+            us = units(normalize(value))
+            if len(us) == 1 and mode == "query":
+                pairs = [(us[0][0], us[0][1], us[0][2])]
+            else:
+                pairs = [(bigram_text(a[0], b[0]), a[1], b[2]) for a, b in zip(us, us[1:])]
         for i, (text, start, end) in enumerate(pairs):
             t.text = text
             t.boost = 1.0

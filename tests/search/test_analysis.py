@@ -95,3 +95,17 @@ def test_only_the_analyzer_imports_jieba_or_opencc():
             if any(n.split(".")[0] in ("jieba", "opencc") for n in names):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_analyzed_text_replays_exactly_the_tokens_of_analysis_and_survives_pickling():
+    text = "鄭州市人民政府關於法治政府建設，郑政文〔2017〕60号"
+    pre = pickle.loads(pickle.dumps(analysis.analyze(text)))
+    assert pre == text and isinstance(pre, analysis.Analyzed)
+    for tokenizer in (WordTokenizer(), BigramTokenizer()):
+        for start_pos, start_char in ((0, 0), (7, 100)):
+            def run(value):
+                return [(t.text, t.pos, t.startchar, t.endchar) for t in tokenizer(
+                    value, positions=True, chars=True, mode="index", start_pos=start_pos, start_char=start_char)]
+            assert run(pre) == run(text)
+    # Query mode analyses as usual.
+    assert tokens(WordTokenizer(), pre, mode="query") == tokens(WordTokenizer(), text, mode="query")
