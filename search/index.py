@@ -11,8 +11,10 @@ build `current` points at, which costs one readlink when nothing changed.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,10 @@ from whoosh.searching import Searcher
 from search.store import STORE_FILE, DocMeta, DocStore
 from search.versions import link_versions
 
+log = logging.getLogger(__name__)
+# A replaced build is closed this long after the switch: longer than any request may take (gunicorn's worker
+# timeout is 30 s), so that a request of another thread still using it is never cut off.
+RETIRE_SECONDS = 60.0
 # Sections range from a one-line article to a report chapter of thousands of characters: full BM25 length
 # normalisation (B=0.75) would favour any short article that mentions a term, so it is weakened.
 WEIGHTING = scoring.BM25F(B=0.3, K1=1.2)
@@ -68,6 +74,7 @@ class OpenIndex:
     _local: threading.local = field(default_factory=threading.local, repr=False)
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _searchers: list[Searcher] = field(default_factory=list, repr=False)   # of every thread, closed by close()
 
     @classmethod
     def open(cls, path: Path) -> OpenIndex:
@@ -115,34 +122,60 @@ class OpenIndex:
         s = getattr(self._local, "searcher", None)
         if s is None:
             s = self._local.searcher = self.ix.searcher(weighting=WEIGHTING)
+            with self._cache_lock:
+                self._searchers.append(s)
         return s
 
     def close(self) -> None:
-        s = getattr(self._local, "searcher", None)
-        if s is not None:
+        """Close every thread's searcher and the store (call once no request uses this build any more)."""
+        with self._cache_lock:
+            searchers, self._searchers = self._searchers, []
+        for s in searchers:
             s.close()
         self.store.close()
         self.ix.close()
 
 
 class IndexHolder:
-    """Hands out the currently published build, reopening when `current` moves to another build."""
+    """Hands out the currently published build, reopening when `current` moves to another build.
 
-    def __init__(self, root: Path):
+    The build it replaces is closed RETIRE_SECONDS later (at a later request), when no request can still be
+    using it; left to garbage collection, every switch kept the old build's files open for an unknown time.
+    """
+
+    def __init__(self, root: Path, retire_seconds: float = RETIRE_SECONDS):
         self.root = Path(root)
+        self.retire_seconds = retire_seconds
         self._lock = threading.Lock()
         self._open: OpenIndex | None = None
+        self._retired: list[tuple[float, OpenIndex]] = []
 
     def get(self) -> OpenIndex:
         path = current_build_path(self.root)
         if path is None:
             raise NoIndexError(f"no published index under {self.root}")
         opened = self._open
-        if opened is not None and opened.path == path:
+        if opened is not None and opened.path == path and not self._retired:
             return opened
         with self._lock:
+            self._close_retired()
             if self._open is None or self._open.path != path:
-                # The previous build stays open for requests already using it; it is closed by garbage
-                # collection, and its files stay readable after a prune because they are open.
-                self._open = OpenIndex.open(path)
+                try:
+                    fresh = OpenIndex.open(path)
+                except Exception as e:  # noqa: BLE001 - a damaged build must not turn every request into a 500
+                    if self._open is None:
+                        raise NoIndexError(f"the published build {path.name} cannot be opened: {e}") from e
+                    log.error("the published build %s cannot be opened (%s); still serving %s", path.name, e,
+                              self._open.build_id)
+                    return self._open
+                if self._open is not None:
+                    self._retired.append((time.monotonic(), self._open))
+                self._open = fresh
             return self._open
+
+    def _close_retired(self) -> None:
+        now = time.monotonic()
+        due = [o for t, o in self._retired if now - t >= self.retire_seconds]
+        self._retired = [(t, o) for t, o in self._retired if now - t < self.retire_seconds]
+        for o in due:
+            o.close()
