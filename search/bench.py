@@ -135,11 +135,12 @@ def tree_pids(pid: int) -> list[int]:
     return out
 
 
-def rss_kb(pid: int) -> int:
+def rss_kb(pid: int, field: str = "VmRSS") -> int:
+    """A process's resident memory in kB (`VmHWM`: its peak so far), 0 when it is gone."""
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1])
     except OSError:
         pass
@@ -151,6 +152,7 @@ class Measured:
     cmd: tuple[str, ...]
     seconds: float
     peak_rss_mb: float           # the largest sum of RSS over the process tree seen while polling
+    peak_process_mb: float       # the largest peak (VmHWM) of any one process of the tree
     returncode: int
     stdout: str
     stderr_tail: str
@@ -161,14 +163,17 @@ def run_measured(cmd: Sequence[str], *, cwd: Path = ROOT) -> Measured:
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(list(cmd), cwd=cwd, stdout=out, stderr=err)
-        peak = 0
+        peak = peak_one = 0
         while proc.poll() is None:
-            peak = max(peak, sum(rss_kb(p) for p in tree_pids(proc.pid)))
+            pids = tree_pids(proc.pid)
+            peak = max(peak, sum(rss_kb(p) for p in pids))
+            peak_one = max(peak_one, *(rss_kb(p, "VmHWM") for p in pids))
             time.sleep(POLL_SECONDS)
         seconds = time.perf_counter() - started
         out.seek(0)
         err.seek(0)
-        return Measured(tuple(map(str, cmd)), round(seconds, 3), round(peak / 1024, 1), proc.returncode,
+        return Measured(tuple(map(str, cmd)), round(seconds, 3), round(peak / 1024, 1), round(peak_one / 1024, 1),
+                        proc.returncode,
                         out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")[-2000:])
 
 
@@ -192,7 +197,8 @@ def project_build(folders: Sequence[Path], root: Path) -> dict:
                              "--keep", "1", "--no-progress", "--report", str(report)]), "indexer build")
     rep = json.loads(report.read_text("utf-8"))
     build = current_build_path(root)
-    return {"seconds": m.seconds, "peak_rss_mb": m.peak_rss_mb, "index_mb": dir_mb(build),
+    return {"seconds": m.seconds, "peak_rss_mb": m.peak_rss_mb, "peak_process_mb": m.peak_process_mb,
+            "index_mb": dir_mb(build),
             "documents": rep["documents"], "sections": rep["sections"], "errors": len(rep["errors"])}
 
 
@@ -233,7 +239,8 @@ def naive_build_measured(folders: Sequence[Path], out: Path) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     m = _check(run_measured([sys.executable, "-m", "search.bench", "naive-build", str(out), *map(str, folders)]),
                "naive build")
-    return {"seconds": m.seconds, "peak_rss_mb": m.peak_rss_mb, "index_mb": dir_mb(out),
+    return {"seconds": m.seconds, "peak_rss_mb": m.peak_rss_mb, "peak_process_mb": m.peak_process_mb,
+            "index_mb": dir_mb(out),
             "documents": int(m.stdout.split()[0]) if m.stdout.strip() else None}
 
 
@@ -398,10 +405,10 @@ def report_text(result: dict) -> str:
     lines = [f"load average at start {result['loadavg_start']}, at end {result['loadavg_end']} "
              f"({result['machine']['cpus']} CPUs)", ""]
     rows = [("full build (median of %d)" % b["runs"], f"{b['seconds']} s", f"{b['peak_rss_mb']} MB",
-             f"{b['index_mb']} MB", f"{b['documents']} docs, {b['sections']} sections")]
+             f"{b['index_mb']} MB", f"{b['documents']} docs, {b['sections']} sections" + _largest(b))]
     if n:
         rows.append(("naive build, jieba ChineseAnalyzer (median of %d)" % n["runs"], f"{n['seconds']} s",
-                     f"{n['peak_rss_mb']} MB", f"{n['index_mb']} MB", f"{n['documents']} docs"))
+                     f"{n['peak_rss_mb']} MB", f"{n['index_mb']} MB", f"{n['documents']} docs" + _largest(n)))
     for key, label in (("noop", "update, nothing changed"), ("changed_1pct", "update, 1 % of files changed")):
         r = u[key]
         rows.append((label, f"{r['seconds']} s", f"{r['peak_rss_mb']} MB", "",
@@ -413,8 +420,22 @@ def report_text(result: dict) -> str:
         rows.append((f"HTTP /api/search, {h['clients']} clients, {h['workers']} workers, {h['rps']} req/s, "
                      f"{h['errors']} errors", *_lat(h["latency"])))
     lines += [table(rows, ("latency (ms)", "n", "p50", "p99", "max")), ""]
+    rows = [(k, v["n"], v["p50"], v["p99"], v["max"], lat["cold_by_kind"].get(k, {}).get("p99", "—"))
+            for k, v in lat["measured_by_kind"].items()]
+    lines += [table(rows, ("run_search by kind (ms)", "n", "p50", "p99", "max", "cold p99")), ""]
     lines += [target_table(result["targets"])]
     return "\n".join(lines)
+
+
+def profile_text(result: dict) -> str:
+    return (f"profile of one in-process pass (top {PROFILE_TOP} by cumulative time):\n"
+            + table([(r["function"], r["calls"], r["tottime_s"], r["cumtime_s"])
+                     for r in result["latency"]["profile_top"]], ("function", "calls", "tottime s", "cumtime s")))
+
+
+def _largest(build: dict) -> str:
+    each = [r["peak_process_mb"] for r in build.get("each", ()) if "peak_process_mb" in r]
+    return f"; largest process {statistics.median(each)} MB" if each else ""
 
 
 def _lat(d: dict) -> tuple:
@@ -509,10 +530,17 @@ def run_command(folders: tuple[Path, ...], builds: int, skip_naive: bool, http_s
         if not keep_work:
             shutil.rmtree(scratch, ignore_errors=True)
     click.echo(report_text(result))
-    click.echo("\nprofile of one in-process pass (top %d by cumulative time):" % PROFILE_TOP)
-    click.echo(table([(r["function"], r["calls"], r["tottime_s"], r["cumtime_s"])
-                      for r in result["latency"]["profile_top"]], ("function", "calls", "tottime s", "cumtime s")))
+    click.echo("\n" + profile_text(result))
     click.echo(f"\nJSON: {result['json_path']}")
+
+
+@cli.command("report")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def report_command(path: Path) -> None:
+    """Print the tables of a saved run (var/bench/bench-*.json) again."""
+    result = json.loads(path.read_text("utf-8"))
+    click.echo(report_text(result))
+    click.echo("\n" + profile_text(result))
 
 
 @cli.command("naive-build", hidden=True)

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 
 from search import analysis
-from search.bench import changed_files, judge, naive_files, percentile, rss_kb, summarize, target_table, tree_pids
+from search.bench import (changed_files, judge, naive_files, percentile, rss_kb, run_measured, summarize, target_table,
+                          tree_pids)
 from search.engine import run_search
 from search.querymix import (KINDS, PHRASE_MAX, PHRASE_MIN, QUOTAS, S2T, MixDoc, build_query_mix, kinds_of,
                              loose_docno, query_mix, to_traditional)
@@ -120,3 +122,9 @@ def test_changed_files_are_a_fixed_one_percent(tmp_path):
 def test_process_tree_memory_is_read_from_proc():
     assert os.getpid() in tree_pids(os.getpid())
     assert rss_kb(os.getpid()) > 0
+
+
+def test_a_measured_child_reports_its_memory_and_output():
+    m = run_measured([sys.executable, "-c", "import time; b = bytearray(64 << 20); print('ok'); time.sleep(0.5)"])
+    assert m.returncode == 0 and m.stdout.strip() == "ok"
+    assert m.peak_process_mb >= 64 and m.peak_rss_mb >= 64
