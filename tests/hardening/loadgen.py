@@ -191,8 +191,10 @@ class Server:
         return self.log().count("WORKER TIMEOUT")
 
     def worker_restarts(self) -> int:
-        """Workers booted beyond the first ones: each replaced a worker that timed out, crashed or was recycled."""
-        return max(0, self.log().count("Booting worker") - self.workers)
+        """Workers booted beyond the first ones that replaced a worker which timed out or died (not one recycled
+        after `max_requests`, which gunicorn logs as an autorestart)."""
+        text = self.log()
+        return max(0, text.count("Booting worker") - self.workers - text.count("Autorestarting worker"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -125,9 +125,7 @@ def _visit(page, url: str, dialogs: list[str]) -> None:
     assert dialogs == [], url
 
 
-pytestmark = pytest.mark.browser
-
-
+@pytest.mark.browser
 def test_hostile_documents_searched_and_opened_in_chromium_run_nothing(chromium, hostile_url):
     context, page, problems = _new_page(chromium, hostile_url, DESKTOP)
     dialogs: list[str] = []
@@ -160,6 +158,7 @@ def test_hostile_documents_searched_and_opened_in_chromium_run_nothing(chromium,
     assert problems.messages == []
 
 
+@pytest.mark.browser
 def test_the_hostile_text_is_shown_as_text(chromium, hostile_url):
     context, page, problems = _new_page(chromium, hostile_url, DESKTOP)
     try:
