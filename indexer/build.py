@@ -23,12 +23,12 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from indexer.pipeline import FileError, SourceFile, file_hash, iter_documents, iter_sources
-from search import analysis
+from indexer.pipeline import (FileError, Prepared, SourceFile, file_hash, iter_documents, iter_sources,
+                              section_records)
 from search.index import BUILDS_DIR, CURRENT_LINK, MANIFEST_FILE, current_build_path
-from search.model import Document, Section
+from search.model import Document
 from search.schema import make_schema
-from search.store import STORE_FILE, write_store
+from search.store import STORE_FILE, StoreWriter
 
 WRITER_LIMIT_MB = 1024
 KEEP_BUILDS = 3
@@ -115,27 +115,6 @@ def remove_stale_builds(root: Path) -> list[Path]:
                 shutil.rmtree(p, ignore_errors=True)
                 removed.append(p)
     return removed
-
-
-def section_records(doc: Document) -> Iterator[dict]:
-    """The index records of one document: one per section; the first also carries the title."""
-    issuer = ",".join(i.replace(",", " ") for i in doc.issuer)
-    common = {"doc_id": doc.doc_id, "issuer": issuer, "date": doc.date or "", "doc_type": doc.doc_type or "",
-              "level": doc.level or "", "region": doc.region or "", "status": doc.status or ""}
-    if doc.year is not None:
-        common["year"] = doc.year
-    sections = doc.sections or ()
-    if not sections:
-        sections = (Section(id="s0", heading="", level=0, path=(), start=0, end=len(doc.text)),)
-    for i, s in enumerate(sections):
-        rec = dict(common, id=f"{doc.doc_id}/{s.id}", section_id=s.id, heading=" ".join(s.path),
-                   body=doc.text[s.start:s.end])
-        rec["body_bi"] = rec["body"]
-        if i == 0:
-            rec.update(is_title_record=True, title=doc.title, title_bi=doc.title, issuer_text=" ".join(doc.issuer))
-            if doc.doc_number:
-                rec["docno"] = analysis.normalize(doc.doc_number)
-        yield rec
 
 
 def fsync_tree(path: Path) -> None:
@@ -299,31 +278,35 @@ def write_build(path: Path, docs: Iterable[Document | FileError], report: BuildR
     path.mkdir(parents=True)
     ix = whoosh_index.create_in(str(path), make_schema())
     writer = ix.writer(limitmb=WRITER_LIMIT_MB, procs=1)
-    kept: list[Document] = []
+    store = StoreWriter(path / STORE_FILE)
+    hashes: dict[str, str] = {}
     try:
         for item in docs:
             if isinstance(item, FileError):
                 report.errors.append(item)
                 continue
-            for rec in section_records(item):
+            doc, records = (item.doc, item.records) if isinstance(item, Prepared) else (item, section_records(item))
+            for rec in records:
                 writer.add_document(**rec)
                 report.sections += 1
-            # The store holds the text once more; keeping documents here costs memory only at corpus scale.
-            kept.append(item)
+            store.add(doc)
+            hashes[doc.source] = doc.content_hash
         writer.commit(optimize=True)
+        store.close()
     except BaseException:
         writer.cancel()
+        store.close(commit=False)
         raise
     finally:
         ix.close()
-    report.documents = write_store(path / STORE_FILE, kept)
+    report.documents = store.count
     with open(path / ERRORS_FILE, "w", encoding="utf-8") as f:
         for e in report.errors:
             f.write(json.dumps(e.to_dict(), ensure_ascii=False) + "\n")
     files = files or []
     manifest = build_manifest(report.build_id, documents=report.documents, sections=report.sections,
                               errors=len(report.errors), skipped=report.skipped,
-                              files={d.source: d.content_hash for d in kept},
+                              files=hashes,
                               operator={f.source: d for f in files if (d := operator_digest(dict(f.operator)))},
                               failed=failed_hashes(report.errors, {f.source for f in files}),
                               pipeline=pipeline_fingerprint())
@@ -348,7 +331,7 @@ def build_index(sources: list[Path], root: Path, *, workers: int | None = None, 
         report.skipped = skipped
         try:
             bar = _progress(len(files), progress)
-            write_build(tmp, bar(iter_documents(files, workers)), report, files=files)
+            write_build(tmp, bar(iter_documents(files, workers, prepared=True)), report, files=files)
             fsync_tree(tmp)
             os.rename(tmp, report.path)
             fsync_dir(root / BUILDS_DIR)

@@ -23,7 +23,8 @@ from indexer.metadata import extract_metadata
 from indexer.opmeta import normalise_operator_fields, read_metadata_file, split_front_matter
 from indexer.sections import split_sections
 from search.docno import canonical_doc_number
-from search.model import Document
+from search import analysis
+from search.model import Document, Section
 
 METADATA_FILE = "metadata.jsonl"
 # Time budget for reading, cleaning and describing one file (a pathological file must not stall a build).
@@ -205,13 +206,69 @@ def _build_document(sf: SourceFile) -> Document | FileError:
                     extra={**{k: str(v) for k, v in page_meta.items()}, **extra})
 
 
-def iter_documents(files: list[SourceFile], workers: int) -> Iterator[Document | FileError]:
-    """build_document over files, in a process pool when workers > 1; results in input order."""
+def section_records(doc: Document, analyzed: bool = False) -> Iterator[dict]:
+    """The index records of one document: one per section; the first also carries the title.
+
+    With `analyzed`, text fields carry their tokens (search.analysis.Analyzed), computed here, so that the
+    process writing the index replays them instead of segmenting the text itself.
+    """
+    issuer = ",".join(i.replace(",", " ") for i in doc.issuer)
+    common = {"doc_id": doc.doc_id, "issuer": issuer, "date": doc.date or "", "doc_type": doc.doc_type or "",
+              "level": doc.level or "", "region": doc.region or "", "status": doc.status or ""}
+    if doc.year is not None:
+        common["year"] = doc.year
+
+    def both(text: str) -> str:
+        return analysis.analyze(text) if analyzed else text
+
+    def words(text: str) -> str:
+        return analysis.analyze(text, grams=False) if analyzed else text
+
+    sections = doc.sections or (Section(id="s0", heading="", level=0, path=(), start=0, end=len(doc.text)),)
+    for i, s in enumerate(sections):
+        body = both(doc.text[s.start:s.end])
+        rec = dict(common, id=f"{doc.doc_id}/{s.id}", section_id=s.id, heading=words(" ".join(s.path)),
+                   body=body, body_bi=body)
+        if i == 0:
+            title = both(doc.title)
+            rec.update(is_title_record=True, title=title, title_bi=title, issuer_text=words(" ".join(doc.issuer)))
+            if doc.doc_number:
+                rec["docno"] = analysis.normalize(doc.doc_number)
+        yield rec
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A document with its index records, analysed in a worker process."""
+
+    doc: Document
+    records: tuple[dict, ...]
+
+    @property
+    def source(self) -> str:
+        return self.doc.source
+
+
+def prepare_document(sf: SourceFile) -> Prepared | FileError:
+    """build_document plus the document's analysed index records."""
+    result = build_document(sf)
+    if isinstance(result, FileError):
+        return result
+    try:
+        return Prepared(result, tuple(section_records(result, analyzed=True)))
+    except Exception as e:  # noqa: BLE001 - one bad file must never stop a build; it is reported instead
+        return FileError(sf.source, str(sf.path), "internal", f"{type(e).__name__}: {e}")
+
+
+def iter_documents(files: list[SourceFile], workers: int, prepared: bool = False
+                   ) -> Iterator[Document | Prepared | FileError]:
+    """build_document (or prepare_document) over files, in a process pool when workers > 1; in input order."""
+    work = prepare_document if prepared else build_document
     if workers <= 1 or len(files) < 8:
-        yield from map(build_document, files)
+        yield from map(work, files)
         return
     import multiprocessing as mp
 
     ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
     with ctx.Pool(workers) as pool:
-        yield from pool.imap(build_document, files, chunksize=8)
+        yield from pool.imap(work, files, chunksize=4)

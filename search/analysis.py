@@ -14,6 +14,7 @@ import logging
 import math
 import re
 import threading
+from array import array
 from collections.abc import Iterator
 from importlib import resources
 
@@ -119,19 +120,33 @@ def words(text: str) -> list[str]:
     return [t.text for t in WordTokenizer()(text, mode="query")]
 
 
+_SEP = "\x1f"     # joins token texts in an Analyzed value (never part of a token: only CJK and [0-9a-z])
+
+
 class Analyzed(str):
     """Text together with its tokens, computed once (in an indexing worker process) and replayed by the
     tokenizers instead of analysing the text again in the process that writes the index.
 
     It is the text itself (a str), so any field can take it; a tokenizer uses the tokens only for a plain
-    index-mode call, and otherwise analyses the text as usual.
+    index-mode call, and otherwise analyses the text as usual. Tokens are kept compact (one joined string and
+    one integer array per kind) because they cross a process boundary.
     """
 
-    words: tuple[tuple[str, int, int, int], ...] | None     # (text, position, startchar, endchar), index mode
-    grams: tuple[tuple[str, int, int], ...] | None          # (text, startchar, endchar), position = index
+    words: tuple[str, array] | None     # texts, then (position, startchar, endchar) per token, index mode
+    grams: tuple[str, array] | None     # texts, then (startchar, endchar) per token; position = index
 
     def __reduce__(self):
         return (_rebuild_analyzed, (str(self), self.words, self.grams))
+
+    def word_tokens(self) -> Iterator[tuple[str, int, int, int]]:
+        texts, ints = self.words
+        for i, text in enumerate(texts.split(_SEP) if texts else ()):
+            yield text, ints[3 * i], ints[3 * i + 1], ints[3 * i + 2]
+
+    def gram_tokens(self) -> Iterator[tuple[str, int, int]]:
+        texts, ints = self.grams
+        for i, text in enumerate(texts.split(_SEP) if texts else ()):
+            yield text, ints[2 * i], ints[2 * i + 1]
 
 
 def _rebuild_analyzed(text: str, words, grams) -> Analyzed:
@@ -143,10 +158,20 @@ def _rebuild_analyzed(text: str, words, grams) -> Analyzed:
 def analyze(text: str, *, words: bool = True, grams: bool = True) -> Analyzed:
     """`text` with its index-mode word tokens and bigram tokens attached (normalised once for both)."""
     out = Analyzed(text)
-    out.words = tuple((t.text, t.pos, t.startchar, t.endchar)
-                      for t in WordTokenizer()(text, positions=True, chars=True, mode="index")) if words else None
-    out.grams = tuple((t.text, t.startchar, t.endchar)
-                      for t in BigramTokenizer()(text, positions=True, chars=True, mode="index")) if grams else None
+    out.words = out.grams = None
+    # A tokenizer yields one Token object again and again: read each one as it comes.
+    if words:
+        texts, ints = [], array("i")
+        for t in WordTokenizer()(text, positions=True, chars=True, mode="index"):
+            texts.append(t.text)
+            ints.extend((t.pos, t.startchar, t.endchar))
+        out.words = (_SEP.join(texts), ints)
+    if grams:
+        texts, ints = [], array("i")
+        for t in BigramTokenizer()(text, positions=True, chars=True, mode="index"):
+            texts.append(t.text)
+            ints.extend((t.startchar, t.endchar))
+        out.grams = (_SEP.join(texts), ints)
     return out
 
 
@@ -203,7 +228,7 @@ class WordTokenizer(Tokenizer):
                  mode: str = "", **kwargs) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if _replayable(value, "words", mode, tokenize):
-            for text, pos, start, end in value.words:
+            for text, pos, start, end in value.word_tokens():
                 yield self._token(t, text, start_pos + pos, start_char + start, start_char + end, keeporiginal,
                                   value, start)
             return
@@ -262,7 +287,7 @@ class BigramTokenizer(Tokenizer):
                  mode: str = "", **kwargs) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if _replayable(value, "grams", mode, tokenize):
-            pairs = value.grams
+            pairs = value.gram_tokens()
         else:
             us = units(normalize(value))
             if len(us) == 1 and mode == "query":

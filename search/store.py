@@ -53,22 +53,38 @@ class DocMeta:
                    content_hash=d.get("content_hash", ""))
 
 
+class StoreWriter:
+    """Writes a new store file document by document (a build never holds every text in memory)."""
+
+    def __init__(self, path: Path):
+        self._con = sqlite3.connect(path)
+        self._con.execute(_SCHEMA)
+        self.count = 0
+
+    def add(self, doc: Document) -> None:
+        meta = doc.to_dict()
+        text = meta.pop("text")
+        self._con.execute("INSERT INTO docs VALUES (?, ?, ?, ?, ?)",
+                          (doc.doc_id, doc.source, doc.content_hash, json.dumps(meta, ensure_ascii=False), text))
+        self.count += 1
+
+    def close(self, commit: bool = True) -> None:
+        if commit:
+            self._con.commit()
+        self._con.close()
+
+
 def write_store(path: Path, docs: Iterable[Document]) -> int:
     """Write a new store file; returns the number of documents."""
-    con = sqlite3.connect(path)
+    writer = StoreWriter(path)
     try:
-        con.execute(_SCHEMA)
-        n = 0
         for doc in docs:
-            meta = doc.to_dict()
-            text = meta.pop("text")
-            con.execute("INSERT INTO docs VALUES (?, ?, ?, ?, ?)",
-                        (doc.doc_id, doc.source, doc.content_hash, json.dumps(meta, ensure_ascii=False), text))
-            n += 1
-        con.commit()
-        return n
-    finally:
-        con.close()
+            writer.add(doc)
+    except BaseException:
+        writer.close(commit=False)
+        raise
+    writer.close()
+    return writer.count
 
 
 class DocStore:
