@@ -96,3 +96,9 @@ def test_search_page_explains_the_query(client):
     assert "<dd>法治政府建设 网安法</dd>" in html                    # normalised text
     assert "網安法 → 网络安全法" in html                               # alias added, for the term as typed
     assert "<dt>年份：2022</dt><dd>排除" in html                      # what the filter removed
+
+
+def test_every_page_links_the_change_log(client):
+    html = client.get("/").get_data(as_text=True)
+    assert '<a href="/changes">更新记录</a>' in html
+    assert client.get("/changes").status_code == 200
