@@ -165,7 +165,7 @@ class IndexHolder:
                 except Exception as e:  # noqa: BLE001 - a damaged build must not turn every request into a 500
                     if self._open is None:
                         raise NoIndexError(f"the published build {path.name} cannot be opened: {e}") from e
-                    log.error("the published build %s cannot be opened (%s); still serving %s", path.name, e,
+                    log.error("the published build %s cannot be opened (%s); still serving %s", path.name, str(e),
                               self._open.build_id)
                     return self._open
                 if self._open is not None:
