@@ -378,6 +378,18 @@ def _meminfo_mb(key: str) -> int | None:
     return None
 
 
+def revision() -> str | None:
+    """The checked-out commit, with "+dirty" when tracked files differ from it (None outside a checkout)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+dirty" if dirty else "")
+
+
 def loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -388,7 +400,8 @@ def figures(result: dict) -> dict[str, float | None]:
     return {
         "build_ratio": round(b["seconds"] / n["seconds"], 3) if b and n else None,
         "build_peak_rss_mb": b.get("peak_rss_mb"),
-        "update_noop_s": u.get("noop", {}).get("seconds"),
+        # Only a run that found nothing to do is a no-op (the code changing mid-run makes it a full rebuild).
+        "update_noop_s": u.get("noop", {}).get("seconds") if u.get("noop", {}).get("status") == "unchanged" else None,
         "search_p50_ms": lat.get("measured", {}).get("p50"),
         "search_p99_ms": lat.get("measured", {}).get("p99"),
         "http_rps": h["rps"] if h else None,
@@ -403,7 +416,11 @@ def report_text(result: dict) -> str:
     b, n, u = result["build"], result.get("naive_build"), result["update"]
     lat, h = result["latency"], result.get("http")
     lines = [f"load average at start {result['loadavg_start']}, at end {result['loadavg_end']} "
-             f"({result['machine']['cpus']} CPUs)", ""]
+             f"({result['machine']['cpus']} CPUs)"]
+    if result.get("revision_start") != result.get("revision_end"):
+        lines.append(f"warning: the code changed during the run ({result.get('revision_start')} -> "
+                     f"{result.get('revision_end')}); builds and updates may have run different code")
+    lines.append("")
     rows = [("full build (median of %d)" % b["runs"], f"{b['seconds']} s", f"{b['peak_rss_mb']} MB",
              f"{b['index_mb']} MB", f"{b['documents']} docs, {b['sections']} sections" + _largest(b))]
     if n:
@@ -445,7 +462,7 @@ def _lat(d: dict) -> tuple:
 def run(folders: Sequence[Path], *, builds: int, skip_naive: bool, http_seconds: float, passes: int,
         work: Path, out_dir: Path, seed: int, say: Callable[[str], None]) -> dict:
     result: dict = {"started": datetime.now().isoformat(timespec="seconds"), "machine": machine(),
-                    "loadavg_start": loadavg(), "folders": [str(f) for f in folders],
+                    "loadavg_start": loadavg(), "revision_start": revision(), "folders": [str(f) for f in folders],
                     "options": {"builds": builds, "skip_naive": skip_naive, "http_seconds": http_seconds,
                                 "passes": passes, "seed": seed}}
     say(f"load average at start: {result['loadavg_start']}")
@@ -477,6 +494,7 @@ def run(folders: Sequence[Path], *, builds: int, skip_naive: bool, http_seconds:
         say(f"HTTP for {http_seconds:g} s ...")
         result["http"] = http(root, mix, http_seconds, work)
     result["loadavg_end"] = loadavg()
+    result["revision_end"] = revision()
     result["finished"] = datetime.now().isoformat(timespec="seconds")
     result["targets"] = judge(figures(result))
     out_dir.mkdir(parents=True, exist_ok=True)
