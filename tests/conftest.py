@@ -52,3 +52,18 @@ def app(seed_index):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole run, shared by tests/browser and tests/hardening: Playwright's sync API
+    cannot be started twice in one process."""
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _require_browser
+
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()

@@ -57,17 +57,6 @@ def base_url(seed_index):
     server.server_close()
 
 
-@pytest.fixture(scope="session")
-def browser():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
 class PageProblems:
     """Console errors, uncaught exceptions and CSP violations seen by a page."""
 

@@ -12,7 +12,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from indexer.build import build_index
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, _new_page, _require_browser
+from tests.browser.conftest import DESKTOP, _new_page
 from web.app import BUILD_HEADER, SECURITY_HEADERS, create_app
 
 MARK = "跨站脚本测试"
@@ -82,14 +82,8 @@ def hostile_url(hostile_index):
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+def chromium(browser):
+    return browser
 
 
 # What the DOM must never hold after a page loaded: script that is not the app's file, event handler
