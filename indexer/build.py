@@ -277,7 +277,9 @@ def write_build(path: Path, docs: Iterable[Document | FileError], report: BuildR
     """
     path.mkdir(parents=True)
     ix = whoosh_index.create_in(str(path), make_schema())
-    writer = ix.writer(limitmb=WRITER_LIMIT_MB, procs=1)
+    # Segment files stay separate: a reader of a compound segment copies each part it opens into memory
+    # (whoosh.filedb.compound), hundreds of MB per web worker at corpus scale.
+    writer = ix.writer(limitmb=WRITER_LIMIT_MB, procs=1, compound=False)
     store = StoreWriter(path / STORE_FILE)
     hashes: dict[str, str] = {}
     try:

@@ -265,7 +265,7 @@ def write_incremental(previous: Path, path: Path, docs: list[Document], delete_s
     ix = whoosh_index.open_dir(str(path))
     try:
         # One writer in this process: Whoosh's multiprocessing writer loses records.
-        writer = ix.writer(limitmb=WRITER_LIMIT_MB, procs=1)
+        writer = ix.writer(limitmb=WRITER_LIMIT_MB, procs=1, compound=False)   # see write_build
         try:
             for doc_id in doomed:
                 writer.delete_by_term("doc_id", doc_id)

@@ -126,6 +126,13 @@ class OpenIndex:
                 self._searchers.append(s)
         return s
 
+    def __del__(self) -> None:
+        # A build dropped without close() (a test, a one-off script) still closes its files.
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - nothing to report to during garbage collection
+            pass
+
     def close(self) -> None:
         """Close every thread's searcher and the store (call once no request uses this build any more)."""
         with self._cache_lock:

@@ -27,15 +27,15 @@ MAX_FD_GROWTH = 8
 MAX_RSS_GROWTH_KB = 60 * 1024
 
 
-def _open_builds() -> set[str]:
-    """The builds this process has files of open."""
+def _open_builds(root: Path) -> set[str]:
+    """The builds under `root` this process has files of open (other tests' indexes do not count)."""
     out = set()
     for fd in os.listdir("/proc/self/fd"):
         try:
             target = os.readlink(f"/proc/self/fd/{fd}")
         except OSError:
             continue
-        if f"/{BUILDS_DIR}/" in target:
+        if target.startswith(str(root.resolve()) + "/") and f"/{BUILDS_DIR}/" in target:
             out.add(target.split(f"/{BUILDS_DIR}/")[1].split("/")[0])
     return out
 
@@ -74,9 +74,9 @@ def test_a_replaced_build_is_closed_with_the_searchers_of_every_thread(tmp_path)
                 t.join()
             run_search(opened, params_from(q="法治政府"))
             del opened
-            seen.append(_open_builds())
+            seen.append(_open_builds(root))
         holder.get()               # a later request: the replaced build is closed by now
-        last = _open_builds()
+        last = _open_builds(root)
     finally:
         gc.enable()
     # The served build and, until the next request, the one it replaced; never more.
