@@ -157,6 +157,12 @@ class IndexHolder:
         self._open: OpenIndex | None = None
         self._retired: list[tuple[float, OpenIndex]] = []
 
+    @property
+    def served_build(self) -> str | None:
+        """The id of the build this process serves now, without opening anything (None before the first)."""
+        opened = self._open
+        return opened.build_id if opened is not None else None
+
     def get(self) -> OpenIndex:
         path = current_build_path(self.root)
         if path is None:

@@ -40,7 +40,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     def add_headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        build = g.get("build_id")
+        # Answers that never reached the index (a bad parameter, a 404) name the build being served too.
+        build = g.get("build_id") or app.extensions["govlaw_index"].served_build
         if build:
             response.headers[BUILD_HEADER] = build
         return api.cache_headers(response)

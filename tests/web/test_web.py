@@ -102,3 +102,9 @@ def test_every_page_links_the_change_log(client):
     html = client.get("/").get_data(as_text=True)
     assert '<a href="/changes">更新记录</a>' in html
     assert client.get("/changes").status_code == 200
+
+
+def test_errors_name_the_build_being_served(client):
+    served = client.get("/healthz").headers["X-Govlaw-Build"]
+    for url in ("/api/search?page=0", "/nowhere", "/api/doc/nope"):
+        assert client.get(url).headers.get("X-Govlaw-Build") == served, url
