@@ -214,14 +214,18 @@ def _subwords(dictionary: jieba.Tokenizer, word: str, offset: int = 0) -> list[t
     return out
 
 
-class WordTokenizer(Tokenizer):
-    """jieba precise-mode words with ordinal positions; in index mode also sub-words at their word's position."""
+class _StatelessTokenizer(Tokenizer):
+    """A tokenizer without settings: any two of the same class are equal (Whoosh compares schemas)."""
 
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other)
 
     def __hash__(self) -> int:
         return hash(type(self))
+
+
+class WordTokenizer(_StatelessTokenizer):
+    """jieba precise-mode words with ordinal positions; in index mode also sub-words at their word's position."""
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
                  removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
@@ -269,18 +273,12 @@ class WordTokenizer(Tokenizer):
         return t
 
 
-class BigramTokenizer(Tokenizer):
+class BigramTokenizer(_StatelessTokenizer):
     """Overlapping pairs of units (CJK characters, ASCII runs) with punctuation and white space skipped.
 
     Any run of two or more characters present in a text is then a phrase of consecutive bigrams, found whatever
     the word segmentation, across a rejoined line break and regardless of punctuation between the characters.
     """
-
-    def __eq__(self, other: object) -> bool:
-        return type(self) is type(other)
-
-    def __hash__(self) -> int:
-        return hash(type(self))
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
                  removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
