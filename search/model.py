@@ -5,7 +5,7 @@ Both are plain frozen data so they cross process boundaries (the indexer's worke
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 # Values of Document.status, in the order the search page lists them.
@@ -93,7 +93,3 @@ class Document:
     def section_text(self, section: Section) -> str:
         return self.text[section.start:section.end]
 
-
-def as_plain(obj: Any) -> Any:
-    """asdict for frozen dataclasses with tuple fields, JSON-ready."""
-    return asdict(obj)

@@ -12,7 +12,6 @@ import pytest
 
 from indexer.build import build_index, prune_builds, read_history, root_lock
 from indexer.changes import CHANGES_FILE
-from indexer.gate import GateQuery
 from indexer.update import LAST_RUN_FILE, UpdateOptions, plan_changes, update_index
 from search.engine import run_search
 from search.index import BUILDS_DIR, MANIFEST_FILE, OpenIndex, current_build_path
