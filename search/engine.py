@@ -47,16 +47,6 @@ SEARCHED_FIELDS = ("title", "heading", "body", "docno", "issuer")
 __all__ = ["run_search", "QueryError"]
 
 
-def _facet_values(meta: DocMeta, facet: str) -> tuple[str, ...]:
-    """A document's values of a facet; names in simplified script, so 鄭州市人民政府 counts as 郑州市人民政府."""
-    if facet == "issuer":
-        return tuple(analysis.to_simplified(i) for i in meta.issuer)
-    value = getattr(meta, facet)
-    if value in (None, ""):
-        return ()
-    return (analysis.to_simplified(value) if isinstance(value, str) else str(value),)
-
-
 @dataclass(frozen=True, slots=True)
 class _Matched:
     """What a group of alternatives matched: index sections (all, and those with the exact string)."""
@@ -109,12 +99,13 @@ def _in_dates(meta: DocMeta, date_from: str | None, date_to: str | None) -> bool
     return True
 
 
-def _filter_steps(params: SearchParams) -> list[tuple[str, str, str, Callable[[DocMeta], bool], str]]:
+def _filter_steps(index: OpenIndex, params: SearchParams
+                  ) -> list[tuple[str, str, str, Callable[[DocMeta], bool], str]]:
     """(name, label, value shown, predicate, URL without it) for every active filter."""
     steps = []
     for facet, values in params.filters:
         wanted = {analysis.to_simplified(v) for v in values}
-        pred = (lambda m, f=facet, w=wanted: bool(w.intersection(_facet_values(m, f))))
+        pred = (lambda m, f=facet, w=wanted: bool(w.intersection(index.facets[m.doc_id][f])))
         # A facet with several values is one filter (any of them); its chip removes all of them.
         url = "?" + params.with_changes(filters=tuple((f, v) for f, v in params.filters if f != facet),
                                         page=1).query_string()
@@ -132,7 +123,7 @@ def _filter_steps(params: SearchParams) -> list[tuple[str, str, str, Callable[[D
 
 def _apply_filters(index: OpenIndex, docs: set[str], params: SearchParams) -> tuple[set[str], list[AppliedFilter]]:
     """Documents passing every filter, and per filter how many more there would be without it alone."""
-    steps = _filter_steps(params)
+    steps = _filter_steps(index, params)
     passes = {name: {d for d in docs if pred(index.docs[d])} for name, _, _, pred, _ in steps}
     kept = set(docs)
     for name in passes:
@@ -155,9 +146,9 @@ def _label(facet: str, value: str) -> str:
 def _facets(index: OpenIndex, docs: Iterable[str], params: SearchParams) -> tuple[Facet, ...]:
     counts: dict[str, Counter[str]] = {f: Counter() for f in FACETS}
     for d in docs:
-        meta = index.docs[d]
+        values = index.facets[d]
         for f in FACETS:
-            counts[f].update(_facet_values(meta, f))
+            counts[f].update(values[f])
     out = []
     for f in FACETS:
         selected = set(params.filter_values(f))

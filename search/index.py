@@ -24,6 +24,8 @@ from whoosh import scoring
 from whoosh.query import Query
 from whoosh.searching import Searcher
 
+from search import analysis
+from search.schema import FACETS
 from search.store import STORE_FILE, DocMeta, DocStore
 from search.versions import link_versions
 
@@ -39,6 +41,18 @@ MATCH_CACHE_SIZE = 512
 CURRENT_LINK = "current"
 BUILDS_DIR = "builds"
 MANIFEST_FILE = "manifest.json"
+
+
+def facet_values(meta: DocMeta) -> dict[str, tuple[str, ...]]:
+    """A document's value(s) of every facet, names in simplified script (鄭州市人民政府 counts as 郑州市人民政府)."""
+    out = {"issuer": tuple(analysis.to_simplified(i) for i in meta.issuer)}
+    for facet in FACETS:
+        if facet == "issuer":
+            continue
+        value = getattr(meta, facet)
+        out[facet] = () if value in (None, "") else (
+            analysis.to_simplified(value) if isinstance(value, str) else str(value),)
+    return out
 
 
 class NoIndexError(RuntimeError):
@@ -69,6 +83,7 @@ class OpenIndex:
     docs: dict[str, DocMeta]
     manifest: dict
     versions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # doc_id -> its versions, newest first
+    facets: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # doc_id -> facet -> values
     doc_of: list[str] = field(default_factory=list)                 # index docnum -> doc_id
     sections_of: dict[str, list[int]] = field(default_factory=dict)  # doc_id -> index docnums
     _local: threading.local = field(default_factory=threading.local, repr=False)
@@ -84,7 +99,7 @@ class OpenIndex:
         manifest_path = path / MANIFEST_FILE
         manifest = json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {}
         opened = cls(build_id=path.name, path=path, ix=ix, store=store, docs=docs, manifest=manifest,
-                     versions=versions)
+                     versions=versions, facets={d: facet_values(m) for d, m in docs.items()})
         opened._map_sections()
         return opened
 
