@@ -1,6 +1,6 @@
 import pytest
 
-from search.query import QueryError, Term, parse_query
+from search.query import QueryError, parse_query
 
 
 def texts(parsed):
@@ -46,9 +46,10 @@ def test_docno_scope_must_be_a_document_number():
 
 def test_engine_syntax_is_just_text():
     parsed = parse_query("title:* a* [2017 TO 2020] (法治)")
-    assert not any(t.field is None and t.text in ("*", "a*") for t in parsed.positive_terms if t.text == "*")
-    assert "*" in parsed.ignored or "title:*" in parsed.ignored
-    assert Term("(法治)") in parsed.positive_terms
+    # Wildcards, ranges and groups are plain words; a scope with nothing searchable after it is reported.
+    assert texts(parsed) == [[("a*", False, None)], [("[2017", False, None)], [("TO", False, None)],
+                             [("2020]", False, None)], [("(法治)", False, None)]]
+    assert parsed.ignored == ("title:*",)
 
 
 def test_punctuation_only_is_ignored_and_reported():
