@@ -1,0 +1,190 @@
+"""The vectorised scorer gives Whoosh's own matches and scores: on the seeds, on an index with several segments
+and deleted records, and on a sample of the corpus."""
+from __future__ import annotations
+
+import math
+import random
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+
+from indexer.build import build_index
+from indexer.pipeline import build_document, iter_sources, section_records
+from search.index import WEIGHTING, IndexHolder, OpenIndex, current_build_path
+from search.plan import plan_query
+from search.query import parse_query
+from search.querymix import query_mix
+from search.vector import VectorScorer, read_lengths, read_postings
+from tests.conftest import SEED_002, SEEDS, require_corpus
+
+SCORED_FIELDS = ("title", "heading", "body", "issuer_text", "body_bi", "title_bi", "docno")
+
+
+def whoosh_scores(index: OpenIndex, q: wq.Query) -> dict[int, float]:
+    s = index.searcher()
+    m = q.matcher(s, s.context())
+    out = {}
+    while m.is_active():
+        out[m.id()] = m.score()
+        m.next()
+    return out
+
+
+def assert_same(index: OpenIndex, q: wq.Query) -> None:
+    got = index.vector.evaluate(q)
+    assert got is not None, q
+    ids, scores = got
+    want = whoosh_scores(index, q)
+    assert ids.tolist() == sorted(want), q
+    for docnum, score in zip(ids.tolist(), scores.tolist()):
+        assert math.isclose(score, want[docnum], rel_tol=1e-9), (q, docnum, score, want[docnum])
+
+
+def plan_queries(text: str) -> list[wq.Query]:
+    plan = plan_query(parse_query(text))
+    out = [q for q in plan.group_score_queries if q is not None]
+    out += [p.loose for g in plan.groups for p in g if p.loose is not None]
+    return out
+
+
+def generic_postings(reader, fieldname: str, text: bytes) -> tuple[list[int], list[float]]:
+    ids, weights = [], []
+    for leaf, offset in reader.leaf_readers():
+        if (fieldname, text) not in leaf:
+            continue
+        m = leaf.postings(fieldname, text)
+        while m.is_active():
+            ids.append(m.id() + offset)
+            weights.append(m.weight())
+            m.next()
+    return ids, weights
+
+
+def check_postings_and_lengths(index: OpenIndex, sample: int = 400) -> set[type]:
+    """Every sampled term's postings and every field's lengths as Whoosh's public interface gives them."""
+    reader = index.searcher().reader()
+    kinds: set[type] = set()
+    rng = random.Random(5)
+    for fieldname in SCORED_FIELDS:
+        terms = list(reader.lexicon(fieldname))
+        for text in rng.sample(terms, min(sample, len(terms))):
+            ids, weights = read_postings(reader, fieldname, text)
+            want_ids, want_weights = generic_postings(reader, fieldname, text)
+            assert ids.tolist() == want_ids and weights.tolist() == pytest.approx(want_weights), (fieldname, text)
+            for leaf, _ in reader.leaf_readers():
+                if (fieldname, text) in leaf:
+                    m = leaf.postings(fieldname, text)
+                    kinds.add(type(getattr(m, "child", m)))
+        if index.ix.schema[fieldname].scorable:
+            lengths = read_lengths(reader, fieldname)
+            live = list(reader.all_doc_ids())
+            assert [lengths[d] for d in live] == [reader.doc_field_length(d, fieldname, 0) or 0 for d in live]
+    return kinds
+
+
+def test_postings_and_lengths_read_as_whoosh_reads_them(opened):
+    # Every posting list is a W3 block list: the block-at-a-time reader is what was compared.
+    assert check_postings_and_lengths(opened) == {W3LeafMatcher}
+
+
+@pytest.mark.parametrize("text", [
+    "法治政府建设", "法治 政府", "行政 执法 监督", "郑政文〔2017〕60号", "issuer:郑州市人民政府", "title:报告",
+    "關於 法治", "依法行政 OR 法治", "规划 -郑州", "2022", "xx市", "述法", "政府", "的"])
+def test_scores_equal_whoosh_on_seeds(opened, text):
+    queries = plan_queries(text)
+    assert queries
+    for q in queries:
+        assert_same(opened, q)
+
+
+def test_query_mix_scores_equal_whoosh_on_seeds(opened):
+    for mq in query_mix(opened):
+        for q in plan_queries(mq.params().q):
+            assert_same(opened, q)
+
+
+def test_unsupported_queries_are_left_to_whoosh(opened):
+    assert opened.vector.evaluate(wq.Phrase("body_bi", ["法治", "治政"])) is None
+    assert opened.vector.evaluate(wq.Or([wq.Term("body", "法治"), wq.Prefix("body", "法")])) is None
+    # The match sets the engine asks for still come out right, from Whoosh.
+    phrase = wq.Phrase("body_bi", ["法治", "治政", "政府"])
+    assert opened.sections_for(phrase).tolist() == sorted(opened.searcher().docs_for_query(phrase))
+
+
+def test_a_compound_of_one_query_takes_its_scores_unboosted(opened):
+    # Whoosh's quirk, kept: Or([q], boost=40) scores as q alone.
+    q = wq.Or([wq.Term("body", "法治")], boost=40.0)
+    assert_same(opened, q)
+    assert opened.vector.evaluate(q)[1].tolist() == opened.vector.evaluate(wq.Term("body", "法治"))[1].tolist()
+
+
+def test_terms_missing_from_the_index_match_nothing(opened):
+    for q in (wq.Term("body", "没有这个词语啊"), wq.And([wq.Term("body", "法治"), wq.Term("body", "没有这个词语啊")]),
+              wq.Term("no_such_field", "法治")):
+        ids, scores = opened.vector.evaluate(q)
+        assert len(ids) == 0 and len(scores) == 0
+
+
+def test_several_segments_with_deleted_records(seed_index, tmp_path):
+    """An index as an incremental update leaves it: a second segment, and deleted records in the first."""
+    build = tmp_path / "build"
+    shutil.copytree(current_build_path(seed_index), build)
+    ix = whoosh_index.open_dir(str(build))
+    files, _, _ = iter_sources([SEEDS])
+    doc = next(build_document(f) for f in files if f.source == SEED_002)
+    writer = ix.writer()
+    writer.delete_by_term("doc_id", doc.doc_id)
+    for rec in section_records(doc):
+        writer.add_document(**rec)
+    writer.commit(merge=False)
+    ix.close()
+    index = OpenIndex.open(build)
+    try:
+        reader = index.searcher().reader()
+        assert len(list(reader.leaf_readers())) == 2 and reader.has_deletions()
+        check_postings_and_lengths(index)
+        for text in ("法治政府建设", "鼓楼区 法治", "行政 执法", "工作 要点 规划"):
+            for q in plan_queries(text):
+                assert_same(index, q)
+    finally:
+        index.close()
+
+
+def test_postings_cache_stays_within_its_bytes(opened):
+    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING, cache_bytes=4096)
+    reader = opened.searcher().reader()
+    for text in list(reader.lexicon("body"))[:300]:
+        scorer.postings("body", text)
+        assert scorer._cached_bytes <= 4096
+    assert scorer._cached_bytes == sum(i.nbytes + w.nbytes for i, w in scorer._postings.values())
+
+
+@pytest.mark.corpus
+def test_scores_equal_whoosh_on_a_corpus_sample(tmp_path_factory):
+    corpus = require_corpus()
+    laws = sorted((corpus / "laws").rglob("*.md"))
+    sample = tmp_path_factory.mktemp("laws") / "laws"
+    for p in random.Random(11).sample(laws, 150):
+        dst = sample / p.relative_to(corpus / "laws")
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(p, dst)
+    root = tmp_path_factory.mktemp("sample-index")
+    report = build_index([sample], root, workers=2, progress=False)
+    assert report.errors == [] and report.documents == 150
+    index = IndexHolder(root).get()
+    check_postings_and_lengths(index, sample=150)
+    compared = 0
+    for mq in query_mix(index):
+        for q in plan_queries(mq.params().q):
+            assert_same(index, q)
+            compared += 1
+    assert compared >= 200
+    # Common words, where the vectorised path matters most, are in the mix.
+    assert max(len(index.vector.evaluate(q)[0]) for q in plan_queries("规定 管理")) > 1000
+    np.testing.assert_array_equal(index.sections_for(wq.Term("body", "管理")),
+                                  sorted(index.searcher().docs_for_query(wq.Term("body", "管理"))))
