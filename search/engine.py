@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+
+import numpy as np
 
 from search import aliases, analysis, highlight
 from search.index import OpenIndex
@@ -24,8 +25,6 @@ from search.store import DocMeta
 
 # How many scored sections ranking looks at; documents matched beyond them follow, newest first.
 SCORE_LIMIT = 300
-# Up to this many candidate sections are scored one by one; more are scored by a filtered search.
-SKIP_SCORING_LIMIT = 4000
 SECTIONS_PER_HIT = 3
 # A document's score: its best section, plus this share of each next-best one.
 NEXT_SECTION_WEIGHT = 0.25
@@ -43,49 +42,73 @@ STATUS_PENALTY = {"superseded": 0.35, "amended": 0.35, "repealed": 0.5}
 FACET_LIMIT = 30
 TITLE_PREFIXES = ("中华人民共和国",)
 SEARCHED_FIELDS = ("title", "heading", "body", "docno", "issuer")
+_NONE = np.zeros(0, dtype=np.int32)
 
 __all__ = ["run_search", "QueryError"]
 
 
 @dataclass(frozen=True, slots=True)
 class _Matched:
-    """What a group of alternatives matched: index sections (all, and those with the exact string)."""
+    """What a group of alternatives matched: index docnums of sections (all, and those with the exact string,
+    both sorted) and the documents (a boolean array over document ordinals)."""
 
-    sections: frozenset[int]
-    exact: frozenset[int]
-    docs: frozenset[str]
+    sections: np.ndarray
+    exact: np.ndarray
+    docs: np.ndarray
 
 
 def _term_matched(index: OpenIndex, plan: TermPlan) -> _Matched:
-    exact = index.sections_for(plan.exact) if plan.exact is not None else frozenset()
-    loose = index.sections_for(plan.loose) if plan.loose is not None else frozenset()
-    sections = exact | loose
-    doc_of = index.doc_of
-    docs = {doc_of[n] for n in sections}
+    table = index.table
+    exact = index.sections_for(plan.exact) if plan.exact is not None else _NONE
+    loose = index.sections_for(plan.loose) if plan.loose is not None else _NONE
+    sections = _union_all([exact, loose], len(table.of_section))
+    docs = table.docs_of(sections)
     if plan.term.field == "issuer":
         needle = plan.term.normalized
-        by_issuer = {d for d, m in index.docs.items() if any(needle in analysis.normalize(i) for i in m.issuer)}
-        docs |= by_issuer
+        by_issuer = [i for i, names in enumerate(table.issuers) if any(needle in n for n in names)]
+        docs[by_issuer] = True
         # The title record carries the issuer's words: it is the section that scores for this term.
-        sections |= {index.sections_of[d][0] for d in by_issuer if index.sections_of.get(d)}
-    return _Matched(sections=frozenset(sections), exact=exact, docs=frozenset(docs))
+        firsts = [s[0] for i in by_issuer if (s := index.sections_of.get(table.ids[i]))]
+        sections = np.union1d(sections, np.asarray(firsts, dtype=np.int32)).astype(np.int32)
+    return _Matched(sections=sections, exact=exact, docs=docs)
 
 
 def _group_matched(index: OpenIndex, group: tuple[TermPlan, ...]) -> _Matched:
     parts = [_term_matched(index, p) for p in group]
-    return _Matched(sections=frozenset().union(*(p.sections for p in parts)),
-                    exact=frozenset().union(*(p.exact for p in parts)),
-                    docs=frozenset().union(*(p.docs for p in parts)))
+    if len(parts) == 1:
+        return parts[0]
+    docs = parts[0].docs.copy()
+    for p in parts[1:]:
+        docs |= p.docs
+    size = len(index.table.of_section)
+    return _Matched(sections=_union_all([p.sections for p in parts], size),
+                    exact=_union_all([p.exact for p in parts], size), docs=docs)
 
 
-def _match(index: OpenIndex, plan: QueryPlan) -> tuple[set[str], list[_Matched]]:
-    """Documents where every group matches some section and no excluded term matches any; per-group matches."""
+def _union_all(arrays: list[np.ndarray], size: int) -> np.ndarray:
+    """The sorted union of sorted docnum arrays (`size`: the number of docnums)."""
+    arrays = [a for a in arrays if len(a)]
+    if not arrays:
+        return _NONE
+    if len(arrays) == 1:
+        return arrays[0]
+    if sum(len(a) for a in arrays) * 16 < size:
+        return np.unique(np.concatenate(arrays))
+    mask = np.zeros(size, dtype=bool)
+    for a in arrays:
+        mask[a] = True
+    return np.flatnonzero(mask).astype(np.int32)
+
+
+def _match(index: OpenIndex, plan: QueryPlan) -> tuple[np.ndarray, list[_Matched]]:
+    """Documents (a boolean array over ordinals) where every group matches some section and no excluded term
+    matches any; per-group matches."""
     groups = [_group_matched(index, g) for g in plan.groups]
-    matched: set[str] = set(index.docs)
+    matched = np.ones(len(index.table.ids), dtype=bool)
     for g in groups:
         matched &= g.docs
     for term in plan.excluded:
-        matched -= _term_matched(index, term).docs
+        matched &= ~_term_matched(index, term).docs
     return matched, groups
 
 
@@ -99,42 +122,60 @@ def _in_dates(meta: DocMeta, date_from: str | None, date_to: str | None) -> bool
     return True
 
 
+def _facet_mask(index: OpenIndex, facet: str, values: Iterable[str]) -> np.ndarray:
+    """Documents having any of the values of a facet (compared in simplified script)."""
+    table = index.table
+    names = table.facet_names[facet]
+    wanted = {analysis.to_simplified(v) for v in values}
+    value_ids = np.asarray([i for i, n in enumerate(names) if n in wanted], dtype=np.int32)
+    ords, vals = table.facet_pairs[facet]
+    out = np.zeros(len(table.ids), dtype=bool)
+    out[ords[np.isin(vals, value_ids)]] = True
+    return out
+
+
+def _date_mask(index: OpenIndex, date_from: str | None, date_to: str | None) -> np.ndarray:
+    table = index.table
+    return np.fromiter((_in_dates(index.docs[d], date_from, date_to) for d in table.ids), dtype=bool,
+                       count=len(table.ids))
+
+
 def _filter_steps(index: OpenIndex, params: SearchParams
-                  ) -> list[tuple[str, str, str, Callable[[DocMeta], bool], str]]:
-    """(name, label, value shown, predicate, URL without it) for every active filter."""
+                  ) -> list[tuple[str, str, str, Callable[[], np.ndarray], str]]:
+    """(name, label, value shown, documents passing it, URL without it) for every active filter."""
     steps = []
     for facet, values in params.filters:
-        wanted = {analysis.to_simplified(v) for v in values}
-        pred = (lambda m, f=facet, w=wanted: bool(w.intersection(index.facets[m.doc_id][f])))
         # A facet with several values is one filter (any of them); its chip removes all of them.
         url = "?" + params.with_changes(filters=tuple((f, v) for f, v in params.filters if f != facet),
                                         page=1).query_string()
         shown = "、".join(_label(facet, v) for v in values)
-        steps.append((facet, FACET_LABELS[facet], shown, pred, url))
+        steps.append((facet, FACET_LABELS[facet], shown, lambda f=facet, v=values: _facet_mask(index, f, v), url))
     if params.date_from:
         steps.append(("date_from", "起始日期", params.date_from,
-                      lambda m: _in_dates(m, params.date_from, None),
+                      lambda: _date_mask(index, params.date_from, None),
                       "?" + params.with_changes(date_from=None, page=1).query_string()))
     if params.date_to:
-        steps.append(("date_to", "截止日期", params.date_to, lambda m: _in_dates(m, None, params.date_to),
+        steps.append(("date_to", "截止日期", params.date_to, lambda: _date_mask(index, None, params.date_to),
                       "?" + params.with_changes(date_to=None, page=1).query_string()))
     return steps
 
 
-def _apply_filters(index: OpenIndex, docs: set[str], params: SearchParams) -> tuple[set[str], list[AppliedFilter]]:
+def _apply_filters(index: OpenIndex, docs: np.ndarray, params: SearchParams
+                   ) -> tuple[np.ndarray, list[AppliedFilter]]:
     """Documents passing every filter, and per filter how many more there would be without it alone."""
     steps = _filter_steps(index, params)
-    passes = {name: {d for d in docs if pred(index.docs[d])} for name, _, _, pred, _ in steps}
-    kept = set(docs)
-    for name in passes:
-        kept &= passes[name]
+    passes = {name: docs & passing() for name, _, _, passing, _ in steps}
+    kept = docs.copy()
+    for passing in passes.values():
+        kept &= passing
+    total_kept = int(kept.sum())
     applied = []
     for name, label, shown, _, url in steps:
-        others = set(docs)
+        others = docs.copy()
         for other, passing in passes.items():
             if other != name:
                 others &= passing
-        applied.append(AppliedFilter(name=name, label=label, value=shown, removed=len(others) - len(kept),
+        applied.append(AppliedFilter(name=name, label=label, value=shown, removed=int(others.sum()) - total_kept,
                                      remove_url=url))
     return kept, applied
 
@@ -143,19 +184,20 @@ def _label(facet: str, value: str) -> str:
     return STATUS_LABELS.get(value, value) if facet == "status" else value
 
 
-def _facets(index: OpenIndex, docs: Iterable[str], params: SearchParams) -> tuple[Facet, ...]:
-    counts: dict[str, Counter[str]] = {f: Counter() for f in FACETS}
-    for d in docs:
-        values = index.facets[d]
-        for f in FACETS:
-            counts[f].update(values[f])
+def _facets(index: OpenIndex, docs: np.ndarray, params: SearchParams) -> tuple[Facet, ...]:
+    table = index.table
     out = []
     for f in FACETS:
+        names = table.facet_names[f]
+        ords, vals = table.facet_pairs[f]
+        counts = np.bincount(vals[docs[ords]], minlength=len(names))
+        present = [(names[i], int(counts[i])) for i in np.flatnonzero(counts)]
         selected = set(params.filter_values(f))
-        ranked = sorted(counts[f].items(), key=lambda kv: (-int(kv[0]), 0) if f == "year" else (-kv[1], kv[0]))
-        values = [FacetValue(value=v, label=_label(f, v), count=c, selected=v in selected,
-                             toggle_url="?" + params.with_filter(f, v, v not in selected).query_string())
-                  for v, c in ranked[:FACET_LIMIT]]
+        ranked = sorted(present, key=lambda kv: (-int(kv[0]), 0) if f == "year" else (-kv[1], kv[0]))
+        shown = ranked[:FACET_LIMIT]
+        urls = params.toggle_query_strings(f, [v for v, _ in shown])
+        values = [FacetValue(value=v, label=_label(f, v), count=c, selected=v in selected, toggle_url="?" + url)
+                  for (v, c), url in zip(shown, urls)]
         # A selected value stays visible (and removable) even when nothing matches it any more.
         for v in selected - {fv.value for fv in values}:
             values.append(FacetValue(value=v, label=_label(f, v), count=0, selected=True,
@@ -171,74 +213,121 @@ def _strip_prefix(title: str) -> str:
     return title
 
 
-def _section_scores(searcher, q, allowed: set[int]) -> list[tuple[int, float]]:
-    """(docnum, score) of the allowed sections that match q.
-
-    A small allowed set is scored by skipping the matcher straight to each section; walking every posting of
-    the query's terms (what a filtered search does) costs far more when the terms are common.
-    """
-    if len(allowed) > SKIP_SCORING_LIMIT:
-        return [(n, s) for s, n in searcher.search(q, filter=allowed, limit=SCORE_LIMIT).top_n]
-    matcher = q.matcher(searcher, searcher.context())
-    out = []
-    for docnum in sorted(allowed):
-        if not matcher.is_active():
-            break
-        if matcher.id() < docnum:
-            matcher.skip_to(docnum)
-            if not matcher.is_active():
-                break
-        if matcher.id() == docnum:
-            out.append((docnum, matcher.score()))
-    out.sort(key=lambda x: -x[1])
-    return out[:SCORE_LIMIT]
+def _title_matches(index: OpenIndex, wanted: set[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Over document ordinals: is the title (with or without a prefix) one of `wanted`; the length of the longest
+    wanted string the title contains (0: none)."""
+    table = index.table
+    exact = np.zeros(len(table.ids), dtype=bool)
+    longest = np.zeros(len(table.ids))
+    by_title = index.memo("titles-by-form", lambda: _titles_by_form(table.titles))
+    for w in wanted:
+        exact[by_title.get(w, [])] = True
+        containing = index.memo(("title-contains", w),
+                                lambda w=w: np.asarray([i for i, t in enumerate(table.titles) if w in t], dtype=np.int32))
+        np.maximum.at(longest, containing, len(w))
+    return exact, longest
 
 
-def _rank(index: OpenIndex, docs: set[str], plan: QueryPlan, parsed: ParsedQuery, matches: list[_Matched]
-          ) -> tuple[list[str], dict[str, float], dict[str, list[int]]]:
-    """Documents best first, their scores, and each one's best section docnums."""
-    section_scores: dict[str, list[tuple[float, int]]] = defaultdict(list)
-    queries = [(q, m) for q, m in zip(plan.group_score_queries, matches) if q is not None]
-    if queries and docs:
-        doc_of = index.doc_of
-        allowed = {n for m in matches for n in m.sections if doc_of[n] in docs}
+def _titles_by_form(titles: tuple[str, ...]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for i, t in enumerate(titles):
+        for form in {t, _strip_prefix(t)}:
+            out.setdefault(form, []).append(i)
+    return out
+
+
+def _section_scores(index: OpenIndex, q, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(docnums, scores) of the SCORE_LIMIT best allowed sections matching q, best first (ties: lower docnum)."""
+    found = index.vector.evaluate(q)
+    if found is None:
         searcher = index.searcher()
-        per_section: dict[int, list[float]] = defaultdict(list)
+        matcher = q.matcher(searcher, searcher.context())
+        ids, scores = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            scores.append(matcher.score())
+            matcher.next()
+        found = (np.asarray(ids, dtype=np.int32), np.asarray(scores, dtype=np.float64))
+    ids, scores = found
+    keep = np.isin(ids, allowed, assume_unique=True)
+    ids, scores = ids[keep], scores[keep]
+    if len(ids) > SCORE_LIMIT:
+        top = np.argpartition(-scores, SCORE_LIMIT - 1)[:SCORE_LIMIT]
+        # argpartition picks any of equal scores at the boundary: take ties by lower docnum, as a heap would.
+        cut = scores[top].min()
+        above = np.flatnonzero(scores > cut)
+        at = np.flatnonzero(scores == cut)[:SCORE_LIMIT - len(above)]
+        sel = np.concatenate([above, at])
+        ids, scores = ids[sel], scores[sel]
+    order = np.lexsort((ids, -scores))
+    return ids[order], scores[order]
+
+
+@dataclass(frozen=True, slots=True)
+class _BestSections:
+    """Each scored document's best section docnums, best first: ordinals and docnums in parallel arrays,
+    grouped by ordinal (looked up only for the page of hits)."""
+
+    owners: np.ndarray
+    sections: np.ndarray
+
+    def get(self, ordinal: int) -> list[int]:
+        lo, hi = np.searchsorted(self.owners, [ordinal, ordinal + 1])
+        return self.sections[lo:hi].tolist()
+
+
+def _rank(index: OpenIndex, docs: np.ndarray, plan: QueryPlan, parsed: ParsedQuery, matches: list[_Matched]
+          ) -> tuple[np.ndarray, np.ndarray, _BestSections]:
+    """Document ordinals best first, every document's score (an array over ordinals), and each scored
+    document's best section docnums."""
+    table = index.table
+    doc_scores = np.zeros(len(table.ids))
+    best = _BestSections(_NONE, _NONE)
+    queries = [(q, m) for q, m in zip(plan.group_score_queries, matches) if q is not None]
+    if queries and docs.any():
+        union = _union_all([m.sections for m in matches], len(table.of_section))
+        allowed = union[docs[table.of_section[union]]] if len(union) else union
+        total = np.zeros(len(table.of_section))
+        found = np.zeros(len(table.of_section), dtype=np.int32)
         for q, m in queries:
-            scored = dict(_section_scores(searcher, q, allowed))
+            ids, scores = _section_scores(index, q, allowed)
             # A section with the exact string but none of its words as words (述法 inside 述法制度) still counts.
-            for docnum in m.exact & allowed:
-                scored.setdefault(docnum, EXACT_BASE_SCORE)
-            for docnum, score in scored.items():
-                per_section[docnum].append(score * (EXACT_FACTOR if docnum in m.exact else 1.0))
-        for docnum, found in per_section.items():
-            # Coordination: a section with every group beats one that has only some of them.
-            missing = len(queries) - len(found)
-            section_scores[doc_of[docnum]].append((sum(found) * MISSING_GROUP_FACTOR ** missing, docnum))
-    scores: dict[str, float] = {}
-    for d, found in section_scores.items():
-        found.sort(reverse=True)
-        scores[d] = found[0][0] + NEXT_SECTION_WEIGHT * sum(s for s, _ in found[1:SECTIONS_PER_HIT])
-    top = max(scores.values(), default=0.0)
+            exact = m.exact[np.isin(m.exact, allowed, assume_unique=True)] if len(m.exact) else m.exact
+            extra = np.setdiff1d(exact, ids, assume_unique=True)
+            ids = np.concatenate([ids, extra])
+            scores = np.concatenate([scores, np.full(len(extra), EXACT_BASE_SCORE)])
+            if len(exact):
+                scores = np.where(np.isin(ids, exact, assume_unique=True), scores * EXACT_FACTOR, scores)
+            total[ids] += scores
+            found[ids] += 1
+        sections = np.flatnonzero(found).astype(np.int32)
+        # Coordination: a section with every group beats one that has only some of them.
+        section_score = total[sections] * MISSING_GROUP_FACTOR ** (len(queries) - found[sections])
+        owner = table.of_section[sections]
+        # Per document, best sections first (equal scores: higher docnum first).
+        order = np.lexsort((-sections, -section_score, owner))
+        owner, sections, section_score = owner[order], sections[order], section_score[order]
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        rank = np.arange(len(owner)) - np.repeat(starts, np.diff(np.r_[starts, len(owner)]))
+        nxt = np.zeros(len(table.ids))
+        for r in range(1, SECTIONS_PER_HIT):
+            at = rank == r
+            nxt[owner[at]] += section_score[at]
+        doc_scores[owner[starts]] = section_score[starts] + NEXT_SECTION_WEIGHT * nxt[owner[starts]]
+        keep = rank < SECTIONS_PER_HIT
+        best = _BestSections(owner[keep], sections[keep])
+    scored = np.flatnonzero(doc_scores)
+    top = doc_scores.max(initial=0.0)
     wanted = _wanted_titles(parsed)
-    if top and wanted:
-        for d in scores:
-            title = analysis.normalize("".join(index.docs[d].title.split()))
-            if title in wanted or _strip_prefix(title) in wanted:
-                scores[d] += TITLE_EXACT_BONUS * top
-            else:
-                best = max((len(w) for w in wanted if w in title), default=0)
-                scores[d] += TITLE_CONTAINS_BONUS * top * best / max(len(title), 1)
-    for d in scores:
-        scores[d] *= 1.0 - STATUS_PENALTY.get(index.docs[d].status or "", 0.0)
-
-    def key(d: str) -> tuple:
-        m = index.docs[d]
-        return (-scores.get(d, 0.0), _date_key(m), m.title)
-
-    order = sorted(docs, key=key)
-    best = {d: [n for _, n in found[:SECTIONS_PER_HIT]] for d, found in section_scores.items()}
-    return order, scores, best
+    if top and wanted and len(scored):
+        exact, longest = _title_matches(index, wanted)
+        bonus = np.where(exact, TITLE_EXACT_BONUS * top, TITLE_CONTAINS_BONUS * top * longest / table.title_lengths)
+        doc_scores[scored] += bonus[scored]
+    doc_scores *= index.memo("status-factor", lambda: np.asarray(
+        [1.0 - STATUS_PENALTY.get(index.docs[d].status or "", 0.0) for d in table.ids]))
+    candidates = np.flatnonzero(docs)
+    order = candidates[np.lexsort((table.newest_rank[candidates], -doc_scores[candidates]))]
+    return order, doc_scores, best
 
 
 def _wanted_titles(parsed: ParsedQuery) -> set[str]:
@@ -252,26 +341,13 @@ def _wanted_titles(parsed: ParsedQuery) -> set[str]:
     return {_strip_prefix(w) for w in wanted} | wanted
 
 
-def _date_key(meta: DocMeta) -> str:
-    # Newest first: invert the ISO date's digits; undated documents last.
-    return "".join(chr(ord("9") - ord(c) + ord("0")) if c.isdigit() else c for c in meta.date) if meta.date else "~"
-
-
 def _hit(index: OpenIndex, doc_id: str, score: float, section_docnums: list[int], terms: tuple[str, ...]) -> Hit:
     meta = index.docs[doc_id]
-    doc = index.store.get(doc_id)
-    assert doc is not None, doc_id
-    by_id = {s.id: s for s in doc.sections}
     stored = index.searcher().reader()
-    chosen = [by_id.get(stored.stored_fields(n)["section_id"]) for n in section_docnums]
-    chosen = [s for s in chosen if s is not None] or list(doc.sections[:1])
-    section_hits = []
-    for s in chosen:
-        text = doc.section_text(s)
-        section_hits.append(SectionHit(section_id=s.id, section=" › ".join(s.path),
-                                       snippet=highlight.snippet(text, terms)))
-    if not section_hits:
-        section_hits.append(SectionHit(section_id="s0", section="", snippet=highlight.snippet(doc.text, terms)))
+    found = index.store.sections(doc_id, [stored.stored_fields(n)["section_id"] for n in section_docnums])
+    assert found is not None, doc_id
+    section_hits = [SectionHit(section_id=s.id, section=" › ".join(s.path), snippet=highlight.snippet(text, terms))
+                    for s, text in found]
     first = section_hits[0]
     return Hit(id=doc_id, source=meta.source, title=meta.title, title_html=highlight.mark_text(meta.title, terms),
                issuer=meta.issuer, doc_number=meta.doc_number, year=meta.year, date=meta.date,
@@ -320,13 +396,15 @@ def run_search(index: OpenIndex, params: SearchParams) -> SearchResult:
     parsed = parse_query(params.q)
     plan = plan_query(parsed)
     matched, groups = _match(index, plan)
-    matched_before = len(matched)
+    matched_before = int(matched.sum())
     docs, applied = _apply_filters(index, matched, params)
     facets = _facets(index, docs, params)
+    table = index.table
     if params.sort == "date" or parsed.empty:
-        order = sorted(docs, key=lambda d: (_date_key(index.docs[d]), index.docs[d].title))
-        scores: dict[str, float] = {}
-        best: dict[str, list[int]] = {}
+        candidates = np.flatnonzero(docs)
+        order = candidates[np.argsort(table.newest_rank[candidates], kind="stable")]
+        scores = np.zeros(len(table.ids))
+        best = _BestSections(_NONE, _NONE)
         if not parsed.empty:
             _, scores, best = _rank(index, docs, plan, parsed, groups)
     else:
@@ -334,7 +412,8 @@ def run_search(index: OpenIndex, params: SearchParams) -> SearchResult:
     total = len(order)
     start = (params.page - 1) * params.size
     terms = plan.highlight
-    hits = tuple(_hit(index, d, scores.get(d, 0.0), best.get(d, []), terms) for d in order[start:start + params.size])
+    hits = tuple(_hit(index, table.ids[o], float(scores[o]), best.get(o), terms)
+                 for o in order[start:start + params.size].tolist())
     return SearchResult(params=params, query=_explain(parsed, plan, params, matched_before, applied, total),
                         total=total, page=params.page, size=params.size, pages=max(1, math.ceil(total / params.size)),
                         sort=params.sort, hits=hits, facets=facets,

@@ -19,6 +19,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import scoring
 from whoosh.query import Query
@@ -27,6 +28,7 @@ from whoosh.searching import Searcher
 from search import analysis
 from search.schema import FACETS
 from search.store import STORE_FILE, DocMeta, DocStore
+from search.vector import VectorScorer
 from search.versions import link_versions
 
 log = logging.getLogger(__name__)
@@ -36,8 +38,8 @@ RETIRE_SECONDS = 60.0
 # Sections range from a one-line article to a report chapter of thousands of characters: full BM25 length
 # normalisation (B=0.75) would favour any short article that mentions a term, so it is weakened.
 WEIGHTING = scoring.BM25F(B=0.3, K1=1.2)
-# Match sets remembered per build: a set costs at most 8 bytes per matching section.
-MATCH_CACHE_SIZE = 512
+# Match sets remembered per build, in bytes (4 per matching section).
+MATCH_CACHE_BYTES = 32 * 1024 * 1024
 CURRENT_LINK = "current"
 BUILDS_DIR = "builds"
 MANIFEST_FILE = "manifest.json"
@@ -53,6 +55,66 @@ def facet_values(meta: DocMeta) -> dict[str, tuple[str, ...]]:
         out[facet] = () if value in (None, "") else (
             analysis.to_simplified(value) if isinstance(value, str) else str(value),)
     return out
+
+
+def newest_first_key(meta: DocMeta) -> str:
+    """Sort key putting the newest documents first (the ISO date's digits inverted), undated ones last."""
+    return "".join(chr(ord("9") - ord(c) + ord("0")) if c.isdigit() else c for c in meta.date) if meta.date else "~"
+
+
+@dataclass(frozen=True, slots=True)
+class DocTable:
+    """The documents of a build as arrays over document ordinals (0..n-1, in doc_id order), so that matching,
+    filtering, facet counting and ordering work on whole arrays instead of one document at a time."""
+
+    ids: tuple[str, ...]                       # ordinal -> doc_id
+    ordinal: dict[str, int]                    # doc_id -> ordinal
+    of_section: np.ndarray                     # index docnum -> ordinal (-1: a deleted record)
+    newest_rank: np.ndarray                    # ordinal -> place in (newest first, then title) order
+    facet_names: dict[str, tuple[str, ...]]    # facet -> its values (simplified script)
+    facet_pairs: dict[str, tuple[np.ndarray, np.ndarray]]   # facet -> (ordinals, value indexes), one per value
+    titles: tuple[str, ...]                    # normalised titles without white space
+    title_lengths: np.ndarray                  # ordinal -> len(title), at least 1
+    issuers: tuple[tuple[str, ...], ...]       # normalised issuer names
+
+    @classmethod
+    def build(cls, docs: dict[str, DocMeta], facets: dict[str, dict[str, tuple[str, ...]]],
+              doc_of: list[str]) -> DocTable:
+        ids = tuple(sorted(docs))
+        ordinal = {d: i for i, d in enumerate(ids)}
+        of_section = np.fromiter((ordinal.get(d, -1) for d in doc_of), dtype=np.int32, count=len(doc_of))
+        by_date = sorted(range(len(ids)), key=lambda i: (newest_first_key(docs[ids[i]]), docs[ids[i]].title))
+        newest_rank = np.empty(len(ids), dtype=np.int32)
+        newest_rank[by_date] = np.arange(len(ids), dtype=np.int32)
+        names: dict[str, tuple[str, ...]] = {}
+        pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for f in FACETS:
+            index: dict[str, int] = {}
+            ords, vals = [], []
+            for i, d in enumerate(ids):
+                for v in facets[d][f]:
+                    ords.append(i)
+                    vals.append(index.setdefault(v, len(index)))
+            names[f] = tuple(index)
+            pairs[f] = (np.asarray(ords, dtype=np.int32), np.asarray(vals, dtype=np.int32))
+        return cls(ids=ids, ordinal=ordinal, of_section=of_section, newest_rank=newest_rank, facet_names=names,
+                   facet_pairs=pairs,
+                   titles=(titles := tuple(analysis.normalize("".join(docs[d].title.split())) for d in ids)),
+                   title_lengths=np.asarray([max(len(t), 1) for t in titles], dtype=np.float64),
+                   issuers=tuple(tuple(analysis.normalize(i) for i in docs[d].issuer) for d in ids))
+
+    def mask(self, doc_ids) -> np.ndarray:
+        """A boolean array over ordinals, true for the given doc_ids."""
+        out = np.zeros(len(self.ids), dtype=bool)
+        out[[self.ordinal[d] for d in doc_ids]] = True
+        return out
+
+    def docs_of(self, sections: np.ndarray) -> np.ndarray:
+        """A boolean array over ordinals: the documents owning any of the given index docnums."""
+        out = np.zeros(len(self.ids), dtype=bool)
+        ords = self.of_section[sections]
+        out[ords[ords >= 0]] = True
+        return out
 
 
 class NoIndexError(RuntimeError):
@@ -86,6 +148,9 @@ class OpenIndex:
     facets: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # doc_id -> facet -> values
     doc_of: list[str] = field(default_factory=list)                 # index docnum -> doc_id
     sections_of: dict[str, list[int]] = field(default_factory=dict)  # doc_id -> index docnums
+    table: DocTable | None = None
+    vector: VectorScorer | None = None
+    _cached_bytes: int = 0
     _local: threading.local = field(default_factory=threading.local, repr=False)
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -101,6 +166,8 @@ class OpenIndex:
         opened = cls(build_id=path.name, path=path, ix=ix, store=store, docs=docs, manifest=manifest,
                      versions=versions, facets={d: facet_values(m) for d, m in docs.items()})
         opened._map_sections()
+        opened.table = DocTable.build(docs, opened.facets, opened.doc_of)
+        opened.vector = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING)
         return opened
 
     def _map_sections(self) -> None:
@@ -117,19 +184,41 @@ class OpenIndex:
         self.doc_of = doc_of
         self.sections_of = sections_of
 
-    def sections_for(self, query: Query) -> frozenset[int]:
-        """Index docnums of the sections matching a query, unscored; remembered for this build (LRU)."""
+    def sections_for(self, query: Query) -> np.ndarray:
+        """Index docnums of the sections matching a query (sorted, unscored); remembered for this build (LRU)."""
         key = repr(query)
         with self._cache_lock:
             found = self._cache.get(key)
             if found is not None:
                 self._cache.move_to_end(key)
                 return found
-        found = frozenset(self.searcher().docs_for_query(query))
+        found = self.vector.matches(query)
+        if found is None:
+            found = np.fromiter(self.searcher().docs_for_query(query), dtype=np.int32)
+            found.sort()
+        found.flags.writeable = False
         with self._cache_lock:
-            self._cache[key] = found
-            while len(self._cache) > MATCH_CACHE_SIZE:
-                self._cache.popitem(last=False)
+            if key not in self._cache:
+                self._cache[key] = found
+                self._cached_bytes += found.nbytes
+                while self._cached_bytes > MATCH_CACHE_BYTES and len(self._cache) > 1:
+                    _, old = self._cache.popitem(last=False)
+                    self._cached_bytes -= getattr(old, "nbytes", 0)
+        return found
+
+    def memo(self, key, compute):
+        """A value derived from this build alone, computed once (kept with the match sets, counted as small)."""
+        key = ("memo", key)
+        with self._cache_lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+                return found
+        found = compute()
+        with self._cache_lock:
+            if key not in self._cache:
+                self._cache[key] = found
+                self._cached_bytes += getattr(found, "nbytes", 0)
         return found
 
     def searcher(self) -> Searcher:

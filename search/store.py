@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from search.model import Document
+from search.model import Document, Section
 
 STORE_FILE = "docs.sqlite"
 
@@ -109,6 +109,24 @@ class DocStore:
         meta = json.loads(row[0])
         meta["text"] = row[1]
         return Document.from_dict(meta)
+
+    def sections(self, doc_id: str, section_ids: Iterable[str]) -> list[tuple[Section, str]] | None:
+        """Some sections of a document with their texts, in the order asked, without building the whole
+        Document (a search result shows a few sections of each of its hits); unknown ids are left out. With no
+        ids (or none known) the first section is given, or the whole text as one section if there are none."""
+        row = self._con.execute("SELECT meta, text FROM docs WHERE doc_id = ?", (doc_id,)).fetchone()
+        if row is None:
+            return None
+        sections, text = json.loads(row[0]).get("sections") or [], row[1]
+        by_id = {s["id"]: i for i, s in enumerate(sections)}
+        chosen = [sections[by_id[i]] for i in section_ids if i in by_id] or sections[:1]
+        if not chosen:
+            return [(Section(id="s0", heading="", level=0, path=(), start=0, end=len(text)), text)]
+        out = []
+        for d in chosen:
+            section = Section.from_dict(d)
+            out.append((section, text[section.start:section.end]))
+        return out
 
     def count(self) -> int:
         return self._con.execute("SELECT count(*) FROM docs").fetchone()[0]

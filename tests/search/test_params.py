@@ -1,6 +1,9 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from search.params import DEFAULT_SIZE, ParamError, params_from
+from search.params import DEFAULT_SIZE, SORTS, ParamError, SearchParams, params_from
+from search.schema import FACETS
 
 
 def test_defaults():
@@ -36,3 +39,19 @@ def test_toggle_and_query_string_round_trip():
     assert on.query_string() == "q=%E6%94%BE%E7%AE%A1%E6%9C%8D&year=2022&doc_type=%E6%8A%A5%E5%91%8A"
     assert on.with_filter("year", "2022", False).filters == (("doc_type", ("报告",)),)
     assert params_from({"q": "放管服", "page": "3"}).with_filter("year", "2022", True).page == 1
+
+
+_VALUES = st.text(alphabet="国务院 &=+%2019省市ab", min_size=1, max_size=5)
+
+
+@settings(max_examples=300, deadline=None)
+@given(q=st.text(max_size=6),
+       chosen=st.dictionaries(st.sampled_from(FACETS), st.lists(_VALUES, min_size=1, max_size=3, unique=True)),
+       facet=st.sampled_from(FACETS), values=st.lists(_VALUES, max_size=5), page=st.integers(1, 5),
+       sort=st.sampled_from(SORTS), date_from=st.one_of(st.none(), st.just("2019")))
+def test_toggle_query_strings_are_those_of_with_filter(q, chosen, facet, values, page, sort, date_from):
+    p = SearchParams(q=q, filters=tuple((f, tuple(chosen[f])) for f in FACETS if f in chosen), page=page, sort=sort,
+                     date_from=date_from)
+    selected = set(p.filter_values(facet))
+    assert p.toggle_query_strings(facet, values) == [
+        p.with_filter(facet, v, v not in selected).query_string() for v in values]
