@@ -1,4 +1,4 @@
-"""The one analyzer, shared by the index and the query side; the only module that imports jieba or OpenCC.
+"""The one analyzer, shared by the index and the query side; the only module that imports jieba (or rjieba) or OpenCC.
 
 Whoosh pickles a schema's analyzers into the index, so the classes here must stay at this import path and hold
 no unpicklable state: the jieba tokenizer and the OpenCC converter are process-wide singletons built lazily
@@ -7,6 +7,10 @@ no unpicklable state: the jieba tokenizer and the OpenCC converter are process-w
 Normalisation (traditional -> simplified, full-width -> half-width, ASCII lower case) is length-preserving, so
 a token's character offsets in the normalised text are offsets into the stored text as written: highlights land
 on the characters the document itself shows.
+
+Words are jieba 0.42.1's precise-mode tokens with its dictionary plus ours. jieba-rs (through rjieba) computes
+them about 18 times faster, so it does the segmenting; jieba stays the reference it must equal token for token
+(tests/search/test_segmenter.py checks the whole corpus) and the source of the dictionary both use.
 """
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ from importlib import resources
 
 import jieba
 import opencc
+import rjieba
+from jieba import finalseg
 from whoosh.analysis import Token, Tokenizer
 
 USER_DICT = "legal_terms.txt"          # in search/data/
@@ -34,8 +40,23 @@ _WORDLIKE_RE = re.compile(f"[{_CJK}0-9a-z]")
 # Chunks converted independently when whole-text conversion changes the length (rare phrase mappings).
 _CHUNK_RE = re.compile(r"[^\n。！？；，、,.;!?]+[\n。！？；，、,.;!?]*")
 
+# Where jieba-rs 0.11 and jieba 0.42.1 cut differently, and the fast path corrects it:
+# - jieba-rs also reads these code points as CJK text; jieba's class stops at U+9FD5, so it emits each of them as a
+#   token of its own, which also ends the text around it. They are cut out before jieba-rs sees the text.
+_RS_ONLY_HAN_RE = re.compile("[\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+# - Where the HMM reads letters and digits, jieba-rs keeps runs joined by '.', '_' or '-' whole (2019-2020, 0.10g,
+#   gb3838-2002); jieba keeps only decimals (3.5, 7.5%). No dictionary word holds one of these characters (checked
+#   when the dictionary is loaded), so a token with one comes from the HMM and is split again by jieba's own rule.
+_RS_JOINED_RE = re.compile(r"[a-zA-Z0-9][._\-][a-zA-Z0-9]")
+_RS_JOINER_RE = re.compile(r"[._\-]")
+# jieba-rs's dictionary total is the sum of its words' frequencies; jieba's also counts again a user word that
+# was already a dictionary word. A word that never occurs inside a segmented run (a space) makes up the difference.
+_RS_FILLER = " "
+
 _lock = threading.Lock()
 _jieba_tokenizer: jieba.Tokenizer | None = None
+_rs_jieba: rjieba.Jieba | None = None
+_rs_checked = False
 _converter: opencc.OpenCC | None = None
 # Full-width ASCII variants and the ideographic space map one to one onto ASCII.
 _WIDTH_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -66,10 +87,79 @@ def _jieba() -> jieba.Tokenizer:
     return _jieba_tokenizer
 
 
+def _rs() -> rjieba.Jieba | None:
+    """jieba-rs with exactly jieba's dictionary, or None where the fast path could not equal jieba."""
+    global _rs_jieba, _rs_checked
+    if not _rs_checked:
+        tok = _jieba()
+        with _lock:
+            if not _rs_checked:
+                words = {w: f for w, f in tok.FREQ.items() if f > 0}   # a 0 marks a prefix, not a word
+                reason = None
+                if finalseg.Force_Split_Words:
+                    reason = "the user dictionary has words of frequency 0 (jieba splits them after its HMM)"
+                elif any(_RS_JOINER_RE.search(w) for w in words):
+                    reason = "a dictionary word contains '.', '_' or '-'"
+                if reason:
+                    logging.getLogger(__name__).warning("segmenting with jieba, not jieba-rs: %s", reason)
+                else:
+                    rs = rjieba.Jieba.empty()
+                    for w, f in words.items():
+                        rs.add_word(w, f, None)
+                    if tok.total > sum(words.values()):
+                        rs.add_word(_RS_FILLER, tok.total - sum(words.values()), None)
+                    _rs_jieba = rs
+                _rs_checked = True
+    return _rs_jieba
+
+
 def preload() -> None:
     """Load the dictionary and the converter now (gunicorn post_fork), not on a worker's first request."""
     _opencc()
     _jieba()
+    _rs()
+
+
+def segment_with_jieba(text: str) -> list[tuple[str, int, int]]:
+    """jieba's precise-mode tokens (word, start, end) of a text, HMM on: the reference `segment` must equal."""
+    return list(_jieba().tokenize(text, mode="default", HMM=True))
+
+
+def segment(text: str) -> list[tuple[str, int, int]]:
+    """The same tokens as `segment_with_jieba`, every character included (white space, punctuation), by jieba-rs."""
+    rs = _rs()
+    if rs is None:
+        return segment_with_jieba(text)
+    if not _RS_ONLY_HAN_RE.search(text):
+        return _rs_segment(rs, text, 0)
+    out: list[tuple[str, int, int]] = []
+    last = 0
+    for m in _RS_ONLY_HAN_RE.finditer(text):
+        if m.start() > last:
+            out += _rs_segment(rs, text[last:m.start()], last)
+        out.append((m.group(0), m.start(), m.end()))
+        last = m.end()
+    if last < len(text):
+        out += _rs_segment(rs, text[last:], last)
+    return out
+
+
+def _rs_segment(rs: rjieba.Jieba, text: str, offset: int) -> list[tuple[str, int, int]]:
+    tokens = rs.tokenize(text, "default", True)
+    if offset:
+        tokens = [(w, start + offset, end + offset) for w, start, end in tokens]
+    if not _RS_JOINED_RE.search(text):
+        return tokens
+    out: list[tuple[str, int, int]] = []
+    for w, start, end in tokens:
+        if len(w) < 3 or not _RS_JOINER_RE.search(w):
+            out.append((w, start, end))
+            continue
+        for piece in finalseg.re_skip.split(w):     # jieba's HMM rule for letters and digits
+            if piece:
+                out.append((piece, start, start + len(piece)))
+                start += len(piece)
+    return out
 
 
 def to_simplified(text: str) -> str:
@@ -248,7 +338,7 @@ class WordTokenizer(_StatelessTokenizer):
             return
         dictionary = _jieba()
         pos = start_pos
-        for word, start, end in dictionary.tokenize(norm, mode="default", HMM=True):
+        for word, start, end in segment(norm):
             if not _WORDLIKE_RE.search(word):
                 continue
             yield self._token(t, word, pos, start_char + start, start_char + end, keeporiginal, value, start)

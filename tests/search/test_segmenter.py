@@ -1,0 +1,81 @@
+"""The fast segmenter (jieba-rs) gives exactly jieba's tokens: on the cases where the two libraries differ, on
+generated text, and on every string the indexer segments in the whole corpus."""
+from __future__ import annotations
+
+import multiprocessing as mp
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer.pipeline import FileError, SourceFile, build_document, iter_sources, section_records
+from search import analysis
+from search.analysis import WordTokenizer
+from search.schema import make_schema
+from tests.conftest import SEEDS, require_corpus
+
+# The record fields the word analyzer reads, as the schema says.
+WORD_FIELDS = tuple(name for name, field in make_schema().items() if field.analyzer == WordTokenizer())
+# Reading and cleaning a file under a loaded machine must not drop it from the comparison.
+FILE_SECONDS = 600
+
+# Where jieba-rs on its own differs from jieba, and the text around those places.
+DIVERGENT = [
+    "规定12-3条", "2019-2020年", "(gb3838-2002)", "gb/t 26341-2010", "0.10g", "0.1mpa", "第3.5.6条", "7.n—乙酰",
+    "www.12339.gov.cn", "x1_2", "1-5%", "a.-5", "abc-", "--", "3.5%", "c++语言", "r&d",
+    "㐀㐁", "的㐀㐁是", "国𠀀家", "\u9fd6\u9fd7", "\uf900\uf901", "𠀀𠀁中文",
+    "a\r\nb", "\r\r\n", "a\x1c\x1db", "ab  cd\u3000", "", " ",
+]
+
+
+@pytest.mark.parametrize("text", DIVERGENT)
+def test_fast_path_equals_jieba_where_the_libraries_differ(text):
+    assert analysis.segment(text) == analysis.segment_with_jieba(text)
+
+
+def test_the_fast_path_is_in_use():
+    # With a dictionary it cannot reproduce, segment() falls back to jieba and the other tests would prove nothing.
+    assert analysis._rs() is not None
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab19.-_%#&+/ \n\r\t中国人民法律条第的了。，㐀𠀀鿖豈")), max_size=24))
+def test_fast_path_equals_jieba_on_generated_text(text):
+    assert analysis.segment(text) == analysis.segment_with_jieba(text)
+
+
+def _compare_file(sf: SourceFile) -> tuple[str, int, int, str | None]:
+    """(source, strings, tokens, first difference or build error) for the word fields of one file's records."""
+    doc = build_document(sf, seconds=FILE_SECONDS)
+    if isinstance(doc, FileError):
+        return sf.source, 0, 0, f"not built: {doc.reason}"
+    strings = tokens = 0
+    for rec in section_records(doc):
+        for field in WORD_FIELDS:
+            text = analysis.normalize(rec.get(field) or "")
+            if not text:
+                continue
+            expected = analysis.segment_with_jieba(text)
+            got = analysis.segment(text)
+            strings += 1
+            tokens += len(expected)
+            if got != expected:
+                first = next(i for i, (a, b) in enumerate(zip(expected + [None], got + [None])) if a != b)
+                return sf.source, strings, tokens, f"{field}: jieba {expected[first:first + 4]} fast {got[first:first + 4]}"
+    return sf.source, strings, tokens, None
+
+
+@pytest.mark.corpus
+def test_fast_path_equals_jieba_over_the_whole_corpus():
+    corpus = require_corpus()
+    roots = sorted(p for p in Path(corpus).iterdir() if p.is_dir()) + [SEEDS]
+    files, errors, _ = iter_sources(roots)
+    assert errors == []
+    analysis.preload()      # built once, shared by the forked workers
+    with mp.get_context("fork").Pool(2) as pool:
+        results = list(pool.imap_unordered(_compare_file, files, chunksize=8))
+    failures = sorted((source, problem) for source, _, _, problem in results if problem)
+    strings = sum(r[1] for r in results)
+    assert failures == [], f"{len(failures)} of {len(files)} files differ ({strings} strings compared)"
+    assert strings > len(files)
