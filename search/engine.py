@@ -237,7 +237,8 @@ def _titles_by_form(titles: tuple[str, ...]) -> dict[str, list[int]]:
 
 
 def _section_scores(index: OpenIndex, q, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(docnums, scores) of the SCORE_LIMIT best allowed sections matching q, best first (ties: lower docnum)."""
+    """(docnums, scores) of the SCORE_LIMIT best allowed sections matching q, best first (ties: lower docnum);
+    `allowed` is a boolean array over docnums."""
     found = index.vector.evaluate(q)
     if found is None:
         searcher = index.searcher()
@@ -249,7 +250,7 @@ def _section_scores(index: OpenIndex, q, allowed: np.ndarray) -> tuple[np.ndarra
             matcher.next()
         found = (np.asarray(ids, dtype=np.int32), np.asarray(scores, dtype=np.float64))
     ids, scores = found
-    keep = np.isin(ids, allowed, assume_unique=True)
+    keep = allowed[ids]
     ids, scores = ids[keep], scores[keep]
     if len(ids) > SCORE_LIMIT:
         top = np.argpartition(-scores, SCORE_LIMIT - 1)[:SCORE_LIMIT]
@@ -285,22 +286,27 @@ def _rank(index: OpenIndex, docs: np.ndarray, plan: QueryPlan, parsed: ParsedQue
     best = _BestSections(_NONE, _NONE)
     queries = [(q, m) for q, m in zip(plan.group_score_queries, matches) if q is not None]
     if queries and docs.any():
-        union = _union_all([m.sections for m in matches], len(table.of_section))
-        allowed = union[docs[table.of_section[union]]] if len(union) else union
+        # Sections that matched some group, of the documents being ranked (docnums of deleted records own -1).
+        allowed = np.zeros(len(table.of_section), dtype=bool)
+        for m in matches:
+            allowed[m.sections] = True
+        allowed &= np.append(docs, False)[table.of_section]
         total = np.zeros(len(table.of_section))
         found = np.zeros(len(table.of_section), dtype=np.int32)
+        touched = []
         for q, m in queries:
             ids, scores = _section_scores(index, q, allowed)
             # A section with the exact string but none of its words as words (述法 inside 述法制度) still counts.
-            exact = m.exact[np.isin(m.exact, allowed, assume_unique=True)] if len(m.exact) else m.exact
-            extra = np.setdiff1d(exact, ids, assume_unique=True)
+            exact = m.exact[allowed[m.exact]]
+            extra = exact[~np.isin(exact, ids)]
             ids = np.concatenate([ids, extra])
             scores = np.concatenate([scores, np.full(len(extra), EXACT_BASE_SCORE)])
             if len(exact):
                 scores = np.where(np.isin(ids, exact, assume_unique=True), scores * EXACT_FACTOR, scores)
             total[ids] += scores
             found[ids] += 1
-        sections = np.flatnonzero(found).astype(np.int32)
+            touched.append(ids)
+        sections = np.unique(np.concatenate(touched)).astype(np.int32)
         # Coordination: a section with every group beats one that has only some of them.
         section_score = total[sections] * MISSING_GROUP_FACTOR ** (len(queries) - found[sections])
         owner = table.of_section[sections]

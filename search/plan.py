@@ -39,10 +39,12 @@ def _gram_query(fieldname: str, grams: list[str]) -> wq.Query:
     return wq.Phrase(fieldname, grams)
 
 
-def _boost(q: wq.Query, fieldname: str, extra: float = 1.0) -> wq.Query:
-    q = q.copy() if hasattr(q, "copy") else q
-    q.boost = FIELD_BOOSTS.get(fieldname, 1.0) * extra
-    return q
+def _boost(q: wq.Term | wq.Or, fieldname: str) -> wq.Query:
+    """`q` with the field's boost (a new query; Whoosh's own copy is a deep copy, slow for this)."""
+    boost = FIELD_BOOSTS.get(fieldname, 1.0)
+    if isinstance(q, wq.Term):
+        return wq.Term(q.fieldname, q.text, boost=boost)
+    return wq.Or(q.subqueries, boost=boost)
 
 
 def docno_index_keys(docno: str) -> list[str]:

@@ -16,7 +16,12 @@ STATUS_LABELS = {"current": "现行有效", "amended": "已修改", "superseded"
 DOC_URL = "/doc/{doc_id}"
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _plain(value: Any) -> Any:
+    if isinstance(value, _SCALARS):
+        return value
     if hasattr(value, "to_dict"):
         return value.to_dict()
     if isinstance(value, (list, tuple)):
@@ -28,7 +33,13 @@ def _plain(value: Any) -> Any:
 
 class _Dict:
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}   # type: ignore[arg-type]
+        names = _FIELD_NAMES.get(type(self))
+        if names is None:
+            names = _FIELD_NAMES[type(self)] = tuple(f.name for f in fields(self))   # type: ignore[arg-type]
+        return {name: _plain(getattr(self, name)) for name in names}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True, slots=True)

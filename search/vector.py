@@ -37,13 +37,20 @@ Evaluated = tuple[np.ndarray, np.ndarray]      # (sorted unique docnums int32, s
 
 
 def _read_block_matcher(m: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
-    """All (ids, weights) of a W3 posting list, decoded a block at a time (one pickle load per block)."""
+    """All (ids, weights) of a W3 posting list, a block at a time: one pickle load per block, the delta-coded
+    ids summed by NumPy (Whoosh's own reader adds them up one by one in Python)."""
     ids_parts, weight_parts = [], []
     while m.is_active():
-        m._read_ids()
-        m._read_weights()
-        ids_parts.append(np.asarray(m._ids, dtype=np.int64))
-        weight_parts.append(np.asarray(m._weights, dtype=np.float32))
+        m._read_data()
+        deltas, weights = m._data[0], m._data[1]
+        n = m._blocklength
+        ids_parts.append(np.asarray(deltas, dtype=np.int64) if m._byteids else np.cumsum(deltas, dtype=np.int64))
+        if weights is None:
+            weight_parts.append(np.ones(n, dtype=np.float32))
+        elif isinstance(weights, float):
+            weight_parts.append(np.full(n, weights, dtype=np.float32))
+        else:
+            weight_parts.append(np.asarray(weights, dtype=np.float32))
         m._next_block()
     if not ids_parts:
         return _EMPTY_IDS, _EMPTY_WEIGHTS
