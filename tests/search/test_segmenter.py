@@ -3,6 +3,8 @@ generated text, and on every string the indexer segments in the whole corpus."""
 from __future__ import annotations
 
 import multiprocessing as mp
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,14 @@ def test_fast_path_equals_jieba_where_the_libraries_differ(text):
 def test_the_fast_path_is_in_use():
     # With a dictionary it cannot reproduce, segment() falls back to jieba and the other tests would prove nothing.
     assert analysis._rs() is not None
+
+
+def test_dictionary_read_from_the_files_is_jiebas():
+    # The fast path's dictionary is read from jieba's files without loading jieba: it must be what jieba holds.
+    words, total = analysis.dictionary_words()
+    tok = analysis._jieba()
+    assert total == tok.total
+    assert words == {w: f for w, f in tok.FREQ.items() if f > 0}
 
 
 @settings(max_examples=500, deadline=None)
@@ -79,3 +89,10 @@ def test_fast_path_equals_jieba_over_the_whole_corpus():
     strings = sum(r[1] for r in results)
     assert failures == [], f"{len(failures)} of {len(files)} files differ ({strings} strings compared)"
     assert strings > len(files)
+
+
+def test_queries_are_segmented_without_loading_jiebas_dictionary():
+    # A web worker segments queries only: jieba's own dictionary (≈140 MB in memory) is left unloaded.
+    code = ("from search import analysis; analysis.preload(); analysis.words('法治政府建设实施纲要 关于 2019-2020年');"
+            "assert analysis._rs() is not None and analysis._jieba_tokenizer is None")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
