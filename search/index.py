@@ -39,7 +39,7 @@ RETIRE_SECONDS = 60.0
 # normalisation (B=0.75) would favour any short article that mentions a term, so it is weakened.
 WEIGHTING = scoring.BM25F(B=0.3, K1=1.2)
 # Match sets remembered per build, in bytes (4 per matching section).
-MATCH_CACHE_BYTES = 32 * 1024 * 1024
+MATCH_CACHE_BYTES = 16 * 1024 * 1024
 CURRENT_LINK = "current"
 BUILDS_DIR = "builds"
 MANIFEST_FILE = "manifest.json"

@@ -27,7 +27,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 # Posting arrays kept per opened build, in bytes (ids 4 + weights 4 per posting).
-POSTINGS_CACHE_BYTES = 48 * 1024 * 1024
+POSTINGS_CACHE_BYTES = 24 * 1024 * 1024
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
 # byte -> field length, as Whoosh decodes the lengths it stores in one byte per document and field.

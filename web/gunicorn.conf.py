@@ -11,8 +11,10 @@ workers = int(os.environ.get("GOVLAW_WORKERS", max(2, multiprocessing.cpu_count(
 worker_class = "sync"
 timeout = 30
 graceful_timeout = 20
-max_requests = 5000
-max_requests_jitter = 500
+# Workers are recycled now and then as a guard against a slow leak (the soak test sees none); each recycle costs
+# a worker's start-up and its warm posting caches, so not every few thousand requests.
+max_requests = 50000
+max_requests_jitter = 5000
 accesslog = "-"
 errorlog = "-"
 preload_app = False
