@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import shutil
-import sqlite3
 import sys
 import time
 import traceback
@@ -37,7 +36,7 @@ from indexer.gate import GATE_MIN_RATIO, GATE_SAMPLE, GateQuery, GateResult, run
 from indexer.pipeline import FileError, SourceFile, doc_id_for, file_hash, iter_documents, iter_sources
 from search.index import BUILDS_DIR, MANIFEST_FILE
 from search.model import Document
-from search.store import STORE_FILE
+from search.store import STORE_FILE, StoreWriter
 
 PHASES = ("scan", "process", "write", "gate", "switch", "log")
 # Tests set GOVLAW_TEST_PAUSE_AT=<phase>: the run prints "govlaw-pause: <phase>" to stderr there and sleeps,
@@ -245,14 +244,6 @@ def _processed(files: list[SourceFile], workers: int, progress: bool | None, run
         yield item
 
 
-def _store_rows(docs: Iterable[Document]) -> Iterator[tuple[str, str, str, str, str]]:
-    # The same row as search.store.write_store writes (a test compares an updated store with a fresh one).
-    for doc in docs:
-        meta = doc.to_dict()
-        text = meta.pop("text")
-        yield doc.doc_id, doc.source, doc.content_hash, json.dumps(meta, ensure_ascii=False), text
-
-
 def write_incremental(previous: Path, path: Path, docs: list[Document], delete_sources: Iterable[str]) -> int:
     """A copy of `previous` in `path` without the documents of `delete_sources`, with `docs` added (a changed
     document is in both). Returns the number of index records."""
@@ -280,13 +271,15 @@ def write_incremental(previous: Path, path: Path, docs: list[Document], delete_s
         records = ix.doc_count()
     finally:
         ix.close()
-    con = sqlite3.connect(path / STORE_FILE)
+    store = StoreWriter(path / STORE_FILE, existing=True)
     try:
-        con.executemany("DELETE FROM docs WHERE doc_id = ?", [(d,) for d in doomed])
-        con.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?)", _store_rows(docs))
-        con.commit()
-    finally:
-        con.close()
+        store.delete(doomed)
+        for doc in docs:
+            store.add(doc)
+    except BaseException:
+        store.close(commit=False)
+        raise
+    store.close()
     return records
 
 

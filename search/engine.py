@@ -306,7 +306,9 @@ def _rank(index: OpenIndex, docs: np.ndarray, plan: QueryPlan, parsed: ParsedQue
             total[ids] += scores
             found[ids] += 1
             touched.append(ids)
-        sections = np.unique(np.concatenate(touched)).astype(np.int32)
+        count = sum(len(t) for t in touched)
+        sections = (np.flatnonzero(found).astype(np.int32) if count * 16 > len(found)
+                    else np.unique(np.concatenate(touched)).astype(np.int32))
         # Coordination: a section with every group beats one that has only some of them.
         section_score = total[sections] * MISSING_GROUP_FACTOR ** (len(queries) - found[sections])
         owner = table.of_section[sections]

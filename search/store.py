@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +22,20 @@ CREATE TABLE docs (
     content_hash TEXT NOT NULL,
     meta TEXT NOT NULL,
     text TEXT NOT NULL
-)
+);
 """
+_SECTIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sections (
+    doc_id TEXT NOT NULL,
+    section_id TEXT NOT NULL,
+    ord INTEGER NOT NULL,
+    section TEXT NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (doc_id, section_id)
+);
+"""
+# Each section again with its own text: a search result shows a few sections of each hit, and reading them
+# alone costs a fraction of reading and parsing the whole document (the sections' JSON of a long law is large).
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +68,13 @@ class DocMeta:
 class StoreWriter:
     """Writes a new store file document by document (a build never holds every text in memory)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, existing: bool = False):
+        """A new store file, or with `existing` one to change (a copy of the previous build's, in an update)."""
         self._con = sqlite3.connect(path)
-        self._con.execute(_SCHEMA)
+        if not existing:
+            self._con.executescript(_SCHEMA)
+        # A store written before sections had a table of their own gets one (its documents are read as before).
+        self._con.executescript(_SECTIONS_SCHEMA)
         self.count = 0
 
     def add(self, doc: Document) -> None:
@@ -66,7 +82,15 @@ class StoreWriter:
         text = meta.pop("text")
         self._con.execute("INSERT INTO docs VALUES (?, ?, ?, ?, ?)",
                           (doc.doc_id, doc.source, doc.content_hash, json.dumps(meta, ensure_ascii=False), text))
+        self._con.executemany("INSERT INTO sections VALUES (?, ?, ?, ?, ?)", [
+            (doc.doc_id, sec.id, n, json.dumps(sec.to_dict(), ensure_ascii=False), text[sec.start:sec.end])
+            for n, sec in enumerate(doc.sections)])
         self.count += 1
+
+    def delete(self, doc_ids: Iterable[str]) -> None:
+        rows = [(d,) for d in doc_ids]
+        self._con.executemany("DELETE FROM docs WHERE doc_id = ?", rows)
+        self._con.executemany("DELETE FROM sections WHERE doc_id = ?", rows)
 
     def close(self, commit: bool = True) -> None:
         if commit:
@@ -94,6 +118,8 @@ class DocStore:
         self.path = path
         # check_same_thread=False: the store is only read, and a web worker may serve from several threads.
         self._con = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+        self._has_sections = self._con.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sections'").fetchone() is not None
 
     def close(self) -> None:
         self._con.close()
@@ -110,23 +136,33 @@ class DocStore:
         meta["text"] = row[1]
         return Document.from_dict(meta)
 
-    def sections(self, doc_id: str, section_ids: Iterable[str]) -> list[tuple[Section, str]] | None:
-        """Some sections of a document with their texts, in the order asked, without building the whole
-        Document (a search result shows a few sections of each of its hits); unknown ids are left out. With no
-        ids (or none known) the first section is given, or the whole text as one section if there are none."""
-        row = self._con.execute("SELECT meta, text FROM docs WHERE doc_id = ?", (doc_id,)).fetchone()
+    def sections(self, doc_id: str, section_ids: Sequence[str]) -> list[tuple[Section, str]] | None:
+        """Some sections of a document with their texts, in the order asked, without reading the whole document
+        (a search result shows a few sections of each hit); unknown ids are left out. With no ids (or none known)
+        the first section is given, or the whole text as one section if the document has none."""
+        con = self._con
+        rows = []
+        if section_ids and self._has_sections:
+            marks = ",".join("?" * len(section_ids))
+            found = {r[0]: r[1:] for r in con.execute(
+                f"SELECT section_id, section, text FROM sections WHERE doc_id = ? AND section_id IN ({marks})",
+                (doc_id, *section_ids))}
+            rows = [found[i] for i in dict.fromkeys(section_ids) if i in found]
+        if not rows and self._has_sections:
+            rows = con.execute("SELECT section, text FROM sections WHERE doc_id = ? AND ord = 0", (doc_id,)).fetchall()
+        if rows:
+            return [(Section.from_dict(json.loads(section)), text) for section, text in rows]
+        # A document without sections, or a store (or a document) from before the sections table: from the whole
+        # document.
+        row = con.execute("SELECT meta, text FROM docs WHERE doc_id = ?", (doc_id,)).fetchone()
         if row is None:
             return None
         sections, text = json.loads(row[0]).get("sections") or [], row[1]
-        by_id = {s["id"]: i for i, s in enumerate(sections)}
-        chosen = [sections[by_id[i]] for i in section_ids if i in by_id] or sections[:1]
+        by_id = {d["id"]: d for d in sections}
+        chosen = [by_id[i] for i in dict.fromkeys(section_ids) if i in by_id] or sections[:1]
         if not chosen:
             return [(Section(id="s0", heading="", level=0, path=(), start=0, end=len(text)), text)]
-        out = []
-        for d in chosen:
-            section = Section.from_dict(d)
-            out.append((section, text[section.start:section.end]))
-        return out
+        return [(section, text[section.start:section.end]) for section in map(Section.from_dict, chosen)]
 
     def count(self) -> int:
         return self._con.execute("SELECT count(*) FROM docs").fetchone()[0]

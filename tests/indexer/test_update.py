@@ -142,7 +142,12 @@ def test_an_update_answers_like_a_full_build_of_the_same_files(corpus, tmp_path)
     b = OpenIndex.open(current_build_path(fresh))
     try:
         for doc_id in b.docs:
-            assert a.store.get(doc_id) == b.store.get(doc_id)
+            doc = b.store.get(doc_id)
+            assert a.store.get(doc_id) == doc
+            # Every section as a hit reads it, from the sections table of the updated store too.
+            ids = [s.id for s in doc.sections]
+            assert a.store.sections(doc_id, ids) == b.store.sections(doc_id, ids) == [
+                (s, doc.section_text(s)) for s in doc.sections]
         assert a.docs == b.docs
         ma, mb = a.manifest, b.manifest
         assert {k: ma[k] for k in ("documents", "sections", "files", "operator", "failed", "pipeline")} == \

@@ -134,3 +134,31 @@ def test_issuer_facet_folds_script_and_its_filter_matches_both_scripts(opened):
     assert issuers["郑州市人民政府"] == 2 and "鄭州市人民政府" not in issuers
     filtered = run_search(opened, params_from({"q": "法治政府", "issuer": "鄭州市人民政府"}))
     assert {h.source for h in filtered.hits} == {SEED_000, SEED_004}
+
+
+def test_hit_sections_come_from_the_sections_table_or_the_whole_document(opened, tmp_path):
+    """A store written before sections had their own table answers the same (read from the whole document)."""
+    import shutil
+    import sqlite3
+
+    from search.store import STORE_FILE, DocStore
+
+    old = tmp_path / STORE_FILE
+    shutil.copyfile(opened.path / STORE_FILE, old)
+    con = sqlite3.connect(old)
+    con.execute("DROP TABLE sections")
+    con.commit()
+    con.close()
+    before = DocStore(old)
+    try:
+        for doc_id in opened.docs:
+            doc = opened.store.get(doc_id)
+            ids = [s.id for s in doc.sections]
+            for asked in (ids[:3], list(reversed(ids[-2:])), [], ["s999"], ["s999", ids[-1]]):
+                want = [(s, doc.section_text(s)) for s in doc.sections if s.id in asked]
+                want.sort(key=lambda p: asked.index(p[0].id))
+                want = want or [(doc.sections[0], doc.section_text(doc.sections[0]))]
+                assert opened.store.sections(doc_id, asked) == before.sections(doc_id, asked) == want
+        assert opened.store.sections("no-such-doc", ["s0"]) is None
+    finally:
+        before.close()
