@@ -17,6 +17,7 @@ DOC_URL = "/doc/{doc_id}"
 
 
 _SCALARS = (str, int, float, bool, type(None))
+_SCALAR_TYPES = frozenset(_SCALARS)
 
 
 def _plain(value: Any) -> Any:
@@ -36,7 +37,11 @@ class _Dict:
         names = _FIELD_NAMES.get(type(self))
         if names is None:
             names = _FIELD_NAMES[type(self)] = tuple(f.name for f in fields(self))   # type: ignore[arg-type]
-        return {name: _plain(getattr(self, name)) for name in names}
+        out = {}
+        for name in names:
+            value = getattr(self, name)
+            out[name] = value if type(value) in _SCALAR_TYPES else _plain(value)
+        return out
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
