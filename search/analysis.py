@@ -20,13 +20,18 @@ import re
 import threading
 from array import array
 from collections.abc import Iterator
-from importlib import resources
+from importlib import import_module, resources
+from typing import TYPE_CHECKING
 
-import jieba
 import opencc
-import rjieba
-from jieba import finalseg
 from whoosh.analysis import Token, Tokenizer
+
+if TYPE_CHECKING:
+    import jieba
+    import rjieba
+
+# jieba and jieba-rs are imported when first needed: a command that segments nothing (a nightly update that finds
+# no change) does not pay for them, and importing rjieba builds a default dictionary that is emptied at once.
 
 USER_DICT = "legal_terms.txt"          # in search/data/
 OPENCC_CONFIG = "t2s"
@@ -49,6 +54,8 @@ _RS_ONLY_HAN_RE = re.compile("[\u3400-\u4dbf\u9fd6-\u9fff\uf900-\ufaff\U00020000
 #   when the dictionary is loaded), so a token with one comes from the HMM and is split again by jieba's own rule.
 _RS_JOINED_RE = re.compile(r"[a-zA-Z0-9][._\-][a-zA-Z0-9]")
 _RS_JOINER_RE = re.compile(r"[._\-]")
+# jieba.finalseg.re_skip: how jieba's HMM step splits letters and digits (a test checks it is jieba's own).
+_RE_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
 # jieba-rs's dictionary total is the sum of its words' frequencies; jieba's also counts again a user word that
 # was already a dictionary word. A word that never occurs inside a segmented run (a space) makes up the difference.
 _RS_FILLER = " "
@@ -77,7 +84,7 @@ def _jieba() -> jieba.Tokenizer:
         with _lock:
             if _jieba_tokenizer is None:
                 logging.getLogger("jieba").setLevel(logging.WARNING)
-                tok = jieba.Tokenizer()
+                tok = import_module("jieba").Tokenizer()
                 tok.initialize()
                 dict_path = resources.files("search") / "data" / USER_DICT
                 if dict_path.is_file():
@@ -89,7 +96,7 @@ def _jieba() -> jieba.Tokenizer:
 
 def _dictionary_lines() -> Iterator[tuple[str, int]]:
     """(word, frequency) of jieba's dictionary file, in order, as jieba.Tokenizer.gen_pfdict reads it."""
-    with jieba.get_dict_file() as f:
+    with import_module("jieba").get_dict_file() as f:
         for line in f:
             word, freq = line.strip().decode("utf-8").split(" ")[:2]
             yield word, int(freq)
@@ -105,7 +112,7 @@ def _user_dictionary() -> dict[str, int]:
             line = line.strip().lstrip("\ufeff")
             if not line:
                 continue
-            word, freq, _ = jieba.re_userdict.match(line).groups()
+            word, freq, _ = import_module("jieba").re_userdict.match(line).groups()
             if freq is None or int(freq) == 0:
                 raise ValueError(f"{USER_DICT}: {word!r} has no frequency above 0")
             out[word] = int(freq)
@@ -123,6 +130,13 @@ def dictionary_words() -> tuple[dict[str, int], int]:
         words[word] = freq
         total += freq
     return {w: f for w, f in words.items() if f > 0}, total
+
+
+def _rjieba():
+    """The rjieba module, its default instance emptied (it loads jieba-rs's own dictionary, ≈20 MB, unused here)."""
+    module = import_module("rjieba")
+    module._DEFAULT_JIEBA.clear()
+    return module
 
 
 def _rs() -> rjieba.Jieba | None:
@@ -144,7 +158,7 @@ def _rs() -> rjieba.Jieba | None:
                 if reason:
                     logging.getLogger(__name__).warning("segmenting with jieba, not jieba-rs: %s", reason)
                 else:
-                    rs = rjieba.Jieba.empty()
+                    rs = _rjieba().Jieba.empty()
                     for w, f in words.items():
                         rs.add_word(w, f, None)
                     if total > sum(words.values()):
@@ -198,7 +212,7 @@ def _rs_segment(rs: rjieba.Jieba, text: str, offset: int) -> list[tuple[str, int
         if len(w) < 3 or not _RS_JOINER_RE.search(w):
             out.append((w, start, end))
             continue
-        for piece in finalseg.re_skip.split(w):     # jieba's HMM rule for letters and digits
+        for piece in _RE_SKIP.split(w):     # jieba's HMM rule for letters and digits
             if piece:
                 out.append((piece, start, start + len(piece)))
                 start += len(piece)

@@ -92,7 +92,7 @@ def test_only_the_analyzer_imports_jieba_or_opencc():
                 names = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
-            if any(n.split(".")[0] in ("jieba", "opencc") for n in names):
+            if any(n.split(".")[0] in ("jieba", "rjieba", "opencc") for n in names):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
 

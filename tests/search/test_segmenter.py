@@ -2,6 +2,7 @@
 generated text, and on every string the indexer segments in the whole corpus."""
 from __future__ import annotations
 
+import importlib
 import multiprocessing as mp
 import subprocess
 import sys
@@ -95,4 +96,15 @@ def test_queries_are_segmented_without_loading_jiebas_dictionary():
     # A web worker segments queries only: jieba's own dictionary (≈140 MB in memory) is left unloaded.
     code = ("from search import analysis; analysis.preload(); analysis.words('法治政府建设实施纲要 关于 2019-2020年');"
             "assert analysis._rs() is not None and analysis._jieba_tokenizer is None")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+
+
+def test_the_letter_and_digit_rule_is_jiebas_own():
+    finalseg = importlib.import_module("jieba.finalseg")    # the analyzer stays the one module importing jieba
+    assert analysis._RE_SKIP.pattern == finalseg.re_skip.pattern and analysis._RE_SKIP.flags == finalseg.re_skip.flags
+
+
+def test_a_command_that_segments_nothing_does_not_import_the_segmenters():
+    code = ("import sys, search.analysis, indexer.cli, indexer.update, search.index;"
+            "assert not {'jieba', 'rjieba'} & set(sys.modules), sorted({'jieba', 'rjieba'} & set(sys.modules))")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
