@@ -30,12 +30,14 @@ def make_schema() -> fields.Schema:
         doc_id=fields.ID(stored=True, sortable=True),
         section_id=fields.STORED(),
         is_title_record=fields.BOOLEAN(),
-        title=fields.TEXT(analyzer=words, phrase=True),
+        # Word fields keep frequencies only: queries match and score them by words; runs of characters are
+        # matched as phrases over the bigram fields, the only fields with positions.
+        title=fields.TEXT(analyzer=words, phrase=False),
         title_bi=fields.TEXT(analyzer=grams, phrase=True),
-        heading=fields.TEXT(analyzer=words, phrase=True),
-        body=fields.TEXT(analyzer=words, phrase=True),
+        heading=fields.TEXT(analyzer=words, phrase=False),
+        body=fields.TEXT(analyzer=words, phrase=False),
         body_bi=fields.TEXT(analyzer=grams, phrase=True),
-        issuer_text=fields.TEXT(analyzer=words, phrase=True),
+        issuer_text=fields.TEXT(analyzer=words, phrase=False),
         docno=fields.KEYWORD(commas=True),
         issuer=fields.KEYWORD(commas=True),
         year=fields.NUMERIC(int, bits=32, stored=True, signed=False),

@@ -87,6 +87,17 @@ class StoreWriter:
             for n, sec in enumerate(doc.sections)])
         self.count += 1
 
+    def append_store(self, other: Path) -> None:
+        """Add every document of another store file (a part written by a worker of a parallel build)."""
+        self._con.commit()
+        self._con.execute("ATTACH DATABASE ? AS part", (str(other),))
+        try:
+            self.count += self._con.execute("INSERT INTO docs SELECT * FROM part.docs").rowcount
+            self._con.execute("INSERT INTO sections SELECT * FROM part.sections")
+            self._con.commit()
+        finally:
+            self._con.execute("DETACH DATABASE part")
+
     def delete(self, doc_ids: Iterable[str]) -> None:
         rows = [(d,) for d in doc_ids]
         self._con.executemany("DELETE FROM docs WHERE doc_id = ?", rows)

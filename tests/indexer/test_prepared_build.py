@@ -14,8 +14,10 @@ def postings(path):
         with ix.reader() as r:
             out = {}
             for field in FIELDS:
+                # Word fields keep frequencies, the bigram fields positions.
+                kind = "positions" if r.schema[field].format.supports("positions") else "frequency"
                 for term in r.lexicon(field):
-                    out[(field, term)] = list(r.postings(field, term).items_as("positions"))
+                    out[(field, term)] = list(r.postings(field, term).items_as(kind))
             return out
     finally:
         ix.close()
