@@ -64,6 +64,7 @@ _lock = threading.Lock()
 _jieba_tokenizer: jieba.Tokenizer | None = None
 _rs_jieba: rjieba.Jieba | None = None
 _rs_checked = False
+_frequencies: tuple[dict[str, int], float] | None = None
 _converter: opencc.OpenCC | None = None
 # Full-width ASCII variants and the ideographic space map one to one onto ASCII.
 _WIDTH_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -170,11 +171,13 @@ def _rs() -> rjieba.Jieba | None:
 
 
 def preload(indexing: bool = False) -> None:
-    """Load the dictionary and the converter now (gunicorn post_fork), not on a worker's first request. jieba's
-    own dictionary is loaded only for indexing (its sub-word splits) or where jieba-rs cannot stand in for it."""
+    """Load the dictionary and the converter now (gunicorn post_fork), not on a worker's first request. Word
+    frequencies are loaded for indexing only (sub-word splits), jieba itself only where jieba-rs cannot stand in."""
     _opencc()
-    if _rs() is None or indexing:
+    if _rs() is None:
         _jieba()
+    if indexing:
+        _word_frequencies()
 
 
 def segment_with_jieba(text: str) -> list[tuple[str, int, int]]:
@@ -326,7 +329,19 @@ def _replayable(value: str, attr: str, mode: str, tokenize: bool) -> bool:
     return tokenize and mode == "index" and isinstance(value, Analyzed) and getattr(value, attr, None) is not None
 
 
-def _subwords(dictionary: jieba.Tokenizer, word: str, offset: int = 0) -> list[tuple[str, int]]:
+def _word_frequencies() -> tuple[dict[str, int], float]:
+    """jieba's word frequencies and the log of its total, for sub-word splits (index mode only; the words alone,
+    about a third of jieba's own prefix dictionary in memory)."""
+    global _frequencies
+    if _frequencies is None:
+        with _lock:
+            if _frequencies is None:
+                words, total = dictionary_words()
+                _frequencies = (words, math.log(total))
+    return _frequencies
+
+
+def _subwords(frequencies: tuple[dict[str, int], float], word: str, offset: int = 0) -> list[tuple[str, int]]:
     """Dictionary words that make up `word` (its best segmentation without the whole word), recursively.
 
     Unlike jieba's search mode, which emits every dictionary n-gram (民政 inside 人民政府), this keeps only
@@ -335,7 +350,7 @@ def _subwords(dictionary: jieba.Tokenizer, word: str, offset: int = 0) -> list[t
     n = len(word)
     if n < SUBWORD_MIN_LENGTH:
         return []
-    freq, logtotal = dictionary.FREQ, math.log(dictionary.total)
+    freq, logtotal = frequencies
     # route[i] = (best log-probability of word[i:], end of the first piece); the whole word is not allowed.
     route: list[tuple[float, int]] = [(0.0, 0)] * (n + 1)
     for i in range(n - 1, -1, -1):
@@ -356,7 +371,7 @@ def _subwords(dictionary: jieba.Tokenizer, word: str, offset: int = 0) -> list[t
         piece = word[i:j]
         if len(piece) > 1:
             out.append((piece, offset + i))
-            out.extend(_subwords(dictionary, piece, offset + i))
+            out.extend(_subwords(frequencies, piece, offset + i))
         i = j
     return out
 
@@ -393,15 +408,15 @@ class WordTokenizer(_StatelessTokenizer):
                 t.startchar, t.endchar = start_char, start_char + len(value)
             yield t
             return
-        # jieba's own dictionary (its word frequencies) only for the sub-word splits of index mode.
-        dictionary = _jieba() if mode == "index" else None
+        # Word frequencies only for the sub-word splits of index mode.
+        frequencies = _word_frequencies() if mode == "index" else None
         pos = start_pos
         for word, start, end in segment(norm):
             if not _WORDLIKE_RE.search(word):
                 continue
             yield self._token(t, word, pos, start_char + start, start_char + end, keeporiginal, value, start)
             if mode == "index" and len(word) > 2:
-                for sub, offset in _subwords(dictionary, word):
+                for sub, offset in _subwords(frequencies, word):
                     yield self._token(t, sub, pos, start_char + start + offset, start_char + start + offset + len(sub),
                                       keeporiginal, value, start + offset)
             pos += 1
