@@ -31,8 +31,9 @@ from search.schema import make_schema
 from search.store import STORE_FILE, StoreWriter
 
 WRITER_LIMIT_MB = 1024
-# A full build writes one segment per worker process, each with its own posting pool of this size.
-PART_LIMIT_MB = 256
+# A full build writes one segment per worker process, each with its own posting pool of this size (MB): on
+# seeds + laws, 128 kept the build's process tree at 790 MB and 256 at 1,085 MB, 19 % faster.
+PART_LIMIT_MB = 192
 PARALLEL_MIN_FILES = 8
 PART_PREFIX = ".part-"
 KEEP_BUILDS = 3
