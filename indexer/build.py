@@ -459,17 +459,12 @@ def write_build_parallel(path: Path, files: list[SourceFile], report: BuildRepor
     TOC(schema, segments, 1).write(storage, whoosh_index._DEF_INDEX_NAME)
     clean_files(storage, whoosh_index._DEF_INDEX_NAME, 1, segments)
     hashes: dict[str, str] = {}
-    store = StoreWriter(path / STORE_FILE)
-    try:
+    with StoreWriter(path / STORE_FILE) as store:
         for p in parts:
             report.errors += p.errors
             report.sections += p.sections
             hashes.update(p.hashes)
             store.append_store(p.store)
-        store.close()
-    except BaseException:
-        store.close(commit=False)
-        raise
     for n in range(len(parts)):
         shutil.rmtree(path / f"{PART_PREFIX}{n}")
     report.documents = store.count

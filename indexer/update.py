@@ -271,15 +271,10 @@ def write_incremental(previous: Path, path: Path, docs: list[Document], delete_s
         records = ix.doc_count()
     finally:
         ix.close()
-    store = StoreWriter(path / STORE_FILE, existing=True)
-    try:
+    with StoreWriter(path / STORE_FILE, existing=True) as store:
         store.delete(doomed)
         for doc in docs:
             store.add(doc)
-    except BaseException:
-        store.close(commit=False)
-        raise
-    store.close()
     return records
 
 

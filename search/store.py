@@ -108,17 +108,19 @@ class StoreWriter:
             self._con.commit()
         self._con.close()
 
+    def __enter__(self) -> StoreWriter:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        """Committed when the block ends normally, rolled back when it raises."""
+        self.close(commit=kind is None)
+
 
 def write_store(path: Path, docs: Iterable[Document]) -> int:
     """Write a new store file; returns the number of documents."""
-    writer = StoreWriter(path)
-    try:
+    with StoreWriter(path) as writer:
         for doc in docs:
             writer.add(doc)
-    except BaseException:
-        writer.close(commit=False)
-        raise
-    writer.close()
     return writer.count
 
 
