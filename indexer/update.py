@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from indexer.build import (ERRORS_FILE, KEEP_BUILDS, TMP_PREFIX, WRITER_LIMIT_MB, BuildReport, LockedError,
-                           fsync_dir, fsync_tree, build_manifest, current_build_path, new_build_id,
+from indexer.build import (ERRORS_FILE, KEEP_BUILDS, PARALLEL_MIN_FILES, TMP_PREFIX, WRITER_LIMIT_MB, BuildReport,
+                           LockedError, fsync_dir, fsync_tree, build_manifest, current_build_path, new_build_id,
                            operator_digest, pipeline_fingerprint, prune_builds, publish, read_history,
                            reconcile_history, record_published, remove_stale_builds, root_lock, section_records,
-                           write_atomic, write_build, write_history)
+                           write_atomic, write_build, write_build_parallel, write_history)
 from indexer.changes import CHANGES_FILE, Change, append_changes, log_unlogged_build, write_build_changes
 from indexer.gate import GATE_MIN_RATIO, GATE_SAMPLE, GateQuery, GateResult, run_gate, sample_titles
 from indexer.pipeline import FileError, SourceFile, doc_id_for, file_hash, iter_documents, iter_sources
@@ -393,7 +393,13 @@ def _write_full(tmp: Path, files: list[SourceFile], meta_errors: list[FileError]
                 options: UpdateOptions, run: _Run) -> _Written:
     """Every file read again into a build written from scratch, as `build` does."""
     breport = BuildReport(build_id=tmp.name.removeprefix(TMP_PREFIX), path=tmp, errors=list(meta_errors))
-    write_build(tmp, _processed(files, workers, options.progress, run), breport, files=files)
+    if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
+        # As `indexer build` writes: a segment per worker, each from its own share of the files.
+        pause_point("process")
+        write_build_parallel(tmp, files, breport, workers)
+        run.reprocessed.extend(f.source for f in files)
+    else:
+        write_build(tmp, _processed(files, workers, options.progress, run), breport, files=files)
     run.errors = breport.errors
     run.documents, run.sections = breport.documents, breport.sections
     sources = {f.source for f in files}

@@ -118,3 +118,23 @@ def test_shares_keep_file_order_and_balance_bytes(folder):
         assert len(shares) == min(parts, len(files)) or parts > len(files)
     sizes = [sum(f.path.stat().st_size for f in share) for share in split_files(files, 2)]
     assert max(sizes) < 0.75 * sum(sizes)
+
+
+def test_a_full_update_writes_in_parallel_like_a_build(folder, tmp_path):
+    """An update that reads every file again (after a change of the indexing code) writes as `build` does."""
+    src = tmp_path / "docs"
+    shutil.copytree(folder, src)
+    root = tmp_path / "ix"
+    built(src, root, workers=1)
+    (src / "003_68910bc0cfdf6076_copy1.txt").unlink()
+    report = update_index([src], root, UpdateOptions(workers=2, progress=False, min_ratio=0.5, full=True))
+    assert report.status == "published" and report.mode == "full"
+    path = current_build_path(root)
+    segments = whoosh_index.open_dir(str(path))
+    assert len(segments._segments()) == 2
+    segments.close()
+    assert sorted(report.reprocessed) == sorted(f.source for f in iter_sources([src])[0])
+    fresh = tmp_path / "fresh"
+    build_index([src], fresh, workers=1, progress=False)
+    assert stored(path) == stored(current_build_path(fresh))
+    assert postings(path) == postings(current_build_path(fresh))
