@@ -25,15 +25,13 @@ from whoosh import index as whoosh_index
 
 from indexer.pipeline import (FileError, Prepared, SourceFile, build_document, file_hash, iter_documents,
                               iter_sources, section_records)
+from indexer.segment import BulkSegmentWriter
 from search.index import BUILDS_DIR, CURRENT_LINK, MANIFEST_FILE, current_build_path
 from search.model import Document
 from search.schema import make_schema
 from search.store import STORE_FILE, StoreWriter
 
 WRITER_LIMIT_MB = 1024
-# A full build writes one segment per worker process, each with its own posting pool of this size (MB): on
-# seeds + laws, 128 kept the build's process tree at 790 MB and 256 at 1,085 MB, 19 % faster.
-PART_LIMIT_MB = 192
 PARALLEL_MIN_FILES = 8
 PART_PREFIX = ".part-"
 KEEP_BUILDS = 3
@@ -354,48 +352,12 @@ def _size(path: Path) -> int:
         return 0
 
 
-class _Lengths:
-    """Every document's field lengths as the segment's length columns give them, read once per field.
-
-    Whoosh's commit asks the columns for a document's field length once per posting (a struct unpack from the
-    file each time: a seventh of a build's time); this answers the same values from lists."""
-
-    def __init__(self, reader, doc_count: int):
-        self._reader = reader
-        self._count = doc_count
-        self._fields: dict[str, list] = {}
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0):
-        found = self._fields.get(fieldname)
-        if found is None:
-            get = self._reader.doc_field_length
-            found = self._fields[fieldname] = [get(d, fieldname, default) for d in range(self._count)]
-        return found[docnum]
-
-
-def _part_writer(ix):
-    """A segment writer (no lock: the parent holds the root's) with the fast field lengths at commit."""
-    from whoosh.writing import SegmentWriter
-
-    class PartWriter(SegmentWriter):
-        def _flush_segment(self):
-            self.perdocwriter.close()
-            pdr = self.per_document_reader()
-            try:
-                self.fieldwriter.add_postings(self.schema, _Lengths(pdr, self.docnum), self.pool.iter_postings())
-                self.fieldwriter.close()
-            finally:
-                pdr.close()
-
-    return PartWriter(ix, _lk=False, limitmb=PART_LIMIT_MB, compound=False)
-
-
 def _write_part(part_dir: Path, files: list[SourceFile]) -> _Part:
-    """Index `files` into a segment of its own in a folder of its own (run in a worker process; the writer's
-    posting pool spills into that folder, apart from the other workers')."""
+    """Index `files` into a segment of its own in a folder of its own (run in a worker process)."""
     part_dir.mkdir()
     ix = whoosh_index.create_in(str(part_dir), make_schema())
-    writer = _part_writer(ix)
+    # No lock: the parent process holds the root's.
+    writer = BulkSegmentWriter(ix, _lk=False, compound=False)
     store_path = part_dir / STORE_FILE
     store = StoreWriter(store_path)
     part = _Part(segment=None, store=store_path, errors=[], hashes={}, sections=0)

@@ -37,6 +37,8 @@ USER_DICT = "legal_terms.txt"          # in search/data/
 OPENCC_CONFIG = "t2s"
 # Words at least this long are also indexed as their own best split into shorter dictionary words.
 SUBWORD_MIN_LENGTH = 3
+# Words seen by index_words and their sub-words (a corpus repeats its long words; the split is the slow part).
+SUBWORD_CACHE_SIZE = 200_000
 # Characters that count as one unit of the bigram stream: CJK ideographs (with 〇) one by one.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3007"
 _CJK_RE = re.compile(f"[{_CJK}]")
@@ -268,6 +270,35 @@ def bigrams(text: str) -> list[str]:
 def words(text: str) -> list[str]:
     """jieba precise-mode words of a text, normalised, punctuation dropped: how a query's words are read."""
     return [t.text for t in WordTokenizer()(text, mode="query")]
+
+
+_SUBWORD_TEXTS: dict[str, list[str]] = {}
+
+
+def index_words(text: str) -> list[str]:
+    """The texts of WordTokenizer's index-mode tokens of `text`, in order (each word, then its sub-words): the
+    same terms without Token objects, for writers that only count terms."""
+    frequencies = _word_frequencies()
+    cache = _SUBWORD_TEXTS
+    out: list[str] = []
+    for word, _, _ in segment(normalize(text)):
+        if not _WORDLIKE_RE.search(word):
+            continue
+        out.append(word)
+        if len(word) > 2:
+            subs = cache.get(word)
+            if subs is None:
+                if len(cache) >= SUBWORD_CACHE_SIZE:
+                    cache.clear()
+                subs = cache[word] = [sub for sub, _ in _subwords(frequencies, word)]
+            out += subs
+    return out
+
+
+def index_bigrams(text: str) -> list[str]:
+    """The texts of BigramTokenizer's index-mode tokens of `text`, in order (token i is at position i)."""
+    us = [m.group(0) for m in _UNIT_RE.finditer(normalize(text))]
+    return [f"{a} {b}" if a[-1].isascii() and b[0].isascii() else a + b for a, b in zip(us, us[1:])]
 
 
 _SEP = "\x1f"     # joins token texts in an Analyzed value (never part of a token: only CJK and [0-9a-z])

@@ -1,0 +1,138 @@
+"""The bulk segment writer writes the segment Whoosh's own writer writes, byte for byte."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import fields
+from whoosh import index as whoosh_index
+from whoosh.analysis import StandardAnalyzer
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC
+from whoosh.writing import SegmentWriter
+
+from indexer import segment
+from indexer.pipeline import FileError, build_document, iter_sources, section_records
+from indexer.segment import BulkSegmentWriter
+from search import analysis
+from search.schema import make_schema
+from tests.conftest import SEEDS, require_corpus
+from tests.indexer.test_prepared_build import postings
+
+
+def records(folders: list[Path], sample: int | None = None) -> list[dict]:
+    files, _, _ = iter_sources(folders)
+    if sample is not None:
+        files = random.Random(7).sample(files, sample)
+    docs = [d for d in map(build_document, files) if not isinstance(d, FileError)]
+    return [r for d in docs for r in section_records(d)]
+
+
+def write_segment(path: Path, writer_class, recs: list[dict]) -> dict[str, bytes]:
+    """Write `recs` as one segment of a new index at `path`; its files' bytes by extension (the segment id
+    differs between two writers)."""
+    path.mkdir()
+    ix = whoosh_index.create_in(str(path), make_schema())
+    writer = writer_class(ix, _lk=False, compound=False)
+    for rec in recs:
+        writer.add_document(**rec)
+    seg = writer._finalize_segment()
+    writer._finish()
+    storage = FileStorage(str(path))
+    TOC(ix.schema, [seg], 1).write(storage, whoosh_index._DEF_INDEX_NAME)
+    ix.close()
+    prefix = seg.make_filename("")
+    return {f.name[len(prefix):]: f.read_bytes() for f in path.iterdir() if f.name.startswith(prefix)}
+
+
+@pytest.fixture
+def whoosh_compresses_every_block(monkeypatch):
+    # Whoosh compresses every block; so does the bulk writer with this threshold.
+    monkeypatch.setattr(segment, "COMPRESS_MIN_BYTES", 0)
+
+
+@pytest.mark.parametrize("small_passes", [False, True])
+def test_seed_segments_are_byte_identical(tmp_path, monkeypatch, whoosh_compresses_every_block, small_passes):
+    if small_passes:
+        # Many sorting passes per field, and few postings per Python chunk (terms across both boundaries).
+        monkeypatch.setattr(segment, "PASS_TOKENS", 50)
+        monkeypatch.setattr(segment, "CHUNK_POSTINGS", 7)
+    recs = records([SEEDS])
+    ours = write_segment(tmp_path / "bulk", BulkSegmentWriter, recs)
+    theirs = write_segment(tmp_path / "whoosh", SegmentWriter, recs)
+    assert set(ours) == set(theirs) >= {".trm", ".pst", "._stored.col", "._body_len.col"}
+    for ext in theirs:
+        assert ours[ext] == theirs[ext], ext
+
+
+def test_corpus_sample_segments_are_byte_identical(tmp_path, whoosh_compresses_every_block):
+    corpus = require_corpus()
+    # 40 laws: terms with more than one block of postings, long sections, repeated positions.
+    recs = records([corpus / "laws"], sample=40)
+    ours = write_segment(tmp_path / "bulk", BulkSegmentWriter, recs)
+    theirs = write_segment(tmp_path / "whoosh", SegmentWriter, recs)
+    assert len(theirs[".pst"]) > 1_000_000
+    assert ours == theirs
+
+
+def test_small_blocks_are_left_uncompressed_and_read_the_same(tmp_path):
+    recs = records([SEEDS])
+    ours = write_segment(tmp_path / "bulk", BulkSegmentWriter, recs)
+    theirs = write_segment(tmp_path / "whoosh", SegmentWriter, recs)
+    assert ours[".trm"] != theirs[".trm"] and ours[".pst"] != theirs[".pst"]
+    assert ours["._stored.col"] == theirs["._stored.col"]
+    a, b = postings(tmp_path / "bulk"), postings(tmp_path / "whoosh")
+    assert len(a) > 10000 and a == b
+    terms = [("body", "政府"), ("body_bi", "政府"), ("doc_id", recs[0]["doc_id"]), ("year", recs[0]["year"])]
+    stats = {}
+    for name in ("bulk", "whoosh"):
+        ix = whoosh_index.open_dir(str(tmp_path / name))
+        with ix.searcher() as s:
+            stats[name] = [(s.doc_frequency(f, t), s.frequency(f, t), s.reader().max_field_length(f)
+                            if s.schema[f].scorable else None) for f, t in terms]
+        ix.close()
+    assert stats["bulk"] == stats["whoosh"]
+    assert all(df > 0 for df, _, _ in stats["bulk"]) and stats["bulk"][0][0] > 10
+
+
+def test_kinds_of_field_the_writer_cannot_write_are_refused(tmp_path):
+    schema = fields.Schema(text=fields.TEXT(analyzer=StandardAnalyzer(), chars=True))
+    ix = whoosh_index.create_in(str(tmp_path), schema)
+    with pytest.raises(TypeError, match="Characters"):
+        BulkSegmentWriter(ix, _lk=False)
+    ix.close()
+
+
+def test_the_writer_only_adds_plain_records(tmp_path):
+    ix = whoosh_index.create_in(str(tmp_path), make_schema())
+    writer = BulkSegmentWriter(ix, _lk=False)
+    with pytest.raises(ValueError, match="boosts"):
+        writer.add_document(id="a/s0", body="正文", _boost=2.0)
+    with pytest.raises(NotImplementedError):
+        writer.delete_document(0)
+    writer.cancel()
+    ix.close()
+
+
+def _token_texts(tokenizer, text: str) -> list[str]:
+    return [t.text for t in tokenizer(text, positions=True, chars=True, mode="index")]
+
+
+def test_list_tokenizers_equal_the_whoosh_tokenizers_on_seeds_and_a_corpus_sample():
+    texts = [r["body"] for r in records([SEEDS])] + [r["title"] for r in records([SEEDS]) if "title" in r]
+    corpus = require_corpus()
+    texts += [r["body"] for r in records([corpus / "laws"], sample=30)]
+    assert len(texts) > 1000
+    for text in texts:
+        assert analysis.index_words(text) == _token_texts(analysis.WordTokenizer(), text)
+        assert analysis.index_bigrams(text) == _token_texts(analysis.BigramTokenizer(), text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="中华人民共和国政府令第一二三号〔〕（）２０17abcXYZ .,，。\n\u3000\u00a0關於會", max_size=40))
+def test_list_tokenizers_equal_the_whoosh_tokenizers_on_any_text(text):
+    assert analysis.index_words(text) == _token_texts(analysis.WordTokenizer(), text)
+    assert analysis.index_bigrams(text) == _token_texts(analysis.BigramTokenizer(), text)
