@@ -22,7 +22,7 @@ import numpy as np
 from whoosh import formats
 from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
-from whoosh.system import pack_int, pack_uint, pack_ushort
+from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -33,8 +33,12 @@ from search.analysis import BigramTokenizer, WordTokenizer, index_bigrams, index
 # compression flag).
 COMPRESS_MIN_BYTES = 256
 # Tokens sorted at a time while writing a field, and postings turned into Python objects at a time.
-PASS_TOKENS = 1 << 21
+PASS_TOKENS = 1 << 20
 CHUNK_POSTINGS = 1 << 16
+
+
+pack_terminfo = W3TermInfo._struct.pack
+NO_LENGTH = np.iinfo(np.int64).max     # no posting of the block or term has a field length
 
 
 class _TermIds(dict):
@@ -256,25 +260,24 @@ def _write_terms(postfile, tindex, fieldkey: bytes, texts: list[bytes], r: np.nd
     bmaxw = np.maximum.reduceat(freqs, bstarts) * fp.boost
     bminw32 = np.minimum.reduceat(weights32, bstarts)
     bmaxw32 = np.maximum.reduceat(weights32, bstarts)
-    no_length = np.iinfo(np.int64).max
     if doc_lengths is not None:
         plen = doc_lengths[pdocs]
         bmaxlen = np.maximum.reduceat(plen, bstarts)
-        bminlen = np.minimum.reduceat(np.where(plen > 0, plen, no_length), bstarts)
+        bminlen = np.minimum.reduceat(np.where(plen > 0, plen, NO_LENGTH), bstarts)
         del plen
     else:
         bmaxlen = np.zeros(len(bstarts), dtype=np.int64)
-        bminlen = np.full(len(bstarts), no_length, dtype=np.int64)
+        bminlen = np.full(len(bstarts), NO_LENGTH, dtype=np.int64)
     # Per term: total weight, highest weight, shortest and longest field length (Whoosh's term statistics).
     tblocks = np.searchsorted(bstarts, tstarts)
     tweight = np.add.reduceat(weights32.astype(np.float64), tstarts)
     tmaxw = np.maximum.reduceat(bmaxw, tblocks)
-    tmaxlen = np.maximum.reduceat(bmaxlen, tblocks)
-    tminlen = np.minimum.reduceat(bminlen, tblocks)
+    tmaxbytes = _length_bytes(np.maximum.reduceat(bmaxlen, tblocks))
+    tminbytes = _length_bytes(np.minimum.reduceat(bminlen, tblocks))
     tblocks = np.append(tblocks, len(bstarts))
     freq_bytes = freqs.astype(">u4").tobytes() if fp.fixed_size else None
-    minbytes = [length_to_byte(None if v == no_length else v) for v in bminlen.tolist()]
-    maxbytes = [length_to_byte(v) for v in bmaxlen.tolist()]
+    minbytes = _length_bytes(bminlen).tolist()
+    maxbytes = _length_bytes(bmaxlen).tolist()
 
     fixed_size = fp.fixed_size
     # Python lists of a few terms' postings at a time (lists of the whole field would take gigabytes).
@@ -296,7 +299,7 @@ def _write_terms(postfile, tindex, fieldkey: bytes, texts: list[bytes], r: np.nd
                      bmaxw32[b0:tblocks[t1]].tolist(), minbytes[b0:tblocks[t1]], maxbytes[b0:tblocks[t1]])
         term_rows = zip(range(t0, t1), tstarts[t0:t1].tolist(), tends[t0:t1].tolist(),
                         (tblocks[t0 + 1:t1 + 1] - tblocks[t0:t1]).tolist(), tweight[t0:t1].tolist(),
-                        tmaxw[t0:t1].tolist(), tminlen[t0:t1].tolist(), tmaxlen[t0:t1].tolist())
+                        tmaxw[t0:t1].tolist(), tminbytes[t0:t1].tolist(), tmaxbytes[t0:t1].tolist())
         for t, a, e, nblocks, weight, maxweight, minlength, maxlength in term_rows:
             out = [WHOOSH3_HEADER_MAGIC]
             for _ in range(nblocks):
@@ -320,19 +323,20 @@ def _write_terms(postfile, tindex, fieldkey: bytes, texts: list[bytes], r: np.nd
                 out += [pack_int(-size if f == e else size), info, data]
             chunk = b"".join(out)
             postfile.write(chunk)
-            row = W3TermInfo()
-            row._weight = weight
-            row._df = e - a
-            row._minlength = None if minlength == no_length else minlength
-            row._maxlength = maxlength
-            row._maxweight = maxweight
-            row._minid = ids_l[a - p0]
-            row._maxid = ids_l[e - 1 - p0]
-            row.set_extent(offset, len(chunk))
+            # W3TermInfo.to_bytes of a term whose postings are in the posting file.
+            row = pack_terminfo(0, weight, e - a, minlength, maxlength, maxweight, ids_l[a - p0],
+                                ids_l[e - 1 - p0]) + pack_long(offset) + pack_int(len(chunk))
             offset += len(chunk)
-            tindex.add(fieldkey + texts[t], row.to_bytes())
+            tindex.add(fieldkey + texts[t], row)
         t0 = t1
     return offset
+
+
+def _length_bytes(lengths: np.ndarray) -> np.ndarray:
+    """Whoosh's one-byte encoding of field lengths (NO_LENGTH as 0, as Whoosh writes a missing minimum)."""
+    values, inverse = np.unique(lengths, return_inverse=True)
+    table = np.array([0 if v == NO_LENGTH else length_to_byte(v) for v in values.tolist()], dtype=np.int64)
+    return table[inverse.reshape(-1)]
 
 
 def _position_values(deltas: list[int], starts: list[int], freqs: list[int]) -> list[bytes]:
