@@ -37,8 +37,8 @@ USER_DICT = "legal_terms.txt"          # in search/data/
 OPENCC_CONFIG = "t2s"
 # Words at least this long are also indexed as their own best split into shorter dictionary words.
 SUBWORD_MIN_LENGTH = 3
-# Words seen by index_words and their sub-words (a corpus repeats its long words; the split is the slow part).
-SUBWORD_CACHE_SIZE = 200_000
+# Words seen by index_words, each with its terms (a corpus repeats its words; sub-word splits are slow).
+INDEX_TERMS_CACHE_SIZE = 200_000
 # Characters that count as one unit of the bigram stream: CJK ideographs (with 〇) one by one.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3007"
 _CJK_RE = re.compile(f"[{_CJK}]")
@@ -272,32 +272,53 @@ def words(text: str) -> list[str]:
     return [t.text for t in WordTokenizer()(text, mode="query")]
 
 
-_SUBWORD_TEXTS: dict[str, list[str]] = {}
+_INDEX_TERMS: dict[str, list[str]] = {}
+_last_normalized: tuple[str, str] = ("", "")
+
+
+def _normalized(text: str) -> str:
+    """normalize(text), remembered for the last text (a record's body and body_bi fields are the same str)."""
+    global _last_normalized
+    last, norm = _last_normalized
+    if text is not last:
+        norm = normalize(text)
+        _last_normalized = (text, norm)
+    return norm
+
+
+def _segment_words(text: str) -> list[str]:
+    """The words of segment(text), without their offsets."""
+    rs = _rs()
+    if rs is None or _RS_ONLY_HAN_RE.search(text) or _RS_JOINED_RE.search(text):
+        return [w for w, _, _ in segment(text)]
+    return rs.cut(text, True)
 
 
 def index_words(text: str) -> list[str]:
     """The texts of WordTokenizer's index-mode tokens of `text`, in order (each word, then its sub-words): the
     same terms without Token objects, for writers that only count terms."""
-    frequencies = _word_frequencies()
-    cache = _SUBWORD_TEXTS
+    terms = _INDEX_TERMS
     out: list[str] = []
-    for word, _, _ in segment(normalize(text)):
-        if not _WORDLIKE_RE.search(word):
-            continue
-        out.append(word)
-        if len(word) > 2:
-            subs = cache.get(word)
-            if subs is None:
-                if len(cache) >= SUBWORD_CACHE_SIZE:
-                    cache.clear()
-                subs = cache[word] = [sub for sub, _ in _subwords(frequencies, word)]
-            out += subs
+    for word in _segment_words(_normalized(text)):
+        found = terms.get(word)
+        if found is None:
+            # A word's terms (none for punctuation and space; the word, then its sub-words) are computed once.
+            if len(terms) >= INDEX_TERMS_CACHE_SIZE:
+                terms.clear()
+            if not _WORDLIKE_RE.search(word):
+                found = []
+            elif len(word) > 2:
+                found = [word] + [sub for sub, _ in _subwords(_word_frequencies(), word)]
+            else:
+                found = [word]
+            terms[word] = found
+        out += found
     return out
 
 
 def index_bigrams(text: str) -> list[str]:
     """The texts of BigramTokenizer's index-mode tokens of `text`, in order (token i is at position i)."""
-    us = [m.group(0) for m in _UNIT_RE.finditer(normalize(text))]
+    us = _UNIT_RE.findall(_normalized(text))
     return [f"{a} {b}" if a[-1].isascii() and b[0].isascii() else a + b for a, b in zip(us, us[1:])]
 
 

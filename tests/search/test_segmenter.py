@@ -35,6 +35,7 @@ DIVERGENT = [
 @pytest.mark.parametrize("text", DIVERGENT)
 def test_fast_path_equals_jieba_where_the_libraries_differ(text):
     assert analysis.segment(text) == analysis.segment_with_jieba(text)
+    assert analysis._segment_words(text) == [w for w, _, _ in analysis.segment_with_jieba(text)]
 
 
 def test_the_fast_path_is_in_use():
@@ -54,6 +55,7 @@ def test_dictionary_read_from_the_files_is_jiebas():
 @given(st.text(alphabet=st.sampled_from(list("ab19.-_%#&+/ \n\r\t中国人民法律条第的了。，㐀𠀀鿖豈")), max_size=24))
 def test_fast_path_equals_jieba_on_generated_text(text):
     assert analysis.segment(text) == analysis.segment_with_jieba(text)
+    assert analysis._segment_words(text) == [w for w, _, _ in analysis.segment_with_jieba(text)]
 
 
 def _compare_file(sf: SourceFile) -> tuple[str, int, int, str | None]:
@@ -69,6 +71,8 @@ def _compare_file(sf: SourceFile) -> tuple[str, int, int, str | None]:
                 continue
             expected = analysis.segment_with_jieba(text)
             got = analysis.segment(text)
+            if got == expected and analysis._segment_words(text) != [w for w, _, _ in expected]:
+                return sf.source, strings, tokens, f"{field}: words without offsets differ"
             strings += 1
             tokens += len(expected)
             if got != expected:
