@@ -20,6 +20,8 @@ from pickle import dumps
 
 import numpy as np
 from whoosh import formats
+from whoosh.analysis import IDTokenizer
+from whoosh.fields import ID as IDField
 from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
@@ -53,7 +55,7 @@ class _FieldPostings:
     """One field's tokens: a term id per token, and for each record its document number and token count."""
 
     def __init__(self, kind: str, positional: bool, fixed_size: int | None, boost: float):
-        self.kind = kind                # "words", "grams" or "generic"
+        self.kind = kind                # "words", "grams", "id" (str terms) or "generic" (bytes terms)
         self.positional = positional
         self.fixed_size = fixed_size    # the format's fixed value size (0: no values, None: values of any size)
         self.boost = boost
@@ -79,6 +81,8 @@ def _field_kind(field) -> str:
         return "words"
     if type(analyzer) is BigramTokenizer and fmt in (formats.Frequency, formats.Positions):
         return "grams"
+    if type(field) is IDField and type(analyzer) is IDTokenizer and fmt is formats.Existence:
+        return "id"
     if fmt in (formats.Existence, formats.Frequency):
         return "generic"
     raise TypeError(f"the bulk segment writer cannot write a field of format {fmt.__name__}")
@@ -129,6 +133,10 @@ class BulkSegmentWriter(SegmentWriter):
                         length = postings.add(docnum, index_words(value))
                     elif postings.kind == "grams":
                         length = postings.add(docnum, index_bigrams(value))
+                    elif postings.kind == "id" and type(value) is str:
+                        length = postings.add(docnum, (value,))    # an ID field's one term is its value
+                    elif postings.kind == "id":
+                        length = postings.add(docnum, [b.decode("utf-8") for b, _, _, _ in field.index(value)])
                     else:
                         terms = []
                         for tbytes, freq, _, _ in field.index(value):
