@@ -164,6 +164,14 @@ MARKDOWN_COMMENT_LINE = re.compile(r"^[ \t]*<!--.*-->[ \t]*$", re.MULTILINE)
 MARKDOWN_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t:|-]*-{3,}[ \t:|-]*$", re.MULTILINE)
 
 
+# Translating text that holds none of the characters still copies it character by character, and most
+# text holds none: the search first makes the common case cheap.
+_LINE_SEPARATOR_TABLE = str.maketrans(dict.fromkeys(LINE_SEPARATORS, "\n"))
+_LINE_SEPARATOR_RE = re.compile(f"[{re.escape(LINE_SEPARATORS)}]")
+_INVISIBLE_TABLE = str.maketrans(dict.fromkeys(INVISIBLE_CHARS))
+_INVISIBLE_RE = re.compile(f"[{re.escape(INVISIBLE_CHARS)}]")
+
+
 @dataclass(frozen=True, slots=True)
 class Cleaned:
     """What cleaning hands to metadata extraction: the text to store, and facts read off the furniture."""
@@ -179,7 +187,9 @@ class Cleaned:
 def normalize_newlines(text: str) -> str:
     """CRLF, CR and the rarer line separators become LF; a byte-order mark is dropped."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text.translate({ord(c): "\n" for c in LINE_SEPARATORS}).replace("\ufeff", "")
+    if _LINE_SEPARATOR_RE.search(text):
+        text = text.translate(_LINE_SEPARATOR_TABLE)
+    return text.replace("\ufeff", "")
 
 
 def split_form_feeds(text: str) -> str:
@@ -199,7 +209,8 @@ def normalize_whitespace(text: str) -> str:
 
     Lines lose leading and trailing spaces: paragraph indentation is layout, not content.
     """
-    text = text.translate({ord(c): None for c in INVISIBLE_CHARS})
+    if _INVISIBLE_RE.search(text):
+        text = text.translate(_INVISIBLE_TABLE)
     text = re.sub(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]", "", text)
     text = re.sub(r"[^\S\n]+", " ", text)
     return "\n".join(line.strip(" ") for line in text.split("\n"))

@@ -42,6 +42,13 @@ _ORDER_PART = (
 )
 DOCNO_RE = re.compile(f"{_BRACKET_PART}|{_ORDER_PART}")
 
+# Every character DOCNO_RE can consume; tests check this against the pattern itself.
+_RUN_CHARS = _CJK + r" \t\u3000\u200b" + re.escape(OPEN_BRACKETS + CLOSE_BRACKETS) + _DIGIT + _CN_NUM + "号號令第"
+_NON_RUN_RE = re.compile(f"[^{_RUN_CHARS}]")
+_LAST_NON_RUN_RE = re.compile(f"(?s).*[^{_RUN_CHARS}]")
+# Every match holds one of these: the bracket before the year, or the 令 of an order number.
+_TRIGGER_RE = re.compile(f"{_OPEN}{_S}[12１２]|令")
+
 # A typed query may drop the brackets: 郑政文2017 60号, 郑政文 2017-60.
 _LOOSE_RE = re.compile(
     rf"(?P<prefix>[{_CJK}](?:{_S}[{_CJK}]){{0,9}}){_S}(?P<year>(?:19|20|１９|２０)[{_DIGIT}]{{2}})"
@@ -135,22 +142,47 @@ def _from_match(m: re.Match[str]) -> str | None:
     return None if parts is None else parts[0]
 
 
+def _doc_number(text: str, m: re.Match[str]) -> DocNumber | None:
+    parts = _parts(m)
+    if parts is None:
+        return None
+    canonical, cut, _ = parts
+    start = m.start()
+    seen = 0
+    while seen < cut or text[start] in " \t\n\u3000\u200b":
+        if text[start] not in " \t\n\u3000\u200b":
+            seen += 1
+        start += 1
+    return DocNumber(raw=text[start:m.end()], canonical=canonical, start=start, end=m.end())
+
+
+def _run_start(text: str, pos: int, lo: int) -> int:
+    """Where the run of _RUN_CHARS holding text[pos] starts, looking back no further than `lo`."""
+    m = _LAST_NON_RUN_RE.match(text, lo, pos)
+    return lo if m is None else m.end()
+
+
 def find_doc_numbers(text: str) -> list[DocNumber]:
     """Every 文号 / 令号 in `text`, in order, with offsets; `raw` starts at the issuer prefix proper."""
+    # Trying the prefix at every CJK position of a long text is slow, and numbers are rare. A match never
+    # crosses a character outside _RUN_CHARS and always holds a trigger, so DOCNO_RE only runs over the
+    # runs of such characters that hold one. Scanning a whole run from its start keeps the matches
+    # (leftmost, non-overlapping) those of a scan of the whole text, and finditer(text, start, end) keeps
+    # the character before a match visible to _date_day.
     out = []
-    for m in DOCNO_RE.finditer(text):
-        parts = _parts(m)
-        if parts is None:
-            continue
-        canonical, cut, _ = parts
-        start = m.start()
-        seen = 0
-        while seen < cut or text[start] in " \t\n\u3000\u200b":
-            if text[start] not in " \t\n\u3000\u200b":
-                seen += 1
-            start += 1
-        out.append(DocNumber(raw=text[start:m.end()], canonical=canonical, start=start, end=m.end()))
-    return out
+    pos = 0
+    while True:
+        trigger = _TRIGGER_RE.search(text, pos)
+        if trigger is None:
+            return out
+        start = _run_start(text, trigger.start(), pos)
+        stop = _NON_RUN_RE.search(text, trigger.end())
+        end = len(text) if stop is None else stop.start()
+        for m in DOCNO_RE.finditer(text, start, end):
+            found = _doc_number(text, m)
+            if found is not None:
+                out.append(found)
+        pos = end
 
 
 def canonical_doc_number(s: str) -> str | None:
