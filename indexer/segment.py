@@ -21,9 +21,9 @@ from pickle import dumps
 import numpy as np
 from whoosh import formats
 from whoosh.analysis import IDTokenizer
-from whoosh.fields import ID as IDField
 from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo
+from whoosh.fields import ID as IDField
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
