@@ -181,10 +181,8 @@ class BulkSegmentWriter(SegmentWriter):
 
 def _stored_lengths(lengths: array) -> np.ndarray:
     """Each document's field length as a reader gives it back (stored as one byte, so approximate); 0 for none."""
-    raw = np.frombuffer(lengths, dtype=np.int32)
-    values, inverse = np.unique(raw, return_inverse=True)
-    table = np.array([byte_to_length(b) if (b := length_to_byte(int(v))) else 0 for v in values], dtype=np.int64)
-    return table[inverse]
+    decoded = np.array([byte_to_length(b) if b else 0 for b in range(256)], dtype=np.int64)
+    return decoded[_length_bytes(np.frombuffer(lengths, dtype=np.int32))]
 
 
 def _write_field(postfile, tindex, fieldkey: bytes, fp: _FieldPostings, doc_lengths: np.ndarray | None,

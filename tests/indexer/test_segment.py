@@ -31,11 +31,12 @@ def records(folders: list[Path], sample: int | None = None) -> list[dict]:
     return [r for d in docs for r in section_records(d)]
 
 
-def write_segment(path: Path, writer_class, recs: list[dict]) -> dict[str, bytes]:
-    """Write `recs` as one segment of a new index at `path`; its files' bytes by extension (the segment id
-    differs between two writers)."""
+def write_segment(path: Path, writer_class, recs: list[dict], schema: fields.Schema | None = None
+                  ) -> dict[str, bytes]:
+    """Write `recs` as one segment of a new index at `path` (the project's schema by default); its files' bytes
+    by extension (the segment id differs between two writers)."""
     path.mkdir()
-    ix = whoosh_index.create_in(str(path), make_schema())
+    ix = whoosh_index.create_in(str(path), schema or make_schema())
     writer = writer_class(ix, _lk=False, compound=False)
     for rec in recs:
         writer.add_document(**rec)
@@ -98,6 +99,21 @@ def test_small_blocks_are_left_uncompressed_and_read_the_same(tmp_path):
     assert all(df > 0 for df, _, _ in stats["bulk"]) and stats["bulk"][0][0] > 10
 
 
+def test_other_fields_with_presence_or_frequency_postings_are_byte_identical(tmp_path, whoosh_compresses_every_block):
+    # Fields through Whoosh's own `index`: an ID given a list, keywords with repeats, numbers, booleans, and a
+    # scorable keyword field (lengths); plus an ID given one string.
+    schema = fields.Schema(tag=fields.ID(stored=True), kw=fields.KEYWORD(scorable=True, commas=True),
+                           n=fields.NUMERIC(int, bits=32, stored=True), flag=fields.BOOLEAN(), text=fields.STORED())
+    recs = [dict(tag=["a", "b", "a"], kw="x,y,x,z", n=7, flag=True, text="one"),
+            dict(tag="b", kw="y", n=123456, flag=False),
+            dict(tag="c", n=7, text="three"),
+            dict(kw="x,x,x", flag=True)]
+    ours = write_segment(tmp_path / "bulk", BulkSegmentWriter, recs, schema)
+    theirs = write_segment(tmp_path / "whoosh", SegmentWriter, recs, schema)
+    assert {".trm", ".pst", "._kw_len.col"} <= set(theirs)
+    assert ours == theirs
+
+
 def test_kinds_of_field_the_writer_cannot_write_are_refused(tmp_path):
     schema = fields.Schema(text=fields.TEXT(analyzer=StandardAnalyzer(), chars=True))
     ix = whoosh_index.create_in(str(tmp_path), schema)
@@ -122,7 +138,8 @@ def _token_texts(tokenizer, text: str) -> list[str]:
 
 
 def test_list_tokenizers_equal_the_whoosh_tokenizers_on_seeds_and_a_corpus_sample():
-    texts = [r["body"] for r in records([SEEDS])] + [r["title"] for r in records([SEEDS]) if "title" in r]
+    seeds = records([SEEDS])
+    texts = [r["body"] for r in seeds] + [r["title"] for r in seeds if "title" in r]
     corpus = require_corpus()
     texts += [r["body"] for r in records([corpus / "laws"], sample=30)]
     assert len(texts) > 1000
