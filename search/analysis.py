@@ -319,7 +319,7 @@ def index_words(text: str) -> list[str]:
 def index_bigrams(text: str) -> list[str]:
     """The texts of BigramTokenizer's index-mode tokens of `text`, in order (token i is at position i)."""
     us = _UNIT_RE.findall(_normalized(text))
-    return [f"{a} {b}" if a[-1].isascii() and b[0].isascii() else a + b for a, b in zip(us, us[1:])]
+    return list(map(bigram_text, us, us[1:]))
 
 
 _SEP = "\x1f"     # joins token texts in an Analyzed value (never part of a token: only CJK and [0-9a-z])
