@@ -14,6 +14,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 from whoosh.writing import SegmentWriter
 
+from indexer import postings as postings_module
 from indexer import segment
 from indexer.pipeline import FileError, build_document, iter_sources, section_records
 from indexer.segment import BulkSegmentWriter
@@ -52,7 +53,7 @@ def write_segment(path: Path, writer_class, recs: list[dict], schema: fields.Sch
 @pytest.fixture
 def whoosh_compresses_every_block(monkeypatch):
     # Whoosh compresses every block; so does the bulk writer with this threshold.
-    monkeypatch.setattr(segment, "COMPRESS_MIN_BYTES", 0)
+    monkeypatch.setattr(postings_module, "COMPRESS_MIN_BYTES", 0)
 
 
 @pytest.mark.parametrize("small_passes", [False, True])
@@ -60,7 +61,7 @@ def test_seed_segments_are_byte_identical(tmp_path, monkeypatch, whoosh_compress
     if small_passes:
         # Many sorting passes per field, and few postings per Python chunk (terms across both boundaries).
         monkeypatch.setattr(segment, "PASS_TOKENS", 50)
-        monkeypatch.setattr(segment, "CHUNK_POSTINGS", 7)
+        monkeypatch.setattr(postings_module, "CHUNK_POSTINGS", 7)
     recs = records([SEEDS])
     ours = write_segment(tmp_path / "bulk", BulkSegmentWriter, recs)
     theirs = write_segment(tmp_path / "whoosh", SegmentWriter, recs)
