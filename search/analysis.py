@@ -20,6 +20,8 @@ import re
 import threading
 from array import array
 from collections.abc import Iterator
+from itertools import chain, compress, count
+from operator import add, and_
 from importlib import import_module, resources
 from typing import TYPE_CHECKING
 
@@ -43,6 +45,7 @@ INDEX_TERMS_CACHE_SIZE = 200_000
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3007"
 _CJK_RE = re.compile(f"[{_CJK}]")
 _UNIT_RE = re.compile(f"[{_CJK}]|[0-9a-z]+")
+_ASCII_UNIT_RE = re.compile("[0-9a-z]")
 _WORDLIKE_RE = re.compile(f"[{_CJK}0-9a-z]")
 # Chunks converted independently when whole-text conversion changes the length (rare phrase mappings).
 _CHUNK_RE = re.compile(r"[^\n。！？；，、,.;!?]+[\n。！？；，、,.;!?]*")
@@ -67,6 +70,7 @@ _jieba_tokenizer: jieba.Tokenizer | None = None
 _rs_jieba: rjieba.Jieba | None = None
 _rs_checked = False
 _frequencies: tuple[dict[str, int], float] | None = None
+_dictionary_read: tuple[dict[str, int], int] | None = None
 _converter: opencc.OpenCC | None = None
 # Full-width ASCII variants and the ideographic space map one to one onto ASCII.
 _WIDTH_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -147,12 +151,13 @@ def _rs() -> rjieba.Jieba | None:
 
     The dictionary is read from jieba's files (`dictionary_words`) without building jieba's own prefix dictionary:
     a web worker, which only segments queries, then holds ≈25 MB for it instead of ≈140 MB."""
-    global _rs_jieba, _rs_checked
+    global _rs_jieba, _rs_checked, _dictionary_read
     if not _rs_checked:
         with _lock:
             if not _rs_checked:
                 try:
-                    words, total = dictionary_words()
+                    # Indexing reads the dictionary once, for sub-word splits too (_word_frequencies).
+                    words, total = _dictionary_read if _dictionary_read is not None else dictionary_words()
                     reason = None
                 except ValueError as e:
                     words, total, reason = {}, 0, str(e)
@@ -168,6 +173,7 @@ def _rs() -> rjieba.Jieba | None:
                         rs.add_word(_RS_FILLER, total - sum(words.values()), None)
                     _rs_jieba = rs
                 del words
+                _dictionary_read = None
                 _rs_checked = True
     return _rs_jieba
 
@@ -176,10 +182,10 @@ def preload(indexing: bool = False) -> None:
     """Load the dictionary and the converter now (gunicorn post_fork), not on a worker's first request. Word
     frequencies are loaded for indexing only (sub-word splits), jieba itself only where jieba-rs cannot stand in."""
     _opencc()
-    if _rs() is None:
-        _jieba()
     if indexing:
         _word_frequencies()
+    if _rs() is None:
+        _jieba()
 
 
 def segment_with_jieba(text: str) -> list[tuple[str, int, int]]:
@@ -272,7 +278,22 @@ def words(text: str) -> list[str]:
     return [t.text for t in WordTokenizer()(text, mode="query")]
 
 
-_INDEX_TERMS: dict[str, list[str]] = {}
+class _IndexTerms(dict):
+    """Word -> its index-mode terms (none for punctuation and space; the word, then its sub-words), each word's
+    computed once, so that a text's terms are a lookup per word made in C (`map(terms.__getitem__, words)`)."""
+
+    def __missing__(self, word: str) -> list[str]:
+        if not _WORDLIKE_RE.search(word):
+            found = []
+        elif len(word) > 2:
+            found = [word] + [sub for sub, _ in _subwords(_word_frequencies(), word)]
+        else:
+            found = [word]
+        self[word] = found
+        return found
+
+
+_INDEX_TERMS = _IndexTerms()
 _last_normalized: tuple[str, str] = ("", "")
 
 
@@ -297,29 +318,24 @@ def _segment_words(text: str) -> list[str]:
 def index_words(text: str) -> list[str]:
     """The texts of WordTokenizer's index-mode tokens of `text`, in order (each word, then its sub-words): the
     same terms without Token objects, for writers that only count terms."""
-    terms = _INDEX_TERMS
-    out: list[str] = []
-    for word in _segment_words(_normalized(text)):
-        found = terms.get(word)
-        if found is None:
-            # A word's terms (none for punctuation and space; the word, then its sub-words) are computed once.
-            if len(terms) >= INDEX_TERMS_CACHE_SIZE:
-                terms.clear()
-            if not _WORDLIKE_RE.search(word):
-                found = []
-            elif len(word) > 2:
-                found = [word] + [sub for sub, _ in _subwords(_word_frequencies(), word)]
-            else:
-                found = [word]
-            terms[word] = found
-        out += found
-    return out
+    if _frequencies is None:
+        _word_frequencies()     # before _rs(), which then takes the words already read
+    if len(_INDEX_TERMS) >= INDEX_TERMS_CACHE_SIZE:
+        _INDEX_TERMS.clear()
+    return list(chain.from_iterable(map(_INDEX_TERMS.__getitem__, _segment_words(_normalized(text)))))
 
 
 def index_bigrams(text: str) -> list[str]:
     """The texts of BigramTokenizer's index-mode tokens of `text`, in order (token i is at position i)."""
-    us = _UNIT_RE.findall(_normalized(text))
-    return list(map(bigram_text, us, us[1:]))
+    norm = _normalized(text)
+    us = _UNIT_RE.findall(norm)
+    grams = list(map(add, us, us[1:]))
+    if _ASCII_UNIT_RE.search(norm):
+        # bigram_text's rule, where two letter/digit runs meet (only they take a space between them).
+        ascii_units = list(map(str.isascii, us))
+        for i in compress(count(), map(and_, ascii_units, ascii_units[1:])):
+            grams[i] = bigram_text(us[i], us[i + 1])
+    return grams
 
 
 _SEP = "\x1f"     # joins token texts in an Analyzed value (never part of a token: only CJK and [0-9a-z])
@@ -384,12 +400,15 @@ def _replayable(value: str, attr: str, mode: str, tokenize: bool) -> bool:
 def _word_frequencies() -> tuple[dict[str, int], float]:
     """jieba's word frequencies and the log of its total, for sub-word splits (index mode only; the words alone,
     about a third of jieba's own prefix dictionary in memory)."""
-    global _frequencies
+    global _frequencies, _dictionary_read
     if _frequencies is None:
         with _lock:
             if _frequencies is None:
                 words, total = dictionary_words()
                 _frequencies = (words, math.log(total))
+                if not _rs_checked:
+                    # _rs() (not yet built) takes the same words: a process that indexes reads them once.
+                    _dictionary_read = (words, total)
     return _frequencies
 
 

@@ -103,6 +103,18 @@ def test_queries_are_segmented_without_loading_jiebas_dictionary():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
 
 
+def test_an_indexing_process_reads_the_dictionary_once():
+    # Sub-word splits and jieba-rs take the same words; a process that indexes reads jieba's files once, and
+    # keeps no second reference to them once jieba-rs holds them.
+    code = ("from search import analysis as a; calls = []; read = a.dictionary_words\n"
+            "def counted():\n    calls.append(1)\n    return read()\n"
+            "a.dictionary_words = counted; terms = a.index_words('各级人民政府依法行政')\n"
+            "assert a._rs() is not None and a._frequencies is not None and a._dictionary_read is None\n"
+            "assert '人民政府' in terms and '政府' in terms, terms\n"
+            "assert len(calls) == 1, calls")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+
+
 def test_the_letter_and_digit_rule_is_jiebas_own():
     finalseg = importlib.import_module("jieba.finalseg")    # the analyzer stays the one module importing jieba
     assert analysis._RE_SKIP.pattern == finalseg.re_skip.pattern and analysis._RE_SKIP.flags == finalseg.re_skip.flags
