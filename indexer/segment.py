@@ -20,7 +20,7 @@ import numpy as np
 from whoosh import formats
 from whoosh.analysis import IDTokenizer
 from whoosh.codec import default_codec
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, _lenfield
 from whoosh.fields import ID as IDField
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length
@@ -31,6 +31,8 @@ from search.analysis import BigramTokenizer, WordTokenizer, index_bigrams, index
 
 # Tokens sorted at a time while writing a field.
 PASS_TOKENS = 1 << 20
+# Metadata values whose terms are remembered (per field and value) before the memory is cleared.
+FIELD_TERMS_CACHE_SIZE = 100_000
 
 
 class _TermIds(dict):
@@ -98,60 +100,97 @@ class BulkSegmentWriter(SegmentWriter):
             if field.scorable:
                 self._lengths[name] = array("i")
         super().__init__(ix, **kwargs)
+        self._plans = {name: (field, self._fields.get(name), self._fields[name].kind if name in self._fields else None,
+                              field.scorable)
+                       for name, field in self.schema.items()}
+        self._doc_lengths: dict[str, int] = {}
+        self._terms_cache: dict[tuple[str, object], list] = {}
 
     def add_document(self, **fields):
         self._check_state()
         if any(name.startswith("_") for name in fields):
             raise ValueError("the bulk segment writer takes no boosts or custom stored values")
         perdocwriter = self.perdocwriter
-        schema = self.schema
+        plans = self._plans
         docnum = self.docnum
         fieldnames = sorted(fields)
-        self._check_fields(schema, fieldnames)
-        lengths: dict[str, int] = {}
+        self._check_fields(self.schema, fieldnames)
+        lengths = self._doc_lengths
+        lengths.clear()
+        stored = {}
         perdocwriter.start_doc(docnum)
         try:
             for fieldname in fieldnames:
                 value = fields[fieldname]
                 if value is None:
                     continue
-                field = schema[fieldname]
-                length = 0
-                if field.indexed:
-                    postings = self._fields[fieldname]
-                    if postings.kind == "words":
+                field, postings, kind, scorable = plans[fieldname]
+                if postings is not None:
+                    if kind == "words":
                         length = postings.add(docnum, index_words(value))
-                    elif postings.kind == "grams":
+                    elif kind == "grams":
                         length = postings.add(docnum, index_bigrams(value))
-                    elif postings.kind == "id" and type(value) is str:
+                    elif kind == "id" and type(value) is str:
                         length = postings.add(docnum, (value,))    # an ID field's one term is its value
-                    elif postings.kind == "id":
-                        length = postings.add(docnum, [b.decode("utf-8") for b, _, _, _ in field.index(value)])
                     else:
-                        terms = []
-                        for tbytes, freq, _, _ in field.index(value):
-                            terms += [tbytes] * freq
-                        length = postings.add(docnum, terms)
-                    if not field.scorable:
-                        length = 0
-                    lengths[fieldname] = length
-                perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
+                        length = postings.add(docnum, self._field_terms(fieldname, field, kind, value))
+                    if scorable:
+                        lengths[fieldname] = length
+                if field.stored:
+                    stored[fieldname] = value
                 column = field.column_type
                 if column:
                     perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
         except Exception:
             perdocwriter.cancel_doc()
             raise
+        # What Whoosh's add_field calls leave for finish_doc (which pickles it as the document's stored fields);
+        # field lengths are kept in arrays and written as columns at the end (_write_length_columns).
+        perdocwriter._storedfields = stored
         perdocwriter.finish_doc()
         for name, column in self._lengths.items():
             column.append(lengths.get(name, 0))
         self._added = True
         self.docnum += 1
 
+    def _field_terms(self, fieldname: str, field, kind: str, value) -> list:
+        """A field's terms of `value` through the field's own `index` (ID: str terms; others: bytes terms, each
+        repeated by its frequency), remembered per value: records of one document repeat their metadata."""
+        try:
+            return self._terms_cache[fieldname, value]
+        except KeyError:
+            pass
+        except TypeError:       # an unhashable value (a list of keywords)
+            return _index_terms(field, kind, value)
+        if len(self._terms_cache) >= FIELD_TERMS_CACHE_SIZE:
+            self._terms_cache.clear()
+        terms = self._terms_cache[fieldname, value] = _index_terms(field, kind, value)
+        return terms
+
+    def _write_length_columns(self) -> None:
+        """Each scorable field's length column and total, as Whoosh's per-document writer leaves them: a column
+        for a field some document has a length in (created in the order of those first documents), one byte per
+        document up to the last such document."""
+        pdw = self.perdocwriter
+        firsts = []
+        for name, column in self._lengths.items():
+            lengths = np.frombuffer(column, dtype=np.int32)
+            nonzero = np.flatnonzero(lengths)
+            if len(nonzero):
+                firsts.append((int(nonzero[0]), name, lengths[:int(nonzero[-1]) + 1]))
+        for _, name, lengths in sorted(firsts):
+            lenfield = _lenfield(name)
+            pdw._create_column(lenfield, LENGTHS_COLUMN)
+            writer = pdw._colwriters[lenfield]
+            writer._dbfile.write(_length_bytes(lengths.astype(np.int64)).astype(np.uint8).tobytes())
+            writer._count = len(lengths)
+            pdw._fieldlengths[name] += int(lengths.sum(dtype=np.int64))
+
     def delete_document(self, docnum, delete=True):
         raise NotImplementedError("the bulk segment writer only adds documents")
 
     def _flush_segment(self):
+        self._write_length_columns()
         self.perdocwriter.close()
         fw = self.fieldwriter
         fieldid = 0
@@ -167,6 +206,15 @@ class BulkSegmentWriter(SegmentWriter):
             fieldid += 1
             self._fields[name] = None
         fw.close()
+
+
+def _index_terms(field, kind: str, value) -> list:
+    if kind == "id":
+        return [b.decode("utf-8") for b, _, _, _ in field.index(value)]
+    terms = []
+    for tbytes, freq, _, _ in field.index(value):
+        terms += [tbytes] * freq
+    return terms
 
 
 def _stored_lengths(lengths: array) -> np.ndarray:

@@ -35,7 +35,7 @@ def records(folders: list[Path], sample: int | None = None) -> list[dict]:
 def write_segment(path: Path, writer_class, recs: list[dict], schema: fields.Schema | None = None
                   ) -> dict[str, bytes]:
     """Write `recs` as one segment of a new index at `path` (the project's schema by default); its files' bytes
-    by extension (the segment id differs between two writers)."""
+    by extension (the segment id differs between two writers), and its field length totals."""
     path.mkdir()
     ix = whoosh_index.create_in(str(path), schema or make_schema())
     writer = writer_class(ix, _lk=False, compound=False)
@@ -47,7 +47,10 @@ def write_segment(path: Path, writer_class, recs: list[dict], schema: fields.Sch
     TOC(ix.schema, [seg], 1).write(storage, whoosh_index._DEF_INDEX_NAME)
     ix.close()
     prefix = seg.make_filename("")
-    return {f.name[len(prefix):]: f.read_bytes() for f in path.iterdir() if f.name.startswith(prefix)}
+    out = {f.name[len(prefix):]: f.read_bytes() for f in path.iterdir() if f.name.startswith(prefix)}
+    # The segment's field length totals (kept in the TOC), in order.
+    out["fieldlengths"] = repr(list(seg._fieldlengths.items())).encode()
+    return out
 
 
 @pytest.fixture
