@@ -6,10 +6,13 @@ reads them unchanged; tests/indexer/test_segment.py compares them with Whoosh's 
 from __future__ import annotations
 
 import zlib
+from array import array
+from hashlib import md5
 from pickle import dumps
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.filedb.filetables import _lengths, md5_hash
 from whoosh.system import pack_int, pack_long, pack_uint
 from whoosh.util.numeric import length_to_byte
 
@@ -21,6 +24,7 @@ COMPRESS_MIN_BYTES = 256
 CHUNK_POSTINGS = 1 << 16
 
 pack_terminfo = W3TermInfo._struct.pack
+pack_lengths = _lengths.pack
 NO_LENGTH = np.iinfo(np.int64).max     # no posting of the block or term has a field length
 
 
@@ -106,6 +110,7 @@ def _write_terms(postfile, tindex, fieldkey: bytes, texts: list[bytes], r: np.nd
         blocks = zip(bstarts[b0:tblocks[t1]].tolist(), bends[b0:tblocks[t1]].tolist(),
                      bmaxw[b0:tblocks[t1]].tolist(), bminw32[b0:tblocks[t1]].tolist(),
                      bmaxw32[b0:tblocks[t1]].tolist(), minbytes[b0:tblocks[t1]], maxbytes[b0:tblocks[t1]])
+        keys, rows = [], []
         term_rows = zip(range(t0, t1), tstarts[t0:t1].tolist(), tends[t0:t1].tolist(),
                         (tblocks[t0 + 1:t1 + 1] - tblocks[t0:t1]).tolist(), tweight[t0:t1].tolist(),
                         tmaxw[t0:t1].tolist(), tminbytes[t0:t1].tolist(), tmaxbytes[t0:t1].tolist())
@@ -136,9 +141,50 @@ def _write_terms(postfile, tindex, fieldkey: bytes, texts: list[bytes], r: np.nd
             row = pack_terminfo(0, weight, e - a, minlength, maxlength, maxweight, ids_l[a - p0],
                                 ids_l[e - 1 - p0]) + pack_long(offset) + pack_int(len(chunk))
             offset += len(chunk)
-            tindex.add(fieldkey + texts[t], row)
+            keys.append(fieldkey + texts[t])
+            rows.append(row)
+        _add_rows(tindex, keys, rows)
         t0 = t1
     return offset
+
+
+def _add_rows(tindex, keys: list[bytes], values: list[bytes]) -> None:
+    """Add keys (increasing) and their values to an OrderedHashWriter, the bytes and state its add() leaves."""
+    if tindex.hashfn is not md5_hash:
+        for key, value in zip(keys, values):
+            tindex.add(key, value)
+        return
+    if keys[0] <= tindex.lastkey or not all(map(bytes.__lt__, keys, keys[1:])):
+        raise ValueError("Keys must increase")
+    dbfile = tindex.dbfile
+    pos = dbfile.tell()
+    parts = []
+    places = []
+    buckets = tindex.buckets
+    for key, value in zip(keys, values):
+        parts += (pack_lengths(len(key), len(value)), key, value)
+        # md5_hash: the digest's last four bytes as a big-endian number.
+        h = int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
+        buckets[h & 255].append((h, pos))
+        places.append(pos)
+        pos += 8 + len(key) + len(value)
+    dbfile.write(b"".join(parts))
+    _extend_index(tindex.index, places)
+    tindex.lastkey = keys[-1]
+
+
+def _extend_index(index, places: list[int]) -> None:
+    """GrowableArray.extend of increasing numbers (in one call unless the array's type must widen)."""
+    a = index.array
+    if isinstance(a, array):
+        try:
+            array(a.typecode, places[-1:])    # the largest fits, so all do
+        except OverflowError:
+            index.extend(places)
+        else:
+            a.extend(places)
+    else:
+        index.extend(places)
 
 
 def _length_bytes(lengths: np.ndarray) -> np.ndarray:
