@@ -25,6 +25,7 @@ from operator import add, and_
 from importlib import import_module, resources
 from typing import TYPE_CHECKING
 
+import numpy as np
 import opencc
 from whoosh.analysis import Token, Tokenizer
 
@@ -74,6 +75,7 @@ _dictionary_read: tuple[dict[str, int], int] | None = None
 _converter: opencc.OpenCC | None = None
 # Full-width ASCII variants and the ideographic space map one to one onto ASCII.
 _WIDTH_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+HALF_WIDTH_ARRAY_MIN = 64     # shorter texts are translated by str.translate (NumPy's set-up costs more)
 
 
 def _opencc() -> opencc.OpenCC:
@@ -250,9 +252,22 @@ def to_simplified(text: str) -> str:
     return joined if len(joined) == len(text) else text
 
 
+def half_width(text: str) -> str:
+    """Full-width ASCII forms and the ideographic space as their ASCII characters (`_WIDTH_TABLE`).
+
+    str.translate looks every character of non-ASCII text up in the table; long texts (whole documents while
+    indexing) are translated as an array of code points instead, about ten times faster."""
+    if len(text) < HALF_WIDTH_ARRAY_MIN:
+        return text.translate(_WIDTH_TABLE)
+    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    points[(points - 0xFF01) < 0xFF5F - 0xFF01] -= 0xFEE0
+    points[points == 0x3000] = 0x20
+    return points.tobytes().decode("utf-32-le", "surrogatepass")
+
+
 def normalize(text: str) -> str:
     """Length-preserving normal form for matching: simplified script, half-width, lower-case ASCII."""
-    return to_simplified(text.translate(_WIDTH_TABLE)).lower()
+    return to_simplified(half_width(text)).lower()
 
 
 def units(text: str) -> list[tuple[str, int, int]]:

@@ -2,6 +2,9 @@ import ast
 import pathlib
 import pickle
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from search import analysis
 from search.analysis import BigramTokenizer, WordTokenizer
 
@@ -10,6 +13,22 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 def tokens(tokenizer, text, mode="index"):
     return [(t.text, t.pos, t.startchar, t.endchar) for t in tokenizer(text, positions=True, chars=True, mode=mode)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ9 ，（）：；！？Ａｚ０～\uff01\uff5e\uff5f\uff00\u3000\u3001中國法\U00020000\ud800"),
+               max_size=400))
+def test_half_width_translates_as_the_width_table_at_any_length(text):
+    # Texts of 64 characters and more go through the array path; both paths equal str.translate.
+    assert analysis.half_width(text) == text.translate(analysis._WIDTH_TABLE)
+    assert analysis.half_width(text * 3) == (text * 3).translate(analysis._WIDTH_TABLE)
+
+
+def test_half_width_of_whole_documents():
+    texts = [p.read_text("utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
+    assert all(len(t) >= analysis.HALF_WIDTH_ARRAY_MIN for t in texts)
+    assert [analysis.half_width(t) for t in texts] == [t.translate(analysis._WIDTH_TABLE) for t in texts]
+    assert any(analysis.half_width(t) != t for t in texts)
 
 
 def test_normalize_keeps_length_and_folds_script_and_width():
