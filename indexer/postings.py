@@ -1,30 +1,34 @@
 """Whoosh W3 posting blocks and term table rows written from sorted NumPy arrays (used by indexer.segment).
 
 A term's postings are pickled into blocks exactly as Whoosh's W3 posting writer pickles them, so Whoosh's reader
-reads them unchanged; tests/indexer/test_segment.py compares them with Whoosh's own output byte for byte.
+reads them unchanged; tests/indexer/test_segment.py compares them with Whoosh's own output byte for byte. The
+pickles (protocol 2) are assembled from NumPy byte arrays, opcode by opcode as pickle.dumps writes them
+(tests/indexer/test_postings.py compares them with pickle.dumps).
 """
 from __future__ import annotations
 
 import zlib
 from array import array
 from hashlib import md5
-from pickle import dumps
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
-from whoosh.filedb.filetables import _lengths, md5_hash
-from whoosh.system import pack_int, pack_long, pack_uint
+from whoosh.filedb.filetables import md5_hash
 from whoosh.util.numeric import length_to_byte
 
 # Whoosh compresses every block; a zlib stream costs tens of microseconds to start and makes a small block
 # larger, so blocks whose pickle is shorter than this are written uncompressed (the reader reads the block's
 # compression flag).
 COMPRESS_MIN_BYTES = 256
-# Postings turned into Python objects at a time.
+# Postings encoded at a time (the byte arrays of a chunk take tens of bytes per posting, and per token for
+# positions).
 CHUNK_POSTINGS = 1 << 16
 
-pack_terminfo = W3TermInfo._struct.pack
-pack_lengths = _lengths.pack
+# W3TermInfo's row (!BfIBBfII) and the posting file offset (!q) and length (!i) of a term's postings.
+TERM_ROW = np.dtype([("inlined", "u1"), ("weight", ">f4"), ("df", ">u4"), ("minlength", "u1"),
+                     ("maxlength", "u1"), ("maxweight", ">f4"), ("minid", ">u4"), ("maxid", ">u4"),
+                     ("offset", ">i8"), ("length", ">i4")])
+assert W3TermInfo._struct.format == "!BfIBBfII" and TERM_ROW.itemsize == 35
 NO_LENGTH = np.iinfo(np.int64).max     # no posting of the block or term has a field length
 
 
@@ -88,87 +92,104 @@ def _write_terms(postfile, tindex, fieldkey: bytes, texts: list[bytes], r: np.nd
     tmaxbytes = _length_bytes(np.maximum.reduceat(bmaxlen, tblocks))
     tminbytes = _length_bytes(np.minimum.reduceat(bminlen, tblocks))
     tblocks = np.append(tblocks, len(bstarts))
-    freq_bytes = freqs.astype(">u4").tobytes() if fp.fixed_size else None
-    minbytes = _length_bytes(bminlen).tolist()
-    maxbytes = _length_bytes(bmaxlen).tolist()
+    minbytes = _length_bytes(bminlen)
+    maxbytes = _length_bytes(bmaxlen)
 
     fixed_size = fp.fixed_size
-    # Python lists of a few terms' postings at a time (lists of the whole field would take gigabytes).
+    # A few terms' postings at a time (CHUNK_POSTINGS); every block, term and table row of a chunk is encoded at
+    # once in NumPy byte arrays, the postings written with one write.
     t0 = 0
     while t0 < len(tstarts):
         t1 = max(t0 + 1, int(np.searchsorted(tstarts, tstarts[t0] + CHUNK_POSTINGS)))
         p0, p1 = int(tstarts[t0]), int(tends[t1 - 1])
-        b0 = int(tblocks[t0])
-        ids_l = pdocs[p0:p1].tolist()
-        deltas_l = delta_ids[p0:p1].tolist()
-        w32_l = weights32[p0:p1].tolist()
+        b0, b1 = int(tblocks[t0]), int(tblocks[t1])
+        bs, be = bstarts[b0:b1] - p0, bends[b0:b1] - p0     # the chunk's blocks, as posting numbers within it
         values = None
         if fixed_size is None:
             s0 = int(starts[p0])
             s1 = int(starts[p1]) if p1 < npost else n
-            values = _position_values(deltas[s0:s1].tolist(), (starts[p0:p1] - s0).tolist(), freqs[p0:p1].tolist())
-        blocks = zip(bstarts[b0:tblocks[t1]].tolist(), bends[b0:tblocks[t1]].tolist(),
-                     bmaxw[b0:tblocks[t1]].tolist(), bminw32[b0:tblocks[t1]].tolist(),
-                     bmaxw32[b0:tblocks[t1]].tolist(), minbytes[b0:tblocks[t1]], maxbytes[b0:tblocks[t1]])
-        keys, rows = [], []
-        term_rows = zip(range(t0, t1), tstarts[t0:t1].tolist(), tends[t0:t1].tolist(),
-                        (tblocks[t0 + 1:t1 + 1] - tblocks[t0:t1]).tolist(), tweight[t0:t1].tolist(),
-                        tmaxw[t0:t1].tolist(), tminbytes[t0:t1].tolist(), tmaxbytes[t0:t1].tolist())
-        for t, a, e, nblocks, weight, maxweight, minlength, maxlength in term_rows:
-            out = [WHOOSH3_HEADER_MAGIC]
-            for _ in range(nblocks):
-                s, f, maxw, low, high, minb, maxb = next(blocks)
-                if low == high:
-                    wv = None if high == 1.0 else w32_l[s - p0]
-                else:
-                    wv = tuple(w32_l[s - p0:f - p0])
-                if fixed_size is None:
-                    vv = tuple(values[s - p0:f - p0])
-                elif fixed_size == 0:
-                    vv = None
-                else:
-                    vv = freq_bytes[4 * s:4 * f]
-                data = dumps((tuple(deltas_l[s - p0:f - p0]), wv, vv), 2)
-                comp = compression if len(data) >= COMPRESS_MIN_BYTES else 0
-                if comp:
-                    data = zlib.compress(data, comp)
-                info = dumps((f - s, ids_l[f - 1 - p0], maxw, comp, minb, maxb), 2)
-                size = len(info) + len(data)
-                out += [pack_int(-size if f == e else size), info, data]
-            chunk = b"".join(out)
-            postfile.write(chunk)
-            # W3TermInfo.to_bytes of a term whose postings are in the posting file.
-            row = pack_terminfo(0, weight, e - a, minlength, maxlength, maxweight, ids_l[a - p0],
-                                ids_l[e - 1 - p0]) + pack_long(offset) + pack_int(len(chunk))
-            offset += len(chunk)
-            keys.append(fieldkey + texts[t])
-            rows.append(row)
-        _add_rows(tindex, keys, rows)
+            values = _position_strings(deltas[s0:s1], starts[p0:p1] - s0, freqs[p0:p1])
+        elif fixed_size:
+            values = _utf8(*_concat(p1 - p0, [_be_uint32(freqs[p0:p1])]))
+        data, data_starts = _block_pickles(bs, be, delta_ids[p0:p1], weights32[p0:p1], bminw32[b0:b1],
+                                           bmaxw32[b0:b1], fixed_size, values)
+        # Blocks are compressed one by one (Whoosh's output), the short ones not at all.
+        dlen = np.diff(data_starts)
+        comp = np.zeros(b1 - b0, dtype=np.int64)
+        if compression:
+            big = np.flatnonzero(dlen >= COMPRESS_MIN_BYTES)
+            if len(big):
+                packed = [zlib.compress(data[a:e], compression) for a, e in
+                          zip(data_starts[big].tolist(), data_starts[big + 1].tolist())]
+                comp[big] = compression
+                plain = comp == 0
+                kept = data[np.repeat(plain, dlen)]
+                dlen[big] = [len(c) for c in packed]
+                data, _ = _concat(b1 - b0, [("packed", kept, np.where(plain, dlen, 0)),
+                                            ("packed", np.frombuffer(b"".join(packed), dtype=np.uint8),
+                                             np.where(plain, 0, dlen))])
+        # The block's info: (postings, last id, highest weight, compression, min and max length bytes).
+        info, info_starts = _concat(b1 - b0, [
+            _const(b"\x80\x02("), _ints(be - bs), _ints(pdocs[bends[b0:b1] - 1]), _numbers(bmaxw[b0:b1]),
+            _ints(comp), _ints(minbytes[b0:b1]), _ints(maxbytes[b0:b1]), _const(b"tq\x00.")])
+        ilen = np.diff(info_starts)
+        # A block: its size (negative for a term's last block), info and data; a term's blocks after the magic.
+        tb = tblocks[t0:t1 + 1] - b0
+        last = np.zeros(b1 - b0, dtype=bool)
+        last[tb[1:] - 1] = True
+        first_len = np.zeros(b1 - b0, dtype=np.int64)
+        first_len[tb[:-1]] = len(WHOOSH3_HEADER_MAGIC)
+        size = np.where(last, -1, 1) * (ilen + dlen)
+        chunk, chunk_starts = _concat(b1 - b0, [
+            (np.frombuffer(WHOOSH3_HEADER_MAGIC, dtype=np.uint8)[None, :], first_len),
+            (size.astype(">i4").view(np.uint8).reshape(-1, 4), 4),
+            ("packed", info, ilen), ("packed", data, dlen)])
+        postfile.write(chunk.tobytes())
+        term_at = chunk_starts[tb]
+        # W3TermInfo.to_bytes of terms whose postings are in the posting file.
+        rows = np.zeros(t1 - t0, dtype=TERM_ROW)
+        rows["weight"] = tweight[t0:t1]
+        rows["df"] = tends[t0:t1] - tstarts[t0:t1]
+        rows["minlength"] = tminbytes[t0:t1]
+        rows["maxlength"] = tmaxbytes[t0:t1]
+        rows["maxweight"] = tmaxw[t0:t1]
+        rows["minid"] = pdocs[tstarts[t0:t1]]
+        rows["maxid"] = pdocs[tends[t0:t1] - 1]
+        rows["offset"] = offset + term_at[:-1]
+        rows["length"] = np.diff(term_at)
+        offset += int(term_at[-1])
+        _add_rows(tindex, [fieldkey + text for text in texts[t0:t1]], rows.view(np.uint8).reshape(t1 - t0, -1))
         t0 = t1
     return offset
 
 
-def _add_rows(tindex, keys: list[bytes], values: list[bytes]) -> None:
-    """Add keys (increasing) and their values to an OrderedHashWriter, the bytes and state its add() leaves."""
+def _add_rows(tindex, keys: list[bytes], values: np.ndarray) -> None:
+    """Add keys (increasing) and their values (the rows of a 2-D uint8 array) to an OrderedHashWriter: the
+    bytes and state its add() leaves."""
     if tindex.hashfn is not md5_hash:
         for key, value in zip(keys, values):
-            tindex.add(key, value)
+            tindex.add(key, value.tobytes())
         return
     if keys[0] <= tindex.lastkey or not all(map(bytes.__lt__, keys, keys[1:])):
         raise ValueError("Keys must increase")
+    n, width = values.shape
+    key_lens = np.fromiter(map(len, keys), dtype=np.int64, count=n)
+    # HashWriter.add: the key's and the value's length (!ii), the key, the value.
+    lengths = np.empty((n, 2), dtype=">i4")
+    lengths[:, 0] = key_lens
+    lengths[:, 1] = width
+    entries, entry_starts = _concat(n, [
+        (lengths.view(np.uint8), 8),
+        ("packed", np.frombuffer(b"".join(keys), dtype=np.uint8), key_lens),
+        (values, width)])
     dbfile = tindex.dbfile
-    pos = dbfile.tell()
-    parts = []
-    places = []
+    places = (dbfile.tell() + entry_starts[:-1]).tolist()
+    dbfile.write(entries.tobytes())
     buckets = tindex.buckets
-    for key, value in zip(keys, values):
-        parts += (pack_lengths(len(key), len(value)), key, value)
+    for key, pos in zip(keys, places):
         # md5_hash: the digest's last four bytes as a big-endian number.
         h = int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
         buckets[h & 255].append((h, pos))
-        places.append(pos)
-        pos += 8 + len(key) + len(value)
-    dbfile.write(b"".join(parts))
     _extend_index(tindex.index, places)
     tindex.lastkey = keys[-1]
 
@@ -194,19 +215,200 @@ def _length_bytes(lengths: np.ndarray) -> np.ndarray:
     return table[inverse.reshape(-1)]
 
 
-def _position_values(deltas: list[int], starts: list[int], freqs: list[int]) -> list[bytes]:
-    """Each posting's Positions value: its token count, then its position deltas pickled (Whoosh's encoding)."""
-    one = pack_uint(1)
-    pickled: dict[int, bytes] = {}
-    out = []
-    for s, f in zip(starts, freqs):
-        if f == 1:
-            d = deltas[s]
-            p = pickled.get(d)
-            if p is None:
-                p = pickled[d] = dumps([d], 2)
-            # A new bytes object per posting: a block pickles its values, and repeated objects would be memoised.
-            out.append(one + p)
-        else:
-            out.append(pack_uint(f) + dumps(deltas[s:s + f], 2))
-    return out
+# Pickle (protocol 2) fragments built as NumPy byte rows. A "piece" of n byte strings is either (rows, lengths),
+# string i taking rows[i, :lengths[i]] (rows may be one row for all; lengths a number when every string takes a
+# whole row), or ("packed", data, lengths), string i taking the next lengths[i] bytes of data.
+
+def _concat(n: int, pieces: list) -> tuple[np.ndarray, np.ndarray]:
+    """The n byte strings made of the pieces in turn, as one uint8 array and the n + 1 offsets of the strings."""
+    lens = np.empty((n, len(pieces)), dtype=np.int64)
+    for k, piece in enumerate(pieces):
+        lens[:, k] = piece[-1]
+    bounds = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lens.sum(axis=1), out=bounds[1:])
+    # Which piece each output byte comes from: the row pieces (all one kind, 0: their used bytes in row-major
+    # order are the output's in order) or a packed piece (1, 2, ...).
+    kinds = np.zeros(len(pieces), dtype=np.uint8)
+    packed = [k for k, piece in enumerate(pieces) if len(piece) == 3]
+    kinds[packed] = np.arange(1, len(packed) + 1)
+    source = np.repeat(np.broadcast_to(kinds, lens.shape).reshape(-1), lens.reshape(-1))
+    out = np.empty(int(bounds[-1]), dtype=np.uint8)
+    fixed = [piece for piece in pieces if len(piece) == 2]
+    if fixed:
+        rows = np.concatenate([np.broadcast_to(r, (n, r.shape[1])) for r, _ in fixed], axis=1)
+        keep = np.concatenate([np.broadcast_to(np.arange(r.shape[1]) < np.asarray(used)[..., None], (n, r.shape[1]))
+                               for r, used in fixed], axis=1)
+        out[source == 0] = rows[keep]
+    for kind, k in enumerate(packed, 1):
+        out[source == kind] = pieces[k][1]
+    return out, bounds
+
+
+def _const(b: bytes) -> tuple:
+    return np.frombuffer(b, dtype=np.uint8)[None, :], len(b)
+
+
+def _ints(x: np.ndarray) -> tuple:
+    """Pickled ints (of int32 range) as pickle writes them: BININT1 below 256, BININT2 below 65536, else BININT."""
+    x = np.asarray(x, dtype=np.int64)
+    if len(x) and (x.min() < -2 ** 31 or x.max() >= 2 ** 31):
+        raise OverflowError("an int outside int32 range")
+    rows = np.empty((len(x), 5), dtype=np.uint8)
+    rows[:, 1:] = x.astype("<i4").view(np.uint8).reshape(-1, 4)
+    byte = (x >= 0) & (x < 256)
+    short = (x >= 256) & (x < 65536)
+    rows[:, 0] = np.where(byte, ord("K"), np.where(short, ord("M"), ord("J")))
+    return rows, np.where(byte, 2, np.where(short, 3, 5))
+
+
+def _floats(x: np.ndarray) -> tuple:
+    """Pickled floats: BINFLOAT, a big-endian double."""
+    rows = np.empty((len(x), 9), dtype=np.uint8)
+    rows[:, 0] = ord("G")
+    rows[:, 1:] = np.asarray(x, dtype=np.float64).astype(">f8").view(np.uint8).reshape(-1, 4 * 2)
+    return rows, 9
+
+
+def _numbers(x: np.ndarray) -> tuple:
+    """Pickled numbers of an array as its tolist() gives them (floats or ints)."""
+    return _floats(x) if x.dtype.kind == "f" else _ints(x)
+
+
+def _put(i: np.ndarray) -> tuple:
+    """Memo puts: BINPUT for memo numbers below 256, else LONG_BINPUT."""
+    i = np.asarray(i, dtype=np.int64)
+    rows = np.empty((len(i), 5), dtype=np.uint8)
+    rows[:, 1:] = i.astype("<u4").view(np.uint8).reshape(-1, 4)
+    small = i < 256
+    rows[:, 0] = np.where(small, ord("q"), ord("r"))
+    return rows, np.where(small, 2, 5)
+
+
+def _tuple_end(size: np.ndarray) -> np.ndarray:
+    """The opcode ending a tuple of `size` items: TUPLE1..TUPLE3, else TUPLE (after a MARK before the items)."""
+    return np.array([ord("t"), 0x85, 0x86, 0x87], dtype=np.uint8)[np.where(size <= 3, size, 0)]
+
+
+def _be_uint32(x: np.ndarray) -> tuple:
+    return np.asarray(x).astype(">u4").view(np.uint8).reshape(-1, 4), 4
+
+
+def _utf8(data: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Byte strings (one array, offsets) read as Latin-1 and encoded in UTF-8: how protocol 2 pickles bytes,
+    as the str of `_codecs.encode(str, "latin1")`."""
+    high = data >= 0x80
+    shift = np.zeros(len(data) + 1, dtype=np.int64)
+    np.cumsum(high, out=shift[1:])
+    if not shift[-1]:
+        return data, starts
+    at = np.arange(len(data)) + shift[:-1]
+    out = np.empty(len(data) + int(shift[-1]), dtype=np.uint8)
+    out[at] = np.where(high, 0xC0 | (data >> 6), data)
+    out[at[high] + 1] = 0x80 | (data[high] & 0x3F)
+    return out, starts + shift[starts]
+
+
+def _position_strings(deltas: np.ndarray, starts: np.ndarray, freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each posting's Positions value (its token count as !I, then its position deltas as `dumps(list, 2)`), as
+    the UTF-8 text a protocol-2 pickle of the value holds; one array and the offsets of the postings."""
+    ntok = len(deltas)
+    k = np.arange(ntok) - np.repeat(starts, freqs)     # a token's number within its posting
+    f = np.repeat(freqs, freqs)
+    first = k == 0
+    # Before a posting's first delta: the count, PROTO 2, EMPTY_LIST, BINPUT 0 and, for several items, MARK;
+    # pickle appends at most 1000 items at a time (APPENDS, then MARK again).
+    head = np.zeros((ntok, 10), dtype=np.uint8)
+    head[first, :4] = np.asarray(freqs, dtype=">u4").view(np.uint8).reshape(-1, 4)
+    head[first, 4:] = np.frombuffer(b"\x80\x02]q\x00(", dtype=np.uint8)
+    batch = ~first & (k % 1000 == 0)
+    head[batch, :2] = np.frombuffer(b"e(", dtype=np.uint8)
+    head_len = np.where(first, np.where(f > 1, 10, 9), np.where(batch, 2, 0))
+    # After the last: APPEND (one item) or APPENDS, then STOP.
+    tail = np.frombuffer(b"e.", dtype=np.uint8)[None, :].repeat(ntok, axis=0)
+    tail[f == 1, 0] = ord("a")
+    tail_len = np.where(k == f - 1, 2, 0)
+    data, bounds = _concat(ntok, [(head, head_len), _ints(deltas), (tail, tail_len)])
+    return _utf8(data, np.append(bounds[starts], bounds[-1]))
+
+
+def _block_pickles(bs: np.ndarray, be: np.ndarray, delta_ids: np.ndarray, weights32: np.ndarray,
+                   bminw32: np.ndarray, bmaxw32: np.ndarray, fixed_size: int | None,
+                   values: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray]:
+    """Each block's `dumps((ids, weights, values), 2)` (ids delta-coded from 0, weights None when all are 1.0, a
+    float when all are equal, else a tuple; values None, one bytes of the !I frequencies, or a tuple of the
+    postings' Positions values), as one array and its offsets. Blocks [bs, be) are posting numbers; values as
+    the UTF-8 strings of the postings' values (see _utf8) for fixed_size None or non-zero."""
+    nb = len(bs)
+    size = be - bs
+    npost = len(delta_ids)
+    many = size > 3
+    ids, ids_at = _concat(npost, [_ints(delta_ids)])
+    wkind = np.where(bminw32 == bmaxw32, np.where(bmaxw32 == 1.0, 0, 1), 2)    # None, one float, a tuple
+    wtuple = wkind == 2
+    wrows = np.empty((nb, 3), dtype=np.uint8)
+    wrows[:, 0] = np.where(wtuple, _tuple_end(size), ord("N"))
+    wrows[:, 1:] = (ord("q"), 1)
+    j = np.arange(npost) - np.repeat(bs, size)             # a posting's number within its block
+    in_w = np.repeat(wtuple, size) | (np.repeat(wkind == 1, size) & (j == 0))     # weights pickled
+    end_ids = np.empty((nb, 3), dtype=np.uint8)
+    end_ids[:, 0] = _tuple_end(size)
+    end_ids[:, 1:] = (ord("q"), 0)
+    pieces = [
+        (np.frombuffer(b"\x80\x02(", dtype=np.uint8)[None, :], 2 + many),
+        ("packed", ids, ids_at[be] - ids_at[bs]),
+        (end_ids, 3),
+        (np.frombuffer(b"(", dtype=np.uint8)[None, :], (wtuple & many).astype(np.int64)),
+        ("packed", _floats(weights32[in_w])[0].reshape(-1), np.where(wtuple, 9 * size, np.where(wkind == 1, 9, 0))),
+        (wrows, np.where(wtuple, 3, np.where(wkind == 0, 1, 0))),
+    ]
+    memo = 1 + wtuple       # memo numbers used so far: the ids tuple, the weights tuple
+    if fixed_size == 0:
+        pieces.append(_const(b"N"))
+    elif fixed_size:
+        # One bytes object: _codecs.encode(str, "latin1") with GLOBAL, the str, "latin1", the args and the
+        # result each memoised.
+        text, text_at = values
+        text_len = text_at[be] - text_at[bs]
+        head = np.empty((nb, 23), dtype=np.uint8)
+        head[:, :18] = np.frombuffer(b"c_codecs\nencode\nq\x00", dtype=np.uint8)
+        head[:, 17] = memo
+        head[:, 18] = ord("X")
+        head[:, 19:] = text_len.astype("<u4").view(np.uint8).reshape(-1, 4)
+        tail = np.empty((nb, 21), dtype=np.uint8)
+        tail[:] = np.frombuffer(b"q\x00X\x06\x00\x00\x00latin1q\x00\x86q\x00Rq\x00", dtype=np.uint8)
+        for col, add in ((1, 1), (14, 2), (17, 3), (20, 4)):
+            tail[:, col] = memo + add
+        pieces += [(head, 23), ("packed", text, text_len), (tail, 21)]
+        memo = memo + 5
+    else:
+        # A tuple of bytes objects: the first as above; later ones get GLOBAL and "latin1" from the memo (BINGET)
+        # and memoise their str, args and result.
+        text, text_at = values
+        m = np.repeat(memo, size)
+        later = j > 0
+        item_head = np.empty((npost, 18), dtype=np.uint8)
+        item_head[:] = np.frombuffer(b"c_codecs\nencode\nq\x00", dtype=np.uint8)
+        item_head[:, 17] = m
+        item_head[later, 0] = ord("h")
+        item_head[later, 1] = m[later]
+        text_len = np.diff(text_at)
+        x = np.empty((npost, 5), dtype=np.uint8)
+        x[:, 0] = ord("X")
+        x[:, 1:] = text_len.astype("<u4").view(np.uint8).reshape(-1, 4)
+        put = np.where(later, m + 3 * j + 2, m + 1)        # the str's memo number
+        args = np.where(later, put + 1, m + 3)             # the args tuple's, after "latin1" in the first item
+        enc = np.empty((npost, 13), dtype=np.uint8)
+        enc[:] = np.frombuffer(b"X\x06\x00\x00\x00latin1q\x00", dtype=np.uint8)
+        enc[:, 12] = m + 2
+        enc[later, 0] = ord("h")
+        enc[later, 1] = m[later] + 2
+        items, items_at = _concat(npost, [
+            (item_head, np.where(later, 2, 18)), (x, 5), ("packed", text, text_len), _put(put),
+            (enc, np.where(later, 2, 13)), _const(b"\x86"), _put(args), _const(b"R"), _put(args + 1)])
+        end = np.empty((nb, 1), dtype=np.uint8)
+        end[:, 0] = _tuple_end(size)
+        pieces += [(np.frombuffer(b"(", dtype=np.uint8)[None, :], many.astype(np.int64)),
+                   ("packed", items, items_at[be] - items_at[bs]), (end, 1), _put(memo + 3 * size + 2)]
+        memo = memo + 3 * size + 3
+    pieces += [_const(b"\x87"), _put(np.broadcast_to(memo, (nb,))), _const(b".")]
+    return _concat(nb, pieces)

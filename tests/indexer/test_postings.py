@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import io
+import pickle
+import struct
 
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.filedb.structfile import StructFile
 
-from indexer.postings import _add_rows
+from indexer.postings import _add_rows, _block_pickles, _concat, _floats, _ints, _position_strings, _put, _utf8
 
 
 class _KeepOpen(io.BytesIO):
@@ -19,7 +24,7 @@ def _table(rows: list[list[tuple[bytes, bytes]]], bulk: bool) -> tuple[str, byte
     tindex = OrderedHashWriter(StructFile(f))
     for chunk in rows:
         if bulk:
-            _add_rows(tindex, [k for k, _ in chunk], [v for _, v in chunk])
+            _add_rows(tindex, [k for k, _ in chunk], np.array([list(v) for _, v in chunk], dtype=np.uint8))
         else:
             for k, v in chunk:
                 tindex.add(k, v)
@@ -41,11 +46,106 @@ def test_add_rows_matches_add():
 def test_add_rows_rejects_unordered_keys():
     f = _KeepOpen()
     tindex = OrderedHashWriter(StructFile(f))
-    _add_rows(tindex, [b"b"], [b"x"])
+    _add_rows(tindex, [b"b"], np.zeros((1, 1), dtype=np.uint8))
     for bad in ([b"a"], [b"c", b"c"], [b"d", b"c"]):
         try:
-            _add_rows(tindex, bad, [b"x"] * len(bad))
+            _add_rows(tindex, bad, np.zeros((len(bad), 1), dtype=np.uint8))
         except ValueError:
             pass
         else:
             raise AssertionError(bad)
+
+
+EDGE_INTS = [0, 1, 127, 128, 255, 256, 257, 65535, 65536, 65537, 2 ** 24, 2 ** 31 - 1, -1, -255, -256, -65536,
+             -2 ** 31]
+EDGE_FLOATS = [0.0, -0.0, 1.0, 0.5, 1e-300, 3.4028234663852886e38, float("inf"), -float("inf"), 2.0 ** 70]
+
+
+def _strings(flat: np.ndarray, bounds: np.ndarray) -> list[bytes]:
+    return [flat[a:e].tobytes() for a, e in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
+
+
+def test_ints_and_floats_match_pickle():
+    ints = np.array(EDGE_INTS, dtype=np.int64)
+    assert _strings(*_concat(len(ints), [_ints(ints)])) == [pickle.dumps(x, 2)[2:-1] for x in EDGE_INTS]
+    floats = np.array(EDGE_FLOATS)
+    assert _strings(*_concat(len(floats), [_floats(floats)])) == [pickle.dumps(x, 2)[2:-1] for x in EDGE_FLOATS]
+
+
+def test_put_matches_pickle():
+    # A list (memo 0) of i one-item tuples (memo 1..i): the last tuple's put comes before APPEND(S) and STOP.
+    for i in [1, 2, 254, 255, 256, 257, 300, 70000]:
+        body = pickle.dumps([(k,) for k in range(i)], 2)
+        want = body[body.rindex(b"\x85") + 1:-2]
+        assert _concat(1, [_put(np.array([i]))])[0].tobytes() == want, i
+
+
+def test_utf8_matches_latin1_text():
+    data = [bytes(range(256)), b"", b"abc", b"\x80\xff\x00"]
+    flat = np.frombuffer(b"".join(data), dtype=np.uint8)
+    bounds = np.cumsum([0] + [len(d) for d in data])
+    assert _strings(*_utf8(flat, bounds)) == [d.decode("latin-1").encode("utf-8") for d in data]
+
+
+def _position_value(deltas: list[int]) -> bytes:
+    return struct.pack("!I", len(deltas)) + pickle.dumps(deltas, 2)
+
+
+positions_lists = st.lists(st.one_of(st.integers(0, 300), st.sampled_from([x for x in EDGE_INTS if x >= 0])),
+                           min_size=1, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(positions_lists, min_size=1, max_size=30), st.integers(0, 2))
+def test_position_strings_match_pickle(postings, long_one):
+    if long_one:
+        # Lists longer than pickle's batch of 1000 appends.
+        postings = postings + [list(range(999 + long_one)), list(range(2000 + long_one))]
+    freqs = np.array([len(p) for p in postings], dtype=np.int64)
+    starts = np.cumsum(freqs) - freqs
+    deltas = np.array([d for p in postings for d in p], dtype=np.int64)
+    want = [_position_value(p).decode("latin-1").encode("utf-8") for p in postings]
+    assert _strings(*_position_strings(deltas, starts, freqs)) == want
+
+
+blocks = st.lists(st.tuples(st.integers(1, 140), st.sampled_from(["ones", "same", "mixed"])), min_size=1, max_size=6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(blocks, st.sampled_from([None, 0, 4]), st.randoms(use_true_random=False))
+def test_block_pickles_match_pickle(shape, fixed_size, rnd):
+    """Blocks as _write_terms pickles them: (delta ids, weights, values), memo numbers past 255 included."""
+    sizes = [size for size, _ in shape]
+    npost = sum(sizes)
+    ids = np.array([rnd.choice(EDGE_INTS[:12] + [rnd.randrange(300)]) for _ in range(npost)], dtype=np.int64)
+    freqs = []
+    for size, kind in shape:
+        f = 1 if kind == "ones" else rnd.choice([2, 3, 200, 70000])
+        freqs += [f] * size if kind != "mixed" else [f] + [rnd.choice([1, 2, 5, 128, 65536]) for _ in range(size - 1)]
+    freqs = np.array(freqs, dtype=np.int64)
+    w32 = freqs.astype(np.float32)
+    bs = np.cumsum(sizes) - sizes
+    be = bs + sizes
+    bmin = np.minimum.reduceat(w32, bs)
+    bmax = np.maximum.reduceat(w32, bs)
+    pos_lists = [[rnd.choice([0, 1, 200, 300, 70000]) for _ in range(rnd.randrange(1, 4))] for _ in range(npost)]
+    values = None
+    if fixed_size is None:
+        plen = np.array([len(p) for p in pos_lists], dtype=np.int64)
+        values = _position_strings(np.array([d for p in pos_lists for d in p], dtype=np.int64),
+                                   np.cumsum(plen) - plen, plen)
+    elif fixed_size:
+        values = _utf8(*_concat(npost, [(freqs.astype(">u4").view(np.uint8).reshape(-1, 4), 4)]))
+    got = _strings(*_block_pickles(bs, be, ids, w32, bmin, bmax, fixed_size, values))
+    want = []
+    w = w32.tolist()
+    for s, e, low, high in zip(bs.tolist(), be.tolist(), bmin.tolist(), bmax.tolist()):
+        wv = (None if high == 1.0 else w[s]) if low == high else tuple(w[s:e])
+        if fixed_size is None:
+            vv = tuple(_position_value(p) for p in pos_lists[s:e])
+        elif fixed_size:
+            vv = freqs[s:e].astype(">u4").tobytes()
+        else:
+            vv = None
+        want.append(pickle.dumps((tuple(ids[s:e].tolist()), wv, vv), 2))
+    assert got == want
