@@ -15,6 +15,7 @@ field is refused when the writer is made.
 from __future__ import annotations
 
 from array import array
+from itertools import chain
 
 import numpy as np
 from whoosh import formats
@@ -27,12 +28,14 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from indexer.postings import _length_bytes, _write_terms
-from search.analysis import BigramTokenizer, WordTokenizer, index_bigrams, index_words
+from search.analysis import BigramTokenizer, WordTokenizer, index_bigrams, index_segments, word_terms
 
 # Tokens sorted at a time while writing a field.
 PASS_TOKENS = 1 << 20
 # Metadata values whose terms are remembered (per field and value) before the memory is cleared.
 FIELD_TERMS_CACHE_SIZE = 100_000
+# Words whose term ids a word field remembers before the memory is cleared.
+WORD_IDS_CACHE_SIZE = 200_000
 
 
 class _TermIds(dict):
@@ -41,6 +44,18 @@ class _TermIds(dict):
     def __missing__(self, key):
         n = self[key] = len(self)
         return n
+
+
+class _WordIds(dict):
+    """Word -> the term ids of its index-mode terms (a word field's tokens are numbered a word at a time)."""
+
+    def __init__(self, ids: _TermIds):
+        super().__init__()
+        self.term_ids = ids
+
+    def __missing__(self, word):
+        found = self[word] = tuple(map(self.term_ids.__getitem__, word_terms(word)))
+        return found
 
 
 class _FieldPostings:
@@ -52,9 +67,23 @@ class _FieldPostings:
         self.fixed_size = fixed_size    # the format's fixed value size (0: no values, None: values of any size)
         self.boost = boost
         self.ids = _TermIds()
+        self.word_ids = _WordIds(self.ids)
         self.tokens = array("i")
         self.docs = array("i")
         self.counts = array("i")
+
+    def add_words(self, docnum: int, words: list[str]) -> int:
+        """add() of the terms of segmented words (search.analysis.word_terms), numbered once per word."""
+        word_ids = self.word_ids
+        if len(word_ids) >= WORD_IDS_CACHE_SIZE:
+            word_ids.clear()
+        before = len(self.tokens)
+        self.tokens.extend(chain.from_iterable(map(word_ids.__getitem__, words)))
+        n = len(self.tokens) - before
+        if n:
+            self.docs.append(docnum)
+            self.counts.append(n)
+        return n
 
     def add(self, docnum: int, terms) -> int:
         before = len(self.tokens)
@@ -127,7 +156,7 @@ class BulkSegmentWriter(SegmentWriter):
                 field, postings, kind, scorable = plans[fieldname]
                 if postings is not None:
                     if kind == "words":
-                        length = postings.add(docnum, index_words(value))
+                        length = postings.add_words(docnum, index_segments(value))
                     elif kind == "grams":
                         length = postings.add(docnum, index_bigrams(value))
                     elif kind == "id" and type(value) is str:
@@ -230,7 +259,7 @@ def _write_field(postfile, tindex, fieldkey: bytes, fp: _FieldPostings, doc_leng
     Terms are written in byte order, a range of them at a time (about PASS_TOKENS tokens), so that the arrays
     sorted at once stay small next to the field's token array."""
     keys = list(fp.ids)
-    fp.ids = None
+    fp.ids = fp.word_ids = None
     btexts = [k.encode("utf-8") for k in keys] if fp.kind != "generic" else keys
     del keys
     by_text = sorted(range(len(btexts)), key=btexts.__getitem__)

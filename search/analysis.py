@@ -330,14 +330,27 @@ def _segment_words(text: str) -> list[str]:
     return rs.cut(text, True)
 
 
+def index_segments(text: str) -> list[str]:
+    """The words (and punctuation) of `text` that index_words expands, each by `word_terms`."""
+    if _frequencies is None:
+        _word_frequencies()     # before _rs(), which then takes the words already read
+    return _segment_words(_normalized(text))
+
+
+def word_terms(word: str) -> list[str]:
+    """A segmented word's index-mode terms: none for punctuation and space; the word, then its sub-words."""
+    if len(_INDEX_TERMS) >= INDEX_TERMS_CACHE_SIZE:
+        _INDEX_TERMS.clear()
+    return _INDEX_TERMS[word]
+
+
 def index_words(text: str) -> list[str]:
     """The texts of WordTokenizer's index-mode tokens of `text`, in order (each word, then its sub-words): the
     same terms without Token objects, for writers that only count terms."""
-    if _frequencies is None:
-        _word_frequencies()     # before _rs(), which then takes the words already read
+    words = index_segments(text)
     if len(_INDEX_TERMS) >= INDEX_TERMS_CACHE_SIZE:
         _INDEX_TERMS.clear()
-    return list(chain.from_iterable(map(_INDEX_TERMS.__getitem__, _segment_words(_normalized(text)))))
+    return list(chain.from_iterable(map(_INDEX_TERMS.__getitem__, words)))
 
 
 def index_bigrams(text: str) -> list[str]:
