@@ -10,10 +10,11 @@ from __future__ import annotations
 import zlib
 from array import array
 from hashlib import md5
+from itertools import chain
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
-from whoosh.filedb.filetables import md5_hash
+from whoosh.filedb.filetables import HashWriter, md5_hash
 from whoosh.util.numeric import length_to_byte
 
 # Whoosh compresses every block; a zlib stream costs tens of microseconds to start and makes a small block
@@ -30,6 +31,9 @@ TERM_ROW = np.dtype([("inlined", "u1"), ("weight", ">f4"), ("df", ">u4"), ("minl
                      ("offset", ">i8"), ("length", ">i4")])
 assert W3TermInfo._struct.format == "!BfIBBfII" and TERM_ROW.itemsize == 35
 NO_LENGTH = np.iinfo(np.int64).max     # no posting of the block or term has a field length
+# A hash table slot of HashWriter (!Iq): the key's hash and its entry's position, (0, 0) when empty.
+HASH_SLOT = np.dtype([("hash", ">u4"), ("pos", ">i8")])
+assert HASH_SLOT.itemsize == 12
 
 
 def _write_terms(postfile, tindex, fieldkey: bytes, texts: list[bytes], r: np.ndarray, docs: np.ndarray,
@@ -37,6 +41,7 @@ def _write_terms(postfile, tindex, fieldkey: bytes, texts: list[bytes], r: np.nd
                  block_limit: int, compression: int) -> int:
     """Write the postings of terms `texts` (their tokens sorted by term; `r` indexes `texts`); returns the
     posting file's new offset."""
+    _bulk_hash_tables(tindex)
     n = len(r)
     first = np.empty(n, dtype=bool)
     first[0] = True
@@ -192,6 +197,51 @@ def _add_rows(tindex, keys: list[bytes], values: np.ndarray) -> None:
         buckets[h & 255].append((h, pos))
     _extend_index(tindex.index, places)
     tindex.lastkey = keys[-1]
+
+
+def _bulk_hash_tables(tindex) -> None:
+    """Have the hash writer's close() write its hash tables with write_hash_tables (unless its class has its
+    own _write_hashes)."""
+    if type(tindex)._write_hashes is HashWriter._write_hashes and "_write_hashes" not in vars(tindex):
+        tindex._write_hashes = lambda: write_hash_tables(tindex)
+
+
+def write_hash_tables(tindex) -> None:
+    """HashWriter._write_hashes in bulk: the 256 hash tables (2 slots per entry of a bucket, an entry at the
+    first free slot from (hash >> 8) % slots on, in the order the bucket's entries were added) in one write,
+    and their places in the directory."""
+    buckets = tindex.buckets
+    sizes = np.fromiter(map(len, buckets), dtype=np.int64, count=len(buckets))
+    numslots = 2 * sizes
+    table_at = np.zeros(len(buckets) + 1, dtype=np.int64)
+    np.cumsum(numslots, out=table_at[1:])
+    pos0 = tindex.dbfile.tell()
+    tindex.directory.extend(zip((pos0 + HASH_SLOT.itemsize * table_at[:-1]).tolist(), numslots.tolist()))
+    n = int(sizes.sum())
+    table = np.zeros(int(table_at[-1]), dtype=HASH_SLOT)
+    if n:
+        pairs = np.fromiter(chain.from_iterable(chain.from_iterable(buckets)), dtype=np.int64, count=2 * n)
+        hashes, places = pairs[0::2], pairs[1::2]
+        bucket = np.repeat(np.arange(len(buckets)), sizes)
+        rank = np.arange(n) - np.repeat(table_at[:-1] // 2, sizes)      # an entry's number within its bucket
+        # The entries of every bucket placed one rank at a time (each bucket's tables filled in its order).
+        order = np.lexsort((bucket, rank))
+        base = table_at[bucket[order]]
+        width = numslots[bucket[order]]
+        slot = base + (hashes[order] >> 8) % width
+        rank_at = np.searchsorted(rank[order], np.arange(int(sizes.max()) + 1))
+        taken = np.zeros(len(table), dtype=bool)
+        for a, e in zip(rank_at[:-1].tolist(), rank_at[1:].tolist()):
+            s = slot[a:e]
+            busy = np.flatnonzero(taken[s])
+            while len(busy):
+                b = base[a:e][busy]
+                s[busy] = b + (s[busy] - b + 1) % width[a:e][busy]
+                busy = busy[taken[s[busy]]]
+            taken[s] = True
+        table["hash"][slot] = hashes[order]
+        table["pos"][slot] = places[order]
+    tindex.dbfile.write(table.tobytes())
 
 
 def _extend_index(index, places: list[int]) -> None:

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.filedb.structfile import StructFile
 
-from indexer.postings import _add_rows, _block_pickles, _concat, _floats, _ints, _position_strings, _put, _utf8
+from indexer.postings import (_add_rows, _block_pickles, _bulk_hash_tables, _concat, _floats, _ints, _position_strings,
+                              _put, _utf8, write_hash_tables)
 
 
 class _KeepOpen(io.BytesIO):
@@ -149,3 +150,43 @@ def test_block_pickles_match_pickle(shape, fixed_size, rnd):
             vv = None
         want.append(pickle.dumps((tuple(ids[s:e].tolist()), wv, vv), 2))
     assert got == want
+
+
+def _hash_tables(buckets: list[list[tuple[int, int]]], bulk: bool) -> tuple[bytes, list]:
+    f = _KeepOpen()
+    tindex = OrderedHashWriter(StructFile(f))
+    tindex.buckets = [list(b) for b in buckets]
+    if bulk:
+        write_hash_tables(tindex)
+    else:
+        tindex._write_hashes()
+    return f.getvalue(), tindex.directory
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 255), st.integers(0, 40), st.integers(0, 2 ** 32 - 1)), max_size=400),
+       st.randoms(use_true_random=False))
+def test_write_hash_tables_matches_whoosh(entries, rnd):
+    """Hash tables with collisions: slots taken by earlier entries of the bucket, probes wrapping to slot 0."""
+    buckets = [[] for _ in range(256)]
+    for b, slot, h in entries:
+        if rnd.random() < 0.7:
+            # A hash whose home slot (once the bucket is filled) is likely a small or a last one.
+            h = ((slot << 8) | b) if slot % 2 else (((2 ** 24 - 1 - slot) << 8) | b)
+        buckets[b].append((h, rnd.randrange(1, 2 ** 40)))
+    assert _hash_tables(buckets, True) == _hash_tables(buckets, False)
+
+
+def test_bulk_hash_tables_close_matches_whoosh():
+    keys = sorted(str(i).encode() * 3 for i in range(5000))
+    rows = np.tile(np.arange(35, dtype=np.uint8), (len(keys), 1))
+    files = []
+    for bulk in (True, False):
+        f = _KeepOpen()
+        tindex = OrderedHashWriter(StructFile(f))
+        if bulk:
+            _bulk_hash_tables(tindex)
+        _add_rows(tindex, keys, rows)
+        tindex.close()
+        files.append(f.getvalue())
+    assert files[0] == files[1]
