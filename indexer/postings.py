@@ -267,28 +267,57 @@ def _length_bytes(lengths: np.ndarray) -> np.ndarray:
 
 # Pickle (protocol 2) fragments built as NumPy byte rows. A "piece" of n byte strings is either (rows, lengths),
 # string i taking rows[i, :lengths[i]] (rows may be one row for all; lengths a number when every string takes a
-# whole row), or ("packed", data, lengths), string i taking the next lengths[i] bytes of data.
+# whole row), ("table", rows, codes, lengths), string i taking rows[codes[i], :lengths[i]], or ("packed", data,
+# lengths), string i taking the next lengths[i] bytes of data.
 
 def _concat(n: int, pieces: list) -> tuple[np.ndarray, np.ndarray]:
     """The n byte strings made of the pieces in turn, as one uint8 array and the n + 1 offsets of the strings."""
     lens = np.empty((n, len(pieces)), dtype=np.int64)
     for k, piece in enumerate(pieces):
         lens[:, k] = piece[-1]
-    bounds = np.zeros(n + 1, dtype=np.int64)
+    bounds = np.empty(n + 1, dtype=np.int64)
+    bounds[0] = 0
     np.cumsum(lens.sum(axis=1), out=bounds[1:])
-    # Which piece each output byte comes from: the row pieces (all one kind, 0: their used bytes in row-major
-    # order are the output's in order) or a packed piece (1, 2, ...).
-    kinds = np.zeros(len(pieces), dtype=np.uint8)
+    out = np.empty(int(bounds[-1]), dtype=np.uint8)
     packed = [k for k, piece in enumerate(pieces) if len(piece) == 3]
+    rowed = [k for k, piece in enumerate(pieces) if len(piece) != 3]
+    if rowed:
+        # The row pieces' bytes in output order: runs of one flat array of their rows, gathered by index.
+        src_at = np.empty((n, len(rowed)), dtype=np.int64)
+        sources = []
+        base = 0
+        for c, k in enumerate(rowed):
+            piece = pieces[k]
+            rows = piece[1] if len(piece) == 4 else piece[0]
+            w = rows.shape[1]
+            if len(piece) == 4:
+                np.multiply(piece[2], w, out=src_at[:, c])
+                src_at[:, c] += base
+            elif rows.shape[0] == 1 or w == 0:
+                src_at[:, c] = base
+            else:
+                src_at[:, c] = np.arange(base, base + n * w, w)
+            sources.append(rows.reshape(-1))
+            base += rows.size
+        run_len = lens[:, rowed].reshape(-1)
+        m = int(run_len.sum())
+        itype = np.int32 if max(base, m) < 2 ** 31 else np.int64
+        src_at = src_at.reshape(-1)
+        src_at -= np.cumsum(run_len) - run_len
+        idx = np.repeat(src_at.astype(itype), run_len)
+        idx += np.arange(m, dtype=itype)
+        src = np.concatenate(sources) if len(sources) > 1 else sources[0]
+        if not packed:
+            np.take(src, idx, out=out)
+            return out, bounds
+        row_bytes = src[idx]
+        del idx
+    # Which piece each output byte comes from: a row piece (0) or a packed piece (1, 2, ...).
+    kinds = np.zeros(len(pieces), dtype=np.uint8)
     kinds[packed] = np.arange(1, len(packed) + 1)
     source = np.repeat(np.broadcast_to(kinds, lens.shape).reshape(-1), lens.reshape(-1))
-    out = np.empty(int(bounds[-1]), dtype=np.uint8)
-    fixed = [piece for piece in pieces if len(piece) == 2]
-    if fixed:
-        rows = np.concatenate([np.broadcast_to(r, (n, r.shape[1])) for r, _ in fixed], axis=1)
-        keep = np.concatenate([np.broadcast_to(np.arange(r.shape[1]) < np.asarray(used)[..., None], (n, r.shape[1]))
-                               for r, used in fixed], axis=1)
-        out[source == 0] = rows[keep]
+    if rowed:
+        out[source == 0] = row_bytes
     for kind, k in enumerate(packed, 1):
         out[source == kind] = pieces[k][1]
     return out, bounds

@@ -190,3 +190,33 @@ def test_bulk_hash_tables_close_matches_whoosh():
         tindex.close()
         files.append(f.getvalue())
     assert files[0] == files[1]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 30), st.lists(st.sampled_from(["rows", "one_row", "whole", "table", "packed"]), min_size=1,
+                                    max_size=6), st.randoms(use_true_random=False))
+def test_concat_matches_joined_pieces(n, kinds, rnd):
+    pieces, want = [], [b""] * n
+    for kind in kinds:
+        w = rnd.randrange(0, 6)
+        if kind == "packed":
+            parts = [bytes(rnd.randrange(256) for _ in range(rnd.randrange(0, 8))) for _ in range(n)]
+            pieces.append(("packed", np.frombuffer(b"".join(parts), dtype=np.uint8),
+                           np.array([len(x) for x in parts], dtype=np.int64)))
+        else:
+            nrows = {"rows": n, "whole": n, "one_row": 1, "table": rnd.randrange(1, 5)}[kind]
+            rows = np.array([[rnd.randrange(256) for _ in range(w)] for _ in range(nrows)], dtype=np.uint8)
+            rows = rows.reshape(nrows, w)
+            used = np.array([rnd.randrange(w + 1) for _ in range(n)], dtype=np.int64)
+            if kind == "table":
+                codes = np.array([rnd.randrange(nrows) for _ in range(n)], dtype=np.int64)
+                pieces.append(("table", rows, codes, used))
+                parts = [rows[c, :u].tobytes() for c, u in zip(codes, used)]
+            elif kind == "whole":
+                pieces.append((rows, w))
+                parts = [r.tobytes() for r in rows]
+            else:
+                pieces.append((rows, used))
+                parts = [rows[i if nrows > 1 else 0, :u].tobytes() for i, u in enumerate(used)]
+        want = [a + b for a, b in zip(want, parts)]
+    assert _strings(*_concat(n, pieces)) == want
