@@ -75,7 +75,7 @@ _dictionary_read: tuple[dict[str, int], int] | None = None
 _converter: opencc.OpenCC | None = None
 # Full-width ASCII variants and the ideographic space map one to one onto ASCII.
 _WIDTH_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-HALF_WIDTH_ARRAY_MIN = 64     # shorter texts are translated by str.translate (NumPy's set-up costs more)
+HALF_WIDTH_ARRAY_MIN = 128    # shorter texts are translated by str.translate (NumPy's set-up costs more)
 
 
 def _opencc() -> opencc.OpenCC:

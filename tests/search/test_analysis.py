@@ -19,7 +19,7 @@ def tokens(tokenizer, text, mode="index"):
 @given(st.text(alphabet=st.sampled_from("aZ9 ，（）：；！？Ａｚ０～\uff01\uff5e\uff5f\uff00\u3000\u3001中國法\U00020000\ud800"),
                max_size=400))
 def test_half_width_translates_as_the_width_table_at_any_length(text):
-    # Texts of 64 characters and more go through the array path; both paths equal str.translate.
+    # Texts of HALF_WIDTH_ARRAY_MIN characters and more go through the array path; both equal str.translate.
     assert analysis.half_width(text) == text.translate(analysis._WIDTH_TABLE)
     assert analysis.half_width(text * 3) == (text * 3).translate(analysis._WIDTH_TABLE)
 
