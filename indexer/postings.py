@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import zlib
 from array import array
+from functools import lru_cache
 from hashlib import md5
 from itertools import chain
 
@@ -410,6 +411,35 @@ def _position_strings(deltas: np.ndarray, starts: np.ndarray, freqs: np.ndarray)
     return _utf8(data, np.append(bounds[starts], bounds[-1]))
 
 
+def _pickle_put(i: int) -> bytes:
+    return b"q" + bytes([i]) if i < 256 else b"r" + i.to_bytes(4, "little")
+
+
+def _byte_rows(strings: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    rows = np.zeros((len(strings), max(map(len, strings))), dtype=np.uint8)
+    for i, b in enumerate(strings):
+        rows[i, :len(b)] = np.frombuffer(b, dtype=np.uint8)
+    return rows, np.array([len(b) for b in strings], dtype=np.int64)
+
+
+@lru_cache(maxsize=8)
+def _item_tables(limit: int) -> tuple[np.ndarray, ...]:
+    """The pickle bytes around the Positions values of a block's tuple (see _block_pickles), for blocks of up to
+    `limit` postings whose tuple's first memo number is m + 1 (m 0 or 1), as byte rows and their lengths: before
+    posting j's string length (row 2m + (j > 0)), after its string (row limit * m + j), and the block's end after
+    its last posting (row (limit + 1) * m + size)."""
+    prefix, suffix, end = [], [], []
+    for memo in (1, 2):
+        prefix += [b"c_codecs\nencode\n" + _pickle_put(memo) + b"X", b"h" + bytes([memo]) + b"X"]
+        suffix.append(_pickle_put(memo + 1) + b"X\x06\x00\x00\x00latin1" + _pickle_put(memo + 2) + b"\x86"
+                      + _pickle_put(memo + 3) + b"R" + _pickle_put(memo + 4))
+        suffix += [_pickle_put(memo + 3 * j + 2) + b"h" + bytes([memo + 2]) + b"\x86" + _pickle_put(memo + 3 * j + 3)
+                   + b"R" + _pickle_put(memo + 3 * j + 4) for j in range(1, limit)]
+        end += [b""] + [(b"\x85\x86\x87"[size - 1:size] if size <= 3 else b"t") + _pickle_put(memo + 3 * size + 2)
+                        + b"\x87" + _pickle_put(memo + 3 * size + 3) + b"." for size in range(1, limit + 1)]
+    return (*_byte_rows(prefix), *_byte_rows(suffix), *_byte_rows(end))
+
+
 def _block_pickles(bs: np.ndarray, be: np.ndarray, delta_ids: np.ndarray, weights32: np.ndarray,
                    bminw32: np.ndarray, bmaxw32: np.ndarray, fixed_size: int | None,
                    values: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray]:
@@ -461,33 +491,27 @@ def _block_pickles(bs: np.ndarray, be: np.ndarray, delta_ids: np.ndarray, weight
         memo = memo + 5
     else:
         # A tuple of bytes objects: the first as above; later ones get GLOBAL and "latin1" from the memo (BINGET)
-        # and memoise their str, args and result.
+        # and memoise their str, args and result. Strings of postings: a block's first carries the block's
+        # pickle up to the tuple's MARK, each its item, a block's last the block's end.
         text, text_at = values
-        m = np.repeat(memo, size)
-        later = j > 0
-        item_head = np.empty((npost, 18), dtype=np.uint8)
-        item_head[:] = np.frombuffer(b"c_codecs\nencode\nq\x00", dtype=np.uint8)
-        item_head[:, 17] = m
-        item_head[later, 0] = ord("h")
-        item_head[later, 1] = m[later]
+        pieces.append((np.frombuffer(b"(", dtype=np.uint8)[None, :], many.astype(np.int64)))
+        head, head_at = _concat(nb, pieces)
+        limit = int(size.max())
+        prefix, prefix_len, suffix, suffix_len, end, end_len = _item_tables(limit)
+        m = np.repeat(memo - 1, size)
+        block_size = np.repeat(size, size)
+        later = (j > 0).astype(np.int64)
+        pcode = 2 * m + later
+        scode = limit * m + j
+        ecode = (limit + 1) * m + block_size
         text_len = np.diff(text_at)
-        x = np.empty((npost, 5), dtype=np.uint8)
-        x[:, 0] = ord("X")
-        x[:, 1:] = text_len.astype("<u4").view(np.uint8).reshape(-1, 4)
-        put = np.where(later, m + 3 * j + 2, m + 1)        # the str's memo number
-        args = np.where(later, put + 1, m + 3)             # the args tuple's, after "latin1" in the first item
-        enc = np.empty((npost, 13), dtype=np.uint8)
-        enc[:] = np.frombuffer(b"X\x06\x00\x00\x00latin1q\x00", dtype=np.uint8)
-        enc[:, 12] = m + 2
-        enc[later, 0] = ord("h")
-        enc[later, 1] = m[later] + 2
-        items, items_at = _concat(npost, [
-            (item_head, np.where(later, 2, 18)), (x, 5), ("packed", text, text_len), _put(put),
-            (enc, np.where(later, 2, 13)), _const(b"\x86"), _put(args), _const(b"R"), _put(args + 1)])
-        end = np.empty((nb, 1), dtype=np.uint8)
-        end[:, 0] = _tuple_end(size)
-        pieces += [(np.frombuffer(b"(", dtype=np.uint8)[None, :], many.astype(np.int64)),
-                   ("packed", items, items_at[be] - items_at[bs]), (end, 1), _put(memo + 3 * size + 2)]
-        memo = memo + 3 * size + 3
+        data, data_at = _concat(npost, [
+            ("packed", head, np.where(later, 0, np.repeat(np.diff(head_at), size))),
+            ("table", prefix, pcode, prefix_len[pcode]),
+            (text_len.astype("<u4").view(np.uint8).reshape(-1, 4), 4),
+            ("packed", text, text_len),
+            ("table", suffix, scode, suffix_len[scode]),
+            ("table", end, ecode, np.where(j == block_size - 1, end_len[ecode], 0))])
+        return data, data_at[np.append(bs, npost)]
     pieces += [_const(b"\x87"), _put(np.broadcast_to(memo, (nb,))), _const(b".")]
     return _concat(nb, pieces)
