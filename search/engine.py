@@ -290,7 +290,9 @@ def _rank(index: OpenIndex, docs: np.ndarray, plan: QueryPlan, parsed: ParsedQue
         allowed = np.zeros(len(table.of_section), dtype=bool)
         for m in matches:
             allowed[m.sections] = True
-        allowed &= np.append(docs, False)[table.of_section]
+        # Of those, the sections of the documents being ranked (looked up for the matched sections only).
+        matched = np.flatnonzero(allowed)
+        allowed[matched[~np.append(docs, False)[table.of_section[matched]]]] = False
         total = np.zeros(len(table.of_section))
         found = np.zeros(len(table.of_section), dtype=np.int32)
         touched = []
@@ -298,11 +300,16 @@ def _rank(index: OpenIndex, docs: np.ndarray, plan: QueryPlan, parsed: ParsedQue
             ids, scores = _section_scores(index, q, allowed)
             # A section with the exact string but none of its words as words (述法 inside 述法制度) still counts.
             exact = m.exact[allowed[m.exact]]
-            extra = exact[~np.isin(exact, ids)]
-            ids = np.concatenate([ids, extra])
-            scores = np.concatenate([scores, np.full(len(extra), EXACT_BASE_SCORE)])
             if len(exact):
-                scores = np.where(np.isin(ids, exact, assume_unique=True), scores * EXACT_FACTOR, scores)
+                # Membership by a mask over sections (ids and exact are section docnums).
+                is_exact = np.zeros(len(allowed), dtype=bool)
+                is_exact[exact] = True
+                scored = np.zeros(len(allowed), dtype=bool)
+                scored[ids] = True
+                extra = exact[~scored[exact]]
+                ids = np.concatenate([ids, extra])
+                scores = np.concatenate([scores, np.full(len(extra), EXACT_BASE_SCORE)])
+                scores = np.where(is_exact[ids], scores * EXACT_FACTOR, scores)
             total[ids] += scores
             found[ids] += 1
             touched.append(ids)

@@ -8,10 +8,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Protocol
 from urllib.parse import quote_plus, urlencode
 
 from search.schema import FACETS
+
+# Facet values repeat from page to page (each result page links up to 30 values of every facet).
+_quote_value = lru_cache(maxsize=1 << 16)(quote_plus)
 
 MAX_QUERY_CHARS = 500
 MAX_PAGE = 1000
@@ -73,13 +77,13 @@ class SearchParams:
         prefix = urlencode(head + before)
         suffix = urlencode(after + tail)
         key = quote_plus(facet)
-        own_quoted = {v: quote_plus(v) for v in own}
+        own_quoted = {v: _quote_value(v) for v in own}
         out = []
         for value in values:
             chosen = [v for v in own if v != value]
             if value not in own:
                 chosen.append(value)
-            middle = "&".join(f"{key}={own_quoted.get(v) or quote_plus(v)}" for v in chosen)
+            middle = "&".join(f"{key}={own_quoted.get(v) or _quote_value(v)}" for v in chosen)
             out.append("&".join(p for p in (prefix, middle, suffix) if p))
         return out
 
