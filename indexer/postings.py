@@ -7,6 +7,7 @@ pickles (protocol 2) are assembled from NumPy byte arrays, opcode by opcode as p
 """
 from __future__ import annotations
 
+import pickle
 import zlib
 from array import array
 from functools import lru_cache
@@ -114,7 +115,7 @@ def _write_terms(postfile, tindex, fieldkey: bytes, texts: list[bytes], r: np.nd
         if fixed_size is None:
             s0 = int(starts[p0])
             s1 = int(starts[p1]) if p1 < npost else n
-            values = _position_strings(deltas[s0:s1], starts[p0:p1] - s0, freqs[p0:p1])
+            values = _position_values(deltas[s0:s1], starts[p0:p1] - s0, freqs[p0:p1])
         elif fixed_size:
             values = _utf8(*_concat(p1 - p0, [_be_uint32(freqs[p0:p1])]))
         data, data_starts = _block_pickles(bs, be, delta_ids[p0:p1], weights32[p0:p1], bminw32[b0:b1],
@@ -268,8 +269,9 @@ def _length_bytes(lengths: np.ndarray) -> np.ndarray:
 
 # Pickle (protocol 2) fragments built as NumPy byte rows. A "piece" of n byte strings is either (rows, lengths),
 # string i taking rows[i, :lengths[i]] (rows may be one row for all; lengths a number when every string takes a
-# whole row), ("table", rows, codes, lengths), string i taking rows[codes[i], :lengths[i]], or ("packed", data,
-# lengths), string i taking the next lengths[i] bytes of data.
+# whole row), ("table", rows, codes, lengths), string i taking rows[codes[i], :lengths[i]], ("at", data, starts,
+# lengths), string i taking lengths[i] bytes of data from starts[i] on, or ("packed", data, lengths), string i
+# taking the next lengths[i] bytes of data.
 
 def _concat(n: int, pieces: list) -> tuple[np.ndarray, np.ndarray]:
     """The n byte strings made of the pieces in turn, as one uint8 array and the n + 1 offsets of the strings."""
@@ -290,6 +292,12 @@ def _concat(n: int, pieces: list) -> tuple[np.ndarray, np.ndarray]:
         for c, k in enumerate(rowed):
             piece = pieces[k]
             rows = piece[1] if len(piece) == 4 else piece[0]
+            if isinstance(piece[0], str) and piece[0] == "at":
+                src_at[:, c] = piece[2]
+                src_at[:, c] += base
+                sources.append(rows)
+                base += rows.size
+                continue
             w = rows.shape[1]
             if len(piece) == 4:
                 np.multiply(piece[2], w, out=src_at[:, c])
@@ -391,24 +399,85 @@ def _utf8(data: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 def _position_strings(deltas: np.ndarray, starts: np.ndarray, freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each posting's Positions value (its token count as !I, then its position deltas as `dumps(list, 2)`), as
     the UTF-8 text a protocol-2 pickle of the value holds; one array and the offsets of the postings."""
+    text, text_at, code = _position_values(deltas, starts, freqs)
+    one_rows, one_len = _one_position_rows()
+    c = np.maximum(code, 0)
+    return _concat(len(code), [("table", one_rows, c, np.where(code >= 0, one_len[c], 0)),
+                               ("packed", text, np.diff(text_at))])
+
+
+def _position_values(deltas: np.ndarray, starts: np.ndarray, freqs: np.ndarray) -> tuple[np.ndarray, ...]:
+    """_position_strings in two parts: a posting of one delta below 256 as that delta (its text is that row of
+    _one_position_rows()), the others' (code -1) text as one array and the offsets of all postings."""
+    freqs = np.asarray(freqs)
+    starts = np.asarray(starts)
+    npost = len(freqs)
+    d0 = deltas[starts]
+    one = (freqs == 1) & (d0 >= 0) & (d0 < 256)
+    code = np.where(one, d0, -1)
+    rest = np.flatnonzero(~one)
+    text_at = np.zeros(npost + 1, dtype=np.int64)
+    if not len(rest):
+        return np.zeros(0, dtype=np.uint8), text_at, code
+    rf = freqs[rest]
+    rstarts = np.cumsum(rf) - rf
+    tokens = np.repeat(starts[rest] - rstarts, rf) + np.arange(int(rf.sum()))
+    text, rest_at = _position_texts(deltas[tokens], rstarts, rf)
+    lens = np.zeros(npost, dtype=np.int64)
+    lens[rest] = np.diff(rest_at)
+    np.cumsum(lens, out=text_at[1:])
+    return text, text_at, code
+
+
+@lru_cache(maxsize=1)
+def _one_position_rows() -> tuple[np.ndarray, np.ndarray]:
+    """The text of the Positions value of one delta, for deltas 0..255."""
+    return _byte_rows([(b"\x00\x00\x00\x01" + pickle.dumps([d], 2)).decode("latin-1").encode("utf-8")
+                       for d in range(256)])
+
+
+def _position_texts(deltas: np.ndarray, starts: np.ndarray, freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """_position_strings, each token's text made of pieces."""
     ntok = len(deltas)
-    k = np.arange(ntok) - np.repeat(starts, freqs)     # a token's number within its posting
-    f = np.repeat(freqs, freqs)
+    npost = len(freqs)
+    posting = np.repeat(np.arange(npost), freqs)
+    k = np.arange(ntok) - np.asarray(starts)[posting]     # a token's number within its posting
+    f = np.asarray(freqs)[posting]
     first = k == 0
     # Before a posting's first delta: the count, PROTO 2, EMPTY_LIST, BINPUT 0 and, for several items, MARK;
-    # pickle appends at most 1000 items at a time (APPENDS, then MARK again).
-    head = np.zeros((ntok, 10), dtype=np.uint8)
-    head[first, :4] = np.asarray(freqs, dtype=">u4").view(np.uint8).reshape(-1, 4)
-    head[first, 4:] = np.frombuffer(b"\x80\x02]q\x00(", dtype=np.uint8)
-    batch = ~first & (k % 1000 == 0)
-    head[batch, :2] = np.frombuffer(b"e(", dtype=np.uint8)
-    head_len = np.where(first, np.where(f > 1, 10, 9), np.where(batch, 2, 0))
-    # After the last: APPEND (one item) or APPENDS, then STOP.
-    tail = np.frombuffer(b"e.", dtype=np.uint8)[None, :].repeat(ntok, axis=0)
-    tail[f == 1, 0] = ord("a")
-    tail_len = np.where(k == f - 1, 2, 0)
-    data, bounds = _concat(ntok, [(head, head_len), _ints(deltas), (tail, tail_len)])
-    return _utf8(data, np.append(bounds[starts], bounds[-1]))
+    # pickle appends at most 1000 items at a time (APPENDS, then MARK again). After the last: APPEND (one item)
+    # or APPENDS, then STOP.
+    counts, counts_at = _utf8(np.asarray(freqs, dtype=">u4").view(np.uint8), np.arange(0, 4 * npost + 1, 4))
+    hcode = np.where(first, np.where(f > 1, 1, 2), np.where(k % 1000 == 0, 3, 0))
+    tcode = np.where(k == f - 1, np.where(f > 1, 1, 2), 0)
+    # Deltas below 256 (BININT1) from a table of their text; others pickled and encoded.
+    small = (deltas >= 0) & (deltas < 256)
+    large = np.flatnonzero(~small)
+    big, big_at = _utf8(*_concat(len(large), [_ints(deltas[large])]))
+    big_start = np.zeros(ntok, dtype=np.int64)
+    big_len = np.zeros(ntok, dtype=np.int64)
+    big_start[large] = big_at[:-1]
+    big_len[large] = np.diff(big_at)
+    small_rows, small_len, head_rows, head_len, tail_rows, tail_len = _position_tables()
+    code = np.where(small, deltas, 0)
+    data, bounds = _concat(ntok, [
+        ("at", counts, counts_at[:-1][posting], np.where(first, np.diff(counts_at)[posting], 0)),
+        ("table", head_rows, hcode, head_len[hcode]),
+        ("table", small_rows, code, np.where(small, small_len[code], 0)),
+        ("at", big, big_start, big_len),
+        ("table", tail_rows, tcode, tail_len[tcode])])
+    return data, np.append(bounds[starts], bounds[-1])
+
+
+@lru_cache(maxsize=1)
+def _position_tables() -> tuple[np.ndarray, ...]:
+    """UTF-8 text (see _utf8) of BININT1 0..255, of what comes before a Positions delta (nothing, a list's start
+    for several items or one, the next batch's MARK) and after it (nothing, APPENDS or APPEND and STOP)."""
+    small = [pickle.dumps(i, 2)[2:-1] for i in range(256)]
+    head = [b"", b"\x80\x02]q\x00(", b"\x80\x02]q\x00", b"e("]
+    tail = [b"", b"e.", b"a."]
+    return tuple(x for strings in (small, head, tail)
+                 for x in _byte_rows([b.decode("latin-1").encode("utf-8") for b in strings]))
 
 
 def _pickle_put(i: int) -> bytes:
@@ -442,11 +511,12 @@ def _item_tables(limit: int) -> tuple[np.ndarray, ...]:
 
 def _block_pickles(bs: np.ndarray, be: np.ndarray, delta_ids: np.ndarray, weights32: np.ndarray,
                    bminw32: np.ndarray, bmaxw32: np.ndarray, fixed_size: int | None,
-                   values: tuple[np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray]:
+                   values: tuple[np.ndarray, ...] | None) -> tuple[np.ndarray, np.ndarray]:
     """Each block's `dumps((ids, weights, values), 2)` (ids delta-coded from 0, weights None when all are 1.0, a
     float when all are equal, else a tuple; values None, one bytes of the !I frequencies, or a tuple of the
     postings' Positions values), as one array and its offsets. Blocks [bs, be) are posting numbers; values as
-    the UTF-8 strings of the postings' values (see _utf8) for fixed_size None or non-zero."""
+    the UTF-8 strings of the postings' values (see _utf8) for fixed_size None or non-zero; for fixed_size None
+    also as _position_values gives them."""
     nb = len(bs)
     size = be - bs
     npost = len(delta_ids)
@@ -493,7 +563,7 @@ def _block_pickles(bs: np.ndarray, be: np.ndarray, delta_ids: np.ndarray, weight
         # A tuple of bytes objects: the first as above; later ones get GLOBAL and "latin1" from the memo (BINGET)
         # and memoise their str, args and result. Strings of postings: a block's first carries the block's
         # pickle up to the tuple's MARK, each its item, a block's last the block's end.
-        text, text_at = values
+        text, text_at = values[:2]
         pieces.append((np.frombuffer(b"(", dtype=np.uint8)[None, :], many.astype(np.int64)))
         head, head_at = _concat(nb, pieces)
         limit = int(size.max())
@@ -505,10 +575,16 @@ def _block_pickles(bs: np.ndarray, be: np.ndarray, delta_ids: np.ndarray, weight
         scode = limit * m + j
         ecode = (limit + 1) * m + block_size
         text_len = np.diff(text_at)
+        # A value given by its code (see _position_values) comes from a table.
+        code = values[2] if len(values) == 3 else np.full(npost, -1)
+        one_rows, one_len = _one_position_rows()
+        c = np.maximum(code, 0)
+        c_len = np.where(code >= 0, one_len[c], 0)
         data, data_at = _concat(npost, [
             ("packed", head, np.where(later, 0, np.repeat(np.diff(head_at), size))),
             ("table", prefix, pcode, prefix_len[pcode]),
-            (text_len.astype("<u4").view(np.uint8).reshape(-1, 4), 4),
+            ((text_len + c_len).astype("<u4").view(np.uint8).reshape(-1, 4), 4),
+            ("table", one_rows, c, c_len),
             ("packed", text, text_len),
             ("table", suffix, scode, suffix_len[scode]),
             ("table", end, ecode, np.where(j == block_size - 1, end_len[ecode], 0))])

@@ -12,7 +12,7 @@ from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.filedb.structfile import StructFile
 
 from indexer.postings import (_add_rows, _block_pickles, _bulk_hash_tables, _concat, _floats, _ints, _position_strings,
-                              _put, _utf8, write_hash_tables)
+                              _position_values, _put, _utf8, write_hash_tables)
 
 
 class _KeepOpen(io.BytesIO):
@@ -113,7 +113,7 @@ blocks = st.lists(st.tuples(st.integers(1, 140), st.sampled_from(["ones", "same"
 
 
 @settings(max_examples=60, deadline=None)
-@given(blocks, st.sampled_from([None, 0, 4]), st.randoms(use_true_random=False))
+@given(blocks, st.sampled_from([None, "coded", 0, 4]), st.randoms(use_true_random=False))
 def test_block_pickles_match_pickle(shape, fixed_size, rnd):
     """Blocks as _write_terms pickles them: (delta ids, weights, values), memo numbers past 255 included."""
     sizes = [size for size, _ in shape]
@@ -129,12 +129,14 @@ def test_block_pickles_match_pickle(shape, fixed_size, rnd):
     be = bs + sizes
     bmin = np.minimum.reduceat(w32, bs)
     bmax = np.maximum.reduceat(w32, bs)
-    pos_lists = [[rnd.choice([0, 1, 200, 300, 70000]) for _ in range(rnd.randrange(1, 4))] for _ in range(npost)]
+    pos_lists = [[rnd.choice([0, 1, 127, 128, 200, 255, 256, 300, 70000]) for _ in range(rnd.randrange(1, 4))]
+                 for _ in range(npost)]
     values = None
-    if fixed_size is None:
+    if fixed_size in (None, "coded"):
         plen = np.array([len(p) for p in pos_lists], dtype=np.int64)
-        values = _position_strings(np.array([d for p in pos_lists for d in p], dtype=np.int64),
-                                   np.cumsum(plen) - plen, plen)
+        encode = _position_strings if fixed_size is None else _position_values
+        values = encode(np.array([d for p in pos_lists for d in p], dtype=np.int64), np.cumsum(plen) - plen, plen)
+        fixed_size = None
     elif fixed_size:
         values = _utf8(*_concat(npost, [(freqs.astype(">u4").view(np.uint8).reshape(-1, 4), 4)]))
     got = _strings(*_block_pickles(bs, be, ids, w32, bmin, bmax, fixed_size, values))
