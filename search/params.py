@@ -14,8 +14,19 @@ from urllib.parse import quote_plus, urlencode
 
 from search.schema import FACETS
 
-# Facet values repeat from page to page (each result page links up to 30 values of every facet).
-_quote_value = lru_cache(maxsize=1 << 16)(quote_plus)
+# Facet values and queries repeat from page to page (each result page links up to 30 values of every facet,
+# each link with the query): short strings' quoting is remembered.
+_quote_cached = lru_cache(maxsize=1 << 14)(quote_plus)
+QUOTE_CACHE_MAX_CHARS = 64
+
+
+def _quote_value(text: str) -> str:
+    return _quote_cached(text) if len(text) <= QUOTE_CACHE_MAX_CHARS else quote_plus(text)
+
+
+def _urlencode(items: Sequence[tuple[str, str]]) -> str:
+    """urlencode(items) of str keys and values."""
+    return "&".join(f"{_quote_value(k)}={_quote_value(v)}" for k, v in items)
 
 MAX_QUERY_CHARS = 500
 MAX_PAGE = 1000
@@ -71,12 +82,12 @@ class SearchParams:
                 own = vs
             else:
                 (before if FACETS.index(f) < FACETS.index(facet) else after).extend((f, v) for v in vs)
-        base = replace(self, filters=(), page=1).query_items()
+        base = self._items((), 1)
         head = [kv for kv in base if kv[0] == "q"]
         tail = [kv for kv in base if kv[0] != "q"]
-        prefix = urlencode(head + before)
-        suffix = urlencode(after + tail)
-        key = quote_plus(facet)
+        prefix = _urlencode(head + before)
+        suffix = _urlencode(after + tail)
+        key = _quote_value(facet)
         own_quoted = {v: _quote_value(v) for v in own}
         out = []
         for value in values:
@@ -94,10 +105,14 @@ class SearchParams:
         return replace(self, **changes)
 
     def query_items(self) -> list[tuple[str, str]]:
+        return self._items(self.filters, self.page)
+
+    def _items(self, filters: tuple[tuple[str, tuple[str, ...]], ...], page: int) -> list[tuple[str, str]]:
+        """query_items() as if filters and page were those given."""
         items: list[tuple[str, str]] = []
         if self.q:
             items.append(("q", self.q))
-        for facet, values in self.filters:
+        for facet, values in filters:
             items.extend((facet, v) for v in values)
         if self.date_from:
             items.append(("date_from", self.date_from))
@@ -105,8 +120,8 @@ class SearchParams:
             items.append(("date_to", self.date_to))
         if self.sort != "relevance":
             items.append(("sort", self.sort))
-        if self.page != 1:
-            items.append(("page", str(self.page)))
+        if page != 1:
+            items.append(("page", str(page)))
         if self.size != DEFAULT_SIZE:
             items.append(("size", str(self.size)))
         return items
