@@ -171,6 +171,24 @@ _LINE_SEPARATOR_RE = re.compile(f"[{re.escape(LINE_SEPARATORS)}]")
 _INVISIBLE_TABLE = str.maketrans(dict.fromkeys(INVISIBLE_CHARS))
 _INVISIBLE_RE = re.compile(f"[{re.escape(INVISIBLE_CHARS)}]")
 
+# Most text holds nothing some steps act on; the steps first look for what every match needs, a search that
+# runs through the text in C, and return the text as it is when it is absent.
+# PINYIN_GROUP: a parenthesis followed by a pinyin letter.
+_PINYIN_HINT = re.compile(rf"[(（][a-z{_PINYIN_VOWELS}\u0300-\u036f]")
+# STRAY_LIST_DIGIT: its digit and space, and what its lookahead needs.
+_STRAY_DIGIT_HINT = re.compile(r"\d (?:1[89]|20)\d\d ?年")
+
+# remove_web_furniture reads a line only when it can be furniture (strong or weak); other lines are content.
+# A furniture line holds one of these characters: 码 of 网站标识码 (SITE_ID, QR_LINE), 网 of 公网安备
+# (POLICE_RECORD) and 网站地图 (WEAK_FOOTER), C of ICP, c/h of Produced By CMS and publishdate (CMS_MARK),
+# c/C/h/© of Copyright, (c) and All Rights Reserved, 版 of 版权所有 (COPYRIGHT), 扫/我 of QR_LINE's lookahead,
+# 季 of （夏季）and 我 of 联系我们 (WEAK_FOOTER).  No other character matches c or h under IGNORECASE.
+_FURNITURE_HINT = re.compile("[码碼网網扫掃我版季cChH©]")
+# ... or it starts with what the rest of BREADCRUMB and WEAK_FOOTER (anchored at the line start) begin with,
+# or with what FIELD_LINE (a fullmatch) begins with: a field key or a UI token.
+_FURNITURE_START = re.compile(r"\s*[当當您首" r"主承协協网網联聯地电電邮郵传傳Ee办辦技维維"
+                              r"发發信文来來浏瀏点點阅閱访訪责責编編作【\[打关字]")
+
 
 @dataclass(frozen=True, slots=True)
 class Cleaned:
@@ -194,6 +212,8 @@ def normalize_newlines(text: str) -> str:
 
 def split_form_feeds(text: str) -> str:
     """Form feeds become line breaks; a lone number beside one is a page number and goes."""
+    if "\f" not in text:
+        return text
     text = NUMBER_BEFORE_FORMFEED.sub("", text)
     text = NUMBER_AFTER_FORMFEED.sub("", text)
     return text.replace("\f", "\n")
@@ -222,6 +242,8 @@ def fix_lost_characters(text: str) -> str:
     Only where it cannot be a question mark: alone on a line, between a list number and the
     text (`1.?推进`), and after `Copyright` (the lost ©).
     """
+    if "?" not in text and "？" not in text:
+        return text     # every pattern needs one
     text = LOST_CHAR_LINE.sub("", text)
     text = LOST_CHAR_AFTER_NUMBER.sub(r"\1", text)
     return LOST_COPYRIGHT_SIGN.sub(r"\1 ©", text)
@@ -251,14 +273,22 @@ def remove_pinyin_artifacts(text: str) -> str:
                 return kept[m.start():]
         return kept
 
+    if not _PINYIN_HINT.search(text):
+        return text
     return PINYIN_GROUP.sub(strip_group, text)
 
 
 def strip_markdown(text: str) -> str:
     """Remove Markdown syntax that is not content: heading marks, comment lines, table rules and pipes."""
-    text = MARKDOWN_COMMENT_LINE.sub("", text)
-    text = MARKDOWN_TABLE_RULE.sub("", text)
-    text = MARKDOWN_HEADING.sub("", text)
+    # Each pattern needs its literal; without a line starting with | the loop below changes nothing.
+    if "<!--" in text:
+        text = MARKDOWN_COMMENT_LINE.sub("", text)
+    if "---" in text:
+        text = MARKDOWN_TABLE_RULE.sub("", text)
+    if "#" in text:
+        text = MARKDOWN_HEADING.sub("", text)
+    if "\n|" not in text and not text.startswith("|"):
+        return text
     lines = []
     for line in text.split("\n"):
         if line.startswith("|"):
@@ -302,9 +332,12 @@ def remove_web_furniture(text: str) -> tuple[str, dict[str, str]]:
     """
     lines = text.split("\n")
     kinds: list[str] = []   # per line: "strong", "weak", "content", or "" for a blank line
+    hint, start = _FURNITURE_HINT.search, _FURNITURE_START.match
     for line in lines:
         if not line:
             kinds.append("")
+        elif not start(line) and not hint(line):
+            kinds.append("content")
         elif _is_strong_furniture(line):
             kinds.append("strong")
         elif WEAK_FOOTER.search(line):
@@ -312,6 +345,9 @@ def remove_web_furniture(text: str) -> tuple[str, dict[str, str]]:
         else:
             kinds.append("content")
 
+    if "strong" not in kinds:
+        # Nothing is dropped, and no facts are read.
+        return _drop_nav_lines(lines), {}
     drop = [False] * len(lines)
     i = 0
     while i < len(lines):
@@ -338,17 +374,25 @@ def remove_web_furniture(text: str) -> tuple[str, dict[str, str]]:
         meta["site_owner"] = owners[0]
 
     kept = [line for k, line in enumerate(lines) if not drop[k]]
-    # Navigation labels above the title; more than one can be stacked.
+    return _drop_nav_lines(kept), meta
+
+
+def _drop_nav_lines(kept: list[str]) -> str:
+    """Navigation labels above the title go (more than one can be stacked), while another line is left."""
+    first = 0
     while True:
-        content = [k for k, line in enumerate(kept) if line]
-        if len(content) < 2 or kept[content[0]] not in NAV_LINES:
+        while first < len(kept) and not kept[first]:
+            first += 1
+        if first == len(kept) or kept[first] not in NAV_LINES or not any(kept[first + 1:]):
             break
-        del kept[content[0]]
-    return "\n".join(kept), meta
+        del kept[first]
+    return "\n".join(kept)
 
 
 def fix_stray_list_digits(text: str) -> str:
     """Drop a stray digit that PDF conversion glued before a year: `一、9 2019 年度` -> `一、2019 年度`."""
+    if not _STRAY_DIGIT_HINT.search(text):
+        return text
     return STRAY_LIST_DIGIT.sub(r"\1", text)
 
 
