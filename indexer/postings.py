@@ -192,11 +192,22 @@ def _add_rows(tindex, keys: list[bytes], values: np.ndarray) -> None:
     dbfile = tindex.dbfile
     places = (dbfile.tell() + entry_starts[:-1]).tolist()
     dbfile.write(entries.tobytes())
+    # md5_hash: the digest's last four bytes as a big-endian number.
+    digests = b"".join([md5(key, usedforsecurity=False).digest() for key in keys])
+    hashes = np.frombuffer(digests, dtype=">u4")[3::4].astype(np.int64)
+    at = np.array(places, dtype=np.int64)
+    # Each bucket's entries in key order, appended a bucket at a time.
+    order = np.argsort(hashes & 255, kind="stable")
+    bucket_at = np.searchsorted(hashes[order] & 255, np.arange(257)).tolist()
+    hl, pl = hashes[order].tolist(), at[order].tolist()
     buckets = tindex.buckets
-    for key, pos in zip(keys, places):
-        # md5_hash: the digest's last four bytes as a big-endian number.
-        h = int.from_bytes(md5(key, usedforsecurity=False).digest()[12:], "big")
-        buckets[h & 255].append((h, pos))
+    for b in range(256):
+        a, e = bucket_at[b], bucket_at[b + 1]
+        if a < e:
+            buckets[b].extend(zip(hl[a:e], pl[a:e]))
+    # Kept for write_hash_tables (which uses them while every entry of the buckets came from here).
+    added = vars(tindex).setdefault("_bulk_entries", [])
+    added.append((hashes, at))
     _extend_index(tindex.index, places)
     tindex.lastkey = keys[-1]
 
@@ -222,8 +233,16 @@ def write_hash_tables(tindex) -> None:
     n = int(sizes.sum())
     table = np.zeros(int(table_at[-1]), dtype=HASH_SLOT)
     if n:
-        pairs = np.fromiter(chain.from_iterable(chain.from_iterable(buckets)), dtype=np.int64, count=2 * n)
-        hashes, places = pairs[0::2], pairs[1::2]
+        added = vars(tindex).get("_bulk_entries", [])
+        if sum(len(h) for h, _ in added) == n:
+            # Every entry came from _add_rows: its hashes and places, in each bucket's order.
+            hashes = np.concatenate([h for h, _ in added])
+            order = np.argsort(hashes & 255, kind="stable")
+            hashes = hashes[order]
+            places = np.concatenate([p for _, p in added])[order]
+        else:
+            pairs = np.fromiter(chain.from_iterable(chain.from_iterable(buckets)), dtype=np.int64, count=2 * n)
+            hashes, places = pairs[0::2], pairs[1::2]
         bucket = np.repeat(np.arange(len(buckets)), sizes)
         rank = np.arange(n) - np.repeat(table_at[:-1] // 2, sizes)      # an entry's number within its bucket
         # The entries of every bucket placed one rank at a time (each bucket's tables filled in its order).

@@ -180,18 +180,23 @@ def test_write_hash_tables_matches_whoosh(entries, rnd):
 
 
 def test_bulk_hash_tables_close_matches_whoosh():
+    """Tables of keys added by _add_rows (in chunks), or also by add() (the buckets then read back)."""
     keys = sorted(str(i).encode() * 3 for i in range(5000))
     rows = np.tile(np.arange(35, dtype=np.uint8), (len(keys), 1))
-    files = []
-    for bulk in (True, False):
-        f = _KeepOpen()
-        tindex = OrderedHashWriter(StructFile(f))
-        if bulk:
-            _bulk_hash_tables(tindex)
-        _add_rows(tindex, keys, rows)
-        tindex.close()
-        files.append(f.getvalue())
-    assert files[0] == files[1]
+    for extra in (False, True):
+        files = []
+        for bulk in (True, False):
+            f = _KeepOpen()
+            tindex = OrderedHashWriter(StructFile(f))
+            if bulk:
+                _bulk_hash_tables(tindex)
+            _add_rows(tindex, keys[:1700], rows[:1700])
+            _add_rows(tindex, keys[1700:], rows[1700:])
+            if extra:
+                tindex.add(b"\xff", b"value")
+            tindex.close()
+            files.append(f.getvalue())
+        assert files[0] == files[1]
 
 
 @settings(max_examples=80, deadline=None)
