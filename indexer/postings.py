@@ -514,18 +514,24 @@ def _byte_rows(strings: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
 def _item_tables(limit: int) -> tuple[np.ndarray, ...]:
     """The pickle bytes around the Positions values of a block's tuple (see _block_pickles), for blocks of up to
     `limit` postings whose tuple's first memo number is m + 1 (m 0 or 1), as byte rows and their lengths: before
-    posting j's string length (row 2m + (j > 0)), after its string (row limit * m + j), and the block's end after
-    its last posting (row (limit + 1) * m + size)."""
-    prefix, suffix, end = [], [], []
+    posting j's string length (row 2m + (j > 0)), and after its string (row (2m + last) * limit + j, `last` 1
+    for the block's last posting: then the block's end too). Then the bytes before and of a value of one delta
+    d (see _position_values) as posting j's string: row (2m + (j > 0)) * 256 + d."""
+    prefix, suffix, one = [], [], []
+    values = [(b"\x00\x00\x00\x01" + pickle.dumps([d], 2)).decode("latin-1").encode("utf-8") for d in range(256)]
     for memo in (1, 2):
-        prefix += [b"c_codecs\nencode\n" + _pickle_put(memo) + b"X", b"h" + bytes([memo]) + b"X"]
-        suffix.append(_pickle_put(memo + 1) + b"X\x06\x00\x00\x00latin1" + _pickle_put(memo + 2) + b"\x86"
-                      + _pickle_put(memo + 3) + b"R" + _pickle_put(memo + 4))
-        suffix += [_pickle_put(memo + 3 * j + 2) + b"h" + bytes([memo + 2]) + b"\x86" + _pickle_put(memo + 3 * j + 3)
-                   + b"R" + _pickle_put(memo + 3 * j + 4) for j in range(1, limit)]
-        end += [b""] + [(b"\x85\x86\x87"[size - 1:size] if size <= 3 else b"t") + _pickle_put(memo + 3 * size + 2)
-                        + b"\x87" + _pickle_put(memo + 3 * size + 3) + b"." for size in range(1, limit + 1)]
-    return (*_byte_rows(prefix), *_byte_rows(suffix), *_byte_rows(end))
+        heads = [b"c_codecs\nencode\n" + _pickle_put(memo) + b"X", b"h" + bytes([memo]) + b"X"]
+        prefix += heads
+        one += [h + len(v).to_bytes(4, "little") + v for h in heads for v in values]
+        after = [_pickle_put(memo + 1) + b"X\x06\x00\x00\x00latin1" + _pickle_put(memo + 2) + b"\x86"
+                 + _pickle_put(memo + 3) + b"R" + _pickle_put(memo + 4)]
+        after += [_pickle_put(memo + 3 * j + 2) + b"h" + bytes([memo + 2]) + b"\x86" + _pickle_put(memo + 3 * j + 3)
+                  + b"R" + _pickle_put(memo + 3 * j + 4) for j in range(1, limit)]
+        suffix += after
+        # The last posting's (j = size - 1) and the block's end.
+        suffix += [a + (b"\x85\x86\x87"[j:j + 1] if j < 3 else b"t") + _pickle_put(memo + 3 * j + 5)
+                   + b"\x87" + _pickle_put(memo + 3 * j + 6) + b"." for j, a in enumerate(after)]
+    return (*_byte_rows(prefix), *_byte_rows(suffix), *_byte_rows(one))
 
 
 def _block_pickles(bs: np.ndarray, be: np.ndarray, delta_ids: np.ndarray, weights32: np.ndarray,
@@ -586,27 +592,24 @@ def _block_pickles(bs: np.ndarray, be: np.ndarray, delta_ids: np.ndarray, weight
         pieces.append((np.frombuffer(b"(", dtype=np.uint8)[None, :], many.astype(np.int64)))
         head, head_at = _concat(nb, pieces)
         limit = int(size.max())
-        prefix, prefix_len, suffix, suffix_len, end, end_len = _item_tables(limit)
+        prefix, prefix_len, suffix, suffix_len, one, one_len = _item_tables(limit)
         m = np.repeat(memo - 1, size)
-        block_size = np.repeat(size, size)
         later = (j > 0).astype(np.int64)
         pcode = 2 * m + later
-        scode = limit * m + j
-        ecode = (limit + 1) * m + block_size
-        text_len = np.diff(text_at)
-        # A value given by its code (see _position_values) comes from a table.
+        last = j == np.repeat(size, size) - 1
+        scode = (2 * m + last) * limit + j
+        # A value given by its code (see _position_values) comes with its string length from a table.
         code = values[2] if len(values) == 3 else np.full(npost, -1)
-        one_rows, one_len = _one_position_rows()
-        c = np.maximum(code, 0)
-        c_len = np.where(code >= 0, one_len[c], 0)
+        coded = code >= 0
+        ocode = 256 * pcode + np.maximum(code, 0)
+        text_len = np.diff(text_at)
         data, data_at = _concat(npost, [
             ("packed", head, np.where(later, 0, np.repeat(np.diff(head_at), size))),
-            ("table", prefix, pcode, prefix_len[pcode]),
-            ((text_len + c_len).astype("<u4").view(np.uint8).reshape(-1, 4), 4),
-            ("table", one_rows, c, c_len),
+            ("table", one, ocode, np.where(coded, one_len[ocode], 0)),
+            ("table", prefix, pcode, np.where(coded, 0, prefix_len[pcode])),
+            (text_len.astype("<u4").view(np.uint8).reshape(-1, 4), np.where(coded, 0, 4)),
             ("packed", text, text_len),
-            ("table", suffix, scode, suffix_len[scode]),
-            ("table", end, ecode, np.where(j == block_size - 1, end_len[ecode], 0))])
+            ("table", suffix, scode, suffix_len[scode])])
         return data, data_at[np.append(bs, npost)]
     pieces += [_const(b"\x87"), _put(np.broadcast_to(memo, (nb,))), _const(b".")]
     return _concat(nb, pieces)
