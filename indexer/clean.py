@@ -170,6 +170,13 @@ _LINE_SEPARATOR_TABLE = str.maketrans(dict.fromkeys(LINE_SEPARATORS, "\n"))
 _LINE_SEPARATOR_RE = re.compile(f"[{re.escape(LINE_SEPARATORS)}]")
 _INVISIBLE_TABLE = str.maketrans(dict.fromkeys(INVISIBLE_CHARS))
 _INVISIBLE_RE = re.compile(f"[{re.escape(INVISIBLE_CHARS)}]")
+_CONTROLS = "\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f"
+_CONTROL_RE = re.compile(f"[{_CONTROLS}]")
+# What \\s matches in a str pattern (str.isspace) except LF and the ASCII space; a test checks every code point.
+_OTHER_SPACES = "\t\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_OTHER_SPACE_RE = re.compile(f"[{_OTHER_SPACES}]")
+# Any character normalize_whitespace removes or replaces.
+_UNUSUAL_SPACE_RE = re.compile(f"[{re.escape(INVISIBLE_CHARS)}{_CONTROLS}{_OTHER_SPACES}]")
 
 # Most text holds nothing some steps act on; the steps first look for what every match needs, a search that
 # runs through the text in C, and return the text as it is when it is absent.
@@ -229,11 +236,17 @@ def normalize_whitespace(text: str) -> str:
 
     Lines lose leading and trailing spaces: paragraph indentation is layout, not content.
     """
-    if _INVISIBLE_RE.search(text):
-        text = text.translate(_INVISIBLE_TABLE)
-    text = re.sub(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]", "", text)
-    text = re.sub(r"[^\S\n]+", " ", text)
-    return "\n".join(line.strip(" ") for line in text.split("\n"))
+    # One search tells whether any of the three replacements below has work (most texts have none).
+    if _UNUSUAL_SPACE_RE.search(text):
+        if _INVISIBLE_RE.search(text):
+            text = text.translate(_INVISIBLE_TABLE)
+        text = _CONTROL_RE.sub("", text)
+        # Every space becomes " " here and a run of them one " " below: a whitespace run becomes one space.
+        text = _OTHER_SPACE_RE.sub(" ", text)
+    while "  " in text:
+        text = text.replace("  ", " ")
+    # Every space run is now one " ": the spaces at line ends are those beside a newline and at the ends.
+    return text.replace(" \n", "\n").replace("\n ", "\n").strip(" ")
 
 
 def fix_lost_characters(text: str) -> str:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from indexer import clean
 from indexer.clean import Cleaned
 from tests.conftest import SEEDS
-from tests.indexer.test_cleaning_speed import law_files
+from tests.indexer.test_cleaning_speed import law_files, reference_normalize_whitespace
 
 # ---------------------------------------------------------------------------------------------
 # The replaced implementations
@@ -117,7 +117,7 @@ def reference_fix_stray_list_digits(text: str) -> str:
 
 
 def reference_local_fixes(text: str) -> str:
-    text = clean.normalize_whitespace(reference_split_form_feeds(text))
+    text = reference_normalize_whitespace(reference_split_form_feeds(text))
     text = reference_fix_lost_characters(text)
     text = reference_remove_pinyin_artifacts(text)
     text = reference_remove_page_numbers(text)
@@ -128,7 +128,7 @@ def reference_clean_text(text: str, fmt: str = "text") -> Cleaned:
     text = clean.normalize_newlines(text)
     text = reference_local_fixes(text)
     if fmt == "markdown":
-        text = clean.normalize_whitespace(reference_strip_markdown(text))
+        text = reference_normalize_whitespace(reference_strip_markdown(text))
     text, meta = reference_remove_web_furniture(text)
     if fmt == "pdf" or (fmt == "text" and clean.looks_like_pdf(text)):
         text = reference_local_fixes(clean.join_broken_lines(text))
@@ -136,6 +136,7 @@ def reference_clean_text(text: str, fmt: str = "text") -> Cleaned:
 
 
 STEPS = [
+    (clean.normalize_whitespace, reference_normalize_whitespace),
     (clean.split_form_feeds, reference_split_form_feeds),
     (clean.remove_page_numbers, reference_remove_page_numbers),
     (clean.fix_lost_characters, reference_fix_lost_characters),
@@ -187,6 +188,13 @@ def test_seed_furniture_is_found():
     assert clean.remove_web_furniture(fixed)[1]
 
 
+def test_other_spaces_are_the_whitespace_of_re():
+    # normalize_whitespace names the characters of [^\S\n ] one by one.
+    wrong = [hex(code) for code in range(0x110000)
+             if bool(clean._OTHER_SPACE_RE.fullmatch(chr(code))) != bool(re.fullmatch(r"[^\S\n ]", chr(code)))]
+    assert wrong == []
+
+
 # ---------------------------------------------------------------------------------------------
 # Generated text
 # ---------------------------------------------------------------------------------------------
@@ -204,7 +212,7 @@ FRAGMENTS = [
     "发布时间：2023-01-02", "来源：", "浏览次数：", "【打印】", "【关闭】", "字号：大 中 小", "主办：", "联系电话：",
     "（夏季）", "联系我们", "网站地图", "E-mail:", "e-mail：", "\nemail:", "政府信息公开", "首页", "正文", "\n", "\n\n", " ", "\u3000", "\f",
     "3", "- 3 -", "第 3 页", "1/12", "?", "？", "1.?", "Copyright?", "關(guān)", "於", "(一)", "一、9 2019 年", "2019",
-    "# ", "<!-- x -->", "| a | b |", "|---|---|", "。", "，", "市人民政府", "ſ", "K", "İ", "ı",
+    "\t", "\xa0", "\u2002", "\x1c", "\x85", "\x01", "\u200b", "\ufeff", "   ", " \n ", "# ", "<!-- x -->", "| a | b |", "|---|---|", "。", "，", "市人民政府", "ſ", "K", "İ", "ı",
 ]
 chars = st.sampled_from("".join(FRAGMENTS)) | st.characters(min_codepoint=0x3400, max_codepoint=0x9FFF) \
     | st.characters()
