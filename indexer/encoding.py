@@ -182,7 +182,7 @@ def _reject_binary(text: str, encoding: str) -> None:
 def _reject_control_bytes(data: bytes) -> None:
     # In every ASCII-compatible encoding considered here (UTF-8, GB18030, Big5) bytes below 0x20 only ever
     # stand for themselves, so their share can be judged before choosing an encoding.
-    controls = sum(data.count(code) for code in CONTROL_BYTES)
+    controls = len(data) - len(data.translate(None, CONTROL_BYTES))     # one pass instead of a count per byte
     if data and controls / len(data) > MAX_CONTROL_RATIO:
         raise DecodeError(f"{controls / len(data):.0%} of the bytes are control characters: "
                           "this looks like binary data, not text")

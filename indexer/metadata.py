@@ -60,7 +60,8 @@ class Metadata:
     citations: tuple[Citation, ...]
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, and every line of a text is one.
+@dataclass(slots=True)
 class _Line:
     start: int
     end: int
@@ -86,10 +87,25 @@ def _lines(text: str, norm: str) -> list[_Line]:
     out, pos = [], 0
     for raw in text.split("\n"):
         end = pos + len(raw)
-        if raw.strip():
-            out.append(_Line(pos, end, raw.strip(), norm[pos:end].strip()))
+        stripped = raw.strip()
+        if stripped:
+            out.append(_Line(pos, end, stripped, norm[pos:end].strip()))
         pos = end + 1
     return out
+
+
+_last_normalized: tuple[str, str] = ("", "")
+
+
+def normalized_text(text: str) -> str:
+    """normalize(text), remembered for the last text: metadata and sections both read the normal form of the
+    same cleaned text, one after the other."""
+    global _last_normalized
+    last, norm = _last_normalized
+    if text != last:
+        norm = normalize(text)
+        _last_normalized = (text, norm)
+    return norm
 
 
 def _iso(y: str | int, m: str | int, d: str | int) -> str | None:
@@ -446,7 +462,7 @@ def extract_metadata(text: str, *, filename: str = "", page_meta: Mapping[str, s
 
     `filename` gives the fallback title and date (`name(YYYY-MM-DD).md`); `page_meta` the page's `published`.
     """
-    norm = normalize(text)
+    norm = normalized_text(text)
     lines = _lines(text, norm)
     # A case report opens with its holding as a heading, then labelled parts (基本案情, 裁判结果).
     is_case = sum(label in norm for label in CASE_LABELS) >= 2 and not (lines and _is_law_header(lines))

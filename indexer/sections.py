@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import islice
 
-from search.analysis import normalize
+from indexer.metadata import normalized_text
 from search.model import Section
 
 MIN_ARTICLES = 1
@@ -41,7 +42,8 @@ _HEADING_END_RE = re.compile(r"[。:;]")
 _CN_VALUES = {ch: i for i, ch in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__.
+@dataclass(slots=True)
 class _Heading:
     start: int        # offset of the heading's line
     rank: int
@@ -141,8 +143,10 @@ def split_sections(text: str) -> tuple[Section, ...]:
 
     Sections tile the text: each ends where the next begins, the last at len(text).
     """
-    norm = normalize(text)
-    is_law = len(_ARTICLE_RE.findall(norm)) >= MIN_ARTICLES or bool(
+    norm = normalized_text(text)
+    # Counting stops at MIN_ARTICLES: a law has hundreds of article lines.
+    articles = sum(1 for _ in islice(_ARTICLE_RE.finditer(norm), MIN_ARTICLES))
+    is_law = articles >= MIN_ARTICLES or bool(
         re.search(_LEAD + rf"第 *[{_NUM}\d]+ *(?:编|章)[ \n]", norm, re.M))
     found = _law_headings(text, norm) if is_law else _report_headings(text, norm)
     found += _label_headings(text, norm)
