@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
 
 FORMATS = ("text", "markdown", "html", "docx", "pdf")
 
@@ -182,8 +183,9 @@ _UNUSUAL_SPACE_RE = re.compile(f"[{re.escape(INVISIBLE_CHARS)}{_CONTROLS}{_OTHER
 # runs through the text in C, and return the text as it is when it is absent.
 # PINYIN_GROUP: a parenthesis followed by a pinyin letter.
 _PINYIN_HINT = re.compile(rf"[(（][a-z{_PINYIN_VOWELS}\u0300-\u036f]")
-# STRAY_LIST_DIGIT: its digit and space, and what its lookahead needs.
-_STRAY_DIGIT_HINT = re.compile(r"\d (?:1[89]|20)\d\d ?年")
+# STRAY_LIST_DIGIT: the space after its digit and what its lookahead needs (starting at the space, the search
+# skips to the spaces of the text; digits are many more).
+_STRAY_DIGIT_HINT = re.compile(r" (?:1[89]|20)\d\d ?年")
 
 # remove_web_furniture reads a line only when it can be furniture (strong or weak); other lines are content.
 # A furniture line holds one of these characters: 码 of 网站标识码 (SITE_ID, QR_LINE), 网 of 公网安备
@@ -503,7 +505,7 @@ def join_broken_lines(text: str) -> str:
 
 def collapse_blank_lines(text: str) -> str:
     """One paragraph per line: blank lines and spaces at line ends go."""
-    return "\n".join(line.strip(" ") for line in text.split("\n") if line.strip(" "))
+    return "\n".join(filter(None, map(str.strip, text.split("\n"), repeat(" "))))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -116,6 +116,10 @@ def reference_fix_stray_list_digits(text: str) -> str:
     return clean.STRAY_LIST_DIGIT.sub(r"\1", text)
 
 
+def reference_collapse_blank_lines(text: str) -> str:
+    return "\n".join(line.strip(" ") for line in text.split("\n") if line.strip(" "))
+
+
 def reference_local_fixes(text: str) -> str:
     text = reference_normalize_whitespace(reference_split_form_feeds(text))
     text = reference_fix_lost_characters(text)
@@ -132,7 +136,7 @@ def reference_clean_text(text: str, fmt: str = "text") -> Cleaned:
     text, meta = reference_remove_web_furniture(text)
     if fmt == "pdf" or (fmt == "text" and clean.looks_like_pdf(text)):
         text = reference_local_fixes(clean.join_broken_lines(text))
-    return Cleaned(text=clean.collapse_blank_lines(text), page_meta=meta)
+    return Cleaned(text=reference_collapse_blank_lines(text), page_meta=meta)
 
 
 STEPS = [
@@ -144,6 +148,7 @@ STEPS = [
     (clean.strip_markdown, reference_strip_markdown),
     (clean.remove_web_furniture, reference_remove_web_furniture),
     (clean.fix_stray_list_digits, reference_fix_stray_list_digits),
+    (clean.collapse_blank_lines, reference_collapse_blank_lines),
 ]
 
 
@@ -211,7 +216,7 @@ FRAGMENTS = [
     "关注我们", "手机扫一扫", "Copyright ©", "(c)", "版权所有", "All Rights Reserved", "当前位置：", "首页 >",
     "发布时间：2023-01-02", "来源：", "浏览次数：", "【打印】", "【关闭】", "字号：大 中 小", "主办：", "联系电话：",
     "（夏季）", "联系我们", "网站地图", "E-mail:", "e-mail：", "\nemail:", "政府信息公开", "首页", "正文", "\n", "\n\n", " ", "\u3000", "\f",
-    "3", "- 3 -", "第 3 页", "1/12", "?", "？", "1.?", "Copyright?", "關(guān)", "於", "(一)", "一、9 2019 年", "2019",
+    "3", "- 3 -", "第 3 页", "1/12", "?", "？", "1.?", "Copyright?", "關(guān)", "於", "(一)", "一、9 2019 年", "一、9 2019年", "2019", "1899", "年",
     "\t", "\xa0", "\u2002", "\x1c", "\x85", "\x01", "\u200b", "\ufeff", "   ", " \n ", "# ", "<!-- x -->", "| a | b |", "|---|---|", "。", "，", "市人民政府", "ſ", "K", "İ", "ı",
 ]
 chars = st.sampled_from("".join(FRAGMENTS)) | st.characters(min_codepoint=0x3400, max_codepoint=0x9FFF) \
