@@ -28,7 +28,8 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from indexer.postings import _length_bytes, _write_terms
-from search.analysis import BigramTokenizer, WordTokenizer, index_bigrams, index_segments, word_terms
+from search.analysis import (BigramTokenizer, WordTokenizer, forget_index_terms, index_bigrams, index_segments,
+                             word_terms)
 
 # Tokens sorted at a time while writing a field.
 PASS_TOKENS = 1 << 20
@@ -219,6 +220,11 @@ class BulkSegmentWriter(SegmentWriter):
         raise NotImplementedError("the bulk segment writer only adds documents")
 
     def _flush_segment(self):
+        # What only adding needed goes before the sorting arrays are made (a build's peak memory is here).
+        self._terms_cache.clear()
+        for postings in self._fields.values():
+            postings.word_ids = None
+        forget_index_terms()
         self._write_length_columns()
         self.perdocwriter.close()
         fw = self.fieldwriter
@@ -259,7 +265,7 @@ def _write_field(postfile, tindex, fieldkey: bytes, fp: _FieldPostings, doc_leng
     Terms are written in byte order, a range of them at a time (about PASS_TOKENS tokens), so that the arrays
     sorted at once stay small next to the field's token array."""
     keys = list(fp.ids)
-    fp.ids = fp.word_ids = None
+    fp.ids = None
     btexts = [k.encode("utf-8") for k in keys] if fp.kind != "generic" else keys
     del keys
     by_text = sorted(range(len(btexts)), key=btexts.__getitem__)

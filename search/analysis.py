@@ -344,6 +344,11 @@ def word_terms(word: str) -> list[str]:
     return _INDEX_TERMS[word]
 
 
+def forget_index_terms() -> None:
+    """Drop the remembered terms of words (an indexing process that has finished adding records)."""
+    _INDEX_TERMS.clear()
+
+
 def index_words(text: str) -> list[str]:
     """The texts of WordTokenizer's index-mode tokens of `text`, in order (each word, then its sub-words): the
     same terms without Token objects, for writers that only count terms."""
