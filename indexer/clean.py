@@ -363,13 +363,20 @@ def remove_web_furniture(text: str) -> tuple[str, dict[str, str]]:
     if "strong" not in kinds:
         # Nothing is dropped, and no facts are read.
         return _drop_nav_lines(lines), {}
+    drop, meta = _furniture_runs(lines, kinds)
+    kept = [line for k, line in enumerate(lines) if not drop[k]]
+    return _drop_nav_lines(kept), meta
+
+
+def _furniture_runs(lines: list[str], kinds: list[str]) -> tuple[list[bool], dict[str, str]]:
+    """Which lines go (each run of furniture lines, blank lines inside it included, that holds a strong one),
+    and the facts the lines that go hold."""
     drop = [False] * len(lines)
     i = 0
     while i < len(lines):
         if kinds[i] not in ("strong", "weak"):
             i += 1
             continue
-        # A run of furniture lines, blank lines inside it included.
         j, members = i, []
         while j < len(lines) and kinds[j] in ("strong", "weak", ""):
             if kinds[j]:
@@ -387,9 +394,7 @@ def remove_web_furniture(text: str) -> tuple[str, dict[str, str]]:
             _furniture_meta(line, meta, owners)
     if owners:
         meta["site_owner"] = owners[0]
-
-    kept = [line for k, line in enumerate(lines) if not drop[k]]
-    return _drop_nav_lines(kept), meta
+    return drop, meta
 
 
 def _drop_nav_lines(kept: list[str]) -> str:

@@ -79,29 +79,8 @@ def reference_remove_web_furniture(text: str) -> tuple[str, dict[str, str]]:
         else:
             kinds.append("content")
 
-    drop = [False] * len(lines)
-    i = 0
-    while i < len(lines):
-        if kinds[i] not in ("strong", "weak"):
-            i += 1
-            continue
-        j, members = i, []
-        while j < len(lines) and kinds[j] in ("strong", "weak", ""):
-            if kinds[j]:
-                members.append(j)
-            j += 1
-        if any(kinds[k] == "strong" for k in members):
-            for k in members:
-                drop[k] = True
-        i = j
-
-    meta: dict[str, str] = {}
-    owners: list[str] = []
-    for k, line in enumerate(lines):
-        if drop[k]:
-            clean._furniture_meta(line, meta, owners)
-    if owners:
-        meta["site_owner"] = owners[0]
+    # The grouping into runs and the facts read from them are unchanged (shared with clean.py).
+    drop, meta = clean._furniture_runs(lines, kinds)
 
     kept = [line for k, line in enumerate(lines) if not drop[k]]
     while True:
