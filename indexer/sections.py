@@ -150,6 +150,11 @@ def split_sections(text: str) -> tuple[Section, ...]:
         re.search(_LEAD + rf"第 *[{_NUM}\d]+ *(?:编|章)[ \n]", norm, re.M))
     found = _law_headings(text, norm) if is_law else _report_headings(text, norm)
     found += _label_headings(text, norm)
+    return _outline(found, len(text))
+
+
+def _outline(found: list[_Heading], length: int) -> tuple[Section, ...]:
+    """Sections of a text of `length` characters from the headings found in it (in any order)."""
     by_start: dict[int, _Heading] = {}
     for h in sorted(found, key=lambda h: (h.start, h.rank)):
         by_start.setdefault(h.start, h)            # one heading per line: the outermost reading wins
@@ -157,12 +162,12 @@ def split_sections(text: str) -> tuple[Section, ...]:
 
     sections: list[Section] = []
     if not headings or headings[0].start > 0:
-        sections.append(Section("s0", "", 0, (), 0, headings[0].start if headings else len(text)))
+        sections.append(Section("s0", "", 0, (), 0, headings[0].start if headings else length))
     stack: list[_Heading] = []
     for i, h in enumerate(headings):
         while stack and (stack[-1].rank >= h.rank or stack[-1].closed):
             stack.pop()
         stack.append(h)
-        end = headings[i + 1].start if i + 1 < len(headings) else len(text)
+        end = headings[i + 1].start if i + 1 < len(headings) else length
         sections.append(Section(f"s{i + 1}", h.heading, h.level, tuple(s.heading for s in stack), h.start, end))
     return tuple(sections)

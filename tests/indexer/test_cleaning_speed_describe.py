@@ -41,21 +41,7 @@ def reference_split_sections(text: str) -> tuple[Section, ...]:
         re.search(_LEAD + rf"第 *[{_NUM}\d]+ *(?:编|章)[ \n]", norm, re.M))
     found = sections._law_headings(text, norm) if is_law else sections._report_headings(text, norm)
     found += sections._label_headings(text, norm)
-    by_start = {}
-    for h in sorted(found, key=lambda h: (h.start, h.rank)):
-        by_start.setdefault(h.start, h)
-    headings = sorted(by_start.values(), key=lambda h: h.start)
-    out: list[Section] = []
-    if not headings or headings[0].start > 0:
-        out.append(Section("s0", "", 0, (), 0, headings[0].start if headings else len(text)))
-    stack = []
-    for i, h in enumerate(headings):
-        while stack and (stack[-1].rank >= h.rank or stack[-1].closed):
-            stack.pop()
-        stack.append(h)
-        end = headings[i + 1].start if i + 1 < len(headings) else len(text)
-        out.append(Section(f"s{i + 1}", h.heading, h.level, tuple(s.heading for s in stack), h.start, end))
-    return tuple(out)
+    return sections._outline(found, len(text))    # unchanged: shared with split_sections
 
 
 def reference_reject_control_bytes(data: bytes) -> None:
