@@ -537,7 +537,8 @@ def clean_text(text: str, fmt: str = "text") -> Cleaned:
     text = normalize_newlines(text)
     text = _local_fixes(text)
     if fmt == "markdown":
-        text = normalize_whitespace(strip_markdown(text))
+        # Markup can hide an artifact (`# -0-` is a page number): the local fixes run once more.
+        text = _local_fixes(strip_markdown(text))
     text, meta = remove_web_furniture(text)
     if fmt == "pdf" or (fmt == "text" and looks_like_pdf(text)):
         # Joining can bring pieces of an artifact together; the local fixes run once more.

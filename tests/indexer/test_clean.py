@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from indexer.clean import (
@@ -484,6 +484,7 @@ def is_subsequence(small: list[str], big: list[str]) -> bool:
 
 @settings(max_examples=400, deadline=None)
 @given(TEXTS, st.sampled_from(["text", "markdown", "html", "docx", "pdf"]))
+@example("# -0-", "markdown")     # a page number under a heading mark
 def test_clean_never_raises_is_idempotent_and_keeps_script(raw, fmt):
     once = clean_text(raw, fmt)
     assert isinstance(once.text, str)
