@@ -415,19 +415,11 @@ def _utf8(data: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return out, starts + shift[starts]
 
 
-def _position_strings(deltas: np.ndarray, starts: np.ndarray, freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each posting's Positions value (its token count as !I, then its position deltas as `dumps(list, 2)`), as
-    the UTF-8 text a protocol-2 pickle of the value holds; one array and the offsets of the postings."""
-    text, text_at, code = _position_values(deltas, starts, freqs)
-    one_rows, one_len = _one_position_rows()
-    c = np.maximum(code, 0)
-    return _concat(len(code), [("table", one_rows, c, np.where(code >= 0, one_len[c], 0)),
-                               ("packed", text, np.diff(text_at))])
-
-
 def _position_values(deltas: np.ndarray, starts: np.ndarray, freqs: np.ndarray) -> tuple[np.ndarray, ...]:
-    """_position_strings in two parts: a posting of one delta below 256 as that delta (its text is that row of
-    _one_position_rows()), the others' (code -1) text as one array and the offsets of all postings."""
+    """Each posting's Positions value (its token count as !I, then its position deltas as `dumps(list, 2)`), as
+    the UTF-8 text a protocol-2 pickle of the value holds, in two parts: a posting of one delta below 256 as that
+    delta (_block_pickles takes its text from a table), the others' (code -1) text as one array and the
+    offsets of all postings."""
     freqs = np.asarray(freqs)
     starts = np.asarray(starts)
     npost = len(freqs)
@@ -448,15 +440,8 @@ def _position_values(deltas: np.ndarray, starts: np.ndarray, freqs: np.ndarray) 
     return text, text_at, code
 
 
-@lru_cache(maxsize=1)
-def _one_position_rows() -> tuple[np.ndarray, np.ndarray]:
-    """The text of the Positions value of one delta, for deltas 0..255."""
-    return _byte_rows([(b"\x00\x00\x00\x01" + pickle.dumps([d], 2)).decode("latin-1").encode("utf-8")
-                       for d in range(256)])
-
-
 def _position_texts(deltas: np.ndarray, starts: np.ndarray, freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """_position_strings, each token's text made of pieces."""
+    """The Positions values' text of postings with any deltas, each token's text made of pieces."""
     ntok = len(deltas)
     npost = len(freqs)
     posting = np.repeat(np.arange(npost), freqs)

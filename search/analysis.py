@@ -20,9 +20,9 @@ import re
 import threading
 from array import array
 from collections.abc import Iterator
+from importlib import import_module, resources
 from itertools import chain, compress, count
 from operator import add, and_
-from importlib import import_module, resources
 from typing import TYPE_CHECKING
 
 import numpy as np

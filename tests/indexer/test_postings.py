@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.filedb.structfile import StructFile
 
-from indexer.postings import (_add_rows, _block_pickles, _bulk_hash_tables, _concat, _floats, _ints, _position_strings,
+from indexer.postings import (_add_rows, _block_pickles, _bulk_hash_tables, _byte_rows, _concat, _floats, _ints,
                               _position_values, _put, _utf8, write_hash_tables)
 
 
@@ -94,6 +94,23 @@ def _position_value(deltas: list[int]) -> bytes:
 
 positions_lists = st.lists(st.one_of(st.integers(0, 300), st.sampled_from([x for x in EDGE_INTS if x >= 0])),
                            min_size=1, max_size=12)
+
+
+def _one_position_rows() -> tuple[np.ndarray, np.ndarray]:
+    """The text of the Positions value of one delta, for deltas 0..255."""
+    return _byte_rows([(b"\x00\x00\x00\x01" + pickle.dumps([d], 2)).decode("latin-1").encode("utf-8")
+                       for d in range(256)])
+
+
+def _position_strings(deltas: np.ndarray, starts: np.ndarray, freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each posting's Positions value (its token count as !I, then its position deltas as `dumps(list, 2)`), as
+    the UTF-8 text a protocol-2 pickle of the value holds; one array and the offsets of the postings (the two
+    parts of _position_values joined)."""
+    text, text_at, code = _position_values(deltas, starts, freqs)
+    one_rows, one_len = _one_position_rows()
+    c = np.maximum(code, 0)
+    return _concat(len(code), [("table", one_rows, c, np.where(code >= 0, one_len[c], 0)),
+                               ("packed", text, np.diff(text_at))])
 
 
 @settings(max_examples=60, deadline=None)
