@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from search import analysis, highlight
+from search.answer import read_citations
 from search.docno import canonical_doc_number
 from search.index import OpenIndex
 from search.model import Citation, Document
@@ -92,12 +93,15 @@ class DocumentView:
     cited_by: tuple[DocLink, ...]   # the newest MAX_CITED_BY of them
     cited_by_total: int
     url: str
+    target: str | None = None       # the section an article number of `q` names (264条 typed in this document)
+    target_note: str | None = None  # what `q` cited here: 第二百六十四条, or that this document has no such article
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of /api/doc/<id>: the document as stored, with its relations."""
         out = self.doc.to_dict()
         out.update(status_label=self.status_label, url=self.url, versions=[v.to_dict() for v in self.versions],
-                   cites=[c.to_dict() for c in self.cites], cited_by=[c.to_dict() for c in self.cited_by], cited_by_total=self.cited_by_total)
+                   cites=[c.to_dict() for c in self.cites], cited_by=[c.to_dict() for c in self.cited_by],
+                   cited_by_total=self.cited_by_total, target=self.target, target_note=self.target_note)
         return out
 
 
@@ -207,11 +211,27 @@ def document_relations(docs: Mapping[str, DocMeta], relations: Relations, doc: D
             tuple(doc_link(docs[d]) for d in cited_by))
 
 
+def _target(index: OpenIndex, doc_id: str, q: str) -> tuple[str | None, str | None]:
+    """The article `q` cites in this document (an article number alone, or this law's name with one), and a line
+    saying what was found."""
+    if not q or len(q) > MAX_MARK_QUERY:
+        return None, None
+    reading = read_citations(index, q, scope=[index.table.ordinal[doc_id]])
+    for answer in reading.answers:
+        if answer.doc_id == doc_id:
+            return answer.section_id, answer.reference
+    for note in reading.notes:
+        if "没有" in note and index.docs[doc_id].title in note:
+            return None, note
+    return None, None
+
+
 def document_view(index: OpenIndex, doc_id: str, q: str = "") -> DocumentView | None:
     doc = index.store.get(doc_id)
     if doc is None:
         return None
     terms = _terms(q)
+    target, target_note = _target(index, doc_id, q)
     views = []
     for s in doc.sections:
         lines = [line for line in doc.section_text(s).split("\n") if line.strip()]
@@ -223,7 +243,7 @@ def document_view(index: OpenIndex, doc_id: str, q: str = "") -> DocumentView | 
     return DocumentView(doc=doc, status_label=STATUS_LABELS.get(doc.status or ""), q=q, sections=tuple(views),
                         toc=tuple(v for v in views if v.heading), versions=versions, cites=cites,
                         cited_by=cited_by, cited_by_total=len(relations.cited_by.get(doc.doc_id, ())),
-                        url=DOC_URL.format(doc_id=doc.doc_id))
+                        url=DOC_URL.format(doc_id=doc.doc_id), target=target, target_note=target_note)
 
 
 def document_text(doc: Document) -> str:

@@ -7,13 +7,15 @@ document the score of its best sections; results are grouped so each document ap
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass
 from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from search import aliases, analysis, highlight
+from search import aliases, analysis, colloquial, highlight, questions
+from search.answer import CitationReading, pinned_mask, read_citations, strip_prefix, titles_by_form
 from search.index import OpenIndex
 from search.params import SearchParams
 from search.plan import QueryPlan, TermPlan, plan_query
@@ -39,8 +41,10 @@ TITLE_EXACT_BONUS = 1.0
 TITLE_CONTAINS_BONUS = 0.3
 # Versions: a superseded or repealed document loses this share of its score.
 STATUS_PENALTY = {"superseded": 0.35, "amended": 0.35, "repealed": 0.5}
+# Questions and everyday words: statutes and judicial interpretations before local copies of the same rule and
+# before cases, unless the query names a place (a document's score is multiplied by its level's factor).
+LEVEL_FACTOR = {"地方性法规": 0.7, "地方政府规章": 0.7, "规范性文件": 0.7, "工作文件": 0.7, "案例": 0.6}
 FACET_LIMIT = 30
-TITLE_PREFIXES = ("中华人民共和国",)
 SEARCHED_FIELDS = ("title", "heading", "body", "docno", "issuer")
 _NONE = np.zeros(0, dtype=np.int32)
 
@@ -104,9 +108,18 @@ def _match(index: OpenIndex, plan: QueryPlan) -> tuple[np.ndarray, list[_Matched
     """Documents (a boolean array over ordinals) where every group matches some section and no excluded term
     matches any; per-group matches."""
     groups = [_group_matched(index, g) for g in plan.groups]
+    optional = plan.optional or (False,) * len(groups)
     matched = np.ones(len(index.table.ids), dtype=bool)
-    for g in groups:
-        matched &= g.docs
+    for g, opt in zip(groups, optional):
+        if not opt:
+            matched &= g.docs
+    if any(optional):
+        # A question's content words: any of them will do (ranking counts how many matched).
+        some = np.zeros(len(index.table.ids), dtype=bool)
+        for g, opt in zip(groups, optional):
+            if opt:
+                some |= g.docs
+        matched &= some
     for term in plan.excluded:
         matched &= ~_term_matched(index, term).docs
     return matched, groups
@@ -206,34 +219,19 @@ def _facets(index: OpenIndex, docs: np.ndarray, params: SearchParams) -> tuple[F
     return tuple(out)
 
 
-def _strip_prefix(title: str) -> str:
-    for p in TITLE_PREFIXES:
-        if title.startswith(p):
-            return title[len(p):]
-    return title
-
-
 def _title_matches(index: OpenIndex, wanted: set[str]) -> tuple[np.ndarray, np.ndarray]:
     """Over document ordinals: is the title (with or without a prefix) one of `wanted`; the length of the longest
     wanted string the title contains (0: none)."""
     table = index.table
     exact = np.zeros(len(table.ids), dtype=bool)
     longest = np.zeros(len(table.ids))
-    by_title = index.memo("titles-by-form", lambda: _titles_by_form(table.titles))
+    by_title = titles_by_form(index)
     for w in wanted:
         exact[by_title.get(w, [])] = True
         containing = index.memo(("title-contains", w),
                                 lambda w=w: np.asarray([i for i, t in enumerate(table.titles) if w in t], dtype=np.int32))
         np.maximum.at(longest, containing, len(w))
     return exact, longest
-
-
-def _titles_by_form(titles: tuple[str, ...]) -> dict[str, list[int]]:
-    out: dict[str, list[int]] = {}
-    for i, t in enumerate(titles):
-        for form in {t, _strip_prefix(t)}:
-            out.setdefault(form, []).append(i)
-    return out
 
 
 def _section_scores(index: OpenIndex, q, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -277,15 +275,16 @@ class _BestSections:
         return self.sections[lo:hi].tolist()
 
 
-def _rank(index: OpenIndex, docs: np.ndarray, plan: QueryPlan, parsed: ParsedQuery, matches: list[_Matched]
-          ) -> tuple[np.ndarray, np.ndarray, _BestSections]:
+def _rank(index: OpenIndex, docs: np.ndarray, plan: QueryPlan, parsed: ParsedQuery, matches: list[_Matched],
+          level_prior: bool = False) -> tuple[np.ndarray, np.ndarray, _BestSections]:
     """Document ordinals best first, every document's score (an array over ordinals), and each scored
-    document's best section docnums."""
+    document's best section docnums; `level_prior`: statutes before local documents and cases."""
     table = index.table
     doc_scores = np.zeros(len(table.ids))
     best = _BestSections(_NONE, _NONE)
     queries = [(q, m) for q, m in zip(plan.group_score_queries, matches) if q is not None]
-    if queries and docs.any():
+    # Documents put in only as cited articles' laws may match no group: nothing to score then.
+    if queries and docs.any() and any(len(m.sections) for m in matches):
         # Sections that matched some group, of the documents being ranked (docnums of deleted records own -1).
         allowed = np.zeros(len(table.of_section), dtype=bool)
         for m in matches:
@@ -340,6 +339,9 @@ def _rank(index: OpenIndex, docs: np.ndarray, plan: QueryPlan, parsed: ParsedQue
         doc_scores[scored] += bonus[scored]
     doc_scores *= index.memo("status-factor", lambda: np.asarray(
         [1.0 - STATUS_PENALTY.get(index.docs[d].status or "", 0.0) for d in table.ids]))
+    if level_prior:
+        doc_scores *= index.memo("level-factor", lambda: np.asarray(
+            [LEVEL_FACTOR.get(index.docs[d].level or "", 1.0) for d in table.ids]))
     candidates = np.flatnonzero(docs)
     order = candidates[np.lexsort((table.newest_rank[candidates], -doc_scores[candidates]))]
     return order, doc_scores, best
@@ -347,19 +349,24 @@ def _rank(index: OpenIndex, docs: np.ndarray, plan: QueryPlan, parsed: ParsedQue
 
 def _wanted_titles(parsed: ParsedQuery) -> set[str]:
     """Titles the query may name as a known item: the whole query, and its law aliases (简称 -> 全称)."""
-    plain = [t for g in parsed.groups for t in g if t.field in (None, "title") and not t.docno]
-    if not plain or len(plain) != len(parsed.positive_terms):
+    typed = [t for t in parsed.positive_terms if not t.alias_of]
+    plain = [t for t in typed if t.field in (None, "title") and not t.docno]
+    if not plain or len(plain) != len(typed):
         return set()
     text = "".join(t.text for t in plain)
     wanted = {analysis.normalize("".join(text.split()))}
     wanted |= {analysis.normalize(e) for e, kind in aliases.expansions(text) if kind == "law"}
-    return {_strip_prefix(w) for w in wanted} | wanted
+    return {strip_prefix(w) for w in wanted} | wanted
 
 
-def _hit(index: OpenIndex, doc_id: str, score: float, section_docnums: list[int], terms: tuple[str, ...]) -> Hit:
-    meta = index.docs[doc_id]
+def _section_ids(index: OpenIndex, docnums: list[int]) -> list[str]:
     stored = index.searcher().reader()
-    found = index.store.sections(doc_id, [stored.stored_fields(n)["section_id"] for n in section_docnums])
+    return [stored.stored_fields(n)["section_id"] for n in docnums]
+
+
+def _hit(index: OpenIndex, doc_id: str, score: float, section_ids: list[str], terms: tuple[str, ...]) -> Hit:
+    meta = index.docs[doc_id]
+    found = index.store.sections(doc_id, section_ids)
     assert found is not None, doc_id
     section_hits = [SectionHit(section_id=s.id, section=" › ".join(s.path), snippet=highlight.snippet(text, terms))
                     for s, text in found]
@@ -391,7 +398,7 @@ def _advice(parsed: ParsedQuery, applied: list[AppliedFilter], total: int) -> tu
 
 
 def _explain(parsed: ParsedQuery, plan: QueryPlan, params: SearchParams, matched_before: int,
-             applied: list[AppliedFilter], total: int) -> QueryInfo:
+             applied: list[AppliedFilter], total: int, notes: tuple[str, ...] = ()) -> QueryInfo:
     infos = []
     for p in [*(p for g in plan.groups for p in g), *plan.excluded]:
         t = p.term
@@ -400,36 +407,93 @@ def _explain(parsed: ParsedQuery, plan: QueryPlan, params: SearchParams, matched
     fields = tuple(dict.fromkeys(t.field for t in parsed.positive_terms if t.field)) or SEARCHED_FIELDS
     return QueryInfo(text=params.q, normalized=analysis.normalize(params.q),
                      tokens=tuple(w for i in infos if not i.excluded and not i.alias_of for w in i.words),
-                     terms=tuple(infos), aliases=tuple(f"{i.alias_of} → {i.text}" for i in infos if i.alias_of),
+                     terms=tuple(infos), aliases=tuple(dict.fromkeys(
+                         f"{i.alias_of} → {i.text}" for i in infos if i.alias_of)),
                      fields=fields, ignored=parsed.ignored, matched_before_filters=matched_before,
-                     filters=tuple(applied), advice=_advice(parsed, applied, total))
+                     filters=tuple(applied), advice=_advice(parsed, applied, total), notes=notes)
+
+
+def _places(index: OpenIndex) -> frozenset[str]:
+    """Place names of the index's regions, whole and without 省/市/区/县 (河南省郑州市: 河南, 郑州 …)."""
+    def compute() -> frozenset[str]:
+        out = set()
+        for region in index.table.facet_names["region"]:
+            out.add(region)
+            out.update(p for p in re.split(r"[省市区县]|自治区|自治州", region) if len(p) >= 2 and "X" not in p)
+        return frozenset(out)
+    return index.memo("places", compute)
+
+
+def _read(index: OpenIndex, params: SearchParams, reading: CitationReading
+          ) -> tuple[ParsedQuery, QueryPlan, np.ndarray, list[_Matched], list[str]]:
+    """The query as parsed, planned and matched: a question is read for any of its content words, and so is a
+    query whose words occur in no document all together."""
+    notes = []
+    parsed = parse_query(reading.list_text)
+    searcher = index.searcher()
+
+    def frequency(word: str) -> int:
+        return searcher.doc_frequency("body", word)
+
+    if questions.is_question(params.q):
+        parsed = questions.relax(parsed, frequency)
+    plan = plan_query(parsed)
+    matched, groups = _match(index, plan)
+    pinned = pinned_mask(index, reading)
+    if not matched.any() and not parsed.relaxed:
+        relaxed = questions.relax(parsed, frequency)
+        if relaxed.relaxed:
+            relaxed_plan = plan_query(relaxed)
+            relaxed_matched, relaxed_groups = _match(index, relaxed_plan)
+            if relaxed_matched.any():
+                parsed, plan, matched, groups = relaxed, relaxed_plan, relaxed_matched, relaxed_groups
+                notes.append("没有同时包含全部检索词的文件，以下按匹配的检索词多少和权重排序")
+    if parsed.empty and reading.pinned:
+        # Nothing but citations: the cited laws alone (an article that does not exist brings no unrelated text).
+        matched = np.zeros_like(pinned)
+    return parsed, plan, matched | pinned, groups, notes
 
 
 def run_search(index: OpenIndex, params: SearchParams) -> SearchResult:
-    """Answer one search: matching documents, facet counts, the requested page of hits with snippets."""
+    """Answer one search: the articles it cites, matching documents, facet counts, the requested page of hits
+    with snippets."""
     started = time.perf_counter()
-    parsed = parse_query(params.q)
-    plan = plan_query(parsed)
-    matched, groups = _match(index, plan)
+    reading = read_citations(index, params.q)
+    parsed, plan, matched, groups, notes = _read(index, params, reading)
     matched_before = int(matched.sum())
     docs, applied = _apply_filters(index, matched, params)
     facets = _facets(index, docs, params)
     table = index.table
+    everyday = parsed.relaxed or any(colloquial.expansions(t.text) for t in parsed.positive_terms)
+    level_prior = everyday and not questions.names_a_place(params.q, lambda: _places(index))
     if params.sort == "date" or parsed.empty:
         candidates = np.flatnonzero(docs)
         order = candidates[np.argsort(table.newest_rank[candidates], kind="stable")]
         scores = np.zeros(len(table.ids))
         best = _BestSections(_NONE, _NONE)
         if not parsed.empty:
-            _, scores, best = _rank(index, docs, plan, parsed, groups)
+            _, scores, best = _rank(index, docs, plan, parsed, groups, level_prior)
     else:
-        order, scores, best = _rank(index, docs, plan, parsed, groups)
+        order, scores, best = _rank(index, docs, plan, parsed, groups, level_prior)
+    sections_first: dict[int, tuple[str, ...]] = {}
+    if reading.pinned and params.sort != "date":
+        # The cited articles' documents first, in the order cited, each with its article as its section.
+        first = [o for o, _ in reading.pinned if docs[o]]
+        sections_first = {o: ids for o, ids in reading.pinned}
+        order = np.concatenate([np.asarray(first, dtype=order.dtype), order[~np.isin(order, first)]])
     total = len(order)
     start = (params.page - 1) * params.size
     terms = plan.highlight
-    hits = tuple(_hit(index, table.ids[o], float(scores[o]), best.get(o), terms)
-                 for o in order[start:start + params.size].tolist())
-    return SearchResult(params=params, query=_explain(parsed, plan, params, matched_before, applied, total),
+    hits = []
+    for o in order[start:start + params.size].tolist():
+        section_ids = _section_ids(index, best.get(o))
+        if o in sections_first:
+            section_ids = list(dict.fromkeys([*sections_first[o], *section_ids]))[:max(SECTIONS_PER_HIT,
+                                                                                      len(sections_first[o]))]
+        hits.append(_hit(index, table.ids[o], float(scores[o]), section_ids, terms))
+    return SearchResult(params=params, query=_explain(parsed, plan, params, matched_before, applied, total,
+                                                      reading.notes + tuple(notes)),
                         total=total, page=params.page, size=params.size, pages=max(1, math.ceil(total / params.size)),
-                        sort=params.sort, hits=hits, facets=facets,
-                        took_ms=round((time.perf_counter() - started) * 1000, 2), build=index.build_id)
+                        sort=params.sort, hits=tuple(hits), facets=facets,
+                        took_ms=round((time.perf_counter() - started) * 1000, 2), build=index.build_id,
+                        answer=reading.answers[0] if reading.answers else None, answers=reading.answers)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from whoosh import query as wq
 
-from search import aliases, analysis
+from search import aliases, analysis, colloquial
 from search.docno import COUNTRY_PREFIXES, doc_number_keys
 from search.query import ParsedQuery, Term
 from search.schema import FIELD_BOOSTS
@@ -100,6 +100,7 @@ def plan_term(term: Term) -> TermPlan:
 class QueryPlan:
     groups: tuple[tuple[TermPlan, ...], ...]
     excluded: tuple[TermPlan, ...]
+    optional: tuple[bool, ...] = ()     # per group, as ParsedQuery.optional
 
     @property
     def group_score_queries(self) -> tuple[wq.Query | None, ...]:
@@ -121,15 +122,18 @@ class QueryPlan:
 
 
 def with_aliases(group: tuple[Term, ...]) -> tuple[Term, ...]:
-    """A group plus the alias expansions of its plain terms, as alternatives."""
+    """A group plus the alias expansions of its plain terms (law names, policy terms, everyday words), as
+    alternatives."""
     out = list(group)
     for t in group:
-        if t.phrase or t.field or t.docno:
+        if t.phrase or t.field or t.docno or t.alias_of:
             continue
-        out.extend(Term(e, alias_of=t.text) for e in aliases.extra_terms(t.text) if Term(e) not in out)
+        extra = (*aliases.extra_terms(t.text), *colloquial.expansions(t.text))
+        out.extend(Term(e, alias_of=t.text) for e in extra
+                   if Term(e) not in out and Term(e, alias_of=t.text) not in out)
     return tuple(out)
 
 
 def plan_query(parsed: ParsedQuery) -> QueryPlan:
     return QueryPlan(groups=tuple(tuple(plan_term(t) for t in with_aliases(g)) for g in parsed.groups),
-                     excluded=tuple(plan_term(t) for t in parsed.excluded))
+                     excluded=tuple(plan_term(t) for t in parsed.excluded), optional=parsed.optional)

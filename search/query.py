@@ -47,6 +47,13 @@ class ParsedQuery:
     groups: tuple[tuple[Term, ...], ...]    # AND of groups; each group an OR of terms
     excluded: tuple[Term, ...]
     ignored: tuple[str, ...]                # pieces with nothing searchable in them (punctuation only)
+    # Per group, whether a document may lack it (a question's content words); empty: every group is required.
+    optional: tuple[bool, ...] = ()
+
+    @property
+    def relaxed(self) -> bool:
+        """Read for any of its optional groups (see search.questions), not for all of them."""
+        return any(self.optional)
 
     @property
     def positive_terms(self) -> tuple[Term, ...]:

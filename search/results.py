@@ -126,6 +126,50 @@ class QueryInfo(_Dict):
     matched_before_filters: int
     filters: tuple[AppliedFilter, ...]
     advice: tuple[str, ...]     # for a page with no hits: which filter or term to drop
+    # How the query was read beyond its terms: citations resolved (or not), a question read for any word.
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerLine(_Dict):
+    html: str                   # escaped HTML of one line (款 or 项) of the article
+    marked: bool                # the 款 or 项 the citation names
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleLink(_Dict):
+    """The same article in another version of the law."""
+
+    doc_id: str
+    title: str
+    date: str | None
+    status: str | None
+    status_label: str | None
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answer(_Dict):
+    """An article the query cites, shown above the result list: its text, its law and where to read it."""
+
+    citation: str               # the part of the query that cites it
+    reference: str              # 第二百六十四条, with 第M款 / 第（K）项 when cited
+    article: str                # the article's heading as the statute writes it
+    doc_id: str
+    source: str
+    title: str
+    date: str | None
+    level: str | None
+    status: str | None
+    status_label: str | None
+    section_id: str
+    section: str                # heading path, outermost first, joined with " › "
+    paragraph: int | None       # the 款 cited
+    item: int | None            # the 项 cited
+    lines: tuple[AnswerLine, ...]
+    url: str                    # /doc/<doc_id>#<section_id>
+    note: str | None            # set when this is not the version in force
+    other_versions: tuple[ArticleLink, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +185,8 @@ class SearchResult(_Dict):
     facets: tuple[Facet, ...]
     took_ms: float
     build: str
+    answer: Answer | None = None            # the first article the query cites (a direct answer)
+    answers: tuple[Answer, ...] = ()        # every article the query cites, in the order typed
 
     def to_dict(self) -> dict[str, Any]:
         out = _Dict.to_dict(self)

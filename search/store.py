@@ -177,5 +177,17 @@ class DocStore:
             return [(Section(id="s0", heading="", level=0, path=(), start=0, end=len(text)), text)]
         return [(section, text[section.start:section.end]) for section in map(Section.from_dict, chosen)]
 
+    def headings(self, doc_id: str) -> list[tuple[str, str]]:
+        """(section id, heading) of every section of a document, in order (empty for an unknown document)."""
+        if self._has_sections:
+            rows = self._con.execute("SELECT section FROM sections WHERE doc_id = ? ORDER BY ord", (doc_id,))
+            found = [json.loads(section) for (section,) in rows]
+        else:
+            found = []
+        if not found:
+            row = self._con.execute("SELECT meta FROM docs WHERE doc_id = ?", (doc_id,)).fetchone()
+            found = json.loads(row[0]).get("sections") or [] if row else []
+        return [(d["id"], d["heading"]) for d in found]
+
     def count(self) -> int:
         return self._con.execute("SELECT count(*) FROM docs").fetchone()[0]

@@ -60,7 +60,26 @@ SCHEMAS: dict[str, Any] = {
                                                                     "\"道交法 → 道路交通安全法\""},
                           "fields": _array(STR), "ignored": _array(STR),
                           "matched_before_filters": {"type": "integer", "minimum": 0},
-                          "filters": _array(_ref("AppliedFilter")), "advice": _array(STR)}),
+                          "filters": _array(_ref("AppliedFilter")), "advice": _array(STR),
+                          "notes": {**_array(STR), "description": "how citations resolved (“刑法264条” → 《中华人民共和国"
+                                                                  "刑法》第二百六十四条, or that a law has no such "
+                                                                  "article) and whether a question was read for any "
+                                                                  "of its words"}}),
+    "AnswerLine": _object({"html": {"type": "string", "description": "escaped HTML of one line of the article"},
+                           "marked": {"type": "boolean", "description": "the 款 or 项 the citation names"}}),
+    "ArticleLink": _object({"doc_id": STR, "title": STR, "date": OPT_STR, "status": STATUS, "status_label": OPT_STR,
+                            "url": STR}),
+    "Answer": _object({
+        "citation": {"type": "string", "description": "the part of the query that cites the article"},
+        "reference": {"type": "string", "description": "第二百六十四条, with 第M款 / 第（K）项 when cited"},
+        "article": {"type": "string", "description": "the article's heading as the statute writes it"},
+        "doc_id": STR, "source": STR, "title": STR, "date": OPT_STR, "level": OPT_STR, "status": STATUS,
+        "status_label": OPT_STR, "section_id": STR, "section": STR, "paragraph": OPT_INT, "item": OPT_INT,
+        "lines": _array(_ref("AnswerLine")),
+        "url": {"type": "string", "description": "/doc/<doc_id>#<section_id>"},
+        "note": {**OPT_STR, "description": "set when the article is of a version no longer in force"},
+        "other_versions": {**_array(_ref("ArticleLink")),
+                           "description": "the same article in the law's other versions"}}),
     "SearchParams": _object({
         "q": STR, "filters": {"type": "object", "propertyNames": {"enum": list(FACETS)},
                               "additionalProperties": _array(STR)},
@@ -72,7 +91,10 @@ SCHEMAS: dict[str, Any] = {
         "pages": {"type": "integer", "minimum": 1}, "sort": {"enum": list(SORTS)}, "hits": _array(_ref("Hit")),
         "facets": {"type": "object", "properties": {f: _ref("Facet") for f in FACETS}, "required": list(FACETS),
                    "additionalProperties": False},
-        "took_ms": {"type": "number", "minimum": 0}, "build": STR}),
+        "took_ms": {"type": "number", "minimum": 0}, "build": STR,
+        "answer": {"oneOf": [_ref("Answer"), {"type": "null"}],
+                   "description": "a direct answer: the first article the query cites (刑法264条)"},
+        "answers": {**_array(_ref("Answer")), "description": "every article the query cites, in order"}}),
     "Section": _object({"id": STR, "heading": STR, "level": {"type": "integer", "minimum": 0}, "path": _array(STR),
                         "start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 0}}),
     "Citation": _object({"kind": {"enum": ["title", "doc_number"]}, "value": STR}),
@@ -90,7 +112,10 @@ SCHEMAS: dict[str, Any] = {
                                                               "(empty when there is only this one)"},
         "cites": _array(_ref("CitedRef")),
         "cited_by": {**_array(_ref("DocLink")), "description": "documents citing this one, newest first, at most 200"},
-        "cited_by_total": {"type": "integer", "minimum": 0}}),
+        "cited_by_total": {"type": "integer", "minimum": 0},
+        "target": {**OPT_STR, "description": "the section of the article `q` cites in this document (264条)"},
+        "target_note": {**OPT_STR, "description": "the article found, or that this document has none of that "
+                                                  "number"}}),
     "Suggestion": _object({"label": STR, "kind": {"enum": ["title", "doc_number"]}, "url": STR}),
     "Suggestions": _object({"q": STR, "suggestions": {**_array(_ref("Suggestion")), "maxItems": 8}}),
     "ExportRow": _object({

@@ -1,0 +1,242 @@
+"""Article citations resolved against a build: which document a law's name means and which section is the article.
+
+`read_citations` turns the citations of a query (search.citation) into direct answers (the article's text, its
+law, status and link), the documents to put first in the result list with the article as their section, notes
+for the query explanation, and the query text the result list is searched with: each resolved article becomes
+the exact run `<short title>第N条`, so the list goes on with the documents that cite the article.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from html import escape
+
+import numpy as np
+
+from search import aliases, analysis
+from search.citation import ArticleCitation, ArticleRef, article_key, cn_int, cn_numeral, find_citations
+from search.index import OpenIndex
+from search.model import LEVELS
+from search.results import DOC_URL, STATUS_LABELS, Answer, AnswerLine, ArticleLink
+
+TITLE_PREFIXES = ("中华人民共和国",)
+# Among documents of one name, the one in force first, then the newest; national instruments before local ones.
+STATUS_ORDER = {"current": 0, None: 1, "trial": 1, "amended": 2, "superseded": 2, "draft": 3, "repealed": 4}
+# A name matched as the end of a title (勘察设计管理条例 for 建设工程勘察设计管理条例) must be at least this long.
+MIN_SUFFIX_NAME = 4
+MAX_CITATIONS = 8
+_ITEM_RE = re.compile(r"^\s*[(（]([一二三四五六七八九十]+)[)）]")
+_QUOTED_RE = re.compile(r"[\"“”「」『』＂][^\"“”「」『』＂]*[\"“”「」『』＂]?")
+
+
+def strip_prefix(title: str) -> str:
+    for p in TITLE_PREFIXES:
+        if title.startswith(p) and len(title) > len(p):
+            return title[len(p):]
+    return title
+
+
+def titles_by_form(index: OpenIndex) -> dict[str, list[int]]:
+    """Normalised title, with and without 中华人民共和国 -> document ordinals (computed once per build)."""
+    def compute() -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for i, t in enumerate(index.table.titles):
+            for form in {t, strip_prefix(t)}:
+                out.setdefault(form, []).append(i)
+        return out
+    return index.memo("titles-by-form", compute)
+
+
+def _name_form(name: str) -> str:
+    return strip_prefix(analysis.normalize("".join(name.split())).strip("《》<>"))
+
+
+def law_documents(index: OpenIndex, name: str) -> list[int]:
+    """Ordinals of the documents a law's name means: its title (with or without 中华人民共和国), an alias of the
+    alias table (个保法, 刑诉法), or, for a long enough name, the titles ending with it."""
+    form = _name_form(name)
+    if not form:
+        return []
+    by_title = titles_by_form(index)
+    found = by_title.get(form)
+    if found:
+        return list(found)
+    for expansion, kind in aliases.expansions(form):
+        if kind == "law":
+            # 婚姻法 -> 民法典 婚姻家庭编: the first word is the title.
+            found = by_title.get(_name_form(expansion.split()[0]))
+            if found:
+                return list(found)
+    if len(form) >= MIN_SUFFIX_NAME:
+        return index.memo(("title-endswith", form), lambda: [
+            i for i, t in enumerate(index.table.titles) if strip_prefix(t).endswith(form)])
+    return []
+
+
+def articles_of(index: OpenIndex, doc_id: str) -> dict[tuple[int, int], str]:
+    """(number, 之N) of every article of a document -> its section id (the first, where a text repeats one)."""
+    def compute() -> dict[tuple[int, int], str]:
+        out: dict[tuple[int, int], str] = {}
+        for section_id, heading in index.store.headings(doc_id):
+            key = article_key(heading)
+            if key is not None:
+                out.setdefault(key, section_id)
+        return out
+    return index.memo(("articles", doc_id), compute)
+
+
+def _preference(index: OpenIndex, ordinal: int, version: str | None) -> tuple:
+    meta = index.docs[index.table.ids[ordinal]]
+    level = LEVELS.index(meta.level) if meta.level in LEVELS else len(LEVELS)
+    named = 0 if version and ((meta.date or "").startswith(version) or str(meta.year or "") == version) else 1
+    newest = "".join(chr(0x39 - ord(c) + 0x30) if c.isdigit() else c for c in (meta.date or "~"))
+    return (named, STATUS_ORDER.get(meta.status, 1), level, newest, meta.doc_id)
+
+
+@dataclass(frozen=True, slots=True)
+class CitationReading:
+    """What the citations of a query resolved to."""
+
+    list_text: str                                  # the query the result list is searched with
+    pinned: tuple[tuple[int, tuple[str, ...]], ...]  # (ordinal, section ids) to show first, in order
+    answers: tuple[Answer, ...]
+    notes: tuple[str, ...]
+
+
+def _unquoted(text: str) -> str:
+    """The text with quoted phrases blanked (same length): a citation inside quotes is a phrase to find."""
+    return _QUOTED_RE.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def _lines(text: str, ref: ArticleRef) -> tuple[tuple[AnswerLine, ...], int]:
+    """The article's lines with the cited 款 (or 项) marked, and how many 款 it has."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    paragraph, out, count = 0, [], 0
+    for line in lines:
+        item = _ITEM_RE.match(analysis.normalize(line))
+        if not item or paragraph == 0:
+            paragraph += 1
+            count = paragraph
+        item_no = cn_int(item.group(1)) if item else None
+        marked = False
+        if ref.paragraph and ref.item:
+            marked = paragraph == ref.paragraph and item_no == ref.item
+        elif ref.paragraph:
+            marked = paragraph == ref.paragraph
+        elif ref.item:
+            marked = item_no == ref.item
+        out.append(AnswerLine(html=escape(line), marked=marked))
+    return tuple(out), count
+
+
+def _article_link(index: OpenIndex, doc_id: str, section_id: str) -> ArticleLink:
+    meta = index.docs[doc_id]
+    return ArticleLink(doc_id=doc_id, title=meta.title, date=meta.date, status=meta.status,
+                       status_label=STATUS_LABELS.get(meta.status or ""),
+                       url=DOC_URL.format(doc_id=doc_id) + f"#{section_id}")
+
+
+def build_answer(index: OpenIndex, citation_text: str, doc_id: str, section_id: str, ref: ArticleRef
+                 ) -> tuple[Answer | None, str | None]:
+    """The direct answer for one resolved article, and a note when a cited 款 does not exist."""
+    found = index.store.sections(doc_id, [section_id])
+    if not found:
+        return None, None
+    section, text = found[0]
+    meta = index.docs[doc_id]
+    lines, count = _lines(text, ref)
+    note = None
+    if ref.paragraph and ref.paragraph > count:
+        note = f"{ref.heading}只有{cn_numeral(count)}款，没有第{cn_numeral(ref.paragraph)}款"
+    others = []
+    for v in index.versions.get(doc_id, ()):
+        if v != doc_id and (sid := articles_of(index, v).get(ref.key)):
+            others.append(_article_link(index, v, sid))
+    version_note = None
+    if meta.status not in ("current", None, "trial"):
+        current = [o for o in others if o.status == "current"]
+        version_note = (f"此为{meta.date or ''}版本（{STATUS_LABELS.get(meta.status or '', meta.status)}）"
+                        + (f"，现行版本：{current[0].title}（{current[0].date}）" if current and current[0].date
+                           else ""))
+    return Answer(citation=citation_text, reference=ref.label, article=ref.heading, doc_id=doc_id,
+                  source=meta.source, title=meta.title, date=meta.date, level=meta.level, status=meta.status,
+                  status_label=STATUS_LABELS.get(meta.status or ""), section_id=section.id,
+                  section=" › ".join(section.path), paragraph=ref.paragraph, item=ref.item, lines=lines,
+                  url=DOC_URL.format(doc_id=doc_id) + f"#{section.id}", note=version_note,
+                  other_versions=tuple(others)), note
+
+
+def _resolve_one(index: OpenIndex, cite: ArticleCitation, scope: list[int] | None
+                 ) -> tuple[list[int], str | None]:
+    """The documents the citation's law means (or the scope, for an article number alone), and the name that
+    matched."""
+    for name in cite.names():
+        ords = law_documents(index, name)
+        if ords:
+            return ords, name
+    if cite.law is None and scope:
+        return scope, None
+    return [], None
+
+
+def read_citations(index: OpenIndex, query: str, scope: list[int] | None = None) -> CitationReading:
+    """Resolve the article citations of a query; `scope` (document ordinals) answers an article number typed
+    alone (264条 in a document's own search)."""
+    norm = analysis.normalize(query)
+    cites = find_citations(_unquoted(norm))[:MAX_CITATIONS]
+    if not cites:
+        return CitationReading(query, (), (), ())
+    pinned: list[tuple[int, tuple[str, ...]]] = []
+    answers: list[Answer] = []
+    notes: list[str] = []
+    pieces: list[str] = []
+    phrases: list[str] = []
+    last = 0
+    for cite in cites:
+        ords, name = _resolve_one(index, cite, scope)
+        typed = query[cite.start:cite.end].strip()
+        pieces.append(query[last:cite.start])
+        last = cite.end
+        if not ords:
+            # Not a law of the index: searched as text, with the article as statutes write it.
+            pieces.append(" " + (cite.law or "") + "".join(a.heading for a in cite.articles) + " ")
+            if cite.law:
+                notes.append(f"“{typed}”：索引中没有名为“{cite.law}”的法律法规，按文字检索")
+            continue
+        for ref in cite.articles:
+            having = [o for o in ords if ref.key in articles_of(index, index.table.ids[o])]
+            if not having:
+                best = min(ords, key=lambda o: _preference(index, o, cite.version))
+                meta = index.docs[index.table.ids[best]]
+                total = len(articles_of(index, meta.doc_id))
+                notes.append(f"“{typed}”：《{meta.title}》没有{ref.heading}" + (f"（共{total}条）" if total else ""))
+                if all(p[0] != best for p in pinned):
+                    pinned.append((best, ()))
+                continue
+            best = min(having, key=lambda o: _preference(index, o, cite.version))
+            doc_id = index.table.ids[best]
+            section_id = articles_of(index, doc_id)[ref.key]
+            answer, note = build_answer(index, typed, doc_id, section_id, ref)
+            if answer is not None:
+                answers.append(answer)
+                notes.append(f"“{typed}” → 《{answer.title}》{ref.label}"
+                             + (f"（{answer.date}）" if cite.version and answer.date else ""))
+            if note:
+                notes.append(note)
+            for i, (o, sections) in enumerate(pinned):
+                if o == best:
+                    pinned[i] = (o, sections + (section_id,))
+                    break
+            else:
+                pinned.append((best, (section_id,)))
+            phrases.append(f'"{strip_prefix(index.table.titles[best])}{ref.heading}"')
+    pieces.append(query[last:])
+    # The articles cited form one group: the list goes on with documents citing any of them.
+    pieces.append(" " + " OR ".join(dict.fromkeys(phrases)))
+    return CitationReading(" ".join("".join(pieces).split()), tuple(pinned), tuple(answers), tuple(notes))
+
+
+def pinned_mask(index: OpenIndex, reading: CitationReading) -> np.ndarray:
+    out = np.zeros(len(index.table.ids), dtype=bool)
+    out[[o for o, _ in reading.pinned]] = True
+    return out

@@ -1,0 +1,58 @@
+"""Everyday words -> the words statutes use (search/data/colloquial.tsv), applied at query time.
+
+家暴 is searched as 家庭暴力 too, 霸王条款 as 格式条款; the explanation shows each as an alias. A key is looked up
+as a run of characters inside the query's text, so a question typed without spaces (被狗咬了怎么赔) finds its
+everyday words as well as a query that is just the word.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+from search import analysis
+
+COLLOQUIAL_FILE = "colloquial.tsv"
+
+
+@lru_cache(maxsize=1)
+def table() -> dict[str, tuple[str, ...]]:
+    """Normalised key -> its statutory expansions, in file order."""
+    out: dict[str, list[str]] = {}
+    path = resources.files("search") / "data" / COLLOQUIAL_FILE
+    if not path.is_file():
+        return {}
+    for line in path.read_text("utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2:
+            continue
+        key, expansion = analysis.normalize(parts[0].strip()), parts[1].strip()
+        if expansion not in out.setdefault(key, []):
+            out[key].append(expansion)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@lru_cache(maxsize=1)
+def _keys_longest_first() -> tuple[str, ...]:
+    return tuple(sorted(table(), key=lambda k: (-len(k), k)))
+
+
+def expansions(text: str) -> tuple[str, ...]:
+    """The expansions of a whole term (霸王条款 -> 格式条款)."""
+    return table().get(analysis.normalize(text).strip(), ())
+
+
+def find(text: str) -> list[tuple[int, int, str]]:
+    """Keys occurring in a normalised text as (start, end, key), longest first where two overlap, in order."""
+    taken = [False] * len(text)
+    found = []
+    for key in _keys_longest_first():
+        start = text.find(key)
+        while start >= 0:
+            end = start + len(key)
+            if not any(taken[start:end]):
+                taken[start:end] = [True] * len(key)
+                found.append((start, end, key))
+            start = text.find(key, end)
+    return sorted(found)

@@ -1,0 +1,112 @@
+"""Questions and everyday wording: reading `被狗咬了怎么赔` as the words that carry its meaning.
+
+A question's words rarely all occur in one provision, and its question words and particles (怎么, 吗, 多久) occur
+in none. Read as a question, a query's plain terms become one group per content word (or per everyday word of
+the colloquial table, with its statutory expansions as alternatives), and a document matches when any of them
+matches: ranking then counts how many and how weighty the matched words are (coordination over BM25 scores).
+Pure functions; the engine decides when to read a query this way.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from search import analysis, colloquial
+from search.query import ParsedQuery, Term
+
+# Words that ask rather than say: a query with one of them (or ending in 吗/呢/?) is read as a question.
+QUESTION_WORDS = (
+    "怎么办", "怎么", "怎样", "怎么样", "如何", "什么", "哪些", "哪个", "哪里", "哪儿", "多少", "多久", "多长",
+    "几天", "几年", "几个", "几次", "几倍", "谁", "为什么", "为何", "是否", "能否", "可否", "是不是", "能不能",
+    "可不可以", "会不会", "要不要", "有没有", "该不该", "算不算", "行不行", "违法吗", "合法吗")
+_QUESTION_END_RE = re.compile(r"[吗呢么嘛吧?？]\s*$")
+# Words that carry no meaning a provision could match: question words, particles, pronouns, modal verbs.
+STOP_WORDS = frozenset((
+    *QUESTION_WORDS, "吗", "呢", "么", "嘛", "吧", "啊", "呀", "啦", "了", "的", "地", "得", "着", "过", "被", "把",
+    "让", "给", "在", "是", "有", "和", "与", "及", "或", "也", "都", "就", "还", "又", "才", "再", "很", "太",
+    "我", "你", "他", "她", "它", "我们", "你们", "他们", "她们", "自己", "别人", "人家", "这", "那", "这个", "那个",
+    "这种", "那种", "一个", "一下", "请问", "想", "想要", "应该", "需要", "可以", "能", "能要", "要", "会", "该",
+    "去", "来", "没", "没有", "不", "不是", "不能", "不会", "多", "几", "吗", "如果", "的话", "怎么回事", "情况",
+    "一般", "现在", "已经", "还是", "就是", "但是", "可是", "所以", "因为", "然后", "之后", "以后", "时候",
+    "天", "年", "月", "个", "次", "些", "点", "啥", "咋", "咋办", "办"))
+# A question reduced to nothing but these words keeps its original reading.
+MIN_CONTENT_WORDS = 1
+# A compound word found in fewer sections than this is also searched as its parts (法定年龄: 法定, 年龄).
+RARE_WORD_SECTIONS = 20
+Frequency = Callable[[str], int]
+
+
+def is_question(text: str) -> bool:
+    """Does the query ask (怎么办, 多久, …吗) rather than name words to find?"""
+    norm = analysis.normalize(text)
+    return bool(_QUESTION_END_RE.search(norm)) or any(w in norm for w in QUESTION_WORDS)
+
+
+def _plain(term: Term) -> bool:
+    return not (term.phrase or term.field or term.docno or term.alias_of)
+
+
+def _word_group(word: str, typed: str, frequency: Frequency) -> tuple[Term, ...]:
+    """A content word (normalised, and as typed), its colloquial expansions, and, for a compound that statutes
+    rarely use, its parts (法定年龄 -> 法定, 年龄)."""
+    group = [Term(typed)]
+    group += [Term(e, alias_of=typed) for e in colloquial.expansions(word)]
+    if frequency(word) < RARE_WORD_SECTIONS:
+        parts = analysis.word_terms(word)[1:]
+        group += [Term(p, alias_of=typed) for p in parts if len(p) > 1 and p not in STOP_WORDS]
+    return tuple(dict.fromkeys(group))
+
+
+def content_groups(term: Term, frequency: Frequency = lambda w: 0) -> tuple[tuple[Term, ...], ...]:
+    """One group per everyday phrase of the colloquial table found in the term (with its expansions) and per
+    remaining content word (`frequency`: in how many sections a word occurs)."""
+    # Words are given as typed (normalising keeps every offset, so a span of the normal form is one of the text).
+    text = term.text
+    norm = analysis.normalize(text)
+    groups: list[tuple[Term, ...]] = []
+    rest = list(norm)
+    for start, end, key in colloquial.find(norm):
+        typed = text[start:end]
+        groups.append((Term(typed), *(Term(e, alias_of=typed) for e in colloquial.table()[key])))
+        rest[start:end] = " " * (end - start)
+    rest_text = "".join(rest)
+    words, at = [], 0
+    for w in analysis.words(rest_text):
+        start = rest_text.find(w, at)
+        if start >= 0:
+            at = start + len(w)
+        if w not in STOP_WORDS:
+            words.append((w, text[start:start + len(w)] if start >= 0 else w))
+    # A lone character (满, 交, 归) matches everywhere and means little, unless it is all there is.
+    meaningful = [(w, t) for w, t in words if len(w) > 1 or colloquial.expansions(w)]
+    for word, typed in meaningful if (meaningful or groups) else words:
+        groups.append(_word_group(word, typed, frequency))
+    return tuple(groups)
+
+
+def relax(parsed: ParsedQuery, frequency: Frequency = lambda w: 0) -> ParsedQuery:
+    """The query read for any of its content words: plain terms split into content groups (optional), quoted,
+    scoped and numbered terms kept as they are (required)."""
+    groups: list[tuple[Term, ...]] = []
+    optional: list[bool] = []
+    seen: set[str] = set()
+    for g in parsed.groups:
+        if len(g) == 1 and _plain(g[0]):
+            split = content_groups(g[0], frequency)
+            if len(split) >= MIN_CONTENT_WORDS:
+                for sg in split:
+                    if sg[0].text not in seen:
+                        seen.add(sg[0].text)
+                        groups.append(sg)
+                        optional.append(True)
+                continue
+        groups.append(g)
+        optional.append(not any(not _plain(t) for t in g) and len(g) > 0)
+    return ParsedQuery(groups=tuple(groups), excluded=parsed.excluded, ignored=parsed.ignored,
+                       optional=tuple(optional))
+
+
+def names_a_place(text: str, places: Callable[[], frozenset[str]]) -> bool:
+    """Does the query name one of the places (regions) of the index?"""
+    norm = analysis.normalize(text)
+    return any(p in norm for p in places())
