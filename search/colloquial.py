@@ -33,14 +33,36 @@ def table() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+# Keys shorter than this apply only as a whole word (赔 in 被狗咬了怎么赔), never inside a longer one.
+MIN_SUBSTRING_KEY = 2
+
+
 @lru_cache(maxsize=1)
 def _keys_longest_first() -> tuple[str, ...]:
-    return tuple(sorted(table(), key=lambda k: (-len(k), k)))
+    return tuple(sorted((k for k in table() if len(k) >= MIN_SUBSTRING_KEY), key=lambda k: (-len(k), k)))
 
 
 def expansions(text: str) -> tuple[str, ...]:
     """The expansions of a whole term (霸王条款 -> 格式条款)."""
     return table().get(analysis.normalize(text).strip(), ())
+
+
+def extra_terms(text: str) -> tuple[str, ...]:
+    """Expansions worth searching for besides the term: not those that contain it (工伤 -> 工伤保险 adds nothing
+    that 工伤 does not match)."""
+    norm = analysis.normalize(text).strip()
+    return tuple(e for e in expansions(text) if norm not in analysis.normalize(e))
+
+
+def find_all(text: str) -> list[tuple[int, int, str]]:
+    """Every key occurring in a normalised text, overlapping or not, as (start, end, key)."""
+    found = []
+    for key in _keys_longest_first():
+        start = text.find(key)
+        while start >= 0:
+            found.append((start, start + len(key), key))
+            start = text.find(key, start + 1)
+    return sorted(found)
 
 
 def find(text: str) -> list[tuple[int, int, str]]:

@@ -36,6 +36,8 @@ EXACT_FACTOR = 2.5
 EXACT_BASE_SCORE = 1.0
 # A section's score is multiplied by this for each query group it does not contain.
 MISSING_GROUP_FACTOR = 0.7
+# The same for a question's content words, whose group scores are each scaled to their weight (rarity).
+RELAXED_MISSING_GROUP_FACTOR = 0.7
 # Known-item bonuses, as multiples of the best score in the result list.
 TITLE_EXACT_BONUS = 1.0
 TITLE_CONTAINS_BONUS = 0.3
@@ -262,6 +264,20 @@ def _section_scores(index: OpenIndex, q, allowed: np.ndarray) -> tuple[np.ndarra
     return ids[order], scores[order]
 
 
+def _best_of(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """(docnums, scores) of sections scored by several queries, each with its highest score, best first."""
+    parts = [p for p in parts if len(p[0])]
+    if not parts:
+        return _NONE, np.zeros(0)
+    ids = np.concatenate([p[0] for p in parts])
+    scores = np.concatenate([p[1] for p in parts])
+    uniq, inverse = np.unique(ids, return_inverse=True)
+    best = np.zeros(len(uniq))
+    np.maximum.at(best, inverse, scores)
+    order = np.lexsort((uniq, -best))
+    return uniq[order].astype(np.int32), best[order]
+
+
 @dataclass(frozen=True, slots=True)
 class _BestSections:
     """Each scored document's best section docnums, best first: ordinals and docnums in parallel arrays,
@@ -282,7 +298,10 @@ def _rank(index: OpenIndex, docs: np.ndarray, plan: QueryPlan, parsed: ParsedQue
     table = index.table
     doc_scores = np.zeros(len(table.ids))
     best = _BestSections(_NONE, _NONE)
-    queries = [(q, m) for q, m in zip(plan.group_score_queries, matches) if q is not None]
+    scored = [(q, m, g) for q, m, g in zip(plan.group_score_queries, matches, plan.groups) if q is not None]
+    queries = [(q, m) for q, m, _ in scored]
+    alternative_queries = [tuple(p.score for p in g if p.score is not None) for _, _, g in scored]
+    relaxed = any(plan.optional)
     # Documents put in only as cited articles' laws may match no group: nothing to score then.
     if queries and docs.any() and any(len(m.sections) for m in matches):
         # Sections that matched some group, of the documents being ranked (docnums of deleted records own -1).
@@ -295,8 +314,14 @@ def _rank(index: OpenIndex, docs: np.ndarray, plan: QueryPlan, parsed: ParsedQue
         total = np.zeros(len(table.of_section))
         found = np.zeros(len(table.of_section), dtype=np.int32)
         touched = []
-        for q, m in queries:
-            ids, scores = _section_scores(index, q, allowed)
+        for (q, m), alternatives in zip(queries, alternative_queries):
+            if relaxed and len(alternatives) > 1:
+                # A question's concept scores as its best alternative: 赔偿 and 损害赔偿 found in the same words
+                # must not add up to outweigh a second concept.
+                ids, scores = _best_of([_section_scores(index, a, allowed) for a in alternatives])
+            else:
+                ids, scores = _section_scores(index, q, allowed)
+
             # A section with the exact string but none of its words as words (述法 inside 述法制度) still counts.
             exact = m.exact[allowed[m.exact]]
             if len(exact):
@@ -310,13 +335,18 @@ def _rank(index: OpenIndex, docs: np.ndarray, plan: QueryPlan, parsed: ParsedQue
                 scores = np.concatenate([scores, np.full(len(extra), EXACT_BASE_SCORE)])
                 scores = np.where(is_exact[ids], scores * EXACT_FACTOR, scores)
             total[ids] += scores
-            found[ids] += 1
+            # Coordination counts a group where it matched, not where a word of it merely scored (行为 of
+            # 欺诈行为).
+            in_group = np.zeros(len(allowed), dtype=bool)
+            in_group[m.sections] = True
+            found[ids[in_group[ids]]] += 1
             touched.append(ids)
         count = sum(len(t) for t in touched)
         sections = (np.flatnonzero(found).astype(np.int32) if count * 16 > len(found)
                     else np.unique(np.concatenate(touched)).astype(np.int32))
         # Coordination: a section with every group beats one that has only some of them.
-        section_score = total[sections] * MISSING_GROUP_FACTOR ** (len(queries) - found[sections])
+        missing = RELAXED_MISSING_GROUP_FACTOR if relaxed else MISSING_GROUP_FACTOR
+        section_score = total[sections] * missing ** (len(queries) - found[sections])
         owner = table.of_section[sections]
         # Per document, best sections first (equal scores: higher docnum first).
         order = np.lexsort((-sections, -section_score, owner))
@@ -464,7 +494,7 @@ def run_search(index: OpenIndex, params: SearchParams) -> SearchResult:
     docs, applied = _apply_filters(index, matched, params)
     facets = _facets(index, docs, params)
     table = index.table
-    everyday = parsed.relaxed or any(colloquial.expansions(t.text) for t in parsed.positive_terms)
+    everyday = parsed.relaxed or any(colloquial.extra_terms(t.text) for t in parsed.positive_terms)
     level_prior = everyday and not questions.names_a_place(params.q, lambda: _places(index))
     if params.sort == "date" or parsed.empty:
         candidates = np.flatnonzero(docs)

@@ -128,7 +128,7 @@ def with_aliases(group: tuple[Term, ...]) -> tuple[Term, ...]:
     for t in group:
         if t.phrase or t.field or t.docno or t.alias_of:
             continue
-        extra = (*aliases.extra_terms(t.text), *colloquial.expansions(t.text))
+        extra = (*aliases.extra_terms(t.text), *colloquial.extra_terms(t.text))
         out.extend(Term(e, alias_of=t.text) for e in extra
                    if Term(e) not in out and Term(e, alias_of=t.text) not in out)
     return tuple(out)
