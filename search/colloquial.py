@@ -55,9 +55,10 @@ def extra_terms(text: str) -> tuple[str, ...]:
 
 
 def find_all(text: str) -> list[tuple[int, int, str]]:
-    """Every key occurring in a normalised text, overlapping or not, as (start, end, key)."""
+    """Every key occurring in a normalised text, overlapping or not, as (start, end, key); one-character keys
+    too (the text is an everyday phrase already: 狗 in 被狗咬)."""
     found = []
-    for key in _keys_longest_first():
+    for key in table():
         start = text.find(key)
         while start >= 0:
             found.append((start, start + len(key), key))

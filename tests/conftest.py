@@ -40,6 +40,26 @@ def seed_index(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def fixture_index(tmp_path_factory) -> Path:
+    """An index of the seeds and the small documents of tests/golden/fixtures.py (versions, laws to cite by
+    article, a local regulation and an interpretation on the same rules)."""
+    import shutil
+
+    from tests.golden.fixtures import DOCS
+
+    src = tmp_path_factory.mktemp("fixtures-src")
+    shutil.copytree(SEEDS, src / "seeds")
+    for rel, text in DOCS.items():
+        path = src / "fixtures" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, "utf-8")
+    root = tmp_path_factory.mktemp("fixtures-index")
+    report = build_index([src / "seeds", src / "fixtures"], root, workers=1, progress=False)
+    assert report.errors == []
+    return root
+
+
+@pytest.fixture(scope="session")
 def opened(seed_index):
     return IndexHolder(seed_index).get()
 

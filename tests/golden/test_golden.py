@@ -6,34 +6,21 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-from indexer.build import build_index
 from search.engine import run_search
 from search.index import IndexHolder
 from search.params import params_from
-from tests.conftest import SEEDS
-from tests.golden.fixtures import DOCS
 
 GOLDEN = Path(__file__).with_name("golden.jsonl")
 TOP = 3
 
 
 @pytest.fixture(scope="module")
-def golden_index(tmp_path_factory):
-    src = tmp_path_factory.mktemp("golden")
-    shutil.copytree(SEEDS, src / "seeds")
-    for rel, text in DOCS.items():
-        path = src / "fixtures" / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, "utf-8")
-    root = tmp_path_factory.mktemp("golden-index")
-    report = build_index([src / "seeds", src / "fixtures"], root, workers=1, progress=False)
-    assert report.errors == []
-    return IndexHolder(root).get()
+def golden_index(fixture_index):
+    return IndexHolder(fixture_index).get()
 
 
 def _cases() -> list[dict]:

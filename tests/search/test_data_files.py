@@ -167,3 +167,67 @@ def test_law_words_are_corpus_titles(corpus_names):
     aliases = {a for a, _, k in read_aliases(ALIASES) if k == "law"}
     unknown = sorted(w for w, _, tag in read_terms() if tag == "law" and w not in corpus_names | aliases)
     assert unknown == []
+
+
+# --- colloquial.tsv: everyday words -> statutory words -------------------------------------------------------
+
+COLLOQUIAL = DATA / "colloquial.tsv"
+# Entries the table must keep (the kinds of everyday word it exists for).
+COLLOQUIAL_KEPT = [("家暴", "家庭暴力"), ("高利贷", "民间借贷 利率"), ("黑车", "非法营运"), ("霸王条款", "格式条款"),
+                   ("碰瓷", "敲诈勒索"), ("彩礼", "彩礼 返还"), ("老赖", "失信被执行人"), ("年假", "年休假"),
+                   ("社保", "社会保险"), ("醉驾", "醉酒 驾驶机动车")]
+
+
+def read_colloquial() -> list[tuple[int, str, str]]:
+    out = []
+    for n, line in enumerate(COLLOQUIAL.read_text("utf-8").split("\n"), 1):
+        if line.strip() and not line.startswith("#"):
+            parts = line.split("\t")
+            assert len(parts) == 2, f"line {n}: {line!r} is not colloquial<TAB>expansion"
+            out.append((n, parts[0], parts[1]))
+    return out
+
+
+def test_colloquial_format():
+    rows = read_colloquial()
+    assert len(rows) >= 300                              # a maintained table, not a handful of examples
+    pairs = [(k, e) for _, k, e in rows]
+    assert len(pairs) == len(set(pairs)), "duplicate pairs"
+    for n, key, expansion in rows:
+        assert key == key.strip() and expansion == expansion.strip() and key and expansion, n
+        assert key != expansion, f"line {n} maps {key} to itself"
+        assert "  " not in expansion, n
+
+
+def test_one_character_keys_are_whole_words_only():
+    from search import colloquial
+
+    singles = {k for _, k, _ in read_colloquial() if len(k) == 1}
+    assert singles >= {"赔", "狗", "偷"}
+    assert colloquial.find("赔偿损失") == []                 # 赔 is never found inside 赔偿
+    assert colloquial.expansions("赔") == ("赔偿", "损害赔偿")
+
+
+def test_colloquial_kept_entries():
+    pairs = {(k, e) for _, k, e in read_colloquial()}
+    assert [p for p in COLLOQUIAL_KEPT if p not in pairs] == []
+
+
+@pytest.fixture(scope="module")
+def corpus_texts() -> list[str]:
+    if not CORPUS_LAWS.is_dir():
+        pytest.skip("../shared/corpus is absent")
+    drop = str.maketrans("", "", " \t\n\u3000\u200b")
+    return [p.read_text("utf-8").translate(drop) for p in sorted(CORPUS_LAWS.rglob("*.md"))]
+
+
+@pytest.mark.corpus
+def test_colloquial_expansions_are_words_of_the_corpus(corpus_texts):
+    """Every expansion names words statutes use: a term occurs in the corpus; the words of a multi-word
+    expansion occur together in at least one document."""
+    absent = []
+    for n, _, expansion in read_colloquial():
+        words = expansion.split(" ")
+        if not any(all(w in text for w in words) for text in corpus_texts):
+            absent.append((n, expansion))
+    assert absent == []
