@@ -24,7 +24,12 @@ TITLE_PREFIXES = ("中华人民共和国",)
 STATUS_ORDER = {"current": 0, None: 1, "trial": 1, "amended": 2, "superseded": 2, "draft": 3, "repealed": 4}
 # A name matched as the end of a title (勘察设计管理条例 for 建设工程勘察设计管理条例) must be at least this long.
 MIN_SUFFIX_NAME = 4
+# An abbreviated name read as the characters of a title in order: at least this long and this share of the title.
+MIN_SUBSEQUENCE_NAME = 6
+MIN_SUBSEQUENCE_SHARE = 0.25
 MAX_CITATIONS = 8
+_SERIES_RE = re.compile(r"\([一二三四五六七八九十]+\)$")
+_BARE_SERIES_RE = re.compile(r"(解释|规定|意见|批复)([一二三四五六七八九十])$")
 _ITEM_RE = re.compile(r"^\s*[(（]([一二三四五六七八九十]+)[)）]")
 _QUOTED_RE = re.compile(r"[\"“”「」『』＂][^\"“”「」『』＂]*[\"“”「」『』＂]?")
 
@@ -52,8 +57,8 @@ def _name_form(name: str) -> str:
 
 
 def law_documents(index: OpenIndex, name: str) -> list[int]:
-    """Ordinals of the documents a law's name means: its title (with or without 中华人民共和国), an alias of the
-    alias table (个保法, 刑诉法), or, for a long enough name, the titles ending with it."""
+    """Ordinals of the documents a law's name means: its title (with or without 中华人民共和国) or an alias of the
+    alias table (个保法, 刑诉法)."""
     form = _name_form(name)
     if not form:
         return []
@@ -67,10 +72,34 @@ def law_documents(index: OpenIndex, name: str) -> list[int]:
             found = by_title.get(_name_form(expansion.split()[0]))
             if found:
                 return list(found)
-    if len(form) >= MIN_SUFFIX_NAME:
-        return index.memo(("title-endswith", form), lambda: [
-            i for i, t in enumerate(index.table.titles) if strip_prefix(t).endswith(form)])
     return []
+
+
+def _subsequence(name: str, title: str) -> bool:
+    it = iter(title)
+    return all(ch in it for ch in name)
+
+
+def abbreviated_law_documents(index: OpenIndex, name: str) -> list[int]:
+    """Ordinals of the documents an abbreviated name may mean, when no title or alias is the name: titles ending
+    with it (勘察设计管理条例), else titles holding its characters in order, a closing series number (（一）) the
+    same (民法典婚姻家庭编解释（一） for 最高人民法院关于适用《民法典》婚姻家庭编的解释（一））."""
+    form = _name_form(name).replace("《", "").replace("》", "")
+    # 劳动争议解释一: the number of a series typed without its brackets.
+    form = _BARE_SERIES_RE.sub(r"\1(\2)", form)
+    if len(form) < MIN_SUFFIX_NAME:
+        return []
+
+    def compute() -> list[int]:
+        titles = [strip_prefix(t).replace("《", "").replace("》", "") for t in index.table.titles]
+        ending = [i for i, t in enumerate(titles) if t.endswith(form)]
+        if ending or len(form) < MIN_SUBSEQUENCE_NAME:
+            return ending
+        series = _SERIES_RE.search(form)
+        return [i for i, t in enumerate(titles)
+                if len(form) >= MIN_SUBSEQUENCE_SHARE * len(t) and _subsequence(form, t)
+                and (not series or t.endswith(series.group(0)))]
+    return index.memo(("abbreviated-title", form), compute)
 
 
 def articles_of(index: OpenIndex, doc_id: str) -> dict[tuple[int, int], str]:
@@ -170,10 +199,14 @@ def _resolve_one(index: OpenIndex, cite: ArticleCitation, scope: list[int] | Non
                  ) -> tuple[list[int], str | None]:
     """The documents the citation's law means (or the scope, for an article number alone), and the name that
     matched."""
-    for name in cite.names():
+    names = list(cite.names())
+    for name in names:
         ords = law_documents(index, name)
         if ords:
             return ords, name
+    # Only the whole name is read as an abbreviation: a tail of it (解释（一）) would match too much.
+    if names and (ords := abbreviated_law_documents(index, names[0])):
+        return ords, names[0]
     if cite.law is None and scope:
         return scope, None
     return [], None

@@ -25,7 +25,9 @@ _JOINERS_RE = re.compile(r"^[\s、,，;；和及与或以及]*$")
 _VERSION_AFTER_RE = re.compile(r"(?:\(\s*(\d{4})[^()]{0,8}\)|(\d{4})\s*年?\s*(?:版|修正|修订|修改)?)\s*$")
 # A version note before the name: 2018年公司法 / 2018公司法.
 _VERSION_BEFORE_RE = re.compile(r"(\d{4})\s*年?\s*(?:版|修正|修订|修改的?)?\s*$")
-_NAME_RUN_RE = re.compile(rf"[{_CJK}]+$")
+# A name's run: CJK characters, 《》 of a law named inside it (关于适用《民法典》…的解释), and a closing number
+# of a series (…的解释(一)).
+_NAME_RUN_RE = re.compile(rf"[{_CJK}《》]*[{_CJK}](?:\([一二三四五六七八九十]+\))?$")
 _BOOK_RE = re.compile(r"《([^《》]{1,60})》\s*$")
 # A name is at least this long (法 alone is no law); a bare article number needs 第 or 条 after a number.
 MIN_NAME_CHARS = 2
@@ -176,7 +178,7 @@ def _name_before(text: str, end: int) -> tuple[str | None, str | None, int]:
         run = _NAME_RUN_RE.search(left)
         if not run or len(run.group(0)) < MIN_NAME_CHARS:
             return None, None, end
-        name, start = run.group(0), run.start()
+        name, start = run.group(0).lstrip("《》"), run.end() - len(run.group(0).lstrip("《》"))
         if name.startswith("年") and text[:start].rstrip()[-1:].isdigit():
             name, start = name[1:], start + 1      # 2018年公司法: the year is a version note
         if len(name) < MIN_NAME_CHARS:
