@@ -1,8 +1,9 @@
 """A fixed, seeded mix of queries drawn from an index's own documents, for latency and load measurements.
 
 Kinds: single words (from titles and bodies), two- and three-word AND queries, quoted phrases (runs of 8–14
-characters copied from a body), 文号 in loose spellings, titles in traditional script, and words with a year,
-level or region filter. The same documents and seed always give the same mix.
+characters copied from a body), 文号 in loose spellings, titles in traditional script, words with a year, level or
+region filter, article citations of a law (刑法264条, 《…》第二条 …) and questions made of body words (…怎么办,
+…吗). The same documents and seed always give the same mix.
 """
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from search import analysis
+from search.citation import cn_int
 from search.index import OpenIndex
 from search.params import SearchParams, params_from
 
 SEED = 20240601
-# Queries per kind; the defaults make a mix of 240.
-QUOTAS = {"word": 40, "and2": 30, "and3": 30, "phrase": 40, "docno": 30, "traditional": 30, "filter": 40}
+# Queries per kind; the defaults make a mix of 300.
+QUOTAS = {"word": 40, "and2": 30, "and3": 30, "phrase": 40, "docno": 30, "traditional": 30, "filter": 40,
+          "article": 30, "question": 30}
 KINDS = tuple(QUOTAS)
 # Documents sampled from the index to draw queries from (their texts are read from the store).
 SAMPLE_DOCS = 400
@@ -45,6 +48,8 @@ _WORD_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
 _DOCNO_RE = re.compile(r"^(?P<prefix>.+?)〔(?P<year>\d{4})〕(?P<num>\d+)号$")
 _ORDER_RE = re.compile(r"^(?P<prefix>.+?令)第(?P<num>\d+)号$")
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+_ARTICLE_LINE_RE = re.compile(r"^[ \u3000]*第([零一二三四五六七八九十百千]+)条", re.M)
+QUESTION_FORMS = ("{}{}怎么办", "{}{}吗", "如何{}{}", "{}{}需要多久")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +145,25 @@ def _make(kind: str, doc: MixDoc, rng: random.Random, n: int) -> MixQuery | None
                       if values[f]), None)
         words = _words(doc.title)
         return MixQuery(kind, rng.choice(words), ((facet, values[facet]),)) if facet and words else None
+    if kind == "article":
+        return _article(doc, rng, n)
+    if kind == "question":
+        words = _body_words(doc, rng)
+        form = QUESTION_FORMS[n % len(QUESTION_FORMS)]
+        return MixQuery(kind, form.format(*rng.sample(words, 2))) if len(words) >= 2 else None
     raise ValueError(f"unknown kind {kind!r}")
+
+
+def _article(doc: MixDoc, rng: random.Random, n: int) -> MixQuery | None:
+    """A citation of one of the document's articles, spelt as people type them."""
+    numbers = _ARTICLE_LINE_RE.findall(doc.text)
+    if not numbers:
+        return None
+    text = rng.choice(numbers)
+    number = cn_int(text)
+    short = doc.title.removeprefix("中华人民共和国")
+    spellings = (f"{short}{number}条", f"{short}第{text}条", f"《{doc.title}》第{number}条", f"{short} 第{number}条")
+    return MixQuery("article", spellings[n % len(spellings)])
 
 
 def build_query_mix(docs: Sequence[MixDoc], *, seed: int = SEED,

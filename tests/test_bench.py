@@ -5,9 +5,10 @@ import os
 import random
 import sys
 
-from search import analysis
+from search import analysis, questions
 from search.bench import (changed_files, judge, naive_files, percentile, rss_kb, run_measured, summarize, target_table,
                           tree_pids)
+from search.citation import find_citations
 from search.engine import run_search
 from search.querymix import (KINDS, PHRASE_MAX, PHRASE_MIN, QUOTAS, S2T, MixDoc, build_query_mix, kinds_of,
                              loose_docno, query_mix, to_traditional)
@@ -26,6 +27,8 @@ def tiny_corpus(n: int = 40) -> list[MixDoc]:
         title = f"{ISSUERS[i % 3]}关于加强{a}和{b}工作的通知"
         body = "。".join(f"各单位要切实做好{x}工作并认真落实{y}有关规定" for x, y in
                          (rng.sample(PIECES, 2) for _ in range(8))) + "。"
+        if i % 2 == 0:
+            body += "".join(f"\n第{n}条 {rng.choice(PIECES)}工作由有关部门负责。" for n in ("一", "二", "十二"))
         number = f"某政文〔{2015 + i}〕{i + 3}号" if i % 2 else f"某部令第{i + 1}号"
         docs.append(MixDoc(title=title, text=f"{title}\n\n{body}", doc_number=number, year=2015 + i,
                            level="规范性文件", region="某省" if i % 3 else None))
@@ -59,6 +62,10 @@ def test_each_kind_is_what_it_says():
             assert analysis.to_simplified(q.q) in {d.title for d in docs}
         elif q.kind == "docno":
             assert "〔" not in q.q or any(c in q.q for c in "０１２３４５６７８９")
+        elif q.kind == "article":
+            assert find_citations(analysis.normalize(q.q)), q.q
+        elif q.kind == "question":
+            assert questions.is_question(q.q), q.q
         elif q.kind == "filter":
             assert len(q.filters) == 1 and q.filters[0][0] in ("year", "level", "region")
             assert dict(params.filters)[q.filters[0][0]] == (q.filters[0][1],)
