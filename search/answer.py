@@ -26,7 +26,7 @@ STATUS_ORDER = {"current": 0, None: 1, "trial": 1, "amended": 2, "superseded": 2
 MIN_SUFFIX_NAME = 4
 # An abbreviated name read as the characters of a title in order: at least this long and this share of the title.
 MIN_SUBSEQUENCE_NAME = 6
-MIN_SUBSEQUENCE_SHARE = 0.25
+MIN_SUBSEQUENCE_SHARE = 0.2
 MAX_CITATIONS = 8
 _SERIES_RE = re.compile(r"\([一二三四五六七八九十]+\)$")
 _BARE_SERIES_RE = re.compile(r"(解释|规定|意见|批复)([一二三四五六七八九十])$")
@@ -46,10 +46,15 @@ def titles_by_form(index: OpenIndex) -> dict[str, list[int]]:
     def compute() -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
         for i, t in enumerate(index.table.titles):
-            for form in {t, strip_prefix(t)}:
+            for form in {t, strip_prefix(t), _loose(t)}:
                 out.setdefault(form, []).append(i)
         return out
     return index.memo("titles-by-form", compute)
+
+
+def _loose(title: str) -> str:
+    """A title without 《》 and 中华人民共和国 anywhere in it (关于适用《中华人民共和国民事诉讼法》的解释)."""
+    return title.replace("《", "").replace("》", "").replace("中华人民共和国", "")
 
 
 def _name_form(name: str) -> str:
@@ -63,13 +68,13 @@ def law_documents(index: OpenIndex, name: str) -> list[int]:
     if not form:
         return []
     by_title = titles_by_form(index)
-    found = by_title.get(form)
+    found = by_title.get(form) or by_title.get(_loose(form))
     if found:
         return list(found)
     for expansion, kind in aliases.expansions(form):
         if kind == "law":
             # 婚姻法 -> 民法典 婚姻家庭编: the first word is the title.
-            found = by_title.get(_name_form(expansion.split()[0]))
+            found = by_title.get(_loose(_name_form(expansion.split()[0])))
             if found:
                 return list(found)
     return []

@@ -28,6 +28,7 @@ _VERSION_BEFORE_RE = re.compile(r"(\d{4})\s*年?\s*(?:版|修正|修订|修改�
 # A name's run: CJK characters, 《》 of a law named inside it (关于适用《民法典》…的解释), and a closing number
 # of a series (…的解释(一)).
 _NAME_RUN_RE = re.compile(rf"[{_CJK}《》]*[{_CJK}](?:\([一二三四五六七八九十]+\))?$")
+_BOOK_OF_CODE_RE = re.compile(rf"^([{_CJK}]{{2,}}?典)[{_CJK}]{{2,6}}编$")
 _BOOK_RE = re.compile(r"《([^《》]{1,60})》\s*$")
 # A name is at least this long (法 alone is no law); a bare article number needs 第 or 条 after a number.
 MIN_NAME_CHARS = 2
@@ -133,6 +134,10 @@ class ArticleCitation:
                 break
         for i in range(0, len(name) - MIN_NAME_CHARS + 1):
             yield name[i:]
+        # 民法典继承编: a book of a code is cited by the code's name and the book's.
+        book = _BOOK_OF_CODE_RE.match(name)
+        if book:
+            yield book.group(1)
 
 
 def article_key(heading: str) -> tuple[int, int] | None:

@@ -334,11 +334,14 @@ def _rank(index: OpenIndex, docs: np.ndarray, plan: QueryPlan, parsed: ParsedQue
                 ids = np.concatenate([ids, extra])
                 scores = np.concatenate([scores, np.full(len(extra), EXACT_BASE_SCORE)])
                 scores = np.where(is_exact[ids], scores * EXACT_FACTOR, scores)
-            total[ids] += scores
             # Coordination counts a group where it matched, not where a word of it merely scored (行为 of
-            # 欺诈行为).
+            # 欺诈行为); a question's group scores only there too (负责 of 负责人 is no answer to 要负责吗).
             in_group = np.zeros(len(allowed), dtype=bool)
             in_group[m.sections] = True
+            if relaxed:
+                keep = in_group[ids]
+                ids, scores = ids[keep], scores[keep]
+            total[ids] += scores
             found[ids[in_group[ids]]] += 1
             touched.append(ids)
         count = sum(len(t) for t in touched)

@@ -31,8 +31,9 @@ STOP_WORDS = frozenset((
     "天", "年", "月", "个", "次", "些", "点", "啥", "咋", "咋办", "办"))
 # A question reduced to nothing but these words keeps its original reading.
 MIN_CONTENT_WORDS = 1
-# A compound word found in fewer sections than this is also searched as its parts (法定年龄: 法定, 年龄).
-RARE_WORD_SECTIONS = 20
+# A compound word found in fewer sections than this is also searched as its parts (法定年龄: 法定, 年龄); a
+# rare word of statutes (正当防卫) is not: its parts (正当) mean something else.
+RARE_WORD_SECTIONS = 3
 Frequency = Callable[[str], int]
 
 

@@ -94,3 +94,8 @@ def test_article_headings_and_labels():
     assert ArticleRef(1087, 0, 2).label == "第一千零八十七条第二款"
     assert ArticleRef(39, 0, None, 2).label == "第三十九条第（二）项"
     assert ArticleRef(120, 1).heading == "第一百二十条之一"
+
+
+def test_a_book_of_a_code_is_cited_by_the_code():
+    (cite,) = find_citations(analysis.normalize("民法典继承编第一千一百二十七条"))
+    assert list(cite.names())[-1] == "民法典"
