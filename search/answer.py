@@ -232,6 +232,9 @@ def read_citations(index: OpenIndex, query: str, scope: list[int] | None = None)
     last = 0
     for cite in cites:
         ords, name = _resolve_one(index, cite, scope)
+        if cite.bare and not any(ref.key in articles_of(index, index.table.ids[o])
+                                 for o in ords for ref in cite.articles):
+            continue        # 公司法 3 where 3 is no article, 疫情防控 2: the number is text, as typed
         typed = query[cite.start:cite.end].strip()
         pieces.append(query[last:cite.start])
         last = cite.end

@@ -121,6 +121,8 @@ class ArticleCitation:
     version: str | None         # a year the user named (公司法(2018)第16条), else the version in force
     start: int                  # span in the normalised query, the name included
     end: int
+    bare: bool = False          # a number without 第/条 (刑法 264): an article only where the name is a law
+
 
     def names(self) -> Iterator[str]:
         """The name and its shorter tails, longest first: a name run may carry words before the name itself
@@ -152,6 +154,9 @@ def article_key(heading: str) -> tuple[int, int] | None:
     return (number, sub)
 
 
+# 刑法 264, 刑法264: a name run and a number with neither 第 nor 条, at the end of the query or before a space or
+# punctuation. A four-digit number from 1900 on is a year (公司法 2018), not an article.
+_BARE_RE = re.compile(rf"(?<![0-9])([0-9]{{1,4}})(?![0-9])(?=\s*$|\s|[,，。;；?？!！、])")
 _HEADING_RE = re.compile(rf"\s*第\s*([{_NUM}]+)\s*条(?:之([{_SMALL}]+))?")
 
 
@@ -218,4 +223,30 @@ def find_citations(text: str) -> tuple[ArticleCitation, ...]:
         name, version, start = _name_before(text, m.start())
         out.append(ArticleCitation(name, (ref,), version, start if name else m.start(), m.end()))
         pos = m.end()
-    return tuple(out)
+    return tuple(sorted(out + _bare_citations(text, out), key=lambda c: c.start))
+
+
+def _bare_citations(text: str, cited: list[ArticleCitation]) -> list[ArticleCitation]:
+    """Numbers after a name with neither 第 nor 条 (刑法 264), outside the citations already read; the resolver
+    drops the ones whose name is not a law. A number alone is bare too when it is the whole query (264 in a
+    document's own search)."""
+    out = []
+    for m in _BARE_RE.finditer(text):
+        if any(c.start <= m.start() < c.end for c in cited):
+            continue
+        number = int(m.group(1))
+        if not 0 < number <= MAX_ARTICLE or (len(m.group(1)) == 4 and number >= 1900):
+            continue
+        if text[m.end():m.end() + 1] in ("号", "年", "元", "日", "月", "条", "款", "项", "%"):
+            continue
+        ref = ArticleRef(number)
+        if text.strip() == m.group(1):
+            out.append(ArticleCitation(None, (ref,), None, m.start(), m.end(), bare=True))
+            continue
+        left = text[:m.start()]
+        run = _NAME_RUN_RE.search(left.rstrip())
+        if not run or len(run.group(0)) < MIN_NAME_CHARS:
+            continue
+        name = run.group(0).lstrip("《》")
+        out.append(ArticleCitation(name, (ref,), None, run.end() - len(name), m.end(), bare=True))
+    return out

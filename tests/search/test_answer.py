@@ -36,7 +36,7 @@ def _doc_id(index, source: str) -> str:
 
 
 @pytest.mark.parametrize("q", ["刑法264条", "刑法第二百六十四条", "《中华人民共和国刑法》第264条", "刑法 第 264 条",
-                               "title:刑法 264条", "刑法第２６４条"])
+                               "title:刑法 264条", "刑法第２６４条", "刑法 264", "刑法264"])
 def test_a_cited_article_comes_first_with_its_law_then_what_cites_it(index, q):
     result = search(index, q)
     assert [(h.source, h.section) for h in result.hits] == [
@@ -115,6 +115,14 @@ def test_a_name_that_is_no_law_of_the_index_is_searched_as_text(index):
                                   "没有同时包含全部检索词的文件，以下按匹配的检索词多少和权重排序")
 
 
+def test_a_bare_number_is_an_article_only_of_a_law_that_has_it(index):
+    # 刑法 has no article 999 and 某某规定 is no law: both numbers stay words of the query, without a note.
+    relaxed = "没有同时包含全部检索词的文件，以下按匹配的检索词多少和权重排序"
+    for q in ("刑法 999", "某某规定 3"):
+        result = search(index, q)
+        assert (result.answer, result.query.notes) == (None, (relaxed,)), q
+
+
 def test_a_title_query_still_brings_the_law_not_an_article(index):
     result = search(index, "刑法")
     assert result.answer is None
@@ -125,6 +133,7 @@ def test_the_document_view_finds_an_article_number_typed_alone(index):
     doc_id = _doc_id(index, CRIMINAL)
     view = document_view(index, doc_id, "264条")
     assert view.target is not None and view.target_note == "第二百六十四条"
+    assert document_view(index, doc_id, "264").target == view.target
     assert next(s for s in view.sections if s.id == view.target).heading == "第二百六十四条"
     missing = document_view(index, doc_id, "第999条")
     assert (missing.target, missing.target_note) == (

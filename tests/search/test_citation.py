@@ -39,9 +39,17 @@ SPELLINGS = {
     "title:刑法 264条": [("刑法", ((264, 0, None, None),), None)],
     "264条": [(None, ((264, 0, None, None),), None)],
     "第三条": [(None, ((3, 0, None, None),), None)],
+    # A number with neither 第 nor 条, after a name or typed alone: read as an article, kept only where the name is
+    # a law that has it (search.answer).
+    "刑法 264": [("刑法", ((264, 0, None, None),), None)],
+    "刑法264": [("刑法", ((264, 0, None, None),), None)],
+    "民法典 1087，劳动法 44": [("民法典", ((1087, 0, None, None),), None), ("劳动法", ((44, 0, None, None),), None)],
+    "264": [(None, ((264, 0, None, None),), None)],
 }
 # Not citations: 条 in a word, numbers that are no article.
-NOT_CITATIONS = ("劳动合同 条例", "食品安全法实施条例", "三条件", "2023条款", "第一千万条", "行政复议 条文")
+NOT_CITATIONS = ("劳动合同 条例", "食品安全法实施条例", "三条件", "2023条款", "第一千万条", "行政复议 条文",
+                 # years, numbers of documents, sums, numbers inside words
+                 "公司法 2018", "国发 2019 12号", "个人所得税 12%", "罚款 5000元", "5G基站", "264 刑法", "刑法 264.5")
 
 
 def _read(q: str) -> list[tuple]:
