@@ -45,7 +45,7 @@ TITLE_CONTAINS_BONUS = 0.3
 STATUS_PENALTY = {"superseded": 0.35, "amended": 0.35, "repealed": 0.5}
 # Questions and everyday words: statutes and judicial interpretations before local copies of the same rule and
 # before cases, unless the query names a place (a document's score is multiplied by its level's factor).
-LEVEL_FACTOR = {"地方性法规": 0.7, "地方政府规章": 0.7, "规范性文件": 0.7, "工作文件": 0.7, "案例": 0.6}
+LEVEL_FACTOR = {"地方性法规": 0.5, "地方政府规章": 0.5, "规范性文件": 0.7, "工作文件": 0.7, "案例": 0.6}
 FACET_LIMIT = 30
 SEARCHED_FIELDS = ("title", "heading", "body", "docno", "issuer")
 _NONE = np.zeros(0, dtype=np.int32)
