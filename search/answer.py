@@ -28,6 +28,9 @@ MIN_SUFFIX_NAME = 4
 MIN_SUBSEQUENCE_NAME = 6
 MIN_SUBSEQUENCE_SHARE = 0.2
 MAX_CITATIONS = 8
+# How lawyers name a judicial interpretation: what cases it is on, then 司法解释 (民间借贷司法解释).
+JUDICIAL_SUFFIX = "司法解释"
+COURTS = ("最高人民法院", "最高人民检察院")
 _SERIES_RE = re.compile(r"\([一二三四五六七八九十]+\)$")
 _BARE_SERIES_RE = re.compile(r"(解释|规定|意见|批复)([一二三四五六七八九十])$")
 _ITEM_RE = re.compile(r"^\s*[(（]([一二三四五六七八九十]+)[)）]")
@@ -97,6 +100,12 @@ def abbreviated_law_documents(index: OpenIndex, name: str) -> list[int]:
 
     def compute() -> list[int]:
         titles = [strip_prefix(t).replace("《", "").replace("》", "") for t in index.table.titles]
+        core = form.removesuffix(JUDICIAL_SUFFIX)
+        if core != form and len(core) >= MIN_SUFFIX_NAME - 2:
+            # 民间借贷司法解释: the interpretation on trying that kind of case (…关于审理民间借贷案件…的规定).
+            cases = [i for i, t in enumerate(titles) if t.startswith(COURTS) and f"{core}案件" in t]
+            if cases:
+                return cases
         ending = [i for i, t in enumerate(titles) if t.endswith(form)]
         if ending or len(form) < MIN_SUBSEQUENCE_NAME:
             return ending

@@ -162,7 +162,7 @@ def test_the_document_page_marks_the_article_found_by_its_own_search(client, ind
 
 
 @pytest.mark.parametrize("q", ["审理盗窃案件解释第一条", "《最高人民法院关于审理盗窃案件具体应用法律若干问题的解释》第1条",
-                               "盗窃案件具体应用法律若干问题的解释 第1条"])
+                               "盗窃案件具体应用法律若干问题的解释 第1条", "盗窃司法解释第一条"])
 def test_an_interpretation_cited_by_its_full_or_abbreviated_title(index, q):
     answer = search(index, q).answer
     assert (answer.source, answer.article) == (THEFT_INTERPRETATION, "第一条")
