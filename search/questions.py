@@ -29,6 +29,8 @@ STOP_WORDS = frozenset((
     "去", "来", "没", "没有", "不", "不是", "不能", "不会", "多", "几", "吗", "如果", "的话", "怎么回事", "情况",
     "一般", "现在", "已经", "还是", "就是", "但是", "可是", "所以", "因为", "然后", "之后", "以后", "时候",
     "天", "年", "月", "个", "次", "些", "点", "啥", "咋", "咋办", "办"))
+# Single characters of that kind the segmenter glues to a neighbour (能告, 我能, 被车撞, 办卡后).
+GLUED_CHARS = frozenset("我你他她它能会要被把让给都也就还又才再很太没不得了的着过后吗呢")
 # A question reduced to nothing but these words keeps its original reading.
 MIN_CONTENT_WORDS = 1
 # A compound word found in fewer sections than this is also searched as its parts (法定年龄: 法定, 年龄); a
@@ -58,6 +60,19 @@ def _word_group(word: str, typed: str, frequency: Frequency) -> tuple[Term, ...]
     return tuple(dict.fromkeys(group))
 
 
+def _trimmed(word: str, start: int, frequency: Frequency) -> tuple[str, int]:
+    """A word the segmenter glued to a particle or pronoun (能告, 我能, 钱会, 要管, 办卡后), without them, where
+    statutes do not use the glued word; and where it now starts."""
+    while len(word) > 1 and frequency(word) < RARE_WORD_SECTIONS:
+        if word[0] in GLUED_CHARS:
+            word, start = word[1:], start + 1
+        elif word[-1] in GLUED_CHARS:
+            word = word[:-1]
+        else:
+            break
+    return word, start
+
+
 def content_groups(term: Term, frequency: Frequency = lambda w: 0) -> tuple[tuple[Term, ...], ...]:
     """One group per everyday phrase of the colloquial table found in the term (with its expansions) and per
     remaining content word (`frequency`: in how many sections a word occurs)."""
@@ -79,6 +94,8 @@ def content_groups(term: Term, frequency: Frequency = lambda w: 0) -> tuple[tupl
         start = rest_text.find(w, at)
         if start >= 0:
             at = start + len(w)
+        if start >= 0:
+            w, start = _trimmed(w, start, frequency)
         if w not in STOP_WORDS:
             words.append((w, text[start:start + len(w)] if start >= 0 else w))
     # A lone character (满, 交, 归) matches everywhere and means little, unless it is all there is.

@@ -46,6 +46,14 @@ def test_question_words_and_lone_characters_are_dropped():
                                                                    ("年龄", "法定年龄")]]
 
 
+def test_particles_and_pronouns_the_segmenter_glued_to_a_word_are_dropped():
+    # 办卡后 is read as 办卡 (an everyday word), 能告 as 告, 最多能 as 最多; 我能 and 要管 leave nothing worth searching.
+    frequency = {"最多": 40}.get
+    assert [[t.text for t in g][:2] for g in questions.relax(
+        parse_query("办卡后我能告 最多能要管"), lambda w: frequency(w, 0)).groups] == [
+        ["办卡", "预付卡"], ["告", "起诉"], ["最多"]]
+
+
 def test_a_question_of_nothing_but_question_words_is_searched_as_typed():
     assert _groups("怎么办") == [[("怎么办", None)]]
 
