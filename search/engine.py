@@ -46,6 +46,10 @@ STATUS_PENALTY = {"superseded": 0.35, "amended": 0.35, "repealed": 0.5}
 # Questions and everyday words: statutes and judicial interpretations before local copies of the same rule and
 # before cases, unless the query names a place (a document's score is multiplied by its level's factor).
 LEVEL_FACTOR = {"地方性法规": 0.5, "地方政府规章": 0.5, "规范性文件": 0.7, "工作文件": 0.7, "案例": 0.6}
+# The same for a decision that amends other instruments (…关于修改《…》等二十七件…的决定): its text is the
+# amended wording piece by piece, which the amended instruments themselves hold in context.
+AMENDING_FACTOR = 0.3
+AMENDING_TITLE_RE = re.compile(r"关于修改.+的决定$")
 FACET_LIMIT = 30
 SEARCHED_FIELDS = ("title", "heading", "body", "docno", "issuer")
 _NONE = np.zeros(0, dtype=np.int32)
@@ -292,9 +296,9 @@ class _BestSections:
 
 
 def _rank(index: OpenIndex, docs: np.ndarray, plan: QueryPlan, parsed: ParsedQuery, matches: list[_Matched],
-          level_prior: bool = False) -> tuple[np.ndarray, np.ndarray, _BestSections]:
+          prior: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, _BestSections]:
     """Document ordinals best first, every document's score (an array over ordinals), and each scored
-    document's best section docnums; `level_prior`: statutes before local documents and cases."""
+    document's best section docnums; `prior`: a factor per document (`_prior`)."""
     table = index.table
     doc_scores = np.zeros(len(table.ids))
     best = _BestSections(_NONE, _NONE)
@@ -372,9 +376,8 @@ def _rank(index: OpenIndex, docs: np.ndarray, plan: QueryPlan, parsed: ParsedQue
         doc_scores[scored] += bonus[scored]
     doc_scores *= index.memo("status-factor", lambda: np.asarray(
         [1.0 - STATUS_PENALTY.get(index.docs[d].status or "", 0.0) for d in table.ids]))
-    if level_prior:
-        doc_scores *= index.memo("level-factor", lambda: np.asarray(
-            [LEVEL_FACTOR.get(index.docs[d].level or "", 1.0) for d in table.ids]))
+    if prior is not None:
+        doc_scores *= prior
     candidates = np.flatnonzero(docs)
     order = candidates[np.lexsort((table.newest_rank[candidates], -doc_scores[candidates]))]
     return order, doc_scores, best
@@ -487,6 +490,18 @@ def _read(index: OpenIndex, params: SearchParams, reading: CitationReading
     return parsed, plan, matched | pinned, groups, notes
 
 
+def _prior(index: OpenIndex, query: str) -> np.ndarray:
+    """Factors per document for a question or everyday words: decisions amending other instruments behind
+    them, and local documents and cases behind statutes unless the query names a place."""
+    table = index.table
+    amending = index.memo("amending-factor", lambda: np.asarray(
+        [AMENDING_FACTOR if AMENDING_TITLE_RE.search(t) else 1.0 for t in table.titles]))
+    if questions.names_a_place(query, lambda: _places(index)):
+        return amending
+    return amending * index.memo("level-factor", lambda: np.asarray(
+        [LEVEL_FACTOR.get(index.docs[d].level or "", 1.0) for d in table.ids]))
+
+
 def run_search(index: OpenIndex, params: SearchParams) -> SearchResult:
     """Answer one search: the articles it cites, matching documents, facet counts, the requested page of hits
     with snippets."""
@@ -498,16 +513,16 @@ def run_search(index: OpenIndex, params: SearchParams) -> SearchResult:
     facets = _facets(index, docs, params)
     table = index.table
     everyday = parsed.relaxed or any(colloquial.extra_terms(t.text) for t in parsed.positive_terms)
-    level_prior = everyday and not questions.names_a_place(params.q, lambda: _places(index))
+    prior = _prior(index, params.q) if everyday else None
     if params.sort == "date" or parsed.empty:
         candidates = np.flatnonzero(docs)
         order = candidates[np.argsort(table.newest_rank[candidates], kind="stable")]
         scores = np.zeros(len(table.ids))
         best = _BestSections(_NONE, _NONE)
         if not parsed.empty:
-            _, scores, best = _rank(index, docs, plan, parsed, groups, level_prior)
+            _, scores, best = _rank(index, docs, plan, parsed, groups, prior)
     else:
-        order, scores, best = _rank(index, docs, plan, parsed, groups, level_prior)
+        order, scores, best = _rank(index, docs, plan, parsed, groups, prior)
     sections_first: dict[int, tuple[str, ...]] = {}
     if reading.pinned and params.sort != "date":
         # The cited articles' documents first, in the order cited, each with its article as its section.
