@@ -66,8 +66,32 @@ def find_all(text: str) -> list[tuple[int, int, str]]:
     return sorted(found)
 
 
+# A key of at least this many characters is also found with a few words typed inside it (楼上扔东西 in
+# 楼上扔下来的东西, 下班路上 in 下班回家路上): at most GAP_CHARS characters, none of them punctuation or space.
+MIN_GAPPED_KEY = 3
+GAP_CHARS = 3
+_NOT_IN_GAP = frozenset(" \t,.;:!?，。；：！？、")
+
+
+def _gapped(text: str, key: str, taken: list[bool]) -> tuple[int, int] | None:
+    """The first free span of the text that is the key with one run of 1..GAP_CHARS characters inside it."""
+    for cut in range(1, len(key)):
+        head, tail = key[:cut], key[cut:]
+        start = text.find(head)
+        while start >= 0:
+            after = start + len(head)
+            end_limit = after + GAP_CHARS + len(tail)
+            at = text.find(tail, after + 1, end_limit)
+            if at >= 0 and not _NOT_IN_GAP.intersection(text[after:at]) \
+                    and not any(taken[start:at + len(tail)]):
+                return start, at + len(tail)
+            start = text.find(head, start + 1)
+    return None
+
+
 def find(text: str) -> list[tuple[int, int, str]]:
-    """Keys occurring in a normalised text as (start, end, key), longest first where two overlap, in order."""
+    """Keys occurring in a normalised text as (start, end, key), longest first where two overlap, in order;
+    then the longer keys found with a few characters typed inside them, where the text is still free."""
     taken = [False] * len(text)
     found = []
     for key in _keys_longest_first():
@@ -78,4 +102,11 @@ def find(text: str) -> list[tuple[int, int, str]]:
                 taken[start:end] = [True] * len(key)
                 found.append((start, end, key))
             start = text.find(key, end)
+    for key in _keys_longest_first():
+        if len(key) < MIN_GAPPED_KEY or key[0] not in text or key[-1] not in text:
+            continue
+        span = _gapped(text, key, taken)
+        if span is not None:
+            taken[span[0]:span[1]] = [True] * (span[1] - span[0])
+            found.append((span[0], span[1], key))
     return sorted(found)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from search import questions
+from search import colloquial, questions
 from search.query import parse_query
 
 
@@ -69,3 +69,12 @@ def test_a_place_named_in_the_query():
     places = lambda: frozenset({"郑州", "河南省郑州市", "上海"})  # noqa: E731
     assert questions.names_a_place("郑州 被狗咬了怎么赔", places)
     assert not questions.names_a_place("被狗咬了怎么赔", places)
+
+
+def test_a_longer_everyday_phrase_is_found_with_a_few_words_typed_inside_it():
+    assert colloquial.find("下班回家路上被车撞了") == [(0, 6, "下班路上"), (6, 9, "被车撞")]
+    assert colloquial.find("楼上扔下来的东西") == [(0, 8, "楼上扔东西")]
+    # Not across punctuation, not with more than three characters inside, never for a two-character key.
+    assert [k for _, _, k in colloquial.find("下班，回家路上")] == []
+    assert [k for _, _, k in colloquial.find("下班以后回家路上")] == []
+    assert [k for _, _, k in colloquial.find("彩色的礼物")] == []
