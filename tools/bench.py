@@ -343,7 +343,7 @@ def latency(root: Path, mix_seed: int, passes: int) -> tuple[dict, tuple[MixQuer
 
 def http(root: Path, mix: Sequence[MixQuery], seconds: float, work: Path) -> dict:
     """gunicorn (web/gunicorn.conf.py, 2 sync workers) under HTTP_CLIENTS closed-loop clients sending the mix."""
-    from tests.hardening.loadgen import Server, load   # the load generator the hardening tests use
+    from tools.hardening.loadgen import Server, load   # the load generator the hardening tests use
 
     paths = tuple(q.path() for q in mix)
     with Server(root, work / "gunicorn.log", workers=HTTP_WORKERS) as server:
