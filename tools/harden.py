@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """The large variants of tests/hardening, printing their figures as Markdown tables.
 
     scripts/harden crash [--trials 200]                    kill -9 of the nightly update
@@ -8,12 +7,11 @@
     scripts/harden faults                                  disk and index faults (the suite's scenarios)
     scripts/harden soak [--minutes 30 --interval 300]      worker memory and open files across switches
 
-Each exits 1 when a figure misses its target. The logic lives in tests/hardening/; this only runs it.
+Each exits 1 when a figure misses its target. The harnesses are in tools/hardening/, shared with the tests.
 """
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import subprocess
@@ -24,14 +22,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-VENV_PY = ROOT / ".venv" / "bin" / "python"
-if Path(sys.prefix).resolve() != VENV_PY.parents[1].resolve() and VENV_PY.exists():
-    os.execv(str(VENV_PY), [str(VENV_PY), __file__, *sys.argv[1:]])
-sys.path.insert(0, str(ROOT))
-os.chdir(ROOT)
+from tools.hardening.common import SEEDS, children_max_rss_mb, percentile, table
 
-from tools.hardening.common import SEEDS, children_max_rss_mb, percentile, table  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def crash(args) -> bool:
@@ -201,7 +194,7 @@ def queries(args) -> bool:
 
 def faults(args) -> bool:
     result = subprocess.run([sys.executable, "-m", "pytest", "tests/hardening/test_disk_faults.py", "-q", "-rA",
-                             "-p", "no:cacheprovider"], capture_output=True, text=True)
+                             "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True)
     rows = []
     for line in result.stdout.splitlines():
         if line.startswith(("PASSED tests/", "FAILED tests/", "SKIPPED", "ERROR tests/")):
@@ -243,7 +236,7 @@ def soak(args) -> bool:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="scripts/harden", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("crash")
     p.add_argument("--trials", type=int, default=200)

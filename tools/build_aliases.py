@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Regenerate the corpus-derived parts of search/data/aliases.tsv and search/data/legal_terms.txt.
 
 Usage: scripts/build-aliases [CORPUS_LAWS_DIR] [--check]
@@ -184,7 +183,7 @@ def build(corpus: Corpus, text: str) -> tuple[str, str, dict[str, int]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="scripts/build-aliases", description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS,
                         help="folder with metadata.jsonl (default: %(default)s)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is out of date")

@@ -1,24 +1,22 @@
-#!/usr/bin/env python3
 """Accuracy of metadata extraction and sectioning over the shared corpus.
 
-Usage: .venv/bin/python scripts/metadata-accuracy [CORPUS_DIR]   (default: ../shared/corpus)
+Usage: scripts/metadata-accuracy [CORPUS_DIR]   (default: ../shared/corpus)
 
 The files are read and cleaned as the indexer does; the extraction sees only the text (no file name), and
 metadata.jsonl is used as the answer key, never as input.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import multiprocessing as mp
 import re
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from indexer.clean import clean_text  # noqa: E402
-from indexer.metadata import extract_metadata  # noqa: E402
-from indexer.sections import split_sections  # noqa: E402
+from indexer.clean import clean_text
+from indexer.metadata import extract_metadata
+from indexer.sections import split_sections
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 SHOW_FAILURES = 5
@@ -44,8 +42,11 @@ def check(path: str) -> dict[str, object]:
             "sections": len(sections), "level": meta.level}
 
 
-def main(argv: list[str]) -> int:
-    root = Path(argv[1]) if len(argv) > 1 else DEFAULT_CORPUS
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/metadata-accuracy", description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS,
+                        help="folder with laws/ and traditional/, each with metadata.jsonl (default: %(default)s)")
+    root = parser.parse_args(argv).corpus
     laws_meta = root / "laws" / "metadata.jsonl"
     trad_meta = root / "traditional" / "metadata.jsonl"
     if not laws_meta.is_file() or not trad_meta.is_file():
@@ -102,4 +103,4 @@ def _dates_in(text: str) -> set[str]:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main())
