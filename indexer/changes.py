@@ -3,44 +3,23 @@
 `ROOT/changes.jsonl`, one JSON object per line, appended only after a build is switched in. Each build also
 keeps its own list (`builds/<id>/changes.jsonl`, written before the switch), so a run that died between the
 switch and the append is logged by the next one. The log is rotated to `changes.jsonl.1`, `.2` … when it
-grows past CHANGES_MAX_BYTES. The web app reads the same file (web/changes.py).
+grows past CHANGES_MAX_BYTES. The record and its reader are in search/changelog.py, which the web app reads
+the log with too.
 """
 from __future__ import annotations
 
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
-CHANGES_FILE = "changes.jsonl"
+from search.changelog import CHANGES_FILE, Change, encode
+
+__all__ = ["CHANGES_FILE", "CHANGES_MAX_BYTES", "CHANGES_ROTATED", "Change", "append_changes", "last_logged_build",
+           "log_unlogged_build", "read_build_changes", "write_build_changes"]
+
 CHANGES_MAX_BYTES = 8 * 1024 * 1024
 CHANGES_ROTATED = 3
-KINDS = ("new", "changed", "removed", "rollback")
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    time: str                   # ISO 8601, UTC, when the build was switched in
-    build_id: str               # the build that carries the change
-    kind: str                   # one of KINDS
-    source: str                 # "<folder>/<path>" ("" for a rollback)
-    doc_id: str
-    content_hash: str           # sha256 of the file as indexed ("" when removed)
-    previous_hash: str          # sha256 in the previous build ("" when new)
-    path: str                   # the file on disk, as found by the run
-    note: str = ""              # why, where it is not obvious (a file that now fails to load, a rollback)
-
-    def to_dict(self) -> dict[str, str]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> Change:
-        return cls(**{k: str(d.get(k) or "") for k in cls.__dataclass_fields__})
-
-
-def encode(changes: Iterable[Change]) -> str:
-    return "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in changes)
 
 
 def write_build_changes(build: Path, changes: Iterable[Change]) -> None:

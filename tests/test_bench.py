@@ -6,12 +6,12 @@ import random
 import sys
 
 from search import analysis, questions
-from search.bench import (changed_files, judge, naive_files, percentile, rss_kb, run_measured, summarize, target_table,
-                          tree_pids)
 from search.citation import find_citations
 from search.engine import run_search
-from search.querymix import (KINDS, PHRASE_MAX, PHRASE_MIN, QUOTAS, S2T, MixDoc, build_query_mix, kinds_of,
-                             loose_docno, query_mix, to_traditional)
+from tools.bench import (changed_files, judge, naive_files, percentile, rss_kb, run_measured, summarize, target_table,
+                         tree_pids)
+from tools.querymix import (KINDS, PHRASE_MAX, PHRASE_MIN, QUOTAS, S2T, MixDoc, build_query_mix, kinds_of,
+                            loose_docno, query_mix, to_traditional)
 
 PIECES = ("安全生产", "监督管理", "行政复议", "食品安全", "营商环境", "依法行政", "环境保护", "城乡规划", "劳动合同",
           "社会保险", "知识产权", "数据安全", "消防工作", "交通运输", "义务教育", "医疗保障", "税收征管", "土地管理",

@@ -1,45 +1,43 @@
 """The change log of the index: what each nightly update added, changed or removed, newest first.
 
-Reads `<index root>/changes.jsonl`, written by the indexer (indexer/changes.py) after each switch; the same
-entries feed the page (/changes) and the JSON (/api/changes?limit=N).
+Reads `<index root>/changes.jsonl`, which the indexer appends to after each switch, with the record type and
+reader of search/changelog.py; the same entries feed the page (/changes) and the JSON (/api/changes?limit=N).
 """
 from __future__ import annotations
 
-import json
-import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 
+from search.changelog import Change, read_changes
 from search.index import IndexHolder, NoIndexError
 from search.params import ParamError
 from web.current import current_index
 
-CHANGES_FILE = "changes.jsonl"      # the indexer's file name (a test keeps the two in step)
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
-TAIL_BLOCK = 64 * 1024
 KIND_LABELS = {"new": "新增", "changed": "修改", "removed": "删除", "rollback": "回滚"}
+# Kinds after which the document is in the build that carries the change (the page links to it).
+IN_INDEX_KINDS = ("new", "changed")
+# Fields of the log the page and the JSON leave out: the file's location on the server.
+PRIVATE_FIELDS = ("path",)
 
 bp = Blueprint("changes", __name__)
 
 
 @dataclass(frozen=True, slots=True)
 class ChangeEntry:
-    time: str
-    build_id: str
-    kind: str
-    kind_label: str
-    source: str
-    doc_id: str
-    content_hash: str
-    previous_hash: str
-    note: str
+    change: Change
     in_index: bool          # the document is in the served build (the page links to it)
 
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.change.kind, self.change.kind)
+
     def to_dict(self) -> dict:
-        return asdict(self)
+        shown = {k: v for k, v in self.change.to_dict().items() if k not in PRIVATE_FIELDS}
+        return {**shown, "kind_label": self.kind_label, "in_index": self.in_index}
 
 
 def parse_limit(args) -> int:
@@ -61,47 +59,10 @@ def parse_limit(args) -> int:
     return value
 
 
-def tail_lines(path: Path, n: int) -> list[str]:
-    """The last `n` non-empty lines of a file, reading backwards from its end in blocks."""
-    try:
-        f = open(path, "rb")
-    except FileNotFoundError:
-        return []
-    with f:
-        f.seek(0, os.SEEK_END)
-        pos = f.tell()
-        data = b""
-        while pos > 0 and data.count(b"\n") <= n:
-            step = min(TAIL_BLOCK, pos)
-            pos -= step
-            f.seek(pos)
-            data = f.read(step) + data
-    lines = [line for line in data.decode("utf-8", "replace").splitlines() if line.strip()]
-    if pos > 0:
-        lines = lines[1:]           # the first line may be cut
-    return lines[-n:]
-
-
-def read_changes(root: Path, limit: int, in_index: set[str] | frozenset[str] = frozenset()
-                 ) -> tuple[ChangeEntry, ...]:
-    """The newest `limit` entries, newest first; a line that is not a JSON object is skipped."""
-    path = root / CHANGES_FILE
-    lines = tail_lines(path, limit)
-    if len(lines) < limit:          # the log was rotated: the rest is in the previous file
-        lines = tail_lines(path.with_name(f"{CHANGES_FILE}.1"), limit - len(lines)) + lines
-    out = []
-    for line in reversed(lines):
-        try:
-            d = json.loads(line)
-            kind = str(d.get("kind", ""))
-            out.append(ChangeEntry(time=str(d.get("time", "")), build_id=str(d.get("build_id", "")), kind=kind,
-                                   kind_label=KIND_LABELS.get(kind, kind), source=str(d.get("source", "")),
-                                   doc_id=str(d.get("doc_id", "")), content_hash=str(d.get("content_hash", "")),
-                                   previous_hash=str(d.get("previous_hash", "")), note=str(d.get("note", "")),
-                                   in_index=str(d.get("doc_id", "")) in in_index and kind in ("new", "changed")))
-        except (ValueError, AttributeError):
-            continue
-    return tuple(out)
+def change_entries(root: Path, limit: int, in_index: set[str] | frozenset[str] = frozenset()
+                   ) -> tuple[ChangeEntry, ...]:
+    """The newest `limit` entries of the log, newest first; `in_index` holds the served build's document ids."""
+    return tuple(ChangeEntry(c, c.doc_id in in_index and c.kind in IN_INDEX_KINDS) for c in read_changes(root, limit))
 
 
 def _changes(limit: int) -> tuple[ChangeEntry, ...]:
@@ -110,7 +71,7 @@ def _changes(limit: int) -> tuple[ChangeEntry, ...]:
         docs = set(current_index().docs)       # also names the served build in the response header
     except NoIndexError:
         docs = set()
-    return read_changes(holder.root, limit, docs)
+    return change_entries(holder.root, limit, docs)
 
 
 @bp.get("/changes")

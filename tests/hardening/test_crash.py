@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from tests.hardening.crashbench import MARKERS, MODES, CrashBench
+from tools.hardening.crashbench import MARKERS, MODES, CrashBench
 
 TRIALS = 20
 

@@ -12,8 +12,8 @@ import pytest
 from indexer.build import build_index
 from indexer.update import UpdateOptions, update_index
 from search.index import BUILDS_DIR, CURRENT_LINK, current_build_path
-from tests.hardening.common import TINY_TERM, change_tiny, served_answers, write_tiny
-from tests.hardening.faults import (corrupt, fill_disk, read_only, run_with_file_size_limit, small_tmpfs,
+from tools.hardening.common import TINY_TERM, change_tiny, served_answers, write_tiny
+from tools.hardening.faults import (corrupt, fill_disk, read_only, run_with_file_size_limit, small_tmpfs,
                                     update_command)
 from web.app import create_app
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from search.params import MAX_FILTER_VALUES, MAX_PAGE, MAX_QUERY_CHARS, MAX_SIZE, MAX_VALUE_CHARS
-from tests.hardening.hostile import check_response, encode, markup_problems, search_urls, timed_get
+from tools.hardening.hostile import check_response, encode, markup_problems, search_urls, timed_get
 
 EXAMPLES = 2000
 # Generous: a request of the seed index takes milliseconds; this catches a runaway, not a slow machine.

@@ -12,8 +12,8 @@ import pytest
 
 from search.index import current_build_path
 from indexer.update import UpdateOptions, update_index
-from tests.hardening.common import GUNICORN, SEEDS
-from tests.hardening.loadgen import Server, load, reindex_during, request
+from tools.hardening.common import GUNICORN, SEEDS
+from tools.hardening.loadgen import Server, load, reindex_during, request
 
 CLIENTS = 2
 MAX_SECONDS = 120          # the load runs until 3 s after the reindex finished

@@ -17,8 +17,8 @@ from search.engine import run_search
 from search.index import OpenIndex, current_build_path
 from search.highlight import snippet
 from search.params import params_from
-from tests.hardening.badfiles import KINDS, run_build, outcomes, write_bad, write_good
-from tests.hardening.common import TINY_QUERIES
+from tools.hardening.badfiles import KINDS, run_build, outcomes, write_bad, write_good
+from tools.hardening.common import TINY_QUERIES
 
 PER_KIND = 6
 # Loose bounds: a hang or a runaway allocation fails, a slow machine does not.

@@ -15,9 +15,9 @@ from indexer.update import UpdateOptions, update_index
 from search.engine import run_search
 from search.index import BUILDS_DIR, IndexHolder
 from search.params import params_from
-from tests.hardening.common import GUNICORN, SEEDS, write_tiny
-from tests.hardening.loadgen import Server
-from tests.hardening.soak import run_soak
+from tools.hardening.common import GUNICORN, SEEDS, write_tiny
+from tools.hardening.loadgen import Server
+from tools.hardening.soak import run_soak
 
 SECONDS = 150
 INTERVAL = 30

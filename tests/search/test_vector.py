@@ -18,9 +18,9 @@ from indexer.pipeline import build_document, iter_sources, section_records
 from search.index import WEIGHTING, IndexHolder, OpenIndex, current_build_path
 from search.plan import plan_query
 from search.query import parse_query
-from search.querymix import query_mix
 from search.vector import VectorScorer, read_lengths, read_postings
 from tests.conftest import SEED_002, SEEDS, require_corpus
+from tools.querymix import query_mix
 
 SCORED_FIELDS = ("title", "heading", "body", "issuer_text", "body_bi", "title_bi", "docno")
 

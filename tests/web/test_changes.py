@@ -7,8 +7,10 @@ import shutil
 import pytest
 
 from indexer import changes as indexer_changes
-from indexer.changes import Change, append_changes, last_logged_build
+from indexer.changes import append_changes, last_logged_build
 from indexer.update import UpdateOptions, update_index
+from search import changelog
+from search.changelog import Change
 from tests.conftest import SEED_001, SEEDS
 from web import changes as web_changes
 from web.app import create_app
@@ -19,8 +21,10 @@ def entry(n: int, kind: str = "new", build: str = "b1") -> Change:
 
 
 def test_the_web_reads_the_file_the_indexer_writes():
-    assert web_changes.CHANGES_FILE == indexer_changes.CHANGES_FILE
-    assert set(web_changes.KIND_LABELS) == set(indexer_changes.KINDS)
+    assert indexer_changes.Change is web_changes.Change is Change
+    assert indexer_changes.CHANGES_FILE == changelog.CHANGES_FILE == "changes.jsonl"
+    assert set(web_changes.KIND_LABELS) == set(changelog.KINDS)
+    assert set(web_changes.PRIVATE_FIELDS) < set(Change.__dataclass_fields__)
 
 
 @pytest.fixture()
@@ -82,13 +86,31 @@ def test_the_log_rotates_and_the_reader_spans_the_rotation(tmp_path):
     assert files == ["changes.jsonl", "changes.jsonl.1", "changes.jsonl.2"]
     assert sum(len(p.read_text().splitlines()) for p in tmp_path.iterdir()) < 10     # the oldest went
     assert last_logged_build(tmp_path) == "b9"
-    got = web_changes.read_changes(tmp_path, 4)
-    assert [e.build_id for e in got] == ["b9", "b8", "b7", "b6"]
+    got = changelog.read_changes(tmp_path, 4)
+    assert [c.build_id for c in got] == ["b9", "b8", "b7", "b6"]
 
 
 def test_tail_lines_reads_a_long_log_from_its_end(tmp_path, monkeypatch):
-    monkeypatch.setattr(web_changes, "TAIL_BLOCK", 100)
+    monkeypatch.setattr(changelog, "TAIL_BLOCK", 100)
     (tmp_path / "changes.jsonl").write_text("".join(json.dumps(entry(n).to_dict()) + "\n" for n in range(50))
                                             + "not json\n")
-    got = web_changes.read_changes(tmp_path, 3)
-    assert [e.source for e in got] == ["seeds/049.txt", "seeds/048.txt"]      # the broken line is skipped
+    got = changelog.read_changes(tmp_path, 3)
+    assert [c.source for c in got] == ["seeds/049.txt", "seeds/048.txt"]      # the broken line is skipped
+
+
+def test_lines_that_are_not_changes_are_skipped_and_missing_fields_read_empty():
+    assert changelog.parse_line("[1, 2]") is None and changelog.parse_line("{") is None
+    assert changelog.parse_line('{"kind": "rollback", "build_id": "b2", "note": null}') == \
+           Change("", "b2", "rollback", "", "", "", "", "", "")
+
+
+def test_an_entry_shows_every_field_of_the_change_but_the_path_on_the_server(tmp_path):
+    append_changes(tmp_path, [Change("t", "b1", "changed", "seeds/a.txt", "d1", "h2", "h1", "/srv/src/a.txt"),
+                              Change("t", "b1", "removed", "seeds/b.txt", "d2", "", "h3", "/srv/src/b.txt")])
+    got = [e.to_dict() for e in web_changes.change_entries(tmp_path, 10, {"d1", "d2"})]
+    assert got == [
+        {"time": "t", "build_id": "b1", "kind": "removed", "source": "seeds/b.txt", "doc_id": "d2", "content_hash": "",
+         "previous_hash": "h3", "note": "", "kind_label": "删除", "in_index": False},
+        {"time": "t", "build_id": "b1", "kind": "changed", "source": "seeds/a.txt", "doc_id": "d1",
+         "content_hash": "h2", "previous_hash": "h1", "note": "", "kind_label": "修改", "in_index": True},
+    ]

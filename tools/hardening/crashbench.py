@@ -19,7 +19,7 @@ from pathlib import Path
 
 from indexer.update import PAUSE_ENV, PHASES, UpdateOptions, update_index
 from search.index import BUILDS_DIR, OpenIndex, current_build_path
-from tests.hardening.common import ROOT, answers, change_tiny, copy_root, served_answers, write_tiny
+from tools.hardening.common import ROOT, answers, change_tiny, copy_root, served_answers, write_tiny
 
 MODES = ("incremental", "full")
 PAUSE_TIMEOUT = 120

@@ -33,7 +33,7 @@ import click
 from search import analysis
 from search.engine import run_search
 from search.index import OpenIndex, current_build_path
-from search.querymix import KINDS, MixQuery, query_mix
+from tools.querymix import KINDS, MixQuery, query_mix
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FOLDERS = ("../shared/corpus/laws",)
@@ -237,7 +237,7 @@ def naive_build(folders: Sequence[Path], out: Path) -> int:
 
 def naive_build_measured(folders: Sequence[Path], out: Path) -> dict:
     shutil.rmtree(out, ignore_errors=True)
-    m = _check(run_measured([sys.executable, "-m", "search.bench", "naive-build", str(out), *map(str, folders)]),
+    m = _check(run_measured([sys.executable, "-m", "tools.bench", "naive-build", str(out), *map(str, folders)]),
                "naive build")
     return {"seconds": m.seconds, "peak_rss_mb": m.peak_rss_mb, "peak_process_mb": m.peak_process_mb,
             "index_mb": dir_mb(out),
@@ -343,7 +343,7 @@ def latency(root: Path, mix_seed: int, passes: int) -> tuple[dict, tuple[MixQuer
 
 def http(root: Path, mix: Sequence[MixQuery], seconds: float, work: Path) -> dict:
     """gunicorn (web/gunicorn.conf.py, 2 sync workers) under HTTP_CLIENTS closed-loop clients sending the mix."""
-    from tests.hardening.loadgen import Server, load   # the load generator the hardening tests use
+    from tools.hardening.loadgen import Server, load   # the load generator the hardening tests use
 
     paths = tuple(q.path() for q in mix)
     with Server(root, work / "gunicorn.log", workers=HTTP_WORKERS) as server:
@@ -518,7 +518,7 @@ def cli() -> None:
               help="Length of the HTTP load (0: skip it).")
 @click.option("--passes", type=click.IntRange(1, 50), default=LATENCY_PASSES, show_default=True,
               help="Measured in-process passes over the query mix (after the cold one).")
-@click.option("--seed", type=int, default=None, help="Seed of the query mix (default: search.querymix.SEED).")
+@click.option("--seed", type=int, default=None, help="Seed of the query mix (default: tools.querymix.SEED).")
 @click.option("--work", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Scratch directory for indexes and copies (default: a new one under the system temp).")
 @click.option("--keep-work", is_flag=True, help="Leave the scratch directory (the built index) in place.")
@@ -527,7 +527,7 @@ def cli() -> None:
 def run_command(folders: tuple[Path, ...], builds: int, skip_naive: bool, http_seconds: float, passes: int,
                 seed: int | None, work: Path | None, keep_work: bool, out_dir: Path) -> None:
     """Benchmark builds, updates and search over FOLDERS (default ../shared/corpus/laws) plus seeds/."""
-    from search.querymix import SEED
+    from tools.querymix import SEED
 
     chosen = [Path(f) for f in (folders or [ROOT / f for f in DEFAULT_FOLDERS])]
     chosen = [ROOT / SEEDS] + [f for f in chosen if f.resolve() != (ROOT / SEEDS).resolve()]

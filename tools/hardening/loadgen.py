@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from tests.hardening.common import GUNICORN, ROOT, percentile, proc_status
+from tools.hardening.common import GUNICORN, ROOT, percentile, proc_status
 
 START_TIMEOUT = 60
 REQUEST_TIMEOUT = 30

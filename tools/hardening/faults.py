@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.hardening.common import ROOT
+from tools.hardening.common import ROOT
 
 
 def update_command(src: Path, root: Path, *extra: str) -> list[str]:

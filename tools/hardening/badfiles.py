@@ -24,7 +24,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from tests.hardening.common import ROOT, TINY_DOCS
+from tools.hardening.common import ROOT, TINY_DOCS
 
 DOC = "DOC"          # must index as one document containing the file's marker
 ANY = "ANY"          # one error record or one document, never both, never neither

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.update import UpdateOptions, update_index
-from tests.hardening.loadgen import LoadResult, Server, load
+from tools.hardening.loadgen import LoadResult, Server, load
 
 
 @dataclass
