@@ -30,6 +30,7 @@ from search.index import BUILDS_DIR, CURRENT_LINK, MANIFEST_FILE, current_build_
 from search.model import Document
 from search.schema import make_schema
 from search.store import STORE_FILE, StoreWriter
+from search.whoosh_fence import finish_segment, has_documents, segment_writer, write_toc
 
 WRITER_LIMIT_MB = 1024
 PARALLEL_MIN_FILES = 8
@@ -357,7 +358,7 @@ def _write_part(part_dir: Path, files: list[SourceFile]) -> _Part:
     part_dir.mkdir()
     ix = whoosh_index.create_in(str(part_dir), make_schema())
     # No lock: the parent process holds the root's.
-    writer = BulkSegmentWriter(ix, _lk=False, compound=False)
+    writer = segment_writer(BulkSegmentWriter, ix, lock=False, compound=False)
     store_path = part_dir / STORE_FILE
     store = StoreWriter(store_path)
     part = _Part(segment=None, store=store_path, errors=[], hashes={}, sections=0)
@@ -377,9 +378,8 @@ def _write_part(part_dir: Path, files: list[SourceFile]) -> _Part:
             part.sections += len(records)
             store.add(doc)
             part.hashes[doc.source] = doc.content_hash
-        if writer._added:
-            part.segment = writer._finalize_segment()
-            writer._finish()
+        if has_documents(writer):
+            part.segment = finish_segment(writer)
         else:
             writer.cancel()
         store.close()
@@ -396,9 +396,6 @@ def write_build_parallel(path: Path, files: list[SourceFile], report: BuildRepor
     """Like write_build, with `workers` processes each cleaning, analysing and writing a segment of its own share
     of the files; the index is their segments side by side, in file order (docnums as a one-writer build)."""
     import multiprocessing as mp
-
-    from whoosh.filedb.filestore import FileStorage
-    from whoosh.index import TOC, clean_files
 
     path.mkdir(parents=True)
     schema = make_schema()
@@ -417,9 +414,7 @@ def write_build_parallel(path: Path, files: list[SourceFile], report: BuildRepor
                 if f.name.startswith(prefix):
                     os.rename(f, path / f.name)
             segments.append(p.segment)
-    storage = FileStorage(str(path))
-    TOC(schema, segments, 1).write(storage, whoosh_index._DEF_INDEX_NAME)
-    clean_files(storage, whoosh_index._DEF_INDEX_NAME, 1, segments)
+    write_toc(str(path), schema, segments)
     hashes: dict[str, str] = {}
     with StoreWriter(path / STORE_FILE) as store:
         for p in parts:
