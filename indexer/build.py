@@ -30,7 +30,7 @@ from search.index import BUILDS_DIR, CURRENT_LINK, MANIFEST_FILE, current_build_
 from search.model import Document
 from search.schema import make_schema
 from search.store import STORE_FILE, StoreWriter
-from search.whoosh_fence import finish_segment, has_documents, segment_writer, write_toc
+from search.whoosh_fence import WHOOSH_VERSION, finish_segment, has_documents, segment_writer, write_toc
 
 WRITER_LIMIT_MB = 1024
 PARALLEL_MIN_FILES = 8
@@ -41,6 +41,10 @@ ERRORS_FILE = "errors.jsonl"
 TMP_PREFIX = ".tmp-"
 HISTORY_FILE = "history.json"
 HISTORY_MAX = 100
+# The writers a build's manifest names: worker processes writing segments in bulk (indexer/segment.py), or
+# Whoosh's own writer in this process. An update that adds to a copied build names both ("bulk+whoosh").
+WRITER_BULK = "bulk"
+WRITER_WHOOSH = "whoosh"
 # What a document's records depend on besides its file: when any of these change, an update re-reads every file.
 PIPELINE_FILES = ("indexer/*.py", "indexer/data/*", "search/analysis.py", "search/schema.py", "search/model.py",
                   "search/docno.py", "search/data/legal_terms.txt")
@@ -256,10 +260,18 @@ def failed_hashes(errors: Iterable[FileError], sources: set[str]) -> dict[str, s
 
 def build_manifest(build_id: str, *, documents: int, sections: int, errors: int, skipped: int,
                    files: dict[str, str], operator: dict[str, str], failed: dict[str, str],
-                   pipeline: str) -> dict:
+                   pipeline: str, writer: str) -> dict:
+    """A build's manifest; `whoosh` and `writer` say which Whoosh and which writer wrote its index."""
     return {"build_id": build_id, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "documents": documents, "sections": sections, "errors": errors, "skipped": skipped,
-            "pipeline": pipeline, "files": files, "operator": operator, "failed": failed}
+            "pipeline": pipeline, "whoosh": WHOOSH_VERSION, "writer": writer, "files": files,
+            "operator": operator, "failed": failed}
+
+
+def updated_writer(previous: str | None) -> str:
+    """The writer of a build that Whoosh's writer updated in a copy of a build of writer `previous` (None for
+    a manifest older than the field: "unknown")."""
+    return "+".join(sorted({*(previous or "unknown").split("+"), WRITER_WHOOSH}))
 
 
 def _progress(total: int, enabled: bool | None) -> Callable[[Iterable], Iterable]:
@@ -306,10 +318,11 @@ def write_build(path: Path, docs: Iterable[Document | FileError], report: BuildR
     finally:
         ix.close()
     report.documents = store.count
-    _write_report_files(path, report, hashes, files or [])
+    _write_report_files(path, report, hashes, files or [], WRITER_WHOOSH)
 
 
-def _write_report_files(path: Path, report: BuildReport, hashes: dict[str, str], files: list[SourceFile]) -> None:
+def _write_report_files(path: Path, report: BuildReport, hashes: dict[str, str], files: list[SourceFile],
+                        writer: str) -> None:
     """errors.jsonl and the manifest of a written build."""
     with open(path / ERRORS_FILE, "w", encoding="utf-8") as f:
         for e in report.errors:
@@ -319,7 +332,7 @@ def _write_report_files(path: Path, report: BuildReport, hashes: dict[str, str],
                               files=hashes,
                               operator={f.source: d for f in files if (d := operator_digest(dict(f.operator)))},
                               failed=failed_hashes(report.errors, {f.source for f in files}),
-                              pipeline=pipeline_fingerprint())
+                              pipeline=pipeline_fingerprint(), writer=writer)
     (path / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
 
 
@@ -425,7 +438,7 @@ def write_build_parallel(path: Path, files: list[SourceFile], report: BuildRepor
     for n in range(len(parts)):
         shutil.rmtree(path / f"{PART_PREFIX}{n}")
     report.documents = store.count
-    _write_report_files(path, report, hashes, files)
+    _write_report_files(path, report, hashes, files, WRITER_BULK)
 
 
 def build_index(sources: list[Path], root: Path, *, workers: int | None = None, keep: int = KEEP_BUILDS,
