@@ -185,7 +185,8 @@ def test_a_missing_internal_is_refused_by_its_name():
 
 
 def test_missing_modules_and_parameters_are_named():
-    required = [Required("whoosh.no_such_module", "X"), Required("whoosh.writing", "SegmentWriter.__init__._x", "param"),
+    required = [Required("whoosh.no_such_module", "X"),
+                Required("whoosh.writing", "SegmentWriter.__init__._x", "param"),
                 Required("whoosh.writing", "NoSuchWriter._check_state")]
     with pytest.raises(WhooshVersionError, match=r"lacks internals govlaw uses: module whoosh\.no_such_module, "
                                                  r"parameter _x of whoosh\.writing\.SegmentWriter\.__init__, "
