@@ -45,6 +45,7 @@ HISTORY_MAX = 100
 # Whoosh's own writer in this process. An update that adds to a copied build names both ("bulk+whoosh").
 WRITER_BULK = "bulk"
 WRITER_WHOOSH = "whoosh"
+WRITERS = (WRITER_BULK, WRITER_WHOOSH)
 # What a document's records depend on besides its file: when any of these change, an update re-reads every file.
 PIPELINE_FILES = ("indexer/*.py", "indexer/data/*", "search/analysis.py", "search/schema.py", "search/model.py",
                   "search/docno.py", "search/data/legal_terms.txt")
@@ -442,8 +443,14 @@ def write_build_parallel(path: Path, files: list[SourceFile], report: BuildRepor
 
 
 def build_index(sources: list[Path], root: Path, *, workers: int | None = None, keep: int = KEEP_BUILDS,
-                progress: bool | None = None, use_metadata_file: bool = True) -> BuildReport:
-    """Index every supported file under `sources` into a new build of `root` and publish it."""
+                progress: bool | None = None, use_metadata_file: bool = True, writer: str | None = None
+                ) -> BuildReport:
+    """Index every supported file under `sources` into a new build of `root` and publish it.
+
+    The index is written in bulk by `workers` processes when there are several workers and files enough to
+    share (PARALLEL_MIN_FILES), else by Whoosh's writer; `writer` (one of WRITERS) chooses instead."""
+    if writer is not None and writer not in WRITERS:
+        raise ValueError(f"unknown writer {writer!r}: one of {', '.join(WRITERS)}")
     started = time.perf_counter()
     root = Path(root)
     workers = workers or min(2, os.cpu_count() or 1)
@@ -458,7 +465,7 @@ def build_index(sources: list[Path], root: Path, *, workers: int | None = None, 
         report.errors += errors
         report.skipped = skipped
         try:
-            if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
+            if writer == WRITER_BULK or (writer is None and workers > 1 and len(files) >= PARALLEL_MIN_FILES):
                 write_build_parallel(tmp, files, report, workers)
             else:
                 bar = _progress(len(files), progress)

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from whoosh import index as whoosh_index
 
 from indexer.build import build_index, updated_writer
 from indexer.update import UpdateOptions, update_index
@@ -51,6 +52,21 @@ def test_a_build_records_its_whoosh_and_writer(built):
     _, root = built
     manifest = manifest_of(root)
     assert (manifest["whoosh"], manifest["writer"]) == ("2.7.5", "whoosh")
+
+
+def test_the_shared_test_indexes_are_written_in_bulk_by_two_workers(seed_index, fixture_index):
+    for root in (seed_index, fixture_index):
+        assert manifest_of(root)["writer"] == "bulk"
+        ix = whoosh_index.open_dir(str(current_build_path(root)))
+        with ix.reader() as r:
+            assert len(r.leaf_readers()) == 2
+        ix.close()
+
+
+def test_an_unknown_writer_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="^unknown writer 'fast': one of bulk, whoosh$"):
+        build_index([SEEDS], tmp_path, writer="fast")
+    assert not tmp_path.joinpath("builds").exists()
 
 
 def test_an_update_names_the_writers_of_its_segments():
