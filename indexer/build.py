@@ -30,6 +30,7 @@ from search.index import BUILDS_DIR, CURRENT_LINK, MANIFEST_FILE, current_build_
 from search.model import Document
 from search.schema import make_schema
 from search.store import STORE_FILE, StoreWriter
+from search.whoosh_fence import WHOOSH_VERSION, finish_segment, has_documents, segment_writer, write_toc
 
 WRITER_LIMIT_MB = 1024
 PARALLEL_MIN_FILES = 8
@@ -40,6 +41,11 @@ ERRORS_FILE = "errors.jsonl"
 TMP_PREFIX = ".tmp-"
 HISTORY_FILE = "history.json"
 HISTORY_MAX = 100
+# The writers a build's manifest names: worker processes writing segments in bulk (indexer/segment.py), or
+# Whoosh's own writer in this process. An update that adds to a copied build names both ("bulk+whoosh").
+WRITER_BULK = "bulk"
+WRITER_WHOOSH = "whoosh"
+WRITERS = (WRITER_BULK, WRITER_WHOOSH)
 # What a document's records depend on besides its file: when any of these change, an update re-reads every file.
 PIPELINE_FILES = ("indexer/*.py", "indexer/data/*", "search/analysis.py", "search/schema.py", "search/model.py",
                   "search/docno.py", "search/data/legal_terms.txt")
@@ -255,10 +261,18 @@ def failed_hashes(errors: Iterable[FileError], sources: set[str]) -> dict[str, s
 
 def build_manifest(build_id: str, *, documents: int, sections: int, errors: int, skipped: int,
                    files: dict[str, str], operator: dict[str, str], failed: dict[str, str],
-                   pipeline: str) -> dict:
+                   pipeline: str, writer: str) -> dict:
+    """A build's manifest; `whoosh` and `writer` say which Whoosh and which writer wrote its index."""
     return {"build_id": build_id, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "documents": documents, "sections": sections, "errors": errors, "skipped": skipped,
-            "pipeline": pipeline, "files": files, "operator": operator, "failed": failed}
+            "pipeline": pipeline, "whoosh": WHOOSH_VERSION, "writer": writer, "files": files,
+            "operator": operator, "failed": failed}
+
+
+def updated_writer(previous: str | None) -> str:
+    """The writer of a build that Whoosh's writer updated in a copy of a build of writer `previous` (None for
+    a manifest older than the field: "unknown")."""
+    return "+".join(sorted({*(previous or "unknown").split("+"), WRITER_WHOOSH}))
 
 
 def _progress(total: int, enabled: bool | None) -> Callable[[Iterable], Iterable]:
@@ -305,10 +319,11 @@ def write_build(path: Path, docs: Iterable[Document | FileError], report: BuildR
     finally:
         ix.close()
     report.documents = store.count
-    _write_report_files(path, report, hashes, files or [])
+    _write_report_files(path, report, hashes, files or [], WRITER_WHOOSH)
 
 
-def _write_report_files(path: Path, report: BuildReport, hashes: dict[str, str], files: list[SourceFile]) -> None:
+def _write_report_files(path: Path, report: BuildReport, hashes: dict[str, str], files: list[SourceFile],
+                        writer: str) -> None:
     """errors.jsonl and the manifest of a written build."""
     with open(path / ERRORS_FILE, "w", encoding="utf-8") as f:
         for e in report.errors:
@@ -318,7 +333,7 @@ def _write_report_files(path: Path, report: BuildReport, hashes: dict[str, str],
                               files=hashes,
                               operator={f.source: d for f in files if (d := operator_digest(dict(f.operator)))},
                               failed=failed_hashes(report.errors, {f.source for f in files}),
-                              pipeline=pipeline_fingerprint())
+                              pipeline=pipeline_fingerprint(), writer=writer)
     (path / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
 
 
@@ -357,7 +372,7 @@ def _write_part(part_dir: Path, files: list[SourceFile]) -> _Part:
     part_dir.mkdir()
     ix = whoosh_index.create_in(str(part_dir), make_schema())
     # No lock: the parent process holds the root's.
-    writer = BulkSegmentWriter(ix, _lk=False, compound=False)
+    writer = segment_writer(BulkSegmentWriter, ix, lock=False, compound=False)
     store_path = part_dir / STORE_FILE
     store = StoreWriter(store_path)
     part = _Part(segment=None, store=store_path, errors=[], hashes={}, sections=0)
@@ -377,9 +392,8 @@ def _write_part(part_dir: Path, files: list[SourceFile]) -> _Part:
             part.sections += len(records)
             store.add(doc)
             part.hashes[doc.source] = doc.content_hash
-        if writer._added:
-            part.segment = writer._finalize_segment()
-            writer._finish()
+        if has_documents(writer):
+            part.segment = finish_segment(writer)
         else:
             writer.cancel()
         store.close()
@@ -396,9 +410,6 @@ def write_build_parallel(path: Path, files: list[SourceFile], report: BuildRepor
     """Like write_build, with `workers` processes each cleaning, analysing and writing a segment of its own share
     of the files; the index is their segments side by side, in file order (docnums as a one-writer build)."""
     import multiprocessing as mp
-
-    from whoosh.filedb.filestore import FileStorage
-    from whoosh.index import TOC, clean_files
 
     path.mkdir(parents=True)
     schema = make_schema()
@@ -417,9 +428,7 @@ def write_build_parallel(path: Path, files: list[SourceFile], report: BuildRepor
                 if f.name.startswith(prefix):
                     os.rename(f, path / f.name)
             segments.append(p.segment)
-    storage = FileStorage(str(path))
-    TOC(schema, segments, 1).write(storage, whoosh_index._DEF_INDEX_NAME)
-    clean_files(storage, whoosh_index._DEF_INDEX_NAME, 1, segments)
+    write_toc(str(path), schema, segments)
     hashes: dict[str, str] = {}
     with StoreWriter(path / STORE_FILE) as store:
         for p in parts:
@@ -430,12 +439,18 @@ def write_build_parallel(path: Path, files: list[SourceFile], report: BuildRepor
     for n in range(len(parts)):
         shutil.rmtree(path / f"{PART_PREFIX}{n}")
     report.documents = store.count
-    _write_report_files(path, report, hashes, files)
+    _write_report_files(path, report, hashes, files, WRITER_BULK)
 
 
 def build_index(sources: list[Path], root: Path, *, workers: int | None = None, keep: int = KEEP_BUILDS,
-                progress: bool | None = None, use_metadata_file: bool = True) -> BuildReport:
-    """Index every supported file under `sources` into a new build of `root` and publish it."""
+                progress: bool | None = None, use_metadata_file: bool = True, writer: str | None = None
+                ) -> BuildReport:
+    """Index every supported file under `sources` into a new build of `root` and publish it.
+
+    The index is written in bulk by `workers` processes when there are several workers and files enough to
+    share (PARALLEL_MIN_FILES), else by Whoosh's writer; `writer` (one of WRITERS) chooses instead."""
+    if writer is not None and writer not in WRITERS:
+        raise ValueError(f"unknown writer {writer!r}: one of {', '.join(WRITERS)}")
     started = time.perf_counter()
     root = Path(root)
     workers = workers or min(2, os.cpu_count() or 1)
@@ -450,7 +465,7 @@ def build_index(sources: list[Path], root: Path, *, workers: int | None = None, 
         report.errors += errors
         report.skipped = skipped
         try:
-            if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
+            if writer == WRITER_BULK or (writer is None and workers > 1 and len(files) >= PARALLEL_MIN_FILES):
                 write_build_parallel(tmp, files, report, workers)
             else:
                 bar = _progress(len(files), progress)

@@ -15,9 +15,11 @@ from hashlib import md5
 from itertools import chain
 
 import numpy as np
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
-from whoosh.filedb.filetables import HashWriter, md5_hash
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
+from whoosh.filedb.filetables import md5_hash
 from whoosh.util.numeric import length_to_byte
+
+from search.whoosh_fence import TERM_INFO_FORMAT, attached, write_hash_tables_with
 
 # Whoosh compresses every block; a zlib stream costs tens of microseconds to start and makes a small block
 # larger, so blocks whose pickle is shorter than this are written uncompressed (the reader reads the block's
@@ -27,11 +29,12 @@ COMPRESS_MIN_BYTES = 256
 # positions).
 CHUNK_POSTINGS = 1 << 16
 
-# W3TermInfo's row (!BfIBBfII) and the posting file offset (!q) and length (!i) of a term's postings.
+# W3TermInfo's row (TERM_INFO_FORMAT, !BfIBBfII, checked by search.whoosh_fence) and the posting file offset (!q)
+# and length (!i) of a term's postings.
 TERM_ROW = np.dtype([("inlined", "u1"), ("weight", ">f4"), ("df", ">u4"), ("minlength", "u1"),
                      ("maxlength", "u1"), ("maxweight", ">f4"), ("minid", ">u4"), ("maxid", ">u4"),
                      ("offset", ">i8"), ("length", ">i4")])
-assert W3TermInfo._struct.format == "!BfIBBfII" and TERM_ROW.itemsize == 35
+assert TERM_INFO_FORMAT == "!BfIBBfII" and TERM_ROW.itemsize == 35
 NO_LENGTH = np.iinfo(np.int64).max     # no posting of the block or term has a field length
 # A hash table slot of HashWriter (!Iq): the key's hash and its entry's position, (0, 0) when empty.
 HASH_SLOT = np.dtype([("hash", ">u4"), ("pos", ">i8")])
@@ -206,21 +209,20 @@ def _add_rows(tindex, keys: list[bytes], values: np.ndarray) -> None:
         if a < e:
             buckets[b].extend(zip(hl[a:e], pl[a:e]))
     # Kept for write_hash_tables (which uses them while every entry of the buckets came from here).
-    added = vars(tindex).setdefault("_bulk_entries", [])
+    added = attached(tindex).setdefault("bulk_entries", [])
     added.append((hashes, at))
     _extend_index(tindex.index, places)
     tindex.lastkey = keys[-1]
 
 
 def _bulk_hash_tables(tindex) -> None:
-    """Have the hash writer's close() write its hash tables with write_hash_tables (unless its class has its
-    own _write_hashes)."""
-    if type(tindex)._write_hashes is HashWriter._write_hashes and "_write_hashes" not in vars(tindex):
-        tindex._write_hashes = lambda: write_hash_tables(tindex)
+    """Have the hash writer's close() write its hash tables with write_hash_tables (unless its class writes
+    them its own way)."""
+    write_hash_tables_with(tindex, write_hash_tables)
 
 
 def write_hash_tables(tindex) -> None:
-    """HashWriter._write_hashes in bulk: the 256 hash tables (2 slots per entry of a bucket, an entry at the
+    """HashWriter's hash tables in bulk: the 256 hash tables (2 slots per entry of a bucket, an entry at the
     first free slot from (hash >> 8) % slots on, in the order the bucket's entries were added) in one write,
     and their places in the directory."""
     buckets = tindex.buckets
@@ -233,7 +235,7 @@ def write_hash_tables(tindex) -> None:
     n = int(sizes.sum())
     table = np.zeros(int(table_at[-1]), dtype=HASH_SLOT)
     if n:
-        added = vars(tindex).get("_bulk_entries", [])
+        added = attached(tindex).get("bulk_entries", [])
         if sum(len(h) for h, _ in added) == n:
             # Every entry came from _add_rows: its hashes and places, in each bucket's order.
             hashes = np.concatenate([h for h, _ in added])

@@ -20,16 +20,14 @@ from itertools import chain
 import numpy as np
 from whoosh import formats
 from whoosh.analysis import IDTokenizer
-from whoosh.codec import default_codec
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, _lenfield
 from whoosh.fields import ID as IDField
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length
-from whoosh.writing import SegmentWriter
 
 from indexer.postings import _length_bytes, _write_terms
 from search.analysis import (BigramTokenizer, WordTokenizer, forget_index_terms, index_bigrams, index_segments,
                              word_terms)
+from search.whoosh_fence import BulkWriterBase, check_w3_codec
 
 # Tokens sorted at a time while writing a field.
 PASS_TOKENS = 1 << 20
@@ -110,41 +108,40 @@ def _field_kind(field) -> str:
     raise TypeError(f"the bulk segment writer cannot write a field of format {fmt.__name__}")
 
 
-class BulkSegmentWriter(SegmentWriter):
+class BulkSegmentWriter(BulkWriterBase):
     """A SegmentWriter for new documents only (no deletions, no merges) whose postings are written in bulk."""
 
     def __init__(self, ix, **kwargs):
         # Checked before the base class makes its temporary files.
-        if not isinstance(kwargs.get("codec") or default_codec(), W3Codec):
-            raise TypeError("the bulk segment writer writes Whoosh's W3 codec only")
-        self._fields: dict[str, _FieldPostings] = {}
-        self._lengths: dict[str, array] = {}
+        check_w3_codec(kwargs.get("codec"))
+        self._bulk_fields: dict[str, _FieldPostings] = {}
+        self._bulk_lengths: dict[str, array] = {}
         for name, field in ix.schema.items():
             if not field.indexed:
                 continue
             if field.vector or field.separate_spelling():
                 raise TypeError(f"field {name}: the bulk segment writer writes no vectors or spelling words")
             kind = _field_kind(field)
-            self._fields[name] = _FieldPostings(kind, type(field.format) is formats.Positions,
-                                                field.format.fixed_value_size(), field.format.field_boost)
+            self._bulk_fields[name] = _FieldPostings(kind, type(field.format) is formats.Positions,
+                                                     field.format.fixed_value_size(), field.format.field_boost)
             if field.scorable:
-                self._lengths[name] = array("i")
+                self._bulk_lengths[name] = array("i")
         super().__init__(ix, **kwargs)
-        self._plans = {name: (field, self._fields.get(name), self._fields[name].kind if name in self._fields else None,
-                              field.scorable)
+        fps = self._bulk_fields
+        self._plans = {name: (field, fps.get(name), fps[name].kind if name in fps else None, field.scorable)
                        for name, field in self.schema.items()}
         self._doc_lengths: dict[str, int] = {}
         self._terms_cache: dict[tuple[str, object], list] = {}
 
     def add_document(self, **fields):
-        self._check_state()
+        self.check_open()
         if any(name.startswith("_") for name in fields):
             raise ValueError("the bulk segment writer takes no boosts or custom stored values")
         perdocwriter = self.perdocwriter
         plans = self._plans
         docnum = self.docnum
         fieldnames = sorted(fields)
-        self._check_fields(self.schema, fieldnames)
+        self.check_fields(self.schema, fieldnames)
         lengths = self._doc_lengths
         lengths.clear()
         stored = {}
@@ -174,14 +171,12 @@ class BulkSegmentWriter(SegmentWriter):
         except Exception:
             perdocwriter.cancel_doc()
             raise
-        # What Whoosh's add_field calls leave for finish_doc (which pickles it as the document's stored fields);
-        # field lengths are kept in arrays and written as columns at the end (_write_length_columns).
-        perdocwriter._storedfields = stored
-        perdocwriter.finish_doc()
-        for name, column in self._lengths.items():
+        # `stored` is what Whoosh's add_field calls leave for finish_doc (which pickles it as the document's
+        # stored fields); field lengths are kept in arrays and written as columns at the end
+        # (_write_length_columns).
+        self.finish_document(stored)
+        for name, column in self._bulk_lengths.items():
             column.append(lengths.get(name, 0))
-        self._added = True
-        self.docnum += 1
 
     def _field_terms(self, fieldname: str, field, kind: str, value) -> list:
         """A field's terms of `value` through the field's own `index` (ID: str terms; others: bytes terms, each
@@ -201,46 +196,41 @@ class BulkSegmentWriter(SegmentWriter):
         """Each scorable field's length column and total, as Whoosh's per-document writer leaves them: a column
         for a field some document has a length in (created in the order of those first documents), one byte per
         document up to the last such document."""
-        pdw = self.perdocwriter
         firsts = []
-        for name, column in self._lengths.items():
+        for name, column in self._bulk_lengths.items():
             lengths = np.frombuffer(column, dtype=np.int32)
             nonzero = np.flatnonzero(lengths)
             if len(nonzero):
                 firsts.append((int(nonzero[0]), name, lengths[:int(nonzero[-1]) + 1]))
         for _, name, lengths in sorted(firsts):
-            lenfield = _lenfield(name)
-            pdw._create_column(lenfield, LENGTHS_COLUMN)
-            writer = pdw._colwriters[lenfield]
-            writer._dbfile.write(_length_bytes(lengths.astype(np.int64)).astype(np.uint8).tobytes())
-            writer._count = len(lengths)
-            pdw._fieldlengths[name] += int(lengths.sum(dtype=np.int64))
+            self.write_length_column(name, _length_bytes(lengths.astype(np.int64)).astype(np.uint8).tobytes(),
+                                     len(lengths), int(lengths.sum(dtype=np.int64)))
 
     def delete_document(self, docnum, delete=True):
         raise NotImplementedError("the bulk segment writer only adds documents")
 
-    def _flush_segment(self):
+    def write_bulk_segment(self):
         # What only adding needed goes before the sorting arrays are made (a build's peak memory is here).
         self._terms_cache.clear()
-        for postings in self._fields.values():
+        for postings in self._bulk_fields.values():
             postings.word_ids = None
         forget_index_terms()
         self._write_length_columns()
         self.perdocwriter.close()
-        fw = self.fieldwriter
+        target = self.postings_target()
         fieldid = 0
-        for name in sorted(self._fields):
-            postings = self._fields[name]
+        for name in sorted(self._bulk_fields):
+            postings = self._bulk_fields[name]
             if not postings.tokens:
                 continue
-            fw._fieldmap[name] = fieldid
-            lengths = self._lengths.get(name)
-            _write_field(fw._postfile, fw._tindex, pack_ushort(fieldid), postings,
+            self.number_field(name, fieldid)
+            lengths = self._bulk_lengths.get(name)
+            _write_field(target.postfile, target.tindex, pack_ushort(fieldid), postings,
                          _stored_lengths(lengths) if lengths is not None else None,
-                         self.codec._blocklimit, self.codec._compression)
+                         target.block_limit, target.compression)
             fieldid += 1
-            self._fields[name] = None
-        fw.close()
+            self._bulk_fields[name] = None
+        self.fieldwriter.close()
 
 
 def _index_terms(field, kind: str, value) -> list:

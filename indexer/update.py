@@ -30,11 +30,11 @@ from indexer.build import (ERRORS_FILE, KEEP_BUILDS, PARALLEL_MIN_FILES, TMP_PRE
                            LockedError, fsync_dir, fsync_tree, build_manifest, current_build_path, new_build_id,
                            operator_digest, pipeline_fingerprint, prune_builds, publish, read_history,
                            reconcile_history, record_published, remove_stale_builds, root_lock, section_records,
-                           write_atomic, write_build, write_build_parallel, write_history)
+                           updated_writer, write_atomic, write_build, write_build_parallel, write_history)
 from indexer.changes import CHANGES_FILE, Change, append_changes, log_unlogged_build, write_build_changes
 from indexer.gate import GATE_MIN_RATIO, GATE_SAMPLE, GateQuery, GateResult, run_gate, sample_titles
 from indexer.pipeline import FileError, SourceFile, doc_id_for, file_hash, iter_documents, iter_sources
-from search.index import BUILDS_DIR, MANIFEST_FILE
+from search.index import BUILDS_DIR, MANIFEST_FILE, BuildVersionError, check_build_whoosh
 from search.model import Document
 from search.store import STORE_FILE, StoreWriter
 
@@ -437,7 +437,7 @@ def _write_changes(tmp: Path, previous: Path, manifest: Mapping, by_source: Mapp
         tmp.name.removeprefix(TMP_PREFIX), documents=len(files_map), sections=sections,
         errors=len(run.errors) + len(carried), skipped=manifest.get("skipped", 0),
         files=dict(sorted(files_map.items())), operator={s: op for s, (_, op) in found.items() if op},
-        failed=failed_map, pipeline=pipeline_fingerprint())
+        failed=failed_map, pipeline=pipeline_fingerprint(), writer=updated_writer(manifest.get("writer")))
     (tmp / MANIFEST_FILE).write_text(json.dumps(new_manifest, ensure_ascii=False, indent=1), "utf-8")
     run.documents, run.sections = len(files_map), sections
     run.timed("write", t)
@@ -465,6 +465,11 @@ def _locked_update(sources: list[Path], root: Path, options: UpdateOptions, run:
     manifest = _read_manifest(previous)
     run.previous_build = previous.name if previous is not None else None
     run.previous_documents = manifest.get("documents") if previous is not None else None
+    if previous is not None:
+        try:
+            check_build_whoosh(manifest, previous)
+        except BuildVersionError as e:
+            raise UpdateError(str(e)) from None
     files, meta_errors, found = _scan(sources, options.use_metadata_file)
     run.files = len(files)
     run.errors += meta_errors

@@ -30,6 +30,7 @@ from search.schema import FACETS
 from search.store import STORE_FILE, DocMeta, DocStore
 from search.vector import VectorScorer
 from search.versions import link_versions
+from search.whoosh_fence import WHOOSH_VERSION
 
 log = logging.getLogger(__name__)
 # A replaced build is closed this long after the switch: longer than any request may take (gunicorn's worker
@@ -43,6 +44,9 @@ MATCH_CACHE_BYTES = 16 * 1024 * 1024
 CURRENT_LINK = "current"
 BUILDS_DIR = "builds"
 MANIFEST_FILE = "manifest.json"
+# The Whoosh of a build whose manifest does not say (older manifests, no manifest): 2.7.5, the only version
+# govlaw has ever written indexes with.
+MANIFEST_WHOOSH_DEFAULT = "2.7.5"
 
 
 def facet_values(meta: DocMeta) -> dict[str, tuple[str, ...]]:
@@ -121,6 +125,19 @@ class NoIndexError(RuntimeError):
     """There is no published build under the index root."""
 
 
+class BuildVersionError(RuntimeError):
+    """A build was written by another Whoosh than the one installed: it must be built again."""
+
+
+def check_build_whoosh(manifest: dict, path: Path) -> None:
+    """Refuse a build (at `path`, with this manifest) written by a Whoosh other than the installed one."""
+    made = manifest.get("whoosh", MANIFEST_WHOOSH_DEFAULT)
+    if made != WHOOSH_VERSION:
+        raise BuildVersionError(
+            f"build {path.name} was written by Whoosh {made}, and this installation reads only indexes of Whoosh "
+            f"{WHOOSH_VERSION}: rebuild it with `govlaw-index build SRC_DIR... --index {path.parent.parent}`")
+
+
 def current_build_path(root: Path) -> Path | None:
     """The build directory `current` points at, or None when nothing is published."""
     link = root / CURRENT_LINK
@@ -158,11 +175,13 @@ class OpenIndex:
 
     @classmethod
     def open(cls, path: Path) -> OpenIndex:
+        manifest_path = path / MANIFEST_FILE
+        manifest = json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {}
+        # Before Whoosh reads anything of the build: another version's files may not even open.
+        check_build_whoosh(manifest, path)
         ix = whoosh_index.open_dir(str(path))
         store = DocStore(path / STORE_FILE)
         docs, versions = link_versions(store.metas())
-        manifest_path = path / MANIFEST_FILE
-        manifest = json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {}
         opened = cls(build_id=path.name, path=path, ix=ix, store=store, docs=docs, manifest=manifest,
                      versions=versions, facets={d: facet_values(m) for d, m in docs.items()})
         opened._map_sections()

@@ -19,12 +19,12 @@ from collections.abc import Callable
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
+
+from search.whoosh_fence import bm25f_b, length_column_bytes, read_block_postings, unwrap_deleted
 
 # Posting arrays kept per opened build, in bytes (ids 4 + weights 4 per posting).
 POSTINGS_CACHE_BYTES = 24 * 1024 * 1024
@@ -34,27 +34,6 @@ _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
 Evaluated = tuple[np.ndarray, np.ndarray]      # (sorted unique docnums int32, scores float64)
-
-
-def _read_block_matcher(m: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
-    """All (ids, weights) of a W3 posting list, a block at a time: one pickle load per block, the delta-coded
-    ids summed by NumPy (Whoosh's own reader adds them up one by one in Python)."""
-    ids_parts, weight_parts = [], []
-    while m.is_active():
-        m._read_data()
-        deltas, weights = m._data[0], m._data[1]
-        n = m._blocklength
-        ids_parts.append(np.asarray(deltas, dtype=np.int64) if m._byteids else np.cumsum(deltas, dtype=np.int64))
-        if weights is None:
-            weight_parts.append(np.ones(n, dtype=np.float32))
-        elif isinstance(weights, float):
-            weight_parts.append(np.full(n, weights, dtype=np.float32))
-        else:
-            weight_parts.append(np.asarray(weights, dtype=np.float32))
-        m._next_block()
-    if not ids_parts:
-        return _EMPTY_IDS, _EMPTY_WEIGHTS
-    return np.concatenate(ids_parts), np.concatenate(weight_parts)
 
 
 def _read_any_matcher(m) -> tuple[np.ndarray, np.ndarray]:
@@ -73,13 +52,12 @@ def read_postings(reader: IndexReader, fieldname: str, text: bytes) -> tuple[np.
     for leaf, offset in reader.leaf_readers():
         if (fieldname, text) not in leaf:
             continue
-        m = leaf.postings(fieldname, text)
-        deleted = None
-        if isinstance(m, FilterMatcher):       # a segment with deleted documents
-            deleted, m = m._ids, m.child
+        # The postings of a segment with deleted documents come wrapped in a filter.
+        deleted, m = unwrap_deleted(leaf.postings(fieldname, text))
         # Whoosh's codec writes every posting list in blocks (its inline limit of 1 never inlines one); any other
         # matcher is read through its public interface.
-        ids, weights = _read_block_matcher(m) if isinstance(m, W3LeafMatcher) else _read_any_matcher(m)
+        found = read_block_postings(m)
+        ids, weights = found if found is not None else _read_any_matcher(m)
         if deleted:
             keep = ~np.isin(ids, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))
             ids, weights = ids[keep], weights[keep]
@@ -94,25 +72,14 @@ def read_postings(reader: IndexReader, fieldname: str, text: bytes) -> tuple[np.
 def read_lengths(reader: IndexReader, fieldname: str) -> np.ndarray:
     """Every document's length of a field as Whoosh's scorer sees it (decoded from its stored byte)."""
     out = np.zeros(reader.doc_count_all(), dtype=np.uint8)
-    lenfield = f"_{fieldname}_len"
     for leaf, offset in reader.leaf_readers():
         n = leaf.doc_count_all()
-        raw = None
-        perdoc = getattr(leaf, "_perdoc", None)
-        column = perdoc._cached_reader(lenfield, _lengths_column()) if perdoc is not None else None
-        if column is not None and hasattr(column, "_dbfile") and getattr(column, "_fixedlen", None) == 1:
-            count = min(column._count, n)
-            raw = np.frombuffer(column._dbfile.get(column._basepos, count), dtype=np.uint8)
+        raw = length_column_bytes(leaf, fieldname, n)
         if raw is None:
             out[offset:offset + n] = [_length_byte(leaf, d, fieldname) for d in range(n)]
         else:
             out[offset:offset + len(raw)] = raw
     return _BYTE_LENGTHS[out]
-
-
-def _lengths_column():
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-    return LENGTHS_COLUMN
 
 
 def _length_byte(leaf: IndexReader, docnum: int, fieldname: str) -> int:
@@ -226,7 +193,7 @@ class VectorScorer:
         tf = weights.astype(np.float64)
         if field.scorable:
             idf, avgfl = self._idf_avgfl(q.fieldname, text)
-            B = self._weighting._field_B.get(q.fieldname, self._weighting.B)
+            B = bm25f_b(self._weighting, q.fieldname)
             K1 = self._weighting.K1
             fl = self.lengths(q.fieldname)[ids]
             scores = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))

@@ -1,4 +1,7 @@
-"""Shared fixtures: a real index built from seeds/ by the production indexer, the app and its client."""
+"""Shared fixtures: a real index built from seeds/ by the production indexer, the app and its client.
+
+The indexes are written as a corpus build writes them: two worker processes, each writing its segment with the
+bulk writer (indexer/segment.py), not Whoosh's own writer (which a build of a few files would use)."""
 from __future__ import annotations
 
 import os
@@ -20,6 +23,8 @@ SEED_001 = "seeds/001_8388e48a1664613c.txt"   # XX市 2019 report, PDF text
 SEED_002 = "seeds/002_a6eb94dc626ef6bf.txt"   # 鼓楼区 2023 report, web page with footer
 SEED_003 = "seeds/003_68910bc0cfdf6076.txt"   # 涧西区 plan, draft for comment, traditional script
 SEED_004 = "seeds/004_bcf532dea3b7f34c.txt"   # 郑政文〔2017〕60号 notice, PDF text
+# How the shared indexes are written (see the module's docstring).
+INDEX_OPTIONS = {"workers": 2, "writer": "bulk", "progress": False}
 
 
 def require_corpus() -> Path:
@@ -34,7 +39,7 @@ def require_corpus() -> Path:
 @pytest.fixture(scope="session")
 def seed_index(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("index")
-    report = build_index([SEEDS], root, workers=1, progress=False)
+    report = build_index([SEEDS], root, **INDEX_OPTIONS)
     assert report.errors == [] and report.documents == 5
     return root
 
@@ -54,7 +59,7 @@ def fixture_index(tmp_path_factory) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, "utf-8")
     root = tmp_path_factory.mktemp("fixtures-index")
-    report = build_index([src / "seeds", src / "fixtures"], root, workers=1, progress=False)
+    report = build_index([src / "seeds", src / "fixtures"], root, **INDEX_OPTIONS)
     assert report.errors == []
     return root
 

@@ -74,6 +74,8 @@ def test_a_parallel_build_equals_a_one_writer_build(folder, tmp_path):
             assert [(h.id, h.score, h.snippet) for h in ra.hits] == [(h.id, h.score, h.snippet) for h in rb.hits]
             assert ra.facets == rb.facets
         assert a.manifest["files"] == b.manifest["files"] and a.manifest["failed"] == b.manifest["failed"]
+        assert [(m["whoosh"], m["writer"]) for m in (a.manifest, b.manifest)] == [("2.7.5", "whoosh"),
+                                                                                  ("2.7.5", "bulk")]
         assert (one / "errors.jsonl").read_text("utf-8") == (two / "errors.jsonl").read_text("utf-8")
     finally:
         a.close()
@@ -97,6 +99,7 @@ def test_a_parallel_build_updates_incrementally(folder, tmp_path):
     build_index([src], fresh, workers=1, progress=False)
     a, b = OpenIndex.open(current_build_path(root)), OpenIndex.open(current_build_path(fresh))
     try:
+        assert (a.manifest["writer"], b.manifest["writer"]) == ("bulk+whoosh", "whoosh")
         assert a.docs == b.docs
         for q in (*QUERIES, "数字政府专项督查"):
             ra, rb = run_search(a, params_from({"q": q})), run_search(b, params_from({"q": q}))

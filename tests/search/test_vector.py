@@ -134,7 +134,8 @@ def test_terms_missing_from_the_index_match_nothing(opened):
 
 
 def test_several_segments_with_deleted_records(seed_index, tmp_path):
-    """An index as an incremental update leaves it: a second segment, and deleted records in the first."""
+    """An index as an incremental update leaves it: the segments of the build's two workers, a third of the
+    update, and deleted records in one of the first two."""
     build = tmp_path / "build"
     shutil.copytree(current_build_path(seed_index), build)
     ix = whoosh_index.open_dir(str(build))
@@ -149,7 +150,7 @@ def test_several_segments_with_deleted_records(seed_index, tmp_path):
     index = OpenIndex.open(build)
     try:
         reader = index.searcher().reader()
-        assert len(list(reader.leaf_readers())) == 2 and reader.has_deletions()
+        assert len(list(reader.leaf_readers())) == 3 and reader.has_deletions()
         check_postings_and_lengths(index)
         for text in ("法治政府建设", "鼓楼区 法治", "行政 执法", "工作 要点 规划"):
             for q in plan_queries(text):

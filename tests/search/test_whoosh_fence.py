@@ -1,0 +1,206 @@
+"""search/whoosh_fence.py is the one module that touches Whoosh's internals, and it refuses any other Whoosh."""
+from __future__ import annotations
+
+import ast
+import io
+import subprocess
+import sys
+import tokenize
+import types
+from functools import cache
+from pathlib import Path
+
+import pytest
+import whoosh
+
+from search import whoosh_fence
+from search.whoosh_fence import REQUIRED, SUPPORTED_WHOOSH, Required, WhooshVersionError, check_whoosh
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("search", "indexer", "web")
+FENCE = Path("search/whoosh_fence.py")
+
+
+@cache
+def whoosh_private_names() -> frozenset[str]:
+    """Every name with one leading underscore in Whoosh's source (its attributes, functions, parameters)."""
+    names = set()
+    for path in Path(whoosh.__file__).parent.rglob("*.py"):
+        for tok in tokenize.generate_tokens(io.StringIO(path.read_text("utf-8")).readline):
+            if tok.type == tokenize.NAME and tok.string.startswith("_") and not tok.string.startswith("__"):
+                names.add(tok.string)
+    names.discard("_")
+    return frozenset(names)
+
+
+def fence_classes() -> set[str]:
+    """Classes of the fence that derive from a Whoosh class (a subclass's `self._x` is then Whoosh's too)."""
+    return {name for name, obj in vars(whoosh_fence).items()
+            if isinstance(obj, type) and any(c.__module__.startswith("whoosh.") for c in obj.__mro__)}
+
+
+def private_uses(source: str) -> list[tuple[int, str]]:
+    """Where a module's source uses one of Whoosh's private names: imports them from whoosh, reads or sets
+    `x._name` (but `self._name` only in a class deriving from a Whoosh class, where Whoosh's names and the
+    class's own meet), defines `_name` methods in such a class, passes `_name=` arguments, names `"_name"` in a
+    string (getattr), or builds a name starting with "_" in an f-string ("_{field}_len")."""
+    private = whoosh_private_names()
+    tree = ast.parse(source)
+    whoosh_bases = set(fence_classes())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "whoosh":
+            whoosh_bases.update(a.asname or a.name for a in node.names)
+        elif isinstance(node, ast.Import):
+            whoosh_bases.update((a.asname or a.name).split(".")[0] for a in node.names
+                                if a.name.split(".")[0] == "whoosh")
+    found: list[tuple[int, str]] = []
+
+    def is_private(name: str | None) -> bool:
+        return bool(name) and name in private
+
+    def derives(cls: ast.ClassDef) -> bool:
+        for base in cls.bases:
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name) and base.id in whoosh_bases:
+                return True
+        return False
+
+    def visit(node: ast.AST, in_whoosh_class: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            inside = in_whoosh_class
+            if isinstance(child, ast.ClassDef):
+                inside = derives(child)
+                found.extend((item.lineno, f"def {item.name}") for item in child.body
+                             if inside and isinstance(item, ast.FunctionDef) and is_private(item.name))
+            elif isinstance(child, ast.ImportFrom) and (child.module or "").split(".")[0] == "whoosh":
+                found.extend((child.lineno, f"import {a.name}") for a in child.names if a.name.startswith("_"))
+            elif isinstance(child, ast.Attribute) and is_private(child.attr):
+                own = isinstance(child.value, ast.Name) and child.value.id in ("self", "cls") and not in_whoosh_class
+                if not own:
+                    found.append((child.lineno, f".{child.attr}"))
+            elif isinstance(child, ast.keyword) and is_private(child.arg):
+                found.append((child.value.lineno, f"{child.arg}="))
+            elif isinstance(child, ast.Constant) and isinstance(child.value, str) and is_private(child.value):
+                found.append((child.lineno, repr(child.value)))
+            elif isinstance(child, ast.JoinedStr) and child.values and isinstance(child.values[0], ast.Constant) \
+                    and str(child.values[0].value).startswith("_"):
+                found.append((child.lineno, "f'_...'"))
+                continue
+            visit(child, inside)
+
+    visit(tree, False)
+    return sorted(found)
+
+
+def private_uses_under(root: Path) -> list[str]:
+    """`path:line: use` for every private Whoosh name used in search/, indexer/ and web/ but the fence."""
+    out = []
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            rel = path.relative_to(root)
+            if rel != FENCE:
+                out += [f"{rel}:{line}: {what}" for line, what in private_uses(path.read_text("utf-8"))]
+    return out
+
+
+def test_no_module_outside_the_fence_uses_a_private_whoosh_name():
+    assert private_uses_under(ROOT) == []
+
+
+def test_the_scan_finds_each_kind_of_private_use():
+    source = '''
+from whoosh.codec.whoosh3 import W3Codec, _lenfield
+from whoosh.writing import SegmentWriter
+from search.whoosh_fence import BulkWriterBase
+
+
+class Own:
+    def __init__(self):
+        self._data = 1                      # an own attribute of an own class: not Whoosh's
+
+
+class Writer(SegmentWriter):
+    def _flush_segment(self):
+        self._added = True
+
+
+class Bulk(BulkWriterBase):
+    def add(self):
+        self._storedfields = {}
+
+
+def read(m, leaf, ix):
+    m._read_data()
+    getattr(leaf, "_perdoc", None)
+    Writer(ix, _lk=False)
+    return f"_{m}_len", f"{m}_len"
+'''
+    assert private_uses(source) == [(2, "import _lenfield"), (13, "def _flush_segment"), (14, "._added"),
+                                    (19, "._storedfields"), (23, "._read_data"), (24, "'_perdoc'"), (25, "_lk="),
+                                    (26, "f'_...'")]
+
+
+def test_the_installed_whoosh_is_the_supported_one():
+    assert SUPPORTED_WHOOSH == whoosh_fence.WHOOSH_VERSION == whoosh.versionstring() == "2.7.5"
+    assert check_whoosh("2.7.5") is None
+    assert len(REQUIRED) > 30
+
+
+def test_another_version_is_refused_naming_the_supported_one():
+    with pytest.raises(WhooshVersionError) as e:
+        check_whoosh("2.7.4")
+    assert str(e.value) == (
+        "Whoosh 2.7.4 is installed, but govlaw supports exactly Whoosh 2.7.5 (whoosh-reloaded==2.7.5): its bulk "
+        "writer and vectorised scorer use Whoosh internals of that version. Install whoosh-reloaded==2.7.5, or port "
+        "search/whoosh_fence.py.")
+
+
+class _PerDocWriter:
+    """A W3PerDocWriter whose code no longer sets _storedfields (as if renamed by a Whoosh release)."""
+
+    __module__ = "whoosh.codec.whoosh3"
+
+    def __init__(self):
+        self._colwriters = {}
+        self._fieldlengths = {}
+        self._stored = None
+
+    def _create_column(self, fieldname, column):
+        self._colwriters[fieldname] = column
+
+
+def test_a_missing_internal_is_refused_by_its_name():
+    fake = types.SimpleNamespace(W3PerDocWriter=_PerDocWriter, LENGTHS_COLUMN=types.SimpleNamespace(_typecode="H"))
+    required = [r for r in REQUIRED if r.module == "whoosh.codec.whoosh3"
+                and r.path.split(".")[0] in ("W3PerDocWriter", "LENGTHS_COLUMN", "_lenfield")]
+    assert len(required) == 6
+    with pytest.raises(WhooshVersionError) as e:
+        check_whoosh("2.7.5", required, import_module=lambda name: fake)
+    assert str(e.value) == (
+        "Whoosh 2.7.5 lacks internals govlaw uses: whoosh.codec.whoosh3._lenfield, "
+        "whoosh.codec.whoosh3.LENGTHS_COLUMN._typecode == 'B' (it is 'H'), "
+        "whoosh.codec.whoosh3.W3PerDocWriter._storedfields. govlaw supports exactly an unmodified "
+        "whoosh-reloaded==2.7.5 (see search/whoosh_fence.py).")
+
+
+def test_missing_modules_and_parameters_are_named():
+    required = [Required("whoosh.no_such_module", "X"),
+                Required("whoosh.writing", "SegmentWriter.__init__._x", "param"),
+                Required("whoosh.writing", "NoSuchWriter._check_state")]
+    with pytest.raises(WhooshVersionError, match=r"lacks internals govlaw uses: module whoosh\.no_such_module, "
+                                                 r"parameter _x of whoosh\.writing\.SegmentWriter\.__init__, "
+                                                 r"whoosh\.writing\.NoSuchWriter\._check_state\. "):
+        check_whoosh("2.7.5", required)
+
+
+def test_importing_the_fence_under_another_whoosh_fails_even_with_optimisation():
+    # python -O drops asserts; the check is not one.
+    code = ("import whoosh; whoosh.versionstring = lambda *a, **k: '2.8.0'\n"
+            "import search.whoosh_fence")
+    done = subprocess.run([sys.executable, "-O", "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "search.whoosh_fence.WhooshVersionError: Whoosh 2.8.0 is installed, but govlaw supports exactly Whoosh "
+        "2.7.5 (whoosh-reloaded==2.7.5): its bulk writer and vectorised scorer use Whoosh internals of that "
+        "version. Install whoosh-reloaded==2.7.5, or port search/whoosh_fence.py.")
