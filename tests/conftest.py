@@ -66,7 +66,9 @@ def fixture_index(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def opened(seed_index):
-    return IndexHolder(seed_index).get()
+    index = IndexHolder(seed_index).get()
+    yield index
+    index.close()
 
 
 @pytest.fixture()

@@ -20,7 +20,9 @@ TOP = 3
 
 @pytest.fixture(scope="module")
 def golden_index(fixture_index):
-    return IndexHolder(fixture_index).get()
+    index = IndexHolder(fixture_index).get()
+    yield index
+    index.close()
 
 
 def _cases() -> list[dict]:

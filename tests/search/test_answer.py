@@ -19,7 +19,9 @@ FOOD_2021 = "fixtures/food/食品安全法(2021-04-29).md"
 
 @pytest.fixture(scope="module")
 def index(fixture_index):
-    return IndexHolder(fixture_index).get()
+    opened = IndexHolder(fixture_index).get()
+    yield opened
+    opened.close()
 
 
 @pytest.fixture(scope="module")

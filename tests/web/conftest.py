@@ -75,7 +75,8 @@ def related(related_index):
     """The opened index and its doc ids by file name (law_2010, law_2020, notice, followup)."""
     opened = IndexHolder(related_index).get()
     ids = {m.source.split("/")[-1].removesuffix(".txt"): d for d, m in opened.docs.items()}
-    return opened, ids
+    yield opened, ids
+    opened.close()
 
 
 @pytest.fixture()
