@@ -83,8 +83,9 @@ def content_groups(term: Term, frequency: Frequency = lambda w: 0) -> tuple[tupl
     rest = list(norm)
     for start, end, key in colloquial.find(norm):
         typed = text[start:end]
-        # Shorter keys inside the phrase add their words to its group (买到假货: 欺诈行为, and 假货: 假冒伪劣).
-        inner = [k for _, _, k in colloquial.find_all(key)]
+        # Shorter keys inside the phrase add their words to its group (买到假货: 欺诈行为, and 假货: 假冒伪劣); not
+        # single characters, which mean something else inside a word (打 of 打工 is no 殴打, 偷 of 偷偷 no 盗窃).
+        inner = [k for _, _, k in colloquial.find_all(key) if len(k) >= colloquial.MIN_SUBSTRING_KEY]
         expansions = dict.fromkeys(e for k in [key, *inner] for e in colloquial.table()[k])
         groups.append((Term(typed), *(Term(e, alias_of=typed) for e in expansions)))
         rest[start:end] = " " * (end - start)
