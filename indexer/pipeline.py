@@ -224,11 +224,11 @@ def section_records(doc: Document, analyzed: bool = False) -> Iterator[dict]:
     def words(text: str) -> str:
         return analysis.analyze(text, grams=False) if analyzed else text
 
-    sections = doc.sections or (Section(id="s0", heading="", level=0, path=(), start=0, end=len(doc.text)),)
+    sections = doc.sections or (Section(anchor="s0", heading="", level=0, path=(), start=0, end=len(doc.text)),)
     for i, s in enumerate(sections):
         body = both(doc.text[s.start:s.end])
-        rec = dict(common, id=f"{doc.doc_id}/{s.id}", section_id=s.id, heading=words(" ".join(s.path)),
-                   body=body, body_bi=body)
+        rec = dict(common, record_id=f"{doc.doc_id}/{s.anchor}", section_id=s.anchor,
+                   heading=words(" ".join(s.path)), body=body, body_bi=body)
         if i == 0:
             title = both(doc.title)
             rec.update(is_title_record=True, title=title, title_bi=title, issuer_text=words(" ".join(doc.issuer)))

@@ -37,7 +37,7 @@ TEXT_FIELDS = (("发文机关", "issuer"), ("文号", "doc_number"), ("日期", 
 
 @dataclass(frozen=True, slots=True)
 class SectionView:
-    id: str
+    anchor: str                     # the section's id in the page, and its URL's fragment
     heading: str
     level: int
     paragraphs: tuple[str, ...]     # escaped HTML, only <mark> added
@@ -47,7 +47,7 @@ class SectionView:
 class DocLink:
     """Another document of the index, as a list entry links to it."""
 
-    id: str
+    doc_id: str                     # "id" in the JSON
     title: str
     doc_number: str | None
     date: str | None
@@ -56,7 +56,7 @@ class DocLink:
     url: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "doc_number": self.doc_number, "date": self.date,
+        return {"id": self.doc_id, "title": self.title, "doc_number": self.doc_number, "date": self.date,
                 "status": self.status, "status_label": self.status_label, "url": self.url}
 
 
@@ -179,7 +179,7 @@ def relations_for(index: OpenIndex) -> Relations:
 
 
 def doc_link(meta: DocMeta) -> DocLink:
-    return DocLink(id=meta.doc_id, title=meta.title, doc_number=meta.doc_number, date=meta.date,
+    return DocLink(doc_id=meta.doc_id, title=meta.title, doc_number=meta.doc_number, date=meta.date,
                    status=meta.status, status_label=STATUS_LABELS.get(meta.status or ""),
                    url=DOC_URL.format(doc_id=meta.doc_id))
 
@@ -235,7 +235,7 @@ def document_view(index: OpenIndex, doc_id: str, q: str = "") -> DocumentView | 
     views = []
     for s in doc.sections:
         lines = [line for line in doc.section_text(s).split("\n") if line.strip()]
-        views.append(SectionView(id=s.id, heading=s.heading, level=s.level,
+        views.append(SectionView(anchor=s.anchor, heading=s.heading, level=s.level,
                                  paragraphs=tuple(highlight.mark_text(line, terms) for line in lines)))
     relations = relations_for(index)
     versions, cites, cited_by = document_relations(index.docs, relations, doc,

@@ -401,10 +401,10 @@ def _hit(index: OpenIndex, doc_id: str, score: float, section_ids: list[str], te
     meta = index.docs[doc_id]
     found = index.store.sections(doc_id, section_ids)
     assert found is not None, doc_id
-    section_hits = [SectionHit(section_id=s.id, section=" › ".join(s.path), snippet=highlight.snippet(text, terms))
-                    for s, text in found]
+    section_hits = [SectionHit(section_id=s.anchor, section=" › ".join(s.path),
+                               snippet=highlight.snippet(text, terms)) for s, text in found]
     first = section_hits[0]
-    return Hit(id=doc_id, source=meta.source, title=meta.title, title_html=highlight.mark_text(meta.title, terms),
+    return Hit(doc_id=doc_id, source=meta.source, title=meta.title, title_html=highlight.mark_text(meta.title, terms),
                issuer=meta.issuer, doc_number=meta.doc_number, year=meta.year, date=meta.date,
                doc_type=meta.doc_type, level=meta.level, region=meta.region, status=meta.status,
                status_label=STATUS_LABELS.get(meta.status or ""), score=round(score, 4),

@@ -36,7 +36,7 @@ def plain(html: str) -> str:
 
 
 def export_row(rank: int, hit: Hit, base_url: str = "") -> dict[str, Any]:
-    return {"rank": rank, "id": hit.id, "title": hit.title, "issuer": "、".join(hit.issuer),
+    return {"rank": rank, "id": hit.doc_id, "title": hit.title, "issuer": "、".join(hit.issuer),
             "doc_number": hit.doc_number, "date": hit.date, "year": hit.year, "doc_type": hit.doc_type,
             "level": hit.level, "region": hit.region, "status": hit.status, "status_label": hit.status_label,
             "section": hit.section, "snippet": plain(hit.snippet), "url": base_url + hit.url.split("#")[0]}

@@ -20,7 +20,7 @@ LEVELS = ("宪法", "法律", "行政法规", "监察法规", "司法解释", "�
 class Section:
     """One node of a document's outline: `start`/`end` are character offsets into Document.text."""
 
-    id: str                     # anchor, unique within the document: "s0", "s1", ...
+    anchor: str                 # unique within the document, its URL's fragment: "s0", "s1", ... ("id" in JSON)
     heading: str                # the heading line as written ("", for the preamble before the first heading)
     level: int                  # 0 preamble, 1 编/一、, 2 章/（一）, 3 节/1., 4 条/（1）
     path: tuple[str, ...]       # headings from the outermost down to this one
@@ -28,12 +28,12 @@ class Section:
     end: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "heading": self.heading, "level": self.level, "path": list(self.path),
+        return {"id": self.anchor, "heading": self.heading, "level": self.level, "path": list(self.path),
                 "start": self.start, "end": self.end}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Section:
-        return cls(id=data["id"], heading=data["heading"], level=data["level"], path=tuple(data["path"]),
+        return cls(anchor=data["id"], heading=data["heading"], level=data["level"], path=tuple(data["path"]),
                    start=data["start"], end=data["end"])
 
 

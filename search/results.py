@@ -1,6 +1,7 @@
 """What a search returns: one object that is both the JSON body (`to_dict`) and the template's data.
 
-JSON keys are the dataclass field names, which are the template's variable names.
+JSON keys are the dataclass field names, which are the template's variable names; a class may rename a few
+keys for the JSON (`_json_keys`), as hits do where the API has always said "id" for `doc_id`.
 """
 from __future__ import annotations
 
@@ -33,18 +34,22 @@ def _plain(value: Any) -> Any:
 
 
 class _Dict:
+    _json_keys: dict[str, str] = {}     # field name -> JSON key, where they differ
+
     def to_dict(self) -> dict[str, Any]:
         names = _FIELD_NAMES.get(type(self))
         if names is None:
-            names = _FIELD_NAMES[type(self)] = tuple(f.name for f in fields(self))   # type: ignore[arg-type]
+            keys = self._json_keys
+            names = _FIELD_NAMES[type(self)] = tuple(
+                (f.name, keys.get(f.name, f.name)) for f in fields(self))   # type: ignore[arg-type]
         out = {}
-        for name in names:
+        for name, key in names:
             value = getattr(self, name)
-            out[name] = value if type(value) in _SCALAR_TYPES else _plain(value)
+            out[key] = value if type(value) in _SCALAR_TYPES else _plain(value)
         return out
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_FIELD_NAMES: dict[type, tuple[tuple[str, str], ...]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +61,8 @@ class SectionHit(_Dict):
 
 @dataclass(frozen=True, slots=True)
 class Hit(_Dict):
-    id: str
+    _json_keys = {"doc_id": "id"}      # the API has always said "id"
+    doc_id: str
     source: str
     title: str
     title_html: str             # the title as escaped HTML with the query's words marked

@@ -26,7 +26,7 @@ def make_schema() -> fields.Schema:
     words = word_analyzer()
     grams = bigram_analyzer()
     return fields.Schema(
-        id=fields.ID(stored=True, unique=True),
+        record_id=fields.ID(stored=True, unique=True),      # "<doc_id>/<section anchor>"
         doc_id=fields.ID(stored=True, sortable=True),
         section_id=fields.STORED(),
         is_title_record=fields.BOOLEAN(),

@@ -83,7 +83,7 @@ class StoreWriter:
         self._con.execute("INSERT INTO docs VALUES (?, ?, ?, ?, ?)",
                           (doc.doc_id, doc.source, doc.content_hash, json.dumps(meta, ensure_ascii=False), text))
         self._con.executemany("INSERT INTO sections VALUES (?, ?, ?, ?, ?)", [
-            (doc.doc_id, sec.id, n, json.dumps(sec.to_dict(), ensure_ascii=False), text[sec.start:sec.end])
+            (doc.doc_id, sec.anchor, n, json.dumps(sec.to_dict(), ensure_ascii=False), text[sec.start:sec.end])
             for n, sec in enumerate(doc.sections)])
         self.count += 1
 
@@ -174,7 +174,7 @@ class DocStore:
         by_id = {d["id"]: d for d in sections}
         chosen = [by_id[i] for i in dict.fromkeys(section_ids) if i in by_id] or sections[:1]
         if not chosen:
-            return [(Section(id="s0", heading="", level=0, path=(), start=0, end=len(text)), text)]
+            return [(Section(anchor="s0", heading="", level=0, path=(), start=0, end=len(text)), text)]
         return [(section, text[section.start:section.end]) for section in map(Section.from_dict, chosen)]
 
     def headings(self, doc_id: str) -> list[tuple[str, str]]:

@@ -34,12 +34,12 @@ def test_relations_pure():
     assert rel.cited_by == {"a": ("c",), "b": ("c",), "c": ("d",)}          # a document does not cite itself
     versions, refs, cited_by = document_relations(docs, rel, Document(doc_id="a", source="x/a", text="",
                                                                       title="中华人民共和国甲法"), ("b", "a"))
-    assert [v.id for v in versions] == ["b", "a"]
+    assert [v.doc_id for v in versions] == ["b", "a"]
     assert [v.status_label for v in versions] == ["现行有效", "已修改"]
-    assert refs == () and [d.id for d in cited_by] == ["c"]
+    assert refs == () and [d.doc_id for d in cited_by] == ["c"]
     _, refs, _ = document_relations(docs, rel, Document(doc_id="c", source="x/c", text="", title=docs["c"].title,
                                                         citations=cites["c"]))
-    assert [(r.value, r.doc.id if r.doc else None) for r in refs] == [("甲法", "b"), ("丁条例", None)]
+    assert [(r.value, r.doc.doc_id if r.doc else None) for r in refs] == [("甲法", "b"), ("丁条例", None)]
     versions, _, _ = document_relations(docs, rel, Document(doc_id="d", source="x/d", text="", title="丙报告"))
     assert versions == ()                                                     # one version is no list
 
