@@ -16,11 +16,12 @@ import numpy as np
 
 from search import aliases, analysis, colloquial, highlight, questions
 from search.answer import CitationReading, pinned_mask, read_citations, strip_prefix, titles_by_form
+from search.fields import BY_NAME, HIT
 from search.index import OpenIndex
 from search.params import SearchParams
 from search.plan import QueryPlan, TermPlan, plan_query
 from search.query import ParsedQuery, QueryError, parse_query
-from search.results import (DOC_URL, FACET_LABELS, STATUS_LABELS, AppliedFilter, Facet, FacetValue, Hit,
+from search.results import (DOC_URL, FACET_LABELS, AppliedFilter, Facet, FacetValue, Hit,
                             QueryInfo, SearchResult, SectionHit, TermInfo)
 from search.schema import FACETS
 from search.store import DocMeta
@@ -49,6 +50,9 @@ LEVEL_FACTOR = {"地方性法规": 0.7, "地方政府规章": 0.7, "规范性文
 FACET_LIMIT = 30
 SEARCHED_FIELDS = ("title", "heading", "body", "docno", "issuer")
 _NONE = np.zeros(0, dtype=np.int32)
+# A hit's metadata, read from the document table; and the fields whose values have labels ("status_label").
+_HIT_NAMES = tuple(f.name for f in HIT)
+_HIT_LABELS = tuple(f for f in HIT if f.value_labels)
 
 __all__ = ["run_search", "QueryError"]
 
@@ -196,7 +200,8 @@ def _apply_filters(index: OpenIndex, docs: np.ndarray, params: SearchParams
 
 
 def _label(facet: str, value: str) -> str:
-    return STATUS_LABELS.get(value, value) if facet == "status" else value
+    labels = BY_NAME[facet].value_labels
+    return labels.get(value, value) if labels else value
 
 
 def _facets(index: OpenIndex, docs: np.ndarray, params: SearchParams) -> tuple[Facet, ...]:
@@ -404,10 +409,10 @@ def _hit(index: OpenIndex, doc_id: str, score: float, section_ids: list[str], te
     section_hits = [SectionHit(section_id=s.anchor, section=" › ".join(s.path),
                                snippet=highlight.snippet(text, terms)) for s, text in found]
     first = section_hits[0]
-    return Hit(doc_id=doc_id, source=meta.source, title=meta.title, title_html=highlight.mark_text(meta.title, terms),
-               issuer=meta.issuer, doc_number=meta.doc_number, year=meta.year, date=meta.date,
-               doc_type=meta.doc_type, level=meta.level, region=meta.region, status=meta.status,
-               status_label=STATUS_LABELS.get(meta.status or ""), score=round(score, 4),
+    values = {name: getattr(meta, name) for name in _HIT_NAMES}
+    for f in _HIT_LABELS:
+        values[f.label_name] = f.label_of(values[f.name])
+    return Hit(**values, title_html=highlight.mark_text(meta.title, terms), score=round(score, 4),
                section_id=first.section_id, section=first.section, snippet=first.snippet,
                url=DOC_URL.format(doc_id=doc_id) + f"#{first.section_id}", sections=tuple(section_hits))
 

@@ -8,12 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from search.fields import HIT, HIT_KEYS, with_fields
+from search.fields import FACET_LABELS, STATUS_LABELS  # noqa: F401 - the label tables pages use, from here too
 from search.params import SearchParams
 
-FACET_LABELS = {"issuer": "发文机关", "year": "年份", "doc_type": "文种", "level": "效力级别", "region": "地区",
-                "status": "时效性"}
-STATUS_LABELS = {"current": "现行有效", "amended": "已修改", "superseded": "已修改", "repealed": "已废止",
-                 "draft": "征求意见稿", "trial": "试行"}
 DOC_URL = "/doc/{doc_id}"
 
 
@@ -60,21 +58,13 @@ class SectionHit(_Dict):
 
 
 @dataclass(frozen=True, slots=True)
+@with_fields(HIT, place={"title_html": "title"}, labels=True)
 class Hit(_Dict):
-    _json_keys = {"doc_id": "id"}      # the API has always said "id"
-    doc_id: str
-    source: str
-    title: str
+    """One document of a result list: the fields search/fields.py marks `hit` (each labelled one followed by its
+    label, "status_label"), the title marked, the score and the best matching sections."""
+
+    _json_keys = HIT_KEYS       # doc_id is "id" in the JSON
     title_html: str             # the title as escaped HTML with the query's words marked
-    issuer: tuple[str, ...]
-    doc_number: str | None
-    year: int | None
-    date: str | None
-    doc_type: str | None
-    level: str | None
-    region: str | None
-    status: str | None
-    status_label: str | None
     score: float
     section_id: str
     section: str
