@@ -8,9 +8,9 @@ from tests.conftest import SEED_004
 
 
 def _meta(doc_id, title, number=None, date=None, status=None) -> DocMeta:
-    return DocMeta(doc_id=doc_id, source=f"x/{doc_id}", title=title, issuer=(), doc_number=number, year=None,
-                   date=date, doc_type=None, level=None, region=None, status=status, superseded_by=None,
-                   content_hash="")
+    """As the store reads it: the fields not given are empty."""
+    return DocMeta.from_dict({"doc_id": doc_id, "source": f"x/{doc_id}", "title": title, "doc_number": number,
+                              "date": date, "status": status})
 
 
 def test_title_key_folds_script_width_spaces_and_the_country_prefix():
