@@ -50,9 +50,9 @@ LEVEL_FACTOR = {"地方性法规": 0.7, "地方政府规章": 0.7, "规范性文
 FACET_LIMIT = 30
 SEARCHED_FIELDS = ("title", "heading", "body", "docno", "issuer")
 _NONE = np.zeros(0, dtype=np.int32)
-# A hit's metadata, read from the document table; and the fields whose values have labels ("status_label").
+# A hit's metadata, read from the document table; and (field, its label's field, labels) of labelled values.
 _HIT_NAMES = tuple(f.name for f in HIT)
-_HIT_LABELS = tuple(f for f in HIT if f.value_labels)
+_HIT_LABELS = tuple((f.name, f.label_name, f.value_labels) for f in HIT if f.value_labels)
 
 __all__ = ["run_search", "QueryError"]
 
@@ -410,8 +410,8 @@ def _hit(index: OpenIndex, doc_id: str, score: float, section_ids: list[str], te
                                snippet=highlight.snippet(text, terms)) for s, text in found]
     first = section_hits[0]
     values = {name: getattr(meta, name) for name in _HIT_NAMES}
-    for f in _HIT_LABELS:
-        values[f.label_name] = f.label_of(values[f.name])
+    for name, label_name, labels in _HIT_LABELS:
+        values[label_name] = labels.get(values[name])
     return Hit(**values, title_html=highlight.mark_text(meta.title, terms), score=round(score, 4),
                section_id=first.section_id, section=first.section, snippet=first.snippet,
                url=DOC_URL.format(doc_id=doc_id) + f"#{first.section_id}", sections=tuple(section_hits))

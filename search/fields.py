@@ -64,7 +64,7 @@ class Field:
     value_labels: Mapping[str, str] | None = None   # values as shown; hits and exports add "<name>_label"
     panel_fallback: str | None = None       # the panel shows this other field in its place when it is empty
     shown_after: str | None = None          # panel, download and export put it after this field
-    shown_last: bool = False                # panel and download put it after every other field
+    shown_last: bool = False                # panel, download and export put it after every other field
     hit_schema: Mapping[str, Any] | None = None     # its JSON schema in hits and exports, where looser
 
     @property
