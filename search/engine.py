@@ -52,7 +52,7 @@ SEARCHED_FIELDS = ("title", "heading", "body", "docno", "issuer")
 _NONE = np.zeros(0, dtype=np.int32)
 # A hit's metadata, read from the document table; and (field, its label's field, labels) of labelled values.
 _HIT_NAMES = tuple(f.name for f in HIT)
-_HIT_LABELS = tuple((f.name, f.label_name, f.value_labels) for f in HIT if f.value_labels)
+_HIT_LABELS = tuple((f.name, label, f.value_labels) for f in HIT if (label := f.label_name) and f.value_labels)
 
 __all__ = ["run_search", "QueryError"]
 

@@ -13,6 +13,7 @@ URL), which the JSON of sections keeps calling "id".
 """
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -223,7 +224,7 @@ def with_fields(declared: Sequence[Field], *, place: Mapping[str, str] | None = 
     gives optional fields their default (None, or () for names).
     """
     def apply(cls: type) -> type:
-        own = dict(cls.__dict__.get("__annotations__", {}))
+        own = dict(inspect.get_annotations(cls))
         clash = sorted(set(own) & {f.name for f in declared})
         if clash:
             raise TypeError(f"{cls.__name__}: {clash} are declared in search/fields.py; remove them from the class")

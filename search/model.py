@@ -10,7 +10,7 @@ from typing import Any
 
 from search.fields import FIELDS, LEVELS, NAMES, STATUSES, with_fields
 
-__all__ = ["Citation", "Document", "LEVELS", "STATUSES", "Section"]
+__all__ = ["LEVELS", "STATUSES", "Citation", "Document", "Section"]
 _NAMES = tuple(f.name for f in FIELDS if f.kind == NAMES)     # tuples here, lists in JSON
 
 

@@ -6,10 +6,12 @@ keys for the JSON (`_json_keys`), as hits do where the API has always said "id" 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, ClassVar
 
+# The label tables of the pages, from here too.
+from search.fields import FACET_LABELS as FACET_LABELS
 from search.fields import HIT, HIT_KEYS, with_fields
-from search.fields import FACET_LABELS, STATUS_LABELS  # noqa: F401 - the label tables pages use, from here too
+from search.fields import STATUS_LABELS as STATUS_LABELS
 from search.params import SearchParams
 
 DOC_URL = "/doc/{doc_id}"
@@ -32,7 +34,7 @@ def _plain(value: Any) -> Any:
 
 
 class _Dict:
-    _json_keys: dict[str, str] = {}     # field name -> JSON key, where they differ
+    _json_keys: ClassVar[dict[str, str]] = {}     # field name -> JSON key, where they differ
 
     def to_dict(self) -> dict[str, Any]:
         names = _FIELD_NAMES.get(type(self))

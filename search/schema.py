@@ -27,12 +27,12 @@ FACETS = doc_fields.FACETS
 # The Whoosh field of a metadata field indexed on every record, by the field's kind (filters match whole values).
 INDEXED_AS: dict[str, Callable[[], fields.FieldType]] = {
     doc_fields.ID: lambda: fields.ID(stored=True, sortable=True),
-    doc_fields.PATH: lambda: fields.ID(),
-    doc_fields.TEXT: lambda: fields.ID(),
+    doc_fields.PATH: fields.ID,
+    doc_fields.TEXT: fields.ID,
     doc_fields.NAMES: lambda: fields.KEYWORD(commas=True),
     doc_fields.NUMBER: lambda: fields.NUMERIC(int, bits=32, stored=True, signed=False),
     doc_fields.DATE: lambda: fields.ID(stored=True),
-    doc_fields.KEYWORD: lambda: fields.ID(),
+    doc_fields.KEYWORD: fields.ID,
 }
 
 

@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from search.fields import NAMES, TABLE, with_fields
 from search.model import Document, Section
@@ -50,7 +51,7 @@ class DocMeta:
     @classmethod
     def from_dict(cls, d: dict) -> DocMeta:
         """From a stored document's JSON (a missing required field is a KeyError)."""
-        kwargs = {name: d.get(name) for name in _TABLE_NAMES}
+        kwargs: dict[str, Any] = {name: d.get(name) for name in _TABLE_NAMES}
         for name in _REQUIRED:
             kwargs[name] = d[name]
         for name in _NAMES:

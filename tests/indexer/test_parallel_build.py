@@ -71,7 +71,8 @@ def test_a_parallel_build_equals_a_one_writer_build(folder, tmp_path):
         for q in QUERIES:
             ra, rb = run_search(a, params_from({"q": q})), run_search(b, params_from({"q": q}))
             assert ra.total > 0 or q == "公开 -郑州"
-            assert [(h.doc_id, h.score, h.snippet) for h in ra.hits] == [(h.doc_id, h.score, h.snippet) for h in rb.hits]
+            assert ([(h.doc_id, h.score, h.snippet) for h in ra.hits]
+                    == [(h.doc_id, h.score, h.snippet) for h in rb.hits])
             assert ra.facets == rb.facets
         assert a.manifest["files"] == b.manifest["files"] and a.manifest["failed"] == b.manifest["failed"]
         assert (one / "errors.jsonl").read_text("utf-8") == (two / "errors.jsonl").read_text("utf-8")
