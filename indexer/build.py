@@ -48,7 +48,7 @@ WRITER_WHOOSH = "whoosh"
 WRITERS = (WRITER_BULK, WRITER_WHOOSH)
 # What a document's records depend on besides its file: when any of these change, an update re-reads every file.
 PIPELINE_FILES = ("indexer/*.py", "indexer/data/*", "search/analysis.py", "search/schema.py", "search/model.py",
-                  "search/docno.py", "search/data/legal_terms.txt")
+                  "search/fields.py", "search/docno.py", "search/data/legal_terms.txt")
 # Modules of the indexer that do not change how a file becomes records (of this one, only section_records
 # does, and the fingerprint takes its source).
 PIPELINE_EXCLUDE = ("indexer/build.py", "indexer/cli.py", "indexer/update.py", "indexer/gate.py",

@@ -17,6 +17,7 @@ from importlib import resources
 
 from search.analysis import normalize
 from search.docno import DocNumber, canonical_doc_number, chinese_to_int, find_doc_numbers
+from search.fields import EXTRACTED, with_fields
 from search.model import Citation
 
 # Title endings -> doc_type, longest first (办法 before 法). Matched on the simplified title, parentheses removed.
@@ -46,17 +47,10 @@ REGIONS_FILE = "regions.tsv"        # in indexer/data/
 
 
 @dataclass(frozen=True, slots=True)
+@with_fields(EXTRACTED)
 class Metadata:
-    title: str
-    issuer: tuple[str, ...]
-    doc_number: str | None
-    doc_number_raw: str | None
-    year: int | None
-    date: str | None
-    doc_type: str | None
-    level: str | None
-    region: str | None
-    status: str | None
+    """What the text says of itself: the fields search/fields.py marks `extracted`, then the citations."""
+
     citations: tuple[Citation, ...]
 
 

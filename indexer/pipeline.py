@@ -24,14 +24,15 @@ from indexer.opmeta import normalise_operator_fields, read_metadata_file, split_
 from indexer.sections import split_sections
 from search.docno import canonical_doc_number
 from search import analysis
+from search.fields import DESCRIBED, INDEXED, NAMES, NUMBER, OPERATOR, Field
 from search.model import Document, Section
 
 METADATA_FILE = "metadata.jsonl"
 # Time budget for reading, cleaning and describing one file (a pathological file must not stall a build).
 FILE_SECONDS = 60.0
-# Fields an operator may set; anything else in a metadata row is kept in Document.extra.
-OPERATOR_FIELDS = ("title", "issuer", "doc_number", "year", "date", "doc_type", "level", "region", "status",
-                   "valid_from", "superseded_by")
+# Fields an operator may set (search/fields.py); anything else in a metadata row is kept in Document.extra.
+OPERATOR_FIELDS = tuple(f.name for f in OPERATOR)
+_NAMES_DESCRIBED = tuple(f.name for f in DESCRIBED if f.kind == NAMES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,12 +179,7 @@ def _build_document(sf: SourceFile) -> Document | FileError:
         overrides, extra = _operator_fields({**front, **sf.operator})
     except FileTimeout:
         raise
-    values: dict[str, Any] = {
-        "title": meta.title, "issuer": meta.issuer, "doc_number": meta.doc_number,
-        "doc_number_raw": meta.doc_number_raw, "year": meta.year, "date": meta.date, "doc_type": meta.doc_type,
-        "level": meta.level, "region": meta.region, "status": meta.status, "valid_from": None,
-        "superseded_by": None,
-    }
+    values: dict[str, Any] = {f.name: getattr(meta, f.name) if f.extracted else f.default for f in DESCRIBED}
     values.update(overrides)
     if "doc_number" in overrides:
         values["doc_number"] = canonical_doc_number(str(overrides["doc_number"])) or overrides["doc_number"]
@@ -196,14 +192,20 @@ def _build_document(sf: SourceFile) -> Document | FileError:
             return FileError(sf.source, str(sf.path), "metadata", f"year {values['year']!r} is not a number")
     if values["year"] is None and values["date"]:
         values["year"] = int(str(values["date"])[:4])
-    return Document(doc_id=doc_id_for(sf.source), source=sf.source, text=cleaned.text, title=values["title"],
-                    issuer=tuple(values["issuer"] or ()), doc_number=values["doc_number"],
-                    doc_number_raw=values["doc_number_raw"], year=values["year"], date=values["date"],
-                    doc_type=values["doc_type"], level=values["level"], region=values["region"],
-                    status=values["status"], valid_from=values["valid_from"],
-                    superseded_by=values["superseded_by"], sections=tuple(sections),
-                    citations=tuple(meta.citations), content_hash=content_hash,
+    for name in _NAMES_DESCRIBED:
+        values[name] = tuple(values[name] or ())
+    return Document(doc_id=doc_id_for(sf.source), source=sf.source, text=cleaned.text, **values,
+                    sections=tuple(sections), citations=tuple(meta.citations), content_hash=content_hash,
                     extra={**{k: str(v) for k, v in page_meta.items()}, **extra})
+
+
+def _record_value(f: Field, value: Any) -> Any:
+    """A metadata value as an index record holds it (None: the record leaves the field out)."""
+    if f.kind == NAMES:
+        return ",".join(v.replace(",", " ") for v in value)
+    if f.kind == NUMBER:
+        return value
+    return value or ""
 
 
 def section_records(doc: Document, analyzed: bool = False) -> Iterator[dict]:
@@ -212,11 +214,11 @@ def section_records(doc: Document, analyzed: bool = False) -> Iterator[dict]:
     With `analyzed`, text fields carry their tokens (search.analysis.Analyzed), computed here, so that the
     process writing the index replays them instead of segmenting the text itself.
     """
-    issuer = ",".join(i.replace(",", " ") for i in doc.issuer)
-    common = {"doc_id": doc.doc_id, "issuer": issuer, "date": doc.date or "", "doc_type": doc.doc_type or "",
-              "level": doc.level or "", "region": doc.region or "", "status": doc.status or ""}
-    if doc.year is not None:
-        common["year"] = doc.year
+    common = {}
+    for f in INDEXED:
+        value = _record_value(f, getattr(doc, f.name))
+        if value is not None:
+            common[f.name] = value
 
     def both(text: str) -> str:
         return analysis.analyze(text) if analyzed else text
@@ -224,11 +226,11 @@ def section_records(doc: Document, analyzed: bool = False) -> Iterator[dict]:
     def words(text: str) -> str:
         return analysis.analyze(text, grams=False) if analyzed else text
 
-    sections = doc.sections or (Section(id="s0", heading="", level=0, path=(), start=0, end=len(doc.text)),)
+    sections = doc.sections or (Section(anchor="s0", heading="", level=0, path=(), start=0, end=len(doc.text)),)
     for i, s in enumerate(sections):
         body = both(doc.text[s.start:s.end])
-        rec = dict(common, id=f"{doc.doc_id}/{s.id}", section_id=s.id, heading=words(" ".join(s.path)),
-                   body=body, body_bi=body)
+        rec = dict(common, record_id=f"{doc.doc_id}/{s.anchor}", section_id=s.anchor,
+                   heading=words(" ".join(s.path)), body=body, body_bi=body)
         if i == 0:
             title = both(doc.title)
             rec.update(is_title_record=True, title=title, title_bi=title, issuer_text=words(" ".join(doc.issuer)))

@@ -203,9 +203,9 @@ def build_answer(index: OpenIndex, citation_text: str, doc_id: str, section_id: 
                            else ""))
     return Answer(citation=citation_text, reference=ref.label, article=ref.heading, doc_id=doc_id,
                   source=meta.source, title=meta.title, date=meta.date, level=meta.level, status=meta.status,
-                  status_label=STATUS_LABELS.get(meta.status or ""), section_id=section.id,
+                  status_label=STATUS_LABELS.get(meta.status or ""), section_id=section.anchor,
                   section=" › ".join(section.path), paragraph=ref.paragraph, item=ref.item, lines=lines,
-                  url=DOC_URL.format(doc_id=doc_id) + f"#{section.id}", note=version_note,
+                  url=DOC_URL.format(doc_id=doc_id) + f"#{section.anchor}", note=version_note,
                   other_versions=tuple(others)), note
 
 

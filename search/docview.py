@@ -15,6 +15,7 @@ from typing import Any
 from search import analysis, highlight
 from search.answer import read_citations
 from search.docno import canonical_doc_number
+from search.fields import BY_NAME, LABELLED, PANEL, TEXT_LINES
 from search.index import OpenIndex
 from search.model import Citation, Document
 from search.plan import plan_query
@@ -30,14 +31,21 @@ STATUS_PREFERENCE = {"current": 0, None: 1, "trial": 1, "amended": 2, "supersede
 MAX_CITED_BY = 200
 RELATIONS_KEPT = 2
 _SPACES = str.maketrans("", "", " \u3000\t\n")
-# Metadata lines of the plain-text download, in order: (label, field).
-TEXT_FIELDS = (("发文机关", "issuer"), ("文号", "doc_number"), ("日期", "date"), ("文种", "doc_type"),
-               ("效力级别", "level"), ("地区", "region"), ("时效性", "status"), ("来源", "source"))
+
+
+@dataclass(frozen=True, slots=True)
+class PanelLine:
+    """One line of the document view's metadata panel; an empty `value` leaves the line blank."""
+
+    name: str
+    label: str
+    value: str
+    style: str                      # "text", "time" (a <time>) or "path" (small print), see search/fields.py
 
 
 @dataclass(frozen=True, slots=True)
 class SectionView:
-    id: str
+    anchor: str                     # the section's id in the page, and its URL's fragment
     heading: str
     level: int
     paragraphs: tuple[str, ...]     # escaped HTML, only <mark> added
@@ -47,7 +55,7 @@ class SectionView:
 class DocLink:
     """Another document of the index, as a list entry links to it."""
 
-    id: str
+    doc_id: str                     # "id" in the JSON
     title: str
     doc_number: str | None
     date: str | None
@@ -56,7 +64,7 @@ class DocLink:
     url: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "doc_number": self.doc_number, "date": self.date,
+        return {"id": self.doc_id, "title": self.title, "doc_number": self.doc_number, "date": self.date,
                 "status": self.status, "status_label": self.status_label, "url": self.url}
 
 
@@ -85,6 +93,7 @@ class Relations:
 class DocumentView:
     doc: Document
     status_label: str | None
+    panel: tuple[PanelLine, ...]    # the metadata panel, line by line
     q: str
     sections: tuple[SectionView, ...]
     toc: tuple[SectionView, ...]    # the sections that have a heading
@@ -97,9 +106,11 @@ class DocumentView:
     target_note: str | None = None  # what `q` cited here: 第二百六十四条, or that this document has no such article
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON of /api/doc/<id>: the document as stored, with its relations."""
+        """The JSON of /api/doc/<id>: the document as stored, the labels of its labelled values ("status_label"),
+        and its relations."""
         out = self.doc.to_dict()
-        out.update(status_label=self.status_label, url=self.url, versions=[v.to_dict() for v in self.versions],
+        out.update({name: f.label_of(getattr(self.doc, f.name)) for name, f in LABELLED.items()})
+        out.update(url=self.url, versions=[v.to_dict() for v in self.versions],
                    cites=[c.to_dict() for c in self.cites], cited_by=[c.to_dict() for c in self.cited_by],
                    cited_by_total=self.cited_by_total, target=self.target, target_note=self.target_note)
         return out
@@ -179,7 +190,7 @@ def relations_for(index: OpenIndex) -> Relations:
 
 
 def doc_link(meta: DocMeta) -> DocLink:
-    return DocLink(id=meta.doc_id, title=meta.title, doc_number=meta.doc_number, date=meta.date,
+    return DocLink(doc_id=meta.doc_id, title=meta.title, doc_number=meta.doc_number, date=meta.date,
                    status=meta.status, status_label=STATUS_LABELS.get(meta.status or ""),
                    url=DOC_URL.format(doc_id=meta.doc_id))
 
@@ -235,26 +246,39 @@ def document_view(index: OpenIndex, doc_id: str, q: str = "") -> DocumentView | 
     views = []
     for s in doc.sections:
         lines = [line for line in doc.section_text(s).split("\n") if line.strip()]
-        views.append(SectionView(id=s.id, heading=s.heading, level=s.level,
+        views.append(SectionView(anchor=s.anchor, heading=s.heading, level=s.level,
                                  paragraphs=tuple(highlight.mark_text(line, terms) for line in lines)))
     relations = relations_for(index)
     versions, cites, cited_by = document_relations(index.docs, relations, doc,
                                                    index.versions.get(doc.doc_id, ()))
-    return DocumentView(doc=doc, status_label=STATUS_LABELS.get(doc.status or ""), q=q, sections=tuple(views),
+    return DocumentView(doc=doc, status_label=STATUS_LABELS.get(doc.status or ""), panel=panel_lines(doc), q=q,
+                        sections=tuple(views),
                         toc=tuple(v for v in views if v.heading), versions=versions, cites=cites,
                         cited_by=cited_by, cited_by_total=len(relations.cited_by.get(doc.doc_id, ())),
                         url=DOC_URL.format(doc_id=doc.doc_id), target=target, target_note=target_note)
 
 
+def panel_lines(doc: Document) -> tuple[PanelLine, ...]:
+    """The metadata panel: one line per field search/fields.py marks `panel`, in its order (a field empty here
+    shows its `panel_fallback` instead: the year of a document without a date)."""
+    out = []
+    for f in PANEL:
+        value = f.shown(getattr(doc, f.name))
+        if not value and f.panel_fallback:
+            fallback = BY_NAME[f.panel_fallback]
+            value = fallback.shown(getattr(doc, fallback.name))
+            if value:
+                out.append(PanelLine(fallback.name, fallback.label, value, "text"))
+                continue
+        out.append(PanelLine(f.name, f.label, value, f.panel or "text"))
+    return tuple(out)
+
+
 def document_text(doc: Document) -> str:
     """The plain-text download: the title, one line per known metadata field, a blank line, the text."""
     lines = [doc.title, ""]
-    for label, name in TEXT_FIELDS:
-        value = getattr(doc, name)
-        if name == "issuer":
-            value = "、".join(value)
-        elif name == "status":
-            value = STATUS_LABELS.get(value or "", value)
+    for f in TEXT_LINES:
+        value = f.shown(getattr(doc, f.name))
         if value:
-            lines.append(f"{label}：{value}")
+            lines.append(f"{f.label}：{value}")
     return "\n".join(lines) + "\n\n" + doc.text.rstrip("\n") + "\n"

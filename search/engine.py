@@ -16,11 +16,12 @@ import numpy as np
 
 from search import aliases, analysis, colloquial, highlight, questions
 from search.answer import CitationReading, pinned_mask, read_citations, strip_prefix, titles_by_form
+from search.fields import BY_NAME, HIT
 from search.index import OpenIndex
 from search.params import SearchParams
 from search.plan import QueryPlan, TermPlan, plan_query
 from search.query import ParsedQuery, QueryError, parse_query
-from search.results import (DOC_URL, FACET_LABELS, STATUS_LABELS, AppliedFilter, Facet, FacetValue, Hit,
+from search.results import (DOC_URL, FACET_LABELS, AppliedFilter, Facet, FacetValue, Hit,
                             QueryInfo, SearchResult, SectionHit, TermInfo)
 from search.schema import FACETS
 from search.store import DocMeta
@@ -53,6 +54,9 @@ AMENDING_TITLE_RE = re.compile(r"关于修改.+的决定$")
 FACET_LIMIT = 30
 SEARCHED_FIELDS = ("title", "heading", "body", "docno", "issuer")
 _NONE = np.zeros(0, dtype=np.int32)
+# A hit's metadata, read from the document table; and (field, its label's field, labels) of labelled values.
+_HIT_NAMES = tuple(f.name for f in HIT)
+_HIT_LABELS = tuple((f.name, label, f.value_labels) for f in HIT if (label := f.label_name) and f.value_labels)
 
 __all__ = ["run_search", "QueryError"]
 
@@ -200,7 +204,8 @@ def _apply_filters(index: OpenIndex, docs: np.ndarray, params: SearchParams
 
 
 def _label(facet: str, value: str) -> str:
-    return STATUS_LABELS.get(value, value) if facet == "status" else value
+    labels = BY_NAME[facet].value_labels
+    return labels.get(value, value) if labels else value
 
 
 def _facets(index: OpenIndex, docs: np.ndarray, params: SearchParams) -> tuple[Facet, ...]:
@@ -404,13 +409,13 @@ def _hit(index: OpenIndex, doc_id: str, score: float, section_ids: list[str], te
     meta = index.docs[doc_id]
     found = index.store.sections(doc_id, section_ids)
     assert found is not None, doc_id
-    section_hits = [SectionHit(section_id=s.id, section=" › ".join(s.path), snippet=highlight.snippet(text, terms))
-                    for s, text in found]
+    section_hits = [SectionHit(section_id=s.anchor, section=" › ".join(s.path),
+                               snippet=highlight.snippet(text, terms)) for s, text in found]
     first = section_hits[0]
-    return Hit(id=doc_id, source=meta.source, title=meta.title, title_html=highlight.mark_text(meta.title, terms),
-               issuer=meta.issuer, doc_number=meta.doc_number, year=meta.year, date=meta.date,
-               doc_type=meta.doc_type, level=meta.level, region=meta.region, status=meta.status,
-               status_label=STATUS_LABELS.get(meta.status or ""), score=round(score, 4),
+    values = {name: getattr(meta, name) for name in _HIT_NAMES}
+    for name, label_name, labels in _HIT_LABELS:
+        values[label_name] = labels.get(values[name])
+    return Hit(**values, title_html=highlight.mark_text(meta.title, terms), score=round(score, 4),
                section_id=first.section_id, section=first.section, snippet=first.snippet,
                url=DOC_URL.format(doc_id=doc_id) + f"#{first.section_id}", sections=tuple(section_hits))
 

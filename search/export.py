@@ -11,13 +11,27 @@ from dataclasses import replace
 from html import unescape
 from typing import Any
 
+from search.fields import EXPORTED, NAMES, NAMES_SHOWN_JOINED_BY
 from search.params import SearchParams
 from search.results import Hit, SearchResult
 
 EXPORT_LIMIT = 1000
+
+
+def _metadata_columns() -> tuple[tuple[str, str, bool], ...]:
+    """(column, Hit attribute, several names joined into one cell) of each field search/fields.py marks
+    `exported`, a labelled one followed by its label."""
+    out = []
+    for f in EXPORTED:
+        out.append((f.key, f.name, f.kind == NAMES))
+        if f.label_name:
+            out.append((f.label_name, f.label_name, False))
+    return tuple(out)
+
+
+METADATA_COLUMNS = _metadata_columns()
 # Columns of a row, in order; CSV headers are these names.
-EXPORT_COLUMNS = ("rank", "id", "title", "issuer", "doc_number", "date", "year", "doc_type", "level", "region",
-                  "status", "status_label", "section", "snippet", "url")
+EXPORT_COLUMNS = ("rank", *(column for column, _, _ in METADATA_COLUMNS), "section", "snippet", "url")
 # Excel reads a UTF-8 CSV as the local code page unless it starts with a byte order mark.
 CSV_BOM = "\ufeff"
 _TAGS = re.compile(r"<[^>]*>")
@@ -36,10 +50,12 @@ def plain(html: str) -> str:
 
 
 def export_row(rank: int, hit: Hit, base_url: str = "") -> dict[str, Any]:
-    return {"rank": rank, "id": hit.id, "title": hit.title, "issuer": "、".join(hit.issuer),
-            "doc_number": hit.doc_number, "date": hit.date, "year": hit.year, "doc_type": hit.doc_type,
-            "level": hit.level, "region": hit.region, "status": hit.status, "status_label": hit.status_label,
-            "section": hit.section, "snippet": plain(hit.snippet), "url": base_url + hit.url.split("#")[0]}
+    row: dict[str, Any] = {"rank": rank}
+    for column, name, joined in METADATA_COLUMNS:
+        value = getattr(hit, name)
+        row[column] = NAMES_SHOWN_JOINED_BY.join(value) if joined else value
+    row.update(section=hit.section, snippet=plain(hit.snippet), url=base_url + hit.url.split("#")[0])
+    return row
 
 
 def export_rows(result: SearchResult, base_url: str = "") -> list[dict[str, Any]]:

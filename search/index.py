@@ -51,11 +51,12 @@ MANIFEST_WHOOSH_DEFAULT = "2.7.5"
 
 def facet_values(meta: DocMeta) -> dict[str, tuple[str, ...]]:
     """A document's value(s) of every facet, names in simplified script (鄭州市人民政府 counts as 郑州市人民政府)."""
-    out = {"issuer": tuple(analysis.to_simplified(i) for i in meta.issuer)}
+    out = {}
     for facet in FACETS:
-        if facet == "issuer":
-            continue
         value = getattr(meta, facet)
+        if isinstance(value, tuple):        # several names (issuers)
+            out[facet] = tuple(analysis.to_simplified(v) for v in value)
+            continue
         out[facet] = () if value in (None, "") else (
             analysis.to_simplified(value) if isinstance(value, str) else str(value),)
     return out

@@ -8,19 +8,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-# Values of Document.status, in the order the search page lists them.
-STATUSES = ("current", "amended", "superseded", "repealed", "draft", "trial")
+from search.fields import FIELDS, LEVELS, NAMES, STATUSES, with_fields
 
-# Values of Document.level (效力级别), highest first.
-LEVELS = ("宪法", "法律", "行政法规", "监察法规", "司法解释", "部门规章", "地方性法规", "地方政府规章",
-          "规范性文件", "工作文件", "案例")
+__all__ = ["LEVELS", "STATUSES", "Citation", "Document", "Section"]
+_NAMES = tuple(f.name for f in FIELDS if f.kind == NAMES)     # tuples here, lists in JSON
 
 
 @dataclass(frozen=True, slots=True)
 class Section:
     """One node of a document's outline: `start`/`end` are character offsets into Document.text."""
 
-    id: str                     # anchor, unique within the document: "s0", "s1", ...
+    anchor: str                 # unique within the document, its URL's fragment: "s0", "s1", ... ("id" in JSON)
     heading: str                # the heading line as written ("", for the preamble before the first heading)
     level: int                  # 0 preamble, 1 编/一、, 2 章/（一）, 3 节/1., 4 条/（1）
     path: tuple[str, ...]       # headings from the outermost down to this one
@@ -28,12 +26,12 @@ class Section:
     end: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "heading": self.heading, "level": self.level, "path": list(self.path),
+        return {"id": self.anchor, "heading": self.heading, "level": self.level, "path": list(self.path),
                 "start": self.start, "end": self.end}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Section:
-        return cls(id=data["id"], heading=data["heading"], level=data["level"], path=tuple(data["path"]),
+        return cls(anchor=data["id"], heading=data["heading"], level=data["level"], path=tuple(data["path"]),
                    start=data["start"], end=data["end"])
 
 
@@ -49,24 +47,14 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+@with_fields(FIELDS, place={"text": "source"}, defaults=True)
 class Document:
-    """A cleaned document with its metadata; `text` is in the document's own script, as stored and shown."""
+    """A cleaned document: every field of search/fields.py, in its order, with `text` after `source`.
 
-    doc_id: str
-    source: str                             # "<source folder name>/<path inside it>"
+    `text` is in the document's own script, as stored and shown.
+    """
+
     text: str
-    title: str
-    issuer: tuple[str, ...] = ()
-    doc_number: str | None = None           # canonical: 郑政文〔2017〕60号
-    doc_number_raw: str | None = None       # as written
-    year: int | None = None                 # the year the document is about
-    date: str | None = None                 # ISO date of signing or publication
-    doc_type: str | None = None             # 报告, 实施方案, 通知, 条例 ...
-    level: str | None = None                # 效力级别, one of LEVELS
-    region: str | None = None               # 河南省郑州市, XX市 ...
-    status: str | None = None               # one of STATUSES
-    valid_from: str | None = None
-    superseded_by: str | None = None        # source of the newer version, where known
     sections: tuple[Section, ...] = ()
     citations: tuple[Citation, ...] = ()
     content_hash: str = ""
@@ -74,7 +62,8 @@ class Document:
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        out["issuer"] = list(self.issuer)
+        for name in _NAMES:
+            out[name] = list(out[name])
         out["sections"] = [s.to_dict() for s in self.sections]
         out["citations"] = [c.to_dict() for c in self.citations]
         out["extra"] = dict(self.extra)
@@ -84,7 +73,8 @@ class Document:
     def from_dict(cls, data: dict[str, Any]) -> Document:
         known = {f.name for f in fields(cls)}
         kwargs = {k: v for k, v in data.items() if k in known}
-        kwargs["issuer"] = tuple(data.get("issuer") or ())
+        for name in _NAMES:
+            kwargs[name] = tuple(data.get(name) or ())
         kwargs["sections"] = tuple(Section.from_dict(s) for s in data.get("sections") or ())
         kwargs["citations"] = tuple(Citation(**c) for c in data.get("citations") or ())
         kwargs["extra"] = dict(data.get("extra") or {})

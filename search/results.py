@@ -1,18 +1,19 @@
 """What a search returns: one object that is both the JSON body (`to_dict`) and the template's data.
 
-JSON keys are the dataclass field names, which are the template's variable names.
+JSON keys are the dataclass field names, which are the template's variable names; a class may rename a few
+keys for the JSON (`_json_keys`), as hits do where the API has always said "id" for `doc_id`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, ClassVar
 
+# The label tables of the pages, from here too.
+from search.fields import FACET_LABELS as FACET_LABELS
+from search.fields import HIT, HIT_KEYS, with_fields
+from search.fields import STATUS_LABELS as STATUS_LABELS
 from search.params import SearchParams
 
-FACET_LABELS = {"issuer": "发文机关", "year": "年份", "doc_type": "文种", "level": "效力级别", "region": "地区",
-                "status": "时效性"}
-STATUS_LABELS = {"current": "现行有效", "amended": "已修改", "superseded": "已修改", "repealed": "已废止",
-                 "draft": "征求意见稿", "trial": "试行"}
 DOC_URL = "/doc/{doc_id}"
 
 
@@ -33,18 +34,22 @@ def _plain(value: Any) -> Any:
 
 
 class _Dict:
+    _json_keys: ClassVar[dict[str, str]] = {}     # field name -> JSON key, where they differ
+
     def to_dict(self) -> dict[str, Any]:
         names = _FIELD_NAMES.get(type(self))
         if names is None:
-            names = _FIELD_NAMES[type(self)] = tuple(f.name for f in fields(self))   # type: ignore[arg-type]
+            keys = self._json_keys
+            names = _FIELD_NAMES[type(self)] = tuple(
+                (f.name, keys.get(f.name, f.name)) for f in fields(self))   # type: ignore[arg-type]
         out = {}
-        for name in names:
+        for name, key in names:
             value = getattr(self, name)
-            out[name] = value if type(value) in _SCALAR_TYPES else _plain(value)
+            out[key] = value if type(value) in _SCALAR_TYPES else _plain(value)
         return out
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_FIELD_NAMES: dict[type, tuple[tuple[str, str], ...]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,20 +60,13 @@ class SectionHit(_Dict):
 
 
 @dataclass(frozen=True, slots=True)
+@with_fields(HIT, place={"title_html": "title"}, labels=True)
 class Hit(_Dict):
-    id: str
-    source: str
-    title: str
+    """One document of a result list: the fields search/fields.py marks `hit` (each labelled one followed by its
+    label, "status_label"), the title marked, the score and the best matching sections."""
+
+    _json_keys = HIT_KEYS       # doc_id is "id" in the JSON
     title_html: str             # the title as escaped HTML with the query's words marked
-    issuer: tuple[str, ...]
-    doc_number: str | None
-    year: int | None
-    date: str | None
-    doc_type: str | None
-    level: str | None
-    region: str | None
-    status: str | None
-    status_label: str | None
     score: float
     section_id: str
     section: str

@@ -1,12 +1,16 @@
 """The index schema: one record per document section.
 
-Every record carries its document's metadata as filterable fields; the title is indexed on the document's first
-record only (its "title record"), so a title counts once per document in the statistics and in the score.
+Every record carries its document's metadata as filterable fields (those search/fields.py marks `indexed`); the
+title is indexed on the document's first record only (its "title record"), so a title counts once per document in
+the statistics and in the score.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from whoosh import fields
 
+from search import fields as doc_fields
 from search.analysis import bigram_analyzer, word_analyzer
 
 # Field boosts of the scoring query (the query builder reads them from here).
@@ -19,15 +23,24 @@ FIELD_BOOSTS = {
     "issuer_text": 1.5,
 }
 # Facets, in the order the page shows them; each is a field of every record and of the document table.
-FACETS = ("issuer", "year", "doc_type", "level", "region", "status")
+FACETS = doc_fields.FACETS
+# The Whoosh field of a metadata field indexed on every record, by the field's kind (filters match whole values).
+INDEXED_AS: dict[str, Callable[[], fields.FieldType]] = {
+    doc_fields.ID: lambda: fields.ID(stored=True, sortable=True),
+    doc_fields.PATH: fields.ID,
+    doc_fields.TEXT: fields.ID,
+    doc_fields.NAMES: lambda: fields.KEYWORD(commas=True),
+    doc_fields.NUMBER: lambda: fields.NUMERIC(int, bits=32, stored=True, signed=False),
+    doc_fields.DATE: lambda: fields.ID(stored=True),
+    doc_fields.KEYWORD: fields.ID,
+}
 
 
 def make_schema() -> fields.Schema:
     words = word_analyzer()
     grams = bigram_analyzer()
     return fields.Schema(
-        id=fields.ID(stored=True, unique=True),
-        doc_id=fields.ID(stored=True, sortable=True),
+        record_id=fields.ID(stored=True, unique=True),      # "<doc_id>/<section anchor>"
         section_id=fields.STORED(),
         is_title_record=fields.BOOLEAN(),
         # Word fields keep frequencies only: queries match and score them by words; runs of characters are
@@ -39,11 +52,5 @@ def make_schema() -> fields.Schema:
         body_bi=fields.TEXT(analyzer=grams, phrase=True),
         issuer_text=fields.TEXT(analyzer=words, phrase=False),
         docno=fields.KEYWORD(commas=True),
-        issuer=fields.KEYWORD(commas=True),
-        year=fields.NUMERIC(int, bits=32, stored=True, signed=False),
-        date=fields.ID(stored=True),
-        doc_type=fields.ID(),
-        level=fields.ID(),
-        region=fields.ID(),
-        status=fields.ID(),
+        **{f.name: INDEXED_AS[f.kind]() for f in doc_fields.INDEXED},
     )

@@ -10,7 +10,9 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from search.fields import NAMES, TABLE, with_fields
 from search.model import Document, Section
 
 STORE_FILE = "docs.sqlite"
@@ -39,30 +41,27 @@ CREATE TABLE IF NOT EXISTS sections (
 
 
 @dataclass(frozen=True, slots=True)
+@with_fields(TABLE)
 class DocMeta:
-    """A document without its text: what hits, facets and filters need."""
+    """A document without its text: what hits, facets and filters need (the fields of search/fields.py marked
+    `table`, then the content hash)."""
 
-    doc_id: str
-    source: str
-    title: str
-    issuer: tuple[str, ...]
-    doc_number: str | None
-    year: int | None
-    date: str | None
-    doc_type: str | None
-    level: str | None
-    region: str | None
-    status: str | None
-    superseded_by: str | None
     content_hash: str
 
     @classmethod
     def from_dict(cls, d: dict) -> DocMeta:
-        return cls(doc_id=d["doc_id"], source=d["source"], title=d["title"], issuer=tuple(d.get("issuer") or ()),
-                   doc_number=d.get("doc_number"), year=d.get("year"), date=d.get("date"),
-                   doc_type=d.get("doc_type"), level=d.get("level"), region=d.get("region"),
-                   status=d.get("status"), superseded_by=d.get("superseded_by"),
-                   content_hash=d.get("content_hash", ""))
+        """From a stored document's JSON (a missing required field is a KeyError)."""
+        kwargs: dict[str, Any] = {name: d.get(name) for name in _TABLE_NAMES}
+        for name in _REQUIRED:
+            kwargs[name] = d[name]
+        for name in _NAMES:
+            kwargs[name] = tuple(kwargs[name] or ())
+        return cls(**kwargs, content_hash=d.get("content_hash", ""))
+
+
+_TABLE_NAMES = tuple(f.name for f in TABLE)
+_REQUIRED = tuple(f.name for f in TABLE if f.required)
+_NAMES = tuple(f.name for f in TABLE if f.kind == NAMES)
 
 
 class StoreWriter:
@@ -83,7 +82,7 @@ class StoreWriter:
         self._con.execute("INSERT INTO docs VALUES (?, ?, ?, ?, ?)",
                           (doc.doc_id, doc.source, doc.content_hash, json.dumps(meta, ensure_ascii=False), text))
         self._con.executemany("INSERT INTO sections VALUES (?, ?, ?, ?, ?)", [
-            (doc.doc_id, sec.id, n, json.dumps(sec.to_dict(), ensure_ascii=False), text[sec.start:sec.end])
+            (doc.doc_id, sec.anchor, n, json.dumps(sec.to_dict(), ensure_ascii=False), text[sec.start:sec.end])
             for n, sec in enumerate(doc.sections)])
         self.count += 1
 
@@ -174,7 +173,7 @@ class DocStore:
         by_id = {d["id"]: d for d in sections}
         chosen = [by_id[i] for i in dict.fromkeys(section_ids) if i in by_id] or sections[:1]
         if not chosen:
-            return [(Section(id="s0", heading="", level=0, path=(), start=0, end=len(text)), text)]
+            return [(Section(anchor="s0", heading="", level=0, path=(), start=0, end=len(text)), text)]
         return [(section, text[section.start:section.end]) for section in map(Section.from_dict, chosen)]
 
     def headings(self, doc_id: str) -> list[tuple[str, str]]:

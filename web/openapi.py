@@ -1,12 +1,18 @@
-"""The OpenAPI 3.1 description of the JSON API, written by hand; tests validate real responses against it."""
+"""The OpenAPI 3.1 description of the JSON API, written by hand; tests validate real responses against it.
+
+The properties of hits, export rows and documents that are document metadata come from search/fields.py.
+"""
 from __future__ import annotations
 
 import copy
+from dataclasses import fields
 from typing import Any
 
-from search.export import EXPORT_COLUMNS, EXPORT_LIMIT
-from search.model import LEVELS, STATUSES
+from search.export import EXPORT_COLUMNS, EXPORT_LIMIT, METADATA_COLUMNS
+from search.fields import BY_NAME, LABELLED
+from search.model import Document
 from search.params import DEFAULT_SIZE, MAX_PAGE, MAX_QUERY_CHARS, MAX_SIZE, SORTS
+from search.results import Hit
 from search.schema import FACETS
 
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
@@ -20,7 +26,7 @@ STR = {"type": "string"}
 INT = {"type": "integer"}
 OPT_STR = _nullable(STR)
 OPT_INT = _nullable(INT)
-STATUS = {"type": ["string", "null"], "enum": [*STATUSES, None]}
+STATUS = BY_NAME["status"].schema
 
 
 def _object(properties: dict[str, Any], required: list[str] | None = None, extra: bool = False) -> dict[str, Any]:
@@ -36,16 +42,58 @@ def _array(items: dict[str, Any]) -> dict[str, Any]:
     return {"type": "array", "items": items}
 
 
+def _metadata(name: str, where: str) -> dict[str, Any]:
+    """The schema of a metadata field, or of a labelled field's label, in a "document", a "hit" or an "export"."""
+    if name in LABELLED:
+        return OPT_STR
+    f = BY_NAME[name]
+    return {"document": f.schema, "hit": f.schema_in_hits, "export": f.schema_in_exports}[where]
+
+
+def _hit() -> dict[str, Any]:
+    own = {"title_html": {"type": "string", "description": "the title as escaped HTML with the query's words marked"},
+           "score": {"type": "number"}, "section_id": STR, "section": STR, "snippet": STR, "url": STR,
+           "sections": _array(_ref("SectionHit"))}
+    keys = Hit._json_keys
+    return _object({keys.get(f.name, f.name): own[f.name] if f.name in own else _metadata(f.name, "hit")
+                    for f in fields(Hit)})
+
+
+def _export_row() -> dict[str, Any]:
+    own = {"rank": {"type": "integer", "minimum": 1}, "section": STR, "snippet": STR, "url": STR}
+    names = {column: name for column, name, _ in METADATA_COLUMNS}
+    return _object({c: own[c] if c in own else _metadata(names[c], "export") for c in EXPORT_COLUMNS})
+
+
+def _document() -> dict[str, Any]:
+    """The JSON of /api/doc/<id>: the document's fields (each labelled one followed by its label), then the
+    document view's."""
+    own = {"text": STR, "sections": _array(_ref("Section")), "citations": _array(_ref("Citation")),
+           "content_hash": STR, "extra": {"type": "object"}}
+    properties: dict[str, Any] = {}
+    for f in fields(Document):
+        properties[f.name] = own[f.name] if f.name in own else _metadata(f.name, "document")
+        label = BY_NAME[f.name].label_name if f.name in BY_NAME else None
+        if label:
+            properties[label] = _metadata(label, "document")
+    properties.update({
+        "url": STR,
+        "versions": {**_array(_ref("DocLink")), "description": "documents with the same title, newest first "
+                                                              "(empty when there is only this one)"},
+        "cites": _array(_ref("CitedRef")),
+        "cited_by": {**_array(_ref("DocLink")), "description": "documents citing this one, newest first, at most 200"},
+        "cited_by_total": {"type": "integer", "minimum": 0},
+        "target": {**OPT_STR, "description": "the section of the article `q` cites in this document (264条)"},
+        "target_note": {**OPT_STR, "description": "the article found, or that this document has none of that "
+                                                  "number"}})
+    return _object(properties)
+
+
 SCHEMAS: dict[str, Any] = {
     "Error": _object({"error": {"type": "string", "minLength": 1}, "status": {"type": "integer", "minimum": 400}}),
     "SectionHit": _object({"section_id": STR, "section": STR,
                            "snippet": {"type": "string", "description": "escaped HTML; the only markup is <mark>"}}),
-    "Hit": _object({
-        "id": STR, "source": STR, "title": STR,
-        "title_html": {"type": "string", "description": "the title as escaped HTML with the query's words marked"},
-        "issuer": _array(STR), "doc_number": OPT_STR, "year": OPT_INT, "date": OPT_STR, "doc_type": OPT_STR,
-        "level": OPT_STR, "region": OPT_STR, "status": STATUS, "status_label": OPT_STR, "score": {"type": "number"},
-        "section_id": STR, "section": STR, "snippet": STR, "url": STR, "sections": _array(_ref("SectionHit"))}),
+    "Hit": _hit(),
     "FacetValue": _object({"value": STR, "label": STR, "count": {"type": "integer", "minimum": 0},
                            "selected": {"type": "boolean"}, "toggle_url": STR}),
     "Facet": _object({"name": {"enum": list(FACETS)}, "label": STR, "values": _array(_ref("FacetValue"))}),
@@ -102,26 +150,10 @@ SCHEMAS: dict[str, Any] = {
                         "status_label": OPT_STR, "url": STR}),
     "CitedRef": _object({"kind": {"enum": ["title", "doc_number"]}, "value": STR,
                          "doc": {"oneOf": [_ref("DocLink"), {"type": "null"}]}}),
-    "Document": _object({
-        "doc_id": STR, "source": STR, "text": STR, "title": STR, "issuer": _array(STR), "doc_number": OPT_STR,
-        "doc_number_raw": OPT_STR, "year": OPT_INT, "date": OPT_STR, "doc_type": OPT_STR,
-        "level": {"type": ["string", "null"], "enum": [*LEVELS, None]}, "region": OPT_STR, "status": STATUS,
-        "status_label": OPT_STR, "valid_from": OPT_STR, "superseded_by": OPT_STR, "sections": _array(_ref("Section")),
-        "citations": _array(_ref("Citation")), "content_hash": STR, "extra": {"type": "object"}, "url": STR,
-        "versions": {**_array(_ref("DocLink")), "description": "documents with the same title, newest first "
-                                                              "(empty when there is only this one)"},
-        "cites": _array(_ref("CitedRef")),
-        "cited_by": {**_array(_ref("DocLink")), "description": "documents citing this one, newest first, at most 200"},
-        "cited_by_total": {"type": "integer", "minimum": 0},
-        "target": {**OPT_STR, "description": "the section of the article `q` cites in this document (264条)"},
-        "target_note": {**OPT_STR, "description": "the article found, or that this document has none of that "
-                                                  "number"}}),
+    "Document": _document(),
     "Suggestion": _object({"label": STR, "kind": {"enum": ["title", "doc_number"]}, "url": STR}),
     "Suggestions": _object({"q": STR, "suggestions": {**_array(_ref("Suggestion")), "maxItems": 8}}),
-    "ExportRow": _object({
-        "rank": {"type": "integer", "minimum": 1}, "id": STR, "title": STR, "issuer": STR, "doc_number": OPT_STR,
-        "date": OPT_STR, "year": OPT_INT, "doc_type": OPT_STR, "level": OPT_STR, "region": OPT_STR,
-        "status": STATUS, "status_label": OPT_STR, "section": STR, "snippet": STR, "url": STR}),
+    "ExportRow": _export_row(),
     "Export": _object({
         "total": {"type": "integer", "minimum": 0, "description": "documents matching the search"},
         "exported": {"type": "integer", "minimum": 0, "maximum": EXPORT_LIMIT},

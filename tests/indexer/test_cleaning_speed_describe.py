@@ -97,7 +97,7 @@ def test_every_law_of_the_corpus():
         text = clean_text(data.decode("utf-8"), "markdown").text
         assert_same_text(text, str(path))
         assert_same_metadata(text, path.name)
-        laws += sections.split_sections(text)[-1].id != "s0"
+        laws += sections.split_sections(text)[-1].anchor != "s0"
     assert len(files) > 3000 and laws > 3000
 
 

@@ -66,12 +66,13 @@ def test_a_parallel_build_equals_a_one_writer_build(folder, tmp_path):
         for doc_id in a.docs:
             doc = a.store.get(doc_id)
             assert doc == b.store.get(doc_id)
-            ids = [s.id for s in doc.sections]
+            ids = [s.anchor for s in doc.sections]
             assert a.store.sections(doc_id, ids) == b.store.sections(doc_id, ids)
         for q in QUERIES:
             ra, rb = run_search(a, params_from({"q": q})), run_search(b, params_from({"q": q}))
             assert ra.total > 0 or q == "公开 -郑州"
-            assert [(h.id, h.score, h.snippet) for h in ra.hits] == [(h.id, h.score, h.snippet) for h in rb.hits]
+            assert ([(h.doc_id, h.score, h.snippet) for h in ra.hits]
+                    == [(h.doc_id, h.score, h.snippet) for h in rb.hits])
             assert ra.facets == rb.facets
         assert a.manifest["files"] == b.manifest["files"] and a.manifest["failed"] == b.manifest["failed"]
         assert [(m["whoosh"], m["writer"]) for m in (a.manifest, b.manifest)] == [("2.7.5", "whoosh"),
@@ -103,7 +104,7 @@ def test_a_parallel_build_updates_incrementally(folder, tmp_path):
         assert a.docs == b.docs
         for q in (*QUERIES, "数字政府专项督查"):
             ra, rb = run_search(a, params_from({"q": q})), run_search(b, params_from({"q": q}))
-            assert [h.id for h in ra.hits] == [h.id for h in rb.hits] and ra.total == rb.total
+            assert [h.doc_id for h in ra.hits] == [h.doc_id for h in rb.hits] and ra.total == rb.total
     finally:
         a.close()
         b.close()

@@ -10,7 +10,7 @@ LAW = ("中华人民共和国示例法\n2021年4月29日 第十三届全国人�
 
 def test_law_outline_and_paths() -> None:
     s = split_sections(LAW)
-    assert [(x.id, x.heading, x.level) for x in s] == [
+    assert [(x.anchor, x.heading, x.level) for x in s] == [
         ("s0", "", 0), ("s1", "第一章  总则", 2), ("s2", "第一条", 4), ("s3", "第二条", 4),
         ("s4", "第二章 附则", 2), ("s5", "第三条", 4)]
     assert s[3].path == ("第一章  总则", "第二条")
@@ -69,7 +69,7 @@ def test_numbering_restarts_under_each_parent() -> None:
     s = split_sections(text)
     assert [x.heading for x in s] == ["（一）甲", "1.子一", "2.子二", "（二）乙", "1.子三"]
     assert s[-1].path == ("（二）乙", "1.子三")
-    assert s[0].start == 0 and s[0].id == "s1"
+    assert s[0].start == 0 and s[0].anchor == "s1"
 
 
 def test_text_without_headings_is_one_preamble() -> None:

@@ -89,7 +89,7 @@ def test_seed_sections(name: str) -> None:
     assert [s.heading for s in sections[:len(want["headings"])]] == want["headings"]
     assert sections[0].start == 0 and sections[-1].end == len(text)
     assert all(a.end == b.start for a, b in zip(sections, sections[1:]))
-    assert [s.id for s in sections] == [f"s{i}" for i in range(len(sections))]
+    assert [s.anchor for s in sections] == [f"s{i}" for i in range(len(sections))]
 
 
 def test_seed_003_numbered_items_nest_under_their_group() -> None:

@@ -145,7 +145,7 @@ def test_an_update_answers_like_a_full_build_of_the_same_files(corpus, tmp_path)
             doc = b.store.get(doc_id)
             assert a.store.get(doc_id) == doc
             # Every section as a hit reads it, from the sections table of the updated store too.
-            ids = [s.id for s in doc.sections]
+            ids = [s.anchor for s in doc.sections]
             assert a.store.sections(doc_id, ids) == b.store.sections(doc_id, ids) == [
                 (s, doc.section_text(s)) for s in doc.sections]
         assert a.docs == b.docs

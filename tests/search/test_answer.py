@@ -136,7 +136,7 @@ def test_the_document_view_finds_an_article_number_typed_alone(index):
     view = document_view(index, doc_id, "264条")
     assert view.target is not None and view.target_note == "第二百六十四条"
     assert document_view(index, doc_id, "264").target == view.target
-    assert next(s for s in view.sections if s.id == view.target).heading == "第二百六十四条"
+    assert next(s for s in view.sections if s.anchor == view.target).heading == "第二百六十四条"
     missing = document_view(index, doc_id, "第999条")
     assert (missing.target, missing.target_note) == (
         None, "“第999条”：《中华人民共和国刑法》没有第九百九十九条（共4条）")

@@ -57,7 +57,7 @@ def test_exclusion_and_or(opened):
 
 def test_documents_appear_once_with_their_best_sections(opened):
     result = run_search(opened, params_from({"q": "行政复议"}))
-    ids = [h.id for h in result.hits]
+    ids = [h.doc_id for h in result.hits]
     assert len(ids) == len(set(ids))
     for hit in result.hits:
         assert 1 <= len(hit.sections) <= 3
@@ -153,10 +153,10 @@ def test_hit_sections_come_from_the_sections_table_or_the_whole_document(opened,
     try:
         for doc_id in opened.docs:
             doc = opened.store.get(doc_id)
-            ids = [s.id for s in doc.sections]
+            ids = [s.anchor for s in doc.sections]
             for asked in (ids[:3], list(reversed(ids[-2:])), [], ["s999"], ["s999", ids[-1]]):
-                want = [(s, doc.section_text(s)) for s in doc.sections if s.id in asked]
-                want.sort(key=lambda p: asked.index(p[0].id))
+                want = [(s, doc.section_text(s)) for s in doc.sections if s.anchor in asked]
+                want.sort(key=lambda p: asked.index(p[0].anchor))
                 want = want or [(doc.sections[0], doc.section_text(doc.sections[0]))]
                 assert opened.store.sections(doc_id, asked) == before.sections(doc_id, asked) == want
         assert opened.store.sections("no-such-doc", ["s0"]) is None

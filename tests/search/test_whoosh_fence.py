@@ -83,9 +83,15 @@ def private_uses(source: str) -> list[tuple[int, str]]:
                 found.append((child.value.lineno, f"{child.arg}="))
             elif isinstance(child, ast.Constant) and isinstance(child.value, str) and is_private(child.value):
                 found.append((child.lineno, repr(child.value)))
-            elif isinstance(child, ast.JoinedStr) and child.values and isinstance(child.values[0], ast.Constant) \
-                    and str(child.values[0].value).startswith("_"):
-                found.append((child.lineno, "f'_...'"))
+            elif isinstance(child, ast.JoinedStr):
+                if child.values and isinstance(child.values[0], ast.Constant) \
+                        and str(child.values[0].value).startswith("_"):
+                    found.append((child.lineno, "f'_...'"))
+                    continue
+                # A later piece of an f-string is no name on its own (f"{name}_label"): only the values inside.
+                for value in child.values:
+                    if isinstance(value, ast.FormattedValue):
+                        visit(value, inside)
                 continue
             visit(child, inside)
 

@@ -8,9 +8,9 @@ from tests.conftest import SEED_004
 
 
 def _meta(doc_id, title, number=None, date=None, status=None) -> DocMeta:
-    return DocMeta(doc_id=doc_id, source=f"x/{doc_id}", title=title, issuer=(), doc_number=number, year=None,
-                   date=date, doc_type=None, level=None, region=None, status=status, superseded_by=None,
-                   content_hash="")
+    """As the store reads it: the fields not given are empty."""
+    return DocMeta.from_dict({"doc_id": doc_id, "source": f"x/{doc_id}", "title": title, "doc_number": number,
+                              "date": date, "status": status})
 
 
 def test_title_key_folds_script_width_spaces_and_the_country_prefix():
@@ -34,12 +34,12 @@ def test_relations_pure():
     assert rel.cited_by == {"a": ("c",), "b": ("c",), "c": ("d",)}          # a document does not cite itself
     versions, refs, cited_by = document_relations(docs, rel, Document(doc_id="a", source="x/a", text="",
                                                                       title="中华人民共和国甲法"), ("b", "a"))
-    assert [v.id for v in versions] == ["b", "a"]
+    assert [v.doc_id for v in versions] == ["b", "a"]
     assert [v.status_label for v in versions] == ["现行有效", "已修改"]
-    assert refs == () and [d.id for d in cited_by] == ["c"]
+    assert refs == () and [d.doc_id for d in cited_by] == ["c"]
     _, refs, _ = document_relations(docs, rel, Document(doc_id="c", source="x/c", text="", title=docs["c"].title,
                                                         citations=cites["c"]))
-    assert [(r.value, r.doc.id if r.doc else None) for r in refs] == [("甲法", "b"), ("丁条例", None)]
+    assert [(r.value, r.doc.doc_id if r.doc else None) for r in refs] == [("甲法", "b"), ("丁条例", None)]
     versions, _, _ = document_relations(docs, rel, Document(doc_id="d", source="x/d", text="", title="丙报告"))
     assert versions == ()                                                     # one version is no list
 
