@@ -3,6 +3,7 @@
 A build is written under builds/.tmp-<id>, fsynced, renamed to builds/<id>, and published by replacing the
 `current` symlink in one rename. Until then the served build is untouched; a failed build is deleted.
 """
+
 from __future__ import annotations
 
 import errno
@@ -18,13 +19,21 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from indexer.pipeline import (FileError, Prepared, SourceFile, build_document, file_hash, iter_documents,
-                              iter_sources, section_records)
+from indexer.pipeline import (
+    FileError,
+    Prepared,
+    SourceFile,
+    build_document,
+    file_hash,
+    iter_documents,
+    iter_sources,
+    section_records,
+)
 from indexer.segment import BulkSegmentWriter
 from search.index import BUILDS_DIR, CURRENT_LINK, MANIFEST_FILE, current_build_path
 from search.model import Document
@@ -47,12 +56,28 @@ WRITER_BULK = "bulk"
 WRITER_WHOOSH = "whoosh"
 WRITERS = (WRITER_BULK, WRITER_WHOOSH)
 # What a document's records depend on besides its file: when any of these change, an update re-reads every file.
-PIPELINE_FILES = ("indexer/*.py", "indexer/data/*", "search/analysis.py", "search/schema.py", "search/model.py",
-                  "search/fields.py", "search/docno.py", "search/data/legal_terms.txt")
+PIPELINE_FILES = (
+    "indexer/*.py",
+    "indexer/data/*",
+    "search/analysis.py",
+    "search/schema.py",
+    "search/model.py",
+    "search/fields.py",
+    "search/docno.py",
+    "search/data/legal_terms.txt",
+)
 # Modules of the indexer that do not change how a file becomes records (of this one, only section_records
 # does, and the fingerprint takes its source).
-PIPELINE_EXCLUDE = ("indexer/build.py", "indexer/cli.py", "indexer/update.py", "indexer/gate.py",
-                    "indexer/changes.py", "indexer/__main__.py", "indexer/segment.py", "indexer/postings.py")
+PIPELINE_EXCLUDE = (
+    "indexer/build.py",
+    "indexer/cli.py",
+    "indexer/update.py",
+    "indexer/gate.py",
+    "indexer/changes.py",
+    "indexer/__main__.py",
+    "indexer/segment.py",
+    "indexer/postings.py",
+)
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -76,14 +101,22 @@ class BuildReport:
     published: bool = False
 
     def summary(self) -> str:
-        return (f"build {self.build_id}: {self.documents} documents, {self.sections} sections, "
-                f"{len(self.errors)} errors, {self.skipped} skipped, {self.seconds:.1f} s"
-                + ("" if self.published else " (not published)"))
+        return (
+            f"build {self.build_id}: {self.documents} documents, {self.sections} sections, "
+            f"{len(self.errors)} errors, {self.skipped} skipped, {self.seconds:.1f} s"
+            + ("" if self.published else " (not published)")
+        )
 
     def to_dict(self) -> dict:
-        return {"build_id": self.build_id, "documents": self.documents, "sections": self.sections,
-                "skipped": self.skipped, "errors": [e.to_dict() for e in self.errors],
-                "seconds": round(self.seconds, 3), "published": self.published}
+        return {
+            "build_id": self.build_id,
+            "documents": self.documents,
+            "sections": self.sections,
+            "skipped": self.skipped,
+            "errors": [e.to_dict() for e in self.errors],
+            "seconds": round(self.seconds, 3),
+            "published": self.published,
+        }
 
 
 @contextmanager
@@ -107,7 +140,7 @@ def root_lock(root: Path) -> Iterator[None]:
 
 def new_build_id() -> str:
     """A build id that sorts by time (to the millisecond, so two builds in one second keep their order)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return f"{now:%Y%m%dT%H%M%S}{now.microsecond // 1000:03d}Z-{secrets.token_hex(2)}"
 
 
@@ -198,8 +231,11 @@ def finished_builds(root: Path) -> list[Path]:
     builds = root / BUILDS_DIR
     if not builds.is_dir():
         return []
-    return sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(TMP_PREFIX)),
-                  key=lambda p: p.name, reverse=True)
+    return sorted(
+        (p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(TMP_PREFIX)),
+        key=lambda p: p.name,
+        reverse=True,
+    )
 
 
 def prune_builds(root: Path, keep: int = KEEP_BUILDS) -> list[Path]:
@@ -239,8 +275,14 @@ def operator_digest(row: dict) -> str:
 def pipeline_fingerprint() -> str:
     """A digest of the code and data that turn a file into records; builds record it in their manifest."""
     h = hashlib.blake2b(digest_size=8)
-    paths = sorted({p for pattern in PIPELINE_FILES for p in PACKAGE_ROOT.glob(pattern)
-                    if p.is_file() and p.relative_to(PACKAGE_ROOT).as_posix() not in PIPELINE_EXCLUDE})
+    paths = sorted(
+        {
+            p
+            for pattern in PIPELINE_FILES
+            for p in PACKAGE_ROOT.glob(pattern)
+            if p.is_file() and p.relative_to(PACKAGE_ROOT).as_posix() not in PIPELINE_EXCLUDE
+        }
+    )
     for p in paths:
         h.update(p.relative_to(PACKAGE_ROOT).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
     h.update(inspect.getsource(section_records).encode())
@@ -259,14 +301,34 @@ def failed_hashes(errors: Iterable[FileError], sources: set[str]) -> dict[str, s
     return out
 
 
-def build_manifest(build_id: str, *, documents: int, sections: int, errors: int, skipped: int,
-                   files: dict[str, str], operator: dict[str, str], failed: dict[str, str],
-                   pipeline: str, writer: str) -> dict:
+def build_manifest(
+    build_id: str,
+    *,
+    documents: int,
+    sections: int,
+    errors: int,
+    skipped: int,
+    files: dict[str, str],
+    operator: dict[str, str],
+    failed: dict[str, str],
+    pipeline: str,
+    writer: str,
+) -> dict:
     """A build's manifest; `whoosh` and `writer` say which Whoosh and which writer wrote its index."""
-    return {"build_id": build_id, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "documents": documents, "sections": sections, "errors": errors, "skipped": skipped,
-            "pipeline": pipeline, "whoosh": WHOOSH_VERSION, "writer": writer, "files": files,
-            "operator": operator, "failed": failed}
+    return {
+        "build_id": build_id,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "documents": documents,
+        "sections": sections,
+        "errors": errors,
+        "skipped": skipped,
+        "pipeline": pipeline,
+        "whoosh": WHOOSH_VERSION,
+        "writer": writer,
+        "files": files,
+        "operator": operator,
+        "failed": failed,
+    }
 
 
 def updated_writer(previous: str | None) -> str:
@@ -285,8 +347,9 @@ def _progress(total: int, enabled: bool | None) -> Callable[[Iterable], Iterable
     return lambda it: tqdm(it, total=total, unit="doc", file=sys.stderr, desc="indexing")
 
 
-def write_build(path: Path, docs: Iterable[Document | FileError], report: BuildReport, *,
-                files: list[SourceFile] | None = None) -> None:
+def write_build(
+    path: Path, docs: Iterable[Document | FileError], report: BuildReport, *, files: list[SourceFile] | None = None
+) -> None:
     """Write the Whoosh index, the document store and the manifest of a new build into `path`.
 
     `files` (the source files the documents came from) adds their operator-metadata digests and the hashes
@@ -322,18 +385,24 @@ def write_build(path: Path, docs: Iterable[Document | FileError], report: BuildR
     _write_report_files(path, report, hashes, files or [], WRITER_WHOOSH)
 
 
-def _write_report_files(path: Path, report: BuildReport, hashes: dict[str, str], files: list[SourceFile],
-                        writer: str) -> None:
+def _write_report_files(
+    path: Path, report: BuildReport, hashes: dict[str, str], files: list[SourceFile], writer: str
+) -> None:
     """errors.jsonl and the manifest of a written build."""
     with open(path / ERRORS_FILE, "w", encoding="utf-8") as f:
-        for e in report.errors:
-            f.write(json.dumps(e.to_dict(), ensure_ascii=False) + "\n")
-    manifest = build_manifest(report.build_id, documents=report.documents, sections=report.sections,
-                              errors=len(report.errors), skipped=report.skipped,
-                              files=hashes,
-                              operator={f.source: d for f in files if (d := operator_digest(dict(f.operator)))},
-                              failed=failed_hashes(report.errors, {f.source for f in files}),
-                              pipeline=pipeline_fingerprint(), writer=writer)
+        f.writelines(json.dumps(e.to_dict(), ensure_ascii=False) + "\n" for e in report.errors)
+    manifest = build_manifest(
+        report.build_id,
+        documents=report.documents,
+        sections=report.sections,
+        errors=len(report.errors),
+        skipped=report.skipped,
+        files=hashes,
+        operator={f.source: d for f in files if (d := operator_digest(dict(f.operator)))},
+        failed=failed_hashes(report.errors, {f.source for f in files}),
+        pipeline=pipeline_fingerprint(),
+        writer=writer,
+    )
     (path / MANIFEST_FILE).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
 
 
@@ -442,9 +511,16 @@ def write_build_parallel(path: Path, files: list[SourceFile], report: BuildRepor
     _write_report_files(path, report, hashes, files, WRITER_BULK)
 
 
-def build_index(sources: list[Path], root: Path, *, workers: int | None = None, keep: int = KEEP_BUILDS,
-                progress: bool | None = None, use_metadata_file: bool = True, writer: str | None = None
-                ) -> BuildReport:
+def build_index(
+    sources: list[Path],
+    root: Path,
+    *,
+    workers: int | None = None,
+    keep: int = KEEP_BUILDS,
+    progress: bool | None = None,
+    use_metadata_file: bool = True,
+    writer: str | None = None,
+) -> BuildReport:
     """Index every supported file under `sources` into a new build of `root` and publish it.
 
     The index is written in bulk by `workers` processes when there are several workers and files enough to
@@ -485,4 +561,3 @@ def build_index(sources: list[Path], root: Path, *, workers: int | None = None, 
             raise
     report.seconds = time.perf_counter() - started
     return report
-

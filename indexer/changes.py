@@ -6,6 +6,7 @@ switch and the append is logged by the next one. The log is rotated to `changes.
 grows past CHANGES_MAX_BYTES. The record and its reader are in search/changelog.py, which the web app reads
 the log with too.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,17 @@ from pathlib import Path
 
 from search.changelog import CHANGES_FILE, Change, encode
 
-__all__ = ["CHANGES_FILE", "CHANGES_MAX_BYTES", "CHANGES_ROTATED", "Change", "append_changes", "last_logged_build",
-           "log_unlogged_build", "read_build_changes", "write_build_changes"]
+__all__ = [
+    "CHANGES_FILE",
+    "CHANGES_MAX_BYTES",
+    "CHANGES_ROTATED",
+    "Change",
+    "append_changes",
+    "last_logged_build",
+    "log_unlogged_build",
+    "read_build_changes",
+    "write_build_changes",
+]
 
 CHANGES_MAX_BYTES = 8 * 1024 * 1024
 CHANGES_ROTATED = 3
@@ -62,8 +72,9 @@ def _rotate(path: Path, keep: int) -> None:
             os.replace(newer, older)
 
 
-def append_changes(root: Path, changes: list[Change], *, max_bytes: int = CHANGES_MAX_BYTES,
-                   rotated: int = CHANGES_ROTATED) -> None:
+def append_changes(
+    root: Path, changes: list[Change], *, max_bytes: int = CHANGES_MAX_BYTES, rotated: int = CHANGES_ROTATED
+) -> None:
     """Append to the root log (call with the root lock held), rotating it first when it is too large."""
     if not changes:
         return

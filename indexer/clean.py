@@ -10,6 +10,7 @@ a single "\\n", no blank lines, no leading or trailing spaces on a line, no lead
 newline.  Blank lines carry no meaning after cleaning; the section splitter works on heading lines.
 Cleaned text is plain text: cleaning it again with the default format leaves it unchanged.
 """
+
 from __future__ import annotations
 
 import re
@@ -52,17 +53,67 @@ MAX_DATE_LINE_CHARS = 40
 
 # Endings of document titles: such a line is never continued by the next one.
 TITLE_ENDINGS = (
-    "通知", "通報", "通报", "报告", "報告", "决定", "決定", "意见", "意見", "办法", "辦法", "规定", "規定",
-    "条例", "條例", "方案", "要点", "要點", "计划", "計劃", "纲要", "綱要", "规则", "規則", "细则", "細則",
-    "公告", "批复", "批復", "文件", "征求意见稿）", "征求意见稿)", "征求意見稿）", "征求意見稿)",
-    "试行）", "试行)", "試行）", "試行)",
+    "通知",
+    "通報",
+    "通报",
+    "报告",
+    "報告",
+    "决定",
+    "決定",
+    "意见",
+    "意見",
+    "办法",
+    "辦法",
+    "规定",
+    "規定",
+    "条例",
+    "條例",
+    "方案",
+    "要点",
+    "要點",
+    "计划",
+    "計劃",
+    "纲要",
+    "綱要",
+    "规则",
+    "規則",
+    "细则",
+    "細則",
+    "公告",
+    "批复",
+    "批復",
+    "文件",
+    "征求意见稿）",
+    "征求意见稿)",
+    "征求意見稿）",
+    "征求意見稿)",
+    "试行）",
+    "试行)",
+    "試行）",
+    "試行)",
 )
 
 # Navigation labels that scrapers keep as the first line of a page, above the real title.
-NAV_LINES = frozenset({
-    "政府信息公开", "政府信息公開", "政务公开", "政務公開", "信息公开", "信息公開", "政府信息公开目录",
-    "通知公告", "政策文件", "政策法规", "政策法規", "首页", "首頁", "正文", "详情", "詳情",
-})
+NAV_LINES = frozenset(
+    {
+        "政府信息公开",
+        "政府信息公開",
+        "政务公开",
+        "政務公開",
+        "信息公开",
+        "信息公開",
+        "政府信息公开目录",
+        "通知公告",
+        "政策文件",
+        "政策法规",
+        "政策法規",
+        "首页",
+        "首頁",
+        "正文",
+        "详情",
+        "詳情",
+    }
+)
 
 # Web-footer lines that are furniture only next to a strong marker (below): the same words open
 # the 版记 of an official notice (主办：市政府法制办), which is content.
@@ -78,8 +129,7 @@ WEAK_FOOTER = re.compile(
 SITE_ID = re.compile(r"(?:网站|網站)(?:标识码|標識碼)\s*[:：]?\s*([0-9A-Za-z]+)")
 ICP = re.compile(r"([\u4e00-\u9fff]{0,2}ICP[备備]\s*\d+\s*[号號]?(?:-\d+)?)")
 POLICE_RECORD = re.compile(r"([\u4e00-\u9fff]{0,2}公[网網]安[备備]\s*\d+\s*[号號]?)")
-PUBLISHDATE = re.compile(r"publishdate\s*[:：]\s*(\d{4}-\d{1,2}-\d{1,2}(?: \d{1,2}:\d{2}(?::\d{2})?)?)",
-                         re.IGNORECASE)
+PUBLISHDATE = re.compile(r"publishdate\s*[:：]\s*(\d{4}-\d{1,2}-\d{1,2}(?: \d{1,2}:\d{2}(?::\d{2})?)?)", re.IGNORECASE)
 CMS_MARK = re.compile(r"Produced\s+By\s+CMS|publishdate\s*[:：]", re.IGNORECASE)
 # `扫描二维码 关注我们`, `手机扫一扫`: the whole line is the prompt, so a sentence about QR codes stays.
 QR_LINE = re.compile(
@@ -99,16 +149,22 @@ BREADCRUMB = re.compile(
 SITE_OWNER = re.compile(r"^主[办辦]\s*[:：]\s*(\S+)")
 
 # A line made only of page fields (发布时间/来源/浏览次数 …) and print/close buttons.
-_FIELD_KEY = (r"(?:发布时间|發布時間|發佈時間|发布日期|發布日期|發佈日期|信息来源|信息來源|文章来源|文章來源|来源|來源"
-              r"|浏览次数|瀏覽次數|浏览量|瀏覽量|点击数|點擊數|点击量|點擊量|阅读次数|閱讀次數|访问量|訪問量"
-              r"|责任编辑|責任編輯|编辑|編輯|作者)")
+_FIELD_KEY = (
+    r"(?:发布时间|發布時間|發佈時間|发布日期|發布日期|發佈日期|信息来源|信息來源|文章来源|文章來源|来源|來源"
+    r"|浏览次数|瀏覽次數|浏览量|瀏覽量|点击数|點擊數|点击量|點擊量|阅读次数|閱讀次數|访问量|訪問量"
+    r"|责任编辑|責任編輯|编辑|編輯|作者)"
+)
 _FIELD_VALUE = r"(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?: \d{1,2}:\d{2}(?::\d{2})?)?|[^\s:：]*)"
-_UI_TOKEN = (r"(?:[【\[](?:打印本页|打印|关闭窗口|关闭|關閉|收藏|分享)[】\]]|打印本页|关闭窗口"
-             r"|(?:字号|字號)\s*[:：]?(?:\s*[大中小])*)")
+_UI_TOKEN = (
+    r"(?:[【\[](?:打印本页|打印|关闭窗口|关闭|關閉|收藏|分享)[】\]]|打印本页|关闭窗口"
+    r"|(?:字号|字號)\s*[:：]?(?:\s*[大中小])*)"
+)
 FIELD_LINE = re.compile(rf"(?:\s*(?:{_FIELD_KEY}\s*[:：]\s*{_FIELD_VALUE}|{_UI_TOKEN}))+\s*")
 FIELD_KEYS_OF_PAGE = re.compile(r"发布|發布|發佈|浏览|瀏覽|点击|點擊|阅读|閱讀|访问|訪問|打印|关闭|關閉|字号|字號")
-PUBLISHED = re.compile(r"(?:发布时间|發布時間|發佈時間|发布日期|發布日期|發佈日期)\s*[:：]\s*"
-                       r"(\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?: \d{1,2}:\d{2}(?::\d{2})?)?)")
+PUBLISHED = re.compile(
+    r"(?:发布时间|發布時間|發佈時間|发布日期|發布日期|發佈日期)\s*[:：]\s*"
+    r"(\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?: \d{1,2}:\d{2}(?::\d{2})?)?)"
+)
 SOURCE = re.compile(r"(?:^|\s)(?:信息|文章)?(?:来源|來源)\s*[:：]\s*([^\s:：]+)")
 
 # ---------------------------------------------------------------------------------------------
@@ -151,9 +207,7 @@ LOST_COPYRIGHT_SIGN = re.compile(r"(Copyright)\s*[?？]", re.IGNORECASE)
 
 _PINYIN_VOWELS = "aeiouüêāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 _TONE_MARKS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ\u0300\u0301\u030c\u0304"
-PINYIN_SYLLABLE = re.compile(
-    rf"(?:[zcs]h|[bpmfdtnlgkhjqxrzcsyw])?[{_PINYIN_VOWELS}\u0300-\u036f]+(?:ng|n|r)?"
-)
+PINYIN_SYLLABLE = re.compile(rf"(?:[zcs]h|[bpmfdtnlgkhjqxrzcsyw])?[{_PINYIN_VOWELS}\u0300-\u036f]+(?:ng|n|r)?")
 PINYIN_GROUP = re.compile(rf"(?<=[{_CJK}])(?:[(（][a-z{_PINYIN_VOWELS}\u0300-\u036f]+ ?[)）])+")
 ROMAN_NUMERAL = re.compile(r"[ivxlcdm]+")
 PINYIN_IN_PARENS = re.compile(rf"[(（]([a-z{_PINYIN_VOWELS}\u0300-\u036f]+) ?[)）]")
@@ -195,21 +249,25 @@ _STRAY_DIGIT_HINT = re.compile(r" (?:1[89]|20)\d\d ?年")
 _FURNITURE_HINT = re.compile("[码碼网網扫掃我版季cChH©]")
 # ... or it starts with what the rest of BREADCRUMB and WEAK_FOOTER (anchored at the line start) begin with,
 # or with what FIELD_LINE (a fullmatch) begins with: a field key or a UI token.
-_FURNITURE_START = re.compile(r"\s*[当當您首" r"主承协協网網联聯地电電邮郵传傳Ee办辦技维維"
-                              r"发發信文来來浏瀏点點阅閱访訪责責编編作【\[打关字]")
+_FURNITURE_START = re.compile(
+    r"\s*[当當您首"
+    r"主承协協网網联聯地电電邮郵传傳Ee办辦技维維"
+    r"发發信文来來浏瀏点點阅閱访訪责責编編作【\[打关字]"
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Cleaned:
     """What cleaning hands to metadata extraction: the text to store, and facts read off the furniture."""
 
-    text: str                    # cleaned text, in the document's own script
-    page_meta: dict[str, str] = field(default_factory=dict)   # facts from removed page furniture
+    text: str  # cleaned text, in the document's own script
+    page_meta: dict[str, str] = field(default_factory=dict)  # facts from removed page furniture
 
 
 # ---------------------------------------------------------------------------------------------
 # Steps
 # ---------------------------------------------------------------------------------------------
+
 
 def normalize_newlines(text: str) -> str:
     """CRLF, CR and the rarer line separators become LF; a byte-order mark is dropped."""
@@ -258,7 +316,7 @@ def fix_lost_characters(text: str) -> str:
     text (`1.?推进`), and after `Copyright` (the lost ©).
     """
     if "?" not in text and "？" not in text:
-        return text     # every pattern needs one
+        return text  # every pattern needs one
     text = LOST_CHAR_LINE.sub("", text)
     text = LOST_CHAR_AFTER_NUMBER.sub(r"\1", text)
     return LOST_COPYRIGHT_SIGN.sub(r"\1 ©", text)
@@ -277,6 +335,7 @@ def remove_pinyin_artifacts(text: str) -> str:
 
     Parentheticals that are not one lower-case pinyin syllable stay: (一), (市), (APP), (2021—2025年).
     """
+
     def strip_group(match: re.Match[str]) -> str:
         parts = PINYIN_IN_PARENS.findall(match.group(0))
         if all(_is_pinyin(p) for p in parts):
@@ -285,7 +344,7 @@ def remove_pinyin_artifacts(text: str) -> str:
         kept = match.group(0)
         for m in PINYIN_IN_PARENS.finditer(kept):
             if not _is_pinyin(m.group(1)):
-                return kept[m.start():]
+                return kept[m.start() :]
         return kept
 
     if not _PINYIN_HINT.search(text):
@@ -325,8 +384,14 @@ def _is_strong_furniture(line: str) -> bool:
 
 
 def _furniture_meta(line: str, meta: dict[str, str], owners: list[str]) -> None:
-    for key, pattern in (("site_id", SITE_ID), ("icp", ICP), ("police_record", POLICE_RECORD),
-                         ("publishdate", PUBLISHDATE), ("published", PUBLISHED), ("source", SOURCE)):
+    for key, pattern in (
+        ("site_id", SITE_ID),
+        ("icp", ICP),
+        ("police_record", POLICE_RECORD),
+        ("publishdate", PUBLISHDATE),
+        ("published", PUBLISHED),
+        ("source", SOURCE),
+    ):
         found = pattern.search(line)
         if found and found.group(1).strip():
             meta.setdefault(key, found.group(1).strip())
@@ -346,7 +411,7 @@ def remove_web_furniture(text: str) -> tuple[str, dict[str, str]]:
     公网安备, Copyright, Produced By CMS …); navigation labels go only as the first line.
     """
     lines = text.split("\n")
-    kinds: list[str] = []   # per line: "strong", "weak", "content", or "" for a blank line
+    kinds: list[str] = []  # per line: "strong", "weak", "content", or "" for a blank line
     hint, start = _FURNITURE_HINT.search, _FURNITURE_START.match
     for line in lines:
         if not line:
@@ -403,7 +468,7 @@ def _drop_nav_lines(kept: list[str]) -> str:
     while True:
         while first < len(kept) and not kept[first]:
             first += 1
-        if first == len(kept) or kept[first] not in NAV_LINES or not any(kept[first + 1:]):
+        if first == len(kept) or kept[first] not in NAV_LINES or not any(kept[first + 1 :]):
             break
         del kept[first]
     return "\n".join(kept)
@@ -423,8 +488,9 @@ def _ends_sentence(line: str) -> bool:
 def _is_heading(line: str) -> bool:
     if ARTICLE_START.match(line):
         return len(line) <= MAX_ARTICLE_HEADING_CHARS
-    return bool(HEADING_START.match(line)) and len(line) <= MAX_HEADING_CHARS and not any(
-        c in line for c in "。；;！!？?")
+    return (
+        bool(HEADING_START.match(line)) and len(line) <= MAX_HEADING_CHARS and not any(c in line for c in "。；;！!？?")
+    )
 
 
 def _is_prose(line: str) -> bool:
@@ -516,6 +582,7 @@ def collapse_blank_lines(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------------------------
+
 
 def _local_fixes(text: str) -> str:
     # Page-number lines go after the artifacts that can hide one (`第0页(au)`).

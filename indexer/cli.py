@@ -1,4 +1,5 @@
 """`python -m indexer` / `govlaw-index`: build an index, or show how files are read."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,8 @@ from pathlib import Path
 import click
 
 from indexer.build import KEEP_BUILDS, BuildError, LockedError, build_index
-from indexer.pipeline import FileError, SourceFile, build_document
 from indexer.opmeta import read_metadata_file
+from indexer.pipeline import FileError, SourceFile, build_document
 from search.config import index_root
 
 EXIT_FAILED = 1
@@ -19,8 +20,7 @@ EXIT_LOCKED = 2
 EXIT_REFUSED = 3
 # A wrong command line of `update` or `rollback` (click's own code is 2, which those commands give to the lock).
 EXIT_USAGE = 64
-EXIT_CODES = {"published": 0, "unchanged": 0, "failed": EXIT_FAILED, "locked": EXIT_LOCKED,
-              "refused": EXIT_REFUSED}
+EXIT_CODES = {"published": 0, "unchanged": 0, "failed": EXIT_FAILED, "locked": EXIT_LOCKED, "refused": EXIT_REFUSED}
 OPERATIONS = ("update", "rollback")
 LOG_FORMATS = ("auto", "json", "logfmt", "text")
 
@@ -35,9 +35,12 @@ class _Formatter(logging.Formatter):
         self.style_ = style_
 
     def format(self, record: logging.LogRecord) -> str:
-        fields = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
-                  "level": record.levelname.lower(), "event": record.getMessage(),
-                  **getattr(record, "govlaw", {})}
+        fields = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "event": record.getMessage(),
+            **getattr(record, "govlaw", {}),
+        }
         if self.style_ == "json":
             return json.dumps(fields, ensure_ascii=False, default=str)
         if self.style_ == "logfmt":
@@ -80,22 +83,34 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("sources", nargs=-1, required=True,
-                type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--index", "index", type=click.Path(path_type=Path), default=None,
-              help="Index root (default: $GOVLAW_INDEX or var/index).")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--index",
+    "index",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Index root (default: $GOVLAW_INDEX or var/index).",
+)
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Processes for reading and cleaning.")
 @click.option("--keep", type=click.IntRange(1, 100), default=3, show_default=True, help="Finished builds to keep.")
 @click.option("--no-metadata-file", is_flag=True, help="Ignore metadata.jsonl files in the source folders.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report here.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
-def build(sources: tuple[Path, ...], index: Path | None, workers: int | None, keep: int, no_metadata_file: bool,
-          report: Path | None, progress: bool | None) -> None:
+def build(
+    sources: tuple[Path, ...],
+    index: Path | None,
+    workers: int | None,
+    keep: int,
+    no_metadata_file: bool,
+    report: Path | None,
+    progress: bool | None,
+) -> None:
     """Build a new index from every supported file under SOURCES and publish it atomically."""
     root = index_root(index)
     try:
-        result = build_index(list(sources), root, workers=workers, keep=keep, progress=progress,
-                             use_metadata_file=not no_metadata_file)
+        result = build_index(
+            list(sources), root, workers=workers, keep=keep, progress=progress, use_metadata_file=not no_metadata_file
+        )
     except LockedError as e:
         click.echo(f"error: {e}; try again when it has finished", err=True)
         sys.exit(EXIT_LOCKED)
@@ -110,8 +125,7 @@ def build(sources: tuple[Path, ...], index: Path | None, workers: int | None, ke
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--no-metadata-file", is_flag=True, help="Ignore a metadata.jsonl beside the files.")
 def inspect(files: tuple[Path, ...], no_metadata_file: bool) -> None:
     """Print one JSON object per FILE: its cleaned text, metadata and section outline."""
@@ -131,34 +145,73 @@ def inspect(files: tuple[Path, ...], no_metadata_file: bool) -> None:
         sys.exit(EXIT_FAILED)
 
 
-_index_option = click.option("--index", "index", type=click.Path(path_type=Path), default=None,
-                             help="Index root (default: $GOVLAW_INDEX or var/index).")
-_log_option = click.option("--log-format", type=click.Choice(LOG_FORMATS), default="auto", show_default=True,
-                           help="Log lines on stderr: JSON objects, logfmt, or text (auto: text on a terminal).")
+_index_option = click.option(
+    "--index",
+    "index",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Index root (default: $GOVLAW_INDEX or var/index).",
+)
+_log_option = click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS),
+    default="auto",
+    show_default=True,
+    help="Log lines on stderr: JSON objects, logfmt, or text (auto: text on a terminal).",
+)
 
 
 @cli.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_index_option
 @click.option("--workers", type=click.IntRange(1, 64), default=None, help="Processes for reading and cleaning.")
-@click.option("--keep", type=click.IntRange(1, 100), default=KEEP_BUILDS, show_default=True,
-              help="Published builds to keep (for rollback).")
+@click.option(
+    "--keep",
+    type=click.IntRange(1, 100),
+    default=KEEP_BUILDS,
+    show_default=True,
+    help="Published builds to keep (for rollback).",
+)
 @click.option("--no-metadata-file", is_flag=True, help="Ignore metadata.jsonl files in the source folders.")
-@click.option("--gate-queries", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help='Golden queries, JSONL: {"q": "...", "expect_source": "folder/file"} per line; each must '
-                   "find its document in the first 10 hits.")
-@click.option("--gate-sample", type=click.IntRange(0, 1000), default=None,
-              help="Titles of unchanged documents that must still find them (default 20; 0: none).")
-@click.option("--min-ratio", type=click.FloatRange(0.0, 1.0), default=None,
-              help="Refuse a build with fewer documents than this fraction of the last one (default 0.9).")
+@click.option(
+    "--gate-queries",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help='Golden queries, JSONL: {"q": "...", "expect_source": "folder/file"} per line; each must '
+    "find its document in the first 10 hits.",
+)
+@click.option(
+    "--gate-sample",
+    type=click.IntRange(0, 1000),
+    default=None,
+    help="Titles of unchanged documents that must still find them (default 20; 0: none).",
+)
+@click.option(
+    "--min-ratio",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Refuse a build with fewer documents than this fraction of the last one (default 0.9).",
+)
 @click.option("--full", is_flag=True, help="Read every file again (as after a change of the indexing code).")
 @click.option("--dry-run", is_flag=True, help="Only say what is new, changed and removed; write nothing.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report here.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
 @_log_option
-def update(sources: tuple[Path, ...], index: Path | None, workers: int | None, keep: int, no_metadata_file: bool,
-           gate_queries: Path | None, gate_sample: int | None, min_ratio: float | None, full: bool,
-           dry_run: bool, report: Path | None, progress: bool | None, log_format: str) -> None:
+def update(
+    sources: tuple[Path, ...],
+    index: Path | None,
+    workers: int | None,
+    keep: int,
+    no_metadata_file: bool,
+    gate_queries: Path | None,
+    gate_sample: int | None,
+    min_ratio: float | None,
+    full: bool,
+    dry_run: bool,
+    report: Path | None,
+    progress: bool | None,
+    log_format: str,
+) -> None:
     """Bring the index up to date with SOURCES: read only new and changed files, drop removed ones, check the
     new build with the quality gate and switch to it atomically.
 
@@ -175,10 +228,17 @@ def update(sources: tuple[Path, ...], index: Path | None, workers: int | None, k
     except GateFileError as e:
         _error(f"{e}; the served index is unchanged", log_format)
         sys.exit(EXIT_FAILED)
-    options = UpdateOptions(workers=workers, keep=keep, progress=progress, use_metadata_file=not no_metadata_file,
-                            gate_queries=queries, gate_sample=GATE_SAMPLE if gate_sample is None else gate_sample,
-                            min_ratio=GATE_MIN_RATIO if min_ratio is None else min_ratio, full=full,
-                            dry_run=dry_run)
+    options = UpdateOptions(
+        workers=workers,
+        keep=keep,
+        progress=progress,
+        use_metadata_file=not no_metadata_file,
+        gate_queries=queries,
+        gate_sample=GATE_SAMPLE if gate_sample is None else gate_sample,
+        min_ratio=GATE_MIN_RATIO if min_ratio is None else min_ratio,
+        full=full,
+        dry_run=dry_run,
+    )
     result = update_index(list(sources), root, options)
     if report:
         report.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1), "utf-8")
@@ -190,9 +250,12 @@ def update(sources: tuple[Path, ...], index: Path | None, workers: int | None, k
     if result.status in ("locked", "failed"):
         _error(result.message, log_format)
     elif result.status == "refused":
-        _error("the quality gate refused the new build; the served index is unchanged. "
-               f"Look at the report ({root / 'last-run.json'}), fix the sources or the golden queries, "
-               "or lower --min-ratio if the corpus really shrank.", log_format)
+        _error(
+            "the quality gate refused the new build; the served index is unchanged. "
+            f"Look at the report ({root / 'last-run.json'}), fix the sources or the golden queries, "
+            "or lower --min-ratio if the corpus really shrank.",
+            log_format,
+        )
     sys.exit(EXIT_CODES[result.status])
 
 

@@ -4,6 +4,7 @@ Government sites serve UTF-8, GB2312/GBK/GB18030, Big5 and the odd UTF-16 export
 these decode each other's bytes without error (every Big5 byte pair is a valid GBK pair), so after the
 unambiguous checks the candidates are decoded side by side and the most plausible Chinese text wins.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -25,11 +26,28 @@ BOMS: tuple[tuple[bytes, str], ...] = (
 # Declared charset labels mapped to the codec that decodes what such pages really contain: pages labelled
 # gb2312 routinely use GBK characters, and Big5 pages use the Microsoft (cp950) extensions.
 DECLARED_ALIASES = {
-    "gb2312": "gb18030", "gb_2312": "gb18030", "gb_2312-80": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030",
-    "cp936": "gb18030", "ms936": "gb18030", "windows-936": "gb18030", "euc-cn": "gb18030", "gb18030": "gb18030",
-    "big5": "cp950", "x-big5": "cp950", "cn-big5": "cp950", "big-5": "cp950", "cp950": "cp950",
-    "big5-hkscs": "big5hkscs", "big5hkscs": "big5hkscs",
-    "iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "us-ascii": "cp1252", "ascii": "cp1252",
+    "gb2312": "gb18030",
+    "gb_2312": "gb18030",
+    "gb_2312-80": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "ms936": "gb18030",
+    "windows-936": "gb18030",
+    "euc-cn": "gb18030",
+    "gb18030": "gb18030",
+    "big5": "cp950",
+    "x-big5": "cp950",
+    "cn-big5": "cp950",
+    "big-5": "cp950",
+    "cp950": "cp950",
+    "big5-hkscs": "big5hkscs",
+    "big5hkscs": "big5hkscs",
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
 }
 
 # Legacy encodings tried side by side when the bytes are not UTF-8, in order of preference on a tie.
@@ -64,18 +82,18 @@ _SPACE_CONTROLS = tuple(ch for ch in _CONTROL_CHARS if ch.isspace())
 
 # Punctuation and symbols common in Chinese official documents, scored like common characters.
 COMMON_SYMBOL_RANGES: tuple[tuple[int, int], ...] = (
-    (0x3000, 0x303F),   # CJK symbols and punctuation: 。、《》〔〕「」
-    (0xFF01, 0xFF5E),   # full-width ASCII forms: ，：（）０-９
-    (0x2010, 0x2027),   # dashes, quotes, ellipsis: —“”‘’…
-    (0x2030, 0x203B),   # ‰ ′ ※
-    (0x2160, 0x217F),   # Roman numerals Ⅰ Ⅱ
-    (0x2460, 0x24FF),   # enclosed numbers ① ⑴ ⒈
-    (0x2500, 0x257F),   # box drawing: tables laid out in plain text
-    (0x25A0, 0x25FF),   # ■ □ ▲ ○ ● used as bullets
-    (0x2605, 0x2606),   # ★ ☆
-    (0x2100, 0x214F),   # ℃ №
-    (0x00B7, 0x00B7),   # middle dot in names
-    (0x00D7, 0x00D7),   # ×
+    (0x3000, 0x303F),  # CJK symbols and punctuation: 。、《》〔〕「」
+    (0xFF01, 0xFF5E),  # full-width ASCII forms: ，：（）０-９
+    (0x2010, 0x2027),  # dashes, quotes, ellipsis: —“”‘’…
+    (0x2030, 0x203B),  # ‰ ′ ※
+    (0x2160, 0x217F),  # Roman numerals Ⅰ Ⅱ
+    (0x2460, 0x24FF),  # enclosed numbers ① ⑴ ⒈
+    (0x2500, 0x257F),  # box drawing: tables laid out in plain text
+    (0x25A0, 0x25FF),  # ■ □ ▲ ○ ● used as bullets
+    (0x2605, 0x2606),  # ★ ☆
+    (0x2100, 0x214F),  # ℃ №
+    (0x00B7, 0x00B7),  # middle dot in names
+    (0x00D7, 0x00D7),  # ×
 )
 
 
@@ -91,13 +109,13 @@ def common_hanzi() -> frozenset[str]:
     either script; garbage from decoding one encoding as the other falls mostly outside the union.
     """
     chars: set[str] = set()
-    for lead in range(0xB0, 0xD8):                 # GB2312 rows 16-55
+    for lead in range(0xB0, 0xD8):  # GB2312 rows 16-55
         for trail in range(0xA1, 0xFF):
             try:
                 chars.add(bytes((lead, trail)).decode("gb2312"))
             except UnicodeDecodeError:
-                pass                               # row 55 ends at D7F9
-    for code in range(0xA440, 0xC67F):             # Big5 level 1
+                pass  # row 55 ends at D7F9
+    for code in range(0xA440, 0xC67F):  # Big5 level 1
         trail = code & 0xFF
         if 0x40 <= trail <= 0x7E or 0xA1 <= trail <= 0xFE:
             try:
@@ -117,11 +135,11 @@ def _char_weight(ch: str, common: frozenset[str]) -> float:
         if low <= code <= high:
             return 1.0
     if code == 0xFFFD or 0xE000 <= code <= 0xF8FF or code < 0x20 or 0x7F <= code <= 0x9F:
-        return -1.0                                # replacement, private use, controls: sure signs of a misdecode
+        return -1.0  # replacement, private use, controls: sure signs of a misdecode
     if 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF:
         return RARE_HANZI_WEIGHT
     if unicodedata.category(ch).startswith("L") and code < 0x0250:
-        return 0.5                                 # accented Latin letters in a Latin-1 text
+        return 0.5  # accented Latin letters in a Latin-1 text
     return 0.0
 
 
@@ -175,17 +193,20 @@ def _strict(data: bytes, encoding: str) -> str | None:
 def _reject_binary(text: str, encoding: str) -> None:
     ratio = control_ratio(text)
     if ratio > MAX_CONTROL_RATIO:
-        raise DecodeError(f"{ratio:.0%} of the characters are control characters even as {encoding}: "
-                          "this looks like binary data, not text")
+        raise DecodeError(
+            f"{ratio:.0%} of the characters are control characters even as {encoding}: "
+            "this looks like binary data, not text"
+        )
 
 
 def _reject_control_bytes(data: bytes) -> None:
     # In every ASCII-compatible encoding considered here (UTF-8, GB18030, Big5) bytes below 0x20 only ever
     # stand for themselves, so their share can be judged before choosing an encoding.
-    controls = len(data) - len(data.translate(None, CONTROL_BYTES))     # one pass instead of a count per byte
+    controls = len(data) - len(data.translate(None, CONTROL_BYTES))  # one pass instead of a count per byte
     if data and controls / len(data) > MAX_CONTROL_RATIO:
-        raise DecodeError(f"{controls / len(data):.0%} of the bytes are control characters: "
-                          "this looks like binary data, not text")
+        raise DecodeError(
+            f"{controls / len(data):.0%} of the bytes are control characters: this looks like binary data, not text"
+        )
 
 
 def _decode_with_nuls(data: bytes) -> tuple[str, str]:
@@ -228,7 +249,7 @@ def decode_bytes(data: bytes, *, declared: str | None = None) -> tuple[str, str]
     """
     for bom, encoding in BOMS:
         if data.startswith(bom):
-            text = _strict(data[len(bom):], encoding.removesuffix("-sig"))
+            text = _strict(data[len(bom) :], encoding.removesuffix("-sig"))
             if text is None:
                 raise DecodeError(f"starts with a {encoding} byte-order mark but is not valid {encoding}")
             _reject_binary(text, encoding)
@@ -244,8 +265,7 @@ def decode_bytes(data: bytes, *, declared: str | None = None) -> tuple[str, str]
     declared_codec = normalise_charset(declared)
     if declared_codec is not None and declared_codec != "utf-8":
         text = _strict(data, declared_codec)
-        if text is not None and control_ratio(text) <= MAX_CONTROL_RATIO \
-                and plausibility(text) >= DECLARED_MIN_SCORE:
+        if text is not None and control_ratio(text) <= MAX_CONTROL_RATIO and plausibility(text) >= DECLARED_MIN_SCORE:
             return text, declared_codec
 
     names: list[str] = []
@@ -262,7 +282,7 @@ def decode_bytes(data: bytes, *, declared: str | None = None) -> tuple[str, str]
             binary_hint = True
             continue
         score = plausibility(text)
-        if best is None or score > best[0]:        # ties keep the earlier, more likely encoding
+        if best is None or score > best[0]:  # ties keep the earlier, more likely encoding
             best = (score, text, encoding)
     if best is not None and best[0] >= MIN_PLAUSIBILITY:
         return best[1], best[2]
@@ -270,10 +290,10 @@ def decode_bytes(data: bytes, *, declared: str | None = None) -> tuple[str, str]
     if lenient is not None:
         return lenient
     if binary_hint:
-        raise DecodeError("too many control characters in every candidate encoding: "
-                          "this looks like binary data, not text")
-    raise DecodeError(f"no encoding gives plausible text (tried utf-8, {', '.join(names)}): "
-                      "save the file as UTF-8")
+        raise DecodeError(
+            "too many control characters in every candidate encoding: this looks like binary data, not text"
+        )
+    raise DecodeError(f"no encoding gives plausible text (tried utf-8, {', '.join(names)}): save the file as UTF-8")
 
 
 def _best_lenient(data: bytes, names: list[str]) -> tuple[str, str] | None:

@@ -5,6 +5,7 @@ document among the first GATE_TOP hits) and a sample of titles taken from the pr
 find its document, if it did before); and the new build must keep at least `min_ratio` of the previous build's
 documents. Choosing the sample and judging the results are pure functions; `run_gate` runs the searches.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,10 +16,10 @@ from pathlib import Path
 
 from search.params import MAX_QUERY_CHARS
 
-GATE_TOP = 10                # a golden query passes when its document is among this many first hits
-GATE_SAMPLE = 20             # titles of the previous build searched by default
-GATE_MIN_RATIO = 0.9         # documents of the new build / documents of the previous build
-TITLE_MIN_CHARS = 4          # shorter titles ("通知") say nothing about a document
+GATE_TOP = 10  # a golden query passes when its document is among this many first hits
+GATE_SAMPLE = 20  # titles of the previous build searched by default
+GATE_MIN_RATIO = 0.9  # documents of the new build / documents of the previous build
+TITLE_MIN_CHARS = 4  # shorter titles ("通知") say nothing about a document
 TITLE_MAX_CHARS = 100
 
 
@@ -30,7 +31,7 @@ class GateFileError(ValueError):
 class GateQuery:
     q: str
     expect_source: str
-    origin: str              # "file:<path>:<line>" or "title"
+    origin: str  # "file:<path>:<line>" or "title"
 
     @property
     def must_hit(self) -> bool:
@@ -43,9 +44,9 @@ class QueryCheck:
     q: str
     expect_source: str
     origin: str
-    hit: bool                # the expected document is among the first GATE_TOP hits of the new build
+    hit: bool  # the expected document is among the first GATE_TOP hits of the new build
     hit_before: bool | None  # the same in the previous build (only asked when the new build misses)
-    rank: int | None         # 1-based rank in the new build
+    rank: int | None  # 1-based rank in the new build
     error: str = ""
 
     @property
@@ -56,8 +57,16 @@ class QueryCheck:
         return True if self.origin != "title" else bool(self.hit_before)
 
     def to_dict(self) -> dict:
-        return {"q": self.q, "expect_source": self.expect_source, "origin": self.origin, "hit": self.hit,
-                "hit_before": self.hit_before, "rank": self.rank, "error": self.error, "failed": self.failed}
+        return {
+            "q": self.q,
+            "expect_source": self.expect_source,
+            "origin": self.origin,
+            "hit": self.hit,
+            "hit_before": self.hit_before,
+            "rank": self.rank,
+            "error": self.error,
+            "failed": self.failed,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +76,19 @@ class GateResult:
     previous_documents: int | None
     min_ratio: float
     checks: tuple[QueryCheck, ...]
-    reasons: tuple[str, ...]         # why it refused, one line each
+    reasons: tuple[str, ...]  # why it refused, one line each
 
     def to_dict(self) -> dict:
-        return {"passed": self.passed, "documents": self.documents, "previous_documents": self.previous_documents,
-                "min_ratio": self.min_ratio, "queries": len(self.checks),
-                "queries_failed": sum(c.failed for c in self.checks), "reasons": list(self.reasons),
-                "checks": [c.to_dict() for c in self.checks]}
+        return {
+            "passed": self.passed,
+            "documents": self.documents,
+            "previous_documents": self.previous_documents,
+            "min_ratio": self.min_ratio,
+            "queries": len(self.checks),
+            "queries_failed": sum(c.failed for c in self.checks),
+            "reasons": list(self.reasons),
+            "checks": [c.to_dict() for c in self.checks],
+        }
 
     def summary(self) -> str:
         head = "gate passed" if self.passed else "gate refused the build"
@@ -101,14 +116,14 @@ def read_gate_queries(path: Path) -> list[GateQuery]:
             if not isinstance(q, str) or not isinstance(expect, str) or not q.strip() or not expect:
                 raise TypeError
         except (ValueError, KeyError, TypeError):
-            raise GateFileError(f"{path}:{n}: expected {{\"q\": \"...\", \"expect_source\": \"folder/file\"}}, "
-                                f"got {line[:80]!r}") from None
+            raise GateFileError(
+                f'{path}:{n}: expected {{"q": "...", "expect_source": "folder/file"}}, got {line[:80]!r}'
+            ) from None
         out.append(GateQuery(q=q.strip(), expect_source=expect, origin=f"file:{path}:{n}"))
     return out
 
 
-def sample_titles(docs: Mapping[str, tuple[str, str]], keep: Iterable[str], n: int = GATE_SAMPLE
-                  ) -> list[GateQuery]:
+def sample_titles(docs: Mapping[str, tuple[str, str]], keep: Iterable[str], n: int = GATE_SAMPLE) -> list[GateQuery]:
     """Up to `n` golden queries from titles: `docs` maps doc_id -> (source, title) of the previous build,
     `keep` the sources carried over unchanged. The choice is stable from run to run (by doc_id), and titles
     shared by several documents are left out (any of them would be a right answer).
@@ -117,26 +132,35 @@ def sample_titles(docs: Mapping[str, tuple[str, str]], keep: Iterable[str], n: i
     counts: dict[str, int] = {}
     for _, title in docs.values():
         counts[title] = counts.get(title, 0) + 1
-    eligible = sorted((hashlib.blake2b(doc_id.encode(), digest_size=8).hexdigest(), source, title)
-                      for doc_id, (source, title) in docs.items()
-                      if source in keep and counts[title] == 1
-                      and TITLE_MIN_CHARS <= len(title.strip()) <= min(TITLE_MAX_CHARS, MAX_QUERY_CHARS))
+    eligible = sorted(
+        (hashlib.blake2b(doc_id.encode(), digest_size=8).hexdigest(), source, title)
+        for doc_id, (source, title) in docs.items()
+        if source in keep
+        and counts[title] == 1
+        and TITLE_MIN_CHARS <= len(title.strip()) <= min(TITLE_MAX_CHARS, MAX_QUERY_CHARS)
+    )
     return [GateQuery(q=title.strip(), expect_source=source, origin="title") for _, source, title in eligible[:n]]
 
 
-def judge(checks: Iterable[QueryCheck], documents: int, previous_documents: int | None,
-          min_ratio: float) -> GateResult:
+def judge(checks: Iterable[QueryCheck], documents: int, previous_documents: int | None, min_ratio: float) -> GateResult:
     checks = tuple(checks)
     reasons = []
     if previous_documents and documents < min_ratio * previous_documents:
-        reasons.append(f"{documents} documents is fewer than {min_ratio:.0%} of the previous build's "
-                       f"{previous_documents}")
+        reasons.append(
+            f"{documents} documents is fewer than {min_ratio:.0%} of the previous build's {previous_documents}"
+        )
     for c in checks:
         if c.failed:
             why = c.error or ("no longer finds" if c.origin == "title" else "does not find")
             reasons.append(f"query {c.q!r} ({c.origin}) {why} {c.expect_source} in the first {GATE_TOP} hits")
-    return GateResult(passed=not reasons, documents=documents, previous_documents=previous_documents,
-                      min_ratio=min_ratio, checks=checks, reasons=tuple(reasons))
+    return GateResult(
+        passed=not reasons,
+        documents=documents,
+        previous_documents=previous_documents,
+        min_ratio=min_ratio,
+        checks=checks,
+        reasons=tuple(reasons),
+    )
 
 
 def _rank(index, q: str, expect_source: str) -> int | None:

@@ -4,6 +4,7 @@ This is the only module that opens document files. It refuses, with a LoadError 
 an operator should look at: links out of the source folder, oversized or binary files, corrupt,
 encrypted or bomb-like containers, and files with no text. Cleaning the text is a later step.
 """
+
 from __future__ import annotations
 
 import io
@@ -33,9 +34,9 @@ STAGES = ("symlink", "read", "size", "decode", "parse", "empty")
 # zipfile stops inflating an entry at its declared size, so checking the declared sizes is enough.
 MAX_DOCX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_DOCX_ENTRIES = 5_000
-MAX_DOCX_COMPRESSION_RATIO = 200          # XML compresses about 10:1; a bomb, thousands to one
-DOCX_RATIO_MIN_BYTES = 1024 * 1024        # small entries may compress extremely well without harm
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"   # password-protected OOXML and legacy .doc
+MAX_DOCX_COMPRESSION_RATIO = 200  # XML compresses about 10:1; a bomb, thousands to one
+DOCX_RATIO_MIN_BYTES = 1024 * 1024  # small entries may compress extremely well without harm
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # password-protected OOXML and legacy .doc
 
 # The charset a page declares sits in its first bytes (the HTML standard's prescan reads 1024; CMS pages
 # often put long comments or scripts first).
@@ -44,17 +45,67 @@ _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([a-z0-9_:.\-]+
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([a-z0-9_:.\-]+)""", re.IGNORECASE)
 
 # Elements that never hold document text.
-HTML_DROP_TAGS = frozenset({
-    "head", "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "iframe",
-    "button", "select", "option", "textarea", "input", "svg", "canvas", "object", "embed", "audio", "video",
-    "map", "dialog",
-})
+HTML_DROP_TAGS = frozenset(
+    {
+        "head",
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "nav",
+        "header",
+        "footer",
+        "aside",
+        "form",
+        "iframe",
+        "button",
+        "select",
+        "option",
+        "textarea",
+        "input",
+        "svg",
+        "canvas",
+        "object",
+        "embed",
+        "audio",
+        "video",
+        "map",
+        "dialog",
+    }
+)
 # Elements that start a new block of text (a blank line before and after).
-HTML_BLOCK_TAGS = frozenset({
-    "address", "article", "blockquote", "body", "caption", "center", "details", "div", "dl", "fieldset",
-    "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "html", "main", "ol", "p", "pre",
-    "section", "summary", "table", "ul",
-})
+HTML_BLOCK_TAGS = frozenset(
+    {
+        "address",
+        "article",
+        "blockquote",
+        "body",
+        "caption",
+        "center",
+        "details",
+        "div",
+        "dl",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "html",
+        "main",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "ul",
+    }
+)
 # Elements on a line of their own inside their block: the rows of a table, the items of a list.
 HTML_LINE_TAGS = frozenset({"li", "tr", "dt", "dd"})
 HTML_CELL_TAGS = frozenset({"td", "th"})
@@ -72,10 +123,21 @@ _FORM_CONTENT_TAGS = ["p", "h1", "h2", "h3", "article"]
 BREADCRUMB_PREFIXES = ("当前位置", "您的位置", "你的位置", "您现在的位置", "您当前的位置", "您所在的位置", "所在位置")
 BREADCRUMB_MAX_CHARS = 120
 # <meta name=...> values that describe the page technically rather than the document.
-HTML_META_SKIP = frozenset({
-    "viewport", "renderer", "robots", "format-detection", "generator", "theme-color", "referrer",
-    "force-rendering", "applicable-device", "mobile-agent", "google-site-verification",
-})
+HTML_META_SKIP = frozenset(
+    {
+        "viewport",
+        "renderer",
+        "robots",
+        "format-detection",
+        "generator",
+        "theme-color",
+        "referrer",
+        "force-rendering",
+        "applicable-device",
+        "mobile-agent",
+        "google-site-verification",
+    }
+)
 
 # Characters between which a line break in the source is dropped rather than turned into a space
 # (CSS Text 3 segment-break rule): CJK ideographs, punctuation, kana and full-width forms.
@@ -84,7 +146,7 @@ _BREAK_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])[ \t\r\n\f]*[\r\n][ \t\r\n\f]*(?=
 _HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
 
 _BLOCK, _LINE, _CELL, _END_PRE = object(), object(), object(), object()
-_CELL_CHAR = "\x00"      # stands for a cell boundary while whitespace is collapsed; decode_bytes never yields NUL
+_CELL_CHAR = "\x00"  # stands for a cell boundary while whitespace is collapsed; decode_bytes never yields NUL
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +154,8 @@ class Loaded:
     """A file's text and the metadata the file itself declares (HTML <meta>, PDF/DOCX properties)."""
 
     text: str
-    format: str               # "text" | "markdown" | "html" | "docx" | "pdf"
-    encoding: str | None      # codec the bytes were decoded with; None for DOCX and PDF
+    format: str  # "text" | "markdown" | "html" | "docx" | "pdf"
+    encoding: str | None  # codec the bytes were decoded with; None for DOCX and PDF
     meta: dict[str, str]
 
 
@@ -101,7 +163,7 @@ class LoadError(Exception):
     """A file the indexer will not load; `stage` is one of STAGES, `reason` says what to do about it."""
 
     def __init__(self, path: Path, stage: str, reason: str) -> None:
-        super().__init__(path, stage, reason)     # args kept whole so the error pickles across processes
+        super().__init__(path, stage, reason)  # args kept whole so the error pickles across processes
         self.path = path
         self.stage = stage
         self.reason = reason
@@ -111,6 +173,7 @@ class LoadError(Exception):
 
 
 # ---------------------------------------------------------------------------------------------- text
+
 
 def _read(path: Path) -> bytes:
     return path.read_bytes()
@@ -144,6 +207,7 @@ def load_markdown(path: Path) -> Loaded:
 
 # ---------------------------------------------------------------------------------------------- HTML
 
+
 def declared_html_charset(data: bytes) -> str | None:
     """The charset named by <meta charset>, <meta http-equiv content=...> or <?xml encoding> near the top."""
     head = data[:HTML_PRESCAN_BYTES]
@@ -174,7 +238,7 @@ def _html_parts(root: Tag) -> Iterator[object]:
             pre_depth -= 1
         elif isinstance(node, NavigableString):
             if isinstance(node, PreformattedString) and not isinstance(node, CData):
-                continue                                # comments, doctypes, processing instructions
+                continue  # comments, doctypes, processing instructions
             if pre_depth:
                 for i, line in enumerate(str(node).split("\n")):
                     if i:
@@ -238,7 +302,7 @@ def html_text(root: Tag) -> str:
         elif part is _LINE:
             end_line()
         elif part is _CELL:
-            pieces.append(_CELL_CHAR)                   # empty cells are dropped when the line ends
+            pieces.append(_CELL_CHAR)  # empty cells are dropped when the line ends
         else:
             pieces.append(str(part))
     end_line()
@@ -285,29 +349,41 @@ def load_html(path: Path) -> Loaded:
 
 # ---------------------------------------------------------------------------------------------- DOCX
 
+
 def check_docx_container(path: Path, data: bytes) -> None:
     """Refuse a DOCX that is not a zip, is encrypted, or would inflate to more than the limits allow."""
     if data.startswith(OLE_MAGIC):
-        raise LoadError(path, "parse", "not a zip-based .docx but an OLE file: either password-protected "
-                                       "or an old Word .doc renamed; save it as an unprotected .docx")
+        raise LoadError(
+            path,
+            "parse",
+            "not a zip-based .docx but an OLE file: either password-protected "
+            "or an old Word .doc renamed; save it as an unprotected .docx",
+        )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise LoadError(path, "parse", f"corrupt .docx (not a readable zip: {exc}); "
-                                       "open and save it again in Word") from exc
+        raise LoadError(
+            path, "parse", f"corrupt .docx (not a readable zip: {exc}); open and save it again in Word"
+        ) from exc
     if len(infos) > MAX_DOCX_ENTRIES:
-        raise LoadError(path, "parse", f"zip holds {len(infos)} entries, more than {MAX_DOCX_ENTRIES}: "
-                                       "not a normal .docx")
+        raise LoadError(
+            path, "parse", f"zip holds {len(infos)} entries, more than {MAX_DOCX_ENTRIES}: not a normal .docx"
+        )
     total = sum(info.file_size for info in infos)
     if total > MAX_DOCX_UNCOMPRESSED_BYTES:
-        raise LoadError(path, "parse", f"would inflate to {total:,} bytes, more than "
-                                       f"{MAX_DOCX_UNCOMPRESSED_BYTES:,}: refusing a possible zip bomb")
+        raise LoadError(
+            path,
+            "parse",
+            f"would inflate to {total:,} bytes, more than "
+            f"{MAX_DOCX_UNCOMPRESSED_BYTES:,}: refusing a possible zip bomb",
+        )
     for info in infos:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > DOCX_RATIO_MIN_BYTES and ratio > MAX_DOCX_COMPRESSION_RATIO:
-            raise LoadError(path, "parse", f"entry {info.filename} is compressed {ratio:,.0f}:1: "
-                                           "refusing a possible zip bomb")
+            raise LoadError(
+                path, "parse", f"entry {info.filename} is compressed {ratio:,.0f}:1: refusing a possible zip bomb"
+            )
     if "word/document.xml" not in {info.filename for info in infos}:
         raise LoadError(path, "parse", "zip has no word/document.xml: not a Word document")
 
@@ -316,7 +392,7 @@ def _row_line(row) -> str:
     cells = []
     seen: set[int] = set()
     for cell in row.cells:
-        if id(cell._tc) in seen:                  # a merged cell is repeated once per grid column it spans
+        if id(cell._tc) in seen:  # a merged cell is repeated once per grid column it spans
             continue
         seen.add(id(cell._tc))
         cells.append(" ".join(p.strip() for p in cell.text.split("\n") if p.strip()))
@@ -337,8 +413,12 @@ def docx_text(document) -> str:
 def _docx_meta(document) -> dict[str, str]:
     props = document.core_properties
     meta: dict[str, str] = {}
-    for key, value in (("title", props.title), ("author", props.author), ("subject", props.subject),
-                       ("keywords", props.keywords)):
+    for key, value in (
+        ("title", props.title),
+        ("author", props.author),
+        ("subject", props.subject),
+        ("keywords", props.keywords),
+    ):
         if value and value.strip():
             meta[key] = value.strip()
     if props.created is not None:
@@ -355,13 +435,15 @@ def load_docx(path: Path) -> Loaded:
         text = docx_text(document)
         meta = _docx_meta(document)
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors ... on damaged parts
-        raise LoadError(path, "parse", f"corrupt .docx ({type(exc).__name__}: {exc}); "
-                                       "open and save it again in Word") from exc
+        raise LoadError(
+            path, "parse", f"corrupt .docx ({type(exc).__name__}: {exc}); open and save it again in Word"
+        ) from exc
     _require_text(path, text, "the document has no text in its body")
     return Loaded(text=text, format="docx", encoding=None, meta=meta)
 
 
 # ---------------------------------------------------------------------------------------------- PDF
+
 
 def _pdf_meta(reader: PdfReader) -> dict[str, str]:
     meta: dict[str, str] = {}
@@ -369,8 +451,12 @@ def _pdf_meta(reader: PdfReader) -> dict[str, str]:
         info = reader.metadata
         if info is None:
             return meta
-        for key, name in (("title", "/Title"), ("author", "/Author"), ("subject", "/Subject"),
-                          ("keywords", "/Keywords")):
+        for key, name in (
+            ("title", "/Title"),
+            ("author", "/Author"),
+            ("subject", "/Subject"),
+            ("keywords", "/Keywords"),
+        ):
             value = info.get(name)
             if isinstance(value, str) and value.strip():
                 meta[key] = value.strip()
@@ -391,11 +477,15 @@ def load_pdf(path: Path) -> Loaded:
             try:
                 opened = reader.decrypt("")
             except DependencyError as exc:
-                raise LoadError(path, "parse", "encrypted with AES: install the 'cryptography' package "
-                                               "to open PDFs that only restrict copying") from exc
+                raise LoadError(
+                    path,
+                    "parse",
+                    "encrypted with AES: install the 'cryptography' package to open PDFs that only restrict copying",
+                ) from exc
             if not opened:
-                raise LoadError(path, "parse", "encrypted PDF that needs a password: "
-                                               "ask the publisher for an unprotected copy")
+                raise LoadError(
+                    path, "parse", "encrypted PDF that needs a password: ask the publisher for an unprotected copy"
+                )
         pages = [page.extract_text() or "" for page in reader.pages]
         meta = _pdf_meta(reader)
     except LoadError:
@@ -429,11 +519,15 @@ def _check_inside(path: Path, root: Path) -> None:
     try:
         real = path.resolve()
         real_root = root.resolve()
-    except (OSError, RuntimeError) as exc:         # RuntimeError: a symlink loop before Python 3.13
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop before Python 3.13
         raise LoadError(path, "symlink", f"cannot resolve the path ({exc}): remove the looping link") from exc
     if not real.is_relative_to(real_root):
-        raise LoadError(path, "symlink", f"resolves to {real}, outside the source folder {real_root}: "
-                                         "copy the file into the folder instead of linking to it")
+        raise LoadError(
+            path,
+            "symlink",
+            f"resolves to {real}, outside the source folder {real_root}: "
+            "copy the file into the folder instead of linking to it",
+        )
 
 
 def load_file(path: Path, *, root: Path | None = None, max_bytes: int = MAX_FILE_BYTES) -> Loaded:
@@ -443,8 +537,11 @@ def load_file(path: Path, *, root: Path | None = None, max_bytes: int = MAX_FILE
     """
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
-        raise LoadError(path, "parse", f"unsupported file type {path.suffix or '(no suffix)'!r}; "
-                                       f"supported: {', '.join(sorted(LOADERS))}")
+        raise LoadError(
+            path,
+            "parse",
+            f"unsupported file type {path.suffix or '(no suffix)'!r}; supported: {', '.join(sorted(LOADERS))}",
+        )
     if root is not None:
         _check_inside(path, root)
     try:
@@ -456,12 +553,16 @@ def load_file(path: Path, *, root: Path | None = None, max_bytes: int = MAX_FILE
     if not stat.S_ISREG(info.st_mode):
         raise LoadError(path, "read", "not a regular file (directory, device or pipe)")
     if info.st_size > max_bytes:
-        raise LoadError(path, "size", f"{info.st_size:,} bytes is more than the limit of {max_bytes:,}: "
-                                      "split the file or raise the limit")
+        raise LoadError(
+            path,
+            "size",
+            f"{info.st_size:,} bytes is more than the limit of {max_bytes:,}: split the file or raise the limit",
+        )
     if info.st_size == 0:
         raise LoadError(path, "empty", "the file is empty (0 bytes)")
     try:
         return loader(path)
     except OSError as exc:
-        raise LoadError(path, "read", f"cannot read the file: {exc.strerror or exc}; "
-                                      "check that the indexer may read it") from exc
+        raise LoadError(
+            path, "read", f"cannot read the file: {exc.strerror or exc}; check that the indexer may read it"
+        ) from exc

@@ -6,6 +6,7 @@ text as written. Two shapes of document are read: legal texts with a title line 
 (`2015年2月9日 中华人民共和国国务院令第659号公布`), and government documents (reports, plans, notices) with a
 header, a 关于…的报告 title line and a signature block.
 """
+
 from __future__ import annotations
 
 import csv
@@ -22,20 +23,73 @@ from search.model import Citation
 
 # Title endings -> doc_type, longest first (办法 before 法). Matched on the simplified title, parentheses removed.
 DOC_TYPES = (
-    ("宪法修正案", "宪法修正案"), ("实施方案", "实施方案"), ("工作要点", "工作要点"), ("实施细则", "细则"),
-    ("实施办法", "办法"), ("司法解释", "解释"), ("方案", "方案"), ("要点", "要点"), ("报告", "报告"),
-    ("通知", "通知"), ("意见", "意见"), ("决定", "决定"), ("决议", "决议"), ("条例", "条例"), ("细则", "细则"),
-    ("办法", "办法"), ("规定", "规定"), ("规则", "规则"), ("规程", "规程"), ("准则", "准则"), ("通则", "通则"),
-    ("标准", "标准"), ("守则", "守则"), ("纲要", "纲要"), ("规划", "规划"), ("计划", "计划"), ("解释", "解释"),
-    ("批复", "批复"), ("答复", "答复"), ("公告", "公告"), ("通告", "通告"), ("安排", "安排"), ("宪法", "宪法"),
-    ("法典", "法"), ("法", "法"),
+    ("宪法修正案", "宪法修正案"),
+    ("实施方案", "实施方案"),
+    ("工作要点", "工作要点"),
+    ("实施细则", "细则"),
+    ("实施办法", "办法"),
+    ("司法解释", "解释"),
+    ("方案", "方案"),
+    ("要点", "要点"),
+    ("报告", "报告"),
+    ("通知", "通知"),
+    ("意见", "意见"),
+    ("决定", "决定"),
+    ("决议", "决议"),
+    ("条例", "条例"),
+    ("细则", "细则"),
+    ("办法", "办法"),
+    ("规定", "规定"),
+    ("规则", "规则"),
+    ("规程", "规程"),
+    ("准则", "准则"),
+    ("通则", "通则"),
+    ("标准", "标准"),
+    ("守则", "守则"),
+    ("纲要", "纲要"),
+    ("规划", "规划"),
+    ("计划", "计划"),
+    ("解释", "解释"),
+    ("批复", "批复"),
+    ("答复", "答复"),
+    ("公告", "公告"),
+    ("通告", "通告"),
+    ("安排", "安排"),
+    ("宪法", "宪法"),
+    ("法典", "法"),
+    ("法", "法"),
 )
 # doc_types that are working documents (工作文件) whatever number they carry.
 WORK_DOC_TYPES = ("报告", "实施方案", "方案", "工作要点", "要点", "计划", "规划", "纲要")
 # How an organisation's name ends (matched on the simplified form).
-ORG_ENDINGS = ("人民政府", "政府", "委员会", "常委会", "党委", "区委", "市委", "县委", "省委", "中央", "国务院",
-               "人民法院", "人民检察院", "法院", "检察院", "办公厅", "办公室", "部", "局", "厅", "署", "院", "委",
-               "中心", "会", "办")
+ORG_ENDINGS = (
+    "人民政府",
+    "政府",
+    "委员会",
+    "常委会",
+    "党委",
+    "区委",
+    "市委",
+    "县委",
+    "省委",
+    "中央",
+    "国务院",
+    "人民法院",
+    "人民检察院",
+    "法院",
+    "检察院",
+    "办公厅",
+    "办公室",
+    "部",
+    "局",
+    "厅",
+    "署",
+    "院",
+    "委",
+    "中心",
+    "会",
+    "办",
+)
 # Lines of a web page or PDF header that are never the title.
 CHROME_LINES = ("政府信息公开", "信息公开", "当前位置", "首页", "索引号")
 # Section labels of case reports (案例): two of them make a document a case.
@@ -43,7 +97,7 @@ CASE_LABELS = ("基本案情", "裁判结果", "裁判要点", "裁判理由", "
 # Lines scanned from the top for the title and the header.
 TITLE_SCAN_LINES = 15
 MAX_TITLE_CHARS = 120
-REGIONS_FILE = "regions.tsv"        # in indexer/data/
+REGIONS_FILE = "regions.tsv"  # in indexer/data/
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,16 +113,18 @@ class Metadata:
 class _Line:
     start: int
     end: int
-    text: str           # stripped, as written
-    norm: str           # stripped, normalised
+    text: str  # stripped, as written
+    norm: str  # stripped, normalised
 
 
 _DATE_RE = re.compile(r"((?:19|20)\d\d) *年 *(\d{1,2}) *月 *(\d{1,2}) *日")
-_CN_DATE_RE = re.compile(r"([〇零一二三四五六七八九]{4}) *年 *([一二三四五六七八九十]{1,3}) *月 *([一二三四五六七八九十]{1,3}) *日")
+_CN_DATE_RE = re.compile(
+    r"([〇零一二三四五六七八九]{4}) *年 *([一二三四五六七八九十]{1,3}) *月 *([一二三四五六七八九十]{1,3}) *日"
+)
 _ISO_RE = re.compile(r"((?:19|20)\d\d)[-/.](\d{1,2})[-/.](\d{1,2})")
 _HISTORY_RE = re.compile(r"^((?:19|20)\d\d) *年 *\d{1,2} *月 *\d{1,2} *日")
 _HISTORY_VERBS = ("通过", "公布", "发布", "批准", "施行", "修正", "修订", "颁布", "公告", "修改", "废止")
-_TAIWAN_DATE_RE = re.compile(r"^(?:最新异动日期|最新異動日期):\s*(\d{4}-\d\d-\d\d)", re.M)
+_TAIWAN_DATE_RE = re.compile(r"^(?:最新异动日期|最新異動日期):\s*(\d{4}-\d\d-\d\d)", re.MULTILINE)
 _FILENAME_DATE_RE = re.compile(r"\((\d{4}-\d\d-\d\d)\)(?:\.\w+)?$")
 _TITLE_YEAR_RE = re.compile(r"((?:19|20)\d\d) *(?:年|-|—|–|~|至)")
 _TRAILING_PARENS_RE = re.compile(r"\s*[(（][^()（）]{0,20}[)）]\s*$")
@@ -127,7 +183,7 @@ def parse_date(s: str) -> str | None:
 def _squeeze_title(title: str) -> str:
     """PDF spacing out of a found title line: X XX 市人民政府关于 2019 年度… -> XX市人民政府关于2019年度…."""
     t = re.sub(r"\s+", " ", title.strip())
-    t = re.sub(r"(?:^|(?<=\s))(\S)\s+(?=\1)", "", t)          # a stray copy of the next token's first letter
+    t = re.sub(r"(?:^|(?<=\s))(\S)\s+(?=\1)", "", t)  # a stray copy of the next token's first letter
     t = re.sub(r"(?<=[0-9A-Za-z])\s+|\s+(?=[0-9A-Za-z])", "", t)
     i = normalize(t).find("关于")
     if i > 0:
@@ -162,9 +218,17 @@ def _is_law_header(lines: list[_Line]) -> bool:
 
 def _title_score(norm: str) -> int:
     # 《》 in a title only after 关于 (关于实施《公司法》…的规定); elsewhere the line cites a title.
-    quoted = "《" in norm and "关于" not in norm[:norm.find("《")]
-    if (len(norm) > MAX_TITLE_CHARS or len(norm) < 5 or "。" in norm or quoted or norm.startswith(("附件", "附:"))
-            or _HISTORY_RE.match(norm) or norm.endswith(("文件", ":")) or norm in CHROME_LINES):
+    quoted = "《" in norm and "关于" not in norm[: norm.find("《")]
+    if (
+        len(norm) > MAX_TITLE_CHARS
+        or len(norm) < 5
+        or "。" in norm
+        or quoted
+        or norm.startswith(("附件", "附:"))
+        or _HISTORY_RE.match(norm)
+        or norm.endswith(("文件", ":"))
+        or norm in CHROME_LINES
+    ):
         return 0
     doc_type = _type_of(norm)
     if doc_type is None:
@@ -176,7 +240,7 @@ def _unwrap(line: _Line) -> _Line:
     """鄭政文〔2023〕37號《鄭州市人民政府關于…的報告》 -> the title inside the brackets."""
     nums = find_doc_numbers(line.text)
     if nums and nums[0].start == 0:
-        rest = line.text[nums[0].end:].strip()
+        rest = line.text[nums[0].end :].strip()
         if rest.startswith("《") and rest.endswith("》"):
             inner = rest[1:-1]
             return _Line(line.start, line.end, inner, normalize(inner))
@@ -192,8 +256,13 @@ def _find_title(lines: list[_Line], filename: str, is_case: bool) -> tuple[str, 
     for i, ln in enumerate(head):
         cands = [ln.text]
         # An issuer on its own line above 关于…的通知 (a red-header document).
-        if i > 0 and ln.norm.startswith("关于") and head[i - 1].norm.endswith(ORG_ENDINGS) \
-                and len(head[i - 1].norm) <= 40 and "关于" not in head[i - 1].norm:
+        if (
+            i > 0
+            and ln.norm.startswith("关于")
+            and head[i - 1].norm.endswith(ORG_ENDINGS)
+            and len(head[i - 1].norm) <= 40
+            and "关于" not in head[i - 1].norm
+        ):
             cands.insert(0, head[i - 1].text + ln.text)
         for cand in cands:
             score = _title_score(normalize(cand))
@@ -230,14 +299,22 @@ _BODY_RES = (
     (re.compile(r"第[一二三四五六七八九十百]+届全国人民代表大会常务委员会"), "全国人民代表大会常务委员会"),
     (re.compile(r"第[一二三四五六七八九十百]+届全国人民代表大会"), "全国人民代表大会"),
     (re.compile(r"全国人民代表大会常务委员会"), "全国人民代表大会常务委员会"),
-    (re.compile(r"([\u4e00-\u9fff]{2,12}?(?:省|市|自治区|自治州|县|区))第[一二三四五六七八九十百]+届人民代表大会(常务委员会)?"),
-     None),
+    (
+        re.compile(
+            r"([\u4e00-\u9fff]{2,12}?(?:省|市|自治区|自治州|县|区))第[一二三四五六七八九十百]+届人民代表大会(常务委员会)?"
+        ),
+        None,
+    ),
     (re.compile(r"最高人民法院"), "最高人民法院"),
     (re.compile(r"最高人民检察院"), "最高人民检察院"),
     (re.compile(r"国家监察委员会"), "国家监察委员会"),
     (re.compile(r"国务院"), "国务院"),
-    (re.compile(r"(?:中华人民共和国)?([\u4e00-\u9fff]{2,14}?(?:部|委员会|总局|局|署|银行))(?:令|第[\d一二三四五六七八九十百]+次)"),
-     None),
+    (
+        re.compile(
+            r"(?:中华人民共和国)?([\u4e00-\u9fff]{2,14}?(?:部|委员会|总局|局|署|银行))(?:令|第[\d一二三四五六七八九十百]+次)"
+        ),
+        None,
+    ),
     (re.compile(r"([\u4e00-\u9fff]{2,12}?人民政府)(?:令|第)"), None),
 )
 
@@ -256,8 +333,13 @@ def _history_bodies(history: list[_Line]) -> tuple[str, ...]:
                     continue
                 if name is None:
                     whole = m.group(0)
-                    body = m.group(1) + ("人民代表大会常务委员会" if "人民代表大会常务委员会" in whole
-                                         else "人民代表大会" if "人民代表大会" in whole else "")
+                    body = m.group(1) + (
+                        "人民代表大会常务委员会"
+                        if "人民代表大会常务委员会" in whole
+                        else "人民代表大会"
+                        if "人民代表大会" in whole
+                        else ""
+                    )
                     body = body.removeprefix("经").removeprefix("中华人民共和国")
                 else:
                     body = name
@@ -273,13 +355,16 @@ def _history_bodies(history: list[_Line]) -> tuple[str, ...]:
 def _own_number(lines: list[_Line], history: list[_Line]) -> DocNumber | None:
     for ln in lines[:8]:
         nums = find_doc_numbers(ln.text)
-        if nums and nums[0].start == 0 and (nums[0].end == len(ln.text) or ln.text[nums[0].end:].lstrip()
-                                             .startswith("《")):
+        if (
+            nums
+            and nums[0].start == 0
+            and (nums[0].end == len(ln.text) or ln.text[nums[0].end :].lstrip().startswith("《"))
+        ):
             return nums[0]
     own = None
     for ln in history:
         for d in find_doc_numbers(ln.text):
-            after = normalize(ln.text[d.end:d.end + 6])
+            after = normalize(ln.text[d.end : d.end + 6])
             if re.match(r"\s*(?:公布|发布|颁布|令公布|修订公布)", after) or re.search(r"法释|高检发", d.canonical):
                 own = d
     return own
@@ -288,15 +373,18 @@ def _own_number(lines: list[_Line], history: list[_Line]) -> DocNumber | None:
 def _signature(lines: list[_Line]) -> tuple[str | None, tuple[str, ...]]:
     """(date, issuers) of the signature: an organisation line and a line that is only a date."""
     for i, ln in enumerate(lines):
-        m = re.fullmatch(r"(.{0,40}?)\s*((?:19|20)\d\d *年 *\d{1,2} *月 *\d{1,2} *日|[〇零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月"
-                         r"[一二三四五六七八九十]{1,3}日)", ln.norm)
+        m = re.fullmatch(
+            r"(.{0,40}?)\s*((?:19|20)\d\d *年 *\d{1,2} *月 *\d{1,2} *日|[〇零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月"
+            r"[一二三四五六七八九十]{1,3}日)",
+            ln.norm,
+        )
         if not m or re.search(r"[,。:;]", m.group(1)):
             continue
         orgs: tuple[str, ...] = ()
         if m.group(1).strip():
             if not normalize(m.group(1).strip()).endswith(ORG_ENDINGS):
                 continue
-            orgs = _split_orgs(re.sub(r"(?<=[0-9A-Za-z])\s+|\s+(?=[0-9A-Za-z])", "", ln.text[:len(m.group(1))]))
+            orgs = _split_orgs(re.sub(r"(?<=[0-9A-Za-z])\s+|\s+(?=[0-9A-Za-z])", "", ln.text[: len(m.group(1))]))
         elif i > 0 and lines[i - 1].norm.endswith(ORG_ENDINGS) and len(lines[i - 1].norm) <= 40:
             orgs = _split_orgs(lines[i - 1].text)
         return parse_date(m.group(2)), orgs
@@ -319,7 +407,7 @@ def _law_date(history: list[_Line]) -> str | None:
     dates = []
     for ln in history:
         for m in _DATE_RE.finditer(ln.norm):
-            rest = ln.norm[m.end():m.end() + 4].strip()
+            rest = ln.norm[m.end() : m.end() + 4].strip()
             if rest.startswith(("施行", "起施行", "起实施", "实施")):
                 continue
             d = _iso(*m.groups())
@@ -395,9 +483,9 @@ def _region(sources: list[str], context: str) -> str | None:
     by_name, _ = _gazetteer()
     for src in sources:
         n = normalize(src)
-        anon = re.match(r"(xx|××|某)(省|市|县|区)", n)      # normalize() lower-cases ASCII
+        anon = re.match(r"(xx|××|某)(省|市|县|区)", n)  # normalize() lower-cases ASCII
         if anon:
-            return src[anon.start():anon.end()]
+            return src[anon.start() : anon.end()]
         if n.startswith(("中华人民共和国", "全国", "国务院", "最高人民")):
             return None
         chosen: _Place | None = None
@@ -412,24 +500,41 @@ def _region(sources: list[str], context: str) -> str | None:
                     break
             if len(cands) > 1:
                 # 鼓楼区 is in four cities: take the one whose city or province the text names most.
-                cands = sorted(cands, key=lambda c: -sum(context.count(a.name) + context.count(
-                    re.sub(r"(省|市)$", "", a.name)) for a in _ancestors(c)))
+                cands = sorted(
+                    cands,
+                    key=lambda c: (
+                        -sum(
+                            context.count(a.name) + context.count(re.sub(r"(省|市)$", "", a.name))
+                            for a in _ancestors(c)
+                        )
+                    ),
+                )
             chosen, pos = cands[0], m.end()
         if chosen is not None:
             return chosen.path
     return None
 
 
-def _level(norm_title: str, doc_type: str | None, history_norm: str, own: str | None, issuers_norm: str,
-           is_case: bool, nature: str | None) -> str | None:
+def _level(
+    norm_title: str,
+    doc_type: str | None,
+    history_norm: str,
+    own: str | None,
+    issuers_norm: str,
+    is_case: bool,
+    nature: str | None,
+) -> str | None:
     if is_case:
         return "案例"
     if nature:
         return "法律" if nature == "法律" else None
     if doc_type in ("宪法", "宪法修正案") and "中华人民共和国" in norm_title + history_norm:
         return "宪法"
-    if "最高人民法院" in norm_title + issuers_norm or "最高人民检察院" in norm_title + issuers_norm \
-            or (own and own.startswith(("法释", "高检发"))):
+    if (
+        "最高人民法院" in norm_title + issuers_norm
+        or "最高人民检察院" in norm_title + issuers_norm
+        or (own and own.startswith(("法释", "高检发")))
+    ):
         return "司法解释"
     if "全国人民代表大会" in history_norm or "全国人民代表大会" in issuers_norm:
         return "法律"
@@ -441,8 +546,9 @@ def _level(norm_title: str, doc_type: str | None, history_norm: str, own: str | 
         return "地方性法规"
     if own and re.search(r"人民政府令", own):
         return "地方政府规章"
-    if re.search(r"(部|委员会|总局|局|署|银行)(令|第[\d一二三四五六七八九十百]+次(部|局|委|署|行)务会议)", history_norm) or \
-            (own and re.search(r"(部|委员会|总局|局|署)令", own)):
+    if re.search(
+        r"(部|委员会|总局|局|署|银行)(令|第[\d一二三四五六七八九十百]+次(部|局|委|署|行)务会议)", history_norm
+    ) or (own and re.search(r"(部|委员会|总局|局|署)令", own)):
         return "部门规章"
     if doc_type in WORK_DOC_TYPES:
         return "工作文件"
@@ -476,9 +582,14 @@ def extract_metadata(text: str, *, filename: str = "", page_meta: Mapping[str, s
     issuer = issuer or sig_orgs or _history_bodies(history)
 
     taiwan = _TAIWAN_DATE_RE.search(norm[:600])
-    date = (sig_date or _law_date(history) or (taiwan.group(1) if taiwan else None)
-            or _first_marked(lines, "印发") or parse_date(page_meta.get("published", "") or "")
-            or _published_line(lines))
+    date = (
+        sig_date
+        or _law_date(history)
+        or (taiwan.group(1) if taiwan else None)
+        or _first_marked(lines, "印发")
+        or parse_date(page_meta.get("published", "") or "")
+        or _published_line(lines)
+    )
     if date is None:
         m = _FILENAME_DATE_RE.search(filename)
         date = m.group(1) if m else None
@@ -486,25 +597,41 @@ def extract_metadata(text: str, *, filename: str = "", page_meta: Mapping[str, s
     year = int(ty.group(1)) if ty else (int(date[:4]) if date else None)
 
     doc_type = "案例" if is_case else _type_of(norm_title)
-    nature_m = re.search(r"^法规性质:\s*(\S+)", norm[:400], re.M)
+    nature_m = re.search(r"^法规性质:\s*(\S+)", norm[:400], re.MULTILINE)
     issuers_norm = " ".join(normalize(i) for i in issuer)
-    level = _level(norm_title, doc_type, history_norm, own_canonical, issuers_norm, is_case,
-                   nature_m.group(1) if nature_m else None)
+    level = _level(
+        norm_title,
+        doc_type,
+        history_norm,
+        own_canonical,
+        issuers_norm,
+        is_case,
+        nature_m.group(1) if nature_m else None,
+    )
 
     status = None
     if "征求意见稿" in norm_title:
         status = "draft"
     elif re.search(r"试行|暂行", norm_title):
         status = "trial"
-    if re.search(r"^废止注记:|已废止|已经废止", norm[:1500], re.M):
+    if re.search(r"^废止注记:|已废止|已经废止", norm[:1500], re.MULTILINE):
         status = "repealed"
 
     context = norm + " " + " ".join(normalize(str(v)) for v in page_meta.values())
     region = _region([*issuer, title] if not norm_title.startswith("中华人民共和国") else [], context)
-    return Metadata(title=title, issuer=tuple(issuer), doc_number=own_canonical,
-                    doc_number_raw=own.raw if own else None, year=year, date=date, doc_type=doc_type,
-                    level=level, region=region, status=status,
-                    citations=_citations(text, norm, title, own_canonical))
+    return Metadata(
+        title=title,
+        issuer=tuple(issuer),
+        doc_number=own_canonical,
+        doc_number_raw=own.raw if own else None,
+        year=year,
+        date=date,
+        doc_type=doc_type,
+        level=level,
+        region=region,
+        status=status,
+        citations=_citations(text, norm, title, own_canonical),
+    )
 
 
 def _first_marked(lines: list[_Line], mark: str) -> str | None:
@@ -522,4 +649,4 @@ def _published_line(lines: list[_Line]) -> str | None:
     return None
 
 
-__all__ = ["Metadata", "extract_metadata", "parse_date", "canonical_doc_number"]
+__all__ = ["Metadata", "canonical_doc_number", "extract_metadata", "parse_date"]

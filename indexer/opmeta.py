@@ -4,6 +4,7 @@ block at the top of a file. Operator values are facts about the document and ove
 Field names differ between sources (the LawRefBook export says `heading`/`publish`/`expired`, the Taiwan
 export `abolished`/`effective_date`); `normalise_operator_fields` maps them onto Document field names.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,18 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "title": ("heading", "title", "full_title", "标题", "名称"),
     "issuer": ("issuer", "issuers", "publisher", "发文机关", "发布机关", "制定机关", "发文单位"),
     "doc_number": ("doc_number", "docno", "doc_no", "文号", "发文字号"),
-    "date": ("date", "publish", "published", "publish_date", "pubdate", "issued", "发布日期", "成文日期",
-             "发文日期", "公布日期"),
+    "date": (
+        "date",
+        "publish",
+        "published",
+        "publish_date",
+        "pubdate",
+        "issued",
+        "发布日期",
+        "成文日期",
+        "发文日期",
+        "公布日期",
+    ),
     "year": ("year", "年度", "年份"),
     "doc_type": ("doc_type", "type", "文种", "文件类型"),
     "level": ("level", "效力级别", "效力层级"),
@@ -42,12 +53,26 @@ REPEALED_FLAGS = ("expired", "abolished", "repealed", "废止", "失效")
 LEVEL_FALLBACKS = ("nature",)
 # Status words an operator might write, mapped to STATUSES.
 STATUS_WORDS = {
-    "现行有效": "current", "有效": "current", "现行": "current", "現行有效": "current",
-    "已修改": "amended", "已被修改": "amended", "修正": "amended",
-    "已废止": "repealed", "废止": "repealed", "失效": "repealed", "已失效": "repealed", "廢止": "repealed",
-    "expired": "repealed", "abolished": "repealed",
-    "试行": "trial", "暂行": "trial", "草案": "draft", "征求意见稿": "draft",
-    "被替代": "superseded", "已被替代": "superseded",
+    "现行有效": "current",
+    "有效": "current",
+    "现行": "current",
+    "現行有效": "current",
+    "已修改": "amended",
+    "已被修改": "amended",
+    "修正": "amended",
+    "已废止": "repealed",
+    "废止": "repealed",
+    "失效": "repealed",
+    "已失效": "repealed",
+    "廢止": "repealed",
+    "expired": "repealed",
+    "abolished": "repealed",
+    "试行": "trial",
+    "暂行": "trial",
+    "草案": "draft",
+    "征求意见稿": "draft",
+    "被替代": "superseded",
+    "已被替代": "superseded",
 }
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "是", "t"})
 # Separators between several issuers written in one string (中共鼓楼区委、鼓楼区人民政府).
@@ -105,8 +130,9 @@ def _decode_lines(data: bytes) -> list[str]:
     return lines
 
 
-def parse_metadata_lines(lines: list[str], *, prefix: str = "", label: str = METADATA_FILE
-                         ) -> tuple[dict[str, dict[str, Any]], list[str]]:
+def parse_metadata_lines(
+    lines: list[str], *, prefix: str = "", label: str = METADATA_FILE
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """Rows keyed by `prefix` + their `path`, and one error per bad line; the first row for a path wins."""
     rows: dict[str, dict[str, Any]] = {}
     errors: list[str] = []
@@ -114,7 +140,7 @@ def parse_metadata_lines(lines: list[str], *, prefix: str = "", label: str = MET
         if not line.strip():
             continue
         where = f"{label}:{number}"
-        if line.startswith("\x00"):                      # marked by _decode_lines; JSON text never has NUL
+        if line.startswith("\x00"):  # marked by _decode_lines; JSON text never has NUL
             errors.append(f"{where}: {line[1:]}")
             continue
         try:
@@ -127,7 +153,7 @@ def parse_metadata_lines(lines: list[str], *, prefix: str = "", label: str = MET
             continue
         path = row.get("path")
         if not isinstance(path, str):
-            errors.append(f"{where}: no \"path\" string naming the file the row describes")
+            errors.append(f'{where}: no "path" string naming the file the row describes')
             continue
         key = _clean_key(path)
         if key is None:
@@ -162,7 +188,7 @@ def read_metadata_file(folder: Path) -> MetadataFile:
         found, problems = parse_metadata_lines(_decode_lines(data), prefix=prefix, label=label)
         errors += problems
         for key, row in found.items():
-            if key in rows:         # the top-level file spoke first: it describes the whole tree
+            if key in rows:  # the top-level file spoke first: it describes the whole tree
                 errors.append(f"{label}: {key!r} is also described by an outer {METADATA_FILE}; that row is used")
             else:
                 rows[key] = row
@@ -170,6 +196,7 @@ def read_metadata_file(folder: Path) -> MetadataFile:
 
 
 # ---------------------------------------------------------------------------------------------- front matter
+
 
 def _scalar(raw: str) -> Any:
     value = raw.strip()
@@ -204,7 +231,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     for index in range(1, len(lines)):
         line = lines[index].rstrip("\r\n")
         if line.rstrip() in ("---", "..."):
-            return data, "".join(lines[index + 1:])
+            return data, "".join(lines[index + 1 :])
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         item = _FRONT_ITEM.match(line)
@@ -216,10 +243,11 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
             return {}, text
         last_key = match.group(1).strip()
         data[last_key] = _scalar(match.group(2) or "")
-    return {}, text                 # no closing line
+    return {}, text  # no closing line
 
 
 # ---------------------------------------------------------------------------------------------- fields
+
 
 def normalise_date(value: Any) -> str | None:
     """An ISO date (YYYY-MM-DD) from 2017-03-23, 2017/3/23, 2017.03.23, 2017年3月23日, 20170323 or a
@@ -339,7 +367,7 @@ def normalise_operator_fields(row: dict[str, Any]) -> dict[str, Any]:
     for name in ("date", "valid_from"):
         raw = take(name)
         if raw is None and name == "date" and (fallback := _first(lowered, DATE_FALLBACKS)) is not None:
-            raw = fallback[1]             # the fallback field stays in extra as well
+            raw = fallback[1]  # the fallback field stays in extra as well
         if raw is None:
             continue
         iso = normalise_date(raw)
@@ -368,7 +396,7 @@ def normalise_operator_fields(row: dict[str, Any]) -> dict[str, Any]:
     if given is not None:
         used.add(given[0])
         if status is None or str(given[1]).strip().lower() not in (status, *STATUS_WORDS):
-            out["status_raw"] = str(given[1]).strip()   # a word the mapping does not know
+            out["status_raw"] = str(given[1]).strip()  # a word the mapping does not know
     if status is not None:
         out["status"] = status
 
@@ -376,6 +404,6 @@ def normalise_operator_fields(row: dict[str, Any]) -> dict[str, Any]:
     for key, value in row.items():
         name = str(key).strip()
         if name.lower() in used or name in out or (value in (None, "", []) and name.lower() in aliases):
-            continue                    # an empty alias says nothing; a non-empty unused one is kept
+            continue  # an empty alias says nothing; a non-empty unused one is kept
         out[name] = value
     return out

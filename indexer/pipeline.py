@@ -3,6 +3,7 @@
 file -> loaded text -> cleaned text (+ page facts) -> metadata and sections -> operator metadata on top.
 Runs in worker processes: everything here is picklable and free of index state.
 """
+
 from __future__ import annotations
 
 import errno
@@ -22,8 +23,8 @@ from indexer.loaders import LoadError, is_supported, load_file
 from indexer.metadata import extract_metadata
 from indexer.opmeta import normalise_operator_fields, read_metadata_file, split_front_matter
 from indexer.sections import split_sections
-from search.docno import canonical_doc_number
 from search import analysis
+from search.docno import canonical_doc_number
 from search.fields import DESCRIBED, INDEXED, NAMES, NUMBER, OPERATOR, Field
 from search.model import Document, Section
 
@@ -39,7 +40,7 @@ _NAMES_DESCRIBED = tuple(f.name for f in DESCRIBED if f.kind == NAMES)
 class FileError:
     source: str
     path: str
-    stage: str          # read, size, symlink, decode, parse, empty, metadata, internal
+    stage: str  # read, size, symlink, decode, parse, empty, metadata, internal
     reason: str
 
     def to_dict(self) -> dict[str, str]:
@@ -51,9 +52,9 @@ class FileError:
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    path: Path              # the file
-    root: Path              # the source folder it was found under
-    source: str             # "<root name>/<relative path>"
+    path: Path  # the file
+    root: Path  # the source folder it was found under
+    source: str  # "<root name>/<relative path>"
     operator: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -80,8 +81,9 @@ def discover(root: Path, *, use_metadata_file: bool = True) -> tuple[list[Source
     errors: list[FileError] = []
     metadata = read_metadata_file(root) if use_metadata_file else None
     if metadata is not None:
-        errors += [FileError(f"{root.name}/{METADATA_FILE}", str(root / METADATA_FILE), "metadata", e)
-                   for e in metadata.errors]
+        errors += [
+            FileError(f"{root.name}/{METADATA_FILE}", str(root / METADATA_FILE), "metadata", e) for e in metadata.errors
+        ]
     found: list[SourceFile] = []
     skipped = 0
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
@@ -99,8 +101,7 @@ def discover(root: Path, *, use_metadata_file: bool = True) -> tuple[list[Source
     return found, errors, skipped
 
 
-def iter_sources(roots: list[Path], *, use_metadata_file: bool = True
-                 ) -> tuple[list[SourceFile], list[FileError], int]:
+def iter_sources(roots: list[Path], *, use_metadata_file: bool = True) -> tuple[list[SourceFile], list[FileError], int]:
     files: list[SourceFile] = []
     errors: list[FileError] = []
     skipped = 0
@@ -194,9 +195,16 @@ def _build_document(sf: SourceFile) -> Document | FileError:
         values["year"] = int(str(values["date"])[:4])
     for name in _NAMES_DESCRIBED:
         values[name] = tuple(values[name] or ())
-    return Document(doc_id=doc_id_for(sf.source), source=sf.source, text=cleaned.text, **values,
-                    sections=tuple(sections), citations=tuple(meta.citations), content_hash=content_hash,
-                    extra={**{k: str(v) for k, v in page_meta.items()}, **extra})
+    return Document(
+        doc_id=doc_id_for(sf.source),
+        source=sf.source,
+        text=cleaned.text,
+        **values,
+        sections=tuple(sections),
+        citations=tuple(meta.citations),
+        content_hash=content_hash,
+        extra={**{k: str(v) for k, v in page_meta.items()}, **extra},
+    )
 
 
 def _record_value(f: Field, value: Any) -> Any:
@@ -228,9 +236,15 @@ def section_records(doc: Document, analyzed: bool = False) -> Iterator[dict]:
 
     sections = doc.sections or (Section(anchor="s0", heading="", level=0, path=(), start=0, end=len(doc.text)),)
     for i, s in enumerate(sections):
-        body = both(doc.text[s.start:s.end])
-        rec = dict(common, record_id=f"{doc.doc_id}/{s.anchor}", section_id=s.anchor,
-                   heading=words(" ".join(s.path)), body=body, body_bi=body)
+        body = both(doc.text[s.start : s.end])
+        rec = dict(
+            common,
+            record_id=f"{doc.doc_id}/{s.anchor}",
+            section_id=s.anchor,
+            heading=words(" ".join(s.path)),
+            body=body,
+            body_bi=body,
+        )
         if i == 0:
             title = both(doc.title)
             rec.update(is_title_record=True, title=title, title_bi=title, issuer_text=words(" ".join(doc.issuer)))
@@ -262,8 +276,9 @@ def prepare_document(sf: SourceFile) -> Prepared | FileError:
         return FileError(sf.source, str(sf.path), "internal", f"{type(e).__name__}: {e}")
 
 
-def iter_documents(files: list[SourceFile], workers: int, prepared: bool = False
-                   ) -> Iterator[Document | Prepared | FileError]:
+def iter_documents(
+    files: list[SourceFile], workers: int, prepared: bool = False
+) -> Iterator[Document | Prepared | FileError]:
     """build_document (or prepare_document) over files, in a process pool when workers > 1; in input order."""
     work = prepare_document if prepared else build_document
     if workers <= 1 or len(files) < 8:

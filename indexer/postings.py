@@ -5,6 +5,7 @@ reads them unchanged; tests/indexer/test_segment.py compares them with Whoosh's 
 pickles (protocol 2) are assembled from NumPy byte arrays, opcode by opcode as pickle.dumps writes them
 (tests/indexer/test_postings.py compares them with pickle.dumps).
 """
+
 from __future__ import annotations
 
 import pickle
@@ -31,19 +32,41 @@ CHUNK_POSTINGS = 1 << 16
 
 # W3TermInfo's row (TERM_INFO_FORMAT, !BfIBBfII, checked by search.whoosh_fence) and the posting file offset (!q)
 # and length (!i) of a term's postings.
-TERM_ROW = np.dtype([("inlined", "u1"), ("weight", ">f4"), ("df", ">u4"), ("minlength", "u1"),
-                     ("maxlength", "u1"), ("maxweight", ">f4"), ("minid", ">u4"), ("maxid", ">u4"),
-                     ("offset", ">i8"), ("length", ">i4")])
+TERM_ROW = np.dtype(
+    [
+        ("inlined", "u1"),
+        ("weight", ">f4"),
+        ("df", ">u4"),
+        ("minlength", "u1"),
+        ("maxlength", "u1"),
+        ("maxweight", ">f4"),
+        ("minid", ">u4"),
+        ("maxid", ">u4"),
+        ("offset", ">i8"),
+        ("length", ">i4"),
+    ]
+)
 assert TERM_INFO_FORMAT == "!BfIBBfII" and TERM_ROW.itemsize == 35
-NO_LENGTH = np.iinfo(np.int64).max     # no posting of the block or term has a field length
+NO_LENGTH = np.iinfo(np.int64).max  # no posting of the block or term has a field length
 # A hash table slot of HashWriter (!Iq): the key's hash and its entry's position, (0, 0) when empty.
 HASH_SLOT = np.dtype([("hash", ">u4"), ("pos", ">i8")])
 assert HASH_SLOT.itemsize == 12
 
 
-def _write_terms(postfile, tindex, fieldkey: bytes, texts: list[bytes], r: np.ndarray, docs: np.ndarray,
-                 positions: np.ndarray | None, offset: int, fp: _FieldPostings, doc_lengths: np.ndarray | None,
-                 block_limit: int, compression: int) -> int:
+def _write_terms(
+    postfile,
+    tindex,
+    fieldkey: bytes,
+    texts: list[bytes],
+    r: np.ndarray,
+    docs: np.ndarray,
+    positions: np.ndarray | None,
+    offset: int,
+    fp: _FieldPostings,
+    doc_lengths: np.ndarray | None,
+    block_limit: int,
+    compression: int,
+) -> int:
     """Write the postings of terms `texts` (their tokens sorted by term; `r` indexes `texts`); returns the
     posting file's new offset."""
     _bulk_hash_tables(tindex)
@@ -113,7 +136,7 @@ def _write_terms(postfile, tindex, fieldkey: bytes, texts: list[bytes], r: np.nd
         t1 = max(t0 + 1, int(np.searchsorted(tstarts, tstarts[t0] + CHUNK_POSTINGS)))
         p0, p1 = int(tstarts[t0]), int(tends[t1 - 1])
         b0, b1 = int(tblocks[t0]), int(tblocks[t1])
-        bs, be = bstarts[b0:b1] - p0, bends[b0:b1] - p0     # the chunk's blocks, as posting numbers within it
+        bs, be = bstarts[b0:b1] - p0, bends[b0:b1] - p0  # the chunk's blocks, as posting numbers within it
         values = None
         if fixed_size is None:
             s0 = int(starts[p0])
@@ -121,39 +144,61 @@ def _write_terms(postfile, tindex, fieldkey: bytes, texts: list[bytes], r: np.nd
             values = _position_values(deltas[s0:s1], starts[p0:p1] - s0, freqs[p0:p1])
         elif fixed_size:
             values = _utf8(*_concat(p1 - p0, [_be_uint32(freqs[p0:p1])]))
-        data, data_starts = _block_pickles(bs, be, delta_ids[p0:p1], weights32[p0:p1], bminw32[b0:b1],
-                                           bmaxw32[b0:b1], fixed_size, values)
+        data, data_starts = _block_pickles(
+            bs, be, delta_ids[p0:p1], weights32[p0:p1], bminw32[b0:b1], bmaxw32[b0:b1], fixed_size, values
+        )
         # Blocks are compressed one by one (Whoosh's output), the short ones not at all.
         dlen = np.diff(data_starts)
         comp = np.zeros(b1 - b0, dtype=np.int64)
         if compression:
             big = np.flatnonzero(dlen >= COMPRESS_MIN_BYTES)
             if len(big):
-                packed = [zlib.compress(data[a:e], compression) for a, e in
-                          zip(data_starts[big].tolist(), data_starts[big + 1].tolist())]
+                packed = [
+                    zlib.compress(data[a:e], compression)
+                    for a, e in zip(data_starts[big].tolist(), data_starts[big + 1].tolist())
+                ]
                 comp[big] = compression
                 plain = comp == 0
                 kept = data[np.repeat(plain, dlen)]
                 dlen[big] = [len(c) for c in packed]
-                data, _ = _concat(b1 - b0, [("packed", kept, np.where(plain, dlen, 0)),
-                                            ("packed", np.frombuffer(b"".join(packed), dtype=np.uint8),
-                                             np.where(plain, 0, dlen))])
+                data, _ = _concat(
+                    b1 - b0,
+                    [
+                        ("packed", kept, np.where(plain, dlen, 0)),
+                        ("packed", np.frombuffer(b"".join(packed), dtype=np.uint8), np.where(plain, 0, dlen)),
+                    ],
+                )
         # The block's info: (postings, last id, highest weight, compression, min and max length bytes).
-        info, info_starts = _concat(b1 - b0, [
-            _const(b"\x80\x02("), _ints(be - bs), _ints(pdocs[bends[b0:b1] - 1]), _numbers(bmaxw[b0:b1]),
-            _ints(comp), _ints(minbytes[b0:b1]), _ints(maxbytes[b0:b1]), _const(b"tq\x00.")])
+        info, info_starts = _concat(
+            b1 - b0,
+            [
+                _const(b"\x80\x02("),
+                _ints(be - bs),
+                _ints(pdocs[bends[b0:b1] - 1]),
+                _numbers(bmaxw[b0:b1]),
+                _ints(comp),
+                _ints(minbytes[b0:b1]),
+                _ints(maxbytes[b0:b1]),
+                _const(b"tq\x00."),
+            ],
+        )
         ilen = np.diff(info_starts)
         # A block: its size (negative for a term's last block), info and data; a term's blocks after the magic.
-        tb = tblocks[t0:t1 + 1] - b0
+        tb = tblocks[t0 : t1 + 1] - b0
         last = np.zeros(b1 - b0, dtype=bool)
         last[tb[1:] - 1] = True
         first_len = np.zeros(b1 - b0, dtype=np.int64)
         first_len[tb[:-1]] = len(WHOOSH3_HEADER_MAGIC)
         size = np.where(last, -1, 1) * (ilen + dlen)
-        chunk, chunk_starts = _concat(b1 - b0, [
-            (np.frombuffer(WHOOSH3_HEADER_MAGIC, dtype=np.uint8)[None, :], first_len),
-            (size.astype(">i4").view(np.uint8).reshape(-1, 4), 4),
-            ("packed", info, ilen), ("packed", data, dlen)])
+        chunk, chunk_starts = _concat(
+            b1 - b0,
+            [
+                (np.frombuffer(WHOOSH3_HEADER_MAGIC, dtype=np.uint8)[None, :], first_len),
+                (size.astype(">i4").view(np.uint8).reshape(-1, 4), 4),
+                ("packed", info, ilen),
+                ("packed", data, dlen),
+            ],
+        )
         postfile.write(chunk.tobytes())
         term_at = chunk_starts[tb]
         # W3TermInfo.to_bytes of terms whose postings are in the posting file.
@@ -188,10 +233,14 @@ def _add_rows(tindex, keys: list[bytes], values: np.ndarray) -> None:
     lengths = np.empty((n, 2), dtype=">i4")
     lengths[:, 0] = key_lens
     lengths[:, 1] = width
-    entries, entry_starts = _concat(n, [
-        (lengths.view(np.uint8), 8),
-        ("packed", np.frombuffer(b"".join(keys), dtype=np.uint8), key_lens),
-        (values, width)])
+    entries, entry_starts = _concat(
+        n,
+        [
+            (lengths.view(np.uint8), 8),
+            ("packed", np.frombuffer(b"".join(keys), dtype=np.uint8), key_lens),
+            (values, width),
+        ],
+    )
     dbfile = tindex.dbfile
     places = (dbfile.tell() + entry_starts[:-1]).tolist()
     dbfile.write(entries.tobytes())
@@ -246,7 +295,7 @@ def write_hash_tables(tindex) -> None:
             pairs = np.fromiter(chain.from_iterable(chain.from_iterable(buckets)), dtype=np.int64, count=2 * n)
             hashes, places = pairs[0::2], pairs[1::2]
         bucket = np.repeat(np.arange(len(buckets)), sizes)
-        rank = np.arange(n) - np.repeat(table_at[:-1] // 2, sizes)      # an entry's number within its bucket
+        rank = np.arange(n) - np.repeat(table_at[:-1] // 2, sizes)  # an entry's number within its bucket
         # The entries of every bucket placed one rank at a time (each bucket's tables filled in its order).
         order = np.lexsort((bucket, rank))
         base = table_at[bucket[order]]
@@ -272,7 +321,7 @@ def _extend_index(index, places: list[int]) -> None:
     a = index.array
     if isinstance(a, array):
         try:
-            array(a.typecode, places[-1:])    # the largest fits, so all do
+            array(a.typecode, places[-1:])  # the largest fits, so all do
         except OverflowError:
             index.extend(places)
         else:
@@ -293,6 +342,7 @@ def _length_bytes(lengths: np.ndarray) -> np.ndarray:
 # whole row), ("table", rows, codes, lengths), string i taking rows[codes[i], :lengths[i]], ("at", data, starts,
 # lengths), string i taking lengths[i] bytes of data from starts[i] on, or ("packed", data, lengths), string i
 # taking the next lengths[i] bytes of data.
+
 
 def _concat(n: int, pieces: list) -> tuple[np.ndarray, np.ndarray]:
     """The n byte strings made of the pieces in turn, as one uint8 array and the n + 1 offsets of the strings."""
@@ -331,7 +381,7 @@ def _concat(n: int, pieces: list) -> tuple[np.ndarray, np.ndarray]:
             base += rows.size
         run_len = lens[:, rowed].reshape(-1)
         m = int(run_len.sum())
-        itype = np.int32 if max(base, m) < 2 ** 31 else np.int64
+        itype = np.int32 if max(base, m) < 2**31 else np.int64
         src_at = src_at.reshape(-1)
         src_at -= np.cumsum(run_len) - run_len
         idx = np.repeat(src_at.astype(itype), run_len)
@@ -360,7 +410,7 @@ def _const(b: bytes) -> tuple:
 def _ints(x: np.ndarray) -> tuple:
     """Pickled ints (of int32 range) as pickle writes them: BININT1 below 256, BININT2 below 65536, else BININT."""
     x = np.asarray(x, dtype=np.int64)
-    if len(x) and (x.min() < -2 ** 31 or x.max() >= 2 ** 31):
+    if len(x) and (x.min() < -(2**31) or x.max() >= 2**31):
         raise OverflowError("an int outside int32 range")
     rows = np.empty((len(x), 5), dtype=np.uint8)
     rows[:, 1:] = x.astype("<i4").view(np.uint8).reshape(-1, 4)
@@ -447,7 +497,7 @@ def _position_texts(deltas: np.ndarray, starts: np.ndarray, freqs: np.ndarray) -
     ntok = len(deltas)
     npost = len(freqs)
     posting = np.repeat(np.arange(npost), freqs)
-    k = np.arange(ntok) - np.asarray(starts)[posting]     # a token's number within its posting
+    k = np.arange(ntok) - np.asarray(starts)[posting]  # a token's number within its posting
     f = np.asarray(freqs)[posting]
     first = k == 0
     # Before a posting's first delta: the count, PROTO 2, EMPTY_LIST, BINPUT 0 and, for several items, MARK;
@@ -466,12 +516,16 @@ def _position_texts(deltas: np.ndarray, starts: np.ndarray, freqs: np.ndarray) -
     big_len[large] = np.diff(big_at)
     small_rows, small_len, head_rows, head_len, tail_rows, tail_len = _position_tables()
     code = np.where(small, deltas, 0)
-    data, bounds = _concat(ntok, [
-        ("at", counts, counts_at[:-1][posting], np.where(first, np.diff(counts_at)[posting], 0)),
-        ("table", head_rows, hcode, head_len[hcode]),
-        ("table", small_rows, code, np.where(small, small_len[code], 0)),
-        ("at", big, big_start, big_len),
-        ("table", tail_rows, tcode, tail_len[tcode])])
+    data, bounds = _concat(
+        ntok,
+        [
+            ("at", counts, counts_at[:-1][posting], np.where(first, np.diff(counts_at)[posting], 0)),
+            ("table", head_rows, hcode, head_len[hcode]),
+            ("table", small_rows, code, np.where(small, small_len[code], 0)),
+            ("at", big, big_start, big_len),
+            ("table", tail_rows, tcode, tail_len[tcode]),
+        ],
+    )
     return data, np.append(bounds[starts], bounds[-1])
 
 
@@ -482,8 +536,9 @@ def _position_tables() -> tuple[np.ndarray, ...]:
     small = [pickle.dumps(i, 2)[2:-1] for i in range(256)]
     head = [b"", b"\x80\x02]q\x00(", b"\x80\x02]q\x00", b"e("]
     tail = [b"", b"e.", b"a."]
-    return tuple(x for strings in (small, head, tail)
-                 for x in _byte_rows([b.decode("latin-1").encode("utf-8") for b in strings]))
+    return tuple(
+        x for strings in (small, head, tail) for x in _byte_rows([b.decode("latin-1").encode("utf-8") for b in strings])
+    )
 
 
 def _pickle_put(i: int) -> bytes:
@@ -493,7 +548,7 @@ def _pickle_put(i: int) -> bytes:
 def _byte_rows(strings: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     rows = np.zeros((len(strings), max(map(len, strings))), dtype=np.uint8)
     for i, b in enumerate(strings):
-        rows[i, :len(b)] = np.frombuffer(b, dtype=np.uint8)
+        rows[i, : len(b)] = np.frombuffer(b, dtype=np.uint8)
     return rows, np.array([len(b) for b in strings], dtype=np.int64)
 
 
@@ -510,20 +565,49 @@ def _item_tables(limit: int) -> tuple[np.ndarray, ...]:
         heads = [b"c_codecs\nencode\n" + _pickle_put(memo) + b"X", b"h" + bytes([memo]) + b"X"]
         prefix += heads
         one += [h + len(v).to_bytes(4, "little") + v for h in heads for v in values]
-        after = [_pickle_put(memo + 1) + b"X\x06\x00\x00\x00latin1" + _pickle_put(memo + 2) + b"\x86"
-                 + _pickle_put(memo + 3) + b"R" + _pickle_put(memo + 4)]
-        after += [_pickle_put(memo + 3 * j + 2) + b"h" + bytes([memo + 2]) + b"\x86" + _pickle_put(memo + 3 * j + 3)
-                  + b"R" + _pickle_put(memo + 3 * j + 4) for j in range(1, limit)]
+        after = [
+            _pickle_put(memo + 1)
+            + b"X\x06\x00\x00\x00latin1"
+            + _pickle_put(memo + 2)
+            + b"\x86"
+            + _pickle_put(memo + 3)
+            + b"R"
+            + _pickle_put(memo + 4)
+        ]
+        after += [
+            _pickle_put(memo + 3 * j + 2)
+            + b"h"
+            + bytes([memo + 2])
+            + b"\x86"
+            + _pickle_put(memo + 3 * j + 3)
+            + b"R"
+            + _pickle_put(memo + 3 * j + 4)
+            for j in range(1, limit)
+        ]
         suffix += after
         # The last posting's (j = size - 1) and the block's end.
-        suffix += [a + (b"\x85\x86\x87"[j:j + 1] if j < 3 else b"t") + _pickle_put(memo + 3 * j + 5)
-                   + b"\x87" + _pickle_put(memo + 3 * j + 6) + b"." for j, a in enumerate(after)]
+        suffix += [
+            a
+            + (b"\x85\x86\x87"[j : j + 1] if j < 3 else b"t")
+            + _pickle_put(memo + 3 * j + 5)
+            + b"\x87"
+            + _pickle_put(memo + 3 * j + 6)
+            + b"."
+            for j, a in enumerate(after)
+        ]
     return (*_byte_rows(prefix), *_byte_rows(suffix), *_byte_rows(one))
 
 
-def _block_pickles(bs: np.ndarray, be: np.ndarray, delta_ids: np.ndarray, weights32: np.ndarray,
-                   bminw32: np.ndarray, bmaxw32: np.ndarray, fixed_size: int | None,
-                   values: tuple[np.ndarray, ...] | None) -> tuple[np.ndarray, np.ndarray]:
+def _block_pickles(
+    bs: np.ndarray,
+    be: np.ndarray,
+    delta_ids: np.ndarray,
+    weights32: np.ndarray,
+    bminw32: np.ndarray,
+    bmaxw32: np.ndarray,
+    fixed_size: int | None,
+    values: tuple[np.ndarray, ...] | None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Each block's `dumps((ids, weights, values), 2)` (ids delta-coded from 0, weights None when all are 1.0, a
     float when all are equal, else a tuple; values None, one bytes of the !I frequencies, or a tuple of the
     postings' Positions values), as one array and its offsets. Blocks [bs, be) are posting numbers; values as
@@ -534,13 +618,13 @@ def _block_pickles(bs: np.ndarray, be: np.ndarray, delta_ids: np.ndarray, weight
     npost = len(delta_ids)
     many = size > 3
     ids, ids_at = _concat(npost, [_ints(delta_ids)])
-    wkind = np.where(bminw32 == bmaxw32, np.where(bmaxw32 == 1.0, 0, 1), 2)    # None, one float, a tuple
+    wkind = np.where(bminw32 == bmaxw32, np.where(bmaxw32 == 1.0, 0, 1), 2)  # None, one float, a tuple
     wtuple = wkind == 2
     wrows = np.empty((nb, 3), dtype=np.uint8)
     wrows[:, 0] = np.where(wtuple, _tuple_end(size), ord("N"))
     wrows[:, 1:] = (ord("q"), 1)
-    j = np.arange(npost) - np.repeat(bs, size)             # a posting's number within its block
-    in_w = np.repeat(wtuple, size) | (np.repeat(wkind == 1, size) & (j == 0))     # weights pickled
+    j = np.arange(npost) - np.repeat(bs, size)  # a posting's number within its block
+    in_w = np.repeat(wtuple, size) | (np.repeat(wkind == 1, size) & (j == 0))  # weights pickled
     end_ids = np.empty((nb, 3), dtype=np.uint8)
     end_ids[:, 0] = _tuple_end(size)
     end_ids[:, 1:] = (ord("q"), 0)
@@ -552,7 +636,7 @@ def _block_pickles(bs: np.ndarray, be: np.ndarray, delta_ids: np.ndarray, weight
         ("packed", _floats(weights32[in_w])[0].reshape(-1), np.where(wtuple, 9 * size, np.where(wkind == 1, 9, 0))),
         (wrows, np.where(wtuple, 3, np.where(wkind == 0, 1, 0))),
     ]
-    memo = 1 + wtuple       # memo numbers used so far: the ids tuple, the weights tuple
+    memo = 1 + wtuple  # memo numbers used so far: the ids tuple, the weights tuple
     if fixed_size == 0:
         pieces.append(_const(b"N"))
     elif fixed_size:
@@ -590,13 +674,17 @@ def _block_pickles(bs: np.ndarray, be: np.ndarray, delta_ids: np.ndarray, weight
         coded = code >= 0
         ocode = 256 * pcode + np.maximum(code, 0)
         text_len = np.diff(text_at)
-        data, data_at = _concat(npost, [
-            ("packed", head, np.where(later, 0, np.repeat(np.diff(head_at), size))),
-            ("table", one, ocode, np.where(coded, one_len[ocode], 0)),
-            ("table", prefix, pcode, np.where(coded, 0, prefix_len[pcode])),
-            (text_len.astype("<u4").view(np.uint8).reshape(-1, 4), np.where(coded, 0, 4)),
-            ("packed", text, text_len),
-            ("table", suffix, scode, suffix_len[scode])])
+        data, data_at = _concat(
+            npost,
+            [
+                ("packed", head, np.where(later, 0, np.repeat(np.diff(head_at), size))),
+                ("table", one, ocode, np.where(coded, one_len[ocode], 0)),
+                ("table", prefix, pcode, np.where(coded, 0, prefix_len[pcode])),
+                (text_len.astype("<u4").view(np.uint8).reshape(-1, 4), np.where(coded, 0, 4)),
+                ("packed", text, text_len),
+                ("table", suffix, scode, suffix_len[scode]),
+            ],
+        )
         return data, data_at[np.append(bs, npost)]
     pieces += [_const(b"\x87"), _put(np.broadcast_to(memo, (nb,))), _const(b".")]
     return _concat(nb, pieces)

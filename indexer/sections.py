@@ -5,6 +5,7 @@ A text with at least MIN_ARTICLES article lines is read as a legal text, so the 
 stay list items. Matching runs on `analysis.normalize(text)`, which keeps every offset, so one simplified,
 half-width pattern serves traditional and full-width spellings alike; headings are cut from the text as written.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,16 +29,18 @@ _LEAD = r"^[ \t\u200b\ufeff]*"
 # Internal rank decides nesting (a smaller rank contains a larger one); level is what Section reports.
 _LAW_KINDS = {"编": (10, 1), "分编": (15, 1), "章": (20, 2), "节": (30, 3), "条": (40, 4)}
 _LAW_RE = re.compile(
-    _LEAD + rf"第 *([{_NUM}\d]+(?:-\d+)?) *(分编|编|章|节|条)(?:之[{_NUM}]+)?(?= |\n|$|(?<!条)[^ \n])", re.M)
-_ARTICLE_RE = re.compile(_LEAD + rf"第 *[{_NUM}\d]+(?:-\d+)? *条(?:之[{_NUM}]+)?(?= |\n|$)", re.M)
+    _LEAD + rf"第 *([{_NUM}\d]+(?:-\d+)?) *(分编|编|章|节|条)(?:之[{_NUM}]+)?(?= |\n|$|(?<!条)[^ \n])", re.MULTILINE
+)
+_ARTICLE_RE = re.compile(_LEAD + rf"第 *[{_NUM}\d]+(?:-\d+)? *条(?:之[{_NUM}]+)?(?= |\n|$)", re.MULTILINE)
 _REPORT_RES = (
-    (re.compile(_LEAD + rf"([{_NUM}]+)、", re.M), "cn", 10, 1),
-    (re.compile(_LEAD + rf"\(([{_NUM}]+)\)", re.M), "pcn", 20, 2),
-    (re.compile(_LEAD + r"(\d{1,3})(?:[.、](?!\d)|\.(?=\s))", re.M), "num", 30, 3),
-    (re.compile(_LEAD + r"\((\d{1,3})\)", re.M), "pnum", 40, 4),
+    (re.compile(_LEAD + rf"([{_NUM}]+)、", re.MULTILINE), "cn", 10, 1),
+    (re.compile(_LEAD + rf"\(([{_NUM}]+)\)", re.MULTILINE), "pcn", 20, 2),
+    (re.compile(_LEAD + r"(\d{1,3})(?:[.、](?!\d)|\.(?=\s))", re.MULTILINE), "num", 30, 3),
+    (re.compile(_LEAD + r"\((\d{1,3})\)", re.MULTILINE), "pnum", 40, 4),
 )
 _LABEL_RE = re.compile(
-    _LEAD + r"(条文|附则|附件|附录|附表|序言|前言|沿革|目录|生效内容)(?=[ \d一二三四五六七八九十:(]|\n|$)", re.M)
+    _LEAD + r"(条文|附则|附件|附录|附表|序言|前言|沿革|目录|生效内容)(?=[ \d一二三四五六七八九十:(]|\n|$)", re.MULTILINE
+)
 _HEADING_END_RE = re.compile(r"[。:;]")
 _CN_VALUES = {ch: i for i, ch in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 
@@ -45,7 +48,7 @@ _CN_VALUES = {ch: i for i, ch in enumerate("零一二三四五六七八九")} | 
 # Not frozen: a frozen dataclass sets each field through object.__setattr__.
 @dataclass(slots=True)
 class _Heading:
-    start: int        # offset of the heading's line
+    start: int  # offset of the heading's line
     rank: int
     level: int
     heading: str
@@ -91,7 +94,7 @@ def _law_headings(text: str, norm: str) -> list[_Heading]:
         rank, level = _LAW_KINDS[kind]
         ls, le = _line_at(norm, m.start())
         if kind == "条":
-            heading = text[m.start():m.end()].strip()
+            heading = text[m.start() : m.end()].strip()
         else:
             line = norm[ls:le].strip()
             # A chapter line is short and has no sentence in it; 第三章规定的… at a line start is prose.
@@ -104,7 +107,7 @@ def _law_headings(text: str, norm: str) -> list[_Heading]:
         for m in _REPORT_RES[0][0].finditer(norm):
             ls, le = _line_at(norm, m.start())
             line = norm[ls:le].strip()
-            if len(line) <= 30 and not re.search(r"[。;,:、!?]", norm[m.end():le]):
+            if len(line) <= 30 and not re.search(r"[。;,:、!?]", norm[m.end() : le]):
                 out.append(_Heading(ls, 18, 2, text[ls:le].strip()))
     return out
 
@@ -146,8 +149,7 @@ def split_sections(text: str) -> tuple[Section, ...]:
     norm = normalized_text(text)
     # Counting stops at MIN_ARTICLES: a law has hundreds of article lines.
     articles = sum(1 for _ in islice(_ARTICLE_RE.finditer(norm), MIN_ARTICLES))
-    is_law = articles >= MIN_ARTICLES or bool(
-        re.search(_LEAD + rf"第 *[{_NUM}\d]+ *(?:编|章)[ \n]", norm, re.M))
+    is_law = articles >= MIN_ARTICLES or bool(re.search(_LEAD + rf"第 *[{_NUM}\d]+ *(?:编|章)[ \n]", norm, re.MULTILINE))
     found = _law_headings(text, norm) if is_law else _report_headings(text, norm)
     found += _label_headings(text, norm)
     return _outline(found, len(text))
@@ -157,7 +159,7 @@ def _outline(found: list[_Heading], length: int) -> tuple[Section, ...]:
     """Sections of a text of `length` characters from the headings found in it (in any order)."""
     by_start: dict[int, _Heading] = {}
     for h in sorted(found, key=lambda h: (h.start, h.rank)):
-        by_start.setdefault(h.start, h)            # one heading per line: the outermost reading wins
+        by_start.setdefault(h.start, h)  # one heading per line: the outermost reading wins
     headings = sorted(by_start.values(), key=lambda h: h.start)
 
     sections: list[Section] = []

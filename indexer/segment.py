@@ -12,6 +12,7 @@ positions) are tokenised by its list functions; every other field with postings 
 (ID, KEYWORD, NUMERIC, BOOLEAN) goes through the field's own `index`. A schema with any other kind of indexed
 field is refused when the writer is made.
 """
+
 from __future__ import annotations
 
 from array import array
@@ -25,8 +26,14 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length
 
 from indexer.postings import _length_bytes, _write_terms
-from search.analysis import (BigramTokenizer, WordTokenizer, forget_index_terms, index_bigrams, index_segments,
-                             word_terms)
+from search.analysis import (
+    BigramTokenizer,
+    WordTokenizer,
+    forget_index_terms,
+    index_bigrams,
+    index_segments,
+    word_terms,
+)
 from search.whoosh_fence import BulkWriterBase, check_w3_codec
 
 # Tokens sorted at a time while writing a field.
@@ -61,9 +68,9 @@ class _FieldPostings:
     """One field's tokens: a term id per token, and for each record its document number and token count."""
 
     def __init__(self, kind: str, positional: bool, fixed_size: int | None, boost: float):
-        self.kind = kind                # "words", "grams", "id" (str terms) or "generic" (bytes terms)
+        self.kind = kind  # "words", "grams", "id" (str terms) or "generic" (bytes terms)
         self.positional = positional
-        self.fixed_size = fixed_size    # the format's fixed value size (0: no values, None: values of any size)
+        self.fixed_size = fixed_size  # the format's fixed value size (0: no values, None: values of any size)
         self.boost = boost
         self.ids = _TermIds()
         self.word_ids = _WordIds(self.ids)
@@ -122,14 +129,17 @@ class BulkSegmentWriter(BulkWriterBase):
             if field.vector or field.separate_spelling():
                 raise TypeError(f"field {name}: the bulk segment writer writes no vectors or spelling words")
             kind = _field_kind(field)
-            self._bulk_fields[name] = _FieldPostings(kind, type(field.format) is formats.Positions,
-                                                     field.format.fixed_value_size(), field.format.field_boost)
+            self._bulk_fields[name] = _FieldPostings(
+                kind, type(field.format) is formats.Positions, field.format.fixed_value_size(), field.format.field_boost
+            )
             if field.scorable:
                 self._bulk_lengths[name] = array("i")
         super().__init__(ix, **kwargs)
         fps = self._bulk_fields
-        self._plans = {name: (field, fps.get(name), fps[name].kind if name in fps else None, field.scorable)
-                       for name, field in self.schema.items()}
+        self._plans = {
+            name: (field, fps.get(name), fps[name].kind if name in fps else None, field.scorable)
+            for name, field in self.schema.items()
+        }
         self._doc_lengths: dict[str, int] = {}
         self._terms_cache: dict[tuple[str, object], list] = {}
 
@@ -158,7 +168,7 @@ class BulkSegmentWriter(BulkWriterBase):
                     elif kind == "grams":
                         length = postings.add(docnum, index_bigrams(value))
                     elif kind == "id" and type(value) is str:
-                        length = postings.add(docnum, (value,))    # an ID field's one term is its value
+                        length = postings.add(docnum, (value,))  # an ID field's one term is its value
                     else:
                         length = postings.add(docnum, self._field_terms(fieldname, field, kind, value))
                     if scorable:
@@ -185,7 +195,7 @@ class BulkSegmentWriter(BulkWriterBase):
             return self._terms_cache[fieldname, value]
         except KeyError:
             pass
-        except TypeError:       # an unhashable value (a list of keywords)
+        except TypeError:  # an unhashable value (a list of keywords)
             return _index_terms(field, kind, value)
         if len(self._terms_cache) >= FIELD_TERMS_CACHE_SIZE:
             self._terms_cache.clear()
@@ -201,10 +211,14 @@ class BulkSegmentWriter(BulkWriterBase):
             lengths = np.frombuffer(column, dtype=np.int32)
             nonzero = np.flatnonzero(lengths)
             if len(nonzero):
-                firsts.append((int(nonzero[0]), name, lengths[:int(nonzero[-1]) + 1]))
+                firsts.append((int(nonzero[0]), name, lengths[: int(nonzero[-1]) + 1]))
         for _, name, lengths in sorted(firsts):
-            self.write_length_column(name, _length_bytes(lengths.astype(np.int64)).astype(np.uint8).tobytes(),
-                                     len(lengths), int(lengths.sum(dtype=np.int64)))
+            self.write_length_column(
+                name,
+                _length_bytes(lengths.astype(np.int64)).astype(np.uint8).tobytes(),
+                len(lengths),
+                int(lengths.sum(dtype=np.int64)),
+            )
 
     def delete_document(self, docnum, delete=True):
         raise NotImplementedError("the bulk segment writer only adds documents")
@@ -225,9 +239,15 @@ class BulkSegmentWriter(BulkWriterBase):
                 continue
             self.number_field(name, fieldid)
             lengths = self._bulk_lengths.get(name)
-            _write_field(target.postfile, target.tindex, pack_ushort(fieldid), postings,
-                         _stored_lengths(lengths) if lengths is not None else None,
-                         target.block_limit, target.compression)
+            _write_field(
+                target.postfile,
+                target.tindex,
+                pack_ushort(fieldid),
+                postings,
+                _stored_lengths(lengths) if lengths is not None else None,
+                target.block_limit,
+                target.compression,
+            )
             fieldid += 1
             self._bulk_fields[name] = None
         self.fieldwriter.close()
@@ -248,8 +268,15 @@ def _stored_lengths(lengths: array) -> np.ndarray:
     return decoded[_length_bytes(np.frombuffer(lengths, dtype=np.int32))]
 
 
-def _write_field(postfile, tindex, fieldkey: bytes, fp: _FieldPostings, doc_lengths: np.ndarray | None,
-                 block_limit: int, compression: int) -> None:
+def _write_field(
+    postfile,
+    tindex,
+    fieldkey: bytes,
+    fp: _FieldPostings,
+    doc_lengths: np.ndarray | None,
+    block_limit: int,
+    compression: int,
+) -> None:
     """Sort one field's tokens into postings and write its posting blocks and term table rows.
 
     Terms are written in byte order, a range of them at a time (about PASS_TOKENS tokens), so that the arrays
@@ -280,5 +307,17 @@ def _write_field(postfile, tindex, fieldkey: bytes, fp: _FieldPostings, doc_leng
         idx = idx[np.argsort(r[idx], kind="stable")]
         record = np.searchsorted(record_starts, idx, side="right") - 1
         positions = (idx - record_starts[record]).astype(np.int32) if fp.positional else None
-        offset = _write_terms(postfile, tindex, fieldkey, texts[lo:hi], r[idx] - lo, record_docs[record],
-                              positions, offset, fp, doc_lengths, block_limit, compression)
+        offset = _write_terms(
+            postfile,
+            tindex,
+            fieldkey,
+            texts[lo:hi],
+            r[idx] - lo,
+            record_docs[record],
+            positions,
+            offset,
+            fp,
+            doc_lengths,
+            block_limit,
+            compression,
+        )

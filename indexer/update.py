@@ -12,6 +12,7 @@ An unchanged corpus ends after the scan, with no build written. A failed or refu
 and leaves the served one as it was. When the code that turns files into records has changed since the
 published build (its manifest's `pipeline`), every file is read again into a build written from scratch.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,14 +24,38 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from indexer.build import (ERRORS_FILE, KEEP_BUILDS, PARALLEL_MIN_FILES, TMP_PREFIX, WRITER_LIMIT_MB, BuildReport,
-                           LockedError, fsync_dir, fsync_tree, build_manifest, current_build_path, new_build_id,
-                           operator_digest, pipeline_fingerprint, prune_builds, publish, read_history,
-                           reconcile_history, record_published, remove_stale_builds, root_lock, section_records,
-                           updated_writer, write_atomic, write_build, write_build_parallel, write_history)
+from indexer.build import (
+    ERRORS_FILE,
+    KEEP_BUILDS,
+    PARALLEL_MIN_FILES,
+    TMP_PREFIX,
+    WRITER_LIMIT_MB,
+    BuildReport,
+    LockedError,
+    build_manifest,
+    current_build_path,
+    fsync_dir,
+    fsync_tree,
+    new_build_id,
+    operator_digest,
+    pipeline_fingerprint,
+    prune_builds,
+    publish,
+    read_history,
+    reconcile_history,
+    record_published,
+    remove_stale_builds,
+    root_lock,
+    section_records,
+    updated_writer,
+    write_atomic,
+    write_build,
+    write_build_parallel,
+    write_history,
+)
 from indexer.changes import CHANGES_FILE, Change, append_changes, log_unlogged_build, write_build_changes
 from indexer.gate import GATE_MIN_RATIO, GATE_SAMPLE, GateQuery, GateResult, run_gate, sample_titles
 from indexer.pipeline import FileError, SourceFile, doc_id_for, file_hash, iter_documents, iter_sources
@@ -71,7 +96,7 @@ class Plan:
     changed: tuple[str, ...]
     removed: tuple[str, ...]
     unchanged: tuple[str, ...]
-    still_failing: tuple[str, ...]      # failed in the published build and not changed since
+    still_failing: tuple[str, ...]  # failed in the published build and not changed since
 
     @property
     def empty(self) -> bool:
@@ -110,53 +135,75 @@ class UpdateOptions:
     gate_queries: tuple[GateQuery, ...] = ()
     gate_sample: int = GATE_SAMPLE
     min_ratio: float = GATE_MIN_RATIO
-    full: bool = False              # read every file again, as after a change of the indexing code
-    dry_run: bool = False           # scan and report what would change; write nothing
+    full: bool = False  # read every file again, as after a change of the indexing code
+    dry_run: bool = False  # scan and report what would change; write nothing
 
 
 @dataclass(frozen=True, slots=True)
 class UpdateReport:
-    status: str                     # one of STATUSES
+    status: str  # one of STATUSES
     message: str
-    build_id: str | None            # the new build (None when none was written)
+    build_id: str | None  # the new build (None when none was written)
     previous_build: str | None
-    mode: str                       # "incremental", "full" or "" (nothing written)
+    mode: str  # "incremental", "full" or "" (nothing written)
     new: tuple[str, ...]
     changed: tuple[str, ...]
     removed: tuple[str, ...]
-    failed: tuple[FileError, ...]   # files of this run that could not be read (and metadata-file errors)
-    reprocessed: tuple[str, ...]    # the files this run read and cleaned
-    files: int                      # supported files found
+    failed: tuple[FileError, ...]  # files of this run that could not be read (and metadata-file errors)
+    reprocessed: tuple[str, ...]  # the files this run read and cleaned
+    files: int  # supported files found
     documents: int | None
     previous_documents: int | None
     sections: int | None
     gate: GateResult | None
     phases: Mapping[str, float]
-    recovered: Mapping[str, int]    # what the start of the run repaired after an earlier crash
+    recovered: Mapping[str, int]  # what the start of the run repaired after an earlier crash
     seconds: float
     dry_run: bool = False
 
     def to_dict(self) -> dict:
-        return {"status": self.status, "message": self.message, "build_id": self.build_id,
-                "previous_build": self.previous_build, "mode": self.mode, "dry_run": self.dry_run,
-                "counts": {"files": self.files, "new": len(self.new), "changed": len(self.changed),
-                           "removed": len(self.removed), "failed": len(self.failed),
-                           "reprocessed": len(self.reprocessed)},
-                "new": list(self.new), "changed": list(self.changed), "removed": list(self.removed),
-                "failed": [e.to_dict() for e in self.failed], "reprocessed": list(self.reprocessed),
-                "documents": self.documents, "previous_documents": self.previous_documents,
-                "sections": self.sections, "gate": self.gate.to_dict() if self.gate else None,
-                "phases": {k: round(v, 3) for k, v in self.phases.items()}, "recovered": dict(self.recovered),
-                "seconds": round(self.seconds, 3)}
+        return {
+            "status": self.status,
+            "message": self.message,
+            "build_id": self.build_id,
+            "previous_build": self.previous_build,
+            "mode": self.mode,
+            "dry_run": self.dry_run,
+            "counts": {
+                "files": self.files,
+                "new": len(self.new),
+                "changed": len(self.changed),
+                "removed": len(self.removed),
+                "failed": len(self.failed),
+                "reprocessed": len(self.reprocessed),
+            },
+            "new": list(self.new),
+            "changed": list(self.changed),
+            "removed": list(self.removed),
+            "failed": [e.to_dict() for e in self.failed],
+            "reprocessed": list(self.reprocessed),
+            "documents": self.documents,
+            "previous_documents": self.previous_documents,
+            "sections": self.sections,
+            "gate": self.gate.to_dict() if self.gate else None,
+            "phases": {k: round(v, 3) for k, v in self.phases.items()},
+            "recovered": dict(self.recovered),
+            "seconds": round(self.seconds, 3),
+        }
 
     def summary(self) -> str:
         if self.status == "locked":
             return f"update: not run: {self.message}"
-        counts = (f"{len(self.new)} new, {len(self.changed)} changed, {len(self.removed)} removed, "
-                  f"{len(self.failed)} failed")
-        head = {"published": f"published build {self.build_id}", "unchanged": "unchanged: no new build",
-                "refused": f"refused build {self.build_id}", "failed": "failed",
-                "locked": "not run"}[self.status]
+        counts = (
+            f"{len(self.new)} new, {len(self.changed)} changed, {len(self.removed)} removed, {len(self.failed)} failed"
+        )
+        head = {
+            "published": f"published build {self.build_id}",
+            "unchanged": "unchanged: no new build",
+            "refused": f"refused build {self.build_id}",
+            "failed": "failed",
+            "locked": "not run",
+        }[self.status]
         if self.dry_run:
             head = "dry run: nothing written"
         docs = f"; {self.documents} documents" if self.documents is not None else ""
@@ -194,17 +241,32 @@ class _Run:
 
     def report(self) -> UpdateReport:
         plan = self.plan or Plan((), (), (), (), ())
-        return UpdateReport(status=self.status, message=self.message, build_id=self.build_id,
-                            previous_build=self.previous_build, mode=self.mode, new=plan.new,
-                            changed=plan.changed, removed=plan.removed, failed=tuple(self.errors),
-                            reprocessed=tuple(self.reprocessed), files=self.files, documents=self.documents,
-                            previous_documents=self.previous_documents, sections=self.sections, gate=self.gate,
-                            phases=dict(self.phases), recovered=dict(self.recovered),
-                            seconds=time.perf_counter() - self.started, dry_run=self.dry_run)
+        return UpdateReport(
+            status=self.status,
+            message=self.message,
+            build_id=self.build_id,
+            previous_build=self.previous_build,
+            mode=self.mode,
+            new=plan.new,
+            changed=plan.changed,
+            removed=plan.removed,
+            failed=tuple(self.errors),
+            reprocessed=tuple(self.reprocessed),
+            files=self.files,
+            documents=self.documents,
+            previous_documents=self.previous_documents,
+            sections=self.sections,
+            gate=self.gate,
+            phases=dict(self.phases),
+            recovered=dict(self.recovered),
+            seconds=time.perf_counter() - self.started,
+            dry_run=self.dry_run,
+        )
 
 
-def _scan(sources: list[Path], use_metadata_file: bool
-          ) -> tuple[list[SourceFile], list[FileError], dict[str, tuple[str, str]]]:
+def _scan(
+    sources: list[Path], use_metadata_file: bool
+) -> tuple[list[SourceFile], list[FileError], dict[str, tuple[str, str]]]:
     """Every supported file with its content hash and operator digest ("" hash: unreadable)."""
     files, errors, _ = iter_sources(sources, use_metadata_file=use_metadata_file)
     found: dict[str, tuple[str, str]] = {}
@@ -233,8 +295,9 @@ def _progress(total: int, enabled: bool | None) -> Callable[[Iterable], Iterable
     return lambda it: tqdm(it, total=total, unit="doc", file=sys.stderr, desc="indexing")
 
 
-def _processed(files: list[SourceFile], workers: int, progress: bool | None, run: _Run
-               ) -> Iterator[Document | FileError]:
+def _processed(
+    files: list[SourceFile], workers: int, progress: bool | None, run: _Run
+) -> Iterator[Document | FileError]:
     """build_document over `files`, noting what was read; the `process` pause point after the first file."""
     bar = _progress(len(files), progress)
     for i, item in enumerate(bar(iter_documents(files, workers))):
@@ -256,7 +319,7 @@ def write_incremental(previous: Path, path: Path, docs: list[Document], delete_s
     ix = whoosh_index.open_dir(str(path))
     try:
         # One writer in this process: Whoosh's multiprocessing writer loses records.
-        writer = ix.writer(limitmb=WRITER_LIMIT_MB, procs=1, compound=False)   # see write_build
+        writer = ix.writer(limitmb=WRITER_LIMIT_MB, procs=1, compound=False)  # see write_build
         try:
             for doc_id in doomed:
                 writer.delete_by_term("doc_id", doc_id)
@@ -278,23 +341,55 @@ def write_incremental(previous: Path, path: Path, docs: list[Document], delete_s
     return records
 
 
-def _changes(plan: Plan, previous: Mapping, indexed: Mapping[str, str], errors: Iterable[FileError],
-             paths: Mapping[str, str], build_id: str, when: str) -> list[Change]:
+def _changes(
+    plan: Plan,
+    previous: Mapping,
+    indexed: Mapping[str, str],
+    errors: Iterable[FileError],
+    paths: Mapping[str, str],
+    build_id: str,
+    when: str,
+) -> list[Change]:
     """The change log entries of a build, in source order: `indexed` maps the sources of new and changed
     documents this run indexed to their content hash, `errors` the files that failed to load."""
     old = previous.get("files", {})
     out = []
     for source, content in indexed.items():
         kind = "changed" if source in old else "new"
-        out.append(Change(when, build_id, kind, source, doc_id_for(source), content, old.get(source, ""),
-                          paths.get(source, "")))
+        out.append(
+            Change(
+                when, build_id, kind, source, doc_id_for(source), content, old.get(source, ""), paths.get(source, "")
+            )
+        )
     for e in errors:
         if e.source in old:
-            out.append(Change(when, build_id, "removed", e.source, doc_id_for(e.source), "", old[e.source],
-                              e.path, note=f"文件无法读取 ({e.stage}: {e.reason})"))
+            out.append(
+                Change(
+                    when,
+                    build_id,
+                    "removed",
+                    e.source,
+                    doc_id_for(e.source),
+                    "",
+                    old[e.source],
+                    e.path,
+                    note=f"文件无法读取 ({e.stage}: {e.reason})",
+                )
+            )
     for source in plan.removed:
-        out.append(Change(when, build_id, "removed", source, doc_id_for(source), "", old.get(source, ""), "",
-                          note="文件已不在来源目录中"))
+        out.append(
+            Change(
+                when,
+                build_id,
+                "removed",
+                source,
+                doc_id_for(source),
+                "",
+                old.get(source, ""),
+                "",
+                note="文件已不在来源目录中",
+            )
+        )
     return sorted(out, key=lambda c: (c.source, c.kind))
 
 
@@ -361,9 +456,17 @@ def update_index(sources: list[Path], root: Path, options: UpdateOptions = Updat
             run.status, run.message = "failed", f"{what}; the served build is unchanged"
         event("run.failed", error=run.message, traceback=traceback.format_exc(limit=8))
     report = run.report()
-    event("run.done", status=report.status, build=report.build_id, seconds=round(report.seconds, 3),
-          new=len(report.new), changed=len(report.changed), removed=len(report.removed),
-          failed=len(report.failed), message=report.message)
+    event(
+        "run.done",
+        status=report.status,
+        build=report.build_id,
+        seconds=round(report.seconds, 3),
+        new=len(report.new),
+        changed=len(report.changed),
+        removed=len(report.removed),
+        failed=len(report.failed),
+        message=report.message,
+    )
     if report.status != "locked" and not report.dry_run:
         _write_last_run(root, report)
     return report
@@ -386,11 +489,18 @@ class _Written:
     """What the write phase produced besides the build: the files that failed and what was indexed."""
 
     failures: tuple[FileError, ...]
-    indexed: Mapping[str, str]          # source -> content hash of the new and changed documents indexed
+    indexed: Mapping[str, str]  # source -> content hash of the new and changed documents indexed
 
 
-def _write_full(tmp: Path, files: list[SourceFile], meta_errors: list[FileError], plan: Plan, workers: int,
-                options: UpdateOptions, run: _Run) -> _Written:
+def _write_full(
+    tmp: Path,
+    files: list[SourceFile],
+    meta_errors: list[FileError],
+    plan: Plan,
+    workers: int,
+    options: UpdateOptions,
+    run: _Run,
+) -> _Written:
     """Every file read again into a build written from scratch, as `build` does."""
     breport = BuildReport(build_id=tmp.name.removeprefix(TMP_PREFIX), path=tmp, errors=list(meta_errors))
     if workers > 1 and len(files) >= PARALLEL_MIN_FILES:
@@ -408,9 +518,17 @@ def _write_full(tmp: Path, files: list[SourceFile], meta_errors: list[FileError]
     return _Written(tuple(e for e in breport.errors if e.source in sources), indexed)
 
 
-def _write_changes(tmp: Path, previous: Path, manifest: Mapping, by_source: Mapping[str, SourceFile],
-                   found: Mapping[str, tuple[str, str]], plan: Plan, workers: int, options: UpdateOptions,
-                   run: _Run) -> _Written:
+def _write_changes(
+    tmp: Path,
+    previous: Path,
+    manifest: Mapping,
+    by_source: Mapping[str, SourceFile],
+    found: Mapping[str, tuple[str, str]],
+    plan: Plan,
+    workers: int,
+    options: UpdateOptions,
+    run: _Run,
+) -> _Written:
     """Only the new and changed files read; the rest carried over from the published build."""
     t = time.perf_counter()
     todo = [by_source[s] for s in plan.new + plan.changed]
@@ -419,8 +537,13 @@ def _write_changes(tmp: Path, previous: Path, manifest: Mapping, by_source: Mapp
     failures = [r for r in results if isinstance(r, FileError)]
     run.errors += failures
     run.timed("process", t)
-    event("process.done", files=len(todo), documents=len(docs), failed=len(failures),
-          seconds=round(run.phases["process"], 3))
+    event(
+        "process.done",
+        files=len(todo),
+        documents=len(docs),
+        failed=len(failures),
+        seconds=round(run.phases["process"], 3),
+    )
 
     t = time.perf_counter()
     sections = write_incremental(previous, tmp, docs, plan.changed + plan.removed)
@@ -431,13 +554,19 @@ def _write_changes(tmp: Path, previous: Path, manifest: Mapping, by_source: Mapp
     failed_map.update({e.source: found[e.source][0] for e in failures if found[e.source][0]})
     carried = _carried_errors(previous, set(plan.still_failing))
     with open(tmp / ERRORS_FILE, "w", encoding="utf-8") as f:
-        for row in [e.to_dict() for e in run.errors] + carried:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        f.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in [e.to_dict() for e in run.errors] + carried)
     new_manifest = build_manifest(
-        tmp.name.removeprefix(TMP_PREFIX), documents=len(files_map), sections=sections,
-        errors=len(run.errors) + len(carried), skipped=manifest.get("skipped", 0),
-        files=dict(sorted(files_map.items())), operator={s: op for s, (_, op) in found.items() if op},
-        failed=failed_map, pipeline=pipeline_fingerprint(), writer=updated_writer(manifest.get("writer")))
+        tmp.name.removeprefix(TMP_PREFIX),
+        documents=len(files_map),
+        sections=sections,
+        errors=len(run.errors) + len(carried),
+        skipped=manifest.get("skipped", 0),
+        files=dict(sorted(files_map.items())),
+        operator={s: op for s, (_, op) in found.items() if op},
+        failed=failed_map,
+        pipeline=pipeline_fingerprint(),
+        writer=updated_writer(manifest.get("writer")),
+    )
     (tmp / MANIFEST_FILE).write_text(json.dumps(new_manifest, ensure_ascii=False, indent=1), "utf-8")
     run.documents, run.sections = len(files_map), sections
     run.timed("write", t)
@@ -476,9 +605,18 @@ def _locked_update(sources: list[Path], root: Path, options: UpdateOptions, run:
     plan = run.plan = plan_changes(found, manifest)
     full = previous is None or options.full or manifest.get("pipeline") != pipeline_fingerprint()
     run.timed("scan", t)
-    event("scan.done", files=len(files), new=len(plan.new), changed=len(plan.changed), removed=len(plan.removed),
-          unchanged=len(plan.unchanged), still_failing=len(plan.still_failing), full=full,
-          previous_build=run.previous_build, seconds=round(run.phases["scan"], 3))
+    event(
+        "scan.done",
+        files=len(files),
+        new=len(plan.new),
+        changed=len(plan.changed),
+        removed=len(plan.removed),
+        unchanged=len(plan.unchanged),
+        still_failing=len(plan.still_failing),
+        full=full,
+        previous_build=run.previous_build,
+        seconds=round(run.phases["scan"], 3),
+    )
     pause_point("scan")
     if options.dry_run:
         run.status, run.message = "unchanged", "dry run"
@@ -500,24 +638,37 @@ def _locked_update(sources: list[Path], root: Path, options: UpdateOptions, run:
             written = _write_full(tmp, files, meta_errors, plan, workers, options, run)
             run.timed("write", t)
         else:
-            written = _write_changes(tmp, previous, manifest, {sf.source: sf for sf in files}, found, plan,
-                                     workers, options, run)
-        event("write.done", build=build_id, mode=run.mode, documents=run.documents, sections=run.sections,
-              seconds=round(run.phases.get("write", 0.0), 3))
+            written = _write_changes(
+                tmp, previous, manifest, {sf.source: sf for sf in files}, found, plan, workers, options, run
+            )
+        event(
+            "write.done",
+            build=build_id,
+            mode=run.mode,
+            documents=run.documents,
+            sections=run.sections,
+            seconds=round(run.phases.get("write", 0.0), 3),
+        )
 
         t = time.perf_counter()
         run.gate = _gate(tmp, previous, plan, options)
         run.timed("gate", t)
-        event("gate.done", passed=run.gate.passed, queries=len(run.gate.checks), reasons=list(run.gate.reasons),
-              documents=run.gate.documents, previous_documents=run.gate.previous_documents,
-              seconds=round(run.phases["gate"], 3))
+        event(
+            "gate.done",
+            passed=run.gate.passed,
+            queries=len(run.gate.checks),
+            reasons=list(run.gate.reasons),
+            documents=run.gate.documents,
+            previous_documents=run.gate.previous_documents,
+            seconds=round(run.phases["gate"], 3),
+        )
         if not run.gate.passed:
             run.status, run.message = "refused", "; ".join(run.gate.reasons)
             shutil.rmtree(tmp, ignore_errors=True)
             return
 
         t = time.perf_counter()
-        when = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        when = datetime.now(UTC).isoformat(timespec="seconds")
         paths = {sf.source: str(sf.path) for sf in files}
         changes = _changes(plan, manifest, written.indexed, written.failures, paths, build_id, when)
         _switch(root, tmp, final, changes, run)
@@ -565,17 +716,19 @@ def rollback_index(root: Path) -> tuple[str, str]:
         builds = root / BUILDS_DIR
         earlier = [b for b in history[:-1] if (builds / b).is_dir() and b != current.name]
         if not earlier:
-            earlier = sorted(p.name for p in builds.iterdir()
-                             if p.is_dir() and not p.name.startswith(TMP_PREFIX) and p.name < current.name)
+            earlier = sorted(
+                p.name
+                for p in builds.iterdir()
+                if p.is_dir() and not p.name.startswith(TMP_PREFIX) and p.name < current.name
+            )
         if not earlier:
             raise RollbackError(f"no earlier build of {root} is left to roll back to (builds are kept with --keep)")
         target = earlier[-1]
         publish(root, builds / target)
         cut = history.index(target) + 1 if target in history else 0
         write_history(root, history[:cut] if cut else [target])
-        when = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        append_changes(root, [Change(when, target, "rollback", "", "", "", "", "",
-                                     note=f"从构建 {current.name} 回滚")])
+        when = datetime.now(UTC).isoformat(timespec="seconds")
+        append_changes(root, [Change(when, target, "rollback", "", "", "", "", "", note=f"从构建 {current.name} 回滚")])
         event("rollback.done", previous_build=current.name, build=target)
         return current.name, target
 

@@ -1,4 +1,5 @@
 """Aliases applied at query time: 简称 -> 全称 of laws, and variants of policy terms (search/data/aliases.tsv)."""
+
 from __future__ import annotations
 
 from functools import lru_cache

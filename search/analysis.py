@@ -12,6 +12,7 @@ Words are jieba 0.42.1's precise-mode tokens with its dictionary plus ours. jieb
 them about 18 times faster, so it does the segmenting; jieba stays the reference it must equal token for token
 (tests/search/test_segmenter.py checks the whole corpus) and the source of the dictionary both use.
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 # jieba and jieba-rs are imported when first needed: a command that segments nothing (a nightly update that finds
 # no change) does not pay for them, and importing rjieba builds a default dictionary that is emptied at once.
 
-USER_DICT = "legal_terms.txt"          # in search/data/
+USER_DICT = "legal_terms.txt"  # in search/data/
 OPENCC_CONFIG = "t2s"
 # Words at least this long are also indexed as their own best split into shorter dictionary words.
 SUBWORD_MIN_LENGTH = 3
@@ -75,7 +76,7 @@ _dictionary_read: tuple[dict[str, int], int] | None = None
 _converter: opencc.OpenCC | None = None
 # Full-width ASCII variants and the ideographic space map one to one onto ASCII.
 _WIDTH_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-HALF_WIDTH_ARRAY_MIN = 128    # shorter texts are translated by str.translate (NumPy's set-up costs more)
+HALF_WIDTH_ARRAY_MIN = 128  # shorter texts are translated by str.translate (NumPy's set-up costs more)
 
 
 def _opencc() -> opencc.OpenCC:
@@ -206,7 +207,7 @@ def segment(text: str) -> list[tuple[str, int, int]]:
     last = 0
     for m in _RS_ONLY_HAN_RE.finditer(text):
         if m.start() > last:
-            out += _rs_segment(rs, text[last:m.start()], last)
+            out += _rs_segment(rs, text[last : m.start()], last)
         out.append((m.group(0), m.start(), m.end()))
         last = m.end()
     if last < len(text):
@@ -225,7 +226,7 @@ def _rs_segment(rs: rjieba.Jieba, text: str, offset: int) -> list[tuple[str, int
         if len(w) < 3 or not _RS_JOINER_RE.search(w):
             out.append((w, start, end))
             continue
-        for piece in _RE_SKIP.split(w):     # jieba's HMM rule for letters and digits
+        for piece in _RE_SKIP.split(w):  # jieba's HMM rule for letters and digits
             if piece:
                 out.append((piece, start, start + len(piece)))
                 start += len(piece)
@@ -333,7 +334,7 @@ def _segment_words(text: str) -> list[str]:
 def index_segments(text: str) -> list[str]:
     """The words (and punctuation) of `text` that index_words expands, each by `word_terms`."""
     if _frequencies is None:
-        _word_frequencies()     # before _rs(), which then takes the words already read
+        _word_frequencies()  # before _rs(), which then takes the words already read
     return _segment_words(_normalized(text))
 
 
@@ -371,7 +372,7 @@ def index_bigrams(text: str) -> list[str]:
     return grams
 
 
-_SEP = "\x1f"     # joins token texts in an Analyzed value (never part of a token: only CJK and [0-9a-z])
+_SEP = "\x1f"  # joins token texts in an Analyzed value (never part of a token: only CJK and [0-9a-z])
 
 
 class Analyzed(str):
@@ -383,8 +384,8 @@ class Analyzed(str):
     one integer array per kind) because they cross a process boundary.
     """
 
-    words: tuple[str, array] | None     # texts, then (position, startchar, endchar) per token, index mode
-    grams: tuple[str, array] | None     # texts, then (startchar, endchar) per token; position = index
+    words: tuple[str, array] | None  # texts, then (position, startchar, endchar) per token, index mode
+    grams: tuple[str, array] | None  # texts, then (startchar, endchar) per token; position = index
 
     def __reduce__(self):
         return (_rebuild_analyzed, (str(self), self.words, self.grams))
@@ -493,14 +494,25 @@ class _StatelessTokenizer(Tokenizer):
 class WordTokenizer(_StatelessTokenizer):
     """jieba precise-mode words with ordinal positions; in index mode also sub-words at their word's position."""
 
-    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
-                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
-                 mode: str = "", **kwargs) -> Iterator[Token]:
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs,
+    ) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if _replayable(value, "words", mode, tokenize):
             for text, pos, start, end in value.word_tokens():
-                yield self._token(t, text, start_pos + pos, start_char + start, start_char + end, keeporiginal,
-                                  value, start)
+                yield self._token(
+                    t, text, start_pos + pos, start_char + start, start_char + end, keeporiginal, value, start
+                )
             return
         norm = normalize(value)
         if not tokenize:
@@ -521,18 +533,27 @@ class WordTokenizer(_StatelessTokenizer):
             yield self._token(t, word, pos, start_char + start, start_char + end, keeporiginal, value, start)
             if mode == "index" and len(word) > 2:
                 for sub, offset in _subwords(frequencies, word):
-                    yield self._token(t, sub, pos, start_char + start + offset, start_char + start + offset + len(sub),
-                                      keeporiginal, value, start + offset)
+                    yield self._token(
+                        t,
+                        sub,
+                        pos,
+                        start_char + start + offset,
+                        start_char + start + offset + len(sub),
+                        keeporiginal,
+                        value,
+                        start + offset,
+                    )
             pos += 1
 
     @staticmethod
-    def _token(t: Token, text: str, pos: int, startchar: int, endchar: int, keeporiginal: bool,
-               value: str, offset: int) -> Token:
+    def _token(
+        t: Token, text: str, pos: int, startchar: int, endchar: int, keeporiginal: bool, value: str, offset: int
+    ) -> Token:
         t.text = text
         t.boost = 1.0
         t.stopped = False
         if keeporiginal:
-            t.original = value[offset:offset + len(text)]
+            t.original = value[offset : offset + len(text)]
         if t.positions:
             t.pos = pos
         if t.chars:
@@ -547,9 +568,19 @@ class BigramTokenizer(_StatelessTokenizer):
     the word segmentation, across a rejoined line break and regardless of punctuation between the characters.
     """
 
-    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
-                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
-                 mode: str = "", **kwargs) -> Iterator[Token]:
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs,
+    ) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if _replayable(value, "grams", mode, tokenize):
             pairs = value.gram_tokens()

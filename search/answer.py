@@ -5,6 +5,7 @@ law, status and link), the documents to put first in the result list with the ar
 for the query explanation, and the query text the result list is searched with: each resolved article becomes
 the exact run `<short title>第N条`, so the list goes on with the documents that cite the article.
 """
+
 from __future__ import annotations
 
 import re
@@ -40,18 +41,20 @@ _QUOTED_RE = re.compile(r"[\"“”「」『』＂][^\"“”「」『』＂]*[\
 def strip_prefix(title: str) -> str:
     for p in TITLE_PREFIXES:
         if title.startswith(p) and len(title) > len(p):
-            return title[len(p):]
+            return title[len(p) :]
     return title
 
 
 def titles_by_form(index: OpenIndex) -> dict[str, list[int]]:
     """Normalised title, with and without 中华人民共和国 -> document ordinals (computed once per build)."""
+
     def compute() -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
         for i, t in enumerate(index.table.titles):
             for form in {t, strip_prefix(t), _loose(t)}:
                 out.setdefault(form, []).append(i)
         return out
+
     return index.memo("titles-by-form", compute)
 
 
@@ -110,14 +113,20 @@ def abbreviated_law_documents(index: OpenIndex, name: str) -> list[int]:
         if ending or len(form) < MIN_SUBSEQUENCE_NAME:
             return ending
         series = _SERIES_RE.search(form)
-        return [i for i, t in enumerate(titles)
-                if len(form) >= MIN_SUBSEQUENCE_SHARE * len(t) and _subsequence(form, t)
-                and (not series or t.endswith(series.group(0)))]
+        return [
+            i
+            for i, t in enumerate(titles)
+            if len(form) >= MIN_SUBSEQUENCE_SHARE * len(t)
+            and _subsequence(form, t)
+            and (not series or t.endswith(series.group(0)))
+        ]
+
     return index.memo(("abbreviated-title", form), compute)
 
 
 def articles_of(index: OpenIndex, doc_id: str) -> dict[tuple[int, int], str]:
     """(number, 之N) of every article of a document -> its section id (the first, where a text repeats one)."""
+
     def compute() -> dict[tuple[int, int], str]:
         out: dict[tuple[int, int], str] = {}
         for section_id, heading in index.store.headings(doc_id):
@@ -125,6 +134,7 @@ def articles_of(index: OpenIndex, doc_id: str) -> dict[tuple[int, int], str]:
             if key is not None:
                 out.setdefault(key, section_id)
         return out
+
     return index.memo(("articles", doc_id), compute)
 
 
@@ -140,7 +150,7 @@ def _preference(index: OpenIndex, ordinal: int, version: str | None) -> tuple:
 class CitationReading:
     """What the citations of a query resolved to."""
 
-    list_text: str                                  # the query the result list is searched with
+    list_text: str  # the query the result list is searched with
     pinned: tuple[tuple[int, tuple[str, ...]], ...]  # (ordinal, section ids) to show first, in order
     answers: tuple[Answer, ...]
     notes: tuple[str, ...]
@@ -174,13 +184,19 @@ def _lines(text: str, ref: ArticleRef) -> tuple[tuple[AnswerLine, ...], int]:
 
 def _article_link(index: OpenIndex, doc_id: str, section_id: str) -> ArticleLink:
     meta = index.docs[doc_id]
-    return ArticleLink(doc_id=doc_id, title=meta.title, date=meta.date, status=meta.status,
-                       status_label=STATUS_LABELS.get(meta.status or ""),
-                       url=DOC_URL.format(doc_id=doc_id) + f"#{section_id}")
+    return ArticleLink(
+        doc_id=doc_id,
+        title=meta.title,
+        date=meta.date,
+        status=meta.status,
+        status_label=STATUS_LABELS.get(meta.status or ""),
+        url=DOC_URL.format(doc_id=doc_id) + f"#{section_id}",
+    )
 
 
-def build_answer(index: OpenIndex, citation_text: str, doc_id: str, section_id: str, ref: ArticleRef
-                 ) -> tuple[Answer | None, str | None]:
+def build_answer(
+    index: OpenIndex, citation_text: str, doc_id: str, section_id: str, ref: ArticleRef
+) -> tuple[Answer | None, str | None]:
     """The direct answer for one resolved article, and a note when a cited 款 does not exist."""
     found = index.store.sections(doc_id, [section_id])
     if not found:
@@ -198,19 +214,32 @@ def build_answer(index: OpenIndex, citation_text: str, doc_id: str, section_id: 
     version_note = None
     if meta.status not in ("current", None, "trial"):
         current = [o for o in others if o.status == "current"]
-        version_note = (f"此为{meta.date or ''}版本（{STATUS_LABELS.get(meta.status or '', meta.status)}）"
-                        + (f"，现行版本：{current[0].title}（{current[0].date}）" if current and current[0].date
-                           else ""))
-    return Answer(citation=citation_text, reference=ref.label, article=ref.heading, doc_id=doc_id,
-                  source=meta.source, title=meta.title, date=meta.date, level=meta.level, status=meta.status,
-                  status_label=STATUS_LABELS.get(meta.status or ""), section_id=section.anchor,
-                  section=" › ".join(section.path), paragraph=ref.paragraph, item=ref.item, lines=lines,
-                  url=DOC_URL.format(doc_id=doc_id) + f"#{section.anchor}", note=version_note,
-                  other_versions=tuple(others)), note
+        version_note = f"此为{meta.date or ''}版本（{STATUS_LABELS.get(meta.status or '', meta.status)}）" + (
+            f"，现行版本：{current[0].title}（{current[0].date}）" if current and current[0].date else ""
+        )
+    return Answer(
+        citation=citation_text,
+        reference=ref.label,
+        article=ref.heading,
+        doc_id=doc_id,
+        source=meta.source,
+        title=meta.title,
+        date=meta.date,
+        level=meta.level,
+        status=meta.status,
+        status_label=STATUS_LABELS.get(meta.status or ""),
+        section_id=section.anchor,
+        section=" › ".join(section.path),
+        paragraph=ref.paragraph,
+        item=ref.item,
+        lines=lines,
+        url=DOC_URL.format(doc_id=doc_id) + f"#{section.anchor}",
+        note=version_note,
+        other_versions=tuple(others),
+    ), note
 
 
-def _resolve_one(index: OpenIndex, cite: ArticleCitation, scope: list[int] | None
-                 ) -> tuple[list[int], str | None]:
+def _resolve_one(index: OpenIndex, cite: ArticleCitation, scope: list[int] | None) -> tuple[list[int], str | None]:
     """The documents the citation's law means (or the scope, for an article number alone), and the name that
     matched."""
     names = list(cite.names())
@@ -241,11 +270,12 @@ def read_citations(index: OpenIndex, query: str, scope: list[int] | None = None)
     last = 0
     for cite in cites:
         ords, name = _resolve_one(index, cite, scope)
-        if cite.bare and not any(ref.key in articles_of(index, index.table.ids[o])
-                                 for o in ords for ref in cite.articles):
-            continue        # 公司法 3 where 3 is no article, 疫情防控 2: the number is text, as typed
-        typed = query[cite.start:cite.end].strip()
-        pieces.append(query[last:cite.start])
+        if cite.bare and not any(
+            ref.key in articles_of(index, index.table.ids[o]) for o in ords for ref in cite.articles
+        ):
+            continue  # 公司法 3 where 3 is no article, 疫情防控 2: the number is text, as typed
+        typed = query[cite.start : cite.end].strip()
+        pieces.append(query[last : cite.start])
         last = cite.end
         if not ords:
             # Not a law of the index: searched as text, with the article as statutes write it.
@@ -269,8 +299,10 @@ def read_citations(index: OpenIndex, query: str, scope: list[int] | None = None)
             answer, note = build_answer(index, typed, doc_id, section_id, ref)
             if answer is not None:
                 answers.append(answer)
-                notes.append(f"“{typed}” → 《{answer.title}》{ref.label}"
-                             + (f"（{answer.date}）" if cite.version and answer.date else ""))
+                notes.append(
+                    f"“{typed}” → 《{answer.title}》{ref.label}"
+                    + (f"（{answer.date}）" if cite.version and answer.date else "")
+                )
             if note:
                 notes.append(note)
             for i, (o, sections) in enumerate(pinned):

@@ -3,6 +3,7 @@
 `ROOT/changes.jsonl` holds one JSON object per line; the indexer writes it (indexer/changes.py: appending,
 rotation to `changes.jsonl.1` …, each build's own list) and the web app shows it (web/changes.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -18,15 +19,15 @@ TAIL_BLOCK = 64 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    time: str                   # ISO 8601, UTC, when the build was switched in
-    build_id: str               # the build that carries the change
-    kind: str                   # one of KINDS
-    source: str                 # "<folder>/<path>" ("" for a rollback)
+    time: str  # ISO 8601, UTC, when the build was switched in
+    build_id: str  # the build that carries the change
+    kind: str  # one of KINDS
+    source: str  # "<folder>/<path>" ("" for a rollback)
     doc_id: str
-    content_hash: str           # sha256 of the file as indexed ("" when removed)
-    previous_hash: str          # sha256 in the previous build ("" when new)
-    path: str                   # the file on disk, as found by the run
-    note: str = ""              # why, where it is not obvious (a file that now fails to load, a rollback)
+    content_hash: str  # sha256 of the file as indexed ("" when removed)
+    previous_hash: str  # sha256 in the previous build ("" when new)
+    path: str  # the file on disk, as found by the run
+    note: str = ""  # why, where it is not obvious (a file that now fails to load, a rollback)
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
@@ -66,7 +67,7 @@ def tail_lines(path: Path, n: int) -> list[str]:
             data = f.read(step) + data
     lines = [line for line in data.decode("utf-8", "replace").splitlines() if line.strip()]
     if pos > 0:
-        lines = lines[1:]           # the first line may be cut
+        lines = lines[1:]  # the first line may be cut
     return lines[-n:]
 
 
@@ -74,6 +75,6 @@ def read_changes(root: Path, limit: int) -> tuple[Change, ...]:
     """The changes on the last `limit` lines of the log, newest first; a line that is not a JSON object is skipped."""
     path = root / CHANGES_FILE
     lines = tail_lines(path, limit)
-    if len(lines) < limit:          # the log was rotated: the rest is in the previous file
+    if len(lines) < limit:  # the log was rotated: the rest is in the previous file
         lines = tail_lines(path.with_name(f"{CHANGES_FILE}.1"), limit - len(lines)) + lines
     return tuple(c for c in map(parse_line, reversed(lines)) if c is not None)

@@ -4,6 +4,7 @@ Pure functions over the normalised query text (`analysis.normalize`: simplified,
 law's name (as typed: short or full, in 《》 or not, maybe with a version year) followed by one or more article
 numbers; which document the name means is decided by the engine (`search.answer`), which knows the titles.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,7 +19,8 @@ _SMALL = "0-9一二三四五六七八九十"
 ARTICLE_RE = re.compile(
     rf"(第\s*)?([{_NUM}]+)\s*条(?:\s*之\s*([{_SMALL}]+))?"
     rf"(?:\s*第?\s*([{_NUM}]+)\s*款)?"
-    rf"(?:\s*第?\s*\(?\s*([{_NUM}]+)\s*\)?\s*项)?")
+    rf"(?:\s*第?\s*\(?\s*([{_NUM}]+)\s*\)?\s*项)?"
+)
 # Between two articles of one law: 第264条、第266条 / 第264条和266条.
 _JOINERS_RE = re.compile(r"^[\s、,，;；和及与或以及]*$")
 # A version note after the name: 公司法(2018年修正) / 公司法(2018) / 公司法2018年版.
@@ -51,7 +53,7 @@ def cn_int(text: str) -> int | None:
     for ch in text:
         if ch in _CN_DIGITS:
             if digit is not None and digit != 0:
-                return None      # two digits in a row: 二六四 is no numeral of a statute
+                return None  # two digits in a row: 二六四 is no numeral of a statute
             digit = _CN_DIGITS[ch]
         elif ch in _CN_UNITS:
             total += (1 if digit is None else digit) * _CN_UNITS[ch]
@@ -118,11 +120,10 @@ class ArticleCitation:
 
     law: str | None
     articles: tuple[ArticleRef, ...]
-    version: str | None         # a year the user named (公司法(2018)第16条), else the version in force
-    start: int                  # span in the normalised query, the name included
+    version: str | None  # a year the user named (公司法(2018)第16条), else the version in force
+    start: int  # span in the normalised query, the name included
     end: int
-    bare: bool = False          # a number without 第/条 (刑法 264): an article only where the name is a law
-
+    bare: bool = False  # a number without 第/条 (刑法 264): an article only where the name is a law
 
     def names(self) -> Iterator[str]:
         """The name and its shorter tails, longest first: a name run may carry words before the name itself
@@ -132,9 +133,9 @@ class ArticleCitation:
         name = self.law.removesuffix("的")
         for noise in _LEADING_NOISE:
             if name.startswith(noise) and len(name) - len(noise) >= MIN_NAME_CHARS:
-                name = name[len(noise):]
+                name = name[len(noise) :]
                 break
-        for i in range(0, len(name) - MIN_NAME_CHARS + 1):
+        for i in range(len(name) - MIN_NAME_CHARS + 1):
             yield name[i:]
         # 民法典继承编: a book of a code is cited by the code's name and the book's.
         book = _BOOK_OF_CODE_RE.match(name)
@@ -156,7 +157,7 @@ def article_key(heading: str) -> tuple[int, int] | None:
 
 # 刑法 264, 刑法264: a name run and a number with neither 第 nor 条, at the end of the query or before a space or
 # punctuation. A four-digit number from 1900 on is a year (公司法 2018), not an article.
-_BARE_RE = re.compile(rf"(?<![0-9])([0-9]{{1,4}})(?![0-9])(?=\s*$|\s|[,，。;；?？!！、])")
+_BARE_RE = re.compile(r"(?<![0-9])([0-9]{1,4})(?![0-9])(?=\s*$|\s|[,，。;；?？!！、])")
 _HEADING_RE = re.compile(rf"\s*第\s*([{_NUM}]+)\s*条(?:之([{_SMALL}]+))?")
 
 
@@ -180,7 +181,7 @@ def _name_before(text: str, end: int) -> tuple[str | None, str | None, int]:
     m = _VERSION_AFTER_RE.search(left)
     if m and m.start() > 0:
         version = m.group(1) or m.group(2)
-        left = left[:m.start()].rstrip()
+        left = left[: m.start()].rstrip()
     book = _BOOK_RE.search(left)
     if book:
         name, start = book.group(1).strip(), book.start()
@@ -190,7 +191,7 @@ def _name_before(text: str, end: int) -> tuple[str | None, str | None, int]:
             return None, None, end
         name, start = run.group(0).lstrip("《》"), run.end() - len(run.group(0).lstrip("《》"))
         if name.startswith("年") and text[:start].rstrip()[-1:].isdigit():
-            name, start = name[1:], start + 1      # 2018年公司法: the year is a version note
+            name, start = name[1:], start + 1  # 2018年公司法: the year is a version note
         if len(name) < MIN_NAME_CHARS:
             return None, None, end
     before = _VERSION_BEFORE_RE.search(text[:start])
@@ -212,10 +213,10 @@ def find_citations(text: str) -> tuple[ArticleCitation, ...]:
         if ref is None:
             continue
         # The character after 条 must not continue a word (条例, 条件, 条款 are not articles).
-        after = text[m.end():m.end() + 1]
+        after = text[m.end() : m.end() + 1]
         if not m.group(4) and not m.group(5) and after in ("例", "件", "款", "约", "文", "目", "规"):
             continue
-        if out and _JOINERS_RE.match(text[out[-1].end:m.start()]):
+        if out and _JOINERS_RE.match(text[out[-1].end : m.start()]):
             prev = out[-1]
             out[-1] = ArticleCitation(prev.law, prev.articles + (ref,), prev.version, prev.start, m.end())
             pos = m.end()
@@ -237,13 +238,13 @@ def _bare_citations(text: str, cited: list[ArticleCitation]) -> list[ArticleCita
         number = int(m.group(1))
         if not 0 < number <= MAX_ARTICLE or (len(m.group(1)) == 4 and number >= 1900):
             continue
-        if text[m.end():m.end() + 1] in ("号", "年", "元", "日", "月", "条", "款", "项", "%"):
+        if text[m.end() : m.end() + 1] in ("号", "年", "元", "日", "月", "条", "款", "项", "%"):
             continue
         ref = ArticleRef(number)
         if text.strip() == m.group(1):
             out.append(ArticleCitation(None, (ref,), None, m.start(), m.end(), bare=True))
             continue
-        left = text[:m.start()]
+        left = text[: m.start()]
         run = _NAME_RUN_RE.search(left.rstrip())
         if not run or len(run.group(0)) < MIN_NAME_CHARS:
             continue

@@ -1,4 +1,5 @@
 """`python -m search QUERY` / `govlaw-search`: the same search as the page and the API, in a terminal."""
+
 from __future__ import annotations
 
 import json
@@ -19,18 +20,37 @@ _TAG_RE = re.compile(r"</?mark>")
 
 @click.command()
 @click.argument("query", nargs=-1)
-@click.option("--index", "index", type=click.Path(path_type=Path), default=None,
-              help="Index root (default: $GOVLAW_INDEX or var/index).")
-@click.option("--filter", "filters", multiple=True, metavar="FACET=VALUE",
-              help="Filter on a facet (issuer, year, doc_type, level, region, status); repeatable.")
+@click.option(
+    "--index",
+    "index",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Index root (default: $GOVLAW_INDEX or var/index).",
+)
+@click.option(
+    "--filter",
+    "filters",
+    multiple=True,
+    metavar="FACET=VALUE",
+    help="Filter on a facet (issuer, year, doc_type, level, region, status); repeatable.",
+)
 @click.option("--date-from", default=None)
 @click.option("--date-to", default=None)
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance")
 @click.option("--page", type=int, default=1)
 @click.option("--size", type=int, default=10)
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of a list.")
-def cli(query: tuple[str, ...], index: Path | None, filters: tuple[str, ...], date_from: str | None,
-        date_to: str | None, sort: str, page: int, size: int, as_json: bool) -> None:
+def cli(
+    query: tuple[str, ...],
+    index: Path | None,
+    filters: tuple[str, ...],
+    date_from: str | None,
+    date_to: str | None,
+    sort: str,
+    page: int,
+    size: int,
+    as_json: bool,
+) -> None:
     """Search the published index for QUERY."""
     args: dict[str, list[str]] = {"q": [" ".join(query)], "sort": [sort], "page": [str(page)], "size": [str(size)]}
     for f in filters:

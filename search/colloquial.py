@@ -4,6 +4,7 @@
 as a run of characters inside the query's text, so a question typed without spaces (被狗咬了怎么赔) finds its
 everyday words as well as a query that is just the word.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -82,8 +83,7 @@ def _gapped(text: str, key: str, taken: list[bool]) -> tuple[int, int] | None:
             after = start + len(head)
             end_limit = after + GAP_CHARS + len(tail)
             at = text.find(tail, after + 1, end_limit)
-            if at >= 0 and not _NOT_IN_GAP.intersection(text[after:at]) \
-                    and not any(taken[start:at + len(tail)]):
+            if at >= 0 and not _NOT_IN_GAP.intersection(text[after:at]) and not any(taken[start : at + len(tail)]):
                 return start, at + len(tail)
             start = text.find(head, start + 1)
     return None
@@ -107,6 +107,6 @@ def find(text: str) -> list[tuple[int, int, str]]:
             continue
         span = _gapped(text, key, taken)
         if span is not None:
-            taken[span[0]:span[1]] = [True] * (span[1] - span[0])
+            taken[span[0] : span[1]] = [True] * (span[1] - span[0])
             found.append((span[0], span[1], key))
     return sorted(found)

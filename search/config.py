@@ -1,4 +1,5 @@
 """Configuration shared by the CLIs and the web app: environment variables prefixed GOVLAW_."""
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ Shared by the indexer (a document's own number, the numbers it cites) and the qu
 against the canonical one). Canonical form: the issuer prefix as written, brackets folded to 〔〕, half-width digits,
 no spaces, 號 -> 号, and for orders `…令第N号` with an Arabic N: 郑政文〔2017〕60号, 国务院令第663号.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,17 +14,74 @@ from dataclasses import dataclass
 OPEN_BRACKETS = "〔[【（(［〖"
 CLOSE_BRACKETS = "〕]】）)］〗"
 # Words that introduce a number in running text and so are not part of its issuer prefix.
-LEAD_INS = ("根据", "按照", "依据", "依照", "参照", "对照", "贯彻", "落实", "执行", "印发", "转发", "发布", "公布",
-            "颁布", "通过", "详见", "見", "见", "即", "的", "了", "和", "及", "与", "或", "是", "在", "将", "由",
-            "以", "经", "據", "根據", "依據", "依照", "印發", "轉發", "發布", "頒布", "通過")
+LEAD_INS = (
+    "根据",
+    "按照",
+    "依据",
+    "依照",
+    "参照",
+    "对照",
+    "贯彻",
+    "落实",
+    "执行",
+    "印发",
+    "转发",
+    "发布",
+    "公布",
+    "颁布",
+    "通过",
+    "详见",
+    "見",
+    "见",
+    "即",
+    "的",
+    "了",
+    "和",
+    "及",
+    "与",
+    "或",
+    "是",
+    "在",
+    "将",
+    "由",
+    "以",
+    "经",
+    "據",
+    "根據",
+    "依據",
+    "依照",
+    "印發",
+    "轉發",
+    "發布",
+    "頒布",
+    "通過",
+)
 # An order's issuer ends like an organisation; this keeps 责令/命令/指令 + a number out.
-ORDER_ISSUER_END = ("部", "院", "委员会", "委員會", "委", "局", "署", "行", "主席", "政府", "厅", "廳", "办公室",
-                    "辦公室", "会", "會", "总署", "總署")
+ORDER_ISSUER_END = (
+    "部",
+    "院",
+    "委员会",
+    "委員會",
+    "委",
+    "局",
+    "署",
+    "行",
+    "主席",
+    "政府",
+    "厅",
+    "廳",
+    "办公室",
+    "辦公室",
+    "会",
+    "會",
+    "总署",
+    "總署",
+)
 # Prefixes dropped when building search keys: 国务院令 and 中华人民共和国国务院令 are the same order series.
 COUNTRY_PREFIXES = ("中华人民共和国", "中華人民共和國")
 
 _CJK = "\u4e00-\u9fff\u3400-\u4dbf"
-_S = r"[ \t\u3000\u200b]*"                    # spaces are allowed anywhere inside a number
+_S = r"[ \t\u3000\u200b]*"  # spaces are allowed anywhere inside a number
 _DIGIT = "0-9０-９"
 _CN_NUM = "零〇一二三四五六七八九十百千两兩"
 _OPEN = "[" + re.escape(OPEN_BRACKETS) + "]"
@@ -57,8 +115,21 @@ _LOOSE_RE = re.compile(
 
 _WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF1A)}
 _SPACE_RE = re.compile(r"[\s\u3000\u200b]+")
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-              "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "兩": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 
@@ -153,7 +224,7 @@ def _doc_number(text: str, m: re.Match[str]) -> DocNumber | None:
         if text[start] not in " \t\n\u3000\u200b":
             seen += 1
         start += 1
-    return DocNumber(raw=text[start:m.end()], canonical=canonical, start=start, end=m.end())
+    return DocNumber(raw=text[start : m.end()], canonical=canonical, start=start, end=m.end())
 
 
 def _run_start(text: str, pos: int, lo: int) -> int:
@@ -200,7 +271,7 @@ def canonical_doc_number(s: str) -> str | None:
 
 
 def _loose_canonical(m: re.Match[str]) -> str | None:
-    prefix = _SPACE_RE.sub("", m.group("prefix"))[_prefix_cut(m.group("prefix"), order=False):]
+    prefix = _SPACE_RE.sub("", m.group("prefix"))[_prefix_cut(m.group("prefix"), order=False) :]
     num = _number(m.group("num"))
     if not prefix or num is None:
         return None
@@ -224,5 +295,5 @@ def doc_number_keys(s: str) -> set[str]:
         keys.add(c)
         for country in COUNTRY_PREFIXES:
             if c.startswith(country) and len(c) > len(country) + 3:
-                keys.add(c[len(country):])
+                keys.add(c[len(country) :])
     return keys

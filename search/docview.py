@@ -5,6 +5,7 @@ Versions are the ones the index links when a build is opened (`OpenIndex.version
 the view and the statuses the search shows agree. Citations are resolved against the whole document table; the
 reverse map ("cited by") is computed once per build, on first use, by `relations_for`.
 """
+
 from __future__ import annotations
 
 import threading
@@ -40,22 +41,22 @@ class PanelLine:
     name: str
     label: str
     value: str
-    style: str                      # "text", "time" (a <time>) or "path" (small print), see search/fields.py
+    style: str  # "text", "time" (a <time>) or "path" (small print), see search/fields.py
 
 
 @dataclass(frozen=True, slots=True)
 class SectionView:
-    anchor: str                     # the section's id in the page, and its URL's fragment
+    anchor: str  # the section's id in the page, and its URL's fragment
     heading: str
     level: int
-    paragraphs: tuple[str, ...]     # escaped HTML, only <mark> added
+    paragraphs: tuple[str, ...]  # escaped HTML, only <mark> added
 
 
 @dataclass(frozen=True, slots=True)
 class DocLink:
     """Another document of the index, as a list entry links to it."""
 
-    doc_id: str                     # "id" in the JSON
+    doc_id: str  # "id" in the JSON
     title: str
     doc_number: str | None
     date: str | None
@@ -64,15 +65,22 @@ class DocLink:
     url: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.doc_id, "title": self.title, "doc_number": self.doc_number, "date": self.date,
-                "status": self.status, "status_label": self.status_label, "url": self.url}
+        return {
+            "id": self.doc_id,
+            "title": self.title,
+            "doc_number": self.doc_number,
+            "date": self.date,
+            "status": self.status,
+            "status_label": self.status_label,
+            "url": self.url,
+        }
 
 
 @dataclass(frozen=True, slots=True)
 class CitedRef:
     """One reference of the text: a 《title》 or a 文号, and the document of the index it names, if any."""
 
-    kind: str                       # "title" or "doc_number"
+    kind: str  # "title" or "doc_number"
     value: str
     doc: DocLink | None
 
@@ -84,25 +92,25 @@ class CitedRef:
 class Relations:
     """Lookup tables of one build: titles and numbers to documents, versions, and the reverse citation map."""
 
-    by_title: Mapping[str, tuple[str, ...]]     # title_key -> doc ids, preferred first
-    by_number: Mapping[str, tuple[str, ...]]    # normalised 文号 -> doc ids, preferred first
-    cited_by: Mapping[str, tuple[str, ...]]     # doc id -> ids of documents citing it, newest first
+    by_title: Mapping[str, tuple[str, ...]]  # title_key -> doc ids, preferred first
+    by_number: Mapping[str, tuple[str, ...]]  # normalised 文号 -> doc ids, preferred first
+    cited_by: Mapping[str, tuple[str, ...]]  # doc id -> ids of documents citing it, newest first
 
 
 @dataclass(frozen=True, slots=True)
 class DocumentView:
     doc: Document
     status_label: str | None
-    panel: tuple[PanelLine, ...]    # the metadata panel, line by line
+    panel: tuple[PanelLine, ...]  # the metadata panel, line by line
     q: str
     sections: tuple[SectionView, ...]
-    toc: tuple[SectionView, ...]    # the sections that have a heading
-    versions: tuple[DocLink, ...]   # documents with the same normalised title, this one included, newest first
+    toc: tuple[SectionView, ...]  # the sections that have a heading
+    versions: tuple[DocLink, ...]  # documents with the same normalised title, this one included, newest first
     cites: tuple[CitedRef, ...]
-    cited_by: tuple[DocLink, ...]   # the newest MAX_CITED_BY of them
+    cited_by: tuple[DocLink, ...]  # the newest MAX_CITED_BY of them
     cited_by_total: int
     url: str
-    target: str | None = None       # the section an article number of `q` names (264条 typed in this document)
+    target: str | None = None  # the section an article number of `q` names (264条 typed in this document)
     target_note: str | None = None  # what `q` cited here: 第二百六十四条, or that this document has no such article
 
     def to_dict(self) -> dict[str, Any]:
@@ -110,9 +118,15 @@ class DocumentView:
         and its relations."""
         out = self.doc.to_dict()
         out.update({name: f.label_of(getattr(self.doc, f.name)) for name, f in LABELLED.items()})
-        out.update(url=self.url, versions=[v.to_dict() for v in self.versions],
-                   cites=[c.to_dict() for c in self.cites], cited_by=[c.to_dict() for c in self.cited_by],
-                   cited_by_total=self.cited_by_total, target=self.target, target_note=self.target_note)
+        out.update(
+            url=self.url,
+            versions=[v.to_dict() for v in self.versions],
+            cites=[c.to_dict() for c in self.cites],
+            cited_by=[c.to_dict() for c in self.cited_by],
+            cited_by_total=self.cited_by_total,
+            target=self.target,
+            target_note=self.target_note,
+        )
         return out
 
 
@@ -121,7 +135,7 @@ def title_key(title: str) -> str:
     key = analysis.normalize(title).translate(_SPACES)
     for prefix in TITLE_PREFIXES:
         if key.startswith(prefix) and len(key) > len(prefix):
-            key = key[len(prefix):]
+            key = key[len(prefix) :]
     return key
 
 
@@ -155,16 +169,22 @@ def build_relations(docs: Mapping[str, DocMeta], citations: Mapping[str, Sequenc
             by_title.setdefault(title_key(meta.title), []).append(doc_id)
         if meta.doc_number:
             by_number.setdefault(number_key(meta.doc_number), []).append(doc_id)
-    partial = Relations(by_title={k: _preferred_first(v, docs) for k, v in by_title.items()},
-                        by_number={k: _preferred_first(v, docs) for k, v in by_number.items()}, cited_by={})
+    partial = Relations(
+        by_title={k: _preferred_first(v, docs) for k, v in by_title.items()},
+        by_number={k: _preferred_first(v, docs) for k, v in by_number.items()},
+        cited_by={},
+    )
     cited_by: dict[str, set[str]] = {}
     for citing, cited in citations.items():
         for c in cited:
             for target in resolve(partial, c):
                 if target != citing:
                     cited_by.setdefault(target, set()).add(citing)
-    return Relations(by_title=partial.by_title, by_number=partial.by_number,
-                     cited_by={k: _newest_first(v, docs) for k, v in cited_by.items()})
+    return Relations(
+        by_title=partial.by_title,
+        by_number=partial.by_number,
+        cited_by={k: _newest_first(v, docs) for k, v in cited_by.items()},
+    )
 
 
 _relations: dict[str, Relations] = {}
@@ -190,9 +210,15 @@ def relations_for(index: OpenIndex) -> Relations:
 
 
 def doc_link(meta: DocMeta) -> DocLink:
-    return DocLink(doc_id=meta.doc_id, title=meta.title, doc_number=meta.doc_number, date=meta.date,
-                   status=meta.status, status_label=STATUS_LABELS.get(meta.status or ""),
-                   url=DOC_URL.format(doc_id=meta.doc_id))
+    return DocLink(
+        doc_id=meta.doc_id,
+        title=meta.title,
+        doc_number=meta.doc_number,
+        date=meta.date,
+        status=meta.status,
+        status_label=STATUS_LABELS.get(meta.status or ""),
+        url=DOC_URL.format(doc_id=meta.doc_id),
+    )
 
 
 def _terms(q: str) -> tuple[str, ...]:
@@ -204,9 +230,9 @@ def _terms(q: str) -> tuple[str, ...]:
         return ()
 
 
-def document_relations(docs: Mapping[str, DocMeta], relations: Relations, doc: Document,
-                       versions: Sequence[str] = ()
-                       ) -> tuple[tuple[DocLink, ...], tuple[CitedRef, ...], tuple[DocLink, ...]]:
+def document_relations(
+    docs: Mapping[str, DocMeta], relations: Relations, doc: Document, versions: Sequence[str] = ()
+) -> tuple[tuple[DocLink, ...], tuple[CitedRef, ...], tuple[DocLink, ...]]:
     """A document's versions (ids newest first, as the index links them), its citations (linked where the index
     has them) and the documents citing it."""
     cites = []
@@ -218,8 +244,11 @@ def document_relations(docs: Mapping[str, DocMeta], relations: Relations, doc: D
         targets = [t for t in resolve(relations, c) if t != doc.doc_id]
         cites.append(CitedRef(kind=c.kind, value=c.value, doc=doc_link(docs[targets[0]]) if targets else None))
     cited_by = relations.cited_by.get(doc.doc_id, ())[:MAX_CITED_BY]
-    return (tuple(doc_link(docs[v]) for v in versions) if len(versions) > 1 else (), tuple(cites),
-            tuple(doc_link(docs[d]) for d in cited_by))
+    return (
+        tuple(doc_link(docs[v]) for v in versions) if len(versions) > 1 else (),
+        tuple(cites),
+        tuple(doc_link(docs[d]) for d in cited_by),
+    )
 
 
 def _target(index: OpenIndex, doc_id: str, q: str) -> tuple[str | None, str | None]:
@@ -246,16 +275,31 @@ def document_view(index: OpenIndex, doc_id: str, q: str = "") -> DocumentView | 
     views = []
     for s in doc.sections:
         lines = [line for line in doc.section_text(s).split("\n") if line.strip()]
-        views.append(SectionView(anchor=s.anchor, heading=s.heading, level=s.level,
-                                 paragraphs=tuple(highlight.mark_text(line, terms) for line in lines)))
+        views.append(
+            SectionView(
+                anchor=s.anchor,
+                heading=s.heading,
+                level=s.level,
+                paragraphs=tuple(highlight.mark_text(line, terms) for line in lines),
+            )
+        )
     relations = relations_for(index)
-    versions, cites, cited_by = document_relations(index.docs, relations, doc,
-                                                   index.versions.get(doc.doc_id, ()))
-    return DocumentView(doc=doc, status_label=STATUS_LABELS.get(doc.status or ""), panel=panel_lines(doc), q=q,
-                        sections=tuple(views),
-                        toc=tuple(v for v in views if v.heading), versions=versions, cites=cites,
-                        cited_by=cited_by, cited_by_total=len(relations.cited_by.get(doc.doc_id, ())),
-                        url=DOC_URL.format(doc_id=doc.doc_id), target=target, target_note=target_note)
+    versions, cites, cited_by = document_relations(index.docs, relations, doc, index.versions.get(doc.doc_id, ()))
+    return DocumentView(
+        doc=doc,
+        status_label=STATUS_LABELS.get(doc.status or ""),
+        panel=panel_lines(doc),
+        q=q,
+        sections=tuple(views),
+        toc=tuple(v for v in views if v.heading),
+        versions=versions,
+        cites=cites,
+        cited_by=cited_by,
+        cited_by_total=len(relations.cited_by.get(doc.doc_id, ())),
+        url=DOC_URL.format(doc_id=doc.doc_id),
+        target=target,
+        target_note=target_note,
+    )
 
 
 def panel_lines(doc: Document) -> tuple[PanelLine, ...]:

@@ -4,13 +4,14 @@ Matching is decided per document: every group of the query must match some secti
 necessarily the same one), and no excluded term may match any. Ranking scores sections with BM25F and gives a
 document the score of its best sections; results are grouped so each document appears once.
 """
+
 from __future__ import annotations
 
 import math
 import re
 import time
-from dataclasses import dataclass
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -21,8 +22,18 @@ from search.index import OpenIndex
 from search.params import SearchParams
 from search.plan import QueryPlan, TermPlan, plan_query
 from search.query import ParsedQuery, QueryError, parse_query
-from search.results import (DOC_URL, FACET_LABELS, AppliedFilter, Facet, FacetValue, Hit,
-                            QueryInfo, SearchResult, SectionHit, TermInfo)
+from search.results import (
+    DOC_URL,
+    FACET_LABELS,
+    AppliedFilter,
+    Facet,
+    FacetValue,
+    Hit,
+    QueryInfo,
+    SearchResult,
+    SectionHit,
+    TermInfo,
+)
 from search.schema import FACETS
 from search.store import DocMeta
 
@@ -58,7 +69,7 @@ _NONE = np.zeros(0, dtype=np.int32)
 _HIT_NAMES = tuple(f.name for f in HIT)
 _HIT_LABELS = tuple((f.name, label, f.value_labels) for f in HIT if (label := f.label_name) and f.value_labels)
 
-__all__ = ["run_search", "QueryError"]
+__all__ = ["QueryError", "run_search"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +106,11 @@ def _group_matched(index: OpenIndex, group: tuple[TermPlan, ...]) -> _Matched:
     for p in parts[1:]:
         docs |= p.docs
     size = len(index.table.of_section)
-    return _Matched(sections=_union_all([p.sections for p in parts], size),
-                    exact=_union_all([p.exact for p in parts], size), docs=docs)
+    return _Matched(
+        sections=_union_all([p.sections for p in parts], size),
+        exact=_union_all([p.exact for p in parts], size),
+        docs=docs,
+    )
 
 
 def _union_all(arrays: list[np.ndarray], size: int) -> np.ndarray:
@@ -138,9 +152,9 @@ def _match(index: OpenIndex, plan: QueryPlan) -> tuple[np.ndarray, list[_Matched
 def _in_dates(meta: DocMeta, date_from: str | None, date_to: str | None) -> bool:
     if meta.date is None:
         return False
-    if date_from and meta.date[:len(date_from)] < date_from:
+    if date_from and meta.date[: len(date_from)] < date_from:
         return False
-    if date_to and meta.date[:len(date_to)] > date_to:
+    if date_to and meta.date[: len(date_to)] > date_to:
         return False
     return True
 
@@ -159,32 +173,46 @@ def _facet_mask(index: OpenIndex, facet: str, values: Iterable[str]) -> np.ndarr
 
 def _date_mask(index: OpenIndex, date_from: str | None, date_to: str | None) -> np.ndarray:
     table = index.table
-    return np.fromiter((_in_dates(index.docs[d], date_from, date_to) for d in table.ids), dtype=bool,
-                       count=len(table.ids))
+    return np.fromiter(
+        (_in_dates(index.docs[d], date_from, date_to) for d in table.ids), dtype=bool, count=len(table.ids)
+    )
 
 
-def _filter_steps(index: OpenIndex, params: SearchParams
-                  ) -> list[tuple[str, str, str, Callable[[], np.ndarray], str]]:
+def _filter_steps(index: OpenIndex, params: SearchParams) -> list[tuple[str, str, str, Callable[[], np.ndarray], str]]:
     """(name, label, value shown, documents passing it, URL without it) for every active filter."""
     steps = []
     for facet, values in params.filters:
         # A facet with several values is one filter (any of them); its chip removes all of them.
-        url = "?" + params.with_changes(filters=tuple((f, v) for f, v in params.filters if f != facet),
-                                        page=1).query_string()
+        url = (
+            "?"
+            + params.with_changes(filters=tuple((f, v) for f, v in params.filters if f != facet), page=1).query_string()
+        )
         shown = "、".join(_label(facet, v) for v in values)
         steps.append((facet, FACET_LABELS[facet], shown, lambda f=facet, v=values: _facet_mask(index, f, v), url))
     if params.date_from:
-        steps.append(("date_from", "起始日期", params.date_from,
-                      lambda: _date_mask(index, params.date_from, None),
-                      "?" + params.with_changes(date_from=None, page=1).query_string()))
+        steps.append(
+            (
+                "date_from",
+                "起始日期",
+                params.date_from,
+                lambda: _date_mask(index, params.date_from, None),
+                "?" + params.with_changes(date_from=None, page=1).query_string(),
+            )
+        )
     if params.date_to:
-        steps.append(("date_to", "截止日期", params.date_to, lambda: _date_mask(index, None, params.date_to),
-                      "?" + params.with_changes(date_to=None, page=1).query_string()))
+        steps.append(
+            (
+                "date_to",
+                "截止日期",
+                params.date_to,
+                lambda: _date_mask(index, None, params.date_to),
+                "?" + params.with_changes(date_to=None, page=1).query_string(),
+            )
+        )
     return steps
 
 
-def _apply_filters(index: OpenIndex, docs: np.ndarray, params: SearchParams
-                   ) -> tuple[np.ndarray, list[AppliedFilter]]:
+def _apply_filters(index: OpenIndex, docs: np.ndarray, params: SearchParams) -> tuple[np.ndarray, list[AppliedFilter]]:
     """Documents passing every filter, and per filter how many more there would be without it alone."""
     steps = _filter_steps(index, params)
     passes = {name: docs & passing() for name, _, _, passing, _ in steps}
@@ -198,8 +226,9 @@ def _apply_filters(index: OpenIndex, docs: np.ndarray, params: SearchParams
         for other, passing in passes.items():
             if other != name:
                 others &= passing
-        applied.append(AppliedFilter(name=name, label=label, value=shown, removed=int(others.sum()) - total_kept,
-                                     remove_url=url))
+        applied.append(
+            AppliedFilter(name=name, label=label, value=shown, removed=int(others.sum()) - total_kept, remove_url=url)
+        )
     return kept, applied
 
 
@@ -220,12 +249,21 @@ def _facets(index: OpenIndex, docs: np.ndarray, params: SearchParams) -> tuple[F
         ranked = sorted(present, key=lambda kv: (-int(kv[0]), 0) if f == "year" else (-kv[1], kv[0]))
         shown = ranked[:FACET_LIMIT]
         urls = params.toggle_query_strings(f, [v for v, _ in shown])
-        values = [FacetValue(value=v, label=_label(f, v), count=c, selected=v in selected, toggle_url="?" + url)
-                  for (v, c), url in zip(shown, urls)]
+        values = [
+            FacetValue(value=v, label=_label(f, v), count=c, selected=v in selected, toggle_url="?" + url)
+            for (v, c), url in zip(shown, urls)
+        ]
         # A selected value stays visible (and removable) even when nothing matches it any more.
         for v in selected - {fv.value for fv in values}:
-            values.append(FacetValue(value=v, label=_label(f, v), count=0, selected=True,
-                                     toggle_url="?" + params.with_filter(f, v, False).query_string()))
+            values.append(
+                FacetValue(
+                    value=v,
+                    label=_label(f, v),
+                    count=0,
+                    selected=True,
+                    toggle_url="?" + params.with_filter(f, v, False).query_string(),
+                )
+            )
         out.append(Facet(name=f, label=FACET_LABELS[f], values=tuple(values)))
     return tuple(out)
 
@@ -239,8 +277,10 @@ def _title_matches(index: OpenIndex, wanted: set[str]) -> tuple[np.ndarray, np.n
     by_title = titles_by_form(index)
     for w in wanted:
         exact[by_title.get(w, [])] = True
-        containing = index.memo(("title-contains", w),
-                                lambda w=w: np.asarray([i for i, t in enumerate(table.titles) if w in t], dtype=np.int32))
+        containing = index.memo(
+            ("title-contains", w),
+            lambda w=w: np.asarray([i for i, t in enumerate(table.titles) if w in t], dtype=np.int32),
+        )
         np.maximum.at(longest, containing, len(w))
     return exact, longest
 
@@ -266,7 +306,7 @@ def _section_scores(index: OpenIndex, q, allowed: np.ndarray) -> tuple[np.ndarra
         # argpartition picks any of equal scores at the boundary: take ties by lower docnum, as a heap would.
         cut = scores[top].min()
         above = np.flatnonzero(scores > cut)
-        at = np.flatnonzero(scores == cut)[:SCORE_LIMIT - len(above)]
+        at = np.flatnonzero(scores == cut)[: SCORE_LIMIT - len(above)]
         sel = np.concatenate([above, at])
         ids, scores = ids[sel], scores[sel]
     order = np.lexsort((ids, -scores))
@@ -300,8 +340,14 @@ class _BestSections:
         return self.sections[lo:hi].tolist()
 
 
-def _rank(index: OpenIndex, docs: np.ndarray, plan: QueryPlan, parsed: ParsedQuery, matches: list[_Matched],
-          prior: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, _BestSections]:
+def _rank(
+    index: OpenIndex,
+    docs: np.ndarray,
+    plan: QueryPlan,
+    parsed: ParsedQuery,
+    matches: list[_Matched],
+    prior: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, _BestSections]:
     """Document ordinals best first, every document's score (an array over ordinals), and each scored
     document's best section docnums; `prior`: a factor per document (`_prior`)."""
     table = index.table
@@ -354,8 +400,11 @@ def _rank(index: OpenIndex, docs: np.ndarray, plan: QueryPlan, parsed: ParsedQue
             found[ids[in_group[ids]]] += 1
             touched.append(ids)
         count = sum(len(t) for t in touched)
-        sections = (np.flatnonzero(found).astype(np.int32) if count * 16 > len(found)
-                    else np.unique(np.concatenate(touched)).astype(np.int32))
+        sections = (
+            np.flatnonzero(found).astype(np.int32)
+            if count * 16 > len(found)
+            else np.unique(np.concatenate(touched)).astype(np.int32)
+        )
         # Coordination: a section with every group beats one that has only some of them.
         missing = RELAXED_MISSING_GROUP_FACTOR if relaxed else MISSING_GROUP_FACTOR
         section_score = total[sections] * missing ** (len(queries) - found[sections])
@@ -379,8 +428,10 @@ def _rank(index: OpenIndex, docs: np.ndarray, plan: QueryPlan, parsed: ParsedQue
         exact, longest = _title_matches(index, wanted)
         bonus = np.where(exact, TITLE_EXACT_BONUS * top, TITLE_CONTAINS_BONUS * top * longest / table.title_lengths)
         doc_scores[scored] += bonus[scored]
-    doc_scores *= index.memo("status-factor", lambda: np.asarray(
-        [1.0 - STATUS_PENALTY.get(index.docs[d].status or "", 0.0) for d in table.ids]))
+    doc_scores *= index.memo(
+        "status-factor",
+        lambda: np.asarray([1.0 - STATUS_PENALTY.get(index.docs[d].status or "", 0.0) for d in table.ids]),
+    )
     if prior is not None:
         doc_scores *= prior
     candidates = np.flatnonzero(docs)
@@ -409,15 +460,24 @@ def _hit(index: OpenIndex, doc_id: str, score: float, section_ids: list[str], te
     meta = index.docs[doc_id]
     found = index.store.sections(doc_id, section_ids)
     assert found is not None, doc_id
-    section_hits = [SectionHit(section_id=s.anchor, section=" › ".join(s.path),
-                               snippet=highlight.snippet(text, terms)) for s, text in found]
+    section_hits = [
+        SectionHit(section_id=s.anchor, section=" › ".join(s.path), snippet=highlight.snippet(text, terms))
+        for s, text in found
+    ]
     first = section_hits[0]
     values = {name: getattr(meta, name) for name in _HIT_NAMES}
     for name, label_name, labels in _HIT_LABELS:
         values[label_name] = labels.get(values[name])
-    return Hit(**values, title_html=highlight.mark_text(meta.title, terms), score=round(score, 4),
-               section_id=first.section_id, section=first.section, snippet=first.snippet,
-               url=DOC_URL.format(doc_id=doc_id) + f"#{first.section_id}", sections=tuple(section_hits))
+    return Hit(
+        **values,
+        title_html=highlight.mark_text(meta.title, terms),
+        score=round(score, 4),
+        section_id=first.section_id,
+        section=first.section,
+        snippet=first.snippet,
+        url=DOC_URL.format(doc_id=doc_id) + f"#{first.section_id}",
+        sections=tuple(section_hits),
+    )
 
 
 def _advice(parsed: ParsedQuery, applied: list[AppliedFilter], total: int) -> tuple[str, ...]:
@@ -438,35 +498,62 @@ def _advice(parsed: ParsedQuery, applied: list[AppliedFilter], total: int) -> tu
     return tuple(out)
 
 
-def _explain(parsed: ParsedQuery, plan: QueryPlan, params: SearchParams, matched_before: int,
-             applied: list[AppliedFilter], total: int, notes: tuple[str, ...] = ()) -> QueryInfo:
+def _explain(
+    parsed: ParsedQuery,
+    plan: QueryPlan,
+    params: SearchParams,
+    matched_before: int,
+    applied: list[AppliedFilter],
+    total: int,
+    notes: tuple[str, ...] = (),
+) -> QueryInfo:
     infos = []
     for p in [*(p for g in plan.groups for p in g), *plan.excluded]:
         t = p.term
-        infos.append(TermInfo(text=t.text, normalized=t.normalized, words=p.words, phrase=t.phrase, field=t.field,
-                              doc_number=t.docno, excluded=p in plan.excluded, alias_of=t.alias_of))
+        infos.append(
+            TermInfo(
+                text=t.text,
+                normalized=t.normalized,
+                words=p.words,
+                phrase=t.phrase,
+                field=t.field,
+                doc_number=t.docno,
+                excluded=p in plan.excluded,
+                alias_of=t.alias_of,
+            )
+        )
     fields = tuple(dict.fromkeys(t.field for t in parsed.positive_terms if t.field)) or SEARCHED_FIELDS
-    return QueryInfo(text=params.q, normalized=analysis.normalize(params.q),
-                     tokens=tuple(w for i in infos if not i.excluded and not i.alias_of for w in i.words),
-                     terms=tuple(infos), aliases=tuple(dict.fromkeys(
-                         f"{i.alias_of} → {i.text}" for i in infos if i.alias_of)),
-                     fields=fields, ignored=parsed.ignored, matched_before_filters=matched_before,
-                     filters=tuple(applied), advice=_advice(parsed, applied, total), notes=notes)
+    return QueryInfo(
+        text=params.q,
+        normalized=analysis.normalize(params.q),
+        tokens=tuple(w for i in infos if not i.excluded and not i.alias_of for w in i.words),
+        terms=tuple(infos),
+        aliases=tuple(dict.fromkeys(f"{i.alias_of} → {i.text}" for i in infos if i.alias_of)),
+        fields=fields,
+        ignored=parsed.ignored,
+        matched_before_filters=matched_before,
+        filters=tuple(applied),
+        advice=_advice(parsed, applied, total),
+        notes=notes,
+    )
 
 
 def _places(index: OpenIndex) -> frozenset[str]:
     """Place names of the index's regions, whole and without 省/市/区/县 (河南省郑州市: 河南, 郑州 …)."""
+
     def compute() -> frozenset[str]:
         out = set()
         for region in index.table.facet_names["region"]:
             out.add(region)
             out.update(p for p in re.split(r"[省市区县]|自治区|自治州", region) if len(p) >= 2 and "X" not in p)
         return frozenset(out)
+
     return index.memo("places", compute)
 
 
-def _read(index: OpenIndex, params: SearchParams, reading: CitationReading
-          ) -> tuple[ParsedQuery, QueryPlan, np.ndarray, list[_Matched], list[str]]:
+def _read(
+    index: OpenIndex, params: SearchParams, reading: CitationReading
+) -> tuple[ParsedQuery, QueryPlan, np.ndarray, list[_Matched], list[str]]:
     """The query as parsed, planned and matched: a question is read for any of its content words, and so is a
     query whose words occur in no document all together."""
     notes = []
@@ -499,12 +586,15 @@ def _prior(index: OpenIndex, query: str) -> np.ndarray:
     """Factors per document for a question or everyday words: decisions amending other instruments behind
     them, and local documents and cases behind statutes unless the query names a place."""
     table = index.table
-    amending = index.memo("amending-factor", lambda: np.asarray(
-        [AMENDING_FACTOR if AMENDING_TITLE_RE.search(t) else 1.0 for t in table.titles]))
+    amending = index.memo(
+        "amending-factor",
+        lambda: np.asarray([AMENDING_FACTOR if AMENDING_TITLE_RE.search(t) else 1.0 for t in table.titles]),
+    )
     if questions.names_a_place(query, lambda: _places(index)):
         return amending
-    return amending * index.memo("level-factor", lambda: np.asarray(
-        [LEVEL_FACTOR.get(index.docs[d].level or "", 1.0) for d in table.ids]))
+    return amending * index.memo(
+        "level-factor", lambda: np.asarray([LEVEL_FACTOR.get(index.docs[d].level or "", 1.0) for d in table.ids])
+    )
 
 
 def run_search(index: OpenIndex, params: SearchParams) -> SearchResult:
@@ -538,15 +628,25 @@ def run_search(index: OpenIndex, params: SearchParams) -> SearchResult:
     start = (params.page - 1) * params.size
     terms = plan.highlight
     hits = []
-    for o in order[start:start + params.size].tolist():
+    for o in order[start : start + params.size].tolist():
         section_ids = _section_ids(index, best.get(o))
         if o in sections_first:
-            section_ids = list(dict.fromkeys([*sections_first[o], *section_ids]))[:max(SECTIONS_PER_HIT,
-                                                                                      len(sections_first[o]))]
+            section_ids = list(dict.fromkeys([*sections_first[o], *section_ids]))[
+                : max(SECTIONS_PER_HIT, len(sections_first[o]))
+            ]
         hits.append(_hit(index, table.ids[o], float(scores[o]), section_ids, terms))
-    return SearchResult(params=params, query=_explain(parsed, plan, params, matched_before, applied, total,
-                                                      reading.notes + tuple(notes)),
-                        total=total, page=params.page, size=params.size, pages=max(1, math.ceil(total / params.size)),
-                        sort=params.sort, hits=tuple(hits), facets=facets,
-                        took_ms=round((time.perf_counter() - started) * 1000, 2), build=index.build_id,
-                        answer=reading.answers[0] if reading.answers else None, answers=reading.answers)
+    return SearchResult(
+        params=params,
+        query=_explain(parsed, plan, params, matched_before, applied, total, reading.notes + tuple(notes)),
+        total=total,
+        page=params.page,
+        size=params.size,
+        pages=max(1, math.ceil(total / params.size)),
+        sort=params.sort,
+        hits=tuple(hits),
+        facets=facets,
+        took_ms=round((time.perf_counter() - started) * 1000, 2),
+        build=index.build_id,
+        answer=reading.answers[0] if reading.answers else None,
+        answers=reading.answers,
+    )

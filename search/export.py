@@ -2,6 +2,7 @@
 
 The export runs the page's search with the same parameters from the first hit, bounded by EXPORT_LIMIT rows.
 """
+
 from __future__ import annotations
 
 import csv
@@ -64,13 +65,22 @@ def export_rows(result: SearchResult, base_url: str = "") -> list[dict[str, Any]
 
 def export_info(result: SearchResult, limit: int = EXPORT_LIMIT) -> dict[str, Any]:
     """What the export holds: every matching document, or the first `limit` of them."""
-    return {"total": result.total, "exported": len(result.hits), "limit": limit,
-            "truncated": result.total > len(result.hits)}
+    return {
+        "total": result.total,
+        "exported": len(result.hits),
+        "limit": limit,
+        "truncated": result.total > len(result.hits),
+    }
 
 
 def export_json(result: SearchResult, base_url: str = "", limit: int = EXPORT_LIMIT) -> dict[str, Any]:
-    return {**export_info(result, limit), "params": result.params.to_dict(), "build": result.build,
-            "columns": list(EXPORT_COLUMNS), "rows": export_rows(result, base_url)}
+    return {
+        **export_info(result, limit),
+        "params": result.params.to_dict(),
+        "build": result.build,
+        "columns": list(EXPORT_COLUMNS),
+        "rows": export_rows(result, base_url),
+    }
 
 
 def _cell(value: Any) -> Any:

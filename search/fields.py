@@ -11,6 +11,7 @@ A field's name is its attribute everywhere and its key in the JSON of a document
 fields: an index record's `record_id` ("<doc_id>/<anchor>") and a section's `anchor` ("s3", the fragment of its
 URL), which the JSON of sections keeps calling "id".
 """
+
 from __future__ import annotations
 
 import inspect
@@ -19,13 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 # Kinds of field: the Python type, the JSON schema, the index field and the display follow from the kind.
-ID = "id"               # an identifier, always set
-PATH = "path"           # a source: "<source folder name>/<path inside it>"
-TEXT = "text"           # free text, shown as written
-NAMES = "names"         # several names: a tuple in Python, an array in JSON, joined with 、 when shown
-NUMBER = "number"       # an integer
-DATE = "date"           # ISO YYYY-MM-DD
-KEYWORD = "keyword"     # one value out of a small set (文种, 效力级别, 地区, status)
+ID = "id"  # an identifier, always set
+PATH = "path"  # a source: "<source folder name>/<path inside it>"
+TEXT = "text"  # free text, shown as written
+NAMES = "names"  # several names: a tuple in Python, an array in JSON, joined with 、 when shown
+NUMBER = "number"  # an integer
+DATE = "date"  # ISO YYYY-MM-DD
+KEYWORD = "keyword"  # one value out of a small set (文种, 效力级别, 地区, status)
 KINDS = (ID, PATH, TEXT, NAMES, NUMBER, DATE, KEYWORD)
 # How the metadata panel of the document view shows a value: as text, as a <time>, or as a path (small print).
 PANEL_STYLES = ("text", "time", "path")
@@ -33,11 +34,28 @@ NAMES_SHOWN_JOINED_BY = "、"
 
 # Values of Document.status, in the order the search page lists them, and how pages show them.
 STATUSES = ("current", "amended", "superseded", "repealed", "draft", "trial")
-STATUS_LABELS = {"current": "现行有效", "amended": "已修改", "superseded": "已修改", "repealed": "已废止",
-                 "draft": "征求意见稿", "trial": "试行"}
+STATUS_LABELS = {
+    "current": "现行有效",
+    "amended": "已修改",
+    "superseded": "已修改",
+    "repealed": "已废止",
+    "draft": "征求意见稿",
+    "trial": "试行",
+}
 # Values of Document.level (效力级别), highest first.
-LEVELS = ("宪法", "法律", "行政法规", "监察法规", "司法解释", "部门规章", "地方性法规", "地方政府规章",
-          "规范性文件", "工作文件", "案例")
+LEVELS = (
+    "宪法",
+    "法律",
+    "行政法规",
+    "监察法规",
+    "司法解释",
+    "部门规章",
+    "地方性法规",
+    "地方政府规章",
+    "规范性文件",
+    "工作文件",
+    "案例",
+)
 
 _STR = {"type": "string"}
 _OPT_STR = {"type": ["string", "null"]}
@@ -48,25 +66,25 @@ class Field:
     """One metadata field of a document. Every field is a field of `Document`; the flags say where else it goes."""
 
     name: str
-    kind: str                               # one of KINDS
-    label: str = ""                         # as pages, filters and downloads show it
-    required: bool = False                  # always set; otherwise None (names: empty) when unknown
-    extracted: bool = False                 # read from the text: a field of indexer.metadata.Metadata
-    operator: bool = False                  # a metadata.jsonl row or front matter may set it
-    table: bool = False                     # held in memory for every document (DocMeta): hits, facets, links
-    indexed: bool = False                   # a field of every index record (its Whoosh field follows the kind)
-    facet: bool = False                     # counted on the search page, and a filter parameter of its name
-    hit: bool = False                       # in hits (the page, the JSON API, the CLI); needs `table`
-    exported: bool = False                  # a column of the export; needs `hit`
-    panel: str | None = None                # in the document view's metadata panel, shown this way (PANEL_STYLES)
-    text: bool = False                      # a line of the plain-text download
-    hit_key: str | None = None              # its key in hits and export rows, where not its name
-    values: tuple[str, ...] = ()            # the values it may take, where the set is fixed (a JSON enum)
-    value_labels: Mapping[str, str] | None = None   # values as shown; hits and exports add "<name>_label"
-    panel_fallback: str | None = None       # the panel shows this other field in its place when it is empty
-    shown_after: str | None = None          # panel, download and export put it after this field
-    shown_last: bool = False                # panel, download and export put it after every other field
-    hit_schema: Mapping[str, Any] | None = None     # its JSON schema in hits and exports, where looser
+    kind: str  # one of KINDS
+    label: str = ""  # as pages, filters and downloads show it
+    required: bool = False  # always set; otherwise None (names: empty) when unknown
+    extracted: bool = False  # read from the text: a field of indexer.metadata.Metadata
+    operator: bool = False  # a metadata.jsonl row or front matter may set it
+    table: bool = False  # held in memory for every document (DocMeta): hits, facets, links
+    indexed: bool = False  # a field of every index record (its Whoosh field follows the kind)
+    facet: bool = False  # counted on the search page, and a filter parameter of its name
+    hit: bool = False  # in hits (the page, the JSON API, the CLI); needs `table`
+    exported: bool = False  # a column of the export; needs `hit`
+    panel: str | None = None  # in the document view's metadata panel, shown this way (PANEL_STYLES)
+    text: bool = False  # a line of the plain-text download
+    hit_key: str | None = None  # its key in hits and export rows, where not its name
+    values: tuple[str, ...] = ()  # the values it may take, where the set is fixed (a JSON enum)
+    value_labels: Mapping[str, str] | None = None  # values as shown; hits and exports add "<name>_label"
+    panel_fallback: str | None = None  # the panel shows this other field in its place when it is empty
+    shown_after: str | None = None  # panel, download and export put it after this field
+    shown_last: bool = False  # panel, download and export put it after every other field
+    hit_schema: Mapping[str, Any] | None = None  # its JSON schema in hits and exports, where looser
 
     @property
     def annotation(self) -> str:
@@ -133,29 +151,126 @@ FIELDS: tuple[Field, ...] = (
     # "<source folder name>/<path inside it>"
     Field("source", PATH, "来源", required=True, table=True, hit=True, panel="path", text=True, shown_last=True),
     Field("title", TEXT, "标题", required=True, extracted=True, operator=True, table=True, hit=True, exported=True),
-    Field("issuer", NAMES, "发文机关", extracted=True, operator=True, table=True, indexed=True, facet=True,
-          hit=True, exported=True, panel="text", text=True),
+    Field(
+        "issuer",
+        NAMES,
+        "发文机关",
+        extracted=True,
+        operator=True,
+        table=True,
+        indexed=True,
+        facet=True,
+        hit=True,
+        exported=True,
+        panel="text",
+        text=True,
+    ),
     # Canonical: 郑政文〔2017〕60号; doc_number_raw as written.
-    Field("doc_number", TEXT, "文号", extracted=True, operator=True, table=True, hit=True, exported=True,
-          panel="text", text=True),
+    Field(
+        "doc_number",
+        TEXT,
+        "文号",
+        extracted=True,
+        operator=True,
+        table=True,
+        hit=True,
+        exported=True,
+        panel="text",
+        text=True,
+    ),
     Field("doc_number_raw", TEXT, extracted=True),
     # The year the document is about; the panel shows it for a document without a date.
-    Field("year", NUMBER, "年份", extracted=True, operator=True, table=True, indexed=True, facet=True, hit=True,
-          exported=True, shown_after="date"),
+    Field(
+        "year",
+        NUMBER,
+        "年份",
+        extracted=True,
+        operator=True,
+        table=True,
+        indexed=True,
+        facet=True,
+        hit=True,
+        exported=True,
+        shown_after="date",
+    ),
     # The date of signing or publication.
-    Field("date", DATE, "日期", extracted=True, operator=True, table=True, indexed=True, hit=True, exported=True,
-          panel="time", text=True, panel_fallback="year"),
+    Field(
+        "date",
+        DATE,
+        "日期",
+        extracted=True,
+        operator=True,
+        table=True,
+        indexed=True,
+        hit=True,
+        exported=True,
+        panel="time",
+        text=True,
+        panel_fallback="year",
+    ),
     # 报告, 实施方案, 通知, 条例 ...
-    Field("doc_type", KEYWORD, "文种", extracted=True, operator=True, table=True, indexed=True, facet=True,
-          hit=True, exported=True, panel="text", text=True),
+    Field(
+        "doc_type",
+        KEYWORD,
+        "文种",
+        extracted=True,
+        operator=True,
+        table=True,
+        indexed=True,
+        facet=True,
+        hit=True,
+        exported=True,
+        panel="text",
+        text=True,
+    ),
     # One of LEVELS; hits and export rows have always described it as any string.
-    Field("level", KEYWORD, "效力级别", extracted=True, operator=True, table=True, indexed=True, facet=True,
-          hit=True, exported=True, panel="text", text=True, values=LEVELS, hit_schema=_OPT_STR),
+    Field(
+        "level",
+        KEYWORD,
+        "效力级别",
+        extracted=True,
+        operator=True,
+        table=True,
+        indexed=True,
+        facet=True,
+        hit=True,
+        exported=True,
+        panel="text",
+        text=True,
+        values=LEVELS,
+        hit_schema=_OPT_STR,
+    ),
     # 河南省郑州市, XX市 ...
-    Field("region", KEYWORD, "地区", extracted=True, operator=True, table=True, indexed=True, facet=True, hit=True,
-          exported=True, panel="text", text=True),
-    Field("status", KEYWORD, "时效性", extracted=True, operator=True, table=True, indexed=True, facet=True,
-          hit=True, exported=True, panel="text", text=True, values=STATUSES, value_labels=STATUS_LABELS),
+    Field(
+        "region",
+        KEYWORD,
+        "地区",
+        extracted=True,
+        operator=True,
+        table=True,
+        indexed=True,
+        facet=True,
+        hit=True,
+        exported=True,
+        panel="text",
+        text=True,
+    ),
+    Field(
+        "status",
+        KEYWORD,
+        "时效性",
+        extracted=True,
+        operator=True,
+        table=True,
+        indexed=True,
+        facet=True,
+        hit=True,
+        exported=True,
+        panel="text",
+        text=True,
+        values=STATUSES,
+        value_labels=STATUS_LABELS,
+    ),
     Field("valid_from", DATE, "施行日期", operator=True, panel="text", shown_after="date"),
     # The source of the newer version, where known.
     Field("superseded_by", PATH, operator=True, table=True),
@@ -200,7 +315,7 @@ def _shown_order(fields: Sequence[Field]) -> tuple[Field, ...]:
 _check(FIELDS)
 EXTRACTED = tuple(f for f in FIELDS if f.extracted)
 OPERATOR = tuple(f for f in FIELDS if f.operator)
-DESCRIBED = tuple(f for f in FIELDS if f.extracted or f.operator)   # what extraction and operators give
+DESCRIBED = tuple(f for f in FIELDS if f.extracted or f.operator)  # what extraction and operators give
 TABLE = tuple(f for f in FIELDS if f.table)
 INDEXED = tuple(f for f in FIELDS if f.indexed)
 FACETS = tuple(f.name for f in FIELDS if f.facet)
@@ -215,14 +330,16 @@ TEXT_LINES = tuple(f for f in SHOWN_ORDER if f.text)
 LABELLED = {f.label_name: f for f in FIELDS if f.label_name}
 
 
-def with_fields(declared: Sequence[Field], *, place: Mapping[str, str] | None = None, defaults: bool = False,
-                labels: bool = False) -> Callable[[type], type]:
+def with_fields(
+    declared: Sequence[Field], *, place: Mapping[str, str] | None = None, defaults: bool = False, labels: bool = False
+) -> Callable[[type], type]:
     """Class decorator, applied under @dataclass: the declared fields become the class's fields, in order.
 
     The class's own annotated fields follow them, except those `place` puts right after a declared field
     ({own field: declared field}). `labels` adds "<name>_label" after each field with value labels; `defaults`
     gives optional fields their default (None, or () for names).
     """
+
     def apply(cls: type) -> type:
         own = dict(inspect.get_annotations(cls))
         clash = sorted(set(own) & {f.name for f in declared})
@@ -245,4 +362,5 @@ def with_fields(declared: Sequence[Field], *, place: Mapping[str, str] | None = 
         annotations.update(own)
         cls.__annotations__ = annotations
         return cls
+
     return apply

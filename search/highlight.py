@@ -3,6 +3,7 @@
 Matching runs on the normalised text, which has the same length as the stored text, so a span found there is
 the same span in the document's own script. Output is escaped HTML; the only markup added is <mark>.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,9 +14,9 @@ from html import escape
 
 from search import analysis
 
-SNIPPET_CHARS = 160          # length of a snippet window
-SNIPPET_LEAD = 36            # characters shown before the first match in a window
-MAX_GAP = 3                  # punctuation or spaces allowed between two characters of a term
+SNIPPET_CHARS = 160  # length of a snippet window
+SNIPPET_LEAD = 36  # characters shown before the first match in a window
+MAX_GAP = 3  # punctuation or spaces allowed between two characters of a term
 ELLIPSIS = "…"
 
 

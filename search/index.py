@@ -8,6 +8,7 @@ Layout of an index root (GOVLAW_INDEX):
 The search side only reads. A process holds an `IndexHolder`; every request asks it for the `OpenIndex` of the
 build `current` points at, which costs one readlink when nothing changed.
 """
+
 from __future__ import annotations
 
 import json
@@ -54,11 +55,12 @@ def facet_values(meta: DocMeta) -> dict[str, tuple[str, ...]]:
     out = {}
     for facet in FACETS:
         value = getattr(meta, facet)
-        if isinstance(value, tuple):        # several names (issuers)
+        if isinstance(value, tuple):  # several names (issuers)
             out[facet] = tuple(analysis.to_simplified(v) for v in value)
             continue
-        out[facet] = () if value in (None, "") else (
-            analysis.to_simplified(value) if isinstance(value, str) else str(value),)
+        out[facet] = (
+            () if value in (None, "") else (analysis.to_simplified(value) if isinstance(value, str) else str(value),)
+        )
     return out
 
 
@@ -72,19 +74,20 @@ class DocTable:
     """The documents of a build as arrays over document ordinals (0..n-1, in doc_id order), so that matching,
     filtering, facet counting and ordering work on whole arrays instead of one document at a time."""
 
-    ids: tuple[str, ...]                       # ordinal -> doc_id
-    ordinal: dict[str, int]                    # doc_id -> ordinal
-    of_section: np.ndarray                     # index docnum -> ordinal (-1: a deleted record)
-    newest_rank: np.ndarray                    # ordinal -> place in (newest first, then title) order
-    facet_names: dict[str, tuple[str, ...]]    # facet -> its values (simplified script)
-    facet_pairs: dict[str, tuple[np.ndarray, np.ndarray]]   # facet -> (ordinals, value indexes), one per value
-    titles: tuple[str, ...]                    # normalised titles without white space
-    title_lengths: np.ndarray                  # ordinal -> len(title), at least 1
-    issuers: tuple[tuple[str, ...], ...]       # normalised issuer names
+    ids: tuple[str, ...]  # ordinal -> doc_id
+    ordinal: dict[str, int]  # doc_id -> ordinal
+    of_section: np.ndarray  # index docnum -> ordinal (-1: a deleted record)
+    newest_rank: np.ndarray  # ordinal -> place in (newest first, then title) order
+    facet_names: dict[str, tuple[str, ...]]  # facet -> its values (simplified script)
+    facet_pairs: dict[str, tuple[np.ndarray, np.ndarray]]  # facet -> (ordinals, value indexes), one per value
+    titles: tuple[str, ...]  # normalised titles without white space
+    title_lengths: np.ndarray  # ordinal -> len(title), at least 1
+    issuers: tuple[tuple[str, ...], ...]  # normalised issuer names
 
     @classmethod
-    def build(cls, docs: dict[str, DocMeta], facets: dict[str, dict[str, tuple[str, ...]]],
-              doc_of: list[str]) -> DocTable:
+    def build(
+        cls, docs: dict[str, DocMeta], facets: dict[str, dict[str, tuple[str, ...]]], doc_of: list[str]
+    ) -> DocTable:
         ids = tuple(sorted(docs))
         ordinal = {d: i for i, d in enumerate(ids)}
         of_section = np.fromiter((ordinal.get(d, -1) for d in doc_of), dtype=np.int32, count=len(doc_of))
@@ -102,11 +105,17 @@ class DocTable:
                     vals.append(index.setdefault(v, len(index)))
             names[f] = tuple(index)
             pairs[f] = (np.asarray(ords, dtype=np.int32), np.asarray(vals, dtype=np.int32))
-        return cls(ids=ids, ordinal=ordinal, of_section=of_section, newest_rank=newest_rank, facet_names=names,
-                   facet_pairs=pairs,
-                   titles=(titles := tuple(analysis.normalize("".join(docs[d].title.split())) for d in ids)),
-                   title_lengths=np.asarray([max(len(t), 1) for t in titles], dtype=np.float64),
-                   issuers=tuple(tuple(analysis.normalize(i) for i in docs[d].issuer) for d in ids))
+        return cls(
+            ids=ids,
+            ordinal=ordinal,
+            of_section=of_section,
+            newest_rank=newest_rank,
+            facet_names=names,
+            facet_pairs=pairs,
+            titles=(titles := tuple(analysis.normalize("".join(docs[d].title.split())) for d in ids)),
+            title_lengths=np.asarray([max(len(t), 1) for t in titles], dtype=np.float64),
+            issuers=tuple(tuple(analysis.normalize(i) for i in docs[d].issuer) for d in ids),
+        )
 
     def mask(self, doc_ids) -> np.ndarray:
         """A boolean array over ordinals, true for the given doc_ids."""
@@ -136,7 +145,8 @@ def check_build_whoosh(manifest: dict, path: Path) -> None:
     if made != WHOOSH_VERSION:
         raise BuildVersionError(
             f"build {path.name} was written by Whoosh {made}, and this installation reads only indexes of Whoosh "
-            f"{WHOOSH_VERSION}: rebuild it with `govlaw-index build SRC_DIR... --index {path.parent.parent}`")
+            f"{WHOOSH_VERSION}: rebuild it with `govlaw-index build SRC_DIR... --index {path.parent.parent}`"
+        )
 
 
 def current_build_path(root: Path) -> Path | None:
@@ -164,7 +174,7 @@ class OpenIndex:
     manifest: dict
     versions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # doc_id -> its versions, newest first
     facets: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # doc_id -> facet -> values
-    doc_of: list[str] = field(default_factory=list)                 # index docnum -> doc_id
+    doc_of: list[str] = field(default_factory=list)  # index docnum -> doc_id
     sections_of: dict[str, list[int]] = field(default_factory=dict)  # doc_id -> index docnums
     table: DocTable | None = None
     vector: VectorScorer | None = None
@@ -172,7 +182,7 @@ class OpenIndex:
     _local: threading.local = field(default_factory=threading.local, repr=False)
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _searchers: list[Searcher] = field(default_factory=list, repr=False)   # of every thread, closed by close()
+    _searchers: list[Searcher] = field(default_factory=list, repr=False)  # of every thread, closed by close()
 
     @classmethod
     def open(cls, path: Path) -> OpenIndex:
@@ -183,8 +193,16 @@ class OpenIndex:
         ix = whoosh_index.open_dir(str(path))
         store = DocStore(path / STORE_FILE)
         docs, versions = link_versions(store.metas())
-        opened = cls(build_id=path.name, path=path, ix=ix, store=store, docs=docs, manifest=manifest,
-                     versions=versions, facets={d: facet_values(m) for d, m in docs.items()})
+        opened = cls(
+            build_id=path.name,
+            path=path,
+            ix=ix,
+            store=store,
+            docs=docs,
+            manifest=manifest,
+            versions=versions,
+            facets={d: facet_values(m) for d, m in docs.items()},
+        )
         opened._map_sections()
         opened.table = DocTable.build(docs, opened.facets, opened.doc_of)
         opened.vector = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING)
@@ -299,11 +317,15 @@ class IndexHolder:
             if self._open is None or self._open.path != path:
                 try:
                     fresh = OpenIndex.open(path)
-                except Exception as e:  # noqa: BLE001 - a damaged build must not turn every request into a 500
+                except Exception as e:
                     if self._open is None:
                         raise NoIndexError(f"the published build {path.name} cannot be opened: {e}") from e
-                    log.error("the published build %s cannot be opened (%s); still serving %s", path.name, str(e),
-                              self._open.build_id)
+                    log.error(
+                        "the published build %s cannot be opened (%s); still serving %s",
+                        path.name,
+                        str(e),
+                        self._open.build_id,
+                    )
                     return self._open
                 if self._open is not None:
                     self._retired.append((time.monotonic(), self._open))

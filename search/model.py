@@ -3,6 +3,7 @@
 A cleaned `Document` is what a source file becomes; each of its `Section`s becomes one index record.
 Both are plain frozen data so they cross process boundaries (the indexer's worker pool) and JSON.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
@@ -11,35 +12,47 @@ from typing import Any
 from search.fields import FIELDS, LEVELS, NAMES, STATUSES, with_fields
 
 __all__ = ["LEVELS", "STATUSES", "Citation", "Document", "Section"]
-_NAMES = tuple(f.name for f in FIELDS if f.kind == NAMES)     # tuples here, lists in JSON
+_NAMES = tuple(f.name for f in FIELDS if f.kind == NAMES)  # tuples here, lists in JSON
 
 
 @dataclass(frozen=True, slots=True)
 class Section:
     """One node of a document's outline: `start`/`end` are character offsets into Document.text."""
 
-    anchor: str                 # unique within the document, its URL's fragment: "s0", "s1", ... ("id" in JSON)
-    heading: str                # the heading line as written ("", for the preamble before the first heading)
-    level: int                  # 0 preamble, 1 编/一、, 2 章/（一）, 3 节/1., 4 条/（1）
-    path: tuple[str, ...]       # headings from the outermost down to this one
+    anchor: str  # unique within the document, its URL's fragment: "s0", "s1", ... ("id" in JSON)
+    heading: str  # the heading line as written ("", for the preamble before the first heading)
+    level: int  # 0 preamble, 1 编/一、, 2 章/（一）, 3 节/1., 4 条/（1）
+    path: tuple[str, ...]  # headings from the outermost down to this one
     start: int
     end: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.anchor, "heading": self.heading, "level": self.level, "path": list(self.path),
-                "start": self.start, "end": self.end}
+        return {
+            "id": self.anchor,
+            "heading": self.heading,
+            "level": self.level,
+            "path": list(self.path),
+            "start": self.start,
+            "end": self.end,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Section:
-        return cls(anchor=data["id"], heading=data["heading"], level=data["level"], path=tuple(data["path"]),
-                   start=data["start"], end=data["end"])
+        return cls(
+            anchor=data["id"],
+            heading=data["heading"],
+            level=data["level"],
+            path=tuple(data["path"]),
+            start=data["start"],
+            end=data["end"],
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class Citation:
     """A reference the text makes to another document: a 《title》 or a 文号 (canonical form)."""
 
-    kind: str                   # "title" or "doc_number"
+    kind: str  # "title" or "doc_number"
     value: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -58,7 +71,7 @@ class Document:
     sections: tuple[Section, ...] = ()
     citations: tuple[Citation, ...] = ()
     content_hash: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)   # page metadata kept from cleaning (发布时间 ...)
+    extra: dict[str, Any] = field(default_factory=dict)  # page metadata kept from cleaning (发布时间 ...)
 
     def to_dict(self) -> dict[str, Any]:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -81,5 +94,4 @@ class Document:
         return cls(**kwargs)
 
     def section_text(self, section: Section) -> str:
-        return self.text[section.start:section.end]
-
+        return self.text[section.start : section.end]

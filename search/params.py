@@ -3,6 +3,7 @@
 A bad parameter raises `ParamError` (an HTTP 400 in the web layer) with a message a person can act on; an
 unknown parameter is an error too, so a misspelt filter is never silently ignored.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,6 +28,7 @@ def _quote_value(text: str) -> str:
 def _urlencode(items: Sequence[tuple[str, str]]) -> str:
     """urlencode(items) of str keys and values."""
     return "&".join(f"{_quote_value(k)}={_quote_value(v)}" for k, v in items)
+
 
 MAX_QUERY_CHARS = 500
 MAX_PAGE = 1000
@@ -53,7 +55,7 @@ class MultiMapping(Protocol):
 @dataclass(frozen=True, slots=True)
 class SearchParams:
     q: str = ""
-    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()   # (facet, values) in FACETS order; values OR-ed
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (facet, values) in FACETS order; values OR-ed
     date_from: str | None = None
     date_to: str | None = None
     sort: str = "relevance"
@@ -130,8 +132,15 @@ class SearchParams:
         return urlencode(self.query_items())
 
     def to_dict(self) -> dict:
-        return {"q": self.q, "filters": {f: list(v) for f, v in self.filters}, "date_from": self.date_from,
-                "date_to": self.date_to, "sort": self.sort, "page": self.page, "size": self.size}
+        return {
+            "q": self.q,
+            "filters": {f: list(v) for f, v in self.filters},
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "sort": self.sort,
+            "page": self.page,
+            "size": self.size,
+        }
 
 
 def _int(name: str, raw: str, low: int, high: int) -> int:
@@ -207,8 +216,9 @@ def parse_params(args: MultiMapping, extra: Sequence[str] = ()) -> SearchParams:
     date_to = _date("date_to", one("date_to") or "")
     if date_from and date_to and date_from > date_to:
         raise ParamError(f"date_from {date_from} is after date_to {date_to}")
-    return SearchParams(q=q, filters=tuple(filters), date_from=date_from, date_to=date_to, sort=sort,
-                        page=page, size=size)
+    return SearchParams(
+        q=q, filters=tuple(filters), date_from=date_from, date_to=date_to, sort=sort, page=page, size=size
+    )
 
 
 class _Args:
@@ -228,4 +238,3 @@ def params_from(data: Mapping[str, Sequence[str] | str] | None = None, **kwargs)
     """SearchParams from a dict (values: a string or a list of strings), checked like a request."""
     merged = dict(data or {}) | kwargs
     return parse_params(_Args(merged))
-

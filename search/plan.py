@@ -2,6 +2,7 @@
 
 Pure functions over `ParsedQuery`; the engine runs the queries. Boosts come from `search.schema.FIELD_BOOSTS`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,11 +27,11 @@ class TermPlan:
     """
 
     term: Term
-    exact: wq.Query | None          # the exact run of characters (bigram phrases), or the document's own number
-    loose: wq.Query | None          # all the term's words in one section (unquoted terms), single-unit terms
-    score: wq.Query | None          # what a matching section scores for the term (its words only)
-    words: tuple[str, ...]          # normalised words, for the explanation and the highlighter
-    highlight: tuple[str, ...]      # normalised strings to mark in text
+    exact: wq.Query | None  # the exact run of characters (bigram phrases), or the document's own number
+    loose: wq.Query | None  # all the term's words in one section (unquoted terms), single-unit terms
+    score: wq.Query | None  # what a matching section scores for the term (its words only)
+    words: tuple[str, ...]  # normalised words, for the explanation and the highlighter
+    highlight: tuple[str, ...]  # normalised strings to mark in text
 
 
 def _gram_query(fieldname: str, grams: list[str]) -> wq.Query:
@@ -100,7 +101,7 @@ def plan_term(term: Term) -> TermPlan:
 class QueryPlan:
     groups: tuple[tuple[TermPlan, ...], ...]
     excluded: tuple[TermPlan, ...]
-    optional: tuple[bool, ...] = ()     # per group, as ParsedQuery.optional
+    optional: tuple[bool, ...] = ()  # per group, as ParsedQuery.optional
 
     @property
     def group_score_queries(self) -> tuple[wq.Query | None, ...]:
@@ -129,11 +130,15 @@ def with_aliases(group: tuple[Term, ...]) -> tuple[Term, ...]:
         if t.phrase or t.field or t.docno or t.alias_of:
             continue
         extra = (*aliases.extra_terms(t.text), *colloquial.extra_terms(t.text))
-        out.extend(Term(e, alias_of=t.text) for e in extra
-                   if Term(e) not in out and Term(e, alias_of=t.text) not in out)
+        out.extend(
+            Term(e, alias_of=t.text) for e in extra if Term(e) not in out and Term(e, alias_of=t.text) not in out
+        )
     return tuple(out)
 
 
 def plan_query(parsed: ParsedQuery) -> QueryPlan:
-    return QueryPlan(groups=tuple(tuple(plan_term(t) for t in with_aliases(g)) for g in parsed.groups),
-                     excluded=tuple(plan_term(t) for t in parsed.excluded), optional=parsed.optional)
+    return QueryPlan(
+        groups=tuple(tuple(plan_term(t) for t in with_aliases(g)) for g in parsed.groups),
+        excluded=tuple(plan_term(t) for t in parsed.excluded),
+        optional=parsed.optional,
+    )

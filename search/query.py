@@ -9,6 +9,7 @@
 
 An unquoted term matches a section that contains it as a run of characters, or that contains all of its words.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,11 +19,17 @@ from search import analysis
 from search.docno import canonical_doc_number
 
 MAX_TERMS = 24
-FIELD_NAMES = {"title": "title", "标题": "title", "issuer": "issuer", "发文机关": "issuer", "docno": "docno",
-               "文号": "docno"}
+FIELD_NAMES = {
+    "title": "title",
+    "标题": "title",
+    "issuer": "issuer",
+    "发文机关": "issuer",
+    "docno": "docno",
+    "文号": "docno",
+}
 _QUOTES = {'"': '"', "“": "”", "”": "”", "「": "」", "『": "』", "＂": "＂"}
 _OR_WORDS = {"OR", "|", "或"}
-_SCOPE_RE = re.compile(r"^(" + "|".join(map(re.escape, FIELD_NAMES)) + r")[:：](.*)$", re.S)
+_SCOPE_RE = re.compile(r"^(" + "|".join(map(re.escape, FIELD_NAMES)) + r")[:：](.*)$", re.DOTALL)
 
 
 class QueryError(ValueError):
@@ -31,11 +38,11 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    text: str                       # as typed (without quotes, scope or minus)
-    phrase: bool = False            # quoted: only the exact run of characters matches
-    field: str | None = None        # None, "title", "issuer" or "docno"
-    docno: str | None = None        # canonical document number, when the term is one
-    alias_of: str | None = None     # the typed term this one was added for (an alias expansion)
+    text: str  # as typed (without quotes, scope or minus)
+    phrase: bool = False  # quoted: only the exact run of characters matches
+    field: str | None = None  # None, "title", "issuer" or "docno"
+    docno: str | None = None  # canonical document number, when the term is one
+    alias_of: str | None = None  # the typed term this one was added for (an alias expansion)
 
     @property
     def normalized(self) -> str:
@@ -44,9 +51,9 @@ class Term:
 
 @dataclass(frozen=True, slots=True)
 class ParsedQuery:
-    groups: tuple[tuple[Term, ...], ...]    # AND of groups; each group an OR of terms
+    groups: tuple[tuple[Term, ...], ...]  # AND of groups; each group an OR of terms
     excluded: tuple[Term, ...]
-    ignored: tuple[str, ...]                # pieces with nothing searchable in them (punctuation only)
+    ignored: tuple[str, ...]  # pieces with nothing searchable in them (punctuation only)
     # Per group, whether a document may lack it (a question's content words); empty: every group is required.
     optional: tuple[bool, ...] = ()
 
@@ -76,7 +83,7 @@ def _lex(text: str) -> list[tuple[str, bool]]:
             j = text.find(close, i + 1)
             if j < 0:
                 j = n
-            inner = text[i + 1:j]
+            inner = text[i + 1 : j]
             # A scope or minus glued to the quote belongs to it: title:"…", -"…"
             out.append((buf + "\x00" + inner, True))
             buf = ""

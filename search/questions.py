@@ -6,6 +6,7 @@ the colloquial table, with its statutory expansions as alternatives), and a docu
 matches: ranking then counts how many and how weighty the matched words are (coordination over BM25 scores).
 Pure functions; the engine decides when to read a query this way.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,19 +17,153 @@ from search.query import ParsedQuery, Term
 
 # Words that ask rather than say: a query with one of them (or ending in 吗/呢/?) is read as a question.
 QUESTION_WORDS = (
-    "怎么办", "怎么", "怎样", "怎么样", "如何", "什么", "哪些", "哪个", "哪里", "哪儿", "多少", "多久", "多长",
-    "几天", "几年", "几个", "几次", "几倍", "谁", "为什么", "为何", "是否", "能否", "可否", "是不是", "能不能",
-    "可不可以", "会不会", "要不要", "有没有", "该不该", "算不算", "行不行", "违法吗", "合法吗")
+    "怎么办",
+    "怎么",
+    "怎样",
+    "怎么样",
+    "如何",
+    "什么",
+    "哪些",
+    "哪个",
+    "哪里",
+    "哪儿",
+    "多少",
+    "多久",
+    "多长",
+    "几天",
+    "几年",
+    "几个",
+    "几次",
+    "几倍",
+    "谁",
+    "为什么",
+    "为何",
+    "是否",
+    "能否",
+    "可否",
+    "是不是",
+    "能不能",
+    "可不可以",
+    "会不会",
+    "要不要",
+    "有没有",
+    "该不该",
+    "算不算",
+    "行不行",
+    "违法吗",
+    "合法吗",
+)
 _QUESTION_END_RE = re.compile(r"[吗呢么嘛吧?？]\s*$")
 # Words that carry no meaning a provision could match: question words, particles, pronouns, modal verbs.
-STOP_WORDS = frozenset((
-    *QUESTION_WORDS, "吗", "呢", "么", "嘛", "吧", "啊", "呀", "啦", "了", "的", "地", "得", "着", "过", "被", "把",
-    "让", "给", "在", "是", "有", "和", "与", "及", "或", "也", "都", "就", "还", "又", "才", "再", "很", "太",
-    "我", "你", "他", "她", "它", "我们", "你们", "他们", "她们", "自己", "别人", "人家", "这", "那", "这个", "那个",
-    "这种", "那种", "一个", "一下", "请问", "想", "想要", "应该", "需要", "可以", "能", "能要", "要", "会", "该",
-    "去", "来", "没", "没有", "不", "不是", "不能", "不会", "多", "几", "吗", "如果", "的话", "怎么回事", "情况",
-    "一般", "现在", "已经", "还是", "就是", "但是", "可是", "所以", "因为", "然后", "之后", "以后", "时候",
-    "天", "年", "月", "个", "次", "些", "点", "啥", "咋", "咋办", "办"))
+STOP_WORDS = frozenset(
+    (
+        *QUESTION_WORDS,
+        "吗",
+        "呢",
+        "么",
+        "嘛",
+        "吧",
+        "啊",
+        "呀",
+        "啦",
+        "了",
+        "的",
+        "地",
+        "得",
+        "着",
+        "过",
+        "被",
+        "把",
+        "让",
+        "给",
+        "在",
+        "是",
+        "有",
+        "和",
+        "与",
+        "及",
+        "或",
+        "也",
+        "都",
+        "就",
+        "还",
+        "又",
+        "才",
+        "再",
+        "很",
+        "太",
+        "我",
+        "你",
+        "他",
+        "她",
+        "它",
+        "我们",
+        "你们",
+        "他们",
+        "她们",
+        "自己",
+        "别人",
+        "人家",
+        "这",
+        "那",
+        "这个",
+        "那个",
+        "这种",
+        "那种",
+        "一个",
+        "一下",
+        "请问",
+        "想",
+        "想要",
+        "应该",
+        "需要",
+        "可以",
+        "能",
+        "能要",
+        "要",
+        "会",
+        "该",
+        "去",
+        "来",
+        "没",
+        "没有",
+        "不",
+        "不是",
+        "不能",
+        "不会",
+        "多",
+        "几",
+        "吗",
+        "如果",
+        "的话",
+        "怎么回事",
+        "情况",
+        "一般",
+        "现在",
+        "已经",
+        "还是",
+        "就是",
+        "但是",
+        "可是",
+        "所以",
+        "因为",
+        "然后",
+        "之后",
+        "以后",
+        "时候",
+        "天",
+        "年",
+        "月",
+        "个",
+        "次",
+        "些",
+        "点",
+        "啥",
+        "咋",
+        "咋办",
+        "办",
+    )
+)
 # Single characters of that kind the segmenter glues to a neighbour (能告, 我能, 被车撞, 办卡后).
 GLUED_CHARS = frozenset("我你他她它能会要被把让给都也就还又才再很太没不得了的着过后吗呢")
 # A question reduced to nothing but these words keeps its original reading.
@@ -98,7 +233,7 @@ def content_groups(term: Term, frequency: Frequency = lambda w: 0) -> tuple[tupl
         if start >= 0:
             w, start = _trimmed(w, start, frequency)
         if w not in STOP_WORDS:
-            words.append((w, text[start:start + len(w)] if start >= 0 else w))
+            words.append((w, text[start : start + len(w)] if start >= 0 else w))
     # A lone character (满, 交, 归) matches everywhere and means little, unless it is all there is.
     meaningful = [(w, t) for w, t in words if len(w) > 1 or colloquial.expansions(w)]
     for word, typed in meaningful if (meaningful or groups) else words:
@@ -124,8 +259,7 @@ def relax(parsed: ParsedQuery, frequency: Frequency = lambda w: 0) -> ParsedQuer
                 continue
         groups.append(g)
         optional.append(not any(not _plain(t) for t in g) and len(g) > 0)
-    return ParsedQuery(groups=tuple(groups), excluded=parsed.excluded, ignored=parsed.ignored,
-                       optional=tuple(optional))
+    return ParsedQuery(groups=tuple(groups), excluded=parsed.excluded, ignored=parsed.ignored, optional=tuple(optional))
 
 
 def names_a_place(text: str, places: Callable[[], frozenset[str]]) -> bool:

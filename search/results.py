@@ -3,6 +3,7 @@
 JSON keys are the dataclass field names, which are the template's variable names; a class may rename a few
 keys for the JSON (`_json_keys`), as hits do where the API has always said "id" for `doc_id`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
@@ -34,14 +35,13 @@ def _plain(value: Any) -> Any:
 
 
 class _Dict:
-    _json_keys: ClassVar[dict[str, str]] = {}     # field name -> JSON key, where they differ
+    _json_keys: ClassVar[dict[str, str]] = {}  # field name -> JSON key, where they differ
 
     def to_dict(self) -> dict[str, Any]:
         names = _FIELD_NAMES.get(type(self))
         if names is None:
             keys = self._json_keys
-            names = _FIELD_NAMES[type(self)] = tuple(
-                (f.name, keys.get(f.name, f.name)) for f in fields(self))   # type: ignore[arg-type]
+            names = _FIELD_NAMES[type(self)] = tuple((f.name, keys.get(f.name, f.name)) for f in fields(self))  # type: ignore[arg-type]
         out = {}
         for name, key in names:
             value = getattr(self, name)
@@ -55,8 +55,8 @@ _FIELD_NAMES: dict[type, tuple[tuple[str, str], ...]] = {}
 @dataclass(frozen=True, slots=True)
 class SectionHit(_Dict):
     section_id: str
-    section: str                # heading path, outermost first, joined with " › "
-    snippet: str                # escaped HTML, only <mark> added
+    section: str  # heading path, outermost first, joined with " › "
+    snippet: str  # escaped HTML, only <mark> added
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,14 +65,14 @@ class Hit(_Dict):
     """One document of a result list: the fields search/fields.py marks `hit` (each labelled one followed by its
     label, "status_label"), the title marked, the score and the best matching sections."""
 
-    _json_keys = HIT_KEYS       # doc_id is "id" in the JSON
-    title_html: str             # the title as escaped HTML with the query's words marked
+    _json_keys = HIT_KEYS  # doc_id is "id" in the JSON
+    title_html: str  # the title as escaped HTML with the query's words marked
     score: float
     section_id: str
     section: str
     snippet: str
     url: str
-    sections: tuple[SectionHit, ...]    # the document's best matching sections, best first (the first is above)
+    sections: tuple[SectionHit, ...]  # the document's best matching sections, best first (the first is above)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +96,7 @@ class AppliedFilter(_Dict):
     name: str
     label: str
     value: str
-    removed: int                # matching documents this filter took away
+    removed: int  # matching documents this filter took away
     remove_url: str
 
 
@@ -109,7 +109,7 @@ class TermInfo(_Dict):
     field: str | None
     doc_number: str | None
     excluded: bool
-    alias_of: str | None        # set on terms added from the alias table
+    alias_of: str | None  # set on terms added from the alias table
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,20 +118,20 @@ class QueryInfo(_Dict):
     normalized: str
     tokens: tuple[str, ...]
     terms: tuple[TermInfo, ...]
-    aliases: tuple[str, ...]    # "道交法 → 道路交通安全法"
+    aliases: tuple[str, ...]  # "道交法 → 道路交通安全法"
     fields: tuple[str, ...]
     ignored: tuple[str, ...]
     matched_before_filters: int
     filters: tuple[AppliedFilter, ...]
-    advice: tuple[str, ...]     # for a page with no hits: which filter or term to drop
+    advice: tuple[str, ...]  # for a page with no hits: which filter or term to drop
     # How the query was read beyond its terms: citations resolved (or not), a question read for any word.
     notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class AnswerLine(_Dict):
-    html: str                   # escaped HTML of one line (款 or 项) of the article
-    marked: bool                # the 款 or 项 the citation names
+    html: str  # escaped HTML of one line (款 or 项) of the article
+    marked: bool  # the 款 or 项 the citation names
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,9 +150,9 @@ class ArticleLink(_Dict):
 class Answer(_Dict):
     """An article the query cites, shown above the result list: its text, its law and where to read it."""
 
-    citation: str               # the part of the query that cites it
-    reference: str              # 第二百六十四条, with 第M款 / 第（K）项 when cited
-    article: str                # the article's heading as the statute writes it
+    citation: str  # the part of the query that cites it
+    reference: str  # 第二百六十四条, with 第M款 / 第（K）项 when cited
+    article: str  # the article's heading as the statute writes it
     doc_id: str
     source: str
     title: str
@@ -161,12 +161,12 @@ class Answer(_Dict):
     status: str | None
     status_label: str | None
     section_id: str
-    section: str                # heading path, outermost first, joined with " › "
-    paragraph: int | None       # the 款 cited
-    item: int | None            # the 项 cited
+    section: str  # heading path, outermost first, joined with " › "
+    paragraph: int | None  # the 款 cited
+    item: int | None  # the 项 cited
     lines: tuple[AnswerLine, ...]
-    url: str                    # /doc/<doc_id>#<section_id>
-    note: str | None            # set when this is not the version in force
+    url: str  # /doc/<doc_id>#<section_id>
+    note: str | None  # set when this is not the version in force
     other_versions: tuple[ArticleLink, ...]
 
 
@@ -183,8 +183,8 @@ class SearchResult(_Dict):
     facets: tuple[Facet, ...]
     took_ms: float
     build: str
-    answer: Answer | None = None            # the first article the query cites (a direct answer)
-    answers: tuple[Answer, ...] = ()        # every article the query cites, in the order typed
+    answer: Answer | None = None  # the first article the query cites (a direct answer)
+    answers: tuple[Answer, ...] = ()  # every article the query cites, in the order typed
 
     def to_dict(self) -> dict[str, Any]:
         out = _Dict.to_dict(self)

@@ -4,6 +4,7 @@ Every record carries its document's metadata as filterable fields (those search/
 title is indexed on the document's first record only (its "title record"), so a title counts once per document in
 the statistics and in the score.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -40,7 +41,7 @@ def make_schema() -> fields.Schema:
     words = word_analyzer()
     grams = bigram_analyzer()
     return fields.Schema(
-        record_id=fields.ID(stored=True, unique=True),      # "<doc_id>/<section anchor>"
+        record_id=fields.ID(stored=True, unique=True),  # "<doc_id>/<section anchor>"
         section_id=fields.STORED(),
         is_title_record=fields.BOOLEAN(),
         # Word fields keep frequencies only: queries match and score them by words; runs of characters are

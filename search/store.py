@@ -3,6 +3,7 @@
 SQLite, written once by the indexer and opened read-only by the search side; the metadata of every document
 is small enough to hold in memory for facet counts and filters.
 """
+
 from __future__ import annotations
 
 import json
@@ -79,11 +80,17 @@ class StoreWriter:
     def add(self, doc: Document) -> None:
         meta = doc.to_dict()
         text = meta.pop("text")
-        self._con.execute("INSERT INTO docs VALUES (?, ?, ?, ?, ?)",
-                          (doc.doc_id, doc.source, doc.content_hash, json.dumps(meta, ensure_ascii=False), text))
-        self._con.executemany("INSERT INTO sections VALUES (?, ?, ?, ?, ?)", [
-            (doc.doc_id, sec.anchor, n, json.dumps(sec.to_dict(), ensure_ascii=False), text[sec.start:sec.end])
-            for n, sec in enumerate(doc.sections)])
+        self._con.execute(
+            "INSERT INTO docs VALUES (?, ?, ?, ?, ?)",
+            (doc.doc_id, doc.source, doc.content_hash, json.dumps(meta, ensure_ascii=False), text),
+        )
+        self._con.executemany(
+            "INSERT INTO sections VALUES (?, ?, ?, ?, ?)",
+            [
+                (doc.doc_id, sec.anchor, n, json.dumps(sec.to_dict(), ensure_ascii=False), text[sec.start : sec.end])
+                for n, sec in enumerate(doc.sections)
+            ],
+        )
         self.count += 1
 
     def append_store(self, other: Path) -> None:
@@ -130,8 +137,10 @@ class DocStore:
         self.path = path
         # check_same_thread=False: the store is only read, and a web worker may serve from several threads.
         self._con = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
-        self._has_sections = self._con.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sections'").fetchone() is not None
+        self._has_sections = (
+            self._con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sections'").fetchone()
+            is not None
+        )
 
     def close(self) -> None:
         self._con.close()
@@ -156,9 +165,13 @@ class DocStore:
         rows = []
         if section_ids and self._has_sections:
             marks = ",".join("?" * len(section_ids))
-            found = {r[0]: r[1:] for r in con.execute(
-                f"SELECT section_id, section, text FROM sections WHERE doc_id = ? AND section_id IN ({marks})",
-                (doc_id, *section_ids))}
+            found = {
+                r[0]: r[1:]
+                for r in con.execute(
+                    f"SELECT section_id, section, text FROM sections WHERE doc_id = ? AND section_id IN ({marks})",
+                    (doc_id, *section_ids),
+                )
+            }
             rows = [found[i] for i in dict.fromkeys(section_ids) if i in found]
         if not rows and self._has_sections:
             rows = con.execute("SELECT section, text FROM sections WHERE doc_id = ? AND ord = 0", (doc_id,)).fetchall()
@@ -174,7 +187,7 @@ class DocStore:
         chosen = [by_id[i] for i in dict.fromkeys(section_ids) if i in by_id] or sections[:1]
         if not chosen:
             return [(Section(anchor="s0", heading="", level=0, path=(), start=0, end=len(text)), text)]
-        return [(section, text[section.start:section.end]) for section in map(Section.from_dict, chosen)]
+        return [(section, text[section.start : section.end]) for section in map(Section.from_dict, chosen)]
 
     def headings(self, doc_id: str) -> list[tuple[str, str]]:
         """(section id, heading) of every section of a document, in order (empty for an unknown document)."""

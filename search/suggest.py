@@ -3,6 +3,7 @@
 Pure functions over the in-memory document table: `suggestion_table` normalises every title and number once
 (per build), `suggest` answers one prefix against that table.
 """
+
 from __future__ import annotations
 
 import threading
@@ -26,9 +27,9 @@ _FOLD = str.maketrans("[【〔〖［", "(((((", " \u3000\t\n") | str.maketrans("
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
-    label: str          # the title or 文号 as the document writes it
-    kind: str           # "title" or "doc_number"
-    url: str            # the document view
+    label: str  # the title or 文号 as the document writes it
+    kind: str  # "title" or "doc_number"
+    url: str  # the document view
 
     def to_dict(self) -> dict[str, str]:
         return {"label": self.label, "kind": self.kind, "url": self.url}
@@ -36,7 +37,7 @@ class Suggestion:
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
-    key: str            # normalised, without spaces
+    key: str  # normalised, without spaces
     label: str
     kind: str
     doc_id: str

@@ -11,6 +11,7 @@ tests compare every score with Whoosh's matchers.
 Only Term, Or and And are evaluated here; any other query (phrases need positions) is left to Whoosh by the
 caller (`evaluate` returns None).
 """
+
 from __future__ import annotations
 
 import threading
@@ -33,7 +34,7 @@ _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
 # byte -> field length, as Whoosh decodes the lengths it stores in one byte per document and field.
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
-Evaluated = tuple[np.ndarray, np.ndarray]      # (sorted unique docnums int32, scores float64)
+Evaluated = tuple[np.ndarray, np.ndarray]  # (sorted unique docnums int32, scores float64)
 
 
 def _read_any_matcher(m) -> tuple[np.ndarray, np.ndarray]:
@@ -65,8 +66,10 @@ def read_postings(reader: IndexReader, fieldname: str, text: bytes) -> tuple[np.
         weight_parts.append(weights)
     if not ids_parts:
         return _EMPTY_IDS, _EMPTY_WEIGHTS
-    return (np.concatenate(ids_parts).astype(np.int32, copy=False),
-            np.concatenate(weight_parts).astype(np.float32, copy=False))
+    return (
+        np.concatenate(ids_parts).astype(np.int32, copy=False),
+        np.concatenate(weight_parts).astype(np.float32, copy=False),
+    )
 
 
 def read_lengths(reader: IndexReader, fieldname: str) -> np.ndarray:
@@ -76,14 +79,15 @@ def read_lengths(reader: IndexReader, fieldname: str) -> np.ndarray:
         n = leaf.doc_count_all()
         raw = length_column_bytes(leaf, fieldname, n)
         if raw is None:
-            out[offset:offset + n] = [_length_byte(leaf, d, fieldname) for d in range(n)]
+            out[offset : offset + n] = [_length_byte(leaf, d, fieldname) for d in range(n)]
         else:
-            out[offset:offset + len(raw)] = raw
+            out[offset : offset + len(raw)] = raw
     return _BYTE_LENGTHS[out]
 
 
 def _length_byte(leaf: IndexReader, docnum: int, fieldname: str) -> int:
     from whoosh.util.numeric import length_to_byte
+
     return length_to_byte(leaf.doc_field_length(docnum, fieldname, 0) or 0)
 
 
@@ -94,8 +98,13 @@ class VectorScorer:
     then shared by every thread (reads of the same term by two threads at once may both read; one result stays).
     """
 
-    def __init__(self, searcher: Callable[[], Searcher], doc_count: int, weighting: BM25F,
-                 cache_bytes: int = POSTINGS_CACHE_BYTES):
+    def __init__(
+        self,
+        searcher: Callable[[], Searcher],
+        doc_count: int,
+        weighting: BM25F,
+        cache_bytes: int = POSTINGS_CACHE_BYTES,
+    ):
         self._searcher = searcher
         self.doc_count = doc_count
         self._weighting = weighting
@@ -166,7 +175,7 @@ class VectorScorer:
         subs = q.subqueries
         if not subs:
             return _EMPTY_IDS, np.zeros(0)
-        if len(subs) == 1:           # Whoosh ignores the boost of a compound query of one subquery
+        if len(subs) == 1:  # Whoosh ignores the boost of a compound query of one subquery
             return self._eval(subs[0])
         parts = [self._eval(s) for s in subs]
         if isinstance(q, wq.And):
@@ -211,7 +220,7 @@ def _union(parts: list[Evaluated], n: int) -> Evaluated:
     if len(parts) == 1:
         return parts[0]
     total = sum(len(p[0]) for p in parts)
-    if total * 8 < n:              # small: sort the concatenation
+    if total * 8 < n:  # small: sort the concatenation
         ids = np.concatenate([p[0] for p in parts])
         scores = np.concatenate([p[1] for p in parts])
         uniq, inverse = np.unique(ids, return_inverse=True)

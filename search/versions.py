@@ -3,6 +3,7 @@
 Derived when a build is opened (pure, over the document table), so full and incremental builds agree. A status
 given by the operator or stated in the text wins; only documents without one get current/superseded here.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict

@@ -6,6 +6,7 @@ publish. They get them from here, and only from here: a Whoosh upgrade touches t
 checks that the installed Whoosh is the one version these internals were written against, and that every
 private name used below is present; anything else stops the import with WhooshVersionError.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -128,19 +129,24 @@ def _missing(req: Required, import_module: Callable[[str], object]) -> str | Non
     return None
 
 
-def check_whoosh(version: str, required: Iterable[Required] = REQUIRED,
-                 import_module: Callable[[str], object] = importlib.import_module) -> None:
+def check_whoosh(
+    version: str,
+    required: Iterable[Required] = REQUIRED,
+    import_module: Callable[[str], object] = importlib.import_module,
+) -> None:
     """Raise WhooshVersionError unless `version` is SUPPORTED_WHOOSH and every required internal is present."""
     if version != SUPPORTED_WHOOSH:
         raise WhooshVersionError(
             f"Whoosh {version} is installed, but govlaw supports exactly Whoosh {SUPPORTED_WHOOSH} "
             f"(whoosh-reloaded=={SUPPORTED_WHOOSH}): its bulk writer and vectorised scorer use Whoosh internals "
-            f"of that version. Install whoosh-reloaded=={SUPPORTED_WHOOSH}, or port search/whoosh_fence.py.")
+            f"of that version. Install whoosh-reloaded=={SUPPORTED_WHOOSH}, or port search/whoosh_fence.py."
+        )
     missing = [m for m in (_missing(r, import_module) for r in required) if m is not None]
     if missing:
         raise WhooshVersionError(
             f"Whoosh {version} lacks internals govlaw uses: {', '.join(missing)}. govlaw supports exactly an "
-            f"unmodified whoosh-reloaded=={SUPPORTED_WHOOSH} (see search/whoosh_fence.py).")
+            f"unmodified whoosh-reloaded=={SUPPORTED_WHOOSH} (see search/whoosh_fence.py)."
+        )
 
 
 check_whoosh(installed_whoosh())
@@ -164,6 +170,7 @@ _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
 
 
 # --- writing ---------------------------------------------------------------------------------------------------
+
 
 def segment_writer(writer_class: type, ix, *, lock: bool = True, **kwargs) -> SegmentWriter:
     """A SegmentWriter (or subclass) of `ix`; lock=False when the caller already holds the index root's lock."""
@@ -265,6 +272,7 @@ def attached(obj) -> dict:
 
 
 # --- reading ---------------------------------------------------------------------------------------------------
+
 
 def unwrap_deleted(m) -> tuple[object | None, object]:
     """(the deleted docnums, the matcher inside) of a segment's matcher: Whoosh wraps the postings of a segment

@@ -2,6 +2,7 @@
 
 The indexes are written as a corpus build writes them: two worker processes, each writing its segment with the
 bulk writer (indexer/segment.py), not Whoosh's own writer (which a build of a few files would use)."""
+
 from __future__ import annotations
 
 import os
@@ -18,11 +19,11 @@ SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
 
-SEED_000 = "seeds/000_82c2db1a300160f2.txt"   # 郑州 2022 report, traditional script with pinyin artifacts
-SEED_001 = "seeds/001_8388e48a1664613c.txt"   # XX市 2019 report, PDF text
-SEED_002 = "seeds/002_a6eb94dc626ef6bf.txt"   # 鼓楼区 2023 report, web page with footer
-SEED_003 = "seeds/003_68910bc0cfdf6076.txt"   # 涧西区 plan, draft for comment, traditional script
-SEED_004 = "seeds/004_bcf532dea3b7f34c.txt"   # 郑政文〔2017〕60号 notice, PDF text
+SEED_000 = "seeds/000_82c2db1a300160f2.txt"  # 郑州 2022 report, traditional script with pinyin artifacts
+SEED_001 = "seeds/001_8388e48a1664613c.txt"  # XX市 2019 report, PDF text
+SEED_002 = "seeds/002_a6eb94dc626ef6bf.txt"  # 鼓楼区 2023 report, web page with footer
+SEED_003 = "seeds/003_68910bc0cfdf6076.txt"  # 涧西区 plan, draft for comment, traditional script
+SEED_004 = "seeds/004_bcf532dea3b7f34c.txt"  # 郑政文〔2017〕60号 notice, PDF text
 # How the shared indexes are written (see the module's docstring).
 INDEX_OPTIONS = {"workers": 2, "writer": "bulk", "progress": False}
 

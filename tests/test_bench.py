@@ -1,4 +1,5 @@
 """The benchmark's pure parts: the query mix, the latency summary, the target table. Nothing here is timed."""
+
 from __future__ import annotations
 
 import os
@@ -8,14 +9,59 @@ import sys
 from search import analysis, questions
 from search.citation import find_citations
 from search.engine import run_search
-from tools.bench import (changed_files, judge, naive_files, percentile, rss_kb, run_measured, summarize, target_table,
-                         tree_pids)
-from tools.querymix import (KINDS, PHRASE_MAX, PHRASE_MIN, QUOTAS, S2T, MixDoc, build_query_mix, kinds_of,
-                            loose_docno, query_mix, to_traditional)
+from tools.bench import (
+    changed_files,
+    judge,
+    naive_files,
+    percentile,
+    rss_kb,
+    run_measured,
+    summarize,
+    target_table,
+    tree_pids,
+)
+from tools.querymix import (
+    KINDS,
+    PHRASE_MAX,
+    PHRASE_MIN,
+    QUOTAS,
+    S2T,
+    MixDoc,
+    build_query_mix,
+    kinds_of,
+    loose_docno,
+    query_mix,
+    to_traditional,
+)
 
-PIECES = ("安全生产", "监督管理", "行政复议", "食品安全", "营商环境", "依法行政", "环境保护", "城乡规划", "劳动合同",
-          "社会保险", "知识产权", "数据安全", "消防工作", "交通运输", "义务教育", "医疗保障", "税收征管", "土地管理",
-          "森林防火", "水土保持", "文物保护", "广告监管", "统计调查", "价格监督", "档案管理", "民族团结")
+PIECES = (
+    "安全生产",
+    "监督管理",
+    "行政复议",
+    "食品安全",
+    "营商环境",
+    "依法行政",
+    "环境保护",
+    "城乡规划",
+    "劳动合同",
+    "社会保险",
+    "知识产权",
+    "数据安全",
+    "消防工作",
+    "交通运输",
+    "义务教育",
+    "医疗保障",
+    "税收征管",
+    "土地管理",
+    "森林防火",
+    "水土保持",
+    "文物保护",
+    "广告监管",
+    "统计调查",
+    "价格监督",
+    "档案管理",
+    "民族团结",
+)
 ISSUERS = ("某市人民政府", "某省交通运输厅", "某区司法局")
 
 
@@ -25,13 +71,25 @@ def tiny_corpus(n: int = 40) -> list[MixDoc]:
     for i in range(n):
         a, b = rng.sample(PIECES, 2)
         title = f"{ISSUERS[i % 3]}关于加强{a}和{b}工作的通知"
-        body = "。".join(f"各单位要切实做好{x}工作并认真落实{y}有关规定" for x, y in
-                         (rng.sample(PIECES, 2) for _ in range(8))) + "。"
+        body = (
+            "。".join(
+                f"各单位要切实做好{x}工作并认真落实{y}有关规定" for x, y in (rng.sample(PIECES, 2) for _ in range(8))
+            )
+            + "。"
+        )
         if i % 2 == 0:
             body += "".join(f"\n第{n}条 {rng.choice(PIECES)}工作由有关部门负责。" for n in ("一", "二", "十二"))
         number = f"某政文〔{2015 + i}〕{i + 3}号" if i % 2 else f"某部令第{i + 1}号"
-        docs.append(MixDoc(title=title, text=f"{title}\n\n{body}", doc_number=number, year=2015 + i,
-                           level="规范性文件", region="某省" if i % 3 else None))
+        docs.append(
+            MixDoc(
+                title=title,
+                text=f"{title}\n\n{body}",
+                doc_number=number,
+                year=2015 + i,
+                level="规范性文件",
+                region="某省" if i % 3 else None,
+            )
+        )
     return docs
 
 
@@ -75,7 +133,11 @@ def test_each_kind_is_what_it_says():
 
 def test_loose_docno_spellings():
     assert [loose_docno("郑政文〔2017〕60号", v) for v in range(4)] == [
-        "郑政文[2017]60号", "郑政文〔２０１７〕６０号", "郑政文2017 60号", "郑政文（2017）60号"]
+        "郑政文[2017]60号",
+        "郑政文〔２０１７〕６０号",
+        "郑政文2017 60号",
+        "郑政文（2017）60号",
+    ]
     assert [loose_docno("国务院令第663号", v) for v in range(2)] == ["国务院令663号", "国务院令第６６３号"]
     assert loose_docno("无号", 0) is None
 

@@ -1,5 +1,6 @@
 """The installed packages stand alone: search/, indexer/ and web/ never import the tests or the developer tools,
 and only they are packaged."""
+
 from __future__ import annotations
 
 import ast
@@ -19,10 +20,15 @@ def imported_roots(source: str) -> set[str]:
             roots |= {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             roots.add(node.module.split(".")[0])
-        elif (isinstance(node, ast.Call) and isinstance(node.func, (ast.Attribute, ast.Name))
-              and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id)
-              in ("import_module", "__import__")
-              and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, (ast.Attribute, ast.Name))
+            and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id)
+            in ("import_module", "__import__")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
             roots.add(node.args[0].value.split(".")[0])
     return roots
 
@@ -32,8 +38,10 @@ def library_modules() -> list[Path]:
 
 
 def test_the_checker_sees_every_form_of_import():
-    source = ("import tools.bench\nfrom tests.conftest import SEEDS\nfrom . import tools\n"
-              "import importlib\nimportlib.import_module('tools.querymix')\n__import__('os')\n")
+    source = (
+        "import tools.bench\nfrom tests.conftest import SEEDS\nfrom . import tools\n"
+        "import importlib\nimportlib.import_module('tools.querymix')\n__import__('os')\n"
+    )
     assert imported_roots(source) == {"tools", "tests", "importlib", "os"}
     assert imported_roots("from tools import bench\nimport search.engine as tests\n") == {"tools", "search"}
 
@@ -42,8 +50,9 @@ def test_the_library_never_imports_tests_or_tools():
     modules = library_modules()
     names = {p.relative_to(ROOT).as_posix() for p in modules}
     assert {"search/engine.py", "indexer/update.py", "web/app.py", "web/gunicorn.conf.py"} <= names
-    offenders = {p.relative_to(ROOT).as_posix(): sorted(imported_roots(p.read_text("utf-8")) & set(NOT_LIBRARY))
-                 for p in modules}
+    offenders = {
+        p.relative_to(ROOT).as_posix(): sorted(imported_roots(p.read_text("utf-8")) & set(NOT_LIBRARY)) for p in modules
+    }
     assert {path: roots for path, roots in offenders.items() if roots} == {}
 
 
@@ -51,5 +60,11 @@ def test_only_the_library_is_packaged():
     cfg = configparser.ConfigParser()
     cfg.read(ROOT / "setup.cfg", encoding="utf-8")
     assert cfg["options"]["packages"].strip() == "find:"
-    assert cfg["options.packages.find"]["include"].split() == ["search", "search.*", "indexer", "indexer.*",
-                                                               "web", "web.*"]
+    assert cfg["options.packages.find"]["include"].split() == [
+        "search",
+        "search.*",
+        "indexer",
+        "indexer.*",
+        "web",
+        "web.*",
+    ]

@@ -6,6 +6,7 @@ with 1 % of the files changed; `run_search` over a seeded query mix (cold pass, 
 under cProfile); gunicorn with 2 sync workers under 8 closed-loop clients. Each figure is compared with its
 target in TARGETS. Builds and updates run as subprocesses whose whole process tree is polled in /proc for RSS.
 """
+
 from __future__ import annotations
 
 import cProfile
@@ -67,6 +68,7 @@ TARGETS = (
 
 # --- summaries ---------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class Latency:
     """Latencies in milliseconds: nearest-rank percentiles (p99 of 100 values is the 99th smallest)."""
@@ -90,8 +92,13 @@ def summarize(seconds: Sequence[float]) -> Latency:
     ms = [s * 1000 for s in seconds]
     if not ms:
         return Latency(0, 0.0, 0.0, 0.0, 0.0)
-    return Latency(n=len(ms), p50=round(percentile(ms, 50), 2), p99=round(percentile(ms, 99), 2),
-                   max=round(max(ms), 2), mean=round(statistics.fmean(ms), 2))
+    return Latency(
+        n=len(ms),
+        p50=round(percentile(ms, 50), 2),
+        p99=round(percentile(ms, 99), 2),
+        max=round(max(ms), 2),
+        mean=round(statistics.fmean(ms), 2),
+    )
 
 
 def judge(figures: dict[str, float | None]) -> list[dict]:
@@ -113,12 +120,20 @@ def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
 
 
 def target_table(rows: list[dict]) -> str:
-    shown = [(r["what"], "—" if r["value"] is None else r["value"], r["target"],
-              "—" if r["met"] is None else ("yes" if r["met"] else "no")) for r in rows]
+    shown = [
+        (
+            r["what"],
+            "—" if r["value"] is None else r["value"],
+            r["target"],
+            "—" if r["met"] is None else ("yes" if r["met"] else "no"),
+        )
+        for r in rows
+    ]
     return table(shown, ("measure", "value", "target", "met"))
 
 
 # --- processes ---------------------------------------------------------------------------------------------
+
 
 def tree_pids(pid: int) -> list[int]:
     """A process and all its descendants, from /proc/<pid>/task/<tid>/children."""
@@ -151,8 +166,8 @@ def rss_kb(pid: int, field: str = "VmRSS") -> int:
 class Measured:
     cmd: tuple[str, ...]
     seconds: float
-    peak_rss_mb: float           # the largest sum of RSS over the process tree seen while polling
-    peak_process_mb: float       # the largest peak (VmHWM) of any one process of the tree
+    peak_rss_mb: float  # the largest sum of RSS over the process tree seen while polling
+    peak_process_mb: float  # the largest peak (VmHWM) of any one process of the tree
     returncode: int
     stdout: str
     stderr_tail: str
@@ -172,9 +187,15 @@ def run_measured(cmd: Sequence[str], *, cwd: Path = ROOT) -> Measured:
         seconds = time.perf_counter() - started
         out.seek(0)
         err.seek(0)
-        return Measured(tuple(map(str, cmd)), round(seconds, 3), round(peak / 1024, 1), round(peak_one / 1024, 1),
-                        proc.returncode,
-                        out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")[-2000:])
+        return Measured(
+            tuple(map(str, cmd)),
+            round(seconds, 3),
+            round(peak / 1024, 1),
+            round(peak_one / 1024, 1),
+            proc.returncode,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace")[-2000:],
+        )
 
 
 def dir_mb(path: Path) -> float:
@@ -189,17 +210,41 @@ def _check(m: Measured, what: str) -> Measured:
 
 # --- builds ------------------------------------------------------------------------------------------------
 
+
 def project_build(folders: Sequence[Path], root: Path) -> dict:
     """One full build into a fresh index root with the project's indexer, in a subprocess."""
     shutil.rmtree(root, ignore_errors=True)
     report = root.parent / f"{root.name}-report.json"
-    m = _check(run_measured([sys.executable, "-m", "indexer", "build", *map(str, folders), "--index", str(root),
-                             "--keep", "1", "--no-progress", "--report", str(report)]), "indexer build")
+    m = _check(
+        run_measured(
+            [
+                sys.executable,
+                "-m",
+                "indexer",
+                "build",
+                *map(str, folders),
+                "--index",
+                str(root),
+                "--keep",
+                "1",
+                "--no-progress",
+                "--report",
+                str(report),
+            ]
+        ),
+        "indexer build",
+    )
     rep = json.loads(report.read_text("utf-8"))
     build = current_build_path(root)
-    return {"seconds": m.seconds, "peak_rss_mb": m.peak_rss_mb, "peak_process_mb": m.peak_process_mb,
-            "index_mb": dir_mb(build),
-            "documents": rep["documents"], "sections": rep["sections"], "errors": len(rep["errors"])}
+    return {
+        "seconds": m.seconds,
+        "peak_rss_mb": m.peak_rss_mb,
+        "peak_process_mb": m.peak_process_mb,
+        "index_mb": dir_mb(build),
+        "documents": rep["documents"],
+        "sections": rep["sections"],
+        "errors": len(rep["errors"]),
+    }
 
 
 def naive_files(folders: Sequence[Path]) -> list[tuple[str, Path]]:
@@ -219,8 +264,11 @@ def naive_build(folders: Sequence[Path], out: Path) -> int:
     from whoosh import index as whoosh_index
 
     chinese_analyzer = importlib.import_module("jieba.analyse").ChineseAnalyzer
-    schema = fields.Schema(path=fields.ID(stored=True, unique=True), title=fields.TEXT(stored=True),
-                           body=fields.TEXT(analyzer=chinese_analyzer(), stored=False))
+    schema = fields.Schema(
+        path=fields.ID(stored=True, unique=True),
+        title=fields.TEXT(stored=True),
+        body=fields.TEXT(analyzer=chinese_analyzer(), stored=False),
+    )
     out.mkdir(parents=True, exist_ok=True)
     ix = whoosh_index.create_in(str(out), schema)
     writer = ix.writer()
@@ -237,11 +285,16 @@ def naive_build(folders: Sequence[Path], out: Path) -> int:
 
 def naive_build_measured(folders: Sequence[Path], out: Path) -> dict:
     shutil.rmtree(out, ignore_errors=True)
-    m = _check(run_measured([sys.executable, "-m", "tools.bench", "naive-build", str(out), *map(str, folders)]),
-               "naive build")
-    return {"seconds": m.seconds, "peak_rss_mb": m.peak_rss_mb, "peak_process_mb": m.peak_process_mb,
-            "index_mb": dir_mb(out),
-            "documents": int(m.stdout.split()[0]) if m.stdout.strip() else None}
+    m = _check(
+        run_measured([sys.executable, "-m", "tools.bench", "naive-build", str(out), *map(str, folders)]), "naive build"
+    )
+    return {
+        "seconds": m.seconds,
+        "peak_rss_mb": m.peak_rss_mb,
+        "peak_process_mb": m.peak_process_mb,
+        "index_mb": dir_mb(out),
+        "documents": int(m.stdout.split()[0]) if m.stdout.strip() else None,
+    }
 
 
 def median_of(runs: list[dict], key: str) -> float:
@@ -249,6 +302,7 @@ def median_of(runs: list[dict], key: str) -> float:
 
 
 # --- nightly update ----------------------------------------------------------------------------------------
+
 
 def changed_files(folders: Sequence[Path], share: float = CHANGED_SHARE, seed: int = 7) -> list[Path]:
     """A deterministic `share` of the plain-text files under `folders` (at least one)."""
@@ -258,13 +312,35 @@ def changed_files(folders: Sequence[Path], share: float = CHANGED_SHARE, seed: i
 
 
 def run_update(folders: Sequence[Path], root: Path, report: Path) -> dict:
-    m = run_measured([sys.executable, "-m", "indexer", "update", *map(str, folders), "--index", str(root),
-                      "--no-progress", "--log-format", "json", "--report", str(report)])
+    m = run_measured(
+        [
+            sys.executable,
+            "-m",
+            "indexer",
+            "update",
+            *map(str, folders),
+            "--index",
+            str(root),
+            "--no-progress",
+            "--log-format",
+            "json",
+            "--report",
+            str(report),
+        ]
+    )
     rep = json.loads(report.read_text("utf-8")) if report.exists() else {}
-    return {"seconds": m.seconds, "peak_rss_mb": m.peak_rss_mb, "returncode": m.returncode,
-            "status": rep.get("status"), "mode": rep.get("mode"), "changed": len(rep.get("changed", [])),
-            "new": len(rep.get("new", [])), "reprocessed": len(rep.get("reprocessed", [])),
-            "phases": rep.get("phases"), "stderr_tail": m.stderr_tail[-500:] if m.returncode else ""}
+    return {
+        "seconds": m.seconds,
+        "peak_rss_mb": m.peak_rss_mb,
+        "returncode": m.returncode,
+        "status": rep.get("status"),
+        "mode": rep.get("mode"),
+        "changed": len(rep.get("changed", [])),
+        "new": len(rep.get("new", [])),
+        "reprocessed": len(rep.get("reprocessed", [])),
+        "phases": rep.get("phases"),
+        "stderr_tail": m.stderr_tail[-500:] if m.returncode else "",
+    }
 
 
 def updates(folders: Sequence[Path], root: Path, work: Path) -> dict:
@@ -288,6 +364,7 @@ def updates(folders: Sequence[Path], root: Path, work: Path) -> dict:
 
 
 # --- in-process latency ------------------------------------------------------------------------------------
+
 
 def timed_pass(index: OpenIndex, mix: Sequence[MixQuery]) -> list[float]:
     out = []
@@ -315,15 +392,21 @@ def profile_pass(index: OpenIndex, mix: Sequence[MixQuery], top: int = PROFILE_T
     stats = pstats.Stats(prof, stream=io.StringIO())
     rows = []
     for (file, line, func), (cc, nc, tt, ct, _) in stats.stats.items():
-        rows.append({"function": f"{Path(file).name}:{line}({func})", "calls": nc, "tottime_s": round(tt, 3),
-                     "cumtime_s": round(ct, 3)})
+        rows.append(
+            {
+                "function": f"{Path(file).name}:{line}({func})",
+                "calls": nc,
+                "tottime_s": round(tt, 3),
+                "cumtime_s": round(ct, 3),
+            }
+        )
     rows.sort(key=lambda r: r["cumtime_s"], reverse=True)
     return [r for r in rows if not r["function"].startswith(("bench.py", "cProfile", "~:0(<method 'disable'"))][:top]
 
 
 def latency(root: Path, mix_seed: int, passes: int) -> tuple[dict, tuple[MixQuery, ...]]:
     """The mix over a freshly opened build: a cold first pass, `passes` measured passes, one profiled pass."""
-    analysis.preload()            # as a gunicorn worker does in post_fork
+    analysis.preload()  # as a gunicorn worker does in post_fork
     t = time.perf_counter()
     index = OpenIndex.open(current_build_path(root))
     opened = time.perf_counter() - t
@@ -334,37 +417,58 @@ def latency(root: Path, mix_seed: int, passes: int) -> tuple[dict, tuple[MixQuer
         warm += timed_pass(index, mix)
     profile = profile_pass(index, mix)
     index.close()
-    return {"open_s": round(opened, 3), "queries": len(mix), "passes": passes, "cold": asdict(summarize(cold)),
-            "measured": asdict(summarize(warm)), "measured_by_kind": by_kind(mix, warm, passes),
-            "cold_by_kind": by_kind(mix, cold, 1), "profile_top": profile}, mix
+    return {
+        "open_s": round(opened, 3),
+        "queries": len(mix),
+        "passes": passes,
+        "cold": asdict(summarize(cold)),
+        "measured": asdict(summarize(warm)),
+        "measured_by_kind": by_kind(mix, warm, passes),
+        "cold_by_kind": by_kind(mix, cold, 1),
+        "profile_top": profile,
+    }, mix
 
 
 # --- HTTP --------------------------------------------------------------------------------------------------
 
+
 def http(root: Path, mix: Sequence[MixQuery], seconds: float, work: Path) -> dict:
     """gunicorn (web/gunicorn.conf.py, 2 sync workers) under HTTP_CLIENTS closed-loop clients sending the mix."""
-    from tools.hardening.loadgen import Server, load   # the load generator the hardening tests use
+    from tools.hardening.loadgen import Server, load  # the load generator the hardening tests use
 
     paths = tuple(q.path() for q in mix)
     with Server(root, work / "gunicorn.log", workers=HTTP_WORKERS) as server:
-        warm = load(server.port, HTTP_WORKERS, seconds=max(10.0, seconds / 2), max_requests=len(paths),
-                    paths=paths)
+        warm = load(server.port, HTTP_WORKERS, seconds=max(10.0, seconds / 2), max_requests=len(paths), paths=paths)
         result = load(server.port, HTTP_CLIENTS, seconds=seconds, paths=paths)
         workers = {pid: round(kb / 1024, 1) for pid, (kb, _) in server.worker_status().items()}
         restarts, timeouts = server.worker_restarts(), server.worker_timeouts()
     ok = [r.seconds for r in result.responses if r.status == 200]
-    return {"clients": HTTP_CLIENTS, "workers": HTTP_WORKERS, "seconds": round(result.seconds, 2),
-            "requests": len(result.responses), "rps": round(result.rate, 1), "latency": asdict(summarize(ok)),
-            "errors": len(result.errors), "statuses": {str(k): v for k, v in result.statuses.items()},
-            "warmup_requests": len(warm.responses), "worker_rss_mb": workers, "worker_restarts": restarts,
-            "worker_timeouts": timeouts}
+    return {
+        "clients": HTTP_CLIENTS,
+        "workers": HTTP_WORKERS,
+        "seconds": round(result.seconds, 2),
+        "requests": len(result.responses),
+        "rps": round(result.rate, 1),
+        "latency": asdict(summarize(ok)),
+        "errors": len(result.errors),
+        "statuses": {str(k): v for k, v in result.statuses.items()},
+        "warmup_requests": len(warm.responses),
+        "worker_rss_mb": workers,
+        "worker_restarts": restarts,
+        "worker_timeouts": timeouts,
+    }
 
 
 # --- the run -----------------------------------------------------------------------------------------------
 
+
 def machine() -> dict:
-    return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-            "mem_total_mb": _meminfo_mb("MemTotal")}
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "mem_total_mb": _meminfo_mb("MemTotal"),
+    }
 
 
 def _meminfo_mb(key: str) -> int | None:
@@ -381,10 +485,16 @@ def _meminfo_mb(key: str) -> int | None:
 def revision() -> str | None:
     """The checked-out commit, with "+dirty" when tracked files differ from it (None outside a checkout)."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
     return head + ("+dirty" if dirty else "")
@@ -415,39 +525,74 @@ def report_text(result: dict) -> str:
     """The printed report: what was run, the other figures, the target table."""
     b, n, u = result["build"], result.get("naive_build"), result["update"]
     lat, h = result["latency"], result.get("http")
-    lines = [f"load average at start {result['loadavg_start']}, at end {result['loadavg_end']} "
-             f"({result['machine']['cpus']} CPUs)"]
+    lines = [
+        f"load average at start {result['loadavg_start']}, at end {result['loadavg_end']} "
+        f"({result['machine']['cpus']} CPUs)"
+    ]
     if result.get("revision_start") != result.get("revision_end"):
-        lines.append(f"warning: the code changed during the run ({result.get('revision_start')} -> "
-                     f"{result.get('revision_end')}); builds and updates may have run different code")
+        lines.append(
+            f"warning: the code changed during the run ({result.get('revision_start')} -> "
+            f"{result.get('revision_end')}); builds and updates may have run different code"
+        )
     lines.append("")
-    rows = [("full build (median of %d)" % b["runs"], f"{b['seconds']} s", f"{b['peak_rss_mb']} MB",
-             f"{b['index_mb']} MB", f"{b['documents']} docs, {b['sections']} sections" + _largest(b))]
+    rows = [
+        (
+            "full build (median of %d)" % b["runs"],
+            f"{b['seconds']} s",
+            f"{b['peak_rss_mb']} MB",
+            f"{b['index_mb']} MB",
+            f"{b['documents']} docs, {b['sections']} sections" + _largest(b),
+        )
+    ]
     if n:
-        rows.append(("naive build, jieba ChineseAnalyzer (median of %d)" % n["runs"], f"{n['seconds']} s",
-                     f"{n['peak_rss_mb']} MB", f"{n['index_mb']} MB", f"{n['documents']} docs" + _largest(n)))
+        rows.append(
+            (
+                "naive build, jieba ChineseAnalyzer (median of %d)" % n["runs"],
+                f"{n['seconds']} s",
+                f"{n['peak_rss_mb']} MB",
+                f"{n['index_mb']} MB",
+                f"{n['documents']} docs" + _largest(n),
+            )
+        )
     for key, label in (("noop", "update, nothing changed"), ("changed_1pct", "update, 1 % of files changed")):
         r = u[key]
-        rows.append((label, f"{r['seconds']} s", f"{r['peak_rss_mb']} MB", "",
-                     f"status {r['status']}, mode {r['mode'] or '-'}, {r['changed']} changed"))
+        rows.append(
+            (
+                label,
+                f"{r['seconds']} s",
+                f"{r['peak_rss_mb']} MB",
+                "",
+                f"status {r['status']}, mode {r['mode'] or '-'}, {r['changed']} changed",
+            )
+        )
     lines += [table(rows, ("run", "time", "peak RSS", "index size", "notes")), ""]
-    rows = [("run_search, cold first pass", *_lat(lat["cold"])),
-            (f"run_search, {lat['passes']} measured passes", *_lat(lat["measured"]))]
+    rows = [
+        ("run_search, cold first pass", *_lat(lat["cold"])),
+        (f"run_search, {lat['passes']} measured passes", *_lat(lat["measured"])),
+    ]
     if h:
-        rows.append((f"HTTP /api/search, {h['clients']} clients, {h['workers']} workers, {h['rps']} req/s, "
-                     f"{h['errors']} errors", *_lat(h["latency"])))
+        rows.append(
+            (
+                f"HTTP /api/search, {h['clients']} clients, {h['workers']} workers, {h['rps']} req/s, "
+                f"{h['errors']} errors",
+                *_lat(h["latency"]),
+            )
+        )
     lines += [table(rows, ("latency (ms)", "n", "p50", "p99", "max")), ""]
-    rows = [(k, v["n"], v["p50"], v["p99"], v["max"], lat["cold_by_kind"].get(k, {}).get("p99", "—"))
-            for k, v in lat["measured_by_kind"].items()]
+    rows = [
+        (k, v["n"], v["p50"], v["p99"], v["max"], lat["cold_by_kind"].get(k, {}).get("p99", "—"))
+        for k, v in lat["measured_by_kind"].items()
+    ]
     lines += [table(rows, ("run_search by kind (ms)", "n", "p50", "p99", "max", "cold p99")), ""]
     lines += [target_table(result["targets"])]
     return "\n".join(lines)
 
 
 def profile_text(result: dict) -> str:
-    return (f"profile of one in-process pass (top {PROFILE_TOP} by cumulative time):\n"
-            + table([(r["function"], r["calls"], r["tottime_s"], r["cumtime_s"])
-                     for r in result["latency"]["profile_top"]], ("function", "calls", "tottime s", "cumtime s")))
+    return f"profile of one in-process pass (top {PROFILE_TOP} by cumulative time):\n" + table(
+        [(r["function"], r["calls"], r["tottime_s"], r["cumtime_s"]) for r in result["latency"]["profile_top"]],
+        ("function", "calls", "tottime s", "cumtime s"),
+    )
 
 
 def _largest(build: dict) -> str:
@@ -459,12 +604,32 @@ def _lat(d: dict) -> tuple:
     return d["n"], d["p50"], d["p99"], d["max"]
 
 
-def run(folders: Sequence[Path], *, builds: int, skip_naive: bool, http_seconds: float, passes: int,
-        work: Path, out_dir: Path, seed: int, say: Callable[[str], None]) -> dict:
-    result: dict = {"started": datetime.now().isoformat(timespec="seconds"), "machine": machine(),
-                    "loadavg_start": loadavg(), "revision_start": revision(), "folders": [str(f) for f in folders],
-                    "options": {"builds": builds, "skip_naive": skip_naive, "http_seconds": http_seconds,
-                                "passes": passes, "seed": seed}}
+def run(
+    folders: Sequence[Path],
+    *,
+    builds: int,
+    skip_naive: bool,
+    http_seconds: float,
+    passes: int,
+    work: Path,
+    out_dir: Path,
+    seed: int,
+    say: Callable[[str], None],
+) -> dict:
+    result: dict = {
+        "started": datetime.now().isoformat(timespec="seconds"),
+        "machine": machine(),
+        "loadavg_start": loadavg(),
+        "revision_start": revision(),
+        "folders": [str(f) for f in folders],
+        "options": {
+            "builds": builds,
+            "skip_naive": skip_naive,
+            "http_seconds": http_seconds,
+            "passes": passes,
+            "seed": seed,
+        },
+    }
     say(f"load average at start: {result['loadavg_start']}")
     root = work / "index"
     runs = []
@@ -472,18 +637,28 @@ def run(folders: Sequence[Path], *, builds: int, skip_naive: bool, http_seconds:
         say(f"full build {i + 1}/{builds} ...")
         runs.append(project_build(folders, root))
         say(f"  {runs[-1]['seconds']} s, peak RSS {runs[-1]['peak_rss_mb']} MB")
-    result["build"] = {"runs": builds, "each": runs, **{k: median_of(runs, k) for k in ("seconds", "peak_rss_mb")},
-                       "index_mb": runs[-1]["index_mb"], "documents": runs[-1]["documents"],
-                       "sections": runs[-1]["sections"], "errors": runs[-1]["errors"]}
+    result["build"] = {
+        "runs": builds,
+        "each": runs,
+        **{k: median_of(runs, k) for k in ("seconds", "peak_rss_mb")},
+        "index_mb": runs[-1]["index_mb"],
+        "documents": runs[-1]["documents"],
+        "sections": runs[-1]["sections"],
+        "errors": runs[-1]["errors"],
+    }
     if not skip_naive:
         naive = []
         for i in range(builds):
             say(f"naive build {i + 1}/{builds} ...")
             naive.append(naive_build_measured(folders, work / "naive"))
             say(f"  {naive[-1]['seconds']} s, peak RSS {naive[-1]['peak_rss_mb']} MB")
-        result["naive_build"] = {"runs": builds, "each": naive,
-                                 **{k: median_of(naive, k) for k in ("seconds", "peak_rss_mb")},
-                                 "index_mb": naive[-1]["index_mb"], "documents": naive[-1]["documents"]}
+        result["naive_build"] = {
+            "runs": builds,
+            "each": naive,
+            **{k: median_of(naive, k) for k in ("seconds", "peak_rss_mb")},
+            "index_mb": naive[-1]["index_mb"],
+            "documents": naive[-1]["documents"],
+        }
         shutil.rmtree(work / "naive", ignore_errors=True)
     say("nightly update: nothing changed, then 1 % of files changed ...")
     result["update"] = updates(folders, root, work)
@@ -511,21 +686,55 @@ def cli() -> None:
 
 @cli.command("run")
 @click.argument("folders", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--builds", type=click.IntRange(1, 20), default=1, show_default=True,
-              help="Full builds (and naive builds) to run; the table shows their median.")
+@click.option(
+    "--builds",
+    type=click.IntRange(1, 20),
+    default=1,
+    show_default=True,
+    help="Full builds (and naive builds) to run; the table shows their median.",
+)
 @click.option("--skip-naive", is_flag=True, help="Do not run the naive build (no build ratio).")
-@click.option("--http-seconds", type=click.FloatRange(0), default=HTTP_SECONDS, show_default=True,
-              help="Length of the HTTP load (0: skip it).")
-@click.option("--passes", type=click.IntRange(1, 50), default=LATENCY_PASSES, show_default=True,
-              help="Measured in-process passes over the query mix (after the cold one).")
+@click.option(
+    "--http-seconds",
+    type=click.FloatRange(0),
+    default=HTTP_SECONDS,
+    show_default=True,
+    help="Length of the HTTP load (0: skip it).",
+)
+@click.option(
+    "--passes",
+    type=click.IntRange(1, 50),
+    default=LATENCY_PASSES,
+    show_default=True,
+    help="Measured in-process passes over the query mix (after the cold one).",
+)
 @click.option("--seed", type=int, default=None, help="Seed of the query mix (default: tools.querymix.SEED).")
-@click.option("--work", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Scratch directory for indexes and copies (default: a new one under the system temp).")
+@click.option(
+    "--work",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Scratch directory for indexes and copies (default: a new one under the system temp).",
+)
 @click.option("--keep-work", is_flag=True, help="Leave the scratch directory (the built index) in place.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=ROOT / OUT_DIR,
-              show_default=True, help="Where the JSON result goes.")
-def run_command(folders: tuple[Path, ...], builds: int, skip_naive: bool, http_seconds: float, passes: int,
-                seed: int | None, work: Path | None, keep_work: bool, out_dir: Path) -> None:
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=ROOT / OUT_DIR,
+    show_default=True,
+    help="Where the JSON result goes.",
+)
+def run_command(
+    folders: tuple[Path, ...],
+    builds: int,
+    skip_naive: bool,
+    http_seconds: float,
+    passes: int,
+    seed: int | None,
+    work: Path | None,
+    keep_work: bool,
+    out_dir: Path,
+) -> None:
     """Benchmark builds, updates and search over FOLDERS (default ../shared/corpus/laws) plus seeds/."""
     from tools.querymix import SEED
 
@@ -541,9 +750,17 @@ def run_command(folders: tuple[Path, ...], builds: int, skip_naive: bool, http_s
     scratch.mkdir(parents=True, exist_ok=True)
     say = lambda msg: click.echo(f"[{datetime.now():%H:%M:%S}] {msg}", err=True)  # noqa: E731
     try:
-        result = run([f.resolve() for f in chosen], builds=builds, skip_naive=skip_naive,
-                     http_seconds=http_seconds, passes=passes, work=scratch, out_dir=out_dir,
-                     seed=SEED if seed is None else seed, say=say)
+        result = run(
+            [f.resolve() for f in chosen],
+            builds=builds,
+            skip_naive=skip_naive,
+            http_seconds=http_seconds,
+            passes=passes,
+            work=scratch,
+            out_dir=out_dir,
+            seed=SEED if seed is None else seed,
+            say=say,
+        )
     finally:
         if not keep_work:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -7,6 +7,7 @@ project root). aliases.tsv = search/data/aliases_hand.tsv + aliases generated fr
 legal_terms.txt keeps every entry not tagged `law` and regenerates the `law` entries. With --check
 nothing is written and the exit status is 1 when a file would change.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,9 +56,9 @@ MANAGEMENT_BOUND = ("集体", "组织")
 
 @dataclass(frozen=True)
 class Corpus:
-    national: frozenset[str]    # short titles of national instruments
-    titles: frozenset[str]      # every `title`
-    names: frozenset[str]       # every string an expansion may be: titles, headings, headings without 中华人民共和国
+    national: frozenset[str]  # short titles of national instruments
+    titles: frozenset[str]  # every `title`
+    names: frozenset[str]  # every string an expansion may be: titles, headings, headings without 中华人民共和国
 
 
 def load_corpus(folder: Path) -> Corpus:
@@ -68,7 +69,7 @@ def load_corpus(folder: Path) -> Corpus:
     for r in rows:
         names.add(r["heading"])
         names.add(r["heading"].removeprefix(PRC))
-        names.add(r["title"].split()[0])          # 民法典 for "民法典 合同编"
+        names.add(r["title"].split()[0])  # 民法典 for "民法典 合同编"
     national = {r["title"] for r in rows if r["level"] in NATIONAL_LEVELS}
     return Corpus(frozenset(national), frozenset(titles), frozenset(names))
 
@@ -104,7 +105,7 @@ def candidate_aliases(corpus: Corpus) -> list[tuple[str, str, bool]]:
     for title in sorted(corpus.national):
         if HAN.fullmatch(title) and title.endswith("法") and not title.endswith("办法"):
             out.append((PRC + title, title, False))
-            tails = [title[m.end():] for mark in TAIL_MARKS for m in re.finditer(mark, title)]
+            tails = [title[m.end() :] for mark in TAIL_MARKS for m in re.finditer(mark, title)]
             tails = sorted((t for t in tails if len(t) >= 3), key=len)
             if tails:
                 out.append((tails[0], title, True))
@@ -163,36 +164,62 @@ def build(corpus: Corpus, text: str) -> tuple[str, str, dict[str, int]]:
         if is_word:
             word_aliases.add(alias)
     hand_aliases = {a for a, _, _ in hand}
-    generated = sorted((a, next(iter(e)), "law") for a, e in by_alias.items()
-                       if len(e) == 1 and a not in hand_aliases and unambiguous(a, next(iter(e)), corpus))
+    generated = sorted(
+        (a, next(iter(e)), "law")
+        for a, e in by_alias.items()
+        if len(e) == 1 and a not in hand_aliases and unambiguous(a, next(iter(e)), corpus)
+    )
     rows = sorted(set(hand) | set(generated))
     aliases_text = "".join(f"{a}\t{e}\t{k}\n" for a, e, k in rows)
 
-    kept = [line for line in TERMS.read_text(encoding="utf-8").splitlines()
-            if line.strip() and line.split()[-1] != LAW_TAG] if TERMS.exists() else []
+    kept = (
+        [
+            line
+            for line in TERMS.read_text(encoding="utf-8").splitlines()
+            if line.strip() and line.split()[-1] != LAW_TAG
+        ]
+        if TERMS.exists()
+        else []
+    )
     kept_words = {line.split()[0] for line in kept}
     words = law_words(corpus)
-    words |= {a for a, _, k in rows if k == "law" and HAN.fullmatch(a) and 3 <= len(a) <= MAX_ALIAS_WORD_CHARS
-              and (a in word_aliases or a in hand_aliases)}
+    words |= {
+        a
+        for a, _, k in rows
+        if k == "law"
+        and HAN.fullmatch(a)
+        and 3 <= len(a) <= MAX_ALIAS_WORD_CHARS
+        and (a in word_aliases or a in hand_aliases)
+    }
     clashing = {w for w in words - kept_words if conflict_share(w, text) >= MAX_CONFLICT_SHARE}
     law_lines = [f"{w} {LAW_FREQ} {LAW_TAG}" for w in words - kept_words - clashing]
     terms_text = "".join(line + "\n" for line in sorted(kept + law_lines, key=lambda s: s.split()[0]))
-    counts = {"aliases hand": len(hand), "aliases generated": len(generated), "aliases total": len(rows),
-              "terms hand": len(kept), "terms law": len(law_lines), "law names left out": len(clashing)}
+    counts = {
+        "aliases hand": len(hand),
+        "aliases generated": len(generated),
+        "aliases total": len(rows),
+        "terms hand": len(kept),
+        "terms law": len(law_lines),
+        "law names left out": len(clashing),
+    }
     return aliases_text, terms_text, counts
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="scripts/build-aliases", description=__doc__.splitlines()[0])
-    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS,
-                        help="folder with metadata.jsonl (default: %(default)s)")
+    parser.add_argument(
+        "corpus", nargs="?", type=Path, default=DEFAULT_CORPUS, help="folder with metadata.jsonl (default: %(default)s)"
+    )
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is out of date")
     args = parser.parse_args()
     if not (args.corpus / "metadata.jsonl").is_file():
         parser.error(f"{args.corpus / 'metadata.jsonl'} not found: pass the corpus laws folder")
     aliases_text, terms_text, counts = build(load_corpus(args.corpus), load_text(args.corpus))
-    stale = [p for p, text in ((ALIASES, aliases_text), (TERMS, terms_text))
-             if not p.exists() or p.read_text(encoding="utf-8") != text]
+    stale = [
+        p
+        for p, text in ((ALIASES, aliases_text), (TERMS, terms_text))
+        if not p.exists() or p.read_text(encoding="utf-8") != text
+    ]
     for name, n in counts.items():
         print(f"{name:18} {n:5}")
     if args.check:

@@ -1,7 +1,8 @@
 """Running a query set through the one search function and writing a run file for a scorer.
 
-    python -m tools.evaluation INDEX_ROOT QUERIES RUN     (scripts/eval runs it, then the scorer)
+python -m tools.evaluation INDEX_ROOT QUERIES RUN     (scripts/eval runs it, then the scorer)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,11 +40,12 @@ def write_run(rows: Iterable[dict], path: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.evaluation",
-                                     description="Run a query set against the served build of an index root.")
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.evaluation", description="Run a query set against the served build of an index root."
+    )
     parser.add_argument("index", type=Path, help="index root (holds `current`)")
-    parser.add_argument("queries", type=Path, help="JSONL query set, one {\"id\", \"q\"} per line")
-    parser.add_argument("run", type=Path, help="run file to write, one {\"id\", \"q\", \"results\"} per line")
+    parser.add_argument("queries", type=Path, help='JSONL query set, one {"id", "q"} per line')
+    parser.add_argument("run", type=Path, help='run file to write, one {"id", "q", "results"} per line')
     args = parser.parse_args(argv)
     index = IndexHolder(args.index).get()
     n = write_run(run_queries(index, read_queries(args.queries)), args.run)

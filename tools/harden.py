@@ -9,6 +9,7 @@
 
 Each exits 1 when a figure misses its target. The harnesses are in tools/hardening/, shared with the tests.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,14 +46,36 @@ def crash(args) -> bool:
     rows = []
     for (kind, mode), n in sorted(by_kind.items()):
         sel = [t for t in trials if (t.kill.startswith("after") == (kind == "after marker")) and t.mode == mode]
-        rows.append([f"{kind}, {mode}", n, sum(t.fresh == "before" for t in sel), sum(t.fresh == "after" for t in sel),
-                     sum(t.fresh in ("MIXED", "BROKEN") for t in sel), sum(t.held_as_before for t in sel),
-                     sum(t.recovered for t in sel)])
+        rows.append(
+            [
+                f"{kind}, {mode}",
+                n,
+                sum(t.fresh == "before" for t in sel),
+                sum(t.fresh == "after" for t in sel),
+                sum(t.fresh in ("MIXED", "BROKEN") for t in sel),
+                sum(t.held_as_before for t in sel),
+                sum(t.recovered for t in sel),
+            ]
+        )
     rows.append(["all", len(trials), *[sum(r[i] for r in rows) for i in range(2, 7)]])
-    print(table(rows, ["kill", "trials", "as before", "as after", "mixed/broken", "held searcher as before",
-                       "next run recovered"]))
-    print(f"\n{len(trials)} trials in {seconds:.0f} s; update runs {bench.run_seconds['incremental']:.2f} s "
-          f"(incremental), {bench.run_seconds['full']:.2f} s (full)")
+    print(
+        table(
+            rows,
+            [
+                "kill",
+                "trials",
+                "as before",
+                "as after",
+                "mixed/broken",
+                "held searcher as before",
+                "next run recovered",
+            ],
+        )
+    )
+    print(
+        f"\n{len(trials)} trials in {seconds:.0f} s; update runs {bench.run_seconds['incremental']:.2f} s "
+        f"(incremental), {bench.run_seconds['full']:.2f} s (full)"
+    )
     return all(t.ok for t in trials)
 
 
@@ -67,8 +90,9 @@ def _corpus_sources(tmp: Path, files: int) -> list[Path]:
     corpus = ROOT.parent / "shared" / "corpus" / "laws"
     dst = tmp / "src" / "laws"
     if corpus.is_dir():
-        picked = sorted(p for p in corpus.rglob("*") if p.is_file() and p.suffix in (".txt", ".md", ".html",
-                                                                                      ".docx", ".pdf"))[:files]
+        picked = sorted(
+            p for p in corpus.rglob("*") if p.is_file() and p.suffix in (".txt", ".md", ".html", ".docx", ".pdf")
+        )[:files]
         for p in picked:
             target = dst / p.relative_to(corpus)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -101,24 +125,57 @@ def load_cmd(args) -> bool:
     switched = [r for r in runs if r.returncode == 0]
     ratio = busy.p(99) / idle.p(99) if idle.p(99) else 0
     rows = [
-        [f"idle, {args.clients} clients", f"{idle.seconds:.0f}", len(idle.responses), f"{idle.rate:.0f}",
-         len(idle.errors), f"{idle.p(50) * 1000:.0f}", f"{idle.p(99) * 1000:.0f}", len(idle.builds), ""],
-        [f"full reindex ×{len(runs)}, {args.clients} clients", f"{busy.seconds:.0f}", len(busy.responses),
-         f"{busy.rate:.0f}", len(busy.errors), f"{busy.p(50) * 1000:.0f}", f"{busy.p(99) * 1000:.0f}",
-         len(busy.builds), f"{ratio:.2f}× idle p99"],
-        [f"overload, {args.overload_clients} clients", f"{over.seconds:.0f}", len(over.responses), f"{over.rate:.0f}",
-         f"{len(over.errors)} ({dict(Counter(r.status for r in over.errors))})" if over.errors else 0,
-         f"{over.p(50) * 1000:.0f}", f"{over.p(99) * 1000:.0f}", len(over.builds),
-         f"after: {sum(r.status == 200 for r in after)}/50 ok, p50 "
-         f"{percentile([r.seconds for r in after], 50) * 1000:.0f} ms"],
+        [
+            f"idle, {args.clients} clients",
+            f"{idle.seconds:.0f}",
+            len(idle.responses),
+            f"{idle.rate:.0f}",
+            len(idle.errors),
+            f"{idle.p(50) * 1000:.0f}",
+            f"{idle.p(99) * 1000:.0f}",
+            len(idle.builds),
+            "",
+        ],
+        [
+            f"full reindex ×{len(runs)}, {args.clients} clients",
+            f"{busy.seconds:.0f}",
+            len(busy.responses),
+            f"{busy.rate:.0f}",
+            len(busy.errors),
+            f"{busy.p(50) * 1000:.0f}",
+            f"{busy.p(99) * 1000:.0f}",
+            len(busy.builds),
+            f"{ratio:.2f}× idle p99",
+        ],
+        [
+            f"overload, {args.overload_clients} clients",
+            f"{over.seconds:.0f}",
+            len(over.responses),
+            f"{over.rate:.0f}",
+            f"{len(over.errors)} ({dict(Counter(r.status for r in over.errors))})" if over.errors else 0,
+            f"{over.p(50) * 1000:.0f}",
+            f"{over.p(99) * 1000:.0f}",
+            len(over.builds),
+            f"after: {sum(r.status == 200 for r in after)}/50 ok, p50 "
+            f"{percentile([r.seconds for r in after], 50) * 1000:.0f} ms",
+        ],
     ]
     print(table(rows, ["phase", "s", "requests", "req/s", "errors", "p50 ms", "p99 ms", "builds served", "note"]))
-    print(f"\nreindexes: {len(runs)} ({len(switched)} switched), "
-          f"{', '.join(f'{r.seconds:.0f} s' for r in runs)}; worker timeouts {timeouts}, worker restarts {restarts}; "
-          f"corpus: {', '.join(str(s.relative_to(tmp)) for s in sources)} ({args.files} files at most)")
+    print(
+        f"\nreindexes: {len(runs)} ({len(switched)} switched), "
+        f"{', '.join(f'{r.seconds:.0f} s' for r in runs)}; worker timeouts {timeouts}, worker restarts {restarts}; "
+        f"corpus: {', '.join(str(s.relative_to(tmp)) for s in sources)} ({args.files} files at most)"
+    )
     over_ok = set(over.statuses) <= {200, 429, 503} and all(r.json_error for r in over.errors)
-    return (not idle.errors and not busy.errors and timeouts == 0 and len(busy.builds) >= 2 and ratio <= 2.0
-            and over_ok and all(r.status == 200 for r in after))
+    return (
+        not idle.errors
+        and not busy.errors
+        and timeouts == 0
+        and len(busy.builds) >= 2
+        and ratio <= 2.0
+        and over_ok
+        and all(r.status == 200 for r in after)
+    )
 
 
 def malformed(args) -> bool:
@@ -144,14 +201,23 @@ def malformed(args) -> bool:
     for kind in dict.fromkeys(f.kind.name for f in bad):
         files = [f for f in bad if f.kind.name == kind]
         stages = Counter(e["stage"] for e in dirty.report["errors"] if e["source"] in {f.source for f in files})
-        rows.append([kind, len(files), sum(errors[f.source] for f in files), sum(f.source in docs for f in files),
-                     ", ".join(f"{s} {n}" for s, n in sorted(stages.items())) or "-",
-                     len(wrong.get(kind, []))])
+        rows.append(
+            [
+                kind,
+                len(files),
+                sum(errors[f.source] for f in files),
+                sum(f.source in docs for f in files),
+                ", ".join(f"{s} {n}" for s, n in sorted(stages.items())) or "-",
+                len(wrong.get(kind, [])),
+            ]
+        )
     print(table(rows, ["kind", "files", "error records", "indexed", "stages", "wrong"]))
-    print(f"\n{len(bad)} bad files of {len(rows)} kinds beside {len(good)} good ones; build exit codes "
-          f"{clean.returncode} / {dirty.returncode}; build with them {dirty.seconds:.1f} s, peak RSS "
-          f"{dirty.max_rss_mb:.0f} MB (without: {clean.seconds:.1f} s, {clean.max_rss_mb:.0f} MB); "
-          f"good documents identical: {same}")
+    print(
+        f"\n{len(bad)} bad files of {len(rows)} kinds beside {len(good)} good ones; build exit codes "
+        f"{clean.returncode} / {dirty.returncode}; build with them {dirty.seconds:.1f} s, peak RSS "
+        f"{dirty.max_rss_mb:.0f} MB (without: {clean.seconds:.1f} s, {clean.max_rss_mb:.0f} MB); "
+        f"good documents identical: {same}"
+    )
     for kind, problems in wrong.items():
         print(f"  {kind}: {problems[:3]}")
     return clean.returncode == 0 and dirty.returncode == 0 and not wrong and same
@@ -168,13 +234,19 @@ def queries(args) -> bool:
         client = create_app({"INDEX": str(Path(tmp) / "index"), "TESTING": True}).test_client()
         seen: list[tuple[str, int, float, list[str]]] = []
 
-        @settings(max_examples=args.examples, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(max_examples=args.examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         @given(url=search_urls())
         def run(url):
             response, seconds = timed_get(client, url)
-            seen.append((url.split("?")[0], response.status_code, seconds, check_response(url, response, seconds,
-                                                                                          args.max_seconds)))
+            seen.append(
+                (
+                    url.split("?")[0],
+                    response.status_code,
+                    seconds,
+                    check_response(url, response, seconds, args.max_seconds),
+                )
+            )
+
         started = time.perf_counter()
         run()
         total = time.perf_counter() - started
@@ -182,9 +254,18 @@ def queries(args) -> bool:
     for path in sorted({s[0] for s in seen}):
         sel = [s for s in seen if s[0] == path]
         statuses = Counter(s[1] for s in sel)
-        rows.append([path, len(sel), statuses.get(200, 0), statuses.get(400, 0),
-                     sum(n for st, n in statuses.items() if st >= 500), sum(bool(s[3]) for s in sel),
-                     f"{percentile([s[2] for s in sel], 99) * 1000:.0f}", f"{max(s[2] for s in sel) * 1000:.0f}"])
+        rows.append(
+            [
+                path,
+                len(sel),
+                statuses.get(200, 0),
+                statuses.get(400, 0),
+                sum(n for st, n in statuses.items() if st >= 500),
+                sum(bool(s[3]) for s in sel),
+                f"{percentile([s[2] for s in sel], 99) * 1000:.0f}",
+                f"{max(s[2] for s in sel) * 1000:.0f}",
+            ]
+        )
     print(table(rows, ["endpoint", "requests", "200", "400", "5xx", "problems", "p99 ms", "max ms"]))
     print(f"\n{len(seen)} hostile requests in {total:.0f} s")
     for s in [s for s in seen if s[3]][:5]:
@@ -193,8 +274,12 @@ def queries(args) -> bool:
 
 
 def faults(args) -> bool:
-    result = subprocess.run([sys.executable, "-m", "pytest", "tests/hardening/test_disk_faults.py", "-q", "-rA",
-                             "-p", "no:cacheprovider"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/hardening/test_disk_faults.py", "-q", "-rA", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     rows = []
     for line in result.stdout.splitlines():
         if line.startswith(("PASSED tests/", "FAILED tests/", "SKIPPED", "ERROR tests/")):
@@ -216,27 +301,36 @@ def soak(args) -> bool:
         root = tmp / "index"
         assert update_index([src], root, UpdateOptions(progress=False)).status == "published"
         with Server(root, tmp / "gunicorn.log", workers=2, extra_args=("--max-requests", "0")) as server:
-            result = run_soak(server, src, root, seconds=args.minutes * 60, interval=args.interval,
-                              clients=args.clients, warmup=30)
+            result = run_soak(
+                server, src, root, seconds=args.minutes * 60, interval=args.interval, clients=args.clients, warmup=30
+            )
             timeouts, restarts = server.worker_timeouts(), server.worker_restarts()
     rows = []
     for t, n, status in result.samples:
-        rows.append([f"{t / 60:.1f}", n, *[f"{status[p][0] / 1024:.1f} MB / {status[p][1]}" if p in status else "-"
-                                          for p in result.pids]])
+        rows.append(
+            [
+                f"{t / 60:.1f}",
+                n,
+                *[f"{status[p][0] / 1024:.1f} MB / {status[p][1]}" if p in status else "-" for p in result.pids],
+            ]
+        )
     print(table(rows, ["minute", "switches", *[f"worker {i + 1}: RSS / open files" for i in range(len(result.pids))]]))
     rss, fds = result.growth(0), result.growth(1)
     load = result.load
-    print(f"\n{len(result.switches)} switches, {len(result.failed_updates)} failed updates; {len(load.responses)} "
-          f"requests, {len(load.errors)} errors, p99 {load.p(99) * 1000:.0f} ms; worker timeouts {timeouts}, "
-          f"restarts {restarts}; growth after the first switch: RSS "
-          f"{', '.join(f'{v / 1024:+.1f} MB' for v in rss.values())}, open files "
-          f"{', '.join(f'{v:+d}' for v in fds.values())}")
-    return (not load.errors and not result.failed_updates and max(fds.values()) <= 4
-            and max(rss.values()) <= 40 * 1024)
+    print(
+        f"\n{len(result.switches)} switches, {len(result.failed_updates)} failed updates; {len(load.responses)} "
+        f"requests, {len(load.errors)} errors, p99 {load.p(99) * 1000:.0f} ms; worker timeouts {timeouts}, "
+        f"restarts {restarts}; growth after the first switch: RSS "
+        f"{', '.join(f'{v / 1024:+.1f} MB' for v in rss.values())}, open files "
+        f"{', '.join(f'{v:+d}' for v in fds.values())}"
+    )
+    return not load.errors and not result.failed_updates and max(fds.values()) <= 4 and max(rss.values()) <= 40 * 1024
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="scripts/harden", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="scripts/harden", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("crash")
     p.add_argument("--trials", type=int, default=200)

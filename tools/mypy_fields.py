@@ -6,6 +6,7 @@ search/fields.py), writes the annotations the decorator adds, as source lines, h
 and puts them in the class body in the decorator's order, so the dataclass plugin that runs next sees the
 class as it is at run time. Enabled in pyproject.toml: `[tool.mypy] plugins = ["tools/mypy_fields.py"]`.
 """
+
 from __future__ import annotations
 
 import sys
@@ -33,7 +34,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 from search import fields as declaration
 
 DECORATOR = "search.fields.with_fields"
-DONE = "govlaw_with_fields"         # a class's metadata key once its fields are added (a class is analysed again)
+DONE = "govlaw_with_fields"  # a class's metadata key once its fields are added (a class is analysed again)
 
 
 def _name(expr: Expression) -> str | None:
@@ -77,8 +78,9 @@ def add_declared_fields(ctx: ClassDefContext) -> None:
         api.fail("with_fields takes a tuple of fields named in search/fields.py", call)
         return
     lines = _source(fields, _flag(call, "defaults"), _flag(call, "labels"))
-    tree = parse("\n".join(line for _, line in lines), "<search/fields.py>", None, Errors(api.options),
-                 api.options, eager=True)
+    tree = parse(
+        "\n".join(line for _, line in lines), "<search/fields.py>", None, Errors(api.options), api.options, eager=True
+    )
     added: dict[str, Statement] = {}
     for (field_name, _), stmt in zip(lines, tree.defs, strict=True):
         stmt.set_line(call)
@@ -87,15 +89,18 @@ def add_declared_fields(ctx: ClassDefContext) -> None:
     # The class's own fields, those `place` puts after a declared one moved there; the rest follow.
     place = _place(call)
     body = ctx.cls.defs.body
-    own = {s.lvalues[0].name: s for s in body if isinstance(s, AssignmentStmt) and isinstance(s.lvalues[0], NameExpr)
-           and s.lvalues[0].name in place}
+    own = {
+        s.lvalues[0].name: s
+        for s in body
+        if isinstance(s, AssignmentStmt) and isinstance(s.lvalues[0], NameExpr) and s.lvalues[0].name in place
+    }
     rest = [s for s in body if not any(s is o for o in own.values())]
     ordered: list[Statement] = []
     for field_name, stmt in added.items():
         ordered.append(stmt)
         ordered += [own[o] for o, anchor in place.items() if anchor == field_name and o in own]
     docstring = rest[:1] if rest and isinstance(rest[0], ExpressionStmt) else []
-    ctx.cls.defs.body = docstring + ordered + rest[len(docstring):]
+    ctx.cls.defs.body = docstring + ordered + rest[len(docstring) :]
     info.metadata[DONE] = {}
 
 

@@ -5,6 +5,7 @@ characters copied from a body), 文号 in loose spellings, titles in traditional
 region filter, article citations of a law (刑法264条, 《…》第二条 …) and questions made of body words (…怎么办,
 …吗). The same documents and seed always give the same mix.
 """
+
 from __future__ import annotations
 
 import random
@@ -20,8 +21,17 @@ from search.params import SearchParams, params_from
 
 SEED = 20240601
 # Queries per kind; the defaults make a mix of 300.
-QUOTAS = {"word": 40, "and2": 30, "and3": 30, "phrase": 40, "docno": 30, "traditional": 30, "filter": 40,
-          "article": 30, "question": 30}
+QUOTAS = {
+    "word": 40,
+    "and2": 30,
+    "and3": 30,
+    "phrase": 40,
+    "docno": 30,
+    "traditional": 30,
+    "filter": 40,
+    "article": 30,
+    "question": 30,
+}
 KINDS = tuple(QUOTAS)
 # Documents sampled from the index to draw queries from (their texts are read from the store).
 SAMPLE_DOCS = 400
@@ -32,23 +42,20 @@ API_PATH = "/api/search"
 # Simplified -> traditional for characters common in legal titles: each is one-to-one (the project's t2s maps
 # the right-hand character back), so the query normalises to the title it came from. OpenCC stays in
 # search/analysis.py; this table is enough to exercise the traditional-script path.
-S2T = dict(pair for pair in (tuple(p) for p in (
-    "国國 华華 务務 关關 条條 门門 规規 实實 设設 员員 会會 经經 济濟 环環 护護 产產 业業 动動 费費 发發 证證 书書 "
-    "权權 责責 机機 构構 为為 县縣 区區 级級 应應 当當 违違 处處 罚罰 决決 监監 检檢 验驗 进進 单單 组組 织織 个個 "
-    "体體 们們 历歷 过過 时時 导導 办辦 劳勞 险險 卫衛 药藥 疗療 医醫 农農 渔漁 矿礦 电電 铁鐵 运運 输輸 车車 营營 "
-    "税稅 财財 贸貿 银銀 货貨 币幣 价價 资資 质質 网網 络絡 讯訊 计計 统統 测測 绘繪 气氣 废廢 弃棄 灾災 军軍 边邊 "
-    "侨僑 亲親 婴嬰 儿兒 妇婦 残殘 乡鄉 镇鎮 预預 备備 审審 诉訴 讼訟 议議 请請 复復 约約 纪紀 录錄 档檔 图圖 馆館 "
-    "无無 从從 对對 与與 并並 这這 项項 确確 认認 让讓 还還 开開 总總 长長 东東 广廣 庆慶 苏蘇 辽遼 宁寧 龙龍 陕陝 "
-    "贵貴 湾灣 鲁魯 闽閩 赣贛 执執 协協 线線 筑築 购購 销銷 职職 称稱 标標 准準 节節 难難 问問 题題 传傳 众眾 举舉 "
-    "报報 继繼 续續 损損 赔賠 偿償 诈詐 骗騙 贷貸 补補 贴貼 宪憲 战戰 储儲 热熱 码碼 卖賣 买買 术術 创創 园園 岛島 "
-    "厅廳 划劃 领領 属屬 杂雜 围圍 范範").split()))
+S2T = dict(
+    pair
+    for pair in (
+        tuple(p)
+        for p in ["国國", "华華", "务務", "关關", "条條", "门門", "规規", "实實", "设設", "员員", "会會", "经經", "济濟", "环環", "护護", "产產", "业業", "动動", "费費", "发發", "证證", "书書", "权權", "责責", "机機", "构構", "为為", "县縣", "区區", "级級", "应應", "当當", "违違", "处處", "罚罰", "决決", "监監", "检檢", "验驗", "进進", "单單", "组組", "织織", "个個", "体體", "们們", "历歷", "过過", "时時", "导導", "办辦", "劳勞", "险險", "卫衛", "药藥", "疗療", "医醫", "农農", "渔漁", "矿礦", "电電", "铁鐵", "运運", "输輸", "车車", "营營", "税稅", "财財", "贸貿", "银銀", "货貨", "币幣", "价價", "资資", "质質", "网網", "络絡", "讯訊", "计計", "统統", "测測", "绘繪", "气氣", "废廢", "弃棄", "灾災", "军軍", "边邊", "侨僑", "亲親", "婴嬰", "儿兒", "妇婦", "残殘", "乡鄉", "镇鎮", "预預", "备備", "审審", "诉訴", "讼訟", "议議", "请請", "复復", "约約", "纪紀", "录錄", "档檔", "图圖", "馆館", "无無", "从從", "对對", "与與", "并並", "这這", "项項", "确確", "认認", "让讓", "还還", "开開", "总總", "长長", "东東", "广廣", "庆慶", "苏蘇", "辽遼", "宁寧", "龙龍", "陕陝", "贵貴", "湾灣", "鲁魯", "闽閩", "赣贛", "执執", "协協", "线線", "筑築", "购購", "销銷", "职職", "称稱", "标標", "准準", "节節", "难難", "问問", "题題", "传傳", "众眾", "举舉", "报報", "继繼", "续續", "损損", "赔賠", "偿償", "诈詐", "骗騙", "贷貸", "补補", "贴貼", "宪憲", "战戰", "储儲", "热熱", "码碼", "卖賣", "买買", "术術", "创創", "园園", "岛島", "厅廳", "划劃", "领領", "属屬", "杂雜", "围圍", "范範"]
+    )
+)
 
 _CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{%d,}" % PHRASE_MIN)
 _WORD_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
 _DOCNO_RE = re.compile(r"^(?P<prefix>.+?)〔(?P<year>\d{4})〕(?P<num>\d+)号$")
 _ORDER_RE = re.compile(r"^(?P<prefix>.+?令)第(?P<num>\d+)号$")
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
-_ARTICLE_LINE_RE = re.compile(r"^[ \u3000]*第([零一二三四五六七八九十百千]+)条", re.M)
+_ARTICLE_LINE_RE = re.compile(r"^[ \u3000]*第([零一二三四五六七八九十百千]+)条", re.MULTILINE)
 QUESTION_FORMS = ("{}{}怎么办", "{}{}吗", "如何{}{}", "{}{}需要多久")
 
 
@@ -109,7 +116,7 @@ def _words(text: str) -> list[str]:
 def _body_words(doc: MixDoc, rng: random.Random, limit: int = 4000) -> list[str]:
     """Distinct words of a stretch of the body (the whole of a long text is not segmented)."""
     start = rng.randrange(max(1, len(doc.text) - limit)) if len(doc.text) > limit else 0
-    return list(dict.fromkeys(_words(doc.text[start:start + limit])))
+    return list(dict.fromkeys(_words(doc.text[start : start + limit])))
 
 
 def _phrase(doc: MixDoc, rng: random.Random) -> str | None:
@@ -119,7 +126,7 @@ def _phrase(doc: MixDoc, rng: random.Random) -> str | None:
     run = rng.choice(runs)
     size = rng.randint(PHRASE_MIN, min(PHRASE_MAX, len(run)))
     start = rng.randrange(len(run) - size + 1)
-    return f'"{run[start:start + size]}"'
+    return f'"{run[start : start + size]}"'
 
 
 def _make(kind: str, doc: MixDoc, rng: random.Random, n: int) -> MixQuery | None:
@@ -141,8 +148,10 @@ def _make(kind: str, doc: MixDoc, rng: random.Random, n: int) -> MixQuery | None
         return MixQuery(kind, q) if q != doc.title else None
     if kind == "filter":
         values = {"year": str(doc.year) if doc.year else None, "level": doc.level, "region": doc.region}
-        facet = next((f for f in (FILTER_FACETS[(n + i) % len(FILTER_FACETS)] for i in range(len(FILTER_FACETS)))
-                      if values[f]), None)
+        facet = next(
+            (f for f in (FILTER_FACETS[(n + i) % len(FILTER_FACETS)] for i in range(len(FILTER_FACETS))) if values[f]),
+            None,
+        )
         words = _words(doc.title)
         return MixQuery(kind, rng.choice(words), ((facet, values[facet]),)) if facet and words else None
     if kind == "article":
@@ -166,8 +175,9 @@ def _article(doc: MixDoc, rng: random.Random, n: int) -> MixQuery | None:
     return MixQuery("article", spellings[n % len(spellings)])
 
 
-def build_query_mix(docs: Sequence[MixDoc], *, seed: int = SEED,
-                    quotas: dict[str, int] | None = None) -> tuple[MixQuery, ...]:
+def build_query_mix(
+    docs: Sequence[MixDoc], *, seed: int = SEED, quotas: dict[str, int] | None = None
+) -> tuple[MixQuery, ...]:
     """The mix: for each kind in turn, queries from documents in a seeded order until its quota is met.
 
     A kind that no document can give (no 文号 anywhere) comes out short; the order of the result is shuffled
@@ -204,8 +214,14 @@ def sample_docs(index: OpenIndex, *, seed: int = SEED, limit: int = SAMPLE_DOCS)
 def _mix_doc(index: OpenIndex, doc_id: str) -> MixDoc:
     meta = index.docs[doc_id]
     stored = index.store.get(doc_id)
-    return MixDoc(title=meta.title, text=stored.text if stored else "", doc_number=meta.doc_number,
-                  year=meta.year, level=meta.level, region=meta.region)
+    return MixDoc(
+        title=meta.title,
+        text=stored.text if stored else "",
+        doc_number=meta.doc_number,
+        year=meta.year,
+        level=meta.level,
+        region=meta.region,
+    )
 
 
 def query_mix(index: OpenIndex, *, seed: int = SEED) -> tuple[MixQuery, ...]:
@@ -214,7 +230,7 @@ def query_mix(index: OpenIndex, *, seed: int = SEED) -> tuple[MixQuery, ...]:
 
 
 def kinds_of(mix: Iterable[MixQuery]) -> dict[str, int]:
-    counts = {k: 0 for k in KINDS}
+    counts = dict.fromkeys(KINDS, 0)
     for q in mix:
         counts[q.kind] = counts.get(q.kind, 0) + 1
     return counts

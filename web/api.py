@@ -1,4 +1,5 @@
 """The JSON API: the same parameters and data as the page, plus suggestions, exports and the OpenAPI document."""
+
 from __future__ import annotations
 
 import hashlib
@@ -56,8 +57,10 @@ def export():
     response = Response(export_csv(result, base), mimetype="text/csv")
     response.charset = "utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="govlaw-export.csv"'
-    response.headers["X-Govlaw-Export"] = (f"total={info['total']}; exported={info['exported']}; "
-                                           f"limit={EXPORT_LIMIT}; truncated={str(info['truncated']).lower()}")
+    response.headers["X-Govlaw-Export"] = (
+        f"total={info['total']}; exported={info['exported']}; "
+        f"limit={EXPORT_LIMIT}; truncated={str(info['truncated']).lower()}"
+    )
     return response
 
 

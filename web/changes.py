@@ -3,6 +3,7 @@
 Reads `<index root>/changes.jsonl`, which the indexer appends to after each switch, with the record type and
 reader of search/changelog.py; the same entries feed the page (/changes) and the JSON (/api/changes?limit=N).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ bp = Blueprint("changes", __name__)
 @dataclass(frozen=True, slots=True)
 class ChangeEntry:
     change: Change
-    in_index: bool          # the document is in the served build (the page links to it)
+    in_index: bool  # the document is in the served build (the page links to it)
 
     @property
     def kind_label(self) -> str:
@@ -59,8 +60,9 @@ def parse_limit(args) -> int:
     return value
 
 
-def change_entries(root: Path, limit: int, in_index: set[str] | frozenset[str] = frozenset()
-                   ) -> tuple[ChangeEntry, ...]:
+def change_entries(
+    root: Path, limit: int, in_index: set[str] | frozenset[str] = frozenset()
+) -> tuple[ChangeEntry, ...]:
     """The newest `limit` entries of the log, newest first; `in_index` holds the served build's document ids."""
     return tuple(ChangeEntry(c, c.doc_id in in_index and c.kind in IN_INDEX_KINDS) for c in read_changes(root, limit))
 
@@ -68,7 +70,7 @@ def change_entries(root: Path, limit: int, in_index: set[str] | frozenset[str] =
 def _changes(limit: int) -> tuple[ChangeEntry, ...]:
     holder: IndexHolder = current_app.extensions["govlaw_index"]
     try:
-        docs = set(current_index().docs)       # also names the served build in the response header
+        docs = set(current_index().docs)  # also names the served build in the response header
     except NoIndexError:
         docs = set()
     return change_entries(holder.root, limit, docs)

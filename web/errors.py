@@ -1,4 +1,5 @@
 """One exception handler decides JSON (under /api/) or an HTML page; never a traceback."""
+
 from __future__ import annotations
 
 import logging
@@ -12,8 +13,13 @@ from search.query import QueryError
 
 log = logging.getLogger(__name__)
 
-MESSAGES = {400: "请求参数有误", 404: "找不到该页面或文件", 405: "不支持该请求方法", 503: "索引尚未建立，暂时无法检索",
-            500: "服务器内部错误"}
+MESSAGES = {
+    400: "请求参数有误",
+    404: "找不到该页面或文件",
+    405: "不支持该请求方法",
+    503: "索引尚未建立，暂时无法检索",
+    500: "服务器内部错误",
+}
 
 
 def _respond(status: int, message: str):
@@ -21,8 +27,7 @@ def _respond(status: int, message: str):
         response = jsonify({"error": message, "status": status})
         response.status_code = status
         return response
-    return render_template("error.html", status=status, title=MESSAGES.get(status, "出错了"),
-                           message=message), status
+    return render_template("error.html", status=status, title=MESSAGES.get(status, "出错了"), message=message), status
 
 
 def register(app: Flask) -> None:

@@ -3,6 +3,7 @@
 Each worker opens the index itself, after the fork (a searcher shared across a fork gave wrong results), and
 loads jieba's dictionary in post_fork so that no request pays for it.
 """
+
 import multiprocessing
 import os
 

@@ -2,6 +2,7 @@
 
 The properties of hits, export rows and documents that are document metadata come from search/fields.py.
 """
+
 from __future__ import annotations
 
 import copy
@@ -30,8 +31,12 @@ STATUS = BY_NAME["status"].schema
 
 
 def _object(properties: dict[str, Any], required: list[str] | None = None, extra: bool = False) -> dict[str, Any]:
-    return {"type": "object", "properties": properties,
-            "required": list(properties) if required is None else required, "additionalProperties": extra}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties) if required is None else required,
+        "additionalProperties": extra,
+    }
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -51,12 +56,19 @@ def _metadata(name: str, where: str) -> dict[str, Any]:
 
 
 def _hit() -> dict[str, Any]:
-    own = {"title_html": {"type": "string", "description": "the title as escaped HTML with the query's words marked"},
-           "score": {"type": "number"}, "section_id": STR, "section": STR, "snippet": STR, "url": STR,
-           "sections": _array(_ref("SectionHit"))}
+    own = {
+        "title_html": {"type": "string", "description": "the title as escaped HTML with the query's words marked"},
+        "score": {"type": "number"},
+        "section_id": STR,
+        "section": STR,
+        "snippet": STR,
+        "url": STR,
+        "sections": _array(_ref("SectionHit")),
+    }
     keys = Hit._json_keys
-    return _object({keys.get(f.name, f.name): own[f.name] if f.name in own else _metadata(f.name, "hit")
-                    for f in fields(Hit)})
+    return _object(
+        {keys.get(f.name, f.name): own[f.name] if f.name in own else _metadata(f.name, "hit") for f in fields(Hit)}
+    )
 
 
 def _export_row() -> dict[str, Any]:
@@ -68,112 +80,236 @@ def _export_row() -> dict[str, Any]:
 def _document() -> dict[str, Any]:
     """The JSON of /api/doc/<id>: the document's fields (each labelled one followed by its label), then the
     document view's."""
-    own = {"text": STR, "sections": _array(_ref("Section")), "citations": _array(_ref("Citation")),
-           "content_hash": STR, "extra": {"type": "object"}}
+    own = {
+        "text": STR,
+        "sections": _array(_ref("Section")),
+        "citations": _array(_ref("Citation")),
+        "content_hash": STR,
+        "extra": {"type": "object"},
+    }
     properties: dict[str, Any] = {}
     for f in fields(Document):
         properties[f.name] = own[f.name] if f.name in own else _metadata(f.name, "document")
         label = BY_NAME[f.name].label_name if f.name in BY_NAME else None
         if label:
             properties[label] = _metadata(label, "document")
-    properties.update({
-        "url": STR,
-        "versions": {**_array(_ref("DocLink")), "description": "documents with the same title, newest first "
-                                                              "(empty when there is only this one)"},
-        "cites": _array(_ref("CitedRef")),
-        "cited_by": {**_array(_ref("DocLink")), "description": "documents citing this one, newest first, at most 200"},
-        "cited_by_total": {"type": "integer", "minimum": 0},
-        "target": {**OPT_STR, "description": "the section of the article `q` cites in this document (264条)"},
-        "target_note": {**OPT_STR, "description": "the article found, or that this document has none of that "
-                                                  "number"}})
+    properties.update(
+        {
+            "url": STR,
+            "versions": {
+                **_array(_ref("DocLink")),
+                "description": "documents with the same title, newest first (empty when there is only this one)",
+            },
+            "cites": _array(_ref("CitedRef")),
+            "cited_by": {
+                **_array(_ref("DocLink")),
+                "description": "documents citing this one, newest first, at most 200",
+            },
+            "cited_by_total": {"type": "integer", "minimum": 0},
+            "target": {**OPT_STR, "description": "the section of the article `q` cites in this document (264条)"},
+            "target_note": {
+                **OPT_STR,
+                "description": "the article found, or that this document has none of that number",
+            },
+        }
+    )
     return _object(properties)
 
 
 SCHEMAS: dict[str, Any] = {
     "Error": _object({"error": {"type": "string", "minLength": 1}, "status": {"type": "integer", "minimum": 400}}),
-    "SectionHit": _object({"section_id": STR, "section": STR,
-                           "snippet": {"type": "string", "description": "escaped HTML; the only markup is <mark>"}}),
+    "SectionHit": _object(
+        {
+            "section_id": STR,
+            "section": STR,
+            "snippet": {"type": "string", "description": "escaped HTML; the only markup is <mark>"},
+        }
+    ),
     "Hit": _hit(),
-    "FacetValue": _object({"value": STR, "label": STR, "count": {"type": "integer", "minimum": 0},
-                           "selected": {"type": "boolean"}, "toggle_url": STR}),
+    "FacetValue": _object(
+        {
+            "value": STR,
+            "label": STR,
+            "count": {"type": "integer", "minimum": 0},
+            "selected": {"type": "boolean"},
+            "toggle_url": STR,
+        }
+    ),
     "Facet": _object({"name": {"enum": list(FACETS)}, "label": STR, "values": _array(_ref("FacetValue"))}),
-    "AppliedFilter": _object({"name": {"enum": [*FACETS, "date_from", "date_to"]}, "label": STR, "value": STR,
-                              "removed": {"type": "integer", "minimum": 0}, "remove_url": STR}),
-    "TermInfo": _object({"text": STR, "normalized": STR, "words": _array(STR), "phrase": {"type": "boolean"},
-                         "field": OPT_STR, "doc_number": OPT_STR, "excluded": {"type": "boolean"},
-                         "alias_of": {**OPT_STR, "description": "the term typed, when this one comes from the "
-                                                                "alias table"}}),
-    "QueryInfo": _object({"text": STR, "normalized": STR, "tokens": _array(STR), "terms": _array(_ref("TermInfo")),
-                          "aliases": {**_array(STR), "description": "short names read as full ones, e.g. "
-                                                                    "\"道交法 → 道路交通安全法\""},
-                          "fields": _array(STR), "ignored": _array(STR),
-                          "matched_before_filters": {"type": "integer", "minimum": 0},
-                          "filters": _array(_ref("AppliedFilter")), "advice": _array(STR),
-                          "notes": {**_array(STR), "description": "how citations resolved (“刑法264条” → 《中华人民共和国"
-                                                                  "刑法》第二百六十四条, or that a law has no such "
-                                                                  "article) and whether a question was read for any "
-                                                                  "of its words"}}),
-    "AnswerLine": _object({"html": {"type": "string", "description": "escaped HTML of one line of the article"},
-                           "marked": {"type": "boolean", "description": "the 款 or 项 the citation names"}}),
-    "ArticleLink": _object({"doc_id": STR, "title": STR, "date": OPT_STR, "status": STATUS, "status_label": OPT_STR,
-                            "url": STR}),
-    "Answer": _object({
-        "citation": {"type": "string", "description": "the part of the query that cites the article"},
-        "reference": {"type": "string", "description": "第二百六十四条, with 第M款 / 第（K）项 when cited"},
-        "article": {"type": "string", "description": "the article's heading as the statute writes it"},
-        "doc_id": STR, "source": STR, "title": STR, "date": OPT_STR, "level": OPT_STR, "status": STATUS,
-        "status_label": OPT_STR, "section_id": STR, "section": STR, "paragraph": OPT_INT, "item": OPT_INT,
-        "lines": _array(_ref("AnswerLine")),
-        "url": {"type": "string", "description": "/doc/<doc_id>#<section_id>"},
-        "note": {**OPT_STR, "description": "set when the article is of a version no longer in force"},
-        "other_versions": {**_array(_ref("ArticleLink")),
-                           "description": "the same article in the law's other versions"}}),
-    "SearchParams": _object({
-        "q": STR, "filters": {"type": "object", "propertyNames": {"enum": list(FACETS)},
-                              "additionalProperties": _array(STR)},
-        "date_from": OPT_STR, "date_to": OPT_STR, "sort": {"enum": list(SORTS)},
-        "page": {"type": "integer", "minimum": 1}, "size": {"type": "integer", "minimum": 1}}),
-    "SearchResult": _object({
-        "params": _ref("SearchParams"), "query": _ref("QueryInfo"), "total": {"type": "integer", "minimum": 0},
-        "page": {"type": "integer", "minimum": 1}, "size": {"type": "integer", "minimum": 1},
-        "pages": {"type": "integer", "minimum": 1}, "sort": {"enum": list(SORTS)}, "hits": _array(_ref("Hit")),
-        "facets": {"type": "object", "properties": {f: _ref("Facet") for f in FACETS}, "required": list(FACETS),
-                   "additionalProperties": False},
-        "took_ms": {"type": "number", "minimum": 0}, "build": STR,
-        "answer": {"oneOf": [_ref("Answer"), {"type": "null"}],
-                   "description": "a direct answer: the first article the query cites (刑法264条)"},
-        "answers": {**_array(_ref("Answer")), "description": "every article the query cites, in order"}}),
-    "Section": _object({"id": STR, "heading": STR, "level": {"type": "integer", "minimum": 0}, "path": _array(STR),
-                        "start": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 0}}),
+    "AppliedFilter": _object(
+        {
+            "name": {"enum": [*FACETS, "date_from", "date_to"]},
+            "label": STR,
+            "value": STR,
+            "removed": {"type": "integer", "minimum": 0},
+            "remove_url": STR,
+        }
+    ),
+    "TermInfo": _object(
+        {
+            "text": STR,
+            "normalized": STR,
+            "words": _array(STR),
+            "phrase": {"type": "boolean"},
+            "field": OPT_STR,
+            "doc_number": OPT_STR,
+            "excluded": {"type": "boolean"},
+            "alias_of": {**OPT_STR, "description": "the term typed, when this one comes from the alias table"},
+        }
+    ),
+    "QueryInfo": _object(
+        {
+            "text": STR,
+            "normalized": STR,
+            "tokens": _array(STR),
+            "terms": _array(_ref("TermInfo")),
+            "aliases": {**_array(STR), "description": 'short names read as full ones, e.g. "道交法 → 道路交通安全法"'},
+            "fields": _array(STR),
+            "ignored": _array(STR),
+            "matched_before_filters": {"type": "integer", "minimum": 0},
+            "filters": _array(_ref("AppliedFilter")),
+            "advice": _array(STR),
+            "notes": {
+                **_array(STR),
+                "description": "how citations resolved (“刑法264条” → 《中华人民共和国"
+                "刑法》第二百六十四条, or that a law has no such "
+                "article) and whether a question was read for any "
+                "of its words",
+            },
+        }
+    ),
+    "AnswerLine": _object(
+        {
+            "html": {"type": "string", "description": "escaped HTML of one line of the article"},
+            "marked": {"type": "boolean", "description": "the 款 or 项 the citation names"},
+        }
+    ),
+    "ArticleLink": _object(
+        {"doc_id": STR, "title": STR, "date": OPT_STR, "status": STATUS, "status_label": OPT_STR, "url": STR}
+    ),
+    "Answer": _object(
+        {
+            "citation": {"type": "string", "description": "the part of the query that cites the article"},
+            "reference": {"type": "string", "description": "第二百六十四条, with 第M款 / 第（K）项 when cited"},
+            "article": {"type": "string", "description": "the article's heading as the statute writes it"},
+            "doc_id": STR,
+            "source": STR,
+            "title": STR,
+            "date": OPT_STR,
+            "level": OPT_STR,
+            "status": STATUS,
+            "status_label": OPT_STR,
+            "section_id": STR,
+            "section": STR,
+            "paragraph": OPT_INT,
+            "item": OPT_INT,
+            "lines": _array(_ref("AnswerLine")),
+            "url": {"type": "string", "description": "/doc/<doc_id>#<section_id>"},
+            "note": {**OPT_STR, "description": "set when the article is of a version no longer in force"},
+            "other_versions": {
+                **_array(_ref("ArticleLink")),
+                "description": "the same article in the law's other versions",
+            },
+        }
+    ),
+    "SearchParams": _object(
+        {
+            "q": STR,
+            "filters": {"type": "object", "propertyNames": {"enum": list(FACETS)}, "additionalProperties": _array(STR)},
+            "date_from": OPT_STR,
+            "date_to": OPT_STR,
+            "sort": {"enum": list(SORTS)},
+            "page": {"type": "integer", "minimum": 1},
+            "size": {"type": "integer", "minimum": 1},
+        }
+    ),
+    "SearchResult": _object(
+        {
+            "params": _ref("SearchParams"),
+            "query": _ref("QueryInfo"),
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "size": {"type": "integer", "minimum": 1},
+            "pages": {"type": "integer", "minimum": 1},
+            "sort": {"enum": list(SORTS)},
+            "hits": _array(_ref("Hit")),
+            "facets": {
+                "type": "object",
+                "properties": {f: _ref("Facet") for f in FACETS},
+                "required": list(FACETS),
+                "additionalProperties": False,
+            },
+            "took_ms": {"type": "number", "minimum": 0},
+            "build": STR,
+            "answer": {
+                "oneOf": [_ref("Answer"), {"type": "null"}],
+                "description": "a direct answer: the first article the query cites (刑法264条)",
+            },
+            "answers": {**_array(_ref("Answer")), "description": "every article the query cites, in order"},
+        }
+    ),
+    "Section": _object(
+        {
+            "id": STR,
+            "heading": STR,
+            "level": {"type": "integer", "minimum": 0},
+            "path": _array(STR),
+            "start": {"type": "integer", "minimum": 0},
+            "end": {"type": "integer", "minimum": 0},
+        }
+    ),
     "Citation": _object({"kind": {"enum": ["title", "doc_number"]}, "value": STR}),
-    "DocLink": _object({"id": STR, "title": STR, "doc_number": OPT_STR, "date": OPT_STR, "status": STATUS,
-                        "status_label": OPT_STR, "url": STR}),
-    "CitedRef": _object({"kind": {"enum": ["title", "doc_number"]}, "value": STR,
-                         "doc": {"oneOf": [_ref("DocLink"), {"type": "null"}]}}),
+    "DocLink": _object(
+        {
+            "id": STR,
+            "title": STR,
+            "doc_number": OPT_STR,
+            "date": OPT_STR,
+            "status": STATUS,
+            "status_label": OPT_STR,
+            "url": STR,
+        }
+    ),
+    "CitedRef": _object(
+        {"kind": {"enum": ["title", "doc_number"]}, "value": STR, "doc": {"oneOf": [_ref("DocLink"), {"type": "null"}]}}
+    ),
     "Document": _document(),
     "Suggestion": _object({"label": STR, "kind": {"enum": ["title", "doc_number"]}, "url": STR}),
     "Suggestions": _object({"q": STR, "suggestions": {**_array(_ref("Suggestion")), "maxItems": 8}}),
     "ExportRow": _export_row(),
-    "Export": _object({
-        "total": {"type": "integer", "minimum": 0, "description": "documents matching the search"},
-        "exported": {"type": "integer", "minimum": 0, "maximum": EXPORT_LIMIT},
-        "limit": {"const": EXPORT_LIMIT}, "truncated": {"type": "boolean", "description": "total > exported"},
-        "params": _ref("SearchParams"), "build": STR, "columns": {"const": list(EXPORT_COLUMNS)},
-        "rows": _array(_ref("ExportRow"))}),
+    "Export": _object(
+        {
+            "total": {"type": "integer", "minimum": 0, "description": "documents matching the search"},
+            "exported": {"type": "integer", "minimum": 0, "maximum": EXPORT_LIMIT},
+            "limit": {"const": EXPORT_LIMIT},
+            "truncated": {"type": "boolean", "description": "total > exported"},
+            "params": _ref("SearchParams"),
+            "build": STR,
+            "columns": {"const": list(EXPORT_COLUMNS)},
+            "rows": _array(_ref("ExportRow")),
+        }
+    ),
     "Health": _object({"status": {"const": "ok"}, "build": STR, "documents": {"type": "integer", "minimum": 0}}),
 }
 
 
 def _param(name: str, description: str, schema: dict[str, Any], repeat: bool = False) -> dict[str, Any]:
     if repeat:
-        return {"name": name, "in": "query", "description": description, "schema": _array(schema),
-                "style": "form", "explode": True}
+        return {
+            "name": name,
+            "in": "query",
+            "description": description,
+            "schema": _array(schema),
+            "style": "form",
+            "explode": True,
+        }
     return {"name": name, "in": "query", "description": description, "schema": schema}
 
 
 SEARCH_PARAMETERS = [
-    _param("q", "the query (quoted phrases, OR, -excluded, field:term)", {"type": "string",
-                                                                         "maxLength": MAX_QUERY_CHARS}),
+    _param(
+        "q", "the query (quoted phrases, OR, -excluded, field:term)", {"type": "string", "maxLength": MAX_QUERY_CHARS}
+    ),
     *[_param(f, f"{f} filter; repeat to accept several values", STR, repeat=True) for f in FACETS],
     _param("date_from", "earliest date, YYYY, YYYY-MM or YYYY-MM-DD", {"type": "string", "pattern": DATE_PATTERN}),
     _param("date_to", "latest date, YYYY, YYYY-MM or YYYY-MM-DD", {"type": "string", "pattern": DATE_PATTERN}),
@@ -182,8 +318,7 @@ SEARCH_PARAMETERS = [
     _param("size", "hits per page", {"type": "integer", "minimum": 1, "maximum": MAX_SIZE, "default": DEFAULT_SIZE}),
 ]
 CACHE_HEADERS = {
-    "ETag": {"description": "weak validator from the build and the URL; send it back as If-None-Match",
-             "schema": STR},
+    "ETag": {"description": "weak validator from the build and the URL; send it back as If-None-Match", "schema": STR},
     "Cache-Control": {"schema": {"const": "public, max-age=60"}},
     "X-Govlaw-Build": {"description": "the build the answer came from", "schema": STR},
 }
@@ -204,50 +339,103 @@ NOT_MODIFIED = {"304": {"description": "not modified (If-None-Match matched the 
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
-    "info": {"title": "govlaw", "version": "1",
-             "description": "Full-text search of Chinese government legal documents. Every parameter of the "
-                            "search page behaves the same here. Errors are JSON {error, status} with "
-                            "Cache-Control: no-store."},
+    "info": {
+        "title": "govlaw",
+        "version": "1",
+        "description": "Full-text search of Chinese government legal documents. Every parameter of the "
+        "search page behaves the same here. Errors are JSON {error, status} with "
+        "Cache-Control: no-store.",
+    },
     "paths": {
-        "/api/search": {"get": {
-            "summary": "Search: one page of hits, facet counts and how the query was read",
-            "parameters": SEARCH_PARAMETERS,
-            "responses": {"200": _json("SearchResult", "one page of results", CACHE_HEADERS), **NOT_MODIFIED,
-                          **_errors(400, 503)}}},
-        "/api/export": {"get": {
-            "summary": f"The result list from the first hit, at most {EXPORT_LIMIT} rows, as CSV or JSON",
-            "description": "The search parameters of /api/search (page and size are ignored). CSV is UTF-8 with "
-                           "a byte order mark; its X-Govlaw-Export header says how many rows it holds of how many.",
-            "parameters": [_param("format", "csv (default) or json", {"enum": ["csv", "json"], "default": "csv"}),
-                           *SEARCH_PARAMETERS],
-            "responses": {"200": {"description": "the rows", "headers": CACHE_HEADERS, "content": {
-                "application/json": {"schema": _ref("Export")},
-                "text/csv": {"schema": {"type": "string", "description": "columns: " + ", ".join(EXPORT_COLUMNS)}}}},
-                **NOT_MODIFIED, **_errors(400, 503)}}},
-        "/api/doc/{id}": {"get": {
-            "summary": "A whole document: metadata, text, sections, versions, citations and documents citing it",
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": STR},
-                           _param("format", "json (default) or txt (title, metadata lines, text)",
-                                  {"enum": ["json", "txt"], "default": "json"})],
-            "responses": {"200": {"description": "the document", "headers": CACHE_HEADERS, "content": {
-                "application/json": {"schema": _ref("Document")},
-                "text/plain": {"schema": STR}}}, **NOT_MODIFIED, **_errors(400, 404, 503)}}},
-        "/api/suggest": {"get": {
-            "summary": "Titles and 文号 containing what was typed, for a search box",
-            "parameters": [_param("q", "what was typed", {"type": "string", "maxLength": MAX_QUERY_CHARS})],
-            "responses": {"200": _json("Suggestions", "up to eight suggestions", CACHE_HEADERS), **NOT_MODIFIED,
-                          **_errors(400, 503)}}},
-        "/healthz": {"get": {
-            "summary": "The build served and its number of documents (never cached)",
-            "responses": {"200": _json("Health", "the index is open"), **_errors(503)}}},
-        "/api/openapi.json": {"get": {"summary": "This document",
-                                      "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+        "/api/search": {
+            "get": {
+                "summary": "Search: one page of hits, facet counts and how the query was read",
+                "parameters": SEARCH_PARAMETERS,
+                "responses": {
+                    "200": _json("SearchResult", "one page of results", CACHE_HEADERS),
+                    **NOT_MODIFIED,
+                    **_errors(400, 503),
+                },
+            }
+        },
+        "/api/export": {
+            "get": {
+                "summary": f"The result list from the first hit, at most {EXPORT_LIMIT} rows, as CSV or JSON",
+                "description": "The search parameters of /api/search (page and size are ignored). CSV is UTF-8 with "
+                "a byte order mark; its X-Govlaw-Export header says how many rows it holds of how many.",
+                "parameters": [
+                    _param("format", "csv (default) or json", {"enum": ["csv", "json"], "default": "csv"}),
+                    *SEARCH_PARAMETERS,
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the rows",
+                        "headers": CACHE_HEADERS,
+                        "content": {
+                            "application/json": {"schema": _ref("Export")},
+                            "text/csv": {
+                                "schema": {"type": "string", "description": "columns: " + ", ".join(EXPORT_COLUMNS)}
+                            },
+                        },
+                    },
+                    **NOT_MODIFIED,
+                    **_errors(400, 503),
+                },
+            }
+        },
+        "/api/doc/{id}": {
+            "get": {
+                "summary": "A whole document: metadata, text, sections, versions, citations and documents citing it",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": STR},
+                    _param(
+                        "format",
+                        "json (default) or txt (title, metadata lines, text)",
+                        {"enum": ["json", "txt"], "default": "json"},
+                    ),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the document",
+                        "headers": CACHE_HEADERS,
+                        "content": {"application/json": {"schema": _ref("Document")}, "text/plain": {"schema": STR}},
+                    },
+                    **NOT_MODIFIED,
+                    **_errors(400, 404, 503),
+                },
+            }
+        },
+        "/api/suggest": {
+            "get": {
+                "summary": "Titles and 文号 containing what was typed, for a search box",
+                "parameters": [_param("q", "what was typed", {"type": "string", "maxLength": MAX_QUERY_CHARS})],
+                "responses": {
+                    "200": _json("Suggestions", "up to eight suggestions", CACHE_HEADERS),
+                    **NOT_MODIFIED,
+                    **_errors(400, 503),
+                },
+            }
+        },
+        "/healthz": {
+            "get": {
+                "summary": "The build served and its number of documents (never cached)",
+                "responses": {"200": _json("Health", "the index is open"), **_errors(503)},
+            }
+        },
+        "/api/openapi.json": {
+            "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}
+        },
     },
     "components": {
         "schemas": SCHEMAS,
-        "responses": {f"E{c}": _json("Error", d) for c, d in
-                      ((400, "a bad or unknown parameter"), (404, "no such document"),
-                       (503, "no index has been published"))},
+        "responses": {
+            f"E{c}": _json("Error", d)
+            for c, d in (
+                (400, "a bad or unknown parameter"),
+                (404, "no such document"),
+                (503, "no index has been published"),
+            )
+        },
     },
 }
 

@@ -1,4 +1,5 @@
 """The browser pages: the search page and the document view."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
@@ -31,9 +32,14 @@ def search_page():
     params = parse_params(request.args)
     result = run_search(current_index(), params)
     export_query = params.with_changes(page=1).query_string()
-    return render_template("search.html", params=params, result=result, export_limit=EXPORT_LIMIT,
-                           export_query=export_query + "&" if export_query else "",
-                           page_numbers=page_numbers(result.page, result.pages))
+    return render_template(
+        "search.html",
+        params=params,
+        result=result,
+        export_limit=EXPORT_LIMIT,
+        export_query=export_query + "&" if export_query else "",
+        page_numbers=page_numbers(result.page, result.pages),
+    )
 
 
 @bp.get("/doc/<doc_id>")

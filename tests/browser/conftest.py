@@ -3,6 +3,7 @@
 Without /usr/bin/chromium or the playwright package these tests skip with the reason, unless
 GOVLAW_REQUIRE_BROWSER is set (CI sets it): then they fail.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -17,8 +18,16 @@ from tests.conftest import ROOT
 from web.app import create_app
 
 CHROMIUM = Path(os.environ.get("GOVLAW_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 740}
@@ -62,14 +71,17 @@ class PageProblems:
 
     def __init__(self, page):
         self.messages: list[str] = []
-        page.on("console", lambda msg: self.messages.append(f"console.{msg.type}: {msg.text}")
-                if msg.type in ("error", "warning") else None)
+        page.on(
+            "console",
+            lambda msg: (
+                self.messages.append(f"console.{msg.type}: {msg.text}") if msg.type in ("error", "warning") else None
+            ),
+        )
         page.on("pageerror", lambda exc: self.messages.append(f"pageerror: {exc}"))
 
 
 def _new_page(browser, base_url, viewport, javascript=True):
-    context = browser.new_context(viewport=viewport, base_url=base_url, locale="zh-CN",
-                                  java_script_enabled=javascript)
+    context = browser.new_context(viewport=viewport, base_url=base_url, locale="zh-CN", java_script_enabled=javascript)
     context.set_default_timeout(8000)
     page = context.new_page()
     page.add_init_script(CSP_LISTENER)

@@ -1,5 +1,6 @@
 """The search page and the document view in Chromium: facets, dates, paging, the table of contents, suggestions,
 phone width, no console errors or CSP violations. Screenshots go to test-artifacts/screenshots/."""
+
 from __future__ import annotations
 
 import re
@@ -46,7 +47,7 @@ def test_search_with_a_facet_click_and_a_date_range(page):
     page.get_by_role("link", name="去掉筛选条件 年份：2022").click()
     page.wait_for_url(lambda url: "year=" not in url)
     assert "date_to=2023-12-31" in page.url
-    expect(page.locator(".chips li")).to_have_count(3)      # two dates and 清除全部
+    expect(page.locator(".chips li")).to_have_count(3)  # two dates and 清除全部
 
 
 def test_sort_and_paging(page):
@@ -116,7 +117,7 @@ def test_enter_without_a_chosen_suggestion_searches(page):
     page.goto("/")
     box = page.get_by_role("combobox", name="检索词")
     box.press_sequentially("放管服", delay=20)
-    expect(page.get_by_role("listbox", name="检索建议")).to_be_hidden()   # no title contains it
+    expect(page.get_by_role("listbox", name="检索建议")).to_be_hidden()  # no title contains it
     box.press("Enter")
     page.wait_for_url(re.compile(r"\?q=%E6%94%BE%E7%AE%A1%E6%9C%8D$"))
     expect(page.locator(".count-line strong")).not_to_have_text("0")
@@ -150,7 +151,7 @@ def test_phone_width_has_no_horizontal_scroll(phone_page, opened, screenshot_dir
     page.screenshot(path=screenshot_dir / "search-phone-top.png")
     page.goto(f"/doc/{_doc_id(opened, SEED_004)}?q=行政审批")
     _no_horizontal_scroll(page)
-    expect(page.locator("details.toc")).not_to_have_attribute("open", "")   # folded on a phone
+    expect(page.locator("details.toc")).not_to_have_attribute("open", "")  # folded on a phone
     page.screenshot(path=screenshot_dir / "doc-phone-top.png")
     page.locator("details.toc summary").click()
     page.locator(".toc").get_by_role("link", name="一、依法全面履行政府职能").click()

@@ -2,6 +2,7 @@
 
 To review a ranking change: `GOVLAW_GOLDEN_WRITE=1 scripts/test tests/golden` rewrites the file; read the diff.
 """
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """Every test under tests/hardening/ is marked `hardening`: the tier that runs the harnesses of tools/hardening/
 (crashes, disk faults, hostile and malformed input, load, soak)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,6 @@
 """kill -9 of the nightly update at random moments and after each phase marker: 20 trials over a tiny folder
 (`scripts/harden crash` runs 200)."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -32,5 +33,8 @@ def test_kill_9_never_mixes_builds_and_the_next_run_recovers(bench):
     # A kill after the switch leaves the new build served, one before it the old one: both happen.
     assert states["before"] > 0 and states["after"] > 0
     assert all(t.fresh == "after" for t in trials if t.kill == "after log")
-    assert all(t.fresh == "before" for t in trials if t.kill in ("after scan", "after process", "after write",
-                                                                     "after gate", "after switch"))
+    assert all(
+        t.fresh == "before"
+        for t in trials
+        if t.kill in ("after scan", "after process", "after write", "after gate", "after switch")
+    )

@@ -1,5 +1,6 @@
 """Disk and index faults: the served index stays as it was, a 503 answers where there is none, and the next
 good build is served without a restart."""
+
 from __future__ import annotations
 
 import gc
@@ -13,12 +14,11 @@ from indexer.build import build_index
 from indexer.update import UpdateOptions, update_index
 from search.index import BUILDS_DIR, CURRENT_LINK, current_build_path
 from tools.hardening.common import TINY_TERM, change_tiny, served_answers, write_tiny
-from tools.hardening.faults import (corrupt, fill_disk, read_only, run_with_file_size_limit, small_tmpfs,
-                                    update_command)
+from tools.hardening.faults import corrupt, fill_disk, read_only, run_with_file_size_limit, small_tmpfs, update_command
 from web.app import create_app
 
 OPTIONS = UpdateOptions(workers=1, progress=False)
-Q = "/api/search?q=%E6%B3%95%E6%B2%BB%E6%94%BF%E5%BA%9C"          # 法治政府
+Q = "/api/search?q=%E6%B3%95%E6%B2%BB%E6%94%BF%E5%BA%9C"  # 法治政府
 
 
 def _publish(src: Path, root: Path, *, full_build: bool = False) -> str:
@@ -42,7 +42,9 @@ def _serves(client, build: str | None) -> None:
     response = client.get(Q)
     if build is None:
         assert response.status_code == 503 and response.get_json() == {
-            "error": response.get_json()["error"], "status": 503}
+            "error": response.get_json()["error"],
+            "status": 503,
+        }
     else:
         assert response.status_code == 200 and response.headers["X-Govlaw-Build"] == build
 

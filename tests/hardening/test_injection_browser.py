@@ -1,6 +1,7 @@
 """Documents carrying script payloads in title, body and issuer, indexed by the production indexer, searched
 and opened in Chromium: no dialog, no script run, no console error or CSP violation; and the security headers
 on every page, API answer and error."""
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,7 @@ PAYLOADS = (
     "<img src=x onerror=\"window.__xss='img';alert('xss-img')\">",
     "<svg onload=\"window.__xss='svg';alert('xss-svg')\"></svg>",
     "javascript:window.__xss='js';alert('xss-js')",
-    "\"><iframe src=\"javascript:alert('xss-iframe')\"></iframe>",
+    '"><iframe src="javascript:alert(\'xss-iframe\')"></iframe>',
     "</mark><script>alert('xss-mark')</script><mark>",
     "<a href=\"javascript:alert('xss-a')\">点此查看</a>",
     "'-alert('xss-quote')-'",
@@ -35,8 +36,10 @@ HOSTILE_ISSUER = "某市<img src=x onerror=alert('xss-issuer')>人民政府"
 
 
 def _text_doc(i: int, payload: str) -> str:
-    return (f"某市人民政府关于{MARK}第{i}号的通知 {payload}\n\n各区县人民政府：\n\n一、总体要求\n"
-            f"{MARK}要求严格执行。{payload}\n二、工作措施\n加强{MARK}工作，{payload} 落实到位。\n")
+    return (
+        f"某市人民政府关于{MARK}第{i}号的通知 {payload}\n\n各区县人民政府：\n\n一、总体要求\n"
+        f"{MARK}要求严格执行。{payload}\n二、工作措施\n加强{MARK}工作，{payload} 落实到位。\n"
+    )
 
 
 def write_hostile_sources(folder: Path) -> None:
@@ -44,20 +47,31 @@ def write_hostile_sources(folder: Path) -> None:
     rows = []
     for i, payload in enumerate(PAYLOADS):
         (folder / f"t{i:02d}.txt").write_text(_text_doc(i, payload), "utf-8")
-        rows.append({"path": f"t{i:02d}.txt", "title": f"{MARK}标题{i}{payload}", "issuer": f"机关{payload}",
-                     "doc_number": f"测政发〔2024〕{i + 1}号", "region": f"区{payload}"[:40]})
+        rows.append(
+            {
+                "path": f"t{i:02d}.txt",
+                "title": f"{MARK}标题{i}{payload}",
+                "issuer": f"机关{payload}",
+                "doc_number": f"测政发〔2024〕{i + 1}号",
+                "region": f"区{payload}"[:40],
+            }
+        )
     escaped = "".join(f"<p>{MARK}正文 {p.replace('&', '&amp;').replace('<', '&lt;')}</p>" for p in PAYLOADS)
     (folder / "page.html").write_text(
         f"<html><head><title>{MARK}网页&lt;script&gt;alert('xss-html-title')&lt;/script&gt;</title>"
-        f"<meta name=\"ContentSource\" content=\"{HOSTILE_ISSUER.replace('<', '&lt;')}\"></head><body>"
+        f'<meta name="ContentSource" content="{HOSTILE_ISSUER.replace("<", "&lt;")}"></head><body>'
         f"<h1>{MARK}网页</h1>{escaped}<script>alert('xss-live-script')</script>"
         f"<img src=x onerror=\"alert('xss-live-img')\"><a href=\"javascript:alert('xss-live-a')\">链接</a>"
-        f"</body></html>", "utf-8")
-    (folder / "notes.md").write_text(f"# {MARK}说明 <script>alert('xss-md')</script>\n\n"
-                                     f"[点此](javascript:alert('xss-md-link')) {PAYLOADS[1]}\n\n一、{MARK}内容\n", "utf-8")
+        f"</body></html>",
+        "utf-8",
+    )
+    (folder / "notes.md").write_text(
+        f"# {MARK}说明 <script>alert('xss-md')</script>\n\n"
+        f"[点此](javascript:alert('xss-md-link')) {PAYLOADS[1]}\n\n一、{MARK}内容\n",
+        "utf-8",
+    )
     rows.append({"path": "notes.md", "title": HOSTILE_TITLE, "issuer": HOSTILE_ISSUER})
-    (folder / "metadata.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                                           "utf-8")
+    (folder / "metadata.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +141,7 @@ def test_hostile_documents_searched_and_opened_in_chromium_run_nothing(chromium,
     try:
         _visit(page, "/?q=" + quote(MARK), dialogs)
         links = page.locator("ol.hits > li.hit h3 a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
-        assert len(links) == 10                              # the first page of the 14 documents
+        assert len(links) == 10  # the first page of the 14 documents
         _visit(page, "/?q=" + quote(MARK) + "&page=2", dialogs)
         links += page.locator("ol.hits > li.hit h3 a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
         assert len(set(links)) == len(PAYLOADS) + 2
@@ -180,21 +194,36 @@ def _assert_headers(response, url: str, build: bool | None) -> None:
         assert bool(response.headers.get(BUILD_HEADER)) == build, (url, response.status_code)
 
 
-@pytest.mark.parametrize("url, status", [
-    ("/?q=" + quote(MARK), 200), ("/api/search?q=" + quote(MARK), 200), ("/api/export?q=" + quote(MARK), 200),
-    ("/api/suggest?q=" + quote(MARK), 200), ("/api/openapi.json", 200), ("/healthz", 200), ("/changes", 200),
-    ("/api/changes", 200), ("/static/app.js", 200), ("/nope", 404), ("/doc/nope", 404), ("/api/doc/nope", 404),
-    ("/api/search?page=0", 400), ("/?page=0", 400), ("/api/search?q=" + "x" * 600, 400),
-    ("/api/export?format=xml", 400),
-])
+@pytest.mark.parametrize(
+    "url, status",
+    [
+        ("/?q=" + quote(MARK), 200),
+        ("/api/search?q=" + quote(MARK), 200),
+        ("/api/export?q=" + quote(MARK), 200),
+        ("/api/suggest?q=" + quote(MARK), 200),
+        ("/api/openapi.json", 200),
+        ("/healthz", 200),
+        ("/changes", 200),
+        ("/api/changes", 200),
+        ("/static/app.js", 200),
+        ("/nope", 404),
+        ("/doc/nope", 404),
+        ("/api/doc/nope", 404),
+        ("/api/search?page=0", 400),
+        ("/?page=0", 400),
+        ("/api/search?q=" + "x" * 600, 400),
+        ("/api/export?format=xml", 400),
+    ],
+)
 def test_security_headers_on_every_page_answer_and_error(hostile_client, url, status):
     response = hostile_client.get(url)
-    response.close()                       # a static file is streamed from an open file
+    response.close()  # a static file is streamed from an open file
     assert response.status_code == status
     # Answers that read the index name its build; the others (errors before the index is read, static files,
     # the OpenAPI document) need not.
-    _assert_headers(response, url, build=True if status == 200 and not url.startswith(("/static", "/api/openapi"))
-                    else None)
+    _assert_headers(
+        response, url, build=True if status == 200 and not url.startswith(("/static", "/api/openapi")) else None
+    )
 
 
 def test_security_headers_on_a_document_and_a_405(hostile_client, hostile_index):

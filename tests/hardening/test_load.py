@@ -3,6 +3,7 @@
 The short variant of `scripts/harden load` (4 clients, 180 s). Latency is measured and reported by the script;
 these tests assert only what cannot flake: no error, no worker timeout, both builds served, no 500 ever.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -10,13 +11,13 @@ import threading
 
 import pytest
 
-from search.index import current_build_path
 from indexer.update import UpdateOptions, update_index
+from search.index import current_build_path
 from tools.hardening.common import GUNICORN, SEEDS
 from tools.hardening.loadgen import Server, load, reindex_during, request
 
 CLIENTS = 2
-MAX_SECONDS = 120          # the load runs until 3 s after the reindex finished
+MAX_SECONDS = 120  # the load runs until 3 s after the reindex finished
 OVERLOAD_CLIENTS = 16
 OVERLOAD_SECONDS = 6
 
@@ -37,10 +38,11 @@ def served(tmp_path_factory):
 def test_clients_see_no_error_while_a_full_reindex_is_switched_in(served):
     src, root, server = served
     old = current_build_path(root).name
-    assert load(server.port, CLIENTS, 60, max_requests=20).errors == []       # warm both workers
+    assert load(server.port, CLIENTS, 60, max_requests=20).errors == []  # warm both workers
     stop, load_done, runs = threading.Event(), threading.Event(), []
-    reindexing = reindex_during([src], root, stop, runs, first_after=2, at_most=1, then_stop=load_done,
-                                nice=0)     # not niced as in production: a short test
+    reindexing = reindex_during(
+        [src], root, stop, runs, first_after=2, at_most=1, then_stop=load_done, nice=0
+    )  # not niced as in production: a short test
     result = load(server.port, CLIENTS, MAX_SECONDS, stop=load_done)
     stop.set()
     reindexing.join(timeout=120)
@@ -48,7 +50,7 @@ def test_clients_see_no_error_while_a_full_reindex_is_switched_in(served):
     assert [r.returncode for r in runs] == [0]
     assert result.errors == []
     assert server.worker_timeouts() == 0 and server.worker_restarts() == 0
-    assert result.builds == {old, runs[0].build}          # both builds served, nothing else
+    assert result.builds == {old, runs[0].build}  # both builds served, nothing else
     switched = runs[0].started + runs[0].seconds
     assert {r.build for r in result.responses if r.started > switched + 1} == {runs[0].build}
 

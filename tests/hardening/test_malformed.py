@@ -1,6 +1,7 @@
 """About thirty kinds of malformed files, about 200 in all, built beside good ones by the production indexer:
 no crash, one error record per refused file, the good files indexed exactly as without the bad ones.
 (`scripts/harden malformed` prints the time and memory per kind.)"""
+
 from __future__ import annotations
 
 import os
@@ -14,10 +15,10 @@ import pytest
 from indexer.pipeline import SourceFile, build_document, file_hash
 from indexer.update import UpdateOptions, update_index
 from search.engine import run_search
-from search.index import OpenIndex, current_build_path
 from search.highlight import snippet
+from search.index import OpenIndex, current_build_path
 from search.params import params_from
-from tools.hardening.badfiles import KINDS, run_build, outcomes, write_bad, write_good
+from tools.hardening.badfiles import KINDS, outcomes, run_build, write_bad, write_good
 from tools.hardening.common import TINY_QUERIES
 
 PER_KIND = 6
@@ -32,7 +33,7 @@ def builds(tmp_path_factory):
     base = tmp_path_factory.mktemp("malformed")
     clean_src, dirty_src = base / "clean" / "docs", base / "dirty" / "docs"
     good = write_good(clean_src)
-    shutil.copytree(clean_src, dirty_src)            # the same bytes (Word and PDF files carry a timestamp)
+    shutil.copytree(clean_src, dirty_src)  # the same bytes (Word and PDF files carry a timestamp)
     bad = write_bad(dirty_src, PER_KIND)
     clean = run_build([clean_src], base / "clean-index", base / "clean.json")
     dirty = run_build([dirty_src], base / "dirty-index", base / "dirty.json")
@@ -111,7 +112,7 @@ def test_a_fifo_or_a_link_to_dev_zero_is_refused_without_reading_it(tmp_path):
     assert (pipe.stage, zero.stage) == ("read", "symlink")
     for path in (src / "pipe.txt", src / "zero.txt"):
         with pytest.raises(OSError, match="not a regular file"):
-            file_hash(path)        # no FIFO is opened for writing here: a blocking read would hang the test
+            file_hash(path)  # no FIFO is opened for writing here: a blocking read would hang the test
 
 
 def test_the_nightly_update_over_a_fifo_finishes_and_reports_it(tmp_path):

@@ -1,5 +1,6 @@
 """Worker memory and open files stay flat across builds published under load (`scripts/harden soak`: 30 min,
 a switch every 5 min); and the holder closes a replaced build once no request can be using it."""
+
 from __future__ import annotations
 
 import gc
@@ -53,21 +54,20 @@ def _builds(tmp_path, count: int) -> tuple[Path, list[Path]]:
         _switch(src, root, n)
     builds = sorted(p for p in (root / BUILDS_DIR).iterdir())
     assert len(builds) == count
-    gc.collect()                   # what the updates run here left open
+    gc.collect()  # what the updates run here left open
     return root, builds
 
 
 def test_a_replaced_build_is_closed_with_the_searchers_of_every_thread(tmp_path):
     root, builds = _builds(tmp_path, 3)
     holder = IndexHolder(root, retire_seconds=0)
-    gc.disable()                   # nothing may depend on the garbage collector closing files
+    gc.disable()  # nothing may depend on the garbage collector closing files
     try:
         seen = []
         for n in range(9):
             publish(root, builds[n % len(builds)])
             opened = holder.get()
-            threads = [threading.Thread(target=lambda: run_search(opened, params_from(q="法治政府")))
-                       for _ in range(3)]
+            threads = [threading.Thread(target=lambda: run_search(opened, params_from(q="法治政府"))) for _ in range(3)]
             for t in threads:
                 t.start()
             for t in threads:
@@ -75,7 +75,7 @@ def test_a_replaced_build_is_closed_with_the_searchers_of_every_thread(tmp_path)
             run_search(opened, params_from(q="法治政府"))
             del opened
             seen.append(_open_builds(root))
-        holder.get()               # a later request: the replaced build is closed by now
+        holder.get()  # a later request: the replaced build is closed by now
         last = _open_builds(root)
     finally:
         gc.enable()
@@ -92,7 +92,7 @@ def test_a_replaced_build_stays_open_for_its_grace_period(tmp_path):
     run_search(first, params_from(q="法治政府"))
     publish(root, builds[1])
     assert holder.get() is not first
-    assert run_search(first, params_from(q="法治政府")).total == 2      # a request still using it is served
+    assert run_search(first, params_from(q="法治政府")).total == 2  # a request still using it is served
     holder.retire_seconds = 0
     holder.get()
     with pytest.raises(Exception):

@@ -1,4 +1,5 @@
 """Tests for indexer.clean: each step on real lines from the seeds, then whole seeds through clean_text."""
+
 from __future__ import annotations
 
 import re
@@ -48,6 +49,7 @@ def other_parentheticals(text: str) -> int:
 
 # --- newlines and whitespace ------------------------------------------------------------------
 
+
 def test_normalize_newlines_crlf_cr_and_bom():
     assert normalize_newlines("\ufeff一、总则\r\n第一条\r第二条\u2028第三条") == "一、总则\n第一条\n第二条\n第三条"
 
@@ -73,6 +75,7 @@ def test_normalize_whitespace_tabs_and_leading_indent():
 
 # --- the lost-character `?` -------------------------------------------------------------------
 
+
 def test_lost_character_after_list_number():
     assert fix_lost_characters("1.?推进政府机构职能优化协同高效。") == "1.推进政府机构职能优化协同高效。"
     assert fix_lost_characters("10.?提高突發事件依法處置能力。") == "10.提高突發事件依法處置能力。"
@@ -80,12 +83,14 @@ def test_lost_character_after_list_number():
 
 def test_lost_character_lines_removed():
     assert fix_lost_characters("附件:《澗西區法治政府建設實施方案》\n?\n?\n澗西區法治政府建設實施方案") == (
-        "附件:《澗西區法治政府建設實施方案》\n\n\n澗西區法治政府建設實施方案")
+        "附件:《澗西區法治政府建設實施方案》\n\n\n澗西區法治政府建設實施方案"
+    )
 
 
 def test_lost_copyright_sign():
     assert fix_lost_characters("Copyright ? 2015-2025 洛陽市澗西區人民政府 版權所有") == (
-        "Copyright © 2015-2025 洛陽市澗西區人民政府 版權所有")
+        "Copyright © 2015-2025 洛陽市澗西區人民政府 版權所有"
+    )
 
 
 def test_real_question_marks_stay():
@@ -95,35 +100,42 @@ def test_real_question_marks_stay():
 
 # --- pinyin artifacts -------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("關(guān)於", "關於"),
-    ("社會(huì )主義", "社會主義"),
-    ("議事協(xié)調機構", "議事協調機構"),
-    ("鄭州市人民政府關(guān)于2022年度", "鄭州市人民政府關于2022年度"),
-    ("創(chuàng )新治理模式", "創新治理模式"),
-    ("關（guān）於", "關於"),
-    ("會(huì)(huì)議", "會議"),
-])
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("關(guān)於", "關於"),
+        ("社會(huì )主義", "社會主義"),
+        ("議事協(xié)調機構", "議事協調機構"),
+        ("鄭州市人民政府關(guān)于2022年度", "鄭州市人民政府關于2022年度"),
+        ("創(chuàng )新治理模式", "創新治理模式"),
+        ("關（guān）於", "關於"),
+        ("會(huì)(huì)議", "會議"),
+    ],
+)
 def test_remove_pinyin_artifacts(raw, expected):
     assert remove_pinyin_artifacts(raw) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "(一)切實履行第一責任人職責",
-    "（一）规范行政权力运行",
-    "《鄭州市法治政府建設實施方案(2021—2025年)》",
-    "《洛陽市法治政府建設實施方案(2022-2025年)》",
-    "區縣(市)綜合性政務服務大廳",
-    "《鄭州市應急救援總指揮部工作規則(試行)》",
-    "實施方案(2022-2025年)(征求意見稿)",
-    "“鄭好辦”APP上線",
-    "政府和社会资本合作(PPP)项目",
-    "备案(ICP)信息",
-    "立案案件辦結1257件(含結轉案件)",
-    "附表(ii)所列",
-    "见图(a)",
-    "人民调解(mediation)制度",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(一)切實履行第一責任人職責",
+        "（一）规范行政权力运行",
+        "《鄭州市法治政府建設實施方案(2021—2025年)》",
+        "《洛陽市法治政府建設實施方案(2022-2025年)》",
+        "區縣(市)綜合性政務服務大廳",
+        "《鄭州市應急救援總指揮部工作規則(試行)》",
+        "實施方案(2022-2025年)(征求意見稿)",
+        "“鄭好辦”APP上線",
+        "政府和社会资本合作(PPP)项目",
+        "备案(ICP)信息",
+        "立案案件辦結1257件(含結轉案件)",
+        "附表(ii)所列",
+        "见图(a)",
+        "人民调解(mediation)制度",
+    ],
+)
 def test_real_parentheticals_stay(text):
     assert remove_pinyin_artifacts(text) == text
 
@@ -141,6 +153,7 @@ def test_pinyin_gone_from_seed_000_and_003_and_nothing_else_lost():
 
 # --- page numbers and stray digits ------------------------------------------------------------
 
+
 def test_remove_page_numbers():
     raw = "行政执法\n- 3 -\n工作\n— 12 —\n第 3 页\n3/12\n第 4 页，共 12 页\n正文"
     assert remove_page_numbers(raw) == "行政执法\n\n工作\n\n\n\n\n正文"
@@ -156,13 +169,19 @@ def test_numbers_in_text_stay():
     assert remove_page_numbers(text) == text
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("一、9 2019 年度法治政府建设情况", "一、2019 年度法治政府建设情况"),
-    ("三、0 2020 年工作计划", "三、2020 年工作计划"),
-    ("X XX 市人民政府关于 9 2019 年度法治政府建设情况的报告", "X XX 市人民政府关于 2019 年度法治政府建设情况的报告"),
-    ("共组织 3 期共计 3010 人次", "共组织 3 期共计 3010 人次"),
-    ("二、2022年法治政府建設", "二、2022年法治政府建設"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("一、9 2019 年度法治政府建设情况", "一、2019 年度法治政府建设情况"),
+        ("三、0 2020 年工作计划", "三、2020 年工作计划"),
+        (
+            "X XX 市人民政府关于 9 2019 年度法治政府建设情况的报告",
+            "X XX 市人民政府关于 2019 年度法治政府建设情况的报告",
+        ),
+        ("共组织 3 期共计 3010 人次", "共组织 3 期共计 3010 人次"),
+        ("二、2022年法治政府建設", "二、2022年法治政府建設"),
+    ],
+)
 def test_fix_stray_list_digits(raw, expected):
     assert fix_stray_list_digits(raw) == expected
 
@@ -208,10 +227,12 @@ def test_breadcrumb_and_source_fields():
 
 
 def test_traditional_footer_with_copyright_owner():
-    raw = ("積極營造人人參與的法治政府建設濃厚氛圍。\n"
-           "Copyright © 2015-2025 洛陽市澗西區人民政府 版權所有\n"
-           "網站標識碼:4103050003\n"
-           "網站聯系電話:0379-64823389 地址:洛陽市澗西區西苑路12號")
+    raw = (
+        "積極營造人人參與的法治政府建設濃厚氛圍。\n"
+        "Copyright © 2015-2025 洛陽市澗西區人民政府 版權所有\n"
+        "網站標識碼:4103050003\n"
+        "網站聯系電話:0379-64823389 地址:洛陽市澗西區西苑路12號"
+    )
     assert remove_web_furniture(raw) == (
         "積極營造人人參與的法治政府建設濃厚氛圍。",
         {"site_id": "4103050003", "site_owner": "洛陽市澗西區人民政府"},
@@ -219,15 +240,19 @@ def test_traditional_footer_with_copyright_owner():
 
 
 def test_official_notice_imprint_is_content():
-    raw = ("本通知中所列工作将作为2017年度全市依法行政考核主要内容。\n\n主办：市政府法制办\n\n督办：市政府办公厅七处\n\n"
-           "抄送：市委各部门，郑州警备区。\n\n市人大常委会办公厅，市政协办公厅，市法院，市检察院。\n\n"
-           "郑州市人民政府办公厅\n\n2017年3月27日印发\n")
+    raw = (
+        "本通知中所列工作将作为2017年度全市依法行政考核主要内容。\n\n主办：市政府法制办\n\n督办：市政府办公厅七处\n\n"
+        "抄送：市委各部门，郑州警备区。\n\n市人大常委会办公厅，市政协办公厅，市法院，市检察院。\n\n"
+        "郑州市人民政府办公厅\n\n2017年3月27日印发\n"
+    )
     assert remove_web_furniture(raw) == (raw, {})
 
 
 def test_sentences_mentioning_furniture_words_stay():
-    raw = ("加强ICP备案管理，规范网站标识。\n扫描二维码即可在线办理。\n本办法自发布之日起施行。\n"
-           "郵寄地址:澗西區湖北路街道安徽路53號;聯繫電話:64823279。\n手机\n政府信息公开")
+    raw = (
+        "加强ICP备案管理，规范网站标识。\n扫描二维码即可在线办理。\n本办法自发布之日起施行。\n"
+        "郵寄地址:澗西區湖北路街道安徽路53號;聯繫電話:64823279。\n手机\n政府信息公开"
+    )
     assert remove_web_furniture(raw) == (raw, {})
 
 
@@ -238,12 +263,16 @@ def test_navigation_line_needs_a_title_after_it():
 
 # --- markdown ---------------------------------------------------------------------------------
 
+
 def test_strip_markdown_law():
-    raw = ("# 中华人民共和国个人信息保护法\n\n2021年8月20日 第十三届全国人民代表大会常务委员会第三十次会议通过\n\n"
-           "<!-- INFO END -->\n\n## 第一章 总 则\n\n第一条 为了保护个人信息权益，制定本法。\n\n#### 第一节 犯罪和刑事责任\n")
+    raw = (
+        "# 中华人民共和国个人信息保护法\n\n2021年8月20日 第十三届全国人民代表大会常务委员会第三十次会议通过\n\n"
+        "<!-- INFO END -->\n\n## 第一章 总 则\n\n第一条 为了保护个人信息权益，制定本法。\n\n#### 第一节 犯罪和刑事责任\n"
+    )
     assert strip_markdown(raw) == (
         "中华人民共和国个人信息保护法\n\n2021年8月20日 第十三届全国人民代表大会常务委员会第三十次会议通过\n\n"
-        "\n\n第一章 总 则\n\n第一条 为了保护个人信息权益，制定本法。\n\n第一节 犯罪和刑事责任\n")
+        "\n\n第一章 总 则\n\n第一条 为了保护个人信息权益，制定本法。\n\n第一节 犯罪和刑事责任\n"
+    )
 
 
 def test_strip_markdown_table():
@@ -252,28 +281,40 @@ def test_strip_markdown_table():
 
 
 def test_clean_markdown_with_odd_spaces():
-    raw = ("# 中华人民共和国行政复议法\n\n2017年9月1日 第十二届全国人民代表大会常务委员会第二十九次会议第二次修正\u3000\n\n"
-           "<!-- INFO END -->\n\n\u200b\n\n## 第一章\u3000总则\n\n第四十九条 本条例自２０07年9月１日起施行。\n")
+    raw = (
+        "# 中华人民共和国行政复议法\n\n2017年9月1日 第十二届全国人民代表大会常务委员会第二十九次会议第二次修正\u3000\n\n"
+        "<!-- INFO END -->\n\n\u200b\n\n## 第一章\u3000总则\n\n第四十九条 本条例自２０07年9月１日起施行。\n"
+    )
     assert clean_text(raw, "markdown").text == (
         "中华人民共和国行政复议法\n2017年9月1日 第十二届全国人民代表大会常务委员会第二十九次会议第二次修正\n"
-        "第一章 总则\n第四十九条 本条例自２０07年9月１日起施行。")
+        "第一章 总则\n第四十九条 本条例自２０07年9月１日起施行。"
+    )
 
 
 def test_traditional_markdown_keeps_script_and_lines():
     raw = "# 稽勳委員會組織條例\n\n## 條文\n\n第 1 條\n稽勳委員會隸屬於國民政府，掌理勳績之審核事項。\n"
-    assert clean_text(raw, "markdown").text == "稽勳委員會組織條例\n條文\n第 1 條\n稽勳委員會隸屬於國民政府，掌理勳績之審核事項。"
+    assert (
+        clean_text(raw, "markdown").text
+        == "稽勳委員會組織條例\n條文\n第 1 條\n稽勳委員會隸屬於國民政府，掌理勳績之審核事項。"
+    )
 
 
 # --- PDF line joining -------------------------------------------------------------------------
 
+
 def test_join_single_break_inside_paragraph():
     raw = "现将《郑州市 2017 年推进依法行政建设法治政府工作要点》\n印发给你们，请认真贯彻执行。"
-    assert join_broken_lines(raw) == "现将《郑州市 2017 年推进依法行政建设法治政府工作要点》印发给你们，请认真贯彻执行。"
+    assert (
+        join_broken_lines(raw) == "现将《郑州市 2017 年推进依法行政建设法治政府工作要点》印发给你们，请认真贯彻执行。"
+    )
 
 
 def test_join_across_page_break():
     raw = " 有效保障企业群众办事“找得到、查得准、办得成”。探索构\n\n 建分类快审机制,推行联合勘踏测绘验收工作机制。"
-    assert join_broken_lines(raw) == "有效保障企业群众办事“找得到、查得准、办得成”。探索构建分类快审机制,推行联合勘踏测绘验收工作机制。"
+    assert (
+        join_broken_lines(raw)
+        == "有效保障企业群众办事“找得到、查得准、办得成”。探索构建分类快审机制,推行联合勘踏测绘验收工作机制。"
+    )
 
 
 def test_short_line_before_blank_line_is_a_paragraph_of_its_own():
@@ -282,11 +323,13 @@ def test_short_line_before_blank_line_is_a_paragraph_of_its_own():
 
 
 def test_join_keeps_heading_title_and_signature_lines():
-    raw = ("郑州市人民政府文件\n\n郑政文〔2017〕60号\n\n郑州市人民政府\n\n"
-           "关于印发郑州市 2017 年推进依法行政建设 法治政府工作要点的通知\n\n"
-           "各县（市、区）人民政府，市人民政府各部门，各有关单位：\n\n"
-           "（一）规范行政权力运行\n\n切实转变政府职能，依法全面履行职责\n\n（二）深化行政审批制度改革\n\n"
-           "郑州市人民政府\n2017 年 3 月 23 日")
+    raw = (
+        "郑州市人民政府文件\n\n郑政文〔2017〕60号\n\n郑州市人民政府\n\n"
+        "关于印发郑州市 2017 年推进依法行政建设 法治政府工作要点的通知\n\n"
+        "各县（市、区）人民政府，市人民政府各部门，各有关单位：\n\n"
+        "（一）规范行政权力运行\n\n切实转变政府职能，依法全面履行职责\n\n（二）深化行政审批制度改革\n\n"
+        "郑州市人民政府\n2017 年 3 月 23 日"
+    )
     assert join_broken_lines(raw) == raw
 
 
@@ -297,7 +340,10 @@ def test_join_does_not_run_into_next_heading():
 
 def test_join_heading_marker_paragraph_cut_mid_sentence():
     raw = "(三)推进行政决策科学化、民主化、法治化。一是建立健全机制。制定并公布《XX 市人民政府\n\n 2019 年度重大行政决策事项目录》。"
-    assert join_broken_lines(raw) == "(三)推进行政决策科学化、民主化、法治化。一是建立健全机制。制定并公布《XX 市人民政府2019 年度重大行政决策事项目录》。"
+    assert (
+        join_broken_lines(raw)
+        == "(三)推进行政决策科学化、民主化、法治化。一是建立健全机制。制定并公布《XX 市人民政府2019 年度重大行政决策事项目录》。"
+    )
 
 
 def test_join_latin_words_with_a_space():
@@ -305,7 +351,10 @@ def test_join_latin_words_with_a_space():
 
 
 def test_join_short_line_not_continued_across_blank_line():
-    assert join_broken_lines("主办：市政府法制办\n\n督办：市政府办公厅七处") == "主办：市政府法制办\n\n督办：市政府办公厅七处"
+    assert (
+        join_broken_lines("主办：市政府法制办\n\n督办：市政府办公厅七处")
+        == "主办：市政府法制办\n\n督办：市政府办公厅七处"
+    )
 
 
 def test_looks_like_pdf_on_seeds():
@@ -314,7 +363,10 @@ def test_looks_like_pdf_on_seeds():
 
 def test_clean_pdf_format_joins_single_line_breaks():
     raw = "第一条 为了规范行政执法行为，保护公民、法人和其他组织的合法\n权益，制定本办法。\n第二条 本办法适用于本市。\n- 1 -\f"
-    assert clean_text(raw, "pdf").text == "第一条 为了规范行政执法行为，保护公民、法人和其他组织的合法权益，制定本办法。\n第二条 本办法适用于本市。"
+    assert (
+        clean_text(raw, "pdf").text
+        == "第一条 为了规范行政执法行为，保护公民、法人和其他组织的合法权益，制定本办法。\n第二条 本办法适用于本市。"
+    )
 
 
 def test_text_with_one_paragraph_per_line_is_not_joined():
@@ -333,8 +385,21 @@ def test_unknown_format_rejected():
 
 # --- whole seeds ------------------------------------------------------------------------------
 
-FURNITURE = ("網站標識碼", "网站标识码", "ICP备", "ICP備", "公网安备", "扫描二维码", "掃描二維碼", "Produced By CMS",
-             "publishdate", "发布时间", "浏览次数", "Copyright", "版權所有")
+FURNITURE = (
+    "網站標識碼",
+    "网站标识码",
+    "ICP备",
+    "ICP備",
+    "公网安备",
+    "扫描二维码",
+    "掃描二維碼",
+    "Produced By CMS",
+    "publishdate",
+    "发布时间",
+    "浏览次数",
+    "Copyright",
+    "版權所有",
+)
 
 
 @pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
@@ -355,8 +420,12 @@ def test_mojibake_question_marks_are_left_alone():
 
 def test_seed_000_lines():
     lines = cleaned_seed("000").text.split("\n")
-    assert lines[:4] == ["鄭政文〔2023〕37號《鄭州市人民政府關于2022年度法治政府建設情況的報告》",
-                         "鄭州市人民政府關于2022年度法治政府建設情況的報告", "鄭政文〔2023〕37號", "省人民政府:"]
+    assert lines[:4] == [
+        "鄭政文〔2023〕37號《鄭州市人民政府關于2022年度法治政府建設情況的報告》",
+        "鄭州市人民政府關于2022年度法治政府建設情況的報告",
+        "鄭政文〔2023〕37號",
+        "省人民政府:",
+    ]
     assert lines[-3:] == ["特此報告。", "鄭州市人民政府", "2023年2月28日"]
     assert len(lines) == 32
     assert cleaned_seed("000").page_meta == {}
@@ -365,7 +434,10 @@ def test_seed_000_lines():
 def test_seed_001_lines_and_joins():
     text = cleaned_seed("001").text
     lines = text.split("\n")
-    assert lines[:2] == ["XX市人民政府对于2020年度法治政府建设情况报告", "X XX 市人民政府关于 2019 年度法治政府建设情况的报告"]
+    assert lines[:2] == [
+        "XX市人民政府对于2020年度法治政府建设情况报告",
+        "X XX 市人民政府关于 2019 年度法治政府建设情况的报告",
+    ]
     assert lines[3] == "一、2019 年度法治政府建设情况"
     assert "三、2020 年工作计划" in lines
     assert lines[-1] == "XX 市人民政府 2020 年 1 月 10 日"
@@ -389,26 +461,35 @@ def test_seed_002_meta_and_lines():
     }
     lines = cleaned.text.split("\n")
     assert lines[0] == "中共鼓楼区委 鼓楼区人民政府 关于2023年法治政府建设工作情况的报告"
-    assert lines[1] == ("2023年,鼓楼区坚持以习近平新时代中国特色社会主义思想为指导,深入落实市委、市政府关于法治建设的决策部署,"
-                        "高质量完成法治政府建设各项任务,为全面建设社会主义现代化鼓楼提供坚强法治保障。现将有关情况报告如下:")
-    assert lines[-1] == "(五)进一步健全行政执法工作机制。持续深化行政执法体制改革,不断提升基层执法规范化水平,持续推动服务型行政执法建设。"
+    assert lines[1] == (
+        "2023年,鼓楼区坚持以习近平新时代中国特色社会主义思想为指导,深入落实市委、市政府关于法治建设的决策部署,"
+        "高质量完成法治政府建设各项任务,为全面建设社会主义现代化鼓楼提供坚强法治保障。现将有关情况报告如下:"
+    )
+    assert (
+        lines[-1]
+        == "(五)进一步健全行政执法工作机制。持续深化行政执法体制改革,不断提升基层执法规范化水平,持续推动服务型行政执法建设。"
+    )
     assert len(lines) == 27
 
 
 def test_seed_003_lines_and_meta():
     cleaned = cleaned_seed("003")
     lines = cleaned.text.split("\n")
-    assert lines[3:6] == ["附件:《澗西區法治政府建設實施方案(2022-2025年)》(征求意見稿)",
-                          "澗西區法治政府建設實施方案(2022-2025年)(征求意見稿)",
-                          "法治政府建設是全面依法治國的重點任務和主體工程,是推進國家治理體系和治理能力現代化的重要支撐。"
-                          "為在新發展階段深入推進依法行政,全面建設法治政府,根據《中共中央、國務院關于印發〈法治政府建設實施綱要"
-                          "(2021-2025年)〉的通知》(中發〔2021〕33號)、《中共河南省委、河南省人民政府關于印發〈河南省法治政府建設實施方案"
-                          "(2021-2025年)〉〈法治河南(法治政府)建設考核方案〉的通知》(豫發〔2021〕31號)和《中共洛陽市委、洛陽市人民政府"
-                          "關于印發〈洛陽市法治政府建設實施方案(2022-2025年)〉的通知》(洛發〔2022〕5號)等文件精神,結合我區法治政府建設"
-                          "工作實際,制定如下實施方案。"]
-    assert lines[0] == ("為深入貫徹落實《法治政府建設實施綱要(2021-2025年)》《河南省法治政府建設實施方案(2021-2025年)》"
-                        "和《洛陽市法治政府建設實施方案(2022-2025年)》,切實提升我區治理能力現代化,區司法局起草了"
-                        "《澗西區法治政府建設實施方案(2022-2025年)》(征求意見稿),現面向社會公開征集意見。歡迎社會各界提供寶貴意見建議。")
+    assert lines[3:6] == [
+        "附件:《澗西區法治政府建設實施方案(2022-2025年)》(征求意見稿)",
+        "澗西區法治政府建設實施方案(2022-2025年)(征求意見稿)",
+        "法治政府建設是全面依法治國的重點任務和主體工程,是推進國家治理體系和治理能力現代化的重要支撐。"
+        "為在新發展階段深入推進依法行政,全面建設法治政府,根據《中共中央、國務院關于印發〈法治政府建設實施綱要"
+        "(2021-2025年)〉的通知》(中發〔2021〕33號)、《中共河南省委、河南省人民政府關于印發〈河南省法治政府建設實施方案"
+        "(2021-2025年)〉〈法治河南(法治政府)建設考核方案〉的通知》(豫發〔2021〕31號)和《中共洛陽市委、洛陽市人民政府"
+        "關于印發〈洛陽市法治政府建設實施方案(2022-2025年)〉的通知》(洛發〔2022〕5號)等文件精神,結合我區法治政府建設"
+        "工作實際,制定如下實施方案。",
+    ]
+    assert lines[0] == (
+        "為深入貫徹落實《法治政府建設實施綱要(2021-2025年)》《河南省法治政府建設實施方案(2021-2025年)》"
+        "和《洛陽市法治政府建設實施方案(2022-2025年)》,切實提升我區治理能力現代化,區司法局起草了"
+        "《澗西區法治政府建設實施方案(2022-2025年)》(征求意見稿),現面向社會公開征集意見。歡迎社會各界提供寶貴意見建議。"
+    )
     assert lines[9:11] == [
         "(一)健全政府機構職能體系",
         "1.推進政府機構職能優化協同高效。健全政府部門職責爭議解決機制,建立分工明確、運轉協調的協作機制。"
@@ -444,32 +525,91 @@ def test_seed_004_lines_and_joins():
     assert len(lines) == 93
     assert cleaned.page_meta == {}
     text = cleaned.text
-    for joined in ("县（市、区）政府常务会议学法次数全年不少于4次",
-                   "优化内部连接机制和工作流程，主动与政务服务网对接",
-                   "并将清理结果向社会公布。",
-                   "明确决策主体、事项范围、法定程序、法律责任，把公众参与",
-                   "对违法或者不当的行政执法行为",
-                   "及时研究办理人大代表提出的意见建议",
-                   "提升行政复议效果。",
-                   "各成员单位在法治政府建设领导小组统一领导下",
-                   "综合协调、督促指导、政策研究和情况交流工作"):
+    for joined in (
+        "县（市、区）政府常务会议学法次数全年不少于4次",
+        "优化内部连接机制和工作流程，主动与政务服务网对接",
+        "并将清理结果向社会公布。",
+        "明确决策主体、事项范围、法定程序、法律责任，把公众参与",
+        "对违法或者不当的行政执法行为",
+        "及时研究办理人大代表提出的意见建议",
+        "提升行政复议效果。",
+        "各成员单位在法治政府建设领导小组统一领导下",
+        "综合协调、督促指导、政策研究和情况交流工作",
+    ):
         assert joined in text
 
 
 # --- properties -------------------------------------------------------------------------------
 
-TOKENS = st.sampled_from([
-    "(guān)", "(huì )", "（一）", "(一)", "一、", "1.", "1.?", "?", "？", "\n", "\n\n", "\r\n", "\f", " ", "\u3000",
-    "\xa0", "\u200b", "\ufeff", "- 3 -", "第 3 页", "9 2019 年", "2017 年 3 月 23 日", "郑政文〔2017〕60号",
-    "网站标识码:4107810002", "豫ICP备19020428号", "主办: 开封市", "地址:", "发布时间:2024-02-29 00:00 浏览次数:",
-    "政府信息公开", "扫描二维码 关注我们", "Copyright ?", "# ", "## ", "<!-- INFO END -->", "|", "|---|",
-    "，", "。", "：", "、", "《", "》", "〔", "〕", "第一条", "第 1 條", "附件", "报告", "通知", "関", "關於", "关于",
-    "郑州市人民政府", "法治政府建设", "建設實施方案", "推进依法行政建设法治政府工作要点", "2019", "a", "b c", "#",
-])
+TOKENS = st.sampled_from(
+    [
+        "(guān)",
+        "(huì )",
+        "（一）",
+        "(一)",
+        "一、",
+        "1.",
+        "1.?",
+        "?",
+        "？",
+        "\n",
+        "\n\n",
+        "\r\n",
+        "\f",
+        " ",
+        "\u3000",
+        "\xa0",
+        "\u200b",
+        "\ufeff",
+        "- 3 -",
+        "第 3 页",
+        "9 2019 年",
+        "2017 年 3 月 23 日",
+        "郑政文〔2017〕60号",
+        "网站标识码:4107810002",
+        "豫ICP备19020428号",
+        "主办: 开封市",
+        "地址:",
+        "发布时间:2024-02-29 00:00 浏览次数:",
+        "政府信息公开",
+        "扫描二维码 关注我们",
+        "Copyright ?",
+        "# ",
+        "## ",
+        "<!-- INFO END -->",
+        "|",
+        "|---|",
+        "，",
+        "。",
+        "：",
+        "、",
+        "《",
+        "》",
+        "〔",
+        "〕",
+        "第一条",
+        "第 1 條",
+        "附件",
+        "报告",
+        "通知",
+        "関",
+        "關於",
+        "关于",
+        "郑州市人民政府",
+        "法治政府建设",
+        "建設實施方案",
+        "推进依法行政建设法治政府工作要点",
+        "2019",
+        "a",
+        "b c",
+        "#",
+    ]
+)
 TEXTS = st.one_of(
     st.text(max_size=200),
-    st.lists(st.one_of(TOKENS, st.text(alphabet="关于依法行政關於會議協調，。、（）()?1 \n", max_size=8)), max_size=60)
-    .map("".join),
+    st.lists(
+        st.one_of(TOKENS, st.text(alphabet="关于依法行政關於會議協調，。、（）()?1 \n", max_size=8)), max_size=60
+    ).map("".join),
 )
 
 
@@ -484,7 +624,7 @@ def is_subsequence(small: list[str], big: list[str]) -> bool:
 
 @settings(max_examples=400, deadline=None)
 @given(TEXTS, st.sampled_from(["text", "markdown", "html", "docx", "pdf"]))
-@example("# -0-", "markdown")     # a page number under a heading mark
+@example("# -0-", "markdown")  # a page number under a heading mark
 def test_clean_never_raises_is_idempotent_and_keeps_script(raw, fmt):
     once = clean_text(raw, fmt)
     assert isinstance(once.text, str)
@@ -499,13 +639,15 @@ def test_clean_never_raises_is_idempotent_and_keeps_script(raw, fmt):
 
 def test_clean_pdf_text_layer_with_wrapped_lines_and_page_breaks():
     # pypdf output: one printed line per line, indents as U+3000, pages joined by form feeds.
-    raw = ("郑州市人民政府文件\n郑政文〔2017〕60号\n郑州市人民政府\n关于印发郑州市 2017 年推进依法行政建设\n法治政府工作要点的通知\n"
-           "各县（市、区）人民政府，市人民政府各部门，各有关单位：\n"
-           "\u3000\u3000现将《郑州市 2017 年推进依法行政建设法治政府工作要点》\n印发给你们，请认真贯彻执行。\n"
-           "郑州市人民政府\n2017 年 3 月 23 日\n- 1 -\f（八）健全重大行政决策机制\n"
-           "\u3000\u3000完善依法决策机制，明确决策主体、事项范围、法定程序、\n法律责任，把公众参与、专家论证、风险评估、合法性审查、集\n"
-           "体讨论决定确定为重大行政决策法定程序。\n坚持和完善政府常务会议学法制度，县（市、区）政府常务\n- 2 -\n"
-           "\f会议学法次数全年不少于4次。\n")
+    raw = (
+        "郑州市人民政府文件\n郑政文〔2017〕60号\n郑州市人民政府\n关于印发郑州市 2017 年推进依法行政建设\n法治政府工作要点的通知\n"
+        "各县（市、区）人民政府，市人民政府各部门，各有关单位：\n"
+        "\u3000\u3000现将《郑州市 2017 年推进依法行政建设法治政府工作要点》\n印发给你们，请认真贯彻执行。\n"
+        "郑州市人民政府\n2017 年 3 月 23 日\n- 1 -\f（八）健全重大行政决策机制\n"
+        "\u3000\u3000完善依法决策机制，明确决策主体、事项范围、法定程序、\n法律责任，把公众参与、专家论证、风险评估、合法性审查、集\n"
+        "体讨论决定确定为重大行政决策法定程序。\n坚持和完善政府常务会议学法制度，县（市、区）政府常务\n- 2 -\n"
+        "\f会议学法次数全年不少于4次。\n"
+    )
     assert clean_text(raw, "pdf").text == (
         "郑州市人民政府文件\n"
         "郑政文〔2017〕60号\n"

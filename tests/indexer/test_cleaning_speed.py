@@ -4,6 +4,7 @@ The reference functions below are the implementations they replaced (the old fin
 text; what it made of each match is search.docno._doc_number, unchanged, and shared): equality is checked on
 every law of the corpus, on the seeds, and on generated text made of the characters the fast paths hinge on.
 """
+
 from __future__ import annotations
 
 import os
@@ -152,15 +153,19 @@ def test_docno_re_consumes_only_run_characters():
 
 def test_str_split_splits_on_exactly_isspace():
     # control_ratio counts the characters str.split() drops as the ones str.isspace() accepts.
-    wrong = [hex(code) for code in range(0x110000)
-             if (len(("a" + chr(code) + "a").split()) == 2) != chr(code).isspace()]
+    wrong = [
+        hex(code) for code in range(0x110000) if (len(("a" + chr(code) + "a").split()) == 2) != chr(code).isspace()
+    ]
     assert wrong == []
 
 
 def test_control_ratio_on_every_code_point():
     # Two NULs and a letter tell a control (3/4), skipped whitespace (2/3) and any other character (2/4) apart.
-    wrong = [hex(code) for code in range(0x110000)
-             if control_ratio(chr(code) + "\x00\x00a") != reference_control_ratio(chr(code) + "\x00\x00a")]
+    wrong = [
+        hex(code)
+        for code in range(0x110000)
+        if control_ratio(chr(code) + "\x00\x00a") != reference_control_ratio(chr(code) + "\x00\x00a")
+    ]
     assert wrong == []
 
 
@@ -169,21 +174,24 @@ def test_control_ratio_sample_boundary():
         assert control_ratio(text) == reference_control_ratio(text)
 
 
-@pytest.mark.parametrize("text", [
-    "国务院令第663号",
-    "2020年12月29日法释〔2020〕17号",
-    "29日照市〔2020〕1号",
-    "x日照市 〔2020〕1号，2日照市〔 2019 〕 2 号。",
-    "郑政文〔2017〕60号郑政文〔2017〕61号令第3号",
-    "印发了郑政文 \u3000\u200b〔\t2017〕60号",
-    "中华人民共和国国务院令\n第663号",
-    "中华人民共和国国务院 " + " " * 500 + "令第663号",
-    "财政部 第 12 号令",
-    "责令第3号" + "国" * 5000 + "〔2017〕60号",
-    "令",
-    "〔2",
-    "郑政文〔２０１７〕６０号",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "国务院令第663号",
+        "2020年12月29日法释〔2020〕17号",
+        "29日照市〔2020〕1号",
+        "x日照市 〔2020〕1号，2日照市〔 2019 〕 2 号。",
+        "郑政文〔2017〕60号郑政文〔2017〕61号令第3号",
+        "印发了郑政文 \u3000\u200b〔\t2017〕60号",
+        "中华人民共和国国务院令\n第663号",
+        "中华人民共和国国务院 " + " " * 500 + "令第663号",
+        "财政部 第 12 号令",
+        "责令第3号" + "国" * 5000 + "〔2017〕60号",
+        "令",
+        "〔2",
+        "郑政文〔２０１７〕６０号",
+    ],
+)
 def test_find_doc_numbers_examples(text):
     assert find_doc_numbers(text) == reference_find_doc_numbers(text)
 
@@ -194,13 +202,38 @@ def test_find_doc_numbers_examples(text):
 
 ALPHABET = (
     "国务院部委员会局署行主席政府厅办公室郑政文法释财中华人民共和國發日照市了的和根据印发"
-    "令第号號一二三十百千零〇两兩" + OPEN_BRACKETS + CLOSE_BRACKETS
-    + "0123456789０１２３４５６７８９" + " \t\u3000\u200b\n\r" + "，。、：a-"
+    "令第号號一二三十百千零〇两兩"
+    + OPEN_BRACKETS
+    + CLOSE_BRACKETS
+    + "0123456789０１２３４５６７８９"
+    + " \t\u3000\u200b\n\r"
+    + "，。、：a-"
     + "\x00\x01\x08\x0b\x0c\x0e\x1c\x1d\x1e\x1f\x7f\x80\x85\x9f\xa0\u2028\u2029\ufeff\u00ad\u200c\u200d\u2060"
 )
 FRAGMENTS = [
-    "国务院令", "第", "号", "號", "令", "〔", "〕", "2017", "２０１７", "1999", "60", "二〇", "中华人民共和国",
-    "郑政文", "财政部", "主席令", "印发了", "日", "29", "  ", "\u3000", "\u200b", "\n",
+    "国务院令",
+    "第",
+    "号",
+    "號",
+    "令",
+    "〔",
+    "〕",
+    "2017",
+    "２０１７",
+    "1999",
+    "60",
+    "二〇",
+    "中华人民共和国",
+    "郑政文",
+    "财政部",
+    "主席令",
+    "印发了",
+    "日",
+    "29",
+    "  ",
+    "\u3000",
+    "\u200b",
+    "\n",
 ]
 chars = st.sampled_from(ALPHABET) | st.characters(min_codepoint=0x3400, max_codepoint=0x9FFF) | st.characters()
 free_text = st.text(alphabet=chars, max_size=80)

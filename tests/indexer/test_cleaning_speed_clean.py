@@ -6,6 +6,7 @@ pipeline made of the reference steps, in every format, on every law of the corpu
 text: lines that match each furniture pattern (hypothesis.from_regex), and text made of the characters the fast
 paths look for.
 """
+
 from __future__ import annotations
 
 import re
@@ -48,7 +49,7 @@ def reference_remove_pinyin_artifacts(text: str) -> str:
         kept = match.group(0)
         for m in clean.PINYIN_IN_PARENS.finditer(kept):
             if not clean._is_pinyin(m.group(1)):
-                return kept[m.start():]
+                return kept[m.start() :]
         return kept
 
     return clean.PINYIN_GROUP.sub(strip_group, text)
@@ -175,8 +176,11 @@ def test_seed_furniture_is_found():
 
 def test_other_spaces_are_the_whitespace_of_re():
     # normalize_whitespace names the characters of [^\S\n ] one by one.
-    wrong = [hex(code) for code in range(0x110000)
-             if bool(clean._OTHER_SPACE_RE.fullmatch(chr(code))) != bool(re.fullmatch(r"[^\S\n ]", chr(code)))]
+    wrong = [
+        hex(code)
+        for code in range(0x110000)
+        if bool(clean._OTHER_SPACE_RE.fullmatch(chr(code))) != bool(re.fullmatch(r"[^\S\n ]", chr(code)))
+    ]
     assert wrong == []
 
 
@@ -184,25 +188,117 @@ def test_other_spaces_are_the_whitespace_of_re():
 # Generated text
 # ---------------------------------------------------------------------------------------------
 
-FURNITURE_PATTERNS = [clean.SITE_ID, clean.ICP, clean.POLICE_RECORD, clean.CMS_MARK, clean.QR_LINE, clean.COPYRIGHT,
-                      clean.BREADCRUMB, clean.FIELD_LINE, clean.FIELD_KEYS_OF_PAGE, clean.WEAK_FOOTER, clean.PUBLISHED,
-                      clean.SOURCE, clean.SITE_OWNER, clean.COPYRIGHT_OWNER]
-OTHER_PATTERNS = [clean.NUMBER_BEFORE_FORMFEED, clean.NUMBER_AFTER_FORMFEED, clean.PAGE_NUMBER_LINE,
-                  clean.LOST_CHAR_LINE, clean.LOST_CHAR_AFTER_NUMBER, clean.LOST_COPYRIGHT_SIGN, clean.PINYIN_GROUP,
-                  clean.STRAY_LIST_DIGIT, clean.MARKDOWN_HEADING, clean.MARKDOWN_COMMENT_LINE,
-                  clean.MARKDOWN_TABLE_RULE]
-FRAGMENTS = [
-    "网站标识码", "網站標識碼", "京ICP备12345号", "公网安备 1101", "Produced By CMS", "publishdate:", "扫描二维码",
-    "关注我们", "手机扫一扫", "Copyright ©", "(c)", "版权所有", "All Rights Reserved", "当前位置：", "首页 >",
-    "发布时间：2023-01-02", "来源：", "浏览次数：", "【打印】", "【关闭】", "字号：大 中 小", "主办：", "联系电话：",
-    "（夏季）", "联系我们", "网站地图", "E-mail:", "e-mail：", "\nemail:", "政府信息公开", "首页", "正文", "\n", "\n\n", " ", "\u3000", "\f",
-    "3", "- 3 -", "第 3 页", "1/12", "?", "？", "1.?", "Copyright?", "關(guān)", "於", "(一)", "一、9 2019 年", "一、9 2019年", "2019", "1899", "年",
-    "\t", "\xa0", "\u2002", "\x1c", "\x85", "\x01", "\u200b", "\ufeff", "   ", " \n ", "# ", "<!-- x -->", "| a | b |", "|---|---|", "。", "，", "市人民政府", "ſ", "K", "İ", "ı",
+FURNITURE_PATTERNS = [
+    clean.SITE_ID,
+    clean.ICP,
+    clean.POLICE_RECORD,
+    clean.CMS_MARK,
+    clean.QR_LINE,
+    clean.COPYRIGHT,
+    clean.BREADCRUMB,
+    clean.FIELD_LINE,
+    clean.FIELD_KEYS_OF_PAGE,
+    clean.WEAK_FOOTER,
+    clean.PUBLISHED,
+    clean.SOURCE,
+    clean.SITE_OWNER,
+    clean.COPYRIGHT_OWNER,
 ]
-chars = st.sampled_from("".join(FRAGMENTS)) | st.characters(min_codepoint=0x3400, max_codepoint=0x9FFF) \
-    | st.characters()
-line_of = st.one_of(*(st.from_regex(p) for p in FURNITURE_PATTERNS + OTHER_PATTERNS),
-                    st.text(alphabet=chars, max_size=30))
+OTHER_PATTERNS = [
+    clean.NUMBER_BEFORE_FORMFEED,
+    clean.NUMBER_AFTER_FORMFEED,
+    clean.PAGE_NUMBER_LINE,
+    clean.LOST_CHAR_LINE,
+    clean.LOST_CHAR_AFTER_NUMBER,
+    clean.LOST_COPYRIGHT_SIGN,
+    clean.PINYIN_GROUP,
+    clean.STRAY_LIST_DIGIT,
+    clean.MARKDOWN_HEADING,
+    clean.MARKDOWN_COMMENT_LINE,
+    clean.MARKDOWN_TABLE_RULE,
+]
+FRAGMENTS = [
+    "网站标识码",
+    "網站標識碼",
+    "京ICP备12345号",
+    "公网安备 1101",
+    "Produced By CMS",
+    "publishdate:",
+    "扫描二维码",
+    "关注我们",
+    "手机扫一扫",
+    "Copyright ©",
+    "(c)",
+    "版权所有",
+    "All Rights Reserved",
+    "当前位置：",
+    "首页 >",
+    "发布时间：2023-01-02",
+    "来源：",
+    "浏览次数：",
+    "【打印】",
+    "【关闭】",
+    "字号：大 中 小",
+    "主办：",
+    "联系电话：",
+    "（夏季）",
+    "联系我们",
+    "网站地图",
+    "E-mail:",
+    "e-mail：",
+    "\nemail:",
+    "政府信息公开",
+    "首页",
+    "正文",
+    "\n",
+    "\n\n",
+    " ",
+    "\u3000",
+    "\f",
+    "3",
+    "- 3 -",
+    "第 3 页",
+    "1/12",
+    "?",
+    "？",
+    "1.?",
+    "Copyright?",
+    "關(guān)",
+    "於",
+    "(一)",
+    "一、9 2019 年",
+    "一、9 2019年",
+    "2019",
+    "1899",
+    "年",
+    "\t",
+    "\xa0",
+    "\u2002",
+    "\x1c",
+    "\x85",
+    "\x01",
+    "\u200b",
+    "\ufeff",
+    "   ",
+    " \n ",
+    "# ",
+    "<!-- x -->",
+    "| a | b |",
+    "|---|---|",
+    "。",
+    "，",
+    "市人民政府",
+    "ſ",
+    "K",
+    "İ",
+    "ı",
+]
+chars = (
+    st.sampled_from("".join(FRAGMENTS)) | st.characters(min_codepoint=0x3400, max_codepoint=0x9FFF) | st.characters()
+)
+line_of = st.one_of(
+    *(st.from_regex(p) for p in FURNITURE_PATTERNS + OTHER_PATTERNS), st.text(alphabet=chars, max_size=30)
+)
 fragment_text = st.lists(st.sampled_from(FRAGMENTS) | st.text(alphabet=chars, max_size=3), max_size=40).map("".join)
 
 

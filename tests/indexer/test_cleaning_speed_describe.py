@@ -4,6 +4,7 @@ References: the previous _lines, split_sections and _reject_control_bytes (their
 shared), and normalize itself for the remembered normal form.  Compared on every law of the corpus, the seeds and
 generated text.
 """
+
 from __future__ import annotations
 
 import re
@@ -38,17 +39,19 @@ def reference_lines(text: str, norm: str) -> list[tuple[int, int, str, str]]:
 def reference_split_sections(text: str) -> tuple[Section, ...]:
     norm = normalize(text)
     is_law = len(sections._ARTICLE_RE.findall(norm)) >= MIN_ARTICLES or bool(
-        re.search(_LEAD + rf"第 *[{_NUM}\d]+ *(?:编|章)[ \n]", norm, re.M))
+        re.search(_LEAD + rf"第 *[{_NUM}\d]+ *(?:编|章)[ \n]", norm, re.MULTILINE)
+    )
     found = sections._law_headings(text, norm) if is_law else sections._report_headings(text, norm)
     found += sections._label_headings(text, norm)
-    return sections._outline(found, len(text))    # unchanged: shared with split_sections
+    return sections._outline(found, len(text))  # unchanged: shared with split_sections
 
 
 def reference_reject_control_bytes(data: bytes) -> None:
     controls = sum(data.count(code) for code in CONTROL_BYTES)
     if data and controls / len(data) > MAX_CONTROL_RATIO:
-        raise DecodeError(f"{controls / len(data):.0%} of the bytes are control characters: "
-                          "this looks like binary data, not text")
+        raise DecodeError(
+            f"{controls / len(data):.0%} of the bytes are control characters: this looks like binary data, not text"
+        )
 
 
 def _outcome(f, data: bytes) -> str | None:
@@ -62,10 +65,11 @@ def _outcome(f, data: bytes) -> str | None:
 def assert_same_text(text: str, label: str = "") -> None:
     norm = normalize(text)
     assert metadata.normalized_text(text) == norm, label
-    assert metadata.normalized_text(text) == norm, label           # remembered
-    assert metadata.normalized_text("".join(list(text))) == norm, label   # an equal string, another object
-    assert [(ln.start, ln.end, ln.text, ln.norm) for ln in metadata._lines(text, norm)] == \
-        reference_lines(text, norm), label
+    assert metadata.normalized_text(text) == norm, label  # remembered
+    assert metadata.normalized_text("".join(list(text))) == norm, label  # an equal string, another object
+    assert [(ln.start, ln.end, ln.text, ln.norm) for ln in metadata._lines(text, norm)] == reference_lines(
+        text, norm
+    ), label
     assert sections.split_sections(text) == reference_split_sections(text), label
 
 
@@ -117,12 +121,48 @@ def test_seeds():
 # Generated text
 # ---------------------------------------------------------------------------------------------
 
-FRAGMENTS = ["第一条", "第 2 条", "第三章", "第一编", "第1-2条", "第十条之一", "一、", "（一）", "(二)", "1.", "1、", "（1）",
-             "附则", "附件", "序言", "目录", "\n", "\n\n", " ", "\t", "\u3000", "\u200b", "\ufeff", "。", "，", "：",
-             "關於", "国务院", "2019年1月2日", "通过", "公布", "《中华人民共和国公司法》", "国办发〔2019〕1号", "條"]
+FRAGMENTS = [
+    "第一条",
+    "第 2 条",
+    "第三章",
+    "第一编",
+    "第1-2条",
+    "第十条之一",
+    "一、",
+    "（一）",
+    "(二)",
+    "1.",
+    "1、",
+    "（1）",
+    "附则",
+    "附件",
+    "序言",
+    "目录",
+    "\n",
+    "\n\n",
+    " ",
+    "\t",
+    "\u3000",
+    "\u200b",
+    "\ufeff",
+    "。",
+    "，",
+    "：",
+    "關於",
+    "国务院",
+    "2019年1月2日",
+    "通过",
+    "公布",
+    "《中华人民共和国公司法》",
+    "国办发〔2019〕1号",
+    "條",
+]
 # No lone surrogates: OpenCC cannot encode them, and decoded text holds none.
-chars = st.sampled_from("".join(FRAGMENTS)) | st.characters(min_codepoint=0x3400, max_codepoint=0x9FFF) \
+chars = (
+    st.sampled_from("".join(FRAGMENTS))
+    | st.characters(min_codepoint=0x3400, max_codepoint=0x9FFF)
     | st.characters(blacklist_categories=("Cs",))
+)
 fragment_text = st.lists(st.sampled_from(FRAGMENTS) | st.text(alphabet=chars, max_size=3), max_size=60).map("".join)
 
 
@@ -143,7 +183,11 @@ def test_generated_texts_one_after_another(texts):
 
 
 @settings(max_examples=1000, deadline=None)
-@given(st.binary(max_size=200) | st.lists(st.sampled_from([b"\x00", b"\x01", b"\x1f", b"\x7f", b"\t", b"\n", b"a",
-                                                          "国".encode()]), max_size=100).map(b"".join))
+@given(
+    st.binary(max_size=200)
+    | st.lists(
+        st.sampled_from([b"\x00", b"\x01", b"\x1f", b"\x7f", b"\t", b"\n", b"a", "国".encode()]), max_size=100
+    ).map(b"".join)
+)
 def test_generated_bytes(data):
     assert_same_bytes(data)

@@ -1,4 +1,5 @@
 """load_file on real-shaped inputs generated here: legacy encodings, a CMS page, PDF, DOCX, and broken files."""
+
 from __future__ import annotations
 
 import codecs
@@ -53,8 +54,10 @@ CMS_PAGE = """<!DOCTYPE html>
 <div id="footer">主办：郑州市人民政府办公厅 网站标识码：4101000001</div>
 </body></html>
 """
-CMS_TEXT = (f"{TITLE}\n\n{ADDRESSEES}\n\n{BODY}\n\n郑州市人民政府\n2017年3月23日\n\n序号\t任务\n1\t规范行政权力运行\n\n"
-            "一、依法全面履行政府职能\n二、完善依法行政制度体系")
+CMS_TEXT = (
+    f"{TITLE}\n\n{ADDRESSEES}\n\n{BODY}\n\n郑州市人民政府\n2017年3月23日\n\n序号\t任务\n1\t规范行政权力运行\n\n"
+    "一、依法全面履行政府职能\n二、完善依法行政制度体系"
+)
 
 
 def _write(path: Path, data: bytes) -> Path:
@@ -69,7 +72,7 @@ def _pdf(pages: list[str], *, font: str = "STSong-Light", encrypt: object = None
     pdf.setTitle("工作要点")
     pdf.setAuthor("郑州市人民政府")
     for text in pages:
-        pdf.setFont(font, 12)            # every page starts with the default font again
+        pdf.setFont(font, 12)  # every page starts with the default font again
         if text:
             pdf.drawString(72, 720, text)
         pdf.showPage()
@@ -95,6 +98,7 @@ def _docx() -> bytes:
 
 # ---------------------------------------------------------------------------------------------- registry
 
+
 def test_loaders_registry():
     assert sorted(LOADERS) == [".docx", ".htm", ".html", ".markdown", ".md", ".pdf", ".txt"]
     assert is_supported(Path("a/通知.HTML")) is True
@@ -105,8 +109,9 @@ def test_unsupported_suffix(tmp_path):
     with pytest.raises(LoadError) as info:
         load_file(_write(tmp_path / "通知.doc", b"x"))
     assert info.value.stage == "parse"
-    assert info.value.reason == ("unsupported file type '.doc'; supported: .docx, .htm, .html, .markdown, .md, "
-                                 ".pdf, .txt")
+    assert info.value.reason == (
+        "unsupported file type '.doc'; supported: .docx, .htm, .html, .markdown, .md, .pdf, .txt"
+    )
 
 
 def test_load_error_str_and_pickle():
@@ -118,21 +123,26 @@ def test_load_error_str_and_pickle():
 
 # ---------------------------------------------------------------------------------------------- text
 
-@pytest.mark.parametrize(("codec", "text", "encoding"), [
-    ("gb18030", f"{TITLE}\n{BODY}\n", "gb18030"),
-    ("big5", f"{TRADITIONAL}\n", "cp950"),
-    ("utf-16", f"一、{TITLE}\n", "utf-16-le"),          # Python writes a little-endian BOM
-    ("utf-16-le", f"一、{TITLE}\n", "utf-16-le"),
-])
+
+@pytest.mark.parametrize(
+    ("codec", "text", "encoding"),
+    [
+        ("gb18030", f"{TITLE}\n{BODY}\n", "gb18030"),
+        ("big5", f"{TRADITIONAL}\n", "cp950"),
+        ("utf-16", f"一、{TITLE}\n", "utf-16-le"),  # Python writes a little-endian BOM
+        ("utf-16-le", f"一、{TITLE}\n", "utf-16-le"),
+    ],
+)
 def test_text_encodings(tmp_path, codec, text, encoding):
     path = _write(tmp_path / "a.txt", text.encode(codec))
     assert load_file(path) == Loaded(text=text, format="text", encoding=encoding, meta={})
 
 
 def test_utf8_bom_crlf_markdown(tmp_path):
-    path = _write(tmp_path / "a.md", codecs.BOM_UTF8 + f"# {TITLE}\r\n\r\n{BODY}\r\n".encode("utf-8"))
-    assert load_file(path) == Loaded(text=f"# {TITLE}\r\n\r\n{BODY}\r\n", format="markdown",
-                                     encoding="utf-8-sig", meta={})
+    path = _write(tmp_path / "a.md", codecs.BOM_UTF8 + f"# {TITLE}\r\n\r\n{BODY}\r\n".encode())
+    assert load_file(path) == Loaded(
+        text=f"# {TITLE}\r\n\r\n{BODY}\r\n", format="markdown", encoding="utf-8-sig", meta={}
+    )
 
 
 def test_binary_renamed_txt(tmp_path):
@@ -160,7 +170,9 @@ def test_oversized_file(tmp_path):
     with pytest.raises(LoadError) as info:
         load_file(path, max_bytes=100)
     assert (info.value.stage, info.value.reason) == (
-        "size", "118 bytes is more than the limit of 100: split the file or raise the limit")
+        "size",
+        "118 bytes is more than the limit of 100: split the file or raise the limit",
+    )
 
 
 def test_missing_file(tmp_path):
@@ -184,8 +196,10 @@ def test_symlink_outside_root_is_refused(tmp_path):
     with pytest.raises(LoadError) as info:
         load_file(root / "link.txt", root=root)
     assert info.value.stage == "symlink"
-    assert info.value.reason == (f"resolves to {outside}, outside the source folder {root}: "
-                                 "copy the file into the folder instead of linking to it")
+    assert info.value.reason == (
+        f"resolves to {outside}, outside the source folder {root}: "
+        "copy the file into the folder instead of linking to it"
+    )
 
 
 def test_symlink_inside_root_is_followed(tmp_path):
@@ -196,24 +210,33 @@ def test_symlink_inside_root_is_followed(tmp_path):
 
 # ---------------------------------------------------------------------------------------------- HTML
 
+
 def test_cms_page(tmp_path):
     page = CMS_PAGE.format(title=TITLE, addressees=ADDRESSEES)
     path = _write(tmp_path / "index.htm", page.encode("gbk"))
-    assert load_file(path) == Loaded(text=CMS_TEXT, format="html", encoding="gb18030", meta={
-        "title": "关于印发工作要点的通知 - 郑州市人民政府",
-        "ArticleTitle": TITLE,
-        "PubDate": "2017-03-23 10:00",
-        "ContentSource": "郑州市人民政府办公厅",
-        "Keywords": "依法行政,法治政府",
-    })
+    assert load_file(path) == Loaded(
+        text=CMS_TEXT,
+        format="html",
+        encoding="gb18030",
+        meta={
+            "title": "关于印发工作要点的通知 - 郑州市人民政府",
+            "ArticleTitle": TITLE,
+            "PubDate": "2017-03-23 10:00",
+            "ContentSource": "郑州市人民政府办公厅",
+            "Keywords": "依法行政,法治政府",
+        },
+    )
 
 
-@pytest.mark.parametrize(("head", "charset"), [
-    (b'<meta charset="gbk">', "gbk"),
-    (b"<META HTTP-EQUIV='Content-Type' CONTENT='text/html; charset=GB2312'>", "GB2312"),
-    (b'<?xml version="1.0" encoding="big5"?><html>', "big5"),
-    (b"<p>no charset</p>", None),
-])
+@pytest.mark.parametrize(
+    ("head", "charset"),
+    [
+        (b'<meta charset="gbk">', "gbk"),
+        (b"<META HTTP-EQUIV='Content-Type' CONTENT='text/html; charset=GB2312'>", "GB2312"),
+        (b'<?xml version="1.0" encoding="big5"?><html>', "big5"),
+        (b"<p>no charset</p>", None),
+    ],
+)
 def test_declared_html_charset(head, charset):
     assert declared_html_charset(head) == charset
 
@@ -224,16 +247,21 @@ def test_html_declared_utf8_but_gbk_bytes(tmp_path):
 
 
 def test_aspnet_form_wrapping_the_page_is_kept(tmp_path):
-    page = (f'<html><body><form id="aspnetForm" method="post"><input name="q"><h1>{TITLE}</h1>'
-            f'<p>{BODY}</p></form><form><input name="search"><button>搜索</button></form></body></html>')
+    page = (
+        f'<html><body><form id="aspnetForm" method="post"><input name="q"><h1>{TITLE}</h1>'
+        f'<p>{BODY}</p></form><form><input name="search"><button>搜索</button></form></body></html>'
+    )
     assert load_file(_write(tmp_path / "a.html", page.encode("utf-8"))).text == f"{TITLE}\n\n{BODY}"
 
 
 def test_xhtml_and_pre(tmp_path):
-    page = ('<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body>'
-            "<pre>第一条  总则\n第二条  适用范围</pre><p>Hello\n  world</p></body></html>")
+    page = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body>'
+        "<pre>第一条  总则\n第二条  适用范围</pre><p>Hello\n  world</p></body></html>"
+    )
     assert load_file(_write(tmp_path / "a.html", page.encode("utf-8"))).text == (
-        "第一条 总则\n第二条 适用范围\n\nHello world")
+        "第一条 总则\n第二条 适用范围\n\nHello world"
+    )
 
 
 def test_html_with_only_navigation_is_empty(tmp_path):
@@ -241,7 +269,9 @@ def test_html_with_only_navigation_is_empty(tmp_path):
     with pytest.raises(LoadError) as info:
         load_file(_write(tmp_path / "a.html", page.encode("utf-8")))
     assert (info.value.stage, info.value.reason) == (
-        "empty", "no text left after removing scripts, navigation and page furniture")
+        "empty",
+        "no text left after removing scripts, navigation and page furniture",
+    )
 
 
 def test_deeply_nested_html(tmp_path):
@@ -251,6 +281,7 @@ def test_deeply_nested_html(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------- PDF
+
 
 def test_pdf_pages_joined_with_form_feed(tmp_path):
     path = _write(tmp_path / "a.pdf", _pdf([TITLE, "", "第 2 页 Page 2"]))
@@ -270,7 +301,9 @@ def test_pdf_without_text_layer(tmp_path):
     with pytest.raises(LoadError) as info:
         load_file(_write(tmp_path / "scan.pdf", _pdf(["", ""])))
     assert (info.value.stage, info.value.reason) == (
-        "empty", "no text layer (scanned PDF?): it needs OCR before it can be indexed")
+        "empty",
+        "no text layer (scanned PDF?): it needs OCR before it can be indexed",
+    )
 
 
 def test_pdf_with_user_password(tmp_path):
@@ -278,7 +311,9 @@ def test_pdf_with_user_password(tmp_path):
     with pytest.raises(LoadError) as info:
         load_file(_write(tmp_path / "a.pdf", _pdf([TITLE], encrypt=encrypt)))
     assert (info.value.stage, info.value.reason) == (
-        "parse", "encrypted PDF that needs a password: ask the publisher for an unprotected copy")
+        "parse",
+        "encrypted PDF that needs a password: ask the publisher for an unprotected copy",
+    )
 
 
 def test_pdf_with_owner_password_only_opens(tmp_path):
@@ -295,12 +330,17 @@ def test_corrupt_pdf(tmp_path):
 
 # ---------------------------------------------------------------------------------------------- DOCX
 
+
 def test_docx(tmp_path):
     loaded = load_file(_write(tmp_path / "a.docx", _docx()))
     assert loaded.text == f"{TITLE}\n{ADDRESSEES}\n序号\t任务\n1\t规范行政权力运行\n{BODY}"
     assert (loaded.format, loaded.encoding) == ("docx", None)
     # python-docx's blank template carries its own creation date
-    assert loaded.meta == {"title": "工作要点", "author": "郑州市人民政府办公厅", "created": "2013-12-23T23:15:00+00:00"}
+    assert loaded.meta == {
+        "title": "工作要点",
+        "author": "郑州市人民政府办公厅",
+        "created": "2013-12-23T23:15:00+00:00",
+    }
 
 
 def test_corrupt_docx(tmp_path):
@@ -336,5 +376,7 @@ def test_password_protected_docx(tmp_path):
     with pytest.raises(LoadError) as info:
         load_file(path)
     assert (info.value.stage, info.value.reason) == (
-        "parse", "not a zip-based .docx but an OLE file: either password-protected or an old Word .doc renamed; "
-                 "save it as an unprotected .docx")
+        "parse",
+        "not a zip-based .docx but an OLE file: either password-protected or an old Word .doc renamed; "
+        "save it as an unprotected .docx",
+    )

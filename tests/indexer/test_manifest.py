@@ -1,4 +1,5 @@
 """A build's manifest names the Whoosh and the writer that wrote it; a build of another Whoosh is not opened."""
+
 from __future__ import annotations
 
 import json
@@ -80,8 +81,10 @@ def test_a_build_of_another_whoosh_is_refused_with_how_to_rebuild(copy):
     src, root = copy
     served = current_build_path(root)
     edit_manifest(root, lambda m: m.update(whoosh="2.6.0"))
-    message = (f"build {served.name} was written by Whoosh 2.6.0, and this installation reads only indexes of "
-               f"Whoosh 2.7.5: rebuild it with `govlaw-index build SRC_DIR... --index {root}`")
+    message = (
+        f"build {served.name} was written by Whoosh 2.6.0, and this installation reads only indexes of "
+        f"Whoosh 2.7.5: rebuild it with `govlaw-index build SRC_DIR... --index {root}`"
+    )
     with pytest.raises(BuildVersionError) as e:
         OpenIndex.open(served)
     assert str(e.value) == message
@@ -109,8 +112,9 @@ def test_a_manifest_older_than_the_fields_is_of_whoosh_2_7_5(copy):
     edit_manifest(root, drop)
     opened = OpenIndex.open(current_build_path(root))
     try:
-        assert [h.source for h in run_search(opened, params_from(q="郑政文〔2017〕60号")).hits] == \
-               ["seeds/004_bcf532dea3b7f34c.txt"]
+        assert [h.source for h in run_search(opened, params_from(q="郑政文〔2017〕60号")).hits] == [
+            "seeds/004_bcf532dea3b7f34c.txt"
+        ]
     finally:
         opened.close()
     path = src / Path(SEED_001).name

@@ -1,4 +1,5 @@
 """scripts/nightly-reindex runs `indexer update` from cron's empty environment; its log lines parse."""
+
 from __future__ import annotations
 
 import json
@@ -20,16 +21,27 @@ def test_nightly_reindex_updates_then_does_nothing(tmp_path):
         pytest.skip(f"no virtual environment at {venv} (the script never creates one)")
     src = tmp_path / "seeds"
     shutil.copytree(SEEDS, src)
-    env = {"PATH": "/usr/bin:/bin", "GOVLAW_INDEX": str(tmp_path / "index"), "GOVLAW_SOURCES": str(src),
-           "VENV": str(venv)}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "GOVLAW_INDEX": str(tmp_path / "index"),
+        "GOVLAW_SOURCES": str(src),
+        "VENV": str(venv),
+    }
     first = subprocess.run([str(SCRIPT), "--no-progress"], env=env, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("update: published build")
-    events = [json.loads(line) for line in first.stderr.splitlines()]          # JSON lines when not a terminal
-    assert [e["event"] for e in events] == ["scan.done", "write.done", "gate.done", "switch.done", "log.done",
-                                            "run.done"]
-    second = subprocess.run([str(SCRIPT), "--log-format", "logfmt"], env=env, capture_output=True, text=True,
-                            timeout=300)
+    events = [json.loads(line) for line in first.stderr.splitlines()]  # JSON lines when not a terminal
+    assert [e["event"] for e in events] == [
+        "scan.done",
+        "write.done",
+        "gate.done",
+        "switch.done",
+        "log.done",
+        "run.done",
+    ]
+    second = subprocess.run(
+        [str(SCRIPT), "--log-format", "logfmt"], env=env, capture_output=True, text=True, timeout=300
+    )
     assert second.returncode == 0 and second.stdout.startswith("update: unchanged: no new build")
     assert all(line.startswith("time=") and " event=" in line for line in second.stderr.splitlines())
     missing = subprocess.run([str(SCRIPT)], env={**env, "GOVLAW_SOURCES": ""}, capture_output=True, text=True)
@@ -39,5 +51,12 @@ def test_nightly_reindex_updates_then_does_nothing(tmp_path):
 def test_logfmt_quotes_values_with_spaces():
     from indexer.cli import _logfmt_value
 
-    assert [_logfmt_value(v) for v in ("a", "a b", "", 3, [1], ["x"], 'q"')] == \
-           ['a', '"a b"', '""', "3", "[1]", '"[\\"x\\"]"', '"q\\""']
+    assert [_logfmt_value(v) for v in ("a", "a b", "", 3, [1], ["x"], 'q"')] == [
+        "a",
+        '"a b"',
+        '""',
+        "3",
+        "[1]",
+        '"[\\"x\\"]"',
+        '"q\\""',
+    ]

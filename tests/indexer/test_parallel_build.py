@@ -1,4 +1,5 @@
 """A full build written by several worker processes, one segment each, is the build one writer would write."""
+
 from __future__ import annotations
 
 import shutil
@@ -71,12 +72,15 @@ def test_a_parallel_build_equals_a_one_writer_build(folder, tmp_path):
         for q in QUERIES:
             ra, rb = run_search(a, params_from({"q": q})), run_search(b, params_from({"q": q}))
             assert ra.total > 0 or q == "公开 -郑州"
-            assert ([(h.doc_id, h.score, h.snippet) for h in ra.hits]
-                    == [(h.doc_id, h.score, h.snippet) for h in rb.hits])
+            assert [(h.doc_id, h.score, h.snippet) for h in ra.hits] == [
+                (h.doc_id, h.score, h.snippet) for h in rb.hits
+            ]
             assert ra.facets == rb.facets
         assert a.manifest["files"] == b.manifest["files"] and a.manifest["failed"] == b.manifest["failed"]
-        assert [(m["whoosh"], m["writer"]) for m in (a.manifest, b.manifest)] == [("2.7.5", "whoosh"),
-                                                                                  ("2.7.5", "bulk")]
+        assert [(m["whoosh"], m["writer"]) for m in (a.manifest, b.manifest)] == [
+            ("2.7.5", "whoosh"),
+            ("2.7.5", "bulk"),
+        ]
         assert (one / "errors.jsonl").read_text("utf-8") == (two / "errors.jsonl").read_text("utf-8")
     finally:
         a.close()

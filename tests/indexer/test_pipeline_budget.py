@@ -1,4 +1,5 @@
 """The per-file time budget: a file that takes too long becomes an error record, and the build goes on."""
+
 import time
 
 from indexer import pipeline
@@ -23,7 +24,7 @@ def test_a_slow_file_is_reported_as_a_timeout(tmp_path, monkeypatch):
 def test_budget_is_cleared_after_the_block():
     with time_budget(0.05):
         pass
-    time.sleep(0.1)        # no alarm may fire after the block
+    time.sleep(0.1)  # no alarm may fire after the block
 
 
 def test_operator_year_that_is_not_a_number_is_kept_as_written_and_not_used(tmp_path):

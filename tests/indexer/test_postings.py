@@ -1,4 +1,5 @@
 """Unit tests of indexer.postings helpers: each must give exactly the bytes and state Whoosh's own code gives."""
+
 from __future__ import annotations
 
 import io
@@ -11,8 +12,19 @@ from hypothesis import strategies as st
 from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.filedb.structfile import StructFile
 
-from indexer.postings import (_add_rows, _block_pickles, _bulk_hash_tables, _byte_rows, _concat, _floats, _ints,
-                              _position_values, _put, _utf8, write_hash_tables)
+from indexer.postings import (
+    _add_rows,
+    _block_pickles,
+    _bulk_hash_tables,
+    _byte_rows,
+    _concat,
+    _floats,
+    _ints,
+    _position_values,
+    _put,
+    _utf8,
+    write_hash_tables,
+)
 
 
 class _KeepOpen(io.BytesIO):
@@ -57,9 +69,8 @@ def test_add_rows_rejects_unordered_keys():
             raise AssertionError(bad)
 
 
-EDGE_INTS = [0, 1, 127, 128, 255, 256, 257, 65535, 65536, 65537, 2 ** 24, 2 ** 31 - 1, -1, -255, -256, -65536,
-             -2 ** 31]
-EDGE_FLOATS = [0.0, -0.0, 1.0, 0.5, 1e-300, 3.4028234663852886e38, float("inf"), -float("inf"), 2.0 ** 70]
+EDGE_INTS = [0, 1, 127, 128, 255, 256, 257, 65535, 65536, 65537, 2**24, 2**31 - 1, -1, -255, -256, -65536, -(2**31)]
+EDGE_FLOATS = [0.0, -0.0, 1.0, 0.5, 1e-300, 3.4028234663852886e38, float("inf"), -float("inf"), 2.0**70]
 
 
 def _strings(flat: np.ndarray, bounds: np.ndarray) -> list[bytes]:
@@ -77,7 +88,7 @@ def test_put_matches_pickle():
     # A list (memo 0) of i one-item tuples (memo 1..i): the last tuple's put comes before APPEND(S) and STOP.
     for i in [1, 2, 254, 255, 256, 257, 300, 70000]:
         body = pickle.dumps([(k,) for k in range(i)], 2)
-        want = body[body.rindex(b"\x85") + 1:-2]
+        want = body[body.rindex(b"\x85") + 1 : -2]
         assert _concat(1, [_put(np.array([i]))])[0].tobytes() == want, i
 
 
@@ -92,14 +103,16 @@ def _position_value(deltas: list[int]) -> bytes:
     return struct.pack("!I", len(deltas)) + pickle.dumps(deltas, 2)
 
 
-positions_lists = st.lists(st.one_of(st.integers(0, 300), st.sampled_from([x for x in EDGE_INTS if x >= 0])),
-                           min_size=1, max_size=12)
+positions_lists = st.lists(
+    st.one_of(st.integers(0, 300), st.sampled_from([x for x in EDGE_INTS if x >= 0])), min_size=1, max_size=12
+)
 
 
 def _one_position_rows() -> tuple[np.ndarray, np.ndarray]:
     """The text of the Positions value of one delta, for deltas 0..255."""
-    return _byte_rows([(b"\x00\x00\x00\x01" + pickle.dumps([d], 2)).decode("latin-1").encode("utf-8")
-                       for d in range(256)])
+    return _byte_rows(
+        [(b"\x00\x00\x00\x01" + pickle.dumps([d], 2)).decode("latin-1").encode("utf-8") for d in range(256)]
+    )
 
 
 def _position_strings(deltas: np.ndarray, starts: np.ndarray, freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -109,8 +122,9 @@ def _position_strings(deltas: np.ndarray, starts: np.ndarray, freqs: np.ndarray)
     text, text_at, code = _position_values(deltas, starts, freqs)
     one_rows, one_len = _one_position_rows()
     c = np.maximum(code, 0)
-    return _concat(len(code), [("table", one_rows, c, np.where(code >= 0, one_len[c], 0)),
-                               ("packed", text, np.diff(text_at))])
+    return _concat(
+        len(code), [("table", one_rows, c, np.where(code >= 0, one_len[c], 0)), ("packed", text, np.diff(text_at))]
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -146,8 +160,10 @@ def test_block_pickles_match_pickle(shape, fixed_size, rnd):
     be = bs + sizes
     bmin = np.minimum.reduceat(w32, bs)
     bmax = np.maximum.reduceat(w32, bs)
-    pos_lists = [[rnd.choice([0, 1, 127, 128, 200, 255, 256, 300, 70000]) for _ in range(rnd.randrange(1, 4))]
-                 for _ in range(npost)]
+    pos_lists = [
+        [rnd.choice([0, 1, 127, 128, 200, 255, 256, 300, 70000]) for _ in range(rnd.randrange(1, 4))]
+        for _ in range(npost)
+    ]
     values = None
     if fixed_size in (None, "coded"):
         plen = np.array([len(p) for p in pos_lists], dtype=np.int64)
@@ -183,16 +199,18 @@ def _hash_tables(buckets: list[list[tuple[int, int]]], bulk: bool) -> tuple[byte
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 255), st.integers(0, 40), st.integers(0, 2 ** 32 - 1)), max_size=400),
-       st.randoms(use_true_random=False))
+@given(
+    st.lists(st.tuples(st.integers(0, 255), st.integers(0, 40), st.integers(0, 2**32 - 1)), max_size=400),
+    st.randoms(use_true_random=False),
+)
 def test_write_hash_tables_matches_whoosh(entries, rnd):
     """Hash tables with collisions: slots taken by earlier entries of the bucket, probes wrapping to slot 0."""
     buckets = [[] for _ in range(256)]
     for b, slot, h in entries:
         if rnd.random() < 0.7:
             # A hash whose home slot (once the bucket is filled) is likely a small or a last one.
-            h = ((slot << 8) | b) if slot % 2 else (((2 ** 24 - 1 - slot) << 8) | b)
-        buckets[b].append((h, rnd.randrange(1, 2 ** 40)))
+            h = ((slot << 8) | b) if slot % 2 else (((2**24 - 1 - slot) << 8) | b)
+        buckets[b].append((h, rnd.randrange(1, 2**40)))
     assert _hash_tables(buckets, True) == _hash_tables(buckets, False)
 
 
@@ -217,16 +235,24 @@ def test_bulk_hash_tables_close_matches_whoosh():
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.integers(1, 30), st.lists(st.sampled_from(["rows", "one_row", "whole", "table", "packed"]), min_size=1,
-                                    max_size=6), st.randoms(use_true_random=False))
+@given(
+    st.integers(1, 30),
+    st.lists(st.sampled_from(["rows", "one_row", "whole", "table", "packed"]), min_size=1, max_size=6),
+    st.randoms(use_true_random=False),
+)
 def test_concat_matches_joined_pieces(n, kinds, rnd):
     pieces, want = [], [b""] * n
     for kind in kinds:
         w = rnd.randrange(0, 6)
         if kind == "packed":
             parts = [bytes(rnd.randrange(256) for _ in range(rnd.randrange(0, 8))) for _ in range(n)]
-            pieces.append(("packed", np.frombuffer(b"".join(parts), dtype=np.uint8),
-                           np.array([len(x) for x in parts], dtype=np.int64)))
+            pieces.append(
+                (
+                    "packed",
+                    np.frombuffer(b"".join(parts), dtype=np.uint8),
+                    np.array([len(x) for x in parts], dtype=np.int64),
+                )
+            )
         else:
             nrows = {"rows": n, "whole": n, "one_row": 1, "table": rnd.randrange(1, 5)}[kind]
             rows = np.array([[rnd.randrange(256) for _ in range(w)] for _ in range(nrows)], dtype=np.uint8)

@@ -1,4 +1,5 @@
 """Records analysed in worker processes index exactly as records analysed by the index writer itself."""
+
 from whoosh import index as whoosh_index
 
 from indexer.build import BuildReport, write_build

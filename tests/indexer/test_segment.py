@@ -1,4 +1,5 @@
 """The bulk segment writer writes the segment Whoosh's own writer writes, byte for byte."""
+
 from __future__ import annotations
 
 import random
@@ -34,8 +35,9 @@ def records(folders: list[Path], sample: int | None = None) -> list[dict]:
     return [r for d in docs for r in section_records(d)]
 
 
-def write_segment(path: Path, writer_class, recs: list[dict], schema: fields.Schema | None = None,
-                  codec: W3Codec | None = None) -> dict[str, bytes]:
+def write_segment(
+    path: Path, writer_class, recs: list[dict], schema: fields.Schema | None = None, codec: W3Codec | None = None
+) -> dict[str, bytes]:
     """Write `recs` as one segment of a new index at `path` (the project's schema and Whoosh's default codec by
     default); its files' bytes by extension (the segment id differs between two writers), and its field length
     totals."""
@@ -50,7 +52,7 @@ def write_segment(path: Path, writer_class, recs: list[dict], schema: fields.Sch
     TOC(ix.schema, [seg], 1).write(storage, whoosh_index._DEF_INDEX_NAME)
     ix.close()
     prefix = seg.make_filename("")
-    out = {f.name[len(prefix):]: f.read_bytes() for f in path.iterdir() if f.name.startswith(prefix)}
+    out = {f.name[len(prefix) :]: f.read_bytes() for f in path.iterdir() if f.name.startswith(prefix)}
     # The segment's field length totals (kept in the TOC), in order.
     out["fieldlengths"] = repr(list(seg._fieldlengths.items())).encode()
     return out
@@ -77,8 +79,9 @@ def test_seed_segments_are_byte_identical(tmp_path, monkeypatch, whoosh_compress
 
 
 @pytest.mark.parametrize(("block_limit", "small_passes"), [(1, False), (3, True)])
-def test_multi_block_postings_of_the_seeds_are_byte_identical(tmp_path, monkeypatch, whoosh_compresses_every_block,
-                                                              block_limit, small_passes):
+def test_multi_block_postings_of_the_seeds_are_byte_identical(
+    tmp_path, monkeypatch, whoosh_compresses_every_block, block_limit, small_passes
+):
     """Whoosh's 128 postings per block leave the seeds' postings in one block each; a codec of a few postings per
     block makes most of them span several (and a term's last block shorter), without the corpus."""
     if small_passes:
@@ -130,8 +133,14 @@ def test_small_blocks_are_left_uncompressed_and_read_the_same(tmp_path):
     for name in ("bulk", "whoosh"):
         ix = whoosh_index.open_dir(str(tmp_path / name))
         with ix.searcher() as s:
-            stats[name] = [(s.doc_frequency(f, t), s.frequency(f, t), s.reader().max_field_length(f)
-                            if s.schema[f].scorable else None) for f, t in terms]
+            stats[name] = [
+                (
+                    s.doc_frequency(f, t),
+                    s.frequency(f, t),
+                    s.reader().max_field_length(f) if s.schema[f].scorable else None,
+                )
+                for f, t in terms
+            ]
         ix.close()
     assert stats["bulk"] == stats["whoosh"]
     assert all(df > 0 for df, _, _ in stats["bulk"]) and stats["bulk"][0][0] > 10
@@ -140,12 +149,19 @@ def test_small_blocks_are_left_uncompressed_and_read_the_same(tmp_path):
 def test_other_fields_with_presence_or_frequency_postings_are_byte_identical(tmp_path, whoosh_compresses_every_block):
     # Fields through Whoosh's own `index`: an ID given a list, keywords with repeats, numbers, booleans, and a
     # scorable keyword field (lengths); plus an ID given one string.
-    schema = fields.Schema(tag=fields.ID(stored=True), kw=fields.KEYWORD(scorable=True, commas=True),
-                           n=fields.NUMERIC(int, bits=32, stored=True), flag=fields.BOOLEAN(), text=fields.STORED())
-    recs = [dict(tag=["a", "b", "a"], kw="x,y,x,z", n=7, flag=True, text="one"),
-            dict(tag="b", kw="y", n=123456, flag=False),
-            dict(tag="c", n=7, text="three"),
-            dict(kw="x,x,x", flag=True)]
+    schema = fields.Schema(
+        tag=fields.ID(stored=True),
+        kw=fields.KEYWORD(scorable=True, commas=True),
+        n=fields.NUMERIC(int, bits=32, stored=True),
+        flag=fields.BOOLEAN(),
+        text=fields.STORED(),
+    )
+    recs = [
+        dict(tag=["a", "b", "a"], kw="x,y,x,z", n=7, flag=True, text="one"),
+        dict(tag="b", kw="y", n=123456, flag=False),
+        dict(tag="c", n=7, text="three"),
+        dict(kw="x,x,x", flag=True),
+    ]
     ours = write_segment(tmp_path / "bulk", BulkSegmentWriter, recs, schema)
     theirs = write_segment(tmp_path / "whoosh", SegmentWriter, recs, schema)
     assert {".trm", ".pst", "._kw_len.col"} <= set(theirs)

@@ -1,4 +1,5 @@
 """`indexer update`: only new, changed and removed files are read again; the gate; the lock; rollback."""
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,14 @@ OPTIONS = UpdateOptions(workers=1, progress=False)
 
 
 def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "indexer", *args, "--log-format", "json"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "indexer", *args, "--log-format", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def snapshot(root: Path) -> tuple:
@@ -66,16 +73,26 @@ def corpus(tmp_path) -> tuple[Path, Path]:
 
 
 def test_plan_changes_sorts_files_into_new_changed_removed_and_unchanged():
-    manifest = {"files": {"a/1": "h1", "a/2": "h2", "a/3": "h3", "a/4": "h4"}, "operator": {"a/4": "m1"},
-                "failed": {"a/5": "h5", "a/6": "h6"}}
-    found = {"a/1": ("h1", ""), "a/2": ("h2x", ""), "a/4": ("h4", "m2"), "a/5": ("h5", ""), "a/6": ("h6x", ""),
-             "a/7": ("h7", ""), "a/8": ("", "")}
+    manifest = {
+        "files": {"a/1": "h1", "a/2": "h2", "a/3": "h3", "a/4": "h4"},
+        "operator": {"a/4": "m1"},
+        "failed": {"a/5": "h5", "a/6": "h6"},
+    }
+    found = {
+        "a/1": ("h1", ""),
+        "a/2": ("h2x", ""),
+        "a/4": ("h4", "m2"),
+        "a/5": ("h5", ""),
+        "a/6": ("h6x", ""),
+        "a/7": ("h7", ""),
+        "a/8": ("", ""),
+    }
     plan = plan_changes(found, manifest)
     assert plan.unchanged == ("a/1",)
-    assert plan.changed == ("a/2", "a/4")           # content, operator metadata
+    assert plan.changed == ("a/2", "a/4")  # content, operator metadata
     assert plan.removed == ("a/3",)
     assert plan.still_failing == ("a/5",)
-    assert plan.new == ("a/6", "a/7", "a/8")        # a failed file that changed is tried again; so is an unreadable one
+    assert plan.new == ("a/6", "a/7", "a/8")  # a failed file that changed is tried again; so is an unreadable one
 
 
 def test_unchanged_corpus_is_a_no_op(corpus):
@@ -101,8 +118,14 @@ def test_one_changed_file_is_the_only_one_read_again(corpus):
     report = update_index([src], root, OPTIONS)
     assert report.status == "published" and report.mode == "incremental"
     assert report.reprocessed == (SEED_001,) and report.changed == (SEED_001,)
-    assert report.to_dict()["counts"] == {"files": 5, "new": 0, "changed": 1, "removed": 0, "failed": 0,
-                                          "reprocessed": 1}
+    assert report.to_dict()["counts"] == {
+        "files": 5,
+        "new": 0,
+        "changed": 1,
+        "removed": 0,
+        "failed": 0,
+        "reprocessed": 1,
+    }
 
 
 def test_only_the_changed_and_new_files_are_read_again(corpus):
@@ -146,12 +169,16 @@ def test_an_update_answers_like_a_full_build_of_the_same_files(corpus, tmp_path)
             assert a.store.get(doc_id) == doc
             # Every section as a hit reads it, from the sections table of the updated store too.
             ids = [s.anchor for s in doc.sections]
-            assert a.store.sections(doc_id, ids) == b.store.sections(doc_id, ids) == [
-                (s, doc.section_text(s)) for s in doc.sections]
+            assert (
+                a.store.sections(doc_id, ids)
+                == b.store.sections(doc_id, ids)
+                == [(s, doc.section_text(s)) for s in doc.sections]
+            )
         assert a.docs == b.docs
         ma, mb = a.manifest, b.manifest
-        assert {k: ma[k] for k in ("documents", "sections", "files", "operator", "failed", "pipeline")} == \
-               {k: mb[k] for k in ("documents", "sections", "files", "operator", "failed", "pipeline")}
+        assert {k: ma[k] for k in ("documents", "sections", "files", "operator", "failed", "pipeline")} == {
+            k: mb[k] for k in ("documents", "sections", "files", "operator", "failed", "pipeline")
+        }
     finally:
         a.close()
         b.close()
@@ -224,7 +251,7 @@ def test_the_gate_refuses_a_build_that_lost_too_many_documents(corpus):
     assert current_build_path(root) == served and snapshot(root) == before and finished(root) == builds
     last = json.loads((root / LAST_RUN_FILE).read_text("utf-8"))
     assert last["status"] == "refused" and last["gate"]["passed"] is False
-    events = [json.loads(line) for line in result.stderr.splitlines()]      # every line is one JSON object
+    events = [json.loads(line) for line in result.stderr.splitlines()]  # every line is one JSON object
     assert any(e["event"] == "gate.done" and e["passed"] is False for e in events)
     assert events[-1]["level"] == "error" and "quality gate refused" in events[-1]["message"]
 
@@ -236,9 +263,14 @@ def test_golden_queries_must_find_their_document(corpus, tmp_path):
     gate.write_text(json.dumps({"q": "星际航行", "expect_source": SEED_003}, ensure_ascii=False) + "\n", "utf-8")
     refused = run_cli("update", str(src), "--index", str(root), "--gate-queries", str(gate))
     assert refused.returncode == 3 and "星际航行" in refused.stdout
-    gate.write_text(json.dumps({"q": "星际航行", "expect_source": NEW_SOURCE}, ensure_ascii=False) + "\n"
-                    + "# a comment\n" + json.dumps({"q": "郑政文[2017]60号", "expect_source": "seeds/004_bcf532dea3b7f34c.txt"},
-                                                   ensure_ascii=False) + "\n", "utf-8")
+    gate.write_text(
+        json.dumps({"q": "星际航行", "expect_source": NEW_SOURCE}, ensure_ascii=False)
+        + "\n"
+        + "# a comment\n"
+        + json.dumps({"q": "郑政文[2017]60号", "expect_source": "seeds/004_bcf532dea3b7f34c.txt"}, ensure_ascii=False)
+        + "\n",
+        "utf-8",
+    )
     report = tmp_path / "report.json"
     done = run_cli("update", str(src), "--index", str(root), "--gate-queries", str(gate), "--report", str(report))
     assert done.returncode == 0, done.stderr
@@ -255,7 +287,7 @@ def test_the_default_gate_searches_titles_of_unchanged_documents(corpus):
     report = update_index([src], root, OPTIONS)
     titles = [c for c in report.gate.checks if c.origin == "title"]
     assert titles and all(c.hit for c in titles)
-    assert SEED_001 not in {c.expect_source for c in titles}      # changed documents may change their title
+    assert SEED_001 not in {c.expect_source for c in titles}  # changed documents may change their title
 
 
 def test_a_second_run_is_refused_while_one_holds_the_lock(corpus):
@@ -270,8 +302,11 @@ def test_a_second_run_is_refused_while_one_holds_the_lock(corpus):
 def test_a_run_removes_what_a_crashed_run_left(corpus):
     src, root = corpus
     served = current_build_path(root)
-    leftovers = [root / BUILDS_DIR / ".tmp-20260101T000000000Z-dead", root / ".current-20260101T000000000Z-dead",
-                 root / ".history.json.123.tmp"]
+    leftovers = [
+        root / BUILDS_DIR / ".tmp-20260101T000000000Z-dead",
+        root / ".current-20260101T000000000Z-dead",
+        root / ".history.json.123.tmp",
+    ]
     leftovers[0].mkdir()
     leftovers[1].symlink_to(served)
     leftovers[2].write_text("{", "utf-8")
@@ -322,12 +357,12 @@ def test_old_builds_are_pruned_but_the_published_history_is_kept(corpus):
         (src / f"02{i}.txt").write_text(f"关于第{i}次更新的通知\n\n正文。\n", "utf-8")
         ids.append(update_index([src], root, UpdateOptions(workers=1, progress=False, keep=2)).build_id)
     assert finished(root) == ids[-2:]
-    (root / BUILDS_DIR / "20000101T000000Z-dead").mkdir()          # never published
+    (root / BUILDS_DIR / "20000101T000000Z-dead").mkdir()  # never published
     assert [p.name for p in prune_builds(root, 2)] == ["20000101T000000Z-dead"]
 
 
 def test_the_pipeline_fingerprint_follows_the_code_that_makes_records(tmp_path, monkeypatch):
-    import indexer.build as build
+    from indexer import build
 
     for rel in ("indexer", "search"):
         shutil.copytree(ROOT / rel, tmp_path / rel, ignore=shutil.ignore_patterns("__pycache__"))

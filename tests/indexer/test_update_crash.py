@@ -1,5 +1,6 @@
 """kill -9 during an update, at each of its phases: the index answers exactly as before or exactly as after,
 and the next run recovers by itself."""
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,14 @@ def states(tmp_path_factory):
 
 
 def run_until_paused(args: list[str], phase: str) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "indexer", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, PAUSE_ENV: phase})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "indexer", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, PAUSE_ENV: phase},
+    )
     timer = threading.Timer(PAUSE_TIMEOUT, proc.kill)
     timer.start()
     seen = []
@@ -69,8 +76,9 @@ def test_kill_9_at_each_phase_leaves_before_or_after_and_the_next_run_recovers(s
     # Killed before the switch: exactly as before; after it: exactly as after.
     assert snapshot(root) == (after if phase == "log" else before)
 
-    result = subprocess.run([sys.executable, "-m", "indexer", *args], cwd=ROOT, capture_output=True, text=True,
-                            timeout=PAUSE_TIMEOUT)
+    result = subprocess.run(
+        [sys.executable, "-m", "indexer", *args], cwd=ROOT, capture_output=True, text=True, timeout=PAUSE_TIMEOUT
+    )
     assert result.returncode == 0, result.stderr
     assert snapshot(root) == after
     assert not [p for p in (root / BUILDS_DIR).iterdir() if p.name.startswith(".")]

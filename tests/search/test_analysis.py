@@ -16,8 +16,14 @@ def tokens(tokenizer, text, mode="index"):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from("aZ9 ，（）：；！？Ａｚ０～\uff01\uff5e\uff5f\uff00\u3000\u3001中國法\U00020000\ud800"),
-               max_size=400))
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            "aZ9 ，（）：；！？Ａｚ０～\uff01\uff5e\uff5f\uff00\u3000\u3001中國法\U00020000\ud800"
+        ),
+        max_size=400,
+    )
+)
 def test_half_width_translates_as_the_width_table_at_any_length(text):
     # Texts of HALF_WIDTH_ARRAY_MIN characters and more go through the array path; both equal str.translate.
     assert analysis.half_width(text) == text.translate(analysis._WIDTH_TABLE)
@@ -85,7 +91,7 @@ def test_bigrams_skip_punctuation_and_line_breaks():
     toks = tokens(BigramTokenizer(), "探索构\n\n建分类，快审")
     assert [t[0] for t in toks] == ["探索", "索构", "构建", "建分", "分类", "类快", "快审"]
     assert [t[1] for t in toks] == list(range(7))
-    assert toks[2][2:] == (2, 6)      # 构 ... 建 spans the line break
+    assert toks[2][2:] == (2, 6)  # 构 ... 建 spans the line break
 
 
 def test_bigrams_keep_ascii_runs_apart():
@@ -122,9 +128,15 @@ def test_analyzed_text_replays_exactly_the_tokens_of_analysis_and_survives_pickl
     assert pre == text and isinstance(pre, analysis.Analyzed)
     for tokenizer in (WordTokenizer(), BigramTokenizer()):
         for start_pos, start_char in ((0, 0), (7, 100)):
+
             def run(value):
-                return [(t.text, t.pos, t.startchar, t.endchar) for t in tokenizer(
-                    value, positions=True, chars=True, mode="index", start_pos=start_pos, start_char=start_char)]
+                return [
+                    (t.text, t.pos, t.startchar, t.endchar)
+                    for t in tokenizer(
+                        value, positions=True, chars=True, mode="index", start_pos=start_pos, start_char=start_char
+                    )
+                ]
+
             assert run(pre) == run(text)
     # Query mode analyses as usual.
     assert tokens(WordTokenizer(), pre, mode="query") == tokens(WordTokenizer(), text, mode="query")

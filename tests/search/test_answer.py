@@ -1,5 +1,6 @@
 """Article citations answered over a real index of fixture laws: the article first, as a direct answer, in the
 JSON and on the page; older versions, missing articles, scopes and the document view's own search."""
+
 from __future__ import annotations
 
 import pytest
@@ -37,15 +38,32 @@ def _doc_id(index, source: str) -> str:
     return next(d for d, m in index.docs.items() if m.source == source)
 
 
-@pytest.mark.parametrize("q", ["刑法264条", "刑法第二百六十四条", "《中华人民共和国刑法》第264条", "刑法 第 264 条",
-                               "title:刑法 264条", "刑法第２６４条", "刑法 264", "刑法264"])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "刑法264条",
+        "刑法第二百六十四条",
+        "《中华人民共和国刑法》第264条",
+        "刑法 第 264 条",
+        "title:刑法 264条",
+        "刑法第２６４条",
+        "刑法 264",
+        "刑法264",
+    ],
+)
 def test_a_cited_article_comes_first_with_its_law_then_what_cites_it(index, q):
     result = search(index, q)
     assert [(h.source, h.section) for h in result.hits] == [
-        (CRIMINAL, "第二编 分则 › 第五章 侵犯财产罪 › 第二百六十四条"), (THEFT_INTERPRETATION, "第一条")]
+        (CRIMINAL, "第二编 分则 › 第五章 侵犯财产罪 › 第二百六十四条"),
+        (THEFT_INTERPRETATION, "第一条"),
+    ]
     answer = result.answer
     assert (answer.title, answer.reference, answer.article, answer.source) == (
-        "中华人民共和国刑法", "第二百六十四条", "第二百六十四条", CRIMINAL)
+        "中华人民共和国刑法",
+        "第二百六十四条",
+        "第二百六十四条",
+        CRIMINAL,
+    )
     assert answer.url == f"/doc/{answer.doc_id}#{answer.section_id}"
     assert answer.lines[0].html.startswith("第二百六十四条 盗窃公私财物，数额较大的")
     assert result.query.notes == (f"“{q.removeprefix('title:')}” → 《中华人民共和国刑法》第二百六十四条",)
@@ -56,7 +74,9 @@ def test_an_inserted_article_and_its_paragraphs(index):
     assert answer.article == "第一百二十条之一"
     assert [line.html for line in answer.lines] == [
         "第一百二十条之一 资助恐怖活动组织、实施恐怖活动的个人的，处五年以下有期徒刑。",
-        "为恐怖活动组织招募、运送人员的，依照前款的规定处罚。", "单位犯前两款罪的，对单位判处罚金。"]
+        "为恐怖活动组织招募、运送人员的，依照前款的规定处罚。",
+        "单位犯前两款罪的，对单位判处罚金。",
+    ]
     assert not any(line.marked for line in answer.lines)
 
 
@@ -113,8 +133,10 @@ def test_a_quoted_citation_stays_an_exact_phrase(index):
 def test_a_name_that_is_no_law_of_the_index_is_searched_as_text(index):
     result = search(index, "某某条例第3条")
     assert result.answer is None
-    assert result.query.notes == ("“某某条例第3条”：索引中没有名为“某某条例”的法律法规，按文字检索",
-                                  "没有同时包含全部检索词的文件，以下按匹配的检索词多少和权重排序")
+    assert result.query.notes == (
+        "“某某条例第3条”：索引中没有名为“某某条例”的法律法规，按文字检索",
+        "没有同时包含全部检索词的文件，以下按匹配的检索词多少和权重排序",
+    )
 
 
 def test_a_bare_number_is_an_article_only_of_a_law_that_has_it(index):
@@ -139,7 +161,9 @@ def test_the_document_view_finds_an_article_number_typed_alone(index):
     assert next(s for s in view.sections if s.anchor == view.target).heading == "第二百六十四条"
     missing = document_view(index, doc_id, "第999条")
     assert (missing.target, missing.target_note) == (
-        None, "“第999条”：《中华人民共和国刑法》没有第九百九十九条（共4条）")
+        None,
+        "“第999条”：《中华人民共和国刑法》没有第九百九十九条（共4条）",
+    )
 
 
 def test_the_api_and_the_page_show_the_answer(client, index):
@@ -163,8 +187,15 @@ def test_the_document_page_marks_the_article_found_by_its_own_search(client, ind
     assert 'class="doc-find"' in html
 
 
-@pytest.mark.parametrize("q", ["审理盗窃案件解释第一条", "《最高人民法院关于审理盗窃案件具体应用法律若干问题的解释》第1条",
-                               "盗窃案件具体应用法律若干问题的解释 第1条", "盗窃司法解释第一条"])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "审理盗窃案件解释第一条",
+        "《最高人民法院关于审理盗窃案件具体应用法律若干问题的解释》第1条",
+        "盗窃案件具体应用法律若干问题的解释 第1条",
+        "盗窃司法解释第一条",
+    ],
+)
 def test_an_interpretation_cited_by_its_full_or_abbreviated_title(index, q):
     answer = search(index, q).answer
     assert (answer.source, answer.article) == (THEFT_INTERPRETATION, "第一条")

@@ -1,4 +1,5 @@
 """Article citations in every spelling: the law as typed, the articles, 款 and 项, and version notes."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,8 +31,7 @@ SPELLINGS = {
     "刑法第一百二十条之一": [("刑法", ((120, 1, None, None),), None)],
     "刑法第264条、第266条": [("刑法", ((264, 0, None, None), (266, 0, None, None)), None)],
     "刑法第264条和266条": [("刑法", ((264, 0, None, None), (266, 0, None, None)), None)],
-    "刑法264条 民法典1165条": [("刑法", ((264, 0, None, None),), None),
-                           ("民法典", ((1165, 0, None, None),), None)],
+    "刑法264条 民法典1165条": [("刑法", ((264, 0, None, None),), None), ("民法典", ((1165, 0, None, None),), None)],
     "個人信息保護法第十三條": [("个人信息保护法", ((13, 0, None, None),), None)],
     "公司法(2018年修正)第16条": [("公司法", ((16, 0, None, None),), "2018")],
     "公司法（2018）第十六条": [("公司法", ((16, 0, None, None),), "2018")],
@@ -47,14 +47,29 @@ SPELLINGS = {
     "264": [(None, ((264, 0, None, None),), None)],
 }
 # Not citations: 条 in a word, numbers that are no article.
-NOT_CITATIONS = ("劳动合同 条例", "食品安全法实施条例", "三条件", "2023条款", "第一千万条", "行政复议 条文",
-                 # years, numbers of documents, sums, numbers inside words
-                 "公司法 2018", "国发 2019 12号", "个人所得税 12%", "罚款 5000元", "5G基站", "264 刑法", "刑法 264.5")
+NOT_CITATIONS = (
+    "劳动合同 条例",
+    "食品安全法实施条例",
+    "三条件",
+    "2023条款",
+    "第一千万条",
+    "行政复议 条文",
+    # years, numbers of documents, sums, numbers inside words
+    "公司法 2018",
+    "国发 2019 12号",
+    "个人所得税 12%",
+    "罚款 5000元",
+    "5G基站",
+    "264 刑法",
+    "刑法 264.5",
+)
 
 
 def _read(q: str) -> list[tuple]:
-    return [(c.law, tuple((a.number, a.sub, a.paragraph, a.item) for a in c.articles), c.version)
-            for c in find_citations(analysis.normalize(q))]
+    return [
+        (c.law, tuple((a.number, a.sub, a.paragraph, a.item) for a in c.articles), c.version)
+        for c in find_citations(analysis.normalize(q))
+    ]
 
 
 @pytest.mark.parametrize("query", list(SPELLINGS))
@@ -74,9 +89,23 @@ def test_a_name_run_yields_its_tails_longest_first():
     assert list(cite.names()) == ["我想看刑法", "想看刑法", "看刑法", "刑法"]
 
 
-@pytest.mark.parametrize("n,text", [(1, "一"), (10, "十"), (12, "十二"), (20, "二十"), (101, "一百零一"),
-                                    (110, "一百一十"), (264, "二百六十四"), (1000, "一千"), (1001, "一千零一"),
-                                    (1010, "一千零一十"), (1087, "一千零八十七"), (1260, "一千二百六十")])
+@pytest.mark.parametrize(
+    "n,text",
+    [
+        (1, "一"),
+        (10, "十"),
+        (12, "十二"),
+        (20, "二十"),
+        (101, "一百零一"),
+        (110, "一百一十"),
+        (264, "二百六十四"),
+        (1000, "一千"),
+        (1001, "一千零一"),
+        (1010, "一千零一十"),
+        (1087, "一千零八十七"),
+        (1260, "一千二百六十"),
+    ],
+)
 def test_numbers_are_written_as_statutes_write_them(n, text):
     assert cn_numeral(n) == text
     assert cn_int(text) == n

@@ -1,4 +1,5 @@
 """Format and behaviour checks of the jieba user dictionary and the query alias table in search/data/."""
+
 from __future__ import annotations
 
 import json
@@ -151,8 +152,7 @@ def corpus_names() -> set[str]:
     names = set()
     for line in (CORPUS_LAWS / "metadata.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
-        names |= {row["title"], row["title"].split()[0], row["heading"],
-                  row["heading"].removeprefix("中华人民共和国")}
+        names |= {row["title"], row["title"].split()[0], row["heading"], row["heading"].removeprefix("中华人民共和国")}
     return names
 
 
@@ -173,9 +173,18 @@ def test_law_words_are_corpus_titles(corpus_names):
 
 COLLOQUIAL = DATA / "colloquial.tsv"
 # Entries the table must keep (the kinds of everyday word it exists for).
-COLLOQUIAL_KEPT = [("家暴", "家庭暴力"), ("高利贷", "民间借贷 利率"), ("黑车", "非法营运"), ("霸王条款", "格式条款"),
-                   ("碰瓷", "敲诈勒索"), ("彩礼", "彩礼 返还"), ("老赖", "失信被执行人"), ("年假", "年休假"),
-                   ("社保", "社会保险"), ("醉驾", "醉酒 驾驶机动车")]
+COLLOQUIAL_KEPT = [
+    ("家暴", "家庭暴力"),
+    ("高利贷", "民间借贷 利率"),
+    ("黑车", "非法营运"),
+    ("霸王条款", "格式条款"),
+    ("碰瓷", "敲诈勒索"),
+    ("彩礼", "彩礼 返还"),
+    ("老赖", "失信被执行人"),
+    ("年假", "年休假"),
+    ("社保", "社会保险"),
+    ("醉驾", "醉酒 驾驶机动车"),
+]
 
 
 def read_colloquial() -> list[tuple[int, str, str]]:
@@ -190,7 +199,7 @@ def read_colloquial() -> list[tuple[int, str, str]]:
 
 def test_colloquial_format():
     rows = read_colloquial()
-    assert len(rows) >= 300                              # a maintained table, not a handful of examples
+    assert len(rows) >= 300  # a maintained table, not a handful of examples
     pairs = [(k, e) for _, k, e in rows]
     assert len(pairs) == len(set(pairs)), "duplicate pairs"
     for n, key, expansion in rows:
@@ -204,7 +213,7 @@ def test_one_character_keys_are_whole_words_only():
 
     singles = {k for _, k, _ in read_colloquial() if len(k) == 1}
     assert singles >= {"赔", "狗", "偷"}
-    assert colloquial.find("赔偿损失") == []                 # 赔 is never found inside 赔偿
+    assert colloquial.find("赔偿损失") == []  # 赔 is never found inside 赔偿
     assert colloquial.expansions("赔") == ("赔偿", "损害赔偿")
 
 

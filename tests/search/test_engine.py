@@ -1,4 +1,5 @@
 """Searching the seed index end to end through the one search function."""
+
 import pytest
 
 from search.engine import run_search
@@ -35,8 +36,9 @@ def test_phrase_across_a_rejoined_pdf_line_break(opened):
     assert sources(opened, q='"政府常务会议学法次数"') == [SEED_004]
 
 
-@pytest.mark.parametrize("q", ["郑政文[2017]60号", "郑政文〔2017〕60号", "郑政文2017 60号", "鄭政文〔2017〕60號",
-                               "郑政文（2017）60号"])
+@pytest.mark.parametrize(
+    "q", ["郑政文[2017]60号", "郑政文〔2017〕60号", "郑政文2017 60号", "鄭政文〔2017〕60號", "郑政文（2017）60号"]
+)
 def test_document_number_in_any_spelling_finds_its_document_first(opened, q):
     assert sources(opened, q=q)[0] == SEED_004
 
@@ -112,7 +114,10 @@ def test_query_explanation(opened):
     info = run_search(opened, params_from({"q": '法治政府建設 "一网通办" -征求意见稿'})).query
     assert info.normalized == '法治政府建设 "一网通办" -征求意见稿'
     assert [(t.text, t.phrase, t.excluded) for t in info.terms] == [
-        ("法治政府建設", False, False), ("一网通办", True, False), ("征求意见稿", False, True)]
+        ("法治政府建設", False, False),
+        ("一网通办", True, False),
+        ("征求意见稿", False, True),
+    ]
     assert info.tokens == ("法治政府建设", "一网通办")
 
 

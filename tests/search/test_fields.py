@@ -1,4 +1,5 @@
 """The field declaration (search/fields.py) and every consumer derived from it: a declared field reaches each one."""
+
 from __future__ import annotations
 
 import csv
@@ -24,9 +25,15 @@ from search.store import DocMeta, DocStore, write_store
 from tests.conftest import ROOT
 from web.openapi import openapi_document
 
-SAMPLE_VALUES = {declared.ID: "d1", declared.PATH: "src/a.txt", declared.TEXT: "某政文〔2021〕5号",
-                 declared.NAMES: ("甲市人民政府", "乙局"), declared.NUMBER: 2021, declared.DATE: "2021-03-01",
-                 declared.KEYWORD: "报告"}
+SAMPLE_VALUES = {
+    declared.ID: "d1",
+    declared.PATH: "src/a.txt",
+    declared.TEXT: "某政文〔2021〕5号",
+    declared.NAMES: ("甲市人民政府", "乙局"),
+    declared.NUMBER: 2021,
+    declared.DATE: "2021-03-01",
+    declared.KEYWORD: "报告",
+}
 SAMPLE_REGION = "河南省郑州市"
 
 
@@ -52,7 +59,7 @@ def test_the_shapes_carry_their_declared_fields_in_declaration_order():
     assert [n for n in _names(Hit) if n in declared.BY_NAME] == [f.name for f in declared.HIT]
     assert list(OPERATOR_FIELDS) == [f.name for f in declared.OPERATOR]
     for f in declared.HIT:
-        if f.label_name:                                # "status_label" right after "status"
+        if f.label_name:  # "status_label" right after "status"
             assert _names(Hit)[_names(Hit).index(f.name) + 1] == f.label_name
 
 
@@ -82,8 +89,14 @@ def test_every_indexed_field_is_in_the_schema_and_the_records():
 
 def test_every_facet_is_a_filter_with_a_label():
     assert FACETS == ("issuer", "year", "doc_type", "level", "region", "status")
-    assert FACET_LABELS == {"issuer": "发文机关", "year": "年份", "doc_type": "文种", "level": "效力级别",
-                            "region": "地区", "status": "时效性"}
+    assert FACET_LABELS == {
+        "issuer": "发文机关",
+        "year": "年份",
+        "doc_type": "文种",
+        "level": "效力级别",
+        "region": "地区",
+        "status": "时效性",
+    }
     for name in FACETS:
         assert params_from({name: "2021"}).filter_values(name) == ("2021",)
     with pytest.raises(ParamError):
@@ -96,7 +109,7 @@ def test_every_hit_field_is_in_the_hit_json_and_every_exported_one_in_the_export
         assert f.key in hit, f.name
         if f.label_name:
             assert f.label_name in hit
-    assert "id" in hit and "doc_id" not in hit                  # the API has always said "id"
+    assert "id" in hit and "doc_id" not in hit  # the API has always said "id"
     header = next(csv.reader(io.StringIO(client.get("/api/export?q=法治政府").get_data(as_text=True)[1:])))
     assert header == list(EXPORT_COLUMNS)
     exported = [f.key for f in declared.EXPORTED]
@@ -124,16 +137,29 @@ def test_panel_and_plain_text_show_every_field_so_marked_by_its_label():
     doc = _full_document()
     lines = panel_lines(doc)
     assert [(m.label, m.value, m.style) for m in lines] == [
-        ("发文机关", "甲市人民政府、乙局", "text"), ("文号", "某政文〔2021〕5号", "text"),
-        ("日期", "2021-03-01", "time"), ("施行日期", "2021-03-01", "text"), ("文种", "报告", "text"),
-        ("效力级别", "宪法", "text"), ("地区", "河南省郑州市", "text"), ("时效性", "现行有效", "text"),
-        ("来源", "src/a.txt", "path")]
+        ("发文机关", "甲市人民政府、乙局", "text"),
+        ("文号", "某政文〔2021〕5号", "text"),
+        ("日期", "2021-03-01", "time"),
+        ("施行日期", "2021-03-01", "text"),
+        ("文种", "报告", "text"),
+        ("效力级别", "宪法", "text"),
+        ("地区", "河南省郑州市", "text"),
+        ("时效性", "现行有效", "text"),
+        ("来源", "src/a.txt", "path"),
+    ]
     assert [m.name for m in lines] == [f.name for f in declared.PANEL]
     undated = panel_lines(Document(doc_id="d", source="s", text="", title="t", year=2019))
     assert [(m.label, m.value) for m in undated if m.value] == [("年份", "2019"), ("来源", "s")]
     assert document_text(doc).split("\n")[2:10] == [
-        "发文机关：甲市人民政府、乙局", "文号：某政文〔2021〕5号", "日期：2021-03-01", "文种：报告", "效力级别：宪法",
-        "地区：河南省郑州市", "时效性：现行有效", "来源：src/a.txt"]
+        "发文机关：甲市人民政府、乙局",
+        "文号：某政文〔2021〕5号",
+        "日期：2021-03-01",
+        "文种：报告",
+        "效力级别：宪法",
+        "地区：河南省郑州市",
+        "时效性：现行有效",
+        "来源：src/a.txt",
+    ]
 
 
 def test_a_declaration_no_consumer_can_honour_fails_at_import():
@@ -149,11 +175,14 @@ def test_a_declaration_no_consumer_can_honour_fails_at_import():
 
 def test_with_fields_refuses_a_class_that_declares_a_field_again_or_places_an_unknown_one():
     with pytest.raises(TypeError, match=r"declared in search/fields\.py"):
+
         @dataclass
         @declared.with_fields(declared.FIELDS)
         class Twice:
             title: str
+
     with pytest.raises(TypeError, match="place names fields"):
+
         @dataclass
         @declared.with_fields(declared.TABLE, place={"extra": "nope"})
         class Misplaced:
@@ -170,7 +199,7 @@ def test_a_change_to_the_declaration_makes_the_next_update_read_every_file(tmp_p
     assert build.pipeline_fingerprint() != original
 
 
-MYPY_PROBE = '''
+MYPY_PROBE = """
 from indexer.metadata import Metadata
 from search.model import Document
 from search.store import DocMeta
@@ -181,7 +210,7 @@ reveal_type(DocMeta.from_dict({}).year)
 reveal_type(Metadata.__init__)
 doc.titel
 Document(doc_id="a", source="s", text="")
-'''
+"""
 
 
 def test_the_type_checker_sees_the_declared_fields(tmp_path):
@@ -189,17 +218,36 @@ def test_the_type_checker_sees_the_declared_fields(tmp_path):
     pytest.importorskip("mypy")
     probe = tmp_path / "probe.py"
     probe.write_text(MYPY_PROBE, "utf-8")
-    run = subprocess.run([sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"),
-                          "--cache-dir", str(tmp_path / "cache"), "--follow-imports=silent",
-                          "--ignore-missing-imports", "--no-error-summary", str(probe)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            str(ROOT / "pyproject.toml"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--follow-imports=silent",
+            "--ignore-missing-imports",
+            "--no-error-summary",
+            str(probe),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     lines = [line.split(": ", 1)[1] for line in run.stdout.splitlines()]
     assert lines == [
         'note: Revealed type is "tuple[str, ...]"',
         'note: Revealed type is "int | None"',
-        ('note: Revealed type is "def (self: indexer.metadata.Metadata, title: str, issuer: tuple[str, ...], '
-         'doc_number: str | None, doc_number_raw: str | None, year: int | None, date: str | None, doc_type: str | '
-         'None, level: str | None, region: str | None, status: str | None, citations: tuple[search.model.Citation, '
-         '...])"'),
+        (
+            'note: Revealed type is "def (self: indexer.metadata.Metadata, title: str, issuer: tuple[str, ...], '
+            "doc_number: str | None, doc_number_raw: str | None, year: int | None, date: str | None, doc_type: str | "
+            "None, level: str | None, region: str | None, status: str | None, citations: tuple[search.model.Citation, "
+            '...])"'
+        ),
         'error: "Document" has no attribute "titel"; maybe "title"?  [attr-defined]',
-        'error: Missing positional argument "title" in call to "Document"  [call-arg]'], run.stderr
+        'error: Missing positional argument "title" in call to "Document"  [call-arg]',
+    ], run.stderr

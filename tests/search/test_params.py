@@ -16,18 +16,21 @@ def test_filters_in_facet_order_with_multiple_values():
     assert p.filters == (("issuer", ("郑州市人民政府",)), ("year", ("2022", "2017")))
 
 
-@pytest.mark.parametrize("args, message", [
-    ({"page": "0"}, "page must be between"),
-    ({"page": "x"}, "page must be a whole number"),
-    ({"size": "1000"}, "size must be between"),
-    ({"year": "abc"}, "year must be a whole number"),
-    ({"sort": "random"}, "sort must be one of"),
-    ({"date_from": "2020-13"}, "no month"),
-    ({"date_from": "2021", "date_to": "2020"}, "after date_to"),
-    ({"isuer": "郑州"}, "unknown parameter 'isuer'"),
-    ({"q": "法" * 501}, "longer than 500"),
-    ({"q": ["a", "b"]}, "q may be given once"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({"page": "0"}, "page must be between"),
+        ({"page": "x"}, "page must be a whole number"),
+        ({"size": "1000"}, "size must be between"),
+        ({"year": "abc"}, "year must be a whole number"),
+        ({"sort": "random"}, "sort must be one of"),
+        ({"date_from": "2020-13"}, "no month"),
+        ({"date_from": "2021", "date_to": "2020"}, "after date_to"),
+        ({"isuer": "郑州"}, "unknown parameter 'isuer'"),
+        ({"q": "法" * 501}, "longer than 500"),
+        ({"q": ["a", "b"]}, "q may be given once"),
+    ],
+)
 def test_bad_parameters_raise_with_a_message(args, message):
     with pytest.raises(ParamError, match=message):
         params_from(args)
@@ -45,13 +48,24 @@ _VALUES = st.text(alphabet="国务院 &=+%2019省市ab", min_size=1, max_size=5)
 
 
 @settings(max_examples=300, deadline=None)
-@given(q=st.text(max_size=6),
-       chosen=st.dictionaries(st.sampled_from(FACETS), st.lists(_VALUES, min_size=1, max_size=3, unique=True)),
-       facet=st.sampled_from(FACETS), values=st.lists(_VALUES, max_size=5), page=st.integers(1, 5),
-       sort=st.sampled_from(SORTS), date_from=st.one_of(st.none(), st.just("2019")))
+@given(
+    q=st.text(max_size=6),
+    chosen=st.dictionaries(st.sampled_from(FACETS), st.lists(_VALUES, min_size=1, max_size=3, unique=True)),
+    facet=st.sampled_from(FACETS),
+    values=st.lists(_VALUES, max_size=5),
+    page=st.integers(1, 5),
+    sort=st.sampled_from(SORTS),
+    date_from=st.one_of(st.none(), st.just("2019")),
+)
 def test_toggle_query_strings_are_those_of_with_filter(q, chosen, facet, values, page, sort, date_from):
-    p = SearchParams(q=q, filters=tuple((f, tuple(chosen[f])) for f in FACETS if f in chosen), page=page, sort=sort,
-                     date_from=date_from)
+    p = SearchParams(
+        q=q,
+        filters=tuple((f, tuple(chosen[f])) for f in FACETS if f in chosen),
+        page=page,
+        sort=sort,
+        date_from=date_from,
+    )
     selected = set(p.filter_values(facet))
     assert p.toggle_query_strings(facet, values) == [
-        p.with_filter(facet, v, v not in selected).query_string() for v in values]
+        p.with_filter(facet, v, v not in selected).query_string() for v in values
+    ]

@@ -13,7 +13,10 @@ def test_words_are_and_groups():
 
 def test_quoted_phrases_in_ascii_and_chinese_quotes():
     assert texts(parse_query('"一网通办" “证照分离” 改革')) == [
-        [("一网通办", True, None)], [("证照分离", True, None)], [("改革", False, None)]]
+        [("一网通办", True, None)],
+        [("证照分离", True, None)],
+        [("改革", False, None)],
+    ]
 
 
 def test_unclosed_quote_runs_to_the_end():
@@ -28,8 +31,11 @@ def test_or_and_exclusion():
 
 def test_field_scopes_including_chinese_names():
     parsed = parse_query('title:食品安全法 发文机关:郑州市 标题:"实施方案"')
-    assert texts(parsed) == [[("食品安全法", False, "title")], [("郑州市", False, "issuer")],
-                             [("实施方案", True, "title")]]
+    assert texts(parsed) == [
+        [("食品安全法", False, "title")],
+        [("郑州市", False, "issuer")],
+        [("实施方案", True, "title")],
+    ]
 
 
 def test_document_number_in_any_spelling_is_one_term():
@@ -47,8 +53,13 @@ def test_docno_scope_must_be_a_document_number():
 def test_engine_syntax_is_just_text():
     parsed = parse_query("title:* a* [2017 TO 2020] (法治)")
     # Wildcards, ranges and groups are plain words; a scope with nothing searchable after it is reported.
-    assert texts(parsed) == [[("a*", False, None)], [("[2017", False, None)], [("TO", False, None)],
-                             [("2020]", False, None)], [("(法治)", False, None)]]
+    assert texts(parsed) == [
+        [("a*", False, None)],
+        [("[2017", False, None)],
+        [("TO", False, None)],
+        [("2020]", False, None)],
+        [("(法治)", False, None)],
+    ]
     assert parsed.ignored == ("title:*",)
 
 

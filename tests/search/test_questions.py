@@ -1,4 +1,5 @@
 """Questions and everyday words: which words of a question are searched, and with which statutory words."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,10 +13,23 @@ def _groups(q: str) -> list[list[tuple[str, str | None]]]:
     return [[(t.text, t.alias_of) for t in g] for g in parsed.groups]
 
 
-@pytest.mark.parametrize("q,asks", [
-    ("被狗咬了怎么赔", True), ("彩礼能要回来吗", True), ("结婚的法定年龄是多少", True), ("行政复议申请期限多久", True),
-    ("谁来承担责任", True), ("如何申请工伤认定", True), ("能不能辞职", True), ("试用期可以延长吗？", True),
-    ("霸王条款", False), ("食品安全法", False), ("放管服 法治政府", False), ("刑法第264条", False)])
+@pytest.mark.parametrize(
+    "q,asks",
+    [
+        ("被狗咬了怎么赔", True),
+        ("彩礼能要回来吗", True),
+        ("结婚的法定年龄是多少", True),
+        ("行政复议申请期限多久", True),
+        ("谁来承担责任", True),
+        ("如何申请工伤认定", True),
+        ("能不能辞职", True),
+        ("试用期可以延长吗？", True),
+        ("霸王条款", False),
+        ("食品安全法", False),
+        ("放管服 法治政府", False),
+        ("刑法第264条", False),
+    ],
+)
 def test_questions_are_recognised(q, asks):
     assert questions.is_question(q) is asks
 
@@ -23,35 +37,48 @@ def test_questions_are_recognised(q, asks):
 def test_a_question_keeps_its_content_words_with_their_statutory_words():
     assert _groups("被狗咬了怎么赔") == [
         [("被狗咬", None), ("饲养的动物", "被狗咬"), ("犬", "被狗咬"), ("饲养动物", "被狗咬")],
-        [("赔", None), ("赔偿", "赔"), ("损害赔偿", "赔")]]
+        [("赔", None), ("赔偿", "赔"), ("损害赔偿", "赔")],
+    ]
     assert _groups("彩礼能要回来吗") == [
         [("彩礼", None), ("借婚姻索取财物", "彩礼"), ("彩礼 返还", "彩礼")],
-        [("要回来", None), ("返还", "要回来")]]
+        [("要回来", None), ("返还", "要回来")],
+    ]
 
 
 def test_shorter_everyday_words_inside_a_phrase_join_its_group():
-    assert _groups("买到假货") == [[("买到假货", None), ("欺诈行为", "买到假货"), ("假冒伪劣", "买到假货"),
-                                   ("假冒 商品", "买到假货")]]
+    assert _groups("买到假货") == [
+        [("买到假货", None), ("欺诈行为", "买到假货"), ("假冒伪劣", "买到假货"), ("假冒 商品", "买到假货")]
+    ]
 
 
 def test_words_are_kept_as_typed():
     assert _groups("離婚後孩子歸誰") == [
-        [("孩子歸誰", None), ("直接抚养", "孩子歸誰"), ("无民事行为能力人", "孩子歸誰"), ("限制民事行为能力人", "孩子歸誰"),
-         ("未成年人", "孩子歸誰"), ("子女", "孩子歸誰")],
-        [("離婚", None)]]
+        [
+            ("孩子歸誰", None),
+            ("直接抚养", "孩子歸誰"),
+            ("无民事行为能力人", "孩子歸誰"),
+            ("限制民事行为能力人", "孩子歸誰"),
+            ("未成年人", "孩子歸誰"),
+            ("子女", "孩子歸誰"),
+        ],
+        [("離婚", None)],
+    ]
 
 
 def test_question_words_and_lone_characters_are_dropped():
-    assert _groups("结婚的法定年龄是多少") == [[("结婚", None)], [("法定年龄", None), ("法定", "法定年龄"),
-                                                                   ("年龄", "法定年龄")]]
+    assert _groups("结婚的法定年龄是多少") == [
+        [("结婚", None)],
+        [("法定年龄", None), ("法定", "法定年龄"), ("年龄", "法定年龄")],
+    ]
 
 
 def test_particles_and_pronouns_the_segmenter_glued_to_a_word_are_dropped():
     # 办卡后 is read as 办卡 (an everyday word), 能告 as 告, 最多能 as 最多; 我能 and 要管 leave nothing worth searching.
     frequency = {"最多": 40}.get
-    assert [[t.text for t in g][:2] for g in questions.relax(
-        parse_query("办卡后我能告 最多能要管"), lambda w: frequency(w, 0)).groups] == [
-        ["办卡", "预付卡"], ["告", "起诉"], ["最多"]]
+    assert [
+        [t.text for t in g][:2]
+        for g in questions.relax(parse_query("办卡后我能告 最多能要管"), lambda w: frequency(w, 0)).groups
+    ] == [["办卡", "预付卡"], ["告", "起诉"], ["最多"]]
 
 
 def test_a_question_of_nothing_but_question_words_is_searched_as_typed():

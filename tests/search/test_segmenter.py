@@ -1,5 +1,6 @@
 """The fast segmenter (jieba-rs) gives exactly jieba's tokens: on the cases where the two libraries differ, on
 generated text, and on every string the indexer segments in the whole corpus."""
+
 from __future__ import annotations
 
 import importlib
@@ -25,10 +26,35 @@ FILE_SECONDS = 600
 
 # Where jieba-rs on its own differs from jieba, and the text around those places.
 DIVERGENT = [
-    "规定12-3条", "2019-2020年", "(gb3838-2002)", "gb/t 26341-2010", "0.10g", "0.1mpa", "第3.5.6条", "7.n—乙酰",
-    "www.12339.gov.cn", "x1_2", "1-5%", "a.-5", "abc-", "--", "3.5%", "c++语言", "r&d",
-    "㐀㐁", "的㐀㐁是", "国𠀀家", "\u9fd6\u9fd7", "\uf900\uf901", "𠀀𠀁中文",
-    "a\r\nb", "\r\r\n", "a\x1c\x1db", "ab  cd\u3000", "", " ",
+    "规定12-3条",
+    "2019-2020年",
+    "(gb3838-2002)",
+    "gb/t 26341-2010",
+    "0.10g",
+    "0.1mpa",
+    "第3.5.6条",
+    "7.n—乙酰",
+    "www.12339.gov.cn",
+    "x1_2",
+    "1-5%",
+    "a.-5",
+    "abc-",
+    "--",
+    "3.5%",
+    "c++语言",
+    "r&d",
+    "㐀㐁",
+    "的㐀㐁是",
+    "国𠀀家",
+    "\u9fd6\u9fd7",
+    "\uf900\uf901",
+    "𠀀𠀁中文",
+    "a\r\nb",
+    "\r\r\n",
+    "a\x1c\x1db",
+    "ab  cd\u3000",
+    "",
+    " ",
 ]
 
 
@@ -77,7 +103,12 @@ def _compare_file(sf: SourceFile) -> tuple[str, int, int, str | None]:
             tokens += len(expected)
             if got != expected:
                 first = next(i for i, (a, b) in enumerate(zip(expected + [None], got + [None])) if a != b)
-                return sf.source, strings, tokens, f"{field}: jieba {expected[first:first + 4]} fast {got[first:first + 4]}"
+                return (
+                    sf.source,
+                    strings,
+                    tokens,
+                    f"{field}: jieba {expected[first : first + 4]} fast {got[first : first + 4]}",
+                )
     return sf.source, strings, tokens, None
 
 
@@ -87,7 +118,7 @@ def test_fast_path_equals_jieba_over_the_whole_corpus():
     roots = sorted(p for p in Path(corpus).iterdir() if p.is_dir()) + [SEEDS]
     files, errors, _ = iter_sources(roots)
     assert errors == []
-    analysis.preload()      # built once, shared by the forked workers
+    analysis.preload()  # built once, shared by the forked workers
     with mp.get_context("fork").Pool(2) as pool:
         results = list(pool.imap_unordered(_compare_file, files, chunksize=8))
     failures = sorted((source, problem) for source, _, _, problem in results if problem)
@@ -98,29 +129,35 @@ def test_fast_path_equals_jieba_over_the_whole_corpus():
 
 def test_queries_are_segmented_without_loading_jiebas_dictionary():
     # A web worker segments queries only: jieba's own dictionary (≈140 MB in memory) is left unloaded.
-    code = ("from search import analysis; analysis.preload(); analysis.words('法治政府建设实施纲要 关于 2019-2020年');"
-            "assert analysis._rs() is not None and analysis._jieba_tokenizer is None")
+    code = (
+        "from search import analysis; analysis.preload(); analysis.words('法治政府建设实施纲要 关于 2019-2020年');"
+        "assert analysis._rs() is not None and analysis._jieba_tokenizer is None"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
 
 
 def test_an_indexing_process_reads_the_dictionary_once():
     # Sub-word splits and jieba-rs take the same words; a process that indexes reads jieba's files once, and
     # keeps no second reference to them once jieba-rs holds them.
-    code = ("from search import analysis as a; calls = []; read = a.dictionary_words\n"
-            "def counted():\n    calls.append(1)\n    return read()\n"
-            "a.dictionary_words = counted; terms = a.index_words('各级人民政府依法行政')\n"
-            "assert a._rs() is not None and a._frequencies is not None and a._dictionary_read is None\n"
-            "assert '人民政府' in terms and '政府' in terms, terms\n"
-            "assert len(calls) == 1, calls")
+    code = (
+        "from search import analysis as a; calls = []; read = a.dictionary_words\n"
+        "def counted():\n    calls.append(1)\n    return read()\n"
+        "a.dictionary_words = counted; terms = a.index_words('各级人民政府依法行政')\n"
+        "assert a._rs() is not None and a._frequencies is not None and a._dictionary_read is None\n"
+        "assert '人民政府' in terms and '政府' in terms, terms\n"
+        "assert len(calls) == 1, calls"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
 
 
 def test_the_letter_and_digit_rule_is_jiebas_own():
-    finalseg = importlib.import_module("jieba.finalseg")    # the analyzer stays the one module importing jieba
+    finalseg = importlib.import_module("jieba.finalseg")  # the analyzer stays the one module importing jieba
     assert analysis._RE_SKIP.pattern == finalseg.re_skip.pattern and analysis._RE_SKIP.flags == finalseg.re_skip.flags
 
 
 def test_a_command_that_segments_nothing_does_not_import_the_segmenters():
-    code = ("import sys, search.analysis, indexer.cli, indexer.update, search.index;"
-            "assert not {'jieba', 'rjieba'} & set(sys.modules), sorted({'jieba', 'rjieba'} & set(sys.modules))")
+    code = (
+        "import sys, search.analysis, indexer.cli, indexer.update, search.index;"
+        "assert not {'jieba', 'rjieba'} & set(sys.modules), sorted({'jieba', 'rjieba'} & set(sys.modules))"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])

@@ -1,11 +1,11 @@
 """The vectorised scorer gives Whoosh's own matches and scores: on the seeds, on an index with several segments
 and deleted records, and on a sample of the corpus."""
+
 from __future__ import annotations
 
 import math
 import random
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -92,9 +92,25 @@ def test_postings_and_lengths_read_as_whoosh_reads_them(opened):
     assert check_postings_and_lengths(opened) == {W3LeafMatcher}
 
 
-@pytest.mark.parametrize("text", [
-    "法治政府建设", "法治 政府", "行政 执法 监督", "郑政文〔2017〕60号", "issuer:郑州市人民政府", "title:报告",
-    "關於 法治", "依法行政 OR 法治", "规划 -郑州", "2022", "xx市", "述法", "政府", "的"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "法治政府建设",
+        "法治 政府",
+        "行政 执法 监督",
+        "郑政文〔2017〕60号",
+        "issuer:郑州市人民政府",
+        "title:报告",
+        "關於 法治",
+        "依法行政 OR 法治",
+        "规划 -郑州",
+        "2022",
+        "xx市",
+        "述法",
+        "政府",
+        "的",
+    ],
+)
 def test_scores_equal_whoosh_on_seeds(opened, text):
     queries = plan_queries(text)
     assert queries
@@ -127,8 +143,11 @@ def test_a_compound_of_one_query_takes_its_scores_unboosted(opened):
 
 
 def test_terms_missing_from_the_index_match_nothing(opened):
-    for q in (wq.Term("body", "没有这个词语啊"), wq.And([wq.Term("body", "法治"), wq.Term("body", "没有这个词语啊")]),
-              wq.Term("no_such_field", "法治")):
+    for q in (
+        wq.Term("body", "没有这个词语啊"),
+        wq.And([wq.Term("body", "法治"), wq.Term("body", "没有这个词语啊")]),
+        wq.Term("no_such_field", "法治"),
+    ):
         ids, scores = opened.vector.evaluate(q)
         assert len(ids) == 0 and len(scores) == 0
 
@@ -190,5 +209,6 @@ def test_scores_equal_whoosh_on_a_corpus_sample(tmp_path_factory):
     assert compared >= 200
     # Common words, where the vectorised path matters most, are in the mix.
     assert max(len(index.vector.evaluate(q)[0]) for q in plan_queries("规定 管理")) > 1000
-    np.testing.assert_array_equal(index.sections_for(wq.Term("body", "管理")),
-                                  sorted(index.searcher().docs_for_query(wq.Term("body", "管理"))))
+    np.testing.assert_array_equal(
+        index.sections_for(wq.Term("body", "管理")), sorted(index.searcher().docs_for_query(wq.Term("body", "管理")))
+    )

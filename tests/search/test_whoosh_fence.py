@@ -1,4 +1,5 @@
 """search/whoosh_fence.py is the one module that touches Whoosh's internals, and it refuses any other Whoosh."""
+
 from __future__ import annotations
 
 import ast
@@ -35,8 +36,11 @@ def whoosh_private_names() -> frozenset[str]:
 
 def fence_classes() -> set[str]:
     """Classes of the fence that derive from a Whoosh class (a subclass's `self._x` is then Whoosh's too)."""
-    return {name for name, obj in vars(whoosh_fence).items()
-            if isinstance(obj, type) and any(c.__module__.startswith("whoosh.") for c in obj.__mro__)}
+    return {
+        name
+        for name, obj in vars(whoosh_fence).items()
+        if isinstance(obj, type) and any(c.__module__.startswith("whoosh.") for c in obj.__mro__)
+    }
 
 
 def private_uses(source: str) -> list[tuple[int, str]]:
@@ -51,8 +55,9 @@ def private_uses(source: str) -> list[tuple[int, str]]:
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "whoosh":
             whoosh_bases.update(a.asname or a.name for a in node.names)
         elif isinstance(node, ast.Import):
-            whoosh_bases.update((a.asname or a.name).split(".")[0] for a in node.names
-                                if a.name.split(".")[0] == "whoosh")
+            whoosh_bases.update(
+                (a.asname or a.name).split(".")[0] for a in node.names if a.name.split(".")[0] == "whoosh"
+            )
     found: list[tuple[int, str]] = []
 
     def is_private(name: str | None) -> bool:
@@ -71,8 +76,11 @@ def private_uses(source: str) -> list[tuple[int, str]]:
             inside = in_whoosh_class
             if isinstance(child, ast.ClassDef):
                 inside = derives(child)
-                found.extend((item.lineno, f"def {item.name}") for item in child.body
-                             if inside and isinstance(item, ast.FunctionDef) and is_private(item.name))
+                found.extend(
+                    (item.lineno, f"def {item.name}")
+                    for item in child.body
+                    if inside and isinstance(item, ast.FunctionDef) and is_private(item.name)
+                )
             elif isinstance(child, ast.ImportFrom) and (child.module or "").split(".")[0] == "whoosh":
                 found.extend((child.lineno, f"import {a.name}") for a in child.names if a.name.startswith("_"))
             elif isinstance(child, ast.Attribute) and is_private(child.attr):
@@ -84,8 +92,11 @@ def private_uses(source: str) -> list[tuple[int, str]]:
             elif isinstance(child, ast.Constant) and isinstance(child.value, str) and is_private(child.value):
                 found.append((child.lineno, repr(child.value)))
             elif isinstance(child, ast.JoinedStr):
-                if child.values and isinstance(child.values[0], ast.Constant) \
-                        and str(child.values[0].value).startswith("_"):
+                if (
+                    child.values
+                    and isinstance(child.values[0], ast.Constant)
+                    and str(child.values[0].value).startswith("_")
+                ):
                     found.append((child.lineno, "f'_...'"))
                     continue
                 # A later piece of an f-string is no name on its own (f"{name}_label"): only the values inside.
@@ -115,7 +126,7 @@ def test_no_module_outside_the_fence_uses_a_private_whoosh_name():
 
 
 def test_the_scan_finds_each_kind_of_private_use():
-    source = '''
+    source = """
 from whoosh.codec.whoosh3 import W3Codec, _lenfield
 from whoosh.writing import SegmentWriter
 from search.whoosh_fence import BulkWriterBase
@@ -141,10 +152,17 @@ def read(m, leaf, ix):
     getattr(leaf, "_perdoc", None)
     Writer(ix, _lk=False)
     return f"_{m}_len", f"{m}_len"
-'''
-    assert private_uses(source) == [(2, "import _lenfield"), (13, "def _flush_segment"), (14, "._added"),
-                                    (19, "._storedfields"), (23, "._read_data"), (24, "'_perdoc'"), (25, "_lk="),
-                                    (26, "f'_...'")]
+"""
+    assert private_uses(source) == [
+        (2, "import _lenfield"),
+        (13, "def _flush_segment"),
+        (14, "._added"),
+        (19, "._storedfields"),
+        (23, "._read_data"),
+        (24, "'_perdoc'"),
+        (25, "_lk="),
+        (26, "f'_...'"),
+    ]
 
 
 def test_the_installed_whoosh_is_the_supported_one():
@@ -159,7 +177,8 @@ def test_another_version_is_refused_naming_the_supported_one():
     assert str(e.value) == (
         "Whoosh 2.7.4 is installed, but govlaw supports exactly Whoosh 2.7.5 (whoosh-reloaded==2.7.5): its bulk "
         "writer and vectorised scorer use Whoosh internals of that version. Install whoosh-reloaded==2.7.5, or port "
-        "search/whoosh_fence.py.")
+        "search/whoosh_fence.py."
+    )
 
 
 class _PerDocWriter:
@@ -178,8 +197,12 @@ class _PerDocWriter:
 
 def test_a_missing_internal_is_refused_by_its_name():
     fake = types.SimpleNamespace(W3PerDocWriter=_PerDocWriter, LENGTHS_COLUMN=types.SimpleNamespace(_typecode="H"))
-    required = [r for r in REQUIRED if r.module == "whoosh.codec.whoosh3"
-                and r.path.split(".")[0] in ("W3PerDocWriter", "LENGTHS_COLUMN", "_lenfield")]
+    required = [
+        r
+        for r in REQUIRED
+        if r.module == "whoosh.codec.whoosh3"
+        and r.path.split(".")[0] in ("W3PerDocWriter", "LENGTHS_COLUMN", "_lenfield")
+    ]
     assert len(required) == 6
     with pytest.raises(WhooshVersionError) as e:
         check_whoosh("2.7.5", required, import_module=lambda name: fake)
@@ -187,26 +210,32 @@ def test_a_missing_internal_is_refused_by_its_name():
         "Whoosh 2.7.5 lacks internals govlaw uses: whoosh.codec.whoosh3._lenfield, "
         "whoosh.codec.whoosh3.LENGTHS_COLUMN._typecode == 'B' (it is 'H'), "
         "whoosh.codec.whoosh3.W3PerDocWriter._storedfields. govlaw supports exactly an unmodified "
-        "whoosh-reloaded==2.7.5 (see search/whoosh_fence.py).")
+        "whoosh-reloaded==2.7.5 (see search/whoosh_fence.py)."
+    )
 
 
 def test_missing_modules_and_parameters_are_named():
-    required = [Required("whoosh.no_such_module", "X"),
-                Required("whoosh.writing", "SegmentWriter.__init__._x", "param"),
-                Required("whoosh.writing", "NoSuchWriter._check_state")]
-    with pytest.raises(WhooshVersionError, match=r"lacks internals govlaw uses: module whoosh\.no_such_module, "
-                                                 r"parameter _x of whoosh\.writing\.SegmentWriter\.__init__, "
-                                                 r"whoosh\.writing\.NoSuchWriter\._check_state\. "):
+    required = [
+        Required("whoosh.no_such_module", "X"),
+        Required("whoosh.writing", "SegmentWriter.__init__._x", "param"),
+        Required("whoosh.writing", "NoSuchWriter._check_state"),
+    ]
+    with pytest.raises(
+        WhooshVersionError,
+        match=r"lacks internals govlaw uses: module whoosh\.no_such_module, "
+        r"parameter _x of whoosh\.writing\.SegmentWriter\.__init__, "
+        r"whoosh\.writing\.NoSuchWriter\._check_state\. ",
+    ):
         check_whoosh("2.7.5", required)
 
 
 def test_importing_the_fence_under_another_whoosh_fails_even_with_optimisation():
     # python -O drops asserts; the check is not one.
-    code = ("import whoosh; whoosh.versionstring = lambda *a, **k: '2.8.0'\n"
-            "import search.whoosh_fence")
+    code = "import whoosh; whoosh.versionstring = lambda *a, **k: '2.8.0'\nimport search.whoosh_fence"
     done = subprocess.run([sys.executable, "-O", "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1] == (
         "search.whoosh_fence.WhooshVersionError: Whoosh 2.8.0 is installed, but govlaw supports exactly Whoosh "
         "2.7.5 (whoosh-reloaded==2.7.5): its bulk writer and vectorised scorer use Whoosh internals of that "
-        "version. Install whoosh-reloaded==2.7.5, or port search/whoosh_fence.py.")
+        "version. Install whoosh-reloaded==2.7.5, or port search/whoosh_fence.py."
+    )

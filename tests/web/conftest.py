@@ -1,4 +1,5 @@
 """A second small index whose documents cite each other and share a title (versions), built from text written here."""
+
 from __future__ import annotations
 
 from pathlib import Path

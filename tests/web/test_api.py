@@ -1,4 +1,5 @@
 """The JSON API beyond /api/search: suggestions, exports, document formats, caching."""
+
 import csv
 import io
 
@@ -8,19 +9,33 @@ from search.params import params_from
 from search.suggest import suggest, suggestion_table
 from tests.conftest import SEED_000, SEED_004
 
-CSV_HEADER = ("rank,id,title,issuer,doc_number,date,year,doc_type,level,region,status,status_label,section,snippet,"
-              "url\r\n")
+CSV_HEADER = (
+    "rank,id,title,issuer,doc_number,date,year,doc_type,level,region,status,status_label,section,snippet,url\r\n"
+)
 
 
 def test_suggest_titles_and_numbers(client, opened):
     ids = {m.source: d for d, m in opened.docs.items()}
     data = client.get("/api/suggest", query_string={"q": "郑州"}).get_json()
-    assert data == {"q": "郑州", "suggestions": [
-        {"label": "鄭州市人民政府關于2022年度法治政府建設情況的報告", "kind": "title", "url": f"/doc/{ids[SEED_000]}"},
-        {"label": "郑州市人民政府关于印发郑州市2017年推进依法行政建设法治政府工作要点的通知", "kind": "title",
-         "url": f"/doc/{ids[SEED_004]}"}]}
+    assert data == {
+        "q": "郑州",
+        "suggestions": [
+            {
+                "label": "鄭州市人民政府關于2022年度法治政府建設情況的報告",
+                "kind": "title",
+                "url": f"/doc/{ids[SEED_000]}",
+            },
+            {
+                "label": "郑州市人民政府关于印发郑州市2017年推进依法行政建设法治政府工作要点的通知",
+                "kind": "title",
+                "url": f"/doc/{ids[SEED_004]}",
+            },
+        ],
+    }
     data = client.get("/api/suggest", query_string={"q": "郑政文[2017]"}).get_json()
-    assert data["suggestions"] == [{"label": "郑政文〔2017〕60号", "kind": "doc_number", "url": f"/doc/{ids[SEED_004]}"}]
+    assert data["suggestions"] == [
+        {"label": "郑政文〔2017〕60号", "kind": "doc_number", "url": f"/doc/{ids[SEED_004]}"}
+    ]
     assert client.get("/api/suggest?q=").get_json() == {"q": "", "suggestions": []}
     assert client.get("/api/suggest?q=%20%20").get_json()["suggestions"] == []
     assert client.get("/api/suggest?q=不存在的标题").get_json()["suggestions"] == []
@@ -29,10 +44,15 @@ def test_suggest_titles_and_numbers(client, opened):
 def test_suggest_order_prefix_first_then_numbers_then_shorter(opened):
     table = suggestion_table(opened.docs)
     assert [(s.kind, s.label) for s in suggest(table, "鄭政文")] == [
-        ("doc_number", "鄭政文〔2023〕37号"), ("doc_number", "郑政文〔2017〕60号")]
+        ("doc_number", "鄭政文〔2023〕37号"),
+        ("doc_number", "郑政文〔2017〕60号"),
+    ]
     assert [s.label for s in suggest(table, "法治政府建设")] == [
-        "鄭州市人民政府關于2022年度法治政府建設情況的報告", "XX市人民政府关于2019年度法治政府建设情况的报告",
-        "澗西區法治政府建設實施方案(2022-2025年)(征求意見稿)", "中共鼓楼区委 鼓楼区人民政府关于2023年法治政府建设工作情况的报告"]
+        "鄭州市人民政府關于2022年度法治政府建設情況的報告",
+        "XX市人民政府关于2019年度法治政府建设情况的报告",
+        "澗西區法治政府建設實施方案(2022-2025年)(征求意見稿)",
+        "中共鼓楼区委 鼓楼区人民政府关于2023年法治政府建设工作情况的报告",
+    ]
     assert len(suggest(table, "法治政府", limit=2)) == 2
 
 
@@ -62,10 +82,15 @@ def test_export_csv_has_bom_header_and_one_row_per_document(client, opened):
 
 
 def test_export_json_says_how_much_it_holds(client):
-    data = client.get("/api/export", query_string={"q": "法治政府", "year": "2022", "format": "json",
-                                                   "page": "3", "size": "1"}).get_json()
+    data = client.get(
+        "/api/export", query_string={"q": "法治政府", "year": "2022", "format": "json", "page": "3", "size": "1"}
+    ).get_json()
     assert {k: data[k] for k in ("total", "exported", "limit", "truncated")} == {
-        "total": 2, "exported": 2, "limit": 1000, "truncated": False}
+        "total": 2,
+        "exported": 2,
+        "limit": 1000,
+        "truncated": False,
+    }
     assert data["columns"] == list(EXPORT_COLUMNS)
     assert [r["rank"] for r in data["rows"]] == [1, 2]
     assert data["params"]["filters"] == {"year": ["2022"]} and data["params"]["page"] == 1
@@ -78,9 +103,11 @@ def test_export_is_bounded(opened):
 
 
 def test_export_bad_format_and_parameters(client):
-    for url, message in [("/api/export?format=xls", "format must be one of csv, json, got 'xls'"),
-                         ("/api/export?format=csv&format=json", "format may be given once"),
-                         ("/api/export?year=x", "year must be a whole number, got 'x'")]:
+    for url, message in [
+        ("/api/export?format=xls", "format must be one of csv, json, got 'xls'"),
+        ("/api/export?format=csv&format=json", "format may be given once"),
+        ("/api/export?year=x", "year must be a whole number, got 'x'"),
+    ]:
         r = client.get(url)
         assert r.status_code == 400 and r.get_json() == {"error": message, "status": 400}, url
 
@@ -88,11 +115,22 @@ def test_export_bad_format_and_parameters(client):
 def test_csv_cells_never_start_a_formula(opened):
     result = run_search(opened, params_from({"q": "法治政府", "size": "1"}))
     hit = result.hits[0]
-    evil = type(result)(**{**{f: getattr(result, f) for f in result.__dataclass_fields__},
-                           "hits": (type(hit)(**{**{f: getattr(hit, f) for f in hit.__dataclass_fields__},
-                                                 "title": "=HYPERLINK(\"x\")", "section": "-1+2"}),)})
+    evil = type(result)(
+        **{
+            **{f: getattr(result, f) for f in result.__dataclass_fields__},
+            "hits": (
+                type(hit)(
+                    **{
+                        **{f: getattr(hit, f) for f in hit.__dataclass_fields__},
+                        "title": '=HYPERLINK("x")',
+                        "section": "-1+2",
+                    }
+                ),
+            ),
+        }
+    )
     rows = list(csv.DictReader(io.StringIO(export_csv(evil).removeprefix("\ufeff"))))
-    assert rows[0]["title"] == "'=HYPERLINK(\"x\")" and rows[0]["section"] == "'-1+2"
+    assert rows[0]["title"] == '\'=HYPERLINK("x")' and rows[0]["section"] == "'-1+2"
 
 
 def test_plain_drops_markup_and_decodes_entities():
@@ -104,9 +142,19 @@ def test_doc_as_text(client, opened):
     r = client.get(f"/api/doc/{doc_id}?format=txt")
     assert r.status_code == 200 and r.headers["Content-Type"] == "text/plain; charset=utf-8"
     lines = r.get_data(as_text=True).split("\n")
-    assert lines[:11] == ["郑州市人民政府关于印发郑州市2017年推进依法行政建设法治政府工作要点的通知", "",
-                          "发文机关：郑州市人民政府", "文号：郑政文〔2017〕60号", "日期：2017-03-23", "文种：通知",
-                          "效力级别：规范性文件", "地区：河南省郑州市", f"来源：{SEED_004}", "", "郑州市人民政府文件"]
+    assert lines[:11] == [
+        "郑州市人民政府关于印发郑州市2017年推进依法行政建设法治政府工作要点的通知",
+        "",
+        "发文机关：郑州市人民政府",
+        "文号：郑政文〔2017〕60号",
+        "日期：2017-03-23",
+        "文种：通知",
+        "效力级别：规范性文件",
+        "地区：河南省郑州市",
+        f"来源：{SEED_004}",
+        "",
+        "郑州市人民政府文件",
+    ]
     assert client.get(f"/api/doc/{doc_id}?format=pdf").status_code == 400
     assert client.get(f"/api/doc/{doc_id}?q=x").status_code == 400
     assert client.get("/api/doc/nope?format=txt").status_code == 404

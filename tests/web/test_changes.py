@@ -1,4 +1,5 @@
 """/changes and /api/changes: the change log the indexer writes, read back by the web app."""
+
 from __future__ import annotations
 
 import json
@@ -47,8 +48,13 @@ def test_api_changes_lists_the_last_run_first(updated):
     body = r.get_json()
     assert body["limit"] == 2 and body["count"] == 2
     first = body["changes"][0]
-    assert (first["kind"], first["kind_label"], first["source"], first["build_id"], first["in_index"]) == \
-           ("changed", "修改", SEED_001, report.build_id, True)
+    assert (first["kind"], first["kind_label"], first["source"], first["build_id"], first["in_index"]) == (
+        "changed",
+        "修改",
+        SEED_001,
+        report.build_id,
+        True,
+    )
     assert first["content_hash"] != first["previous_hash"] != ""
     assert body["changes"][1]["kind"] == "new"
     assert client.get("/api/changes").get_json()["count"] == 6
@@ -61,7 +67,7 @@ def test_changes_page_is_chinese_and_links_documents(updated):
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and r.headers["X-Govlaw-Build"] == report.build_id
     assert "索引更新记录" in html and "修改" in html and "新增" in html
-    assert f'>{SEED_001}</a>' in html and 'href="/doc/' in html
+    assert f">{SEED_001}</a>" in html and 'href="/doc/' in html
     assert "<script>" not in html.split("<main")[1]
 
 
@@ -84,7 +90,7 @@ def test_the_log_rotates_and_the_reader_spans_the_rotation(tmp_path):
         append_changes(tmp_path, [entry(n, build=f"b{n}")], max_bytes=400, rotated=2)
     files = sorted(p.name for p in tmp_path.iterdir())
     assert files == ["changes.jsonl", "changes.jsonl.1", "changes.jsonl.2"]
-    assert sum(len(p.read_text().splitlines()) for p in tmp_path.iterdir()) < 10     # the oldest went
+    assert sum(len(p.read_text().splitlines()) for p in tmp_path.iterdir()) < 10  # the oldest went
     assert last_logged_build(tmp_path) == "b9"
     got = changelog.read_changes(tmp_path, 4)
     assert [c.build_id for c in got] == ["b9", "b8", "b7", "b6"]
@@ -92,25 +98,52 @@ def test_the_log_rotates_and_the_reader_spans_the_rotation(tmp_path):
 
 def test_tail_lines_reads_a_long_log_from_its_end(tmp_path, monkeypatch):
     monkeypatch.setattr(changelog, "TAIL_BLOCK", 100)
-    (tmp_path / "changes.jsonl").write_text("".join(json.dumps(entry(n).to_dict()) + "\n" for n in range(50))
-                                            + "not json\n")
+    (tmp_path / "changes.jsonl").write_text(
+        "".join(json.dumps(entry(n).to_dict()) + "\n" for n in range(50)) + "not json\n"
+    )
     got = changelog.read_changes(tmp_path, 3)
-    assert [c.source for c in got] == ["seeds/049.txt", "seeds/048.txt"]      # the broken line is skipped
+    assert [c.source for c in got] == ["seeds/049.txt", "seeds/048.txt"]  # the broken line is skipped
 
 
 def test_lines_that_are_not_changes_are_skipped_and_missing_fields_read_empty():
     assert changelog.parse_line("[1, 2]") is None and changelog.parse_line("{") is None
-    assert changelog.parse_line('{"kind": "rollback", "build_id": "b2", "note": null}') == \
-           Change("", "b2", "rollback", "", "", "", "", "", "")
+    assert changelog.parse_line('{"kind": "rollback", "build_id": "b2", "note": null}') == Change(
+        "", "b2", "rollback", "", "", "", "", "", ""
+    )
 
 
 def test_an_entry_shows_every_field_of_the_change_but_the_path_on_the_server(tmp_path):
-    append_changes(tmp_path, [Change("t", "b1", "changed", "seeds/a.txt", "d1", "h2", "h1", "/srv/src/a.txt"),
-                              Change("t", "b1", "removed", "seeds/b.txt", "d2", "", "h3", "/srv/src/b.txt")])
+    append_changes(
+        tmp_path,
+        [
+            Change("t", "b1", "changed", "seeds/a.txt", "d1", "h2", "h1", "/srv/src/a.txt"),
+            Change("t", "b1", "removed", "seeds/b.txt", "d2", "", "h3", "/srv/src/b.txt"),
+        ],
+    )
     got = [e.to_dict() for e in web_changes.change_entries(tmp_path, 10, {"d1", "d2"})]
     assert got == [
-        {"time": "t", "build_id": "b1", "kind": "removed", "source": "seeds/b.txt", "doc_id": "d2", "content_hash": "",
-         "previous_hash": "h3", "note": "", "kind_label": "删除", "in_index": False},
-        {"time": "t", "build_id": "b1", "kind": "changed", "source": "seeds/a.txt", "doc_id": "d1",
-         "content_hash": "h2", "previous_hash": "h1", "note": "", "kind_label": "修改", "in_index": True},
+        {
+            "time": "t",
+            "build_id": "b1",
+            "kind": "removed",
+            "source": "seeds/b.txt",
+            "doc_id": "d2",
+            "content_hash": "",
+            "previous_hash": "h3",
+            "note": "",
+            "kind_label": "删除",
+            "in_index": False,
+        },
+        {
+            "time": "t",
+            "build_id": "b1",
+            "kind": "changed",
+            "source": "seeds/a.txt",
+            "doc_id": "d1",
+            "content_hash": "h2",
+            "previous_hash": "h1",
+            "note": "",
+            "kind_label": "修改",
+            "in_index": True,
+        },
     ]

@@ -1,4 +1,5 @@
 """Running gunicorn workers serve a newly published build from their next request, with no failed request."""
+
 from __future__ import annotations
 
 import http.client
@@ -18,7 +19,7 @@ from search.index import current_build_path
 from tests.conftest import ROOT, SEEDS
 
 START_TIMEOUT = 60
-AFTER_SWITCH = 40          # requests that must all come from the new build once it is published
+AFTER_SWITCH = 40  # requests that must all come from the new build once it is published
 
 
 def free_port() -> int:
@@ -49,8 +50,13 @@ def served(tmp_path):
     assert update_index([src], root, UpdateOptions(workers=1, progress=False)).status == "published"
     port = free_port()
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "GOVLAW_WORKERS": "2", "GOVLAW_INDEX": str(root)}
-    proc = subprocess.Popen([str(gunicorn), "-c", "web/gunicorn.conf.py", "web.app:create_app()"], cwd=ROOT,
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(gunicorn), "-c", "web/gunicorn.conf.py", "web.app:create_app()"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
@@ -89,7 +95,7 @@ def test_workers_switch_to_a_new_build_without_a_failed_request(served):
             if published_at and sum(1 for r in results if r[0] > published_at[0]) >= AFTER_SWITCH:
                 return
 
-    threads = [threading.Thread(target=client) for _ in range(2)]      # keep both workers busy
+    threads = [threading.Thread(target=client) for _ in range(2)]  # keep both workers busy
     for t in threads:
         t.start()
     while len(results) < 10:

@@ -1,4 +1,5 @@
 """The OpenAPI document describes what the API really answers: real responses are validated against it."""
+
 import pytest
 from jsonschema import Draft202012Validator
 
@@ -24,8 +25,14 @@ def assert_valid(spec, name: str, data) -> None:
 def test_served_document_is_openapi_3_1_with_valid_schemas(client, spec):
     served = client.get("/api/openapi.json").get_json()
     assert served == spec and served["openapi"] == "3.1.0"
-    assert sorted(served["paths"]) == ["/api/doc/{id}", "/api/export", "/api/openapi.json", "/api/search",
-                                       "/api/suggest", "/healthz"]
+    assert sorted(served["paths"]) == [
+        "/api/doc/{id}",
+        "/api/export",
+        "/api/openapi.json",
+        "/api/search",
+        "/api/suggest",
+        "/healthz",
+    ]
     for name, schema in spec["components"]["schemas"].items():
         Draft202012Validator.check_schema(schema)
 
@@ -37,10 +44,18 @@ def test_search_parameters_are_the_accepted_ones(spec):
     assert sorted(export) == sorted({*BASE_PARAMS, *FACETS, "format"})
 
 
-@pytest.mark.parametrize("query", [{"q": "放管服"}, {"q": "法治政府", "year": ["2022", "2023"], "sort": "date"},
-                                   {"q": "法治政府", "date_from": "2020", "date_to": "2023-06", "status": "draft"},
-                                   {"q": "量子计算"}, {"q": "法治政府", "year": "2017", "doc_type": "报告"},
-                                   {"q": "-征求意见稿 title:法治政府"}, {}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"q": "放管服"},
+        {"q": "法治政府", "year": ["2022", "2023"], "sort": "date"},
+        {"q": "法治政府", "date_from": "2020", "date_to": "2023-06", "status": "draft"},
+        {"q": "量子计算"},
+        {"q": "法治政府", "year": "2017", "doc_type": "报告"},
+        {"q": "-征求意见稿 title:法治政府"},
+        {},
+    ],
+)
 def test_search_responses_match_the_schema(client, spec, query):
     r = client.get("/api/search", query_string=query)
     assert r.status_code == 200
@@ -59,8 +74,14 @@ def test_other_responses_match_their_schemas(client, related_client, related, sp
 
 
 def test_errors_match_the_error_schema(client, spec):
-    for url in ("/api/search?page=0", "/api/search?bogus=1", "/api/doc/nope", "/api/suggest?x=1",
-                "/api/export?format=xml", "/api/nothing"):
+    for url in (
+        "/api/search?page=0",
+        "/api/search?bogus=1",
+        "/api/doc/nope",
+        "/api/suggest?x=1",
+        "/api/export?format=xml",
+        "/api/nothing",
+    ):
         r = client.get(url)
         assert r.status_code in (400, 404)
         assert_valid(spec, "Error", r.get_json())

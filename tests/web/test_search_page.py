@@ -1,4 +1,5 @@
 """The search page over the seed index: facets, date range, chips, sorting, paging, export links, zero hits."""
+
 import re
 from html import unescape
 
@@ -21,22 +22,28 @@ def test_facet_sidebar_lists_values_with_counts_and_toggles(client):
     html = _html(client, q="法治政府")
     assert '<section class="facet facet-year">' in html
     year = html.split('<section class="facet facet-year">')[1].split("</section>")[0]
-    assert re.findall(r'<a href="([^"]+)"><span class="check" aria-hidden="true"></span>(\d{4})</a> '
-                      r'<span class="count">(\d+)</span>', year) == [
+    assert re.findall(
+        r'<a href="([^"]+)"><span class="check" aria-hidden="true"></span>(\d{4})</a> '
+        r'<span class="count">(\d+)</span>',
+        year,
+    ) == [
         ("?q=%E6%B3%95%E6%B2%BB%E6%94%BF%E5%BA%9C&amp;year=2023", "2023", "1"),
         ("?q=%E6%B3%95%E6%B2%BB%E6%94%BF%E5%BA%9C&amp;year=2022", "2022", "2"),
         ("?q=%E6%B3%95%E6%B2%BB%E6%94%BF%E5%BA%9C&amp;year=2019", "2019", "1"),
-        ("?q=%E6%B3%95%E6%B2%BB%E6%94%BF%E5%BA%9C&amp;year=2017", "2017", "1")]
+        ("?q=%E6%B3%95%E6%B2%BB%E6%94%BF%E5%BA%9C&amp;year=2017", "2017", "1"),
+    ]
     status = html.split('<section class="facet facet-status">')[1].split("</section>")[0]
-    assert ">征求意见稿</a> <span class=\"count\">1</span>" in status
+    assert '>征求意见稿</a> <span class="count">1</span>' in status
     for label in ("发文机关", "年份", "文种", "效力级别", "地区", "时效性"):
         assert f"<h3>{label}</h3>" in html
 
 
 def test_selected_facet_value_is_marked_and_its_link_removes_it(client):
     html = _html(client, q="法治政府", year="2022")
-    assert ('<li class="selected"><a href="?q=%E6%B3%95%E6%B2%BB%E6%94%BF%E5%BA%9C" aria-current="true" '
-            'aria-label="去掉 年份：2022">') in html
+    assert (
+        '<li class="selected"><a href="?q=%E6%B3%95%E6%B2%BB%E6%94%BF%E5%BA%9C" aria-current="true" '
+        'aria-label="去掉 年份：2022">'
+    ) in html
     assert len(_hit_ids(html)) == 2
 
 
@@ -120,15 +127,23 @@ def test_zero_hits_give_advice(client):
 
 def test_export_links_carry_the_page_parameters(client):
     html = _html(client, q="法治政府", year="2022", sort="date", page="1")
-    assert ('<a href="/api/export?q=%E6%B3%95%E6%B2%BB%E6%94%BF%E5%BA%9C&amp;year=2022&amp;sort=date&amp;format=csv"'
-            ' download>CSV</a>') in html
+    assert (
+        '<a href="/api/export?q=%E6%B3%95%E6%B2%BB%E6%94%BF%E5%BA%9C&amp;year=2022&amp;sort=date&amp;format=csv"'
+        " download>CSV</a>"
+    ) in html
     assert '<a href="/api/export?format=json">JSON</a>' in _html(client)
 
 
 def test_page_and_api_list_the_same_documents(client):
-    for args in ({"q": "法治政府"}, {"q": "法治政府", "sort": "date"}, {"q": "法治政府", "size": "2", "page": "2"},
-                 {"q": "法治政府", "date_from": "2020-01-10"}, {"q": "", "doc_type": "报告"},
-                 {"q": "法治政府", "status": "draft"}, {"q": "郑政文〔2017〕60号"}):
+    for args in (
+        {"q": "法治政府"},
+        {"q": "法治政府", "sort": "date"},
+        {"q": "法治政府", "size": "2", "page": "2"},
+        {"q": "法治政府", "date_from": "2020-01-10"},
+        {"q": "", "doc_type": "报告"},
+        {"q": "法治政府", "status": "draft"},
+        {"q": "郑政文〔2017〕60号"},
+    ):
         api = client.get("/api/search", query_string=args).get_json()
         assert _hit_ids(_html(client, **args)) == [h["id"] for h in api["hits"]], args
 
@@ -136,15 +151,23 @@ def test_page_and_api_list_the_same_documents(client):
 def test_search_box_is_a_combobox_and_works_as_a_plain_form(client):
     html = _html(client, q="放管服")
     box = re.search(r"<input id=\"q\"[^>]*>", html).group(0)
-    for attr in ('name="q"', 'value="放管服"', 'role="combobox"', 'aria-autocomplete="list"', 'aria-expanded="false"',
-                 'aria-controls="q-suggestions"', 'data-suggest-url="/api/suggest"'):
+    for attr in (
+        'name="q"',
+        'value="放管服"',
+        'role="combobox"',
+        'aria-autocomplete="list"',
+        'aria-expanded="false"',
+        'aria-controls="q-suggestions"',
+        'data-suggest-url="/api/suggest"',
+    ):
         assert attr in box
     assert '<ul id="q-suggestions" class="suggestions" role="listbox" aria-label="检索建议" hidden></ul>' in html
     assert '<form class="search" action="/" method="get" role="search">' in html
 
 
-@pytest.mark.parametrize("url", ["/?q=%3Cscript%3Ealert(1)%3C/script%3E", "/?q=%22%3E%3Cimg%20src=x%3E",
-                                 "/?q=x&issuer=%3Cb%3Eowned%3C/b%3E"])
+@pytest.mark.parametrize(
+    "url", ["/?q=%3Cscript%3Ealert(1)%3C/script%3E", "/?q=%22%3E%3Cimg%20src=x%3E", "/?q=x&issuer=%3Cb%3Eowned%3C/b%3E"]
+)
 def test_user_text_is_escaped(client, url):
     html = client.get(url).get_data(as_text=True)
     body = html.split('<main id="main">')[1]

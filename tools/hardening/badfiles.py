@@ -4,6 +4,7 @@ Each kind says what the indexer must make of it: one error record at one of the 
 holding the file's marker, or (`ANY`) exactly one of the two. Heavy kinds (50 MB, a million-character line,
 HTML nested 100,000 deep, zip bombs) are capped at a few files each.
 """
+
 from __future__ import annotations
 
 import io
@@ -26,8 +27,8 @@ from reportlab.pdfgen import canvas
 
 from tools.hardening.common import ROOT, TINY_DOCS
 
-DOC = "DOC"          # must index as one document containing the file's marker
-ANY = "ANY"          # one error record or one document, never both, never neither
+DOC = "DOC"  # must index as one document containing the file's marker
+ANY = "ANY"  # one error record or one document, never both, never neither
 BODY = "关于加强行政执法监督工作的通知\n\n各区县人民政府：\n\n一、总体要求\n严格规范公正文明执法，全面推行行政执法三项制度。\n"
 BODY_TRADITIONAL = "關於加強行政執法監督工作的通知\n\n一、總體要求\n嚴格規範公正文明執法，全面推行行政執法三項制度。\n"
 HEAVY = {"huge_50mb": 2, "million_char_line": 1, "deep_html": 2, "zip_bomb_docx": 2, "zip_bomb_ratio_docx": 2}
@@ -90,7 +91,7 @@ def _sparse(path: Path, size: int) -> None:
 class Kind:
     name: str
     suffix: str
-    expect: str                          # DOC, ANY or the error stages accepted, comma-separated
+    expect: str  # DOC, ANY or the error stages accepted, comma-separated
     make: Callable[[Path, str, int, random.Random], None]
 
 
@@ -98,6 +99,7 @@ def _k(name: str, suffix: str, expect: str):
     def wrap(fn):
         KINDS.append(Kind(name, suffix, expect, fn))
         return fn
+
     return wrap
 
 
@@ -105,81 +107,176 @@ KINDS: list[Kind] = []
 
 
 @_k("utf16le_bom", ".txt", DOC)
-def _(p, k, i, rng): _write(p, b"\xff\xfe" + _text(k, i).encode("utf-16-le"))
+def _(p, k, i, rng):
+    _write(p, b"\xff\xfe" + _text(k, i).encode("utf-16-le"))
+
+
 @_k("utf16be_bom", ".txt", DOC)
-def _(p, k, i, rng): _write(p, b"\xfe\xff" + _text(k, i).encode("utf-16-be"))
+def _(p, k, i, rng):
+    _write(p, b"\xfe\xff" + _text(k, i).encode("utf-16-be"))
+
+
 @_k("utf16le_no_bom", ".txt", DOC)
-def _(p, k, i, rng): _write(p, _text(k, i).encode("utf-16-le"))
+def _(p, k, i, rng):
+    _write(p, _text(k, i).encode("utf-16-le"))
+
+
 @_k("utf16be_no_bom", ".txt", DOC)
-def _(p, k, i, rng): _write(p, _text(k, i).encode("utf-16-be"))
+def _(p, k, i, rng):
+    _write(p, _text(k, i).encode("utf-16-be"))
+
+
 @_k("gb18030", ".txt", DOC)
-def _(p, k, i, rng): _write(p, _text(k, i).encode("gb18030"))
+def _(p, k, i, rng):
+    _write(p, _text(k, i).encode("gb18030"))
+
+
 @_k("gbk_html_declared", ".html", DOC)
 def _(p, k, i, rng):
-    _write(p, f'<html><head><meta charset="gbk"><title>通知</title></head><body><p>{_text(k, i)}</p></body></html>'
-           .encode("gb18030"))
+    _write(
+        p,
+        f'<html><head><meta charset="gbk"><title>通知</title></head><body><p>{_text(k, i)}</p></body></html>'.encode(
+            "gb18030"
+        ),
+    )
+
+
 @_k("big5", ".txt", DOC)
-def _(p, k, i, rng): _write(p, f"{BODY_TRADITIONAL}{marker(k, i)}\n".encode("big5"))
+def _(p, k, i, rng):
+    _write(p, f"{BODY_TRADITIONAL}{marker(k, i)}\n".encode("big5"))
+
+
 @_k("mojibake", ".txt", ANY)
-def _(p, k, i, rng): _write(p, _text(k, i).encode("utf-8").decode("cp1252", errors="replace").encode("utf-8"))
+def _(p, k, i, rng):
+    _write(p, _text(k, i).encode("utf-8").decode("cp1252", errors="replace").encode("utf-8"))
+
+
 @_k("truncated_multibyte", ".txt", DOC)
-def _(p, k, i, rng): _write(p, (marker(k, i) + "\n" + BODY * 3).encode("utf-8")[:-1 - i % 2])
+def _(p, k, i, rng):
+    _write(p, (marker(k, i) + "\n" + BODY * 3).encode("utf-8")[: -1 - i % 2])
+
+
 @_k("nul_bytes", ".txt", ANY)
 def _(p, k, i, rng):
     data = bytearray(_text(k, i).encode("utf-8"))
     for j in range(0, len(data), 17 + i):
         data.insert(j, 0)
     _write(p, bytes(data))
+
+
 @_k("control_chars", ".txt", "decode")
-def _(p, k, i, rng): _write(p, "".join(chr(rng.choice([1, 2, 3, 7, 8, 0x1b, 0x7f])) + c for c in _text(k, i)).encode())
+def _(p, k, i, rng):
+    _write(p, "".join(chr(rng.choice([1, 2, 3, 7, 8, 0x1B, 0x7F])) + c for c in _text(k, i)).encode())
+
+
 @_k("binary_as_txt", ".txt", "decode")
-def _(p, k, i, rng): _write(p, rng.randbytes(4096 + i * 1000))
+def _(p, k, i, rng):
+    _write(p, rng.randbytes(4096 + i * 1000))
+
+
 @_k("png_as_txt", ".txt", "decode")
-def _(p, k, i, rng): _write(p, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + rng.randbytes(2000))
+def _(p, k, i, rng):
+    _write(p, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + rng.randbytes(2000))
+
+
 @_k("elf_as_html", ".html", "decode")
-def _(p, k, i, rng): _write(p, b"\x7fELF\x02\x01\x01\x00" + rng.randbytes(3000))
+def _(p, k, i, rng):
+    _write(p, b"\x7fELF\x02\x01\x01\x00" + rng.randbytes(3000))
+
+
 @_k("empty", ".txt", "empty")
-def _(p, k, i, rng): _write(p, b"")
+def _(p, k, i, rng):
+    _write(p, b"")
+
+
 @_k("whitespace_only", ".md", "empty")
-def _(p, k, i, rng): _write(p, " \n\t\u3000\n".encode() * (i + 1))
+def _(p, k, i, rng):
+    _write(p, " \n\t\u3000\n".encode() * (i + 1))
+
+
 @_k("script_only_html", ".html", "empty")
-def _(p, k, i, rng): _write(p, b"<html><head><script>var a = 1;</script></head><body><nav>home</nav></body></html>")
+def _(p, k, i, rng):
+    _write(p, b"<html><head><script>var a = 1;</script></head><body><nav>home</nav></body></html>")
+
+
 @_k("huge_50mb", ".txt", "size")
-def _(p, k, i, rng): _sparse(p, 50 * MIB)
+def _(p, k, i, rng):
+    _sparse(p, 50 * MIB)
+
+
 @_k("million_char_line", ".txt", DOC)
 def _(p, k, i, rng):
     line = ("法治政府建设是全面依法治国的重点任务和主体工程" * 45_000)[:1_000_000]
     _write(p, f"关于超长行的通知\n{marker(k, i)}\n{line}\n".encode())
+
+
 @_k("deep_html", ".html", "parse,empty," + DOC)
 def _(p, k, i, rng):
     depth = 100_000
-    _write(p, (f"<html><body><p>{marker(k, i)}</p>" + "<div>" * depth + "深层嵌套的正文" + "</div>" * depth
-               + "</body></html>").encode())
+    _write(
+        p,
+        (
+            f"<html><body><p>{marker(k, i)}</p>"
+            + "<div>" * depth
+            + "深层嵌套的正文"
+            + "</div>" * depth
+            + "</body></html>"
+        ).encode(),
+    )
+
+
 @_k("unclosed_html", ".htm", DOC)
-def _(p, k, i, rng): _write(p, ("<html><body><p>" + _text(k, i) + "<table><tr><td>" * 5000).encode())
+def _(p, k, i, rng):
+    _write(p, ("<html><body><p>" + _text(k, i) + "<table><tr><td>" * 5000).encode())
+
+
 @_k("corrupt_docx", ".docx", "parse")
-def _(p, k, i, rng): _write(p, rng.randbytes(5000))
+def _(p, k, i, rng):
+    _write(p, rng.randbytes(5000))
+
+
 @_k("truncated_docx", ".docx", "parse")
 def _(p, k, i, rng):
     data = _docx(_text(k, i))
     _write(p, data[: len(data) * (i + 1) // 12])
+
+
 @_k("docx_without_document", ".docx", "parse")
-def _(p, k, i, rng): _write(p, _zip({"[Content_Types].xml": b"<Types/>", "word/other.xml": b"<x/>"}))
+def _(p, k, i, rng):
+    _write(p, _zip({"[Content_Types].xml": b"<Types/>", "word/other.xml": b"<x/>"}))
+
+
 @_k("zip_bomb_docx", ".docx", "parse")
-def _(p, k, i, rng): _write(p, _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": 210 * MIB}))
+def _(p, k, i, rng):
+    _write(p, _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": 210 * MIB}))
+
+
 @_k("zip_bomb_ratio_docx", ".docx", "parse")
-def _(p, k, i, rng): _write(p, _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": 8 * MIB}))
+def _(p, k, i, rng):
+    _write(p, _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": 8 * MIB}))
+
+
 @_k("encrypted_docx", ".docx", "parse")
-def _(p, k, i, rng): _write(p, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + rng.randbytes(4000))
+def _(p, k, i, rng):
+    _write(p, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + rng.randbytes(4000))
+
+
 @_k("encrypted_pdf", ".pdf", "parse")
 def _(p, k, i, rng):
     _write(p, _pdf(BODY.splitlines()[0], encrypt=pdfencrypt.StandardEncryption("user-secret", "owner-secret")))
+
+
 @_k("corrupt_pdf", ".pdf", "parse,empty")
-def _(p, k, i, rng): _write(p, b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog" + rng.randbytes(3000))
+def _(p, k, i, rng):
+    _write(p, b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog" + rng.randbytes(3000))
+
+
 @_k("truncated_pdf", ".pdf", "parse,empty")
 def _(p, k, i, rng):
     data = _pdf(BODY.splitlines()[0])
     _write(p, data[: len(data) * (i + 1) // 12])
+
+
 @_k("symlink_out_of_folder", ".txt", "symlink")
 def _(p, k, i, rng):
     outside = p.parents[2] / "outside"
@@ -187,12 +284,21 @@ def _(p, k, i, rng):
     target = outside / f"secret{i}.txt"
     target.write_text("外部文件：不应被索引\n", "utf-8")
     p.symlink_to(target)
+
+
 @_k("symlink_to_dev_zero", ".txt", "symlink")
-def _(p, k, i, rng): p.symlink_to("/dev/zero")
+def _(p, k, i, rng):
+    p.symlink_to("/dev/zero")
+
+
 @_k("symlink_loop", ".txt", "symlink,read")
-def _(p, k, i, rng): p.symlink_to(p.name)
+def _(p, k, i, rng):
+    p.symlink_to(p.name)
+
+
 @_k("fifo_as_txt", ".txt", "read")
-def _(p, k, i, rng): os.mkfifo(p)
+def _(p, k, i, rng):
+    os.mkfifo(p)
 
 
 def unreadable_kind() -> Kind | None:
@@ -203,12 +309,13 @@ def unreadable_kind() -> Kind | None:
     def make(p, k, i, rng):
         p.write_text(_text(k, i), "utf-8")
         p.chmod(0)
+
     return Kind("chmod_000", ".txt", "read", make)
 
 
 @dataclass(frozen=True, slots=True)
 class BadFile:
-    source: str              # "<folder>/<name>", as the build reports it
+    source: str  # "<folder>/<name>", as the build reports it
     kind: Kind
     marker: str
 
@@ -227,7 +334,7 @@ def write_bad(folder: Path, per_kind: int, seed: int = 8) -> list[BadFile]:
 
 GOOD_EXTRA = {
     "e_page.html": "<html><head><title>某市司法局关于公布行政执法主体的公告</title></head><body><div class='nav'>首页</div>"
-                   "<h1>某市司法局关于公布行政执法主体的公告</h1><p>现将全市行政执法主体名单予以公布。</p></body></html>",
+    "<h1>某市司法局关于公布行政执法主体的公告</h1><p>现将全市行政执法主体名单予以公布。</p></body></html>",
     "f_rules.md": "# 某市规范性文件管理办法\n\n第一条 为加强规范性文件管理，制定本办法。\n\n第二条 本办法自公布之日起施行。\n",
 }
 
@@ -253,14 +360,33 @@ class BuildRun:
 
 def run_build(sources: list[Path], root: Path, report: Path, timeout: float = 1800) -> BuildRun:
     """`indexer build` in its own process (so a crash or a hang shows), timed, with its peak memory."""
-    code = ("import resource, runpy, sys; sys.argv = ['indexer', *sys.argv[1:]];\n"
-            "try:\n    runpy.run_module('indexer', run_name='__main__')\n"
-            "finally:\n    r = resource.getrusage; print('maxrss', max(r(resource.RUSAGE_SELF).ru_maxrss,"
-            " r(resource.RUSAGE_CHILDREN).ru_maxrss), file=sys.stderr)")
+    code = (
+        "import resource, runpy, sys; sys.argv = ['indexer', *sys.argv[1:]];\n"
+        "try:\n    runpy.run_module('indexer', run_name='__main__')\n"
+        "finally:\n    r = resource.getrusage; print('maxrss', max(r(resource.RUSAGE_SELF).ru_maxrss,"
+        " r(resource.RUSAGE_CHILDREN).ru_maxrss), file=sys.stderr)"
+    )
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code, "build", *map(str, sources), "--index", str(root),
-                           "--workers", "2", "--report", str(report), "--no-progress"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "build",
+            *map(str, sources),
+            "--index",
+            str(root),
+            "--workers",
+            "2",
+            "--report",
+            str(report),
+            "--no-progress",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     seconds = time.perf_counter() - t
     rss = [int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("maxrss ")]
     data = json.loads(report.read_text("utf-8")) if report.exists() else {}
@@ -278,8 +404,9 @@ def outcomes(bad: list[BadFile], run: BuildRun, docs: dict[str, str]) -> dict[st
         accepted = f.kind.expect.split(",")
         if len(errs) + (text is not None) != 1:
             problem = f"{len(errs)} error records and {'a' if text is not None else 'no'} document"
-        elif errs and (errs[0]["stage"] not in accepted and ANY not in accepted or not errs[0]["reason"]
-                       or errs[0]["path"] == ""):
+        elif errs and (
+            (errs[0]["stage"] not in accepted and ANY not in accepted) or not errs[0]["reason"] or errs[0]["path"] == ""
+        ):
             problem = f"error at stage {errs[0]['stage']}: {errs[0]['reason']}"
         elif text is not None and DOC not in accepted and ANY not in accepted:
             problem = "indexed, but should have been refused"

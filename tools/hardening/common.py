@@ -1,4 +1,5 @@
 """What the hardening tests and `scripts/harden` share: small source folders, what an index answers, tables."""
+
 from __future__ import annotations
 
 import json
@@ -19,9 +20,9 @@ GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 # A tiny source folder: three short documents, so that a run of the indexer takes about a second.
 TINY_DOCS = {
     "a_notice.txt": "某市人民政府关于推进法治政府建设的通知\n\n各区县人民政府：\n\n一、总体要求\n"
-                    "深入推进依法行政，加快建设法治政府。\n二、工作措施\n落实放管服改革，优化营商环境。\n",
+    "深入推进依法行政，加快建设法治政府。\n二、工作措施\n落实放管服改革，优化营商环境。\n",
     "b_report.txt": "某区2022年法治政府建设情况报告\n\n一、主要成效\n行政复议和行政诉讼工作稳步推进。\n"
-                    "二、存在问题\n基层执法力量不足。\n",
+    "二、存在问题\n基层执法力量不足。\n",
     "c_plan.txt": "某县关于开展普法宣传的实施方案\n\n一、目标任务\n开展宪法宣传周活动，推动全民守法。\n",
 }
 TINY_CHANGED = "b_report.txt"
@@ -49,8 +50,9 @@ def answers(opened: OpenIndex, queries: Sequence[str] = TINY_QUERIES) -> tuple:
     """Everything an opened build answers that a reader could notice: documents, their text and hits."""
     docs = tuple(sorted((m.source, m.content_hash) for m in opened.docs.values()))
     texts = tuple(sorted((d, opened.store.get(d).text) for d in opened.docs))
-    hits = tuple(tuple((h.source, h.section_id) for h in run_search(opened, params_from(q=q, size="50")).hits)
-                 for q in queries)
+    hits = tuple(
+        tuple((h.source, h.section_id) for h in run_search(opened, params_from(q=q, size="50")).hits) for q in queries
+    )
     return docs, texts, hits, opened.ix.doc_count()
 
 

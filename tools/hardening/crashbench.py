@@ -4,6 +4,7 @@ Each trial copies a published index of a tiny folder, opens a searcher on it, st
 folder and kills it. Then: the searcher opened before answers as before; a fresh open answers exactly as
 before or exactly as after (anything else is a mix); the next run, with no hand in between, publishes `after`.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,10 @@ MODES = ("incremental", "full")
 PAUSE_TIMEOUT = 120
 # The phase markers a run passes in each mode (a full build writes as it reads: it has no separate write marker).
 MARKERS = {"incremental": PHASES, "full": tuple(p for p in PHASES if p != "write")}
-OPTIONS = {"incremental": UpdateOptions(workers=1, progress=False),
-           "full": UpdateOptions(workers=1, progress=False, full=True)}
+OPTIONS = {
+    "incremental": UpdateOptions(workers=1, progress=False),
+    "full": UpdateOptions(workers=1, progress=False, full=True),
+}
 
 
 class MarkerMissed(AssertionError):
@@ -37,11 +40,11 @@ class MarkerMissed(AssertionError):
 class Trial:
     number: int
     mode: str
-    kill: str                 # "after <phase>" or "random <seconds>"
-    fresh: str                # before | after | MIXED | BROKEN
-    held_as_before: bool      # the searcher opened before the run still answers as before
-    recovered: bool           # the next run exited 0 and the index answers as after
-    stale_left: int           # half-written builds left after the next run
+    kill: str  # "after <phase>" or "random <seconds>"
+    fresh: str  # before | after | MIXED | BROKEN
+    held_as_before: bool  # the searcher opened before the run still answers as before
+    recovered: bool  # the next run exited 0 and the index answers as after
+    stale_left: int  # half-written builds left after the next run
     seconds: float
 
     @property
@@ -62,21 +65,40 @@ class CrashBench:
         for mode in MODES:
             done = copy_root(self.base, work / f"done-{mode}")
             t = time.perf_counter()
-            result = subprocess.run(self.command(done, mode), cwd=ROOT, capture_output=True, text=True,
-                                    timeout=PAUSE_TIMEOUT)
+            result = subprocess.run(
+                self.command(done, mode), cwd=ROOT, capture_output=True, text=True, timeout=PAUSE_TIMEOUT
+            )
             self.run_seconds[mode] = time.perf_counter() - t
             assert result.returncode == 0, result.stderr[-2000:]
             self.after[mode] = served_answers(done)
             assert self.after[mode] not in (None, self.before)
 
     def command(self, root: Path, mode: str) -> list[str]:
-        cmd = [sys.executable, "-m", "indexer", "update", str(self.src), "--index", str(root), "--workers", "1",
-               "--no-progress", "--log-format", "json"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "indexer",
+            "update",
+            str(self.src),
+            "--index",
+            str(root),
+            "--workers",
+            "1",
+            "--no-progress",
+            "--log-format",
+            "json",
+        ]
         return cmd + (["--full"] if mode == "full" else [])
 
     def _kill_after_phase(self, root: Path, mode: str, phase: str) -> None:
-        proc = subprocess.Popen(self.command(root, mode), cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True, env={**os.environ, PAUSE_ENV: phase})
+        proc = subprocess.Popen(
+            self.command(root, mode),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, PAUSE_ENV: phase},
+        )
         timer = threading.Timer(PAUSE_TIMEOUT, proc.kill)
         timer.start()
         try:
@@ -94,8 +116,9 @@ class CrashBench:
             proc.stderr.close()
 
     def _kill_at(self, root: Path, mode: str, delay: float) -> None:
-        proc = subprocess.Popen(self.command(root, mode), cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            self.command(root, mode), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         try:
             proc.wait(timeout=delay)
         except subprocess.TimeoutExpired:
@@ -117,8 +140,15 @@ class CrashBench:
                 kill = f"random {delay:.2f}s"
                 self._kill_at(root, mode, delay)
             fresh = served_answers(root)
-            state = ("before" if fresh == self.before else "after" if fresh == self.after[mode]
-                     else "BROKEN" if fresh is None else "MIXED")
+            state = (
+                "before"
+                if fresh == self.before
+                else "after"
+                if fresh == self.after[mode]
+                else "BROKEN"
+                if fresh is None
+                else "MIXED"
+            )
             held_ok = answers(held) == self.before
             report = update_index([self.src], root, OPTIONS[mode])
             recovered = report.status in ("published", "unchanged") and served_answers(root) == self.after[mode]

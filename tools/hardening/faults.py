@@ -1,5 +1,6 @@
 """Disk and index faults: a full disk (a small tmpfs, or a file-size limit), a read-only index root, a corrupt
 build, a broken `current` link. Used by tests/hardening/test_disk_faults.py and `scripts/harden faults`."""
+
 from __future__ import annotations
 
 import contextlib
@@ -15,12 +16,26 @@ from tools.hardening.common import ROOT
 
 
 def update_command(src: Path, root: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "indexer", "update", str(src), "--index", str(root), "--workers", "1",
-            "--no-progress", "--log-format", "json", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "indexer",
+        "update",
+        str(src),
+        "--index",
+        str(root),
+        "--workers",
+        "1",
+        "--no-progress",
+        "--log-format",
+        "json",
+        *extra,
+    ]
 
 
 def run_with_file_size_limit(cmd: list[str], limit: int) -> subprocess.CompletedProcess:
     """cmd with RLIMIT_FSIZE: a write past `limit` bytes fails with EFBIG (SIGXFSZ ignored), like a full disk."""
+
     def limit_writes() -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
@@ -81,6 +96,6 @@ def corrupt(path: Path) -> None:
     """Overwrite the middle of a file with garbage, keeping its size."""
     data = bytearray(path.read_bytes())
     mid = len(data) // 2
-    data[mid:mid + 64] = b"\xde\xad\xbe\xef" * 16
+    data[mid : mid + 64] = b"\xde\xad\xbe\xef" * 16
     data[:16] = b"\x00" * 16
     path.write_bytes(bytes(data))

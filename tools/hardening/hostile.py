@@ -1,4 +1,5 @@
 """Hostile query strings for /api/search and /, as hypothesis strategies, and the checks every answer must pass."""
+
 from __future__ import annotations
 
 import time
@@ -9,28 +10,109 @@ from hypothesis import strategies as st
 
 # Every plane of Unicode, lone surrogates and control characters included.
 ANY_CHAR = st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF)
-SYNTAX = ["(", ")", '"', "“", "”", "「", "」", "'", "*", "?", "~", "^", "[", "]", "{", "}", " TO ", ":", "：", "-",
-          "+", "|", " OR ", " AND ", " NOT ", "\\", "/", "%", "&", "#", "<", ">", "\x00", "\x1b", "\u202e", "\ufffd"]
-FIELDS = ["title:", "issuer:", "docno:", "标题:", "发文机关:", "文号:", "body:", "body_bi:", "doc_id:", "content:",
-          "id:", "year:", "*:"]
+SYNTAX = [
+    "(",
+    ")",
+    '"',
+    "“",
+    "”",
+    "「",
+    "」",
+    "'",
+    "*",
+    "?",
+    "~",
+    "^",
+    "[",
+    "]",
+    "{",
+    "}",
+    " TO ",
+    ":",
+    "：",
+    "-",
+    "+",
+    "|",
+    " OR ",
+    " AND ",
+    " NOT ",
+    "\\",
+    "/",
+    "%",
+    "&",
+    "#",
+    "<",
+    ">",
+    "\x00",
+    "\x1b",
+    "\u202e",
+    "\ufffd",
+]
+FIELDS = [
+    "title:",
+    "issuer:",
+    "docno:",
+    "标题:",
+    "发文机关:",
+    "文号:",
+    "body:",
+    "body_bi:",
+    "doc_id:",
+    "content:",
+    "id:",
+    "year:",
+    "*:",
+]
 WORDS = ["法治政府", "放管服", "行政复议", "郑政文〔2017〕60号", "国务院令663号", "法治", "a", "*", "?", "1"]
 FACETS = ["issuer", "year", "doc_type", "level", "region", "status"]
-NUMBERS = ["0", "-1", "1", "2", "999", "1000", "1001", "10000000000000000000000", "1e3", "0x10", " 5", "五", "", "NaN",
-           "\x00", "٣"]
+NUMBERS = [
+    "0",
+    "-1",
+    "1",
+    "2",
+    "999",
+    "1000",
+    "1001",
+    "10000000000000000000000",
+    "1e3",
+    "0x10",
+    " 5",
+    "五",
+    "",
+    "NaN",
+    "\x00",
+    "٣",
+]
 DATES = ["2022", "2022-13", "2022-02-30", "0000", "9999-12-31", "2022-1-1", "-2022", "20220101", "", "２０２２"]
 
 nested = st.integers(1, 5000).flatmap(
-    lambda n: st.sampled_from(["(", '"', "「", "((", "[", "{"]).map(lambda o: o * n + "法治" + {"(": ")", '"': '"',
-                                                                                          "「": "」", "((": "))",
-                                                                                          "[": "]", "{": "}"}[o] * n))
-piece = st.one_of(st.sampled_from(SYNTAX), st.sampled_from(FIELDS), st.sampled_from(WORDS), st.text(ANY_CHAR, max_size=8),
-                  st.builds(lambda w: w + "*", st.sampled_from(WORDS)),
-                  st.builds(lambda a, b: f"[{a} TO {b}]", st.sampled_from(WORDS), st.sampled_from(WORDS)))
+    lambda n: st.sampled_from(["(", '"', "「", "((", "[", "{"]).map(
+        lambda o: o * n + "法治" + {"(": ")", '"': '"', "「": "」", "((": "))", "[": "]", "{": "}"}[o] * n
+    )
+)
+piece = st.one_of(
+    st.sampled_from(SYNTAX),
+    st.sampled_from(FIELDS),
+    st.sampled_from(WORDS),
+    st.text(ANY_CHAR, max_size=8),
+    st.builds(lambda w: w + "*", st.sampled_from(WORDS)),
+    st.builds(lambda a, b: f"[{a} TO {b}]", st.sampled_from(WORDS), st.sampled_from(WORDS)),
+)
 composed = st.lists(piece, max_size=40).map(" ".join)
-long_query = st.builds(lambda c, n: c * n, st.sampled_from(["法", "a ", '"', "(", "-x ", "\u3000", "𠀀"]),
-                       st.one_of(st.integers(100, 500), st.integers(400, 20_000)))
-query = st.one_of(st.text(ANY_CHAR, max_size=60), composed, composed, nested, long_query, st.sampled_from(WORDS),
-                 st.lists(st.sampled_from(WORDS), max_size=4).map(" ".join))
+long_query = st.builds(
+    lambda c, n: c * n,
+    st.sampled_from(["法", "a ", '"', "(", "-x ", "\u3000", "𠀀"]),
+    st.one_of(st.integers(100, 500), st.integers(400, 20_000)),
+)
+query = st.one_of(
+    st.text(ANY_CHAR, max_size=60),
+    composed,
+    composed,
+    nested,
+    long_query,
+    st.sampled_from(WORDS),
+    st.lists(st.sampled_from(WORDS), max_size=4).map(" ".join),
+)
 
 
 def encode(value: str) -> str:
@@ -38,10 +120,14 @@ def encode(value: str) -> str:
     return quote(value.encode("utf-8", "surrogatepass"), safe="")
 
 
-VALID = {"page": ["1", "2", "3"], "size": ["1", "10", "100"], "sort": ["date", "relevance"],
-         "date_from": ["2019", "2022-01", ""], "date_to": ["2023-12-31", "2030"]}
-HOSTILE = {"page": NUMBERS, "size": NUMBERS, "sort": ["x", "", "DATE", "date "], "date_from": DATES,
-           "date_to": DATES}
+VALID = {
+    "page": ["1", "2", "3"],
+    "size": ["1", "10", "100"],
+    "sort": ["date", "relevance"],
+    "date_from": ["2019", "2022-01", ""],
+    "date_to": ["2023-12-31", "2030"],
+}
+HOSTILE = {"page": NUMBERS, "size": NUMBERS, "sort": ["x", "", "DATE", "date "], "date_from": DATES, "date_to": DATES}
 FACET_VALUES = ["2022", "2019", "郑州市", "郑州市人民政府", "法治政府建设情况报告", "市级", "现行有效", "河南省"]
 
 
@@ -65,9 +151,19 @@ def search_urls(draw) -> str:
             if value is not None:
                 items.append((name, value))
         for _ in range(draw(st.integers(0, 3))):
-            items.append((draw(st.sampled_from(FACETS)),
-                          draw(st.one_of(st.sampled_from(FACET_VALUES), st.sampled_from(FACET_VALUES),
-                                         st.sampled_from(NUMBERS), st.text(ANY_CHAR, max_size=300)))))
+            items.append(
+                (
+                    draw(st.sampled_from(FACETS)),
+                    draw(
+                        st.one_of(
+                            st.sampled_from(FACET_VALUES),
+                            st.sampled_from(FACET_VALUES),
+                            st.sampled_from(NUMBERS),
+                            st.text(ANY_CHAR, max_size=300),
+                        )
+                    ),
+                )
+            )
         if path == "/api/export":
             items.append(("format", draw(st.sampled_from(["csv", "json", "json", "xml"]))))
     if draw(st.integers(0, 19)) == 0:

@@ -2,6 +2,7 @@
 
 The generator stops by itself: after `seconds`, or `max_requests` requests, or when `stop` is set.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -23,7 +24,8 @@ START_TIMEOUT = 60
 REQUEST_TIMEOUT = 30
 # A mix of what the page and the API are asked: words, phrases, OR, 文号, facets, paging, suggestions.
 PATHS = tuple(
-    p.replace(" ", "%20") for p in (
+    p.replace(" ", "%20")
+    for p in (
         "/api/search?q=" + quote("法治政府"),
         "/?q=" + quote("放管服 营商环境"),
         "/api/search?q=" + quote('"依法行政"') + "&sort=date",
@@ -33,7 +35,8 @@ PATHS = tuple(
         "/api/suggest?q=" + quote("法治"),
         "/api/search?q=" + quote("-征求意见稿 建设"),
         "/healthz",
-    ))
+    )
+)
 
 
 def free_port() -> int:
@@ -46,9 +49,9 @@ def free_port() -> int:
 class Response:
     started: float
     seconds: float
-    status: int            # -1: no answer (connection error or timeout)
+    status: int  # -1: no answer (connection error or timeout)
     build: str | None
-    json_error: bool       # an error status answered with the JSON error shape
+    json_error: bool  # an error status answered with the JSON error shape
     path: str
 
 
@@ -65,8 +68,7 @@ def request(port: int, path: str, timeout: float = REQUEST_TIMEOUT) -> Response:
                 json_error = set(json.loads(body)) == {"error", "status"}
             except ValueError:
                 pass
-        return Response(started, time.monotonic() - started, r.status, r.getheader("X-Govlaw-Build"),
-                        json_error, path)
+        return Response(started, time.monotonic() - started, r.status, r.getheader("X-Govlaw-Build"), json_error, path)
     except (OSError, http.client.HTTPException):
         return Response(started, time.monotonic() - started, -1, None, False, path)
     finally:
@@ -101,8 +103,15 @@ class LoadResult:
         return len(self.responses) / self.seconds if self.seconds else 0.0
 
 
-def load(port: int, clients: int, seconds: float, *, max_requests: int = 1_000_000,
-         stop: threading.Event | None = None, paths: tuple[str, ...] = PATHS) -> LoadResult:
+def load(
+    port: int,
+    clients: int,
+    seconds: float,
+    *,
+    max_requests: int = 1_000_000,
+    stop: threading.Event | None = None,
+    paths: tuple[str, ...] = PATHS,
+) -> LoadResult:
     """`clients` threads, each sending the next request as soon as the last was answered."""
     result = LoadResult()
     lock = threading.Lock()
@@ -141,16 +150,35 @@ class Server:
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> Server:
-        env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port), "GOVLAW_WORKERS": str(self.workers),
-               "GOVLAW_INDEX": str(self.index_root)}
+        env = {
+            **os.environ,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "GOVLAW_WORKERS": str(self.workers),
+            "GOVLAW_INDEX": str(self.index_root),
+        }
         self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([str(GUNICORN), "-c", "web/gunicorn.conf.py", "--access-logfile", "/dev/null",
-                                      *self.extra_args, "web.app:create_app()"],
-                                     cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [
+                str(GUNICORN),
+                "-c",
+                "web/gunicorn.conf.py",
+                "--access-logfile",
+                "/dev/null",
+                *self.extra_args,
+                "web.app:create_app()",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + START_TIMEOUT
         while True:
-            if request(self.port, "/healthz", timeout=5).status in (200, 503) and len(self.worker_pids()) == \
-                    self.workers:
+            if (
+                request(self.port, "/healthz", timeout=5).status in (200, 503)
+                and len(self.worker_pids()) == self.workers
+            ):
                 return self
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.__exit__(None, None, None)
@@ -208,8 +236,22 @@ class Reindex:
 def reindex(src: list[Path], root: Path, *, full: bool = True, nice: int = 10) -> Reindex:
     """One run of the nightly update in its own process, at the priority the systemd unit gives it."""
     started = time.monotonic()
-    cmd = ["nice", "-n", str(nice), sys.executable, "-m", "indexer", "update", *map(str, src), "--index", str(root),
-           "--no-progress", "--log-format", "json", *(["--full"] if full else [])]
+    cmd = [
+        "nice",
+        "-n",
+        str(nice),
+        sys.executable,
+        "-m",
+        "indexer",
+        "update",
+        *map(str, src),
+        "--index",
+        str(root),
+        "--no-progress",
+        "--log-format",
+        "json",
+        *(["--full"] if full else []),
+    ]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=3600)
     build = None
     for line in proc.stderr.splitlines():
@@ -218,11 +260,21 @@ def reindex(src: list[Path], root: Path, *, full: bool = True, nice: int = 10) -
     return Reindex(started, time.monotonic() - started, proc.returncode, build)
 
 
-def reindex_during(src: list[Path], root: Path, stop: threading.Event, runs: list[Reindex], *,
-                   first_after: float, at_most: int = 1_000, then_stop: threading.Event | None = None,
-                   tail: float = 3.0, nice: int = 10) -> threading.Thread:
+def reindex_during(
+    src: list[Path],
+    root: Path,
+    stop: threading.Event,
+    runs: list[Reindex],
+    *,
+    first_after: float,
+    at_most: int = 1_000,
+    then_stop: threading.Event | None = None,
+    tail: float = 3.0,
+    nice: int = 10,
+) -> threading.Thread:
     """Full reindexes one after another (from `first_after` seconds on) until `stop` is set or `at_most` ran;
     `then_stop` is set `tail` seconds after the last one (to end a load that should outlast them)."""
+
     def loop() -> None:
         if not stop.wait(first_after):
             while not stop.is_set() and len(runs) < at_most:

@@ -1,5 +1,6 @@
 """A soak: gunicorn workers under closed-loop clients while the nightly update publishes a new build every
 `interval` seconds; each worker's memory and open files sampled just before every switch."""
+
 from __future__ import annotations
 
 import threading
@@ -32,14 +33,16 @@ class Soak:
         return {pid: self.series(pid, what)[-1] - self.series(pid, what)[1] for pid in self.pids}
 
 
-def run_soak(server: Server, src: Path, root: Path, *, seconds: float, interval: float, clients: int,
-             warmup: float = 10.0) -> Soak:
+def run_soak(
+    server: Server, src: Path, root: Path, *, seconds: float, interval: float, clients: int, warmup: float = 10.0
+) -> Soak:
     """Clients for `seconds`; after `warmup`, a full rebuild with one changed file every `interval` seconds."""
     soak = Soak()
     stop = threading.Event()
     holder: list[LoadResult] = []
-    loader = threading.Thread(target=lambda: holder.append(load(server.port, clients, seconds + warmup, stop=stop)),
-                              daemon=True)
+    loader = threading.Thread(
+        target=lambda: holder.append(load(server.port, clients, seconds + warmup, stop=stop)), daemon=True
+    )
     loader.start()
     started = time.monotonic()
     time.sleep(warmup)
@@ -52,8 +55,9 @@ def run_soak(server: Server, src: Path, root: Path, *, seconds: float, interval:
             f.write(f"\n补充第{n}条：继续推进依法行政。\n")
         # Rebuilt in full: every build has the size of the last, so what grows from one to the next is a leak.
         report = update_index([src], root, UpdateOptions(workers=1, progress=False, full=True))
-        (soak.switches if report.status == "published" else soak.failed_updates).append(report.build_id or
-                                                                                          report.message)
+        (soak.switches if report.status == "published" else soak.failed_updates).append(
+            report.build_id or report.message
+        )
         wait_until = started + warmup + n * interval
         while time.monotonic() < wait_until and time.monotonic() - started < seconds + warmup:
             time.sleep(0.5)
