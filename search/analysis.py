@@ -20,11 +20,11 @@ import math
 import re
 import threading
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from importlib import import_module, resources
-from itertools import chain, compress, count
+from itertools import chain, compress, count, pairwise
 from operator import add, and_
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 import numpy as np
 import opencc
@@ -80,7 +80,7 @@ HALF_WIDTH_ARRAY_MIN = 128  # shorter texts are translated by str.translate (Num
 
 
 def _opencc() -> opencc.OpenCC:
-    global _converter
+    global _converter  # noqa: PLW0603  process-wide singleton, built once under _lock
     if _converter is None:
         with _lock:
             if _converter is None:
@@ -89,7 +89,7 @@ def _opencc() -> opencc.OpenCC:
 
 
 def _jieba() -> jieba.Tokenizer:
-    global _jieba_tokenizer
+    global _jieba_tokenizer  # noqa: PLW0603  process-wide singleton, built once under _lock
     if _jieba_tokenizer is None:
         with _lock:
             if _jieba_tokenizer is None:
@@ -118,8 +118,8 @@ def _user_dictionary() -> dict[str, int]:
     out: dict[str, int] = {}
     dict_path = resources.files("search") / "data" / USER_DICT
     if dict_path.is_file():
-        for line in dict_path.read_text("utf-8").splitlines():
-            line = line.strip().lstrip("\ufeff")
+        for raw in dict_path.read_text("utf-8").splitlines():
+            line = raw.strip().lstrip("\ufeff")
             if not line:
                 continue
             word, freq, _ = import_module("jieba").re_userdict.match(line).groups()
@@ -154,7 +154,7 @@ def _rs() -> rjieba.Jieba | None:
 
     The dictionary is read from jieba's files (`dictionary_words`) without building jieba's own prefix dictionary:
     a web worker, which only segments queries, then holds ≈25 MB for it instead of ≈140 MB."""
-    global _rs_jieba, _rs_checked, _dictionary_read
+    global _rs_jieba, _rs_checked, _dictionary_read  # noqa: PLW0603  process-wide singleton, built once under _lock
     if not _rs_checked:
         with _lock:
             if not _rs_checked:
@@ -226,10 +226,11 @@ def _rs_segment(rs: rjieba.Jieba, text: str, offset: int) -> list[tuple[str, int
         if len(w) < 3 or not _RS_JOINER_RE.search(w):
             out.append((w, start, end))
             continue
+        at = start
         for piece in _RE_SKIP.split(w):  # jieba's HMM rule for letters and digits
             if piece:
-                out.append((piece, start, start + len(piece)))
-                start += len(piece)
+                out.append((piece, at, at + len(piece)))
+                at += len(piece)
     return out
 
 
@@ -286,7 +287,7 @@ def bigrams(text: str) -> list[str]:
     us = [u for u, _, _ in units(text)]
     if len(us) == 1:
         return us
-    return [bigram_text(a, b) for a, b in zip(us, us[1:])]
+    return [bigram_text(a, b) for a, b in pairwise(us)]
 
 
 def words(text: str) -> list[str]:
@@ -315,7 +316,7 @@ _last_normalized: tuple[str, str] = ("", "")
 
 def _normalized(text: str) -> str:
     """normalize(text), remembered for the last text (a record's body and body_bi fields are the same str)."""
-    global _last_normalized
+    global _last_normalized  # noqa: PLW0603  a one-entry cache (a tuple, replaced whole: safe between threads)
     last, norm = _last_normalized
     if text is not last:
         norm = normalize(text)
@@ -391,11 +392,13 @@ class Analyzed(str):
         return (_rebuild_analyzed, (str(self), self.words, self.grams))
 
     def word_tokens(self) -> Iterator[tuple[str, int, int, int]]:
+        assert self.words is not None, "no word tokens attached"
         texts, ints = self.words
         for i, text in enumerate(texts.split(_SEP) if texts else ()):
             yield text, ints[3 * i], ints[3 * i + 1], ints[3 * i + 2]
 
     def gram_tokens(self) -> Iterator[tuple[str, int, int]]:
+        assert self.grams is not None, "no bigram tokens attached"
         texts, ints = self.grams
         for i, text in enumerate(texts.split(_SEP) if texts else ()):
             yield text, ints[2 * i], ints[2 * i + 1]
@@ -427,14 +430,15 @@ def analyze(text: str, *, words: bool = True, grams: bool = True) -> Analyzed:
     return out
 
 
-def _replayable(value: str, attr: str, mode: str, tokenize: bool) -> bool:
+def _replayable(value: str, attr: str, mode: str, tokenize: bool) -> TypeGuard[Analyzed]:
+    """Does `value` carry the tokens `attr` of an index-mode call, to replay instead of analysing it?"""
     return tokenize and mode == "index" and isinstance(value, Analyzed) and getattr(value, attr, None) is not None
 
 
 def _word_frequencies() -> tuple[dict[str, int], float]:
     """jieba's word frequencies and the log of its total, for sub-word splits (index mode only; the words alone,
     about a third of jieba's own prefix dictionary in memory)."""
-    global _frequencies, _dictionary_read
+    global _frequencies, _dictionary_read  # noqa: PLW0603  process-wide singleton, built once under _lock
     if _frequencies is None:
         with _lock:
             if _frequencies is None:
@@ -531,7 +535,7 @@ class WordTokenizer(_StatelessTokenizer):
             if not _WORDLIKE_RE.search(word):
                 continue
             yield self._token(t, word, pos, start_char + start, start_char + end, keeporiginal, value, start)
-            if mode == "index" and len(word) > 2:
+            if frequencies is not None and len(word) > 2:  # index mode
                 for sub, offset in _subwords(frequencies, word):
                     yield self._token(
                         t,
@@ -582,6 +586,7 @@ class BigramTokenizer(_StatelessTokenizer):
         **kwargs,
     ) -> Iterator[Token]:
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pairs: Iterable[tuple[str, int, int]]
         if _replayable(value, "grams", mode, tokenize):
             pairs = value.gram_tokens()
         else:
@@ -589,7 +594,7 @@ class BigramTokenizer(_StatelessTokenizer):
             if len(us) == 1 and mode == "query":
                 pairs = [(us[0][0], us[0][1], us[0][2])]
             else:
-                pairs = [(bigram_text(a[0], b[0]), a[1], b[2]) for a, b in zip(us, us[1:])]
+                pairs = [(bigram_text(a[0], b[0]), a[1], b[2]) for a, b in pairwise(us)]
         for i, (text, start, end) in enumerate(pairs):
             t.text = text
             t.boost = 1.0

@@ -207,10 +207,11 @@ def build_answer(
     note = None
     if ref.paragraph and ref.paragraph > count:
         note = f"{ref.heading}只有{cn_numeral(count)}款，没有第{cn_numeral(ref.paragraph)}款"
-    others = []
-    for v in index.versions.get(doc_id, ()):
-        if v != doc_id and (sid := articles_of(index, v).get(ref.key)):
-            others.append(_article_link(index, v, sid))
+    others = [
+        _article_link(index, v, sid)
+        for v in index.versions.get(doc_id, ())
+        if v != doc_id and (sid := articles_of(index, v).get(ref.key))
+    ]
     version_note = None
     if meta.status not in ("current", None, "trial"):
         current = [o for o in others if o.status == "current"]
@@ -269,7 +270,7 @@ def read_citations(index: OpenIndex, query: str, scope: list[int] | None = None)
     phrases: list[str] = []
     last = 0
     for cite in cites:
-        ords, name = _resolve_one(index, cite, scope)
+        ords, _ = _resolve_one(index, cite, scope)
         if cite.bare and not any(
             ref.key in articles_of(index, index.table.ids[o]) for o in ords for ref in cite.articles
         ):
@@ -307,7 +308,7 @@ def read_citations(index: OpenIndex, query: str, scope: list[int] | None = None)
                 notes.append(note)
             for i, (o, sections) in enumerate(pinned):
                 if o == best:
-                    pinned[i] = (o, sections + (section_id,))
+                    pinned[i] = (o, (*sections, section_id))
                     break
             else:
                 pinned.append((best, (section_id,)))

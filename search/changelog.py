@@ -53,18 +53,17 @@ def parse_line(line: str) -> Change | None:
 def tail_lines(path: Path, n: int) -> list[str]:
     """The last `n` non-empty lines of a file, reading backwards from its end in blocks."""
     try:
-        f = open(path, "rb")
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            pos = f.tell()
+            data = b""
+            while pos > 0 and data.count(b"\n") <= n:
+                step = min(TAIL_BLOCK, pos)
+                pos -= step
+                f.seek(pos)
+                data = f.read(step) + data
     except FileNotFoundError:
         return []
-    with f:
-        f.seek(0, os.SEEK_END)
-        pos = f.tell()
-        data = b""
-        while pos > 0 and data.count(b"\n") <= n:
-            step = min(TAIL_BLOCK, pos)
-            pos -= step
-            f.seek(pos)
-            data = f.read(step) + data
     lines = [line for line in data.decode("utf-8", "replace").splitlines() if line.strip()]
     if pos > 0:
         lines = lines[1:]  # the first line may be cut

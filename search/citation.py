@@ -71,7 +71,7 @@ def cn_numeral(n: int) -> str:
         return _CN_WRITE[n]
     if n < 20:
         return "十" + (_CN_WRITE[n - 10] if n > 10 else "")
-    out = []
+    out: list[str] = []
     zero = False
     for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
         d = n // value % 10
@@ -218,7 +218,7 @@ def find_citations(text: str) -> tuple[ArticleCitation, ...]:
             continue
         if out and _JOINERS_RE.match(text[out[-1].end : m.start()]):
             prev = out[-1]
-            out[-1] = ArticleCitation(prev.law, prev.articles + (ref,), prev.version, prev.start, m.end())
+            out[-1] = ArticleCitation(prev.law, (*prev.articles, ref), prev.version, prev.start, m.end())
             pos = m.end()
             continue
         name, version, start = _name_before(text, m.start())

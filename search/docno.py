@@ -240,7 +240,7 @@ def find_doc_numbers(text: str) -> list[DocNumber]:
     # runs of such characters that hold one. Scanning a whole run from its start keeps the matches
     # (leftmost, non-overlapping) those of a scan of the whole text, and finditer(text, start, end) keeps
     # the character before a match visible to _date_day.
-    out = []
+    out: list[DocNumber] = []
     pos = 0
     while True:
         trigger = _TRIGGER_RE.search(text, pos)

@@ -12,8 +12,10 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
+from whoosh.query import Query
 
 from search import aliases, analysis, colloquial, highlight, questions
 from search.answer import CitationReading, pinned_mask, read_citations, strip_prefix, titles_by_form
@@ -134,13 +136,13 @@ def _match(index: OpenIndex, plan: QueryPlan) -> tuple[np.ndarray, list[_Matched
     groups = [_group_matched(index, g) for g in plan.groups]
     optional = plan.optional or (False,) * len(groups)
     matched = np.ones(len(index.table.ids), dtype=bool)
-    for g, opt in zip(groups, optional):
+    for g, opt in zip(groups, optional, strict=True):
         if not opt:
             matched &= g.docs
     if any(optional):
         # A question's content words: any of them will do (ranking counts how many matched).
         some = np.zeros(len(index.table.ids), dtype=bool)
-        for g, opt in zip(groups, optional):
+        for g, opt in zip(groups, optional, strict=True):
             if opt:
                 some |= g.docs
         matched &= some
@@ -154,9 +156,7 @@ def _in_dates(meta: DocMeta, date_from: str | None, date_to: str | None) -> bool
         return False
     if date_from and meta.date[: len(date_from)] < date_from:
         return False
-    if date_to and meta.date[: len(date_to)] > date_to:
-        return False
-    return True
+    return not (date_to and meta.date[: len(date_to)] > date_to)
 
 
 def _facet_mask(index: OpenIndex, facet: str, values: Iterable[str]) -> np.ndarray:
@@ -178,9 +178,13 @@ def _date_mask(index: OpenIndex, date_from: str | None, date_to: str | None) -> 
     )
 
 
-def _filter_steps(index: OpenIndex, params: SearchParams) -> list[tuple[str, str, str, Callable[[], np.ndarray], str]]:
+# A filter: (name, label, value shown, documents passing it, URL without it).
+_FilterStep = tuple[str, str, str, Callable[[], np.ndarray], str]
+
+
+def _filter_steps(index: OpenIndex, params: SearchParams) -> list[_FilterStep]:
     """(name, label, value shown, documents passing it, URL without it) for every active filter."""
-    steps = []
+    steps: list[_FilterStep] = []
     for facet, values in params.filters:
         # A facet with several values is one filter (any of them); its chip removes all of them.
         url = (
@@ -188,7 +192,7 @@ def _filter_steps(index: OpenIndex, params: SearchParams) -> list[tuple[str, str
             + params.with_changes(filters=tuple((f, v) for f, v in params.filters if f != facet), page=1).query_string()
         )
         shown = "、".join(_label(facet, v) for v in values)
-        steps.append((facet, FACET_LABELS[facet], shown, lambda f=facet, v=values: _facet_mask(index, f, v), url))
+        steps.append((facet, FACET_LABELS[facet], shown, partial(_facet_mask, index, facet, values), url))
     if params.date_from:
         steps.append(
             (
@@ -251,19 +255,19 @@ def _facets(index: OpenIndex, docs: np.ndarray, params: SearchParams) -> tuple[F
         urls = params.toggle_query_strings(f, [v for v, _ in shown])
         values = [
             FacetValue(value=v, label=_label(f, v), count=c, selected=v in selected, toggle_url="?" + url)
-            for (v, c), url in zip(shown, urls)
+            for (v, c), url in zip(shown, urls, strict=True)
         ]
         # A selected value stays visible (and removable) even when nothing matches it any more.
-        for v in selected - {fv.value for fv in values}:
-            values.append(
-                FacetValue(
-                    value=v,
-                    label=_label(f, v),
-                    count=0,
-                    selected=True,
-                    toggle_url="?" + params.with_filter(f, v, False).query_string(),
-                )
+        values.extend(
+            FacetValue(
+                value=v,
+                label=_label(f, v),
+                count=0,
+                selected=True,
+                toggle_url="?" + params.with_filter(f, v, False).query_string(),
             )
+            for v in selected - {fv.value for fv in values}
+        )
         out.append(Facet(name=f, label=FACET_LABELS[f], values=tuple(values)))
     return tuple(out)
 
@@ -285,19 +289,20 @@ def _title_matches(index: OpenIndex, wanted: set[str]) -> tuple[np.ndarray, np.n
     return exact, longest
 
 
-def _section_scores(index: OpenIndex, q, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _section_scores(index: OpenIndex, q: Query, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(docnums, scores) of the SCORE_LIMIT best allowed sections matching q, best first (ties: lower docnum);
     `allowed` is a boolean array over docnums."""
     found = index.vector.evaluate(q)
     if found is None:
         searcher = index.searcher()
         matcher = q.matcher(searcher, searcher.context())
-        ids, scores = [], []
+        id_list: list[int] = []
+        score_list: list[float] = []
         while matcher.is_active():
-            ids.append(matcher.id())
-            scores.append(matcher.score())
+            id_list.append(matcher.id())
+            score_list.append(matcher.score())
             matcher.next()
-        found = (np.asarray(ids, dtype=np.int32), np.asarray(scores, dtype=np.float64))
+        found = (np.asarray(id_list, dtype=np.int32), np.asarray(score_list, dtype=np.float64))
     ids, scores = found
     keep = allowed[ids]
     ids, scores = ids[keep], scores[keep]
@@ -340,6 +345,103 @@ class _BestSections:
         return self.sections[lo:hi].tolist()
 
 
+def _allowed_sections(index: OpenIndex, docs: np.ndarray, matches: list[_Matched]) -> np.ndarray:
+    """Over docnums: the sections that matched some group and belong to a document being ranked (`docs`)."""
+    table = index.table
+    allowed = np.zeros(len(table.of_section), dtype=bool)
+    for m in matches:
+        allowed[m.sections] = True
+    # Of those, the sections of the documents being ranked (looked up for the matched sections only; docnums of
+    # deleted records own -1, which the appended False rejects).
+    matched = np.flatnonzero(allowed)
+    allowed[matched[~np.append(docs, False)[table.of_section[matched]]]] = False
+    return allowed
+
+
+def _group_section_scores(
+    index: OpenIndex, q: Query, m: _Matched, alternatives: tuple[Query, ...], allowed: np.ndarray, relaxed: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One group's (docnums, scores) over the allowed sections, with its exact-string reward, and per docnum
+    whether the group matched that section (what coordination counts)."""
+    if relaxed and len(alternatives) > 1:
+        # A question's concept scores as its best alternative: 赔偿 and 损害赔偿 found in the same words
+        # must not add up to outweigh a second concept.
+        ids, scores = _best_of([_section_scores(index, a, allowed) for a in alternatives])
+    else:
+        ids, scores = _section_scores(index, q, allowed)
+
+    # A section with the exact string but none of its words as words (述法 inside 述法制度) still counts.
+    exact = m.exact[allowed[m.exact]]
+    if len(exact):
+        # Membership by a mask over sections (ids and exact are section docnums).
+        is_exact = np.zeros(len(allowed), dtype=bool)
+        is_exact[exact] = True
+        is_scored = np.zeros(len(allowed), dtype=bool)
+        is_scored[ids] = True
+        extra = exact[~is_scored[exact]]
+        ids = np.concatenate([ids, extra])
+        scores = np.concatenate([scores, np.full(len(extra), EXACT_BASE_SCORE)])
+        scores = np.where(is_exact[ids], scores * EXACT_FACTOR, scores)
+    # Coordination counts a group where it matched, not where a word of it merely scored (行为 of
+    # 欺诈行为); a question's group scores only there too (负责 of 负责人 is no answer to 要负责吗).
+    in_group = np.zeros(len(allowed), dtype=bool)
+    in_group[m.sections] = True
+    if relaxed:
+        keep = in_group[ids]
+        ids, scores = ids[keep], scores[keep]
+    return ids, scores, in_group[ids]
+
+
+def _coordinated(
+    total: np.ndarray, found: np.ndarray, touched: list[np.ndarray], groups: int, relaxed: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """(docnums, scores) of every scored section: its summed group scores (`total`, over docnums) lowered for
+    each of the `groups` it did not match (`found`: how many it matched); `touched`: the docnums scored."""
+    count = sum(len(t) for t in touched)
+    sections = (
+        np.flatnonzero(found).astype(np.int32)
+        if count * 16 > len(found)
+        else np.unique(np.concatenate(touched)).astype(np.int32)
+    )
+    # Coordination: a section with every group beats one that has only some of them.
+    missing = RELAXED_MISSING_GROUP_FACTOR if relaxed else MISSING_GROUP_FACTOR
+    return sections, total[sections] * missing ** (groups - found[sections])
+
+
+def _document_scores(
+    index: OpenIndex, sections: np.ndarray, section_score: np.ndarray
+) -> tuple[np.ndarray, _BestSections]:
+    """Every document's score (over ordinals) from its best sections' scores, and those best sections."""
+    table = index.table
+    doc_scores = np.zeros(len(table.ids))
+    owner = table.of_section[sections]
+    # Per document, best sections first (equal scores: higher docnum first).
+    order = np.lexsort((-sections, -section_score, owner))
+    owner, sections, section_score = owner[order], sections[order], section_score[order]
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    rank = np.arange(len(owner)) - np.repeat(starts, np.diff(np.r_[starts, len(owner)]))
+    nxt = np.zeros(len(table.ids))
+    for r in range(1, SECTIONS_PER_HIT):
+        at = rank == r
+        nxt[owner[at]] += section_score[at]
+    doc_scores[owner[starts]] = section_score[starts] + NEXT_SECTION_WEIGHT * nxt[owner[starts]]
+    keep = rank < SECTIONS_PER_HIT
+    return doc_scores, _BestSections(owner[keep], sections[keep])
+
+
+def _add_title_bonus(index: OpenIndex, doc_scores: np.ndarray, parsed: ParsedQuery) -> None:
+    """Known items: raise the scored documents whose title is, or contains, a title the query names."""
+    scored = np.flatnonzero(doc_scores)
+    top = doc_scores.max(initial=0.0)
+    wanted = _wanted_titles(parsed)
+    if top and wanted and len(scored):
+        exact, longest = _title_matches(index, wanted)
+        bonus = np.where(
+            exact, TITLE_EXACT_BONUS * top, TITLE_CONTAINS_BONUS * top * longest / index.table.title_lengths
+        )
+        doc_scores[scored] += bonus[scored]
+
+
 def _rank(
     index: OpenIndex,
     docs: np.ndarray,
@@ -351,83 +453,28 @@ def _rank(
     """Document ordinals best first, every document's score (an array over ordinals), and each scored
     document's best section docnums; `prior`: a factor per document (`_prior`)."""
     table = index.table
-    doc_scores = np.zeros(len(table.ids))
-    best = _BestSections(_NONE, _NONE)
-    scored = [(q, m, g) for q, m, g in zip(plan.group_score_queries, matches, plan.groups) if q is not None]
-    queries = [(q, m) for q, m, _ in scored]
-    alternative_queries = [tuple(p.score for p in g if p.score is not None) for _, _, g in scored]
+    scored = [
+        (q, m, tuple(p.score for p in g if p.score is not None))
+        for q, m, g in zip(plan.group_score_queries, matches, plan.groups, strict=True)
+        if q is not None
+    ]
     relaxed = any(plan.optional)
     # Documents put in only as cited articles' laws may match no group: nothing to score then.
-    if queries and docs.any() and any(len(m.sections) for m in matches):
-        # Sections that matched some group, of the documents being ranked (docnums of deleted records own -1).
-        allowed = np.zeros(len(table.of_section), dtype=bool)
-        for m in matches:
-            allowed[m.sections] = True
-        # Of those, the sections of the documents being ranked (looked up for the matched sections only).
-        matched = np.flatnonzero(allowed)
-        allowed[matched[~np.append(docs, False)[table.of_section[matched]]]] = False
+    if scored and docs.any() and any(len(m.sections) for m in matches):
+        allowed = _allowed_sections(index, docs, matches)
         total = np.zeros(len(table.of_section))
         found = np.zeros(len(table.of_section), dtype=np.int32)
         touched = []
-        for (q, m), alternatives in zip(queries, alternative_queries):
-            if relaxed and len(alternatives) > 1:
-                # A question's concept scores as its best alternative: 赔偿 and 损害赔偿 found in the same words
-                # must not add up to outweigh a second concept.
-                ids, scores = _best_of([_section_scores(index, a, allowed) for a in alternatives])
-            else:
-                ids, scores = _section_scores(index, q, allowed)
-
-            # A section with the exact string but none of its words as words (述法 inside 述法制度) still counts.
-            exact = m.exact[allowed[m.exact]]
-            if len(exact):
-                # Membership by a mask over sections (ids and exact are section docnums).
-                is_exact = np.zeros(len(allowed), dtype=bool)
-                is_exact[exact] = True
-                scored = np.zeros(len(allowed), dtype=bool)
-                scored[ids] = True
-                extra = exact[~scored[exact]]
-                ids = np.concatenate([ids, extra])
-                scores = np.concatenate([scores, np.full(len(extra), EXACT_BASE_SCORE)])
-                scores = np.where(is_exact[ids], scores * EXACT_FACTOR, scores)
-            # Coordination counts a group where it matched, not where a word of it merely scored (行为 of
-            # 欺诈行为); a question's group scores only there too (负责 of 负责人 is no answer to 要负责吗).
-            in_group = np.zeros(len(allowed), dtype=bool)
-            in_group[m.sections] = True
-            if relaxed:
-                keep = in_group[ids]
-                ids, scores = ids[keep], scores[keep]
+        for q, m, alternatives in scored:
+            ids, scores, in_group = _group_section_scores(index, q, m, alternatives, allowed, relaxed)
             total[ids] += scores
-            found[ids[in_group[ids]]] += 1
+            found[ids[in_group]] += 1
             touched.append(ids)
-        count = sum(len(t) for t in touched)
-        sections = (
-            np.flatnonzero(found).astype(np.int32)
-            if count * 16 > len(found)
-            else np.unique(np.concatenate(touched)).astype(np.int32)
-        )
-        # Coordination: a section with every group beats one that has only some of them.
-        missing = RELAXED_MISSING_GROUP_FACTOR if relaxed else MISSING_GROUP_FACTOR
-        section_score = total[sections] * missing ** (len(queries) - found[sections])
-        owner = table.of_section[sections]
-        # Per document, best sections first (equal scores: higher docnum first).
-        order = np.lexsort((-sections, -section_score, owner))
-        owner, sections, section_score = owner[order], sections[order], section_score[order]
-        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-        rank = np.arange(len(owner)) - np.repeat(starts, np.diff(np.r_[starts, len(owner)]))
-        nxt = np.zeros(len(table.ids))
-        for r in range(1, SECTIONS_PER_HIT):
-            at = rank == r
-            nxt[owner[at]] += section_score[at]
-        doc_scores[owner[starts]] = section_score[starts] + NEXT_SECTION_WEIGHT * nxt[owner[starts]]
-        keep = rank < SECTIONS_PER_HIT
-        best = _BestSections(owner[keep], sections[keep])
-    scored = np.flatnonzero(doc_scores)
-    top = doc_scores.max(initial=0.0)
-    wanted = _wanted_titles(parsed)
-    if top and wanted and len(scored):
-        exact, longest = _title_matches(index, wanted)
-        bonus = np.where(exact, TITLE_EXACT_BONUS * top, TITLE_CONTAINS_BONUS * top * longest / table.title_lengths)
-        doc_scores[scored] += bonus[scored]
+        sections, section_score = _coordinated(total, found, touched, len(scored), relaxed)
+        doc_scores, best = _document_scores(index, sections, section_score)
+    else:
+        doc_scores, best = np.zeros(len(table.ids)), _BestSections(_NONE, _NONE)
+    _add_title_bonus(index, doc_scores, parsed)
     doc_scores *= index.memo(
         "status-factor",
         lambda: np.asarray([1.0 - STATUS_PENALTY.get(index.docs[d].status or "", 0.0) for d in table.ids]),
@@ -483,10 +530,8 @@ def _hit(index: OpenIndex, doc_id: str, score: float, section_ids: list[str], te
 def _advice(parsed: ParsedQuery, applied: list[AppliedFilter], total: int) -> tuple[str, ...]:
     if total:
         return ()
-    out = []
     helpful = sorted((a for a in applied if a.removed), key=lambda a: -a.removed)
-    for a in helpful[:2]:
-        out.append(f"去掉筛选条件“{a.label}：{a.value}”可找到 {a.removed} 篇文件")
+    out = [f"去掉筛选条件“{a.label}：{a.value}”可找到 {a.removed} 篇文件" for a in helpful[:2]]
     if not helpful and applied and parsed.positive_terms:
         out.append("去掉全部筛选条件后再检索")
     if parsed.positive_terms and not helpful:
@@ -622,7 +667,7 @@ def run_search(index: OpenIndex, params: SearchParams) -> SearchResult:
     if reading.pinned and params.sort != "date":
         # The cited articles' documents first, in the order cited, each with its article as its section.
         first = [o for o, _ in reading.pinned if docs[o]]
-        sections_first = {o: ids for o, ids in reading.pinned}
+        sections_first = dict(reading.pinned)
         order = np.concatenate([np.asarray(first, dtype=order.dtype), order[~np.isin(order, first)]])
     total = len(order)
     start = (params.page - 1) * params.size

@@ -38,7 +38,7 @@ def _term_regex(term: str) -> re.Pattern[str] | None:
 def find_spans(text: str, terms: Sequence[str], normalized: str | None = None) -> list[tuple[int, int]]:
     """Merged (start, end) spans of every occurrence of the (normalised) terms in text."""
     norm = normalized if normalized is not None else analysis.normalize(text)
-    spans = []
+    spans: list[tuple[int, int]] = []
     for term in terms:
         rx = _term_regex(term)
         if rx is None:
@@ -58,10 +58,10 @@ def mark(text: str, spans: Sequence[tuple[int, int]], start: int = 0, end: int |
     """text[start:end] as escaped HTML with <mark> around the spans."""
     end = len(text) if end is None else end
     out, pos = [], start
-    for s, e in spans:
-        if e <= start or s >= end:
+    for span_start, span_end in spans:
+        if span_end <= start or span_start >= end:
             continue
-        s, e = max(s, start), min(e, end)
+        s, e = max(span_start, start), min(span_end, end)
         out.append(escape(text[pos:s]))
         out.append(f"<mark>{escape(text[s:e])}</mark>")
         pos = e

@@ -11,6 +11,7 @@ build `current` points at, which costs one readlink when nothing changed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -131,6 +132,21 @@ class DocTable:
         return out
 
 
+def _map_sections(ix: whoosh_index.Index) -> tuple[list[str], dict[str, list[int]]]:
+    """Of every index docnum, the doc_id owning it; of every doc_id, its index docnums."""
+    with ix.searcher() as s:
+        reader = s.reader()
+        column = reader.column_reader("doc_id")
+        doc_of = [""] * reader.doc_count_all()
+        sections_of: dict[str, list[int]] = {}
+        for docnum in reader.all_doc_ids():
+            doc_id = column[docnum]
+            doc_id = doc_id.decode("utf-8") if isinstance(doc_id, bytes) else doc_id
+            doc_of[docnum] = doc_id
+            sections_of.setdefault(doc_id, []).append(docnum)
+    return doc_of, sections_of
+
+
 class NoIndexError(RuntimeError):
     """There is no published build under the index root."""
 
@@ -172,12 +188,13 @@ class OpenIndex:
     store: DocStore
     docs: dict[str, DocMeta]
     manifest: dict
-    versions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # doc_id -> its versions, newest first
-    facets: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # doc_id -> facet -> values
-    doc_of: list[str] = field(default_factory=list)  # index docnum -> doc_id
-    sections_of: dict[str, list[int]] = field(default_factory=dict)  # doc_id -> index docnums
-    table: DocTable | None = None
-    vector: VectorScorer | None = None
+    versions: dict[str, tuple[str, ...]]  # doc_id -> its versions, newest first
+    facets: dict[str, dict[str, tuple[str, ...]]]  # doc_id -> facet -> values
+    doc_of: list[str]  # index docnum -> doc_id
+    sections_of: dict[str, list[int]]  # doc_id -> index docnums
+    table: DocTable
+    # Scores through this index's per-thread searchers, so it is made once the index exists (__post_init__).
+    vector: VectorScorer = field(init=False)
     _cached_bytes: int = 0
     _local: threading.local = field(default_factory=threading.local, repr=False)
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
@@ -193,7 +210,9 @@ class OpenIndex:
         ix = whoosh_index.open_dir(str(path))
         store = DocStore(path / STORE_FILE)
         docs, versions = link_versions(store.metas())
-        opened = cls(
+        facets = {d: facet_values(m) for d, m in docs.items()}
+        doc_of, sections_of = _map_sections(ix)
+        return cls(
             build_id=path.name,
             path=path,
             ix=ix,
@@ -201,26 +220,14 @@ class OpenIndex:
             docs=docs,
             manifest=manifest,
             versions=versions,
-            facets={d: facet_values(m) for d, m in docs.items()},
+            facets=facets,
+            doc_of=doc_of,
+            sections_of=sections_of,
+            table=DocTable.build(docs, facets, doc_of),
         )
-        opened._map_sections()
-        opened.table = DocTable.build(docs, opened.facets, opened.doc_of)
-        opened.vector = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING)
-        return opened
 
-    def _map_sections(self) -> None:
-        with self.ix.searcher() as s:
-            reader = s.reader()
-            column = reader.column_reader("doc_id")
-            doc_of = [""] * reader.doc_count_all()
-            sections_of: dict[str, list[int]] = {}
-            for docnum in reader.all_doc_ids():
-                doc_id = column[docnum]
-                doc_id = doc_id.decode("utf-8") if isinstance(doc_id, bytes) else doc_id
-                doc_of[docnum] = doc_id
-                sections_of.setdefault(doc_id, []).append(docnum)
-        self.doc_of = doc_of
-        self.sections_of = sections_of
+    def __post_init__(self) -> None:
+        self.vector = VectorScorer(self.searcher, len(self.doc_of), WEIGHTING)
 
     def sections_for(self, query: Query) -> np.ndarray:
         """Index docnums of the sections matching a query (sorted, unscored); remembered for this build (LRU)."""
@@ -270,10 +277,9 @@ class OpenIndex:
 
     def __del__(self) -> None:
         # A build dropped without close() (a test, a one-off script) still closes its files.
-        try:
+        # Nothing to report to during garbage collection.
+        with contextlib.suppress(Exception):
             self.close()
-        except Exception:  # noqa: BLE001 - nothing to report to during garbage collection
-            pass
 
     def close(self) -> None:
         """Close every thread's searcher and the store (call once no request uses this build any more)."""

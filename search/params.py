@@ -7,7 +7,7 @@ unknown parameter is an error too, so a misspelt filter is never silently ignore
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Protocol
@@ -49,7 +49,7 @@ class ParamError(ValueError):
 class MultiMapping(Protocol):
     def getlist(self, key: str) -> list[str]: ...
 
-    def keys(self): ...
+    def keys(self) -> Iterable[str]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +77,8 @@ class SearchParams:
     def toggle_query_strings(self, facet: str, values: Sequence[str]) -> list[str]:
         """`self.with_filter(facet, v, v not selected).query_string()` for each of many values of one facet, at
         the cost of quoting each value once (a result page shows up to 30 values of each facet)."""
-        before, after = [], []
+        before: list[tuple[str, str]] = []
+        after: list[tuple[str, str]] = []
         own: tuple[str, ...] = ()
         for f, vs in self.filters:
             if f == facet:
@@ -178,7 +179,7 @@ def _date(name: str, raw: str) -> str | None:
 def parse_params(args: MultiMapping, extra: Sequence[str] = ()) -> SearchParams:
     """Read request arguments (a werkzeug MultiDict or anything with getlist/keys) into SearchParams."""
     allowed = set(BASE_PARAMS) | set(FACETS) | set(extra)
-    unknown = sorted(k for k in args.keys() if k not in allowed)
+    unknown = sorted(k for k in args.keys() if k not in allowed)  # noqa: SIM118  a MultiMapping has keys(), no __iter__
     if unknown:
         raise ParamError(f"unknown parameter {unknown[0]!r}; accepted: {', '.join(sorted(allowed))}")
 
@@ -230,7 +231,7 @@ class _Args:
     def getlist(self, key: str) -> list[str]:
         return self._data.get(key, [])
 
-    def keys(self):
+    def keys(self) -> Iterable[str]:
         return self._data.keys()
 
 

@@ -66,7 +66,7 @@ def plan_term(term: Term) -> TermPlan:
     if term.docno:
         key = analysis.normalize(term.docno)
         own = wq.Or([wq.Term("docno", k) for k in docno_index_keys(term.docno)], boost=DOCNO_OWN_BOOST)
-        highlight = (key, norm)
+        highlight: tuple[str, ...] = (key, norm)
         if term.field == "docno":
             return TermPlan(term, own, None, own, words, highlight)
         key_grams = analysis.bigrams(key)

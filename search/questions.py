@@ -226,12 +226,12 @@ def content_groups(term: Term, frequency: Frequency = lambda w: 0) -> tuple[tupl
         rest[start:end] = " " * (end - start)
     rest_text = "".join(rest)
     words, at = [], 0
-    for w in analysis.words(rest_text):
-        start = rest_text.find(w, at)
+    for word in analysis.words(rest_text):
+        w = word
+        start = rest_text.find(word, at)
         if start >= 0:
-            at = start + len(w)
-        if start >= 0:
-            w, start = _trimmed(w, start, frequency)
+            at = start + len(word)
+            w, start = _trimmed(word, start, frequency)
         if w not in STOP_WORDS:
             words.append((w, text[start : start + len(w)] if start >= 0 else w))
     # A lone character (满, 交, 归) matches everywhere and means little, unless it is all there is.

@@ -202,10 +202,10 @@ class VectorScorer:
         tf = weights.astype(np.float64)
         if field.scorable:
             idf, avgfl = self._idf_avgfl(q.fieldname, text)
-            B = bm25f_b(self._weighting, q.fieldname)
-            K1 = self._weighting.K1
+            b = bm25f_b(self._weighting, q.fieldname)
+            k1 = self._weighting.K1
             fl = self.lengths(q.fieldname)[ids]
-            scores = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+            scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
         else:
             scores = tf
         if q.boost != 1.0:

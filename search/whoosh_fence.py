@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from functools import cache
 from typing import NamedTuple
 
@@ -115,7 +115,7 @@ def _missing(req: Required, import_module: Callable[[str], object]) -> str | Non
             return f"{req.module}.{req.path}"
     if req.kind == "param":
         try:
-            present = name in inspect.signature(obj).parameters
+            present = callable(obj) and name in inspect.signature(obj).parameters
         except (TypeError, ValueError):
             present = False
         return None if present else f"parameter {name} of {req.module}.{'.'.join(owners)}"
@@ -274,7 +274,7 @@ def attached(obj) -> dict:
 # --- reading ---------------------------------------------------------------------------------------------------
 
 
-def unwrap_deleted(m) -> tuple[object | None, object]:
+def unwrap_deleted(m) -> tuple[Collection[int] | None, object]:
     """(the deleted docnums, the matcher inside) of a segment's matcher: Whoosh wraps the postings of a segment
     with deleted documents in a FilterMatcher; (None, m) for any other matcher."""
     if isinstance(m, FilterMatcher):

@@ -35,7 +35,7 @@ def _format(allowed: tuple[str, ...]) -> str:
 
 
 def _only(*names: str) -> None:
-    unknown = sorted(k for k in request.args.keys() if k not in names)
+    unknown = sorted(k for k in request.args if k not in names)
     if unknown:
         raise ParamError(f"unknown parameter {unknown[0]!r}; accepted: {', '.join(names)}")
 
@@ -72,8 +72,7 @@ def doc_json(doc_id: str):
     if view is None:
         abort(404, description=f"no document {doc_id}")
     if fmt == "txt":
-        response = Response(document_text(view.doc), mimetype="text/plain")
-        response.charset = "utf-8"
+        response = Response(document_text(view.doc), content_type="text/plain; charset=utf-8")
         response.headers["Content-Disposition"] = f'inline; filename="{doc_id}.txt"'
         return response
     return jsonify(view.to_dict())

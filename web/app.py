@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g
+from flask.json.provider import DefaultJSONProvider
 
 from search.config import index_root
 from search.index import IndexHolder
@@ -31,7 +32,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("GOVLAW")
     if test_config:
         app.config.from_mapping(test_config)
-    app.json.ensure_ascii = False
+    if isinstance(app.json, DefaultJSONProvider):  # Chinese as it is in JSON bodies, not \u escapes
+        app.json.ensure_ascii = False
     app.extensions["govlaw_index"] = IndexHolder(Path(index_root(app.config["INDEX"])))
 
     app.register_blueprint(pages.bp)

@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 
 from search.changelog import Change, read_changes
 from search.index import IndexHolder, NoIndexError
-from search.params import ParamError
+from search.params import MultiMapping, ParamError
 from web.current import current_index
 
 DEFAULT_LIMIT = 100
@@ -41,8 +41,8 @@ class ChangeEntry:
         return {**shown, "kind_label": self.kind_label, "in_index": self.in_index}
 
 
-def parse_limit(args) -> int:
-    unknown = sorted(k for k in args.keys() if k != "limit")
+def parse_limit(args: MultiMapping) -> int:
+    unknown = sorted(k for k in args.keys() if k != "limit")  # noqa: SIM118  a MultiMapping has keys(), no __iter__
     if unknown:
         raise ParamError(f"unknown parameter {unknown[0]!r}; accepted: limit")
     values = args.getlist("limit")

@@ -1,3 +1,4 @@
+# ruff: noqa: N999  gunicorn reads this file by path (-c web/gunicorn.conf.py), its conventional name; never imported
 """gunicorn settings: `gunicorn -c web/gunicorn.conf.py 'web.app:create_app()'`.
 
 Each worker opens the index itself, after the fork (a searcher shared across a fork gave wrong results), and
