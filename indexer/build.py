@@ -17,12 +17,13 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.codec.base import Segment
 
 from indexer.pipeline import (
     FileError,
@@ -216,7 +217,7 @@ def record_published(root: Path, build_id: str) -> None:
     """Note a publish in the history (call with the lock held, after publish())."""
     ids = read_history(root)
     if not ids or ids[-1] != build_id:
-        write_history(root, ids + [build_id])
+        write_history(root, [*ids, build_id])
 
 
 def reconcile_history(root: Path) -> None:
@@ -294,10 +295,8 @@ def failed_hashes(errors: Iterable[FileError], sources: set[str]) -> dict[str, s
     out = {}
     for e in errors:
         if e.source in sources:
-            try:
+            with suppress(OSError):  # gone or unreadable: tried again next time
                 out[e.source] = file_hash(Path(e.path))
-            except OSError:
-                pass
     return out
 
 
@@ -342,7 +341,7 @@ def _progress(total: int, enabled: bool | None) -> Callable[[Iterable], Iterable
         enabled = sys.stderr.isatty()
     if not enabled:
         return lambda it: it
-    from tqdm import tqdm
+    from tqdm import tqdm  # type: ignore[import-untyped]  # no type information installed (types-tqdm)
 
     return lambda it: tqdm(it, total=total, unit="doc", file=sys.stderr, desc="indexing")
 
@@ -410,7 +409,7 @@ def _write_report_files(
 class _Part:
     """What one worker of a parallel build wrote: a finished segment (None if it indexed nothing), its store."""
 
-    segment: object | None
+    segment: Segment | None
     store: Path
     errors: list[FileError]
     hashes: dict[str, str]
@@ -423,7 +422,7 @@ def split_files(files: list[SourceFile], parts: int) -> list[list[SourceFile]]:
     total = sum(sizes)
     out: list[list[SourceFile]] = [[] for _ in range(parts)]
     seen = 0
-    for f, size in zip(files, sizes):
+    for f, size in zip(files, sizes, strict=True):
         out[min(parts - 1, seen * parts // total)].append(f)
         seen += size
     return [p for p in out if p]

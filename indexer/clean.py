@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import pairwise, repeat
 
 FORMATS = ("text", "markdown", "html", "docx", "pdf")
 
@@ -366,8 +366,9 @@ def strip_markdown(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         if line.startswith("|"):
-            line = " ".join(cell.strip() for cell in line.strip("|").split("|") if cell.strip())
-        lines.append(line)
+            lines.append(" ".join(cell.strip() for cell in line.strip("|").split("|") if cell.strip()))
+        else:
+            lines.append(line)
     return "\n".join(lines)
 
 
@@ -536,8 +537,8 @@ def _glue(left: str, right: str) -> str:
 def _lines_with_gaps(text: str) -> list[tuple[str, bool]]:
     out: list[tuple[str, bool]] = []
     blank = False
-    for line in text.split("\n"):
-        line = line.strip(" ")
+    for raw in text.split("\n"):
+        line = raw.strip(" ")
         if not line:
             blank = bool(out)
             continue
@@ -554,7 +555,7 @@ def looks_like_pdf(text: str) -> bool:
     blank_gaps = sum(1 for _, blank in lines[1:] if blank)
     if blank_gaps * 2 < len(lines) - 1:
         return False
-    return any(blank and _should_join(prev, line, True) for (prev, _), (line, blank) in zip(lines, lines[1:]))
+    return any(blank and _should_join(prev, line, True) for (prev, _), (line, blank) in pairwise(lines))
 
 
 def join_broken_lines(text: str) -> str:

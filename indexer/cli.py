@@ -28,7 +28,7 @@ LOG_FORMATS = ("auto", "json", "logfmt", "text")
 class _Formatter(logging.Formatter):
     """Structured log lines for a collector: one JSON object or one logfmt line per record."""
 
-    converter = time.gmtime
+    converter = staticmethod(time.gmtime)
 
     def __init__(self, style_: str):
         super().__init__()

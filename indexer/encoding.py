@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from contextlib import suppress
 from functools import cache
 
 import charset_normalizer
@@ -111,17 +112,13 @@ def common_hanzi() -> frozenset[str]:
     chars: set[str] = set()
     for lead in range(0xB0, 0xD8):  # GB2312 rows 16-55
         for trail in range(0xA1, 0xFF):
-            try:
+            with suppress(UnicodeDecodeError):  # row 55 ends at D7F9
                 chars.add(bytes((lead, trail)).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass  # row 55 ends at D7F9
     for code in range(0xA440, 0xC67F):  # Big5 level 1
         trail = code & 0xFF
         if 0x40 <= trail <= 0x7E or 0xA1 <= trail <= 0xFE:
-            try:
+            with suppress(UnicodeDecodeError):
                 chars.add(code.to_bytes(2, "big").decode("big5"))
-            except UnicodeDecodeError:
-                pass
     return frozenset(chars)
 
 
@@ -247,13 +244,9 @@ def decode_bytes(data: bytes, *, declared: str | None = None) -> tuple[str, str]
     strict UTF-8, the declared charset, then GB18030, Big5 and the charset-normalizer guess scored against
     each other. Raises DecodeError for binary or undecodable data. A BOM is removed; newlines are kept.
     """
-    for bom, encoding in BOMS:
-        if data.startswith(bom):
-            text = _strict(data[len(bom) :], encoding.removesuffix("-sig"))
-            if text is None:
-                raise DecodeError(f"starts with a {encoding} byte-order mark but is not valid {encoding}")
-            _reject_binary(text, encoding)
-            return text, encoding
+    by_bom = _decode_with_bom(data)
+    if by_bom is not None:
+        return by_bom
     if b"\x00" in data:
         return _decode_with_nuls(data)
     _reject_control_bytes(data)
@@ -272,6 +265,34 @@ def decode_bytes(data: bytes, *, declared: str | None = None) -> tuple[str, str]
     for name in (declared_codec, *LEGACY_CANDIDATES, _detected(data)):
         if name is not None and name not in names and name != "utf-8":
             names.append(name)
+    best, binary_hint = _most_plausible(data, names)
+    if best is not None and best[0] >= MIN_PLAUSIBILITY:
+        return best[1], best[2]
+    lenient = _best_lenient(data, ["utf-8", *names])
+    if lenient is not None:
+        return lenient
+    if binary_hint:
+        raise DecodeError(
+            "too many control characters in every candidate encoding: this looks like binary data, not text"
+        )
+    raise DecodeError(f"no encoding gives plausible text (tried utf-8, {', '.join(names)}): save the file as UTF-8")
+
+
+def _decode_with_bom(data: bytes) -> tuple[str, str] | None:
+    """Text after a byte-order mark, in the encoding the mark names; None without a mark."""
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            text = _strict(data[len(bom) :], encoding.removesuffix("-sig"))
+            if text is None:
+                raise DecodeError(f"starts with a {encoding} byte-order mark but is not valid {encoding}")
+            _reject_binary(text, encoding)
+            return text, encoding
+    return None
+
+
+def _most_plausible(data: bytes, names: list[str]) -> tuple[tuple[float, str, str] | None, bool]:
+    """The (score, text, encoding) of the encoding among `names` that decodes `data` into the most plausible text
+    (None if none decodes it), and whether some encoding gave text with too many control characters."""
     best: tuple[float, str, str] | None = None
     binary_hint = False
     for encoding in names:
@@ -284,16 +305,7 @@ def decode_bytes(data: bytes, *, declared: str | None = None) -> tuple[str, str]
         score = plausibility(text)
         if best is None or score > best[0]:  # ties keep the earlier, more likely encoding
             best = (score, text, encoding)
-    if best is not None and best[0] >= MIN_PLAUSIBILITY:
-        return best[1], best[2]
-    lenient = _best_lenient(data, ["utf-8", *names])
-    if lenient is not None:
-        return lenient
-    if binary_hint:
-        raise DecodeError(
-            "too many control characters in every candidate encoding: this looks like binary data, not text"
-        )
-    raise DecodeError(f"no encoding gives plausible text (tried utf-8, {', '.join(names)}): save the file as UTF-8")
+    return best, binary_hint
 
 
 def _best_lenient(data: bytes, names: list[str]) -> tuple[str, str] | None:

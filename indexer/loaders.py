@@ -240,10 +240,7 @@ def _html_parts(root: Tag) -> Iterator[object]:
             if isinstance(node, PreformattedString) and not isinstance(node, CData):
                 continue  # comments, doctypes, processing instructions
             if pre_depth:
-                for i, line in enumerate(str(node).split("\n")):
-                    if i:
-                        yield _LINE
-                    yield line
+                yield from _pre_lines(str(node))
             else:
                 yield str(node)
         elif isinstance(node, Tag):
@@ -265,6 +262,14 @@ def _html_parts(root: Tag) -> Iterator[object]:
                 pre_depth += 1
                 stack.append(_END_PRE)
             stack.extend(reversed(node.contents))
+
+
+def _pre_lines(text: str) -> Iterator[object]:
+    """Text inside <pre>: its lines, a _LINE marker between them."""
+    for i, line in enumerate(text.split("\n")):
+        if i:
+            yield _LINE
+        yield line
 
 
 def collapse_space(text: str) -> str:
@@ -463,7 +468,7 @@ def _pdf_meta(reader: PdfReader) -> dict[str, str]:
         created = info.creation_date
         if created is not None:
             meta["created"] = created.isoformat()
-    except Exception:  # a damaged info dictionary costs the metadata, not the text
+    except Exception:  # noqa: BLE001, S110  pypdf's errors on a damaged info dictionary cost the metadata, not the text
         pass
     return meta
 

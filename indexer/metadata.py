@@ -144,18 +144,11 @@ def _lines(text: str, norm: str) -> list[_Line]:
     return out
 
 
-_last_normalized: tuple[str, str] = ("", "")
-
-
+@lru_cache(maxsize=1)
 def normalized_text(text: str) -> str:
     """normalize(text), remembered for the last text: metadata and sections both read the normal form of the
     same cleaned text, one after the other."""
-    global _last_normalized
-    last, norm = _last_normalized
-    if text != last:
-        norm = normalize(text)
-        _last_normalized = (text, norm)
-    return norm
+    return normalize(text)
 
 
 def _iso(y: str | int, m: str | int, d: str | int) -> str | None:
@@ -164,7 +157,8 @@ def _iso(y: str | int, m: str | int, d: str | int) -> str | None:
 
 
 def parse_date(s: str) -> str | None:
-    """The first date in `s` as ISO YYYY-MM-DD: 2023年2月28日, 2017 年 3 月 23 日, 2023-02-28, 二〇二三年二月二十八日."""
+    """The first date in `s` as ISO YYYY-MM-DD: 2023年2月28日, 2017 年 3 月 23 日, 2023-02-28,
+    二〇二三年二月二十八日."""
     s = normalize(s)
     found = []
     for rx in (_DATE_RE, _ISO_RE):
@@ -278,11 +272,7 @@ def _find_title(lines: list[_Line], filename: str, is_case: bool) -> tuple[str, 
 
 def _split_orgs(s: str) -> tuple[str, ...]:
     parts = [p for p in re.split(r"[\s、,，和及]+", s.strip()) if p]
-    orgs = []
-    for p in parts:
-        if normalize(p).endswith(ORG_ENDINGS) and len(p) >= 2:
-            orgs.append(p)
-    return tuple(orgs)
+    return tuple(p for p in parts if normalize(p).endswith(ORG_ENDINGS) and len(p) >= 2)
 
 
 def _issuers_from_title(title: str) -> tuple[str, ...]:
@@ -374,8 +364,8 @@ def _signature(lines: list[_Line]) -> tuple[str | None, tuple[str, ...]]:
     """(date, issuers) of the signature: an organisation line and a line that is only a date."""
     for i, ln in enumerate(lines):
         m = re.fullmatch(
-            r"(.{0,40}?)\s*((?:19|20)\d\d *年 *\d{1,2} *月 *\d{1,2} *日|[〇零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月"
-            r"[一二三四五六七八九十]{1,3}日)",
+            r"(.{0,40}?)\s*((?:19|20)\d\d *年 *\d{1,2} *月 *\d{1,2} *日"
+            r"|[〇零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日)",
             ln.norm,
         )
         if not m or re.search(r"[,。:;]", m.group(1)):

@@ -47,6 +47,8 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
 # Used for `date` only when none of the date aliases is set: the latest version's date is the date of the
 # text the file holds (Taiwan's 最新異動日期).
 DATE_FALLBACKS = ("last_amended", "amended", "修改日期")
+# Document fields an operator's text is taken as, stripped.
+TEXT_FIELDS = ("doc_number", "doc_type", "region", "superseded_by")
 # Flags meaning the document is no longer in force.
 REPEALED_FLAGS = ("expired", "abolished", "repealed", "废止", "失效")
 # `nature` (法規性質) is a level when it names one (法律); 命令 has no counterpart in LEVELS.
@@ -282,8 +284,8 @@ def _issuers(value: Any) -> list[str]:
     for item in items:
         if not isinstance(item, str):
             continue
-        for name in _ISSUER_SPLIT.split(item):
-            name = name.strip()
+        for part in _ISSUER_SPLIT.split(item):
+            name = part.strip()
             if name and name not in out:
                 out.append(name)
     return out
@@ -333,16 +335,28 @@ def normalise_operator_fields(row: dict[str, Any]) -> dict[str, Any]:
     row unchanged (for Document.extra). `path` is dropped; unparseable dates are kept as `<field>_raw`.
     """
     lowered = {str(key).strip().lower(): value for key, value in row.items()}
-    used: set[str] = {"path"}
+    used: set[str] = {"path"}  # the row's (lower-cased) names read into a Document field
+    out = _title_fields(lowered, used)
+    out |= _named_fields(lowered, used)
+    out |= _date_fields(lowered, used)
+    out |= _level_fields(lowered, used)
+    out |= _status_fields(lowered, used, out.get("superseded_by"))
+    _add_extra_fields(out, row, used)
+    return out
+
+
+def _take(lowered: dict[str, Any], used: set[str], name: str) -> Any:
+    """The value of the first of Document field `name`'s aliases the row sets (None if none), noted as used."""
+    found = _first(lowered, FIELD_ALIASES[name])
+    if found is None:
+        return None
+    used.add(found[0])
+    return found[1]
+
+
+def _title_fields(lowered: dict[str, Any], used: set[str]) -> dict[str, Any]:
+    """title, and short_title: a row with a `heading` (the full title) has its `title` as the short one."""
     out: dict[str, Any] = {}
-
-    def take(name: str) -> Any:
-        found = _first(lowered, FIELD_ALIASES[name])
-        if found is None:
-            return None
-        used.add(found[0])
-        return found[1]
-
     heading = _first(lowered, ("heading",))
     short = _first(lowered, ("title",))
     if heading is not None:
@@ -350,22 +364,27 @@ def normalise_operator_fields(row: dict[str, Any]) -> dict[str, Any]:
         used.update({"heading", "title"})
         if short is not None and str(short[1]).strip() != out["title"]:
             out["short_title"] = str(short[1]).strip()
-    elif (title := take("title")) is not None:
+    elif (title := _take(lowered, used, "title")) is not None:
         out["title"] = str(title).strip()
+    return out
 
-    if (issuer := take("issuer")) is not None and (names := _issuers(issuer)):
+
+def _named_fields(lowered: dict[str, Any], used: set[str]) -> dict[str, Any]:
+    """issuer (a list of names), and the fields taken as text: doc_number, doc_type, region, superseded_by."""
+    out: dict[str, Any] = {}
+    if (issuer := _take(lowered, used, "issuer")) is not None and (names := _issuers(issuer)):
         out["issuer"] = names
-    if (number := take("doc_number")) is not None:
-        out["doc_number"] = str(number).strip()
-    if (kind := take("doc_type")) is not None:
-        out["doc_type"] = str(kind).strip()
-    if (region := take("region")) is not None:
-        out["region"] = str(region).strip()
-    if (superseded_by := take("superseded_by")) is not None:
-        out["superseded_by"] = str(superseded_by).strip()
+    for name in TEXT_FIELDS:
+        if (value := _take(lowered, used, name)) is not None:
+            out[name] = str(value).strip()
+    return out
 
+
+def _date_fields(lowered: dict[str, Any], used: set[str]) -> dict[str, Any]:
+    """date, valid_from and year, or `<field>_raw` with the text of one that is no date or year."""
+    out: dict[str, Any] = {}
     for name in ("date", "valid_from"):
-        raw = take(name)
+        raw = _take(lowered, used, name)
         if raw is None and name == "date" and (fallback := _first(lowered, DATE_FALLBACKS)) is not None:
             raw = fallback[1]  # the fallback field stays in extra as well
         if raw is None:
@@ -376,34 +395,45 @@ def normalise_operator_fields(row: dict[str, Any]) -> dict[str, Any]:
         else:
             out[f"{name}_raw"] = str(raw)
 
-    if (year := take("year")) is not None:
-        if (number_ := _year(year)) is not None:
-            out["year"] = number_
+    if (year := _take(lowered, used, "year")) is not None:
+        if (number := _year(year)) is not None:
+            out["year"] = number
         else:
             out["year_raw"] = str(year)
+    return out
 
-    level = take("level")
+
+def _level_fields(lowered: dict[str, Any], used: set[str]) -> dict[str, Any]:
+    """level, or level_raw with a level LEVELS does not know."""
+    level = _take(lowered, used, "level")
     if level is None and (fallback := _first(lowered, LEVEL_FALLBACKS)) is not None:
         level = fallback[1] if fallback[1] in LEVELS else None
-    if isinstance(level, str):
-        if level.strip() in LEVELS:
-            out["level"] = level.strip()
-        else:
-            out["level_raw"] = level.strip()
+    if not isinstance(level, str):
+        return {}
+    if level.strip() in LEVELS:
+        return {"level": level.strip()}
+    return {"level_raw": level.strip()}
 
-    status = _status(lowered, out.get("superseded_by"))
+
+def _status_fields(lowered: dict[str, Any], used: set[str], superseded_by: str | None) -> dict[str, Any]:
+    """status, and status_raw with a status word the mapping does not know."""
+    out: dict[str, Any] = {}
+    status = _status(lowered, superseded_by)
     given = _first(lowered, FIELD_ALIASES["status"])
     if given is not None:
         used.add(given[0])
         if status is None or str(given[1]).strip().lower() not in (status, *STATUS_WORDS):
-            out["status_raw"] = str(given[1]).strip()  # a word the mapping does not know
+            out["status_raw"] = str(given[1]).strip()
     if status is not None:
         out["status"] = status
+    return out
 
+
+def _add_extra_fields(out: dict[str, Any], row: dict[str, Any], used: set[str]) -> None:
+    """Add the row's fields not read into a Document field to `out`, as they are."""
     aliases = {alias for names in FIELD_ALIASES.values() for alias in names}
     for key, value in row.items():
         name = str(key).strip()
         if name.lower() in used or name in out or (value in (None, "", []) and name.lower() in aliases):
             continue  # an empty alias says nothing; a non-empty unused one is kept
         out[name] = value
-    return out

@@ -124,19 +124,19 @@ def _operator_fields(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, 
     return known, extra
 
 
-class FileTimeout(Exception):
+class FileTimeoutError(Exception):
     """A file took longer than its time budget."""
 
 
 @contextmanager
 def time_budget(seconds: float) -> Iterator[None]:
-    """Raise FileTimeout in this block after `seconds` (main thread only; elsewhere no budget applies)."""
+    """Raise FileTimeoutError in this block after `seconds` (main thread only; elsewhere no budget applies)."""
     if seconds <= 0 or threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def expire(signum, frame):
-        raise FileTimeout()
+        raise FileTimeoutError()
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -152,7 +152,7 @@ def build_document(sf: SourceFile, seconds: float = FILE_SECONDS) -> Document | 
     try:
         with time_budget(seconds):
             return _build_document(sf)
-    except FileTimeout:
+    except FileTimeoutError:
         return FileError(sf.source, str(sf.path), "timeout", f"reading and cleaning took longer than {seconds:g} s")
     except RecursionError:
         return FileError(sf.source, str(sf.path), "parse", "structure nested too deeply to read")
@@ -178,7 +178,7 @@ def _build_document(sf: SourceFile) -> Document | FileError:
         meta = extract_metadata(cleaned.text, filename=sf.path.name, page_meta=page_meta)
         sections = split_sections(cleaned.text)
         overrides, extra = _operator_fields({**front, **sf.operator})
-    except FileTimeout:
+    except FileTimeoutError:
         raise
     values: dict[str, Any] = {f.name: getattr(meta, f.name) if f.extracted else f.default for f in DESCRIBED}
     values.update(overrides)

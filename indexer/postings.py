@@ -11,6 +11,7 @@ from __future__ import annotations
 import pickle
 import zlib
 from array import array
+from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import md5
 from itertools import chain
@@ -53,6 +54,40 @@ HASH_SLOT = np.dtype([("hash", ">u4"), ("pos", ">i8")])
 assert HASH_SLOT.itemsize == 12
 
 
+@dataclass(frozen=True, slots=True)
+class _Postings:
+    """Tokens of some terms grouped into postings (a term in a document; in term, then document order) and the
+    postings into blocks. Arrays are per posting unless named for tokens, terms or blocks."""
+
+    n_tokens: int
+    starts: np.ndarray  # the posting's first token
+    freqs: np.ndarray  # its number of tokens
+    docs: np.ndarray  # its document number
+    deltas: np.ndarray | None  # per token: its position, less the one before it in its posting (None: no positions)
+    tstarts: np.ndarray  # per term: its first posting
+    tends: np.ndarray  # per term: past its last posting
+    tblocks: np.ndarray  # per term: its first block; then the number of blocks
+    bstarts: np.ndarray  # per block: its first posting
+    bends: np.ndarray  # per block: past its last posting
+    delta_ids: np.ndarray  # the document number, less the one before it in its block
+
+
+@dataclass(frozen=True, slots=True)
+class _Statistics:
+    """Weights and field lengths of postings (_Postings), and their minimum and maximum per block and term."""
+
+    weights32: np.ndarray  # per posting
+    bmaxw: np.ndarray  # per block from here on
+    bminw32: np.ndarray
+    bmaxw32: np.ndarray
+    minbytes: np.ndarray
+    maxbytes: np.ndarray
+    tweight: np.ndarray  # per term from here on
+    tmaxw: np.ndarray
+    tminbytes: np.ndarray
+    tmaxbytes: np.ndarray
+
+
 def _write_terms(
     postfile,
     tindex,
@@ -62,14 +97,41 @@ def _write_terms(
     docs: np.ndarray,
     positions: np.ndarray | None,
     offset: int,
-    fp: _FieldPostings,
+    fixed_size: int | None,
+    boost: float,
     doc_lengths: np.ndarray | None,
     block_limit: int,
     compression: int,
 ) -> int:
-    """Write the postings of terms `texts` (their tokens sorted by term; `r` indexes `texts`); returns the
-    posting file's new offset."""
+    """Write the postings of terms `texts` (their tokens sorted by term; `r` indexes `texts`) of a field whose
+    format has values of `fixed_size` and gives `boost`; returns the posting file's new offset."""
     _bulk_hash_tables(tindex)
+    p = _group_postings(r, docs, positions, block_limit)
+    stats = _statistics(p, boost, doc_lengths)
+    # A few terms' postings at a time (CHUNK_POSTINGS); every block, term and table row of a chunk is encoded at
+    # once in NumPy byte arrays, the postings written with one write.
+    t0 = 0
+    while t0 < len(p.tstarts):
+        t1 = max(t0 + 1, int(np.searchsorted(p.tstarts, p.tstarts[t0] + CHUNK_POSTINGS)))
+        offset = _write_chunk(
+            postfile,
+            tindex,
+            [fieldkey + text for text in texts[t0:t1]],
+            p,
+            stats,
+            t0,
+            t1,
+            offset,
+            fixed_size,
+            compression,
+        )
+        t0 = t1
+    return offset
+
+
+def _group_postings(r: np.ndarray, docs: np.ndarray, positions: np.ndarray | None, block_limit: int) -> _Postings:
+    """The postings of tokens sorted by term `r` (then document `docs`, then position), in blocks of at most
+    `block_limit` postings."""
     n = len(r)
     first = np.empty(n, dtype=bool)
     first[0] = True
@@ -92,8 +154,17 @@ def _write_terms(
     tstarts = np.flatnonzero(tfirst)
     tends = np.append(tstarts[1:], npost)
     del tfirst, terms
-    # Blocks of at most `block_limit` postings, each term's first block at its first posting; ids in a block
-    # are delta-coded from 0.
+    bstarts, bends, delta_ids = _split_blocks(tstarts, tends, pdocs, block_limit)
+    tblocks = np.append(np.searchsorted(bstarts, tstarts), len(bstarts))
+    return _Postings(n, starts, freqs, pdocs, deltas, tstarts, tends, tblocks, bstarts, bends, delta_ids)
+
+
+def _split_blocks(
+    tstarts: np.ndarray, tends: np.ndarray, pdocs: np.ndarray, block_limit: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Blocks of at most `block_limit` postings, each term's first block at its first posting: their first and
+    past-last postings, and the postings' ids, delta-coded from 0 in each block."""
+    npost = len(pdocs)
     within = np.arange(npost, dtype=np.int32) - np.repeat(tstarts.astype(np.int32), tends - tstarts)
     bfirst = within % block_limit == 0
     del within
@@ -102,127 +173,177 @@ def _write_terms(
     delta_ids = pdocs.copy()
     delta_ids[1:] -= pdocs[:-1]
     delta_ids[bfirst] = pdocs[bfirst]
-    del bfirst
+    return bstarts, bends, delta_ids
 
+
+def _statistics(p: _Postings, boost: float, doc_lengths: np.ndarray | None) -> _Statistics:
+    """Weights and the block and term statistics Whoosh writes: total weight, highest weight, shortest and
+    longest field length."""
+    bstarts, tstarts, tblocks = p.bstarts, p.tstarts, p.tblocks[:-1]
     # A posting's weight is its frequency times the field boost (as Whoosh's formats give it); Whoosh keeps
     # weights as float32 in a block and as given in the block's and the term's maximum.
-    weights32 = (freqs * fp.boost).astype(np.float32)
-    bmaxw = np.maximum.reduceat(freqs, bstarts) * fp.boost
-    bminw32 = np.minimum.reduceat(weights32, bstarts)
-    bmaxw32 = np.maximum.reduceat(weights32, bstarts)
+    weights32 = (p.freqs * boost).astype(np.float32)
+    bmaxw = np.maximum.reduceat(p.freqs, bstarts) * boost
     if doc_lengths is not None:
-        plen = doc_lengths[pdocs]
+        plen = doc_lengths[p.docs]
         bmaxlen = np.maximum.reduceat(plen, bstarts)
         bminlen = np.minimum.reduceat(np.where(plen > 0, plen, NO_LENGTH), bstarts)
         del plen
     else:
         bmaxlen = np.zeros(len(bstarts), dtype=np.int64)
         bminlen = np.full(len(bstarts), NO_LENGTH, dtype=np.int64)
-    # Per term: total weight, highest weight, shortest and longest field length (Whoosh's term statistics).
-    tblocks = np.searchsorted(bstarts, tstarts)
-    tweight = np.add.reduceat(weights32.astype(np.float64), tstarts)
-    tmaxw = np.maximum.reduceat(bmaxw, tblocks)
-    tmaxbytes = _length_bytes(np.maximum.reduceat(bmaxlen, tblocks))
-    tminbytes = _length_bytes(np.minimum.reduceat(bminlen, tblocks))
-    tblocks = np.append(tblocks, len(bstarts))
-    minbytes = _length_bytes(bminlen)
-    maxbytes = _length_bytes(bmaxlen)
+    return _Statistics(
+        weights32=weights32,
+        bmaxw=bmaxw,
+        bminw32=np.minimum.reduceat(weights32, bstarts),
+        bmaxw32=np.maximum.reduceat(weights32, bstarts),
+        minbytes=_length_bytes(bminlen),
+        maxbytes=_length_bytes(bmaxlen),
+        tweight=np.add.reduceat(weights32.astype(np.float64), tstarts),
+        tmaxw=np.maximum.reduceat(bmaxw, tblocks),
+        tminbytes=_length_bytes(np.minimum.reduceat(bminlen, tblocks)),
+        tmaxbytes=_length_bytes(np.maximum.reduceat(bmaxlen, tblocks)),
+    )
 
-    fixed_size = fp.fixed_size
-    # A few terms' postings at a time (CHUNK_POSTINGS); every block, term and table row of a chunk is encoded at
-    # once in NumPy byte arrays, the postings written with one write.
-    t0 = 0
-    while t0 < len(tstarts):
-        t1 = max(t0 + 1, int(np.searchsorted(tstarts, tstarts[t0] + CHUNK_POSTINGS)))
-        p0, p1 = int(tstarts[t0]), int(tends[t1 - 1])
-        b0, b1 = int(tblocks[t0]), int(tblocks[t1])
-        bs, be = bstarts[b0:b1] - p0, bends[b0:b1] - p0  # the chunk's blocks, as posting numbers within it
-        values = None
-        if fixed_size is None:
-            s0 = int(starts[p0])
-            s1 = int(starts[p1]) if p1 < npost else n
-            values = _position_values(deltas[s0:s1], starts[p0:p1] - s0, freqs[p0:p1])
-        elif fixed_size:
-            values = _utf8(*_concat(p1 - p0, [_be_uint32(freqs[p0:p1])]))
-        data, data_starts = _block_pickles(
-            bs, be, delta_ids[p0:p1], weights32[p0:p1], bminw32[b0:b1], bmaxw32[b0:b1], fixed_size, values
-        )
-        # Blocks are compressed one by one (Whoosh's output), the short ones not at all.
-        dlen = np.diff(data_starts)
-        comp = np.zeros(b1 - b0, dtype=np.int64)
-        if compression:
-            big = np.flatnonzero(dlen >= COMPRESS_MIN_BYTES)
-            if len(big):
-                packed = [
-                    zlib.compress(data[a:e], compression)
-                    for a, e in zip(data_starts[big].tolist(), data_starts[big + 1].tolist())
-                ]
-                comp[big] = compression
-                plain = comp == 0
-                kept = data[np.repeat(plain, dlen)]
-                dlen[big] = [len(c) for c in packed]
-                data, _ = _concat(
-                    b1 - b0,
-                    [
-                        ("packed", kept, np.where(plain, dlen, 0)),
-                        ("packed", np.frombuffer(b"".join(packed), dtype=np.uint8), np.where(plain, 0, dlen)),
-                    ],
-                )
-        # The block's info: (postings, last id, highest weight, compression, min and max length bytes).
-        info, info_starts = _concat(
-            b1 - b0,
-            [
-                _const(b"\x80\x02("),
-                _ints(be - bs),
-                _ints(pdocs[bends[b0:b1] - 1]),
-                _numbers(bmaxw[b0:b1]),
-                _ints(comp),
-                _ints(minbytes[b0:b1]),
-                _ints(maxbytes[b0:b1]),
-                _const(b"tq\x00."),
-            ],
-        )
-        ilen = np.diff(info_starts)
-        # A block: its size (negative for a term's last block), info and data; a term's blocks after the magic.
-        tb = tblocks[t0 : t1 + 1] - b0
-        last = np.zeros(b1 - b0, dtype=bool)
-        last[tb[1:] - 1] = True
-        first_len = np.zeros(b1 - b0, dtype=np.int64)
-        first_len[tb[:-1]] = len(WHOOSH3_HEADER_MAGIC)
-        size = np.where(last, -1, 1) * (ilen + dlen)
-        chunk, chunk_starts = _concat(
-            b1 - b0,
-            [
-                (np.frombuffer(WHOOSH3_HEADER_MAGIC, dtype=np.uint8)[None, :], first_len),
-                (size.astype(">i4").view(np.uint8).reshape(-1, 4), 4),
-                ("packed", info, ilen),
-                ("packed", data, dlen),
-            ],
-        )
-        postfile.write(chunk.tobytes())
-        term_at = chunk_starts[tb]
-        # W3TermInfo.to_bytes of terms whose postings are in the posting file.
-        rows = np.zeros(t1 - t0, dtype=TERM_ROW)
-        rows["weight"] = tweight[t0:t1]
-        rows["df"] = tends[t0:t1] - tstarts[t0:t1]
-        rows["minlength"] = tminbytes[t0:t1]
-        rows["maxlength"] = tmaxbytes[t0:t1]
-        rows["maxweight"] = tmaxw[t0:t1]
-        rows["minid"] = pdocs[tstarts[t0:t1]]
-        rows["maxid"] = pdocs[tends[t0:t1] - 1]
-        rows["offset"] = offset + term_at[:-1]
-        rows["length"] = np.diff(term_at)
-        offset += int(term_at[-1])
-        _add_rows(tindex, [fieldkey + text for text in texts[t0:t1]], rows.view(np.uint8).reshape(t1 - t0, -1))
-        t0 = t1
-    return offset
+
+def _write_chunk(
+    postfile,
+    tindex,
+    keys: list[bytes],
+    p: _Postings,
+    stats: _Statistics,
+    t0: int,
+    t1: int,
+    offset: int,
+    fixed_size: int | None,
+    compression: int,
+) -> int:
+    """Write the posting blocks of terms t0..t1 at `offset` of the posting file and add their term table rows
+    under `keys`; returns the posting file's new offset."""
+    p0, p1 = int(p.tstarts[t0]), int(p.tends[t1 - 1])
+    b0, b1 = int(p.tblocks[t0]), int(p.tblocks[t1])
+    bs, be = p.bstarts[b0:b1] - p0, p.bends[b0:b1] - p0  # the chunk's blocks, as posting numbers within it
+    data, data_starts = _block_pickles(
+        bs,
+        be,
+        p.delta_ids[p0:p1],
+        stats.weights32[p0:p1],
+        stats.bminw32[b0:b1],
+        stats.bmaxw32[b0:b1],
+        fixed_size,
+        _chunk_values(p, p0, p1, fixed_size),
+    )
+    data, dlen, comp = _compress_blocks(data, data_starts, compression)
+    # The block's info: (postings, last id, highest weight, compression, min and max length bytes).
+    info, info_starts = _concat(
+        b1 - b0,
+        [
+            _const(b"\x80\x02("),
+            _ints(be - bs),
+            _ints(p.docs[p.bends[b0:b1] - 1]),
+            _numbers(stats.bmaxw[b0:b1]),
+            _ints(comp),
+            _ints(stats.minbytes[b0:b1]),
+            _ints(stats.maxbytes[b0:b1]),
+            _const(b"tq\x00."),
+        ],
+    )
+    tb = p.tblocks[t0 : t1 + 1] - b0
+    chunk, chunk_starts = _term_blocks(tb, info, np.diff(info_starts), data, dlen)
+    postfile.write(chunk.tobytes())
+    term_at = chunk_starts[tb]
+    _add_rows(tindex, keys, _term_rows(p, stats, t0, t1, offset + term_at[:-1], np.diff(term_at)))
+    return offset + int(term_at[-1])
+
+
+def _chunk_values(p: _Postings, p0: int, p1: int, fixed_size: int | None) -> tuple[np.ndarray, ...] | None:
+    """The values of postings p0..p1 as _block_pickles takes them: Positions values (values of any size), the
+    frequencies as !I (fixed size values) or None (no values)."""
+    if fixed_size is None:
+        if p.deltas is None:
+            raise ValueError("values of any size are Positions: the tokens need positions")
+        s0 = int(p.starts[p0])
+        s1 = int(p.starts[p1]) if p1 < len(p.starts) else p.n_tokens
+        return _position_values(p.deltas[s0:s1], p.starts[p0:p1] - s0, p.freqs[p0:p1])
+    if fixed_size:
+        return _utf8(*_concat(p1 - p0, [_be_uint32(p.freqs[p0:p1])]))
+    return None
+
+
+def _compress_blocks(
+    data: np.ndarray, data_starts: np.ndarray, compression: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Blocks (one array, offsets) compressed one by one (Whoosh's output), the short ones not at all: their
+    bytes (one array), lengths and compression levels (0: none)."""
+    dlen = np.diff(data_starts)
+    comp = np.zeros(len(dlen), dtype=np.int64)
+    big = np.flatnonzero(dlen >= COMPRESS_MIN_BYTES) if compression else np.zeros(0, dtype=np.int64)
+    if not len(big):
+        return data, dlen, comp
+    view = data.data
+    packed = [
+        zlib.compress(view[a:e], compression)
+        for a, e in zip(data_starts[big].tolist(), data_starts[big + 1].tolist(), strict=True)
+    ]
+    comp[big] = compression
+    plain = comp == 0
+    kept = data[np.repeat(plain, dlen)]
+    dlen[big] = [len(c) for c in packed]
+    data, _ = _concat(
+        len(dlen),
+        [
+            ("packed", kept, np.where(plain, dlen, 0)),
+            ("packed", np.frombuffer(b"".join(packed), dtype=np.uint8), np.where(plain, 0, dlen)),
+        ],
+    )
+    return data, dlen, comp
+
+
+def _term_blocks(
+    tb: np.ndarray, info: np.ndarray, ilen: np.ndarray, data: np.ndarray, dlen: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The posting file's bytes of terms whose blocks start at `tb` (and the last ends before tb[-1]), and the
+    blocks' offsets: a term's blocks after the magic, a block its size (negative for a term's last block), info
+    and data."""
+    nb = len(ilen)
+    last = np.zeros(nb, dtype=bool)
+    last[tb[1:] - 1] = True
+    first_len = np.zeros(nb, dtype=np.int64)
+    first_len[tb[:-1]] = len(WHOOSH3_HEADER_MAGIC)
+    size = np.where(last, -1, 1) * (ilen + dlen)
+    return _concat(
+        nb,
+        [
+            (np.frombuffer(WHOOSH3_HEADER_MAGIC, dtype=np.uint8)[None, :], first_len),
+            (size.astype(">i4").view(np.uint8).reshape(-1, 4), 4),
+            ("packed", info, ilen),
+            ("packed", data, dlen),
+        ],
+    )
+
+
+def _term_rows(
+    p: _Postings, stats: _Statistics, t0: int, t1: int, offsets: np.ndarray, lengths: np.ndarray
+) -> np.ndarray:
+    """W3TermInfo.to_bytes of terms t0..t1, whose postings are in the posting file at `offsets`, as byte rows."""
+    rows = np.zeros(t1 - t0, dtype=TERM_ROW)
+    rows["weight"] = stats.tweight[t0:t1]
+    rows["df"] = p.tends[t0:t1] - p.tstarts[t0:t1]
+    rows["minlength"] = stats.tminbytes[t0:t1]
+    rows["maxlength"] = stats.tmaxbytes[t0:t1]
+    rows["maxweight"] = stats.tmaxw[t0:t1]
+    rows["minid"] = p.docs[p.tstarts[t0:t1]]
+    rows["maxid"] = p.docs[p.tends[t0:t1] - 1]
+    rows["offset"] = offsets
+    rows["length"] = lengths
+    return rows.view(np.uint8).reshape(t1 - t0, -1)
 
 
 def _add_rows(tindex, keys: list[bytes], values: np.ndarray) -> None:
     """Add keys (increasing) and their values (the rows of a 2-D uint8 array) to an OrderedHashWriter: the
     bytes and state its add() leaves."""
     if tindex.hashfn is not md5_hash:
-        for key, value in zip(keys, values):
+        for key, value in zip(keys, values, strict=True):
             tindex.add(key, value.tobytes())
         return
     if keys[0] <= tindex.lastkey or not all(map(bytes.__lt__, keys, keys[1:])):
@@ -256,7 +377,7 @@ def _add_rows(tindex, keys: list[bytes], values: np.ndarray) -> None:
     for b in range(256):
         a, e = bucket_at[b], bucket_at[b + 1]
         if a < e:
-            buckets[b].extend(zip(hl[a:e], pl[a:e]))
+            buckets[b].extend(zip(hl[a:e], pl[a:e], strict=True))
     # Kept for write_hash_tables (which uses them while every entry of the buckets came from here).
     added = attached(tindex).setdefault("bulk_entries", [])
     added.append((hashes, at))
@@ -280,7 +401,7 @@ def write_hash_tables(tindex) -> None:
     table_at = np.zeros(len(buckets) + 1, dtype=np.int64)
     np.cumsum(numslots, out=table_at[1:])
     pos0 = tindex.dbfile.tell()
-    tindex.directory.extend(zip((pos0 + HASH_SLOT.itemsize * table_at[:-1]).tolist(), numslots.tolist()))
+    tindex.directory.extend(zip((pos0 + HASH_SLOT.itemsize * table_at[:-1]).tolist(), numslots.tolist(), strict=True))
     n = int(sizes.sum())
     table = np.zeros(int(table_at[-1]), dtype=HASH_SLOT)
     if n:
@@ -303,7 +424,7 @@ def write_hash_tables(tindex) -> None:
         slot = base + (hashes[order] >> 8) % width
         rank_at = np.searchsorted(rank[order], np.arange(int(sizes.max()) + 1))
         taken = np.zeros(len(table), dtype=bool)
-        for a, e in zip(rank_at[:-1].tolist(), rank_at[1:].tolist()):
+        for a, e in zip(rank_at[:-1].tolist(), rank_at[1:].tolist(), strict=True):
             s = slot[a:e]
             busy = np.flatnonzero(taken[s])
             while len(busy):
@@ -382,9 +503,9 @@ def _concat(n: int, pieces: list) -> tuple[np.ndarray, np.ndarray]:
         run_len = lens[:, rowed].reshape(-1)
         m = int(run_len.sum())
         itype = np.int32 if max(base, m) < 2**31 else np.int64
-        src_at = src_at.reshape(-1)
-        src_at -= np.cumsum(run_len) - run_len
-        idx = np.repeat(src_at.astype(itype), run_len)
+        run_at = src_at.reshape(-1)  # where each run starts in the sources, less its place in the output
+        run_at -= np.cumsum(run_len) - run_len
+        idx = np.repeat(run_at.astype(itype), run_len)
         idx += np.arange(m, dtype=itype)
         src = np.concatenate(sources) if len(sources) > 1 else sources[0]
         if not packed:
@@ -639,6 +760,8 @@ def _block_pickles(
     memo = 1 + wtuple  # memo numbers used so far: the ids tuple, the weights tuple
     if fixed_size == 0:
         pieces.append(_const(b"N"))
+    elif values is None:
+        raise ValueError("the postings' values are needed unless fixed_size is 0")
     elif fixed_size:
         # One bytes object: _codecs.encode(str, "latin1") with GLOBAL, the str, "latin1", the args and the
         # result each memoised.

@@ -114,7 +114,7 @@ def _law_headings(text: str, norm: str) -> list[_Heading]:
 
 def _report_headings(text: str, norm: str) -> list[_Heading]:
     out = []
-    for rx, kind, rank, level in _REPORT_RES:
+    for rx, _kind, rank, level in _REPORT_RES:
         last: int | None = None
         for m in rx.finditer(norm):
             n = _cn_int(m.group(1))
@@ -149,7 +149,9 @@ def split_sections(text: str) -> tuple[Section, ...]:
     norm = normalized_text(text)
     # Counting stops at MIN_ARTICLES: a law has hundreds of article lines.
     articles = sum(1 for _ in islice(_ARTICLE_RE.finditer(norm), MIN_ARTICLES))
-    is_law = articles >= MIN_ARTICLES or bool(re.search(_LEAD + rf"第 *[{_NUM}\d]+ *(?:编|章)[ \n]", norm, re.MULTILINE))
+    is_law = articles >= MIN_ARTICLES or bool(
+        re.search(_LEAD + rf"第 *[{_NUM}\d]+ *(?:编|章)[ \n]", norm, re.MULTILINE)
+    )
     found = _law_headings(text, norm) if is_law else _report_headings(text, norm)
     found += _label_headings(text, norm)
     return _outline(found, len(text))

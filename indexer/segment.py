@@ -16,12 +16,12 @@ field is refused when the writer is made.
 from __future__ import annotations
 
 from array import array
-from itertools import chain
+from itertools import chain, pairwise
 
 import numpy as np
 from whoosh import formats
 from whoosh.analysis import IDTokenizer
-from whoosh.fields import ID as IDField
+from whoosh.fields import ID
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length
 
@@ -47,7 +47,7 @@ WORD_IDS_CACHE_SIZE = 200_000
 class _TermIds(dict):
     """Term -> id, a new id for each new term (so `map(ids.__getitem__, terms)` numbers a token list)."""
 
-    def __missing__(self, key):
+    def __missing__(self, key: object) -> int:
         n = self[key] = len(self)
         return n
 
@@ -59,7 +59,7 @@ class _WordIds(dict):
         super().__init__()
         self.term_ids = ids
 
-    def __missing__(self, word):
+    def __missing__(self, word: str) -> tuple[int, ...]:
         found = self[word] = tuple(map(self.term_ids.__getitem__, word_terms(word)))
         return found
 
@@ -91,6 +91,17 @@ class _FieldPostings:
             self.counts.append(n)
         return n
 
+    def forget_words(self) -> None:
+        """Drop the remembered words' term ids (adding is over), freeing their memory."""
+        self.word_ids = _WordIds(self.ids)
+
+    def take_terms(self) -> list:
+        """The terms in id order; the postings forget them (and the words), freeing their memory."""
+        terms = list(self.ids)
+        self.ids = _TermIds()
+        self.word_ids = _WordIds(self.ids)
+        return terms
+
     def add(self, docnum: int, terms) -> int:
         before = len(self.tokens)
         self.tokens.extend(map(self.ids.__getitem__, terms))
@@ -108,7 +119,7 @@ def _field_kind(field) -> str:
         return "words"
     if type(analyzer) is BigramTokenizer and fmt in (formats.Frequency, formats.Positions):
         return "grams"
-    if type(field) is IDField and type(analyzer) is IDTokenizer and fmt is formats.Existence:
+    if type(field) is ID and type(analyzer) is IDTokenizer and fmt is formats.Existence:
         return "id"
     if fmt in (formats.Existence, formats.Frequency):
         return "generic"
@@ -118,7 +129,7 @@ def _field_kind(field) -> str:
 class BulkSegmentWriter(BulkWriterBase):
     """A SegmentWriter for new documents only (no deletions, no merges) whose postings are written in bulk."""
 
-    def __init__(self, ix, **kwargs):
+    def __init__(self, ix, **kwargs) -> None:
         # Checked before the base class makes its temporary files.
         check_w3_codec(kwargs.get("codec"))
         self._bulk_fields: dict[str, _FieldPostings] = {}
@@ -136,14 +147,15 @@ class BulkSegmentWriter(BulkWriterBase):
                 self._bulk_lengths[name] = array("i")
         super().__init__(ix, **kwargs)
         fps = self._bulk_fields
+        # Per field: the field, its postings and their kind (None and "" for none), whether it is scorable.
         self._plans = {
-            name: (field, fps.get(name), fps[name].kind if name in fps else None, field.scorable)
+            name: (field, fps.get(name), fps[name].kind if name in fps else "", field.scorable)
             for name, field in self.schema.items()
         }
         self._doc_lengths: dict[str, int] = {}
         self._terms_cache: dict[tuple[str, object], list] = {}
 
-    def add_document(self, **fields):
+    def add_document(self, **fields) -> None:
         self.check_open()
         if any(name.startswith("_") for name in fields):
             raise ValueError("the bulk segment writer takes no boosts or custom stored values")
@@ -220,14 +232,14 @@ class BulkSegmentWriter(BulkWriterBase):
                 int(lengths.sum(dtype=np.int64)),
             )
 
-    def delete_document(self, docnum, delete=True):
+    def delete_document(self, docnum, delete=True) -> None:
         raise NotImplementedError("the bulk segment writer only adds documents")
 
-    def write_bulk_segment(self):
+    def write_bulk_segment(self) -> None:
         # What only adding needed goes before the sorting arrays are made (a build's peak memory is here).
         self._terms_cache.clear()
         for postings in self._bulk_fields.values():
-            postings.word_ids = None
+            postings.forget_words()
         forget_index_terms()
         self._write_length_columns()
         self.perdocwriter.close()
@@ -249,7 +261,7 @@ class BulkSegmentWriter(BulkWriterBase):
                 target.compression,
             )
             fieldid += 1
-            self._bulk_fields[name] = None
+            del self._bulk_fields[name]
         self.fieldwriter.close()
 
 
@@ -281,8 +293,7 @@ def _write_field(
 
     Terms are written in byte order, a range of them at a time (about PASS_TOKENS tokens), so that the arrays
     sorted at once stay small next to the field's token array."""
-    keys = list(fp.ids)
-    fp.ids = None
+    keys = fp.take_terms()
     btexts = [k.encode("utf-8") for k in keys] if fp.kind != "generic" else keys
     del keys
     by_text = sorted(range(len(btexts)), key=btexts.__getitem__)
@@ -292,7 +303,7 @@ def _write_field(
     rank[np.array(by_text, dtype=np.int64)] = np.arange(len(texts), dtype=np.int32)
     del by_text
     r = rank[np.frombuffer(fp.tokens, dtype=np.int32)]
-    fp.tokens = None
+    fp.tokens = array("i")  # written: its memory is freed
     del rank
     counts = np.frombuffer(fp.counts, dtype=np.int32).astype(np.int64)
     record_starts = np.cumsum(counts) - counts
@@ -301,7 +312,7 @@ def _write_field(
     cuts = np.searchsorted(per_term, np.arange(PASS_TOKENS, per_term[-1], PASS_TOKENS), side="left") + 1
     bounds = np.unique(np.concatenate(([0], cuts, [len(texts)]))).tolist()
     offset = postfile.tell()
-    for lo, hi in zip(bounds, bounds[1:]):
+    for lo, hi in pairwise(bounds):
         # Stable: the tokens of a term keep document order, and within a record their position order.
         idx = np.flatnonzero((r >= lo) & (r < hi))
         idx = idx[np.argsort(r[idx], kind="stable")]
@@ -316,7 +327,8 @@ def _write_field(
             record_docs[record],
             positions,
             offset,
-            fp,
+            fp.fixed_size,
+            fp.boost,
             doc_lengths,
             block_limit,
             compression,

@@ -112,7 +112,10 @@ def plan_changes(found: Mapping[str, tuple[str, str]], manifest: Mapping) -> Pla
     files = manifest.get("files", {})
     operator = manifest.get("operator", {})
     failed = manifest.get("failed", {})
-    new, changed, unchanged, still_failing = [], [], [], []
+    new: list[str] = []
+    changed: list[str] = []
+    unchanged: list[str] = []
+    still_failing: list[str] = []
     for source in sorted(found):
         content, op = found[source]
         if source in files:
@@ -290,7 +293,7 @@ def _progress(total: int, enabled: bool | None) -> Callable[[Iterable], Iterable
         enabled = sys.stderr.isatty()
     if not enabled or total == 0:
         return lambda it: it
-    from tqdm import tqdm
+    from tqdm import tqdm  # type: ignore[import-untyped]  # no type information installed (types-tqdm)
 
     return lambda it: tqdm(it, total=total, unit="doc", file=sys.stderr, desc="indexing")
 
@@ -353,43 +356,48 @@ def _changes(
     """The change log entries of a build, in source order: `indexed` maps the sources of new and changed
     documents this run indexed to their content hash, `errors` the files that failed to load."""
     old = previous.get("files", {})
-    out = []
-    for source, content in indexed.items():
-        kind = "changed" if source in old else "new"
-        out.append(
-            Change(
-                when, build_id, kind, source, doc_id_for(source), content, old.get(source, ""), paths.get(source, "")
-            )
+    out = [
+        Change(
+            when,
+            build_id,
+            "changed" if source in old else "new",
+            source,
+            doc_id_for(source),
+            content,
+            old.get(source, ""),
+            paths.get(source, ""),
         )
-    for e in errors:
-        if e.source in old:
-            out.append(
-                Change(
-                    when,
-                    build_id,
-                    "removed",
-                    e.source,
-                    doc_id_for(e.source),
-                    "",
-                    old[e.source],
-                    e.path,
-                    note=f"文件无法读取 ({e.stage}: {e.reason})",
-                )
-            )
-    for source in plan.removed:
-        out.append(
-            Change(
-                when,
-                build_id,
-                "removed",
-                source,
-                doc_id_for(source),
-                "",
-                old.get(source, ""),
-                "",
-                note="文件已不在来源目录中",
-            )
+        for source, content in indexed.items()
+    ]
+    out += [
+        Change(
+            when,
+            build_id,
+            "removed",
+            e.source,
+            doc_id_for(e.source),
+            "",
+            old[e.source],
+            e.path,
+            note=f"文件无法读取 ({e.stage}: {e.reason})",
         )
+        for e in errors
+        if e.source in old
+    ]
+    out += [
+        Change(
+            when,
+            build_id,
+            "removed",
+            source,
+            doc_id_for(source),
+            "",
+            old.get(source, ""),
+            "",
+            note="文件已不在来源目录中",
+        )
+        for source in plan.removed
+    ]
     return sorted(out, key=lambda c: (c.source, c.kind))
 
 
@@ -633,7 +641,7 @@ def _locked_update(sources: list[Path], root: Path, options: UpdateOptions, run:
     final = root / BUILDS_DIR / build_id
     workers = options.workers or min(2, os.cpu_count() or 1)
     try:
-        if full:
+        if full or previous is None:  # (full is already true without a previous build)
             t = time.perf_counter()
             written = _write_full(tmp, files, meta_errors, plan, workers, options, run)
             run.timed("write", t)
