@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import cProfile
 import importlib
-import io
 import json
 import math
 import os
 import platform
-import pstats
 import random
 import shutil
 import statistics
@@ -34,6 +32,7 @@ import click
 from search import analysis
 from search.engine import run_search
 from search.index import OpenIndex, current_build_path
+from tools.hardening.common import open_published
 from tools.querymix import KINDS, MixQuery, query_mix
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,7 +114,7 @@ def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
     """A Markdown table."""
     cells = [[str(c) for c in header]] + [[str(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"  # noqa: E731
+    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"  # noqa: E731
     return "\n".join([line(cells[0]), "| " + " | ".join("-" * w for w in widths) + " |", *map(line, cells[1:])])
 
 
@@ -236,6 +235,8 @@ def project_build(folders: Sequence[Path], root: Path) -> dict:
     )
     rep = json.loads(report.read_text("utf-8"))
     build = current_build_path(root)
+    if build is None:
+        raise click.ClickException(f"indexer build published nothing under {root}")
     return {
         "seconds": m.seconds,
         "peak_rss_mb": m.peak_rss_mb,
@@ -248,12 +249,12 @@ def project_build(folders: Sequence[Path], root: Path) -> dict:
 
 
 def naive_files(folders: Sequence[Path]) -> list[tuple[str, Path]]:
-    files = []
-    for folder in folders:
-        for p in sorted(folder.rglob("*")):
-            if p.is_file() and p.suffix.lower() in NAIVE_SUFFIXES:
-                files.append((f"{folder.name}/{p.relative_to(folder).as_posix()}", p))
-    return files
+    return [
+        (f"{folder.name}/{p.relative_to(folder).as_posix()}", p)
+        for folder in folders
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.suffix.lower() in NAIVE_SUFFIXES
+    ]
 
 
 def naive_build(folders: Sequence[Path], out: Path) -> int:
@@ -389,26 +390,27 @@ def profile_pass(index: OpenIndex, mix: Sequence[MixQuery], top: int = PROFILE_T
     prof.enable()
     timed_pass(index, mix)
     prof.disable()
-    stats = pstats.Stats(prof, stream=io.StringIO())
-    rows = []
-    for (file, line, func), (cc, nc, tt, ct, _) in stats.stats.items():
-        rows.append(
-            {
-                "function": f"{Path(file).name}:{line}({func})",
-                "calls": nc,
-                "tottime_s": round(tt, 3),
-                "cumtime_s": round(ct, 3),
-            }
-        )
-    rows.sort(key=lambda r: r["cumtime_s"], reverse=True)
-    return [r for r in rows if not r["function"].startswith(("bench.py", "cProfile", "~:0(<method 'disable'"))][:top]
+    prof.create_stats()  # what pstats.Stats reads: (primitive calls, calls, tottime, cumtime, callers) per function
+    entries = sorted(
+        (
+            (f"{Path(file).name}:{line}({func})", nc, round(tt, 3), round(ct, 3))
+            for (file, line, func), (_, nc, tt, ct, _) in prof.stats.items()
+        ),
+        key=lambda e: e[3],
+        reverse=True,
+    )
+    return [
+        {"function": function, "calls": calls, "tottime_s": tottime, "cumtime_s": cumtime}
+        for function, calls, tottime, cumtime in entries
+        if not function.startswith(("bench.py", "cProfile", "~:0(<method 'disable'"))
+    ][:top]
 
 
 def latency(root: Path, mix_seed: int, passes: int) -> tuple[dict, tuple[MixQuery, ...]]:
     """The mix over a freshly opened build: a cold first pass, `passes` measured passes, one profiled pass."""
     analysis.preload()  # as a gunicorn worker does in post_fork
     t = time.perf_counter()
-    index = OpenIndex.open(current_build_path(root))
+    index = open_published(root)
     opened = time.perf_counter() - t
     mix = query_mix(index, seed=mix_seed)
     cold = timed_pass(index, mix)
@@ -526,8 +528,10 @@ def report_text(result: dict) -> str:
     b, n, u = result["build"], result.get("naive_build"), result["update"]
     lat, h = result["latency"], result.get("http")
     lines = [
-        f"load average at start {result['loadavg_start']}, at end {result['loadavg_end']} "
-        f"({result['machine']['cpus']} CPUs)"
+        (
+            f"load average at start {result['loadavg_start']}, at end {result['loadavg_end']} "
+            f"({result['machine']['cpus']} CPUs)"
+        )
     ]
     if result.get("revision_start") != result.get("revision_end"):
         lines.append(
@@ -535,9 +539,9 @@ def report_text(result: dict) -> str:
             f"{result.get('revision_end')}); builds and updates may have run different code"
         )
     lines.append("")
-    rows = [
+    rows: list[tuple[object, ...]] = [
         (
-            "full build (median of %d)" % b["runs"],
+            f"full build (median of {b['runs']:d})",
             f"{b['seconds']} s",
             f"{b['peak_rss_mb']} MB",
             f"{b['index_mb']} MB",
@@ -547,7 +551,7 @@ def report_text(result: dict) -> str:
     if n:
         rows.append(
             (
-                "naive build, jieba ChineseAnalyzer (median of %d)" % n["runs"],
+                f"naive build, jieba ChineseAnalyzer (median of {n['runs']:d})",
                 f"{n['seconds']} s",
                 f"{n['peak_rss_mb']} MB",
                 f"{n['index_mb']} MB",
@@ -573,8 +577,10 @@ def report_text(result: dict) -> str:
     if h:
         rows.append(
             (
-                f"HTTP /api/search, {h['clients']} clients, {h['workers']} workers, {h['rps']} req/s, "
-                f"{h['errors']} errors",
+                (
+                    f"HTTP /api/search, {h['clients']} clients, {h['workers']} workers, {h['rps']} req/s, "
+                    f"{h['errors']} errors"
+                ),
                 *_lat(h["latency"]),
             )
         )

@@ -23,13 +23,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tools.hardening.common import SEEDS, children_max_rss_mb, percentile, table
+from tools.hardening.common import SEEDS, children_max_rss_mb, open_published, percentile, stored_text, table
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def crash(args) -> bool:
-    from tools.hardening.crashbench import CrashBench, MarkerMissed
+def crash(args: argparse.Namespace) -> bool:
+    from tools.hardening.crashbench import CrashBench, MarkerMissedError
 
     with tempfile.TemporaryDirectory() as tmp:
         bench = CrashBench(Path(tmp))
@@ -39,25 +39,24 @@ def crash(args) -> bool:
         for i, (mode, phase) in enumerate(bench.plan(args.trials, args.seed)):
             try:
                 trials.append(bench.trial(i + 1, mode, phase, rng))
-            except MarkerMissed as e:
+            except MarkerMissedError as e:
                 print(f"trial {i + 1} not counted: {e} (the indexer's code changed during the run)")
         seconds = time.perf_counter() - started
     by_kind = Counter(("after marker" if t.kill.startswith("after") else "random moment", t.mode) for t in trials)
-    rows = []
+    rows: list[list[object]] = []
+    totals = [0] * 5
     for (kind, mode), n in sorted(by_kind.items()):
         sel = [t for t in trials if (t.kill.startswith("after") == (kind == "after marker")) and t.mode == mode]
-        rows.append(
-            [
-                f"{kind}, {mode}",
-                n,
-                sum(t.fresh == "before" for t in sel),
-                sum(t.fresh == "after" for t in sel),
-                sum(t.fresh in ("MIXED", "BROKEN") for t in sel),
-                sum(t.held_as_before for t in sel),
-                sum(t.recovered for t in sel),
-            ]
-        )
-    rows.append(["all", len(trials), *[sum(r[i] for r in rows) for i in range(2, 7)]])
+        counts = [
+            sum(t.fresh == "before" for t in sel),
+            sum(t.fresh == "after" for t in sel),
+            sum(t.fresh in ("MIXED", "BROKEN") for t in sel),
+            sum(t.held_as_before for t in sel),
+            sum(t.recovered for t in sel),
+        ]
+        totals = [a + b for a, b in zip(totals, counts, strict=True)]
+        rows.append([f"{kind}, {mode}", n, *counts])
+    rows.append(["all", len(trials), *totals])
     print(
         table(
             rows,
@@ -102,18 +101,19 @@ def _corpus_sources(tmp: Path, files: int) -> list[Path]:
     return [tmp / "src" / "seeds"]
 
 
-def load_cmd(args) -> bool:
-    from tools.hardening.loadgen import Server, load, reindex_during, request
+def load_cmd(args: argparse.Namespace) -> bool:
+    from tools.hardening.loadgen import Reindex, Server, load, reindex_during, request
 
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
         sources = _corpus_sources(tmp, args.files)
         root = tmp / "index"
         _index_of(sources, root)
         with Server(root, tmp / "gunicorn.log", workers=2) as server:
             load(server.port, args.clients, 60, max_requests=50)
             idle = load(server.port, args.clients, args.idle_seconds)
-            stop, runs = threading.Event(), []
+            stop = threading.Event()
+            runs: list[Reindex] = []
             reindexing = reindex_during(sources, root, stop, runs, first_after=5)
             busy = load(server.port, args.clients, args.seconds)
             stop.set()
@@ -156,8 +156,10 @@ def load_cmd(args) -> bool:
             f"{over.p(50) * 1000:.0f}",
             f"{over.p(99) * 1000:.0f}",
             len(over.builds),
-            f"after: {sum(r.status == 200 for r in after)}/50 ok, p50 "
-            f"{percentile([r.seconds for r in after], 50) * 1000:.0f} ms",
+            (
+                f"after: {sum(r.status == 200 for r in after)}/50 ok, p50 "
+                f"{percentile([r.seconds for r in after], 50) * 1000:.0f} ms"
+            ),
         ],
     ]
     print(table(rows, ["phase", "s", "requests", "req/s", "errors", "p50 ms", "p99 ms", "builds served", "note"]))
@@ -178,20 +180,19 @@ def load_cmd(args) -> bool:
     )
 
 
-def malformed(args) -> bool:
-    from search.index import OpenIndex, current_build_path
+def malformed(args: argparse.Namespace) -> bool:
     from tools.hardening.badfiles import outcomes, run_build, write_bad, write_good
 
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
         clean_src, dirty_src = tmp / "clean" / "docs", tmp / "dirty" / "docs"
         good = write_good(clean_src)
         shutil.copytree(clean_src, dirty_src)
         bad = write_bad(dirty_src, args.per_kind)
         clean = run_build([clean_src], tmp / "ci", tmp / "c.json")
         dirty = run_build([dirty_src], tmp / "di", tmp / "d.json")
-        a, b = (OpenIndex.open(current_build_path(tmp / r)) for r in ("ci", "di"))
-        docs = {m.source: b.store.get(d).text for d, m in b.docs.items()}
+        a, b = open_published(tmp / "ci"), open_published(tmp / "di")
+        docs = {m.source: stored_text(b, d) for d, m in b.docs.items()}
         same = all(b.store.get(d) == a.store.get(d) for d in a.docs)
         a.close()
         b.close()
@@ -223,7 +224,7 @@ def malformed(args) -> bool:
     return clean.returncode == 0 and dirty.returncode == 0 and not wrong and same
 
 
-def queries(args) -> bool:
+def queries(args: argparse.Namespace) -> bool:
     from hypothesis import HealthCheck, given, settings
 
     from tools.hardening.hostile import check_response, search_urls, timed_get
@@ -273,12 +274,13 @@ def queries(args) -> bool:
     return not any(s[3] for s in seen)
 
 
-def faults(args) -> bool:
+def faults(args: argparse.Namespace) -> bool:
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "tests/hardening/test_disk_faults.py", "-q", "-rA", "-p", "no:cacheprovider"],
         cwd=ROOT,
         capture_output=True,
         text=True,
+        check=False,
     )
     rows = []
     for line in result.stdout.splitlines():
@@ -289,13 +291,13 @@ def faults(args) -> bool:
     return result.returncode == 0
 
 
-def soak(args) -> bool:
+def soak(args: argparse.Namespace) -> bool:
     from indexer.update import UpdateOptions, update_index
     from tools.hardening.loadgen import Server
     from tools.hardening.soak import run_soak
 
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
         src = tmp / "src" / "seeds"
         shutil.copytree(SEEDS, src)
         root = tmp / "index"

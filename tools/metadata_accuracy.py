@@ -13,6 +13,7 @@ import json
 import multiprocessing as mp
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.clean import clean_text
@@ -33,7 +34,20 @@ def first_heading(raw: str) -> str:
     return m.group(1).strip() if m else ""
 
 
-def check(path: str) -> dict[str, object]:
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What one file's extraction gives, and whether it matches the file's own text."""
+
+    title_ok: bool  # the title is the file's first # heading
+    title: str
+    date: str | None
+    articles_ok: bool  # every 第X条 line starts a section
+    articles: int
+    sections: int
+    level: str | None
+
+
+def check(path: str) -> Checked:
     raw = Path(path).read_text(encoding="utf-8")
     cleaned = clean_text(raw, "markdown")
     meta = extract_metadata(cleaned.text, page_meta=cleaned.page_meta)
@@ -41,15 +55,15 @@ def check(path: str) -> dict[str, object]:
     starts = {s.start for s in sections}
     articles = [m.start() for m in _ARTICLE_LINE.finditer(cleaned.text)]
     line_starts = [cleaned.text.rfind("\n", 0, a) + 1 for a in articles]
-    return {
-        "title_ok": meta.title == first_heading(raw),
-        "title": meta.title,
-        "date": meta.date,
-        "articles_ok": all(a in starts for a in line_starts),
-        "articles": len(articles),
-        "sections": len(sections),
-        "level": meta.level,
-    }
+    return Checked(
+        title_ok=meta.title == first_heading(raw),
+        title=meta.title,
+        date=meta.date,
+        articles_ok=all(a in starts for a in line_starts),
+        articles=len(articles),
+        sections=len(sections),
+        level=meta.level,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,9 +101,13 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((name, ok, len(items), share, target))
         fails[name] = [p for p, good in items if not good]
 
-    measure("laws: title == first # heading", [(r["path"], x["title_ok"]) for r, x in zip(laws, law_res)], ">= 99%")
-    dated = [(r, x) for r, x in zip(laws, law_res) if r["publish"]]
-    measure("laws: date == metadata publish", [(r["path"], x["date"] == r["publish"]) for r, x in dated], ">= 95%")
+    measure(
+        "laws: title == first # heading",
+        [(r["path"], x.title_ok) for r, x in zip(laws, law_res, strict=True)],
+        ">= 99%",
+    )
+    dated = [(r, x) for r, x in zip(laws, law_res, strict=True) if r["publish"]]
+    measure("laws: date == metadata publish", [(r["path"], x.date == r["publish"]) for r, x in dated], ">= 95%")
     in_text = [
         (r, x)
         for r, x in dated
@@ -97,21 +115,27 @@ def main(argv: list[str] | None = None) -> int:
     ]
     measure(
         "  (of those whose publish date is in the text)",
-        [(r["path"], x["date"] == r["publish"]) for r, x in in_text],
+        [(r["path"], x.date == r["publish"]) for r, x in in_text],
         "",
     )
     measure(
-        "laws: every 第X条 line is a section", [(r["path"], x["articles_ok"]) for r, x in zip(laws, law_res)], "100%"
+        "laws: every 第X条 line is a section",
+        [(r["path"], x.articles_ok) for r, x in zip(laws, law_res, strict=True)],
+        "100%",
     )
-    measure("laws: level == metadata level", [(r["path"], x["level"] == r["level"]) for r, x in zip(laws, law_res)], "")
+    measure(
+        "laws: level == metadata level",
+        [(r["path"], x.level == r["level"]) for r, x in zip(laws, law_res, strict=True)],
+        "",
+    )
     measure(
         "traditional: title == metadata title",
-        [(r["path"], x["title_ok"] and x["title"] == r["title"]) for r, x in zip(trad, trad_res)],
+        [(r["path"], x.title_ok and x.title == r["title"]) for r, x in zip(trad, trad_res, strict=True)],
         ">= 99%",
     )
     measure(
         "traditional: every 第 N 條 line is a section",
-        [(r["path"], x["articles_ok"]) for r, x in zip(trad, trad_res)],
+        [(r["path"], x.articles_ok) for r, x in zip(trad, trad_res, strict=True)],
         "100%",
     )
 

@@ -39,18 +39,25 @@ PHRASE_MIN, PHRASE_MAX = 8, 14
 WORD_MIN_CHARS = 2
 FILTER_FACETS = ("year", "level", "region")
 API_PATH = "/api/search"
-# Simplified -> traditional for characters common in legal titles: each is one-to-one (the project's t2s maps
-# the right-hand character back), so the query normalises to the title it came from. OpenCC stays in
-# search/analysis.py; this table is enough to exercise the traditional-script path.
-S2T = dict(
-    pair
-    for pair in (
-        tuple(p)
-        for p in ["国國", "华華", "务務", "关關", "条條", "门門", "规規", "实實", "设設", "员員", "会會", "经經", "济濟", "环環", "护護", "产產", "业業", "动動", "费費", "发發", "证證", "书書", "权權", "责責", "机機", "构構", "为為", "县縣", "区區", "级級", "应應", "当當", "违違", "处處", "罚罰", "决決", "监監", "检檢", "验驗", "进進", "单單", "组組", "织織", "个個", "体體", "们們", "历歷", "过過", "时時", "导導", "办辦", "劳勞", "险險", "卫衛", "药藥", "疗療", "医醫", "农農", "渔漁", "矿礦", "电電", "铁鐵", "运運", "输輸", "车車", "营營", "税稅", "财財", "贸貿", "银銀", "货貨", "币幣", "价價", "资資", "质質", "网網", "络絡", "讯訊", "计計", "统統", "测測", "绘繪", "气氣", "废廢", "弃棄", "灾災", "军軍", "边邊", "侨僑", "亲親", "婴嬰", "儿兒", "妇婦", "残殘", "乡鄉", "镇鎮", "预預", "备備", "审審", "诉訴", "讼訟", "议議", "请請", "复復", "约約", "纪紀", "录錄", "档檔", "图圖", "馆館", "无無", "从從", "对對", "与與", "并並", "这這", "项項", "确確", "认認", "让讓", "还還", "开開", "总總", "长長", "东東", "广廣", "庆慶", "苏蘇", "辽遼", "宁寧", "龙龍", "陕陝", "贵貴", "湾灣", "鲁魯", "闽閩", "赣贛", "执執", "协協", "线線", "筑築", "购購", "销銷", "职職", "称稱", "标標", "准準", "节節", "难難", "问問", "题題", "传傳", "众眾", "举舉", "报報", "继繼", "续續", "损損", "赔賠", "偿償", "诈詐", "骗騙", "贷貸", "补補", "贴貼", "宪憲", "战戰", "储儲", "热熱", "码碼", "卖賣", "买買", "术術", "创創", "园園", "岛島", "厅廳", "划劃", "领領", "属屬", "杂雜", "围圍", "范範"]
-    )
+# Simplified -> traditional, character by character in the same position, for characters common in legal
+# titles: each is one-to-one (the project's t2s maps the traditional character back), so the query normalises
+# to the title it came from. OpenCC stays in search/analysis.py; this table is enough to exercise the
+# traditional-script path.
+_SIMPLIFIED = (
+    "国华务关条门规实设员会经济环护产业动费发证书权责机构为县区级应当违处罚决监检验进单组织个体们历过时导"
+    "办劳险卫药疗医农渔矿电铁运输车营税财贸银货币价资质网络讯计统测绘气废弃灾军边侨亲婴儿妇残乡镇预备审诉"
+    "讼议请复约纪录档图馆无从对与并这项确认让还开总长东广庆苏辽宁龙陕贵湾鲁闽赣执协线筑购销职称标准节难问"
+    "题传众举报继续损赔偿诈骗贷补贴宪战储热码卖买术创园岛厅划领属杂围范"
 )
+_TRADITIONAL = (
+    "國華務關條門規實設員會經濟環護產業動費發證書權責機構為縣區級應當違處罰決監檢驗進單組織個體們歷過時導"
+    "辦勞險衛藥療醫農漁礦電鐵運輸車營稅財貿銀貨幣價資質網絡訊計統測繪氣廢棄災軍邊僑親嬰兒婦殘鄉鎮預備審訴"
+    "訟議請復約紀錄檔圖館無從對與並這項確認讓還開總長東廣慶蘇遼寧龍陝貴灣魯閩贛執協線築購銷職稱標準節難問"
+    "題傳眾舉報繼續損賠償詐騙貸補貼憲戰儲熱碼賣買術創園島廳劃領屬雜圍範"
+)
+S2T = dict(zip(_SIMPLIFIED, _TRADITIONAL, strict=True))
 
-_CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]{%d,}" % PHRASE_MIN)
+_CJK_RUN_RE = re.compile(rf"[\u3400-\u4dbf\u4e00-\u9fff]{{{PHRASE_MIN},}}")
 _WORD_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]+$")
 _DOCNO_RE = re.compile(r"^(?P<prefix>.+?)〔(?P<year>\d{4})〕(?P<num>\d+)号$")
 _ORDER_RE = re.compile(r"^(?P<prefix>.+?令)第(?P<num>\d+)号$")
@@ -100,7 +107,12 @@ def loose_docno(number: str, variant: int) -> str | None:
     m = _DOCNO_RE.match(number)
     if m:
         p, y, n = m["prefix"], m["year"], m["num"]
-        spellings = (f"{p}[{y}]{n}号", f"{p}〔{y}〕{n}号".translate(_FULL_WIDTH), f"{p}{y} {n}号", f"{p}（{y}）{n}号")
+        spellings: tuple[str, ...] = (
+            f"{p}[{y}]{n}号",
+            f"{p}〔{y}〕{n}号".translate(_FULL_WIDTH),
+            f"{p}{y} {n}号",
+            f"{p}（{y}）{n}号",
+        )
         return spellings[variant % len(spellings)]
     m = _ORDER_RE.match(number)
     if m:
@@ -147,9 +159,14 @@ def _make(kind: str, doc: MixDoc, rng: random.Random, n: int) -> MixQuery | None
         q = to_traditional(doc.title)
         return MixQuery(kind, q) if q != doc.title else None
     if kind == "filter":
-        values = {"year": str(doc.year) if doc.year else None, "level": doc.level, "region": doc.region}
+        given = {"year": str(doc.year) if doc.year else None, "level": doc.level, "region": doc.region}
+        values = {f: v for f, v in given.items() if v}
         facet = next(
-            (f for f in (FILTER_FACETS[(n + i) % len(FILTER_FACETS)] for i in range(len(FILTER_FACETS))) if values[f]),
+            (
+                f
+                for f in (FILTER_FACETS[(n + i) % len(FILTER_FACETS)] for i in range(len(FILTER_FACETS)))
+                if f in values
+            ),
             None,
         )
         words = _words(doc.title)
@@ -185,7 +202,7 @@ def build_query_mix(
     """
     quotas = QUOTAS if quotas is None else quotas
     out: list[MixQuery] = []
-    for k, kind in enumerate(quotas):
+    for kind in quotas:
         rng = random.Random(f"{seed}:{kind}")
         order = list(range(len(docs)))
         rng.shuffle(order)

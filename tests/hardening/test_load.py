@@ -56,7 +56,7 @@ def test_clients_see_no_error_while_a_full_reindex_is_switched_in(served):
 
 
 def test_overload_is_answered_without_a_server_error_and_recovers(served):
-    src, root, server = served
+    _, _, server = served
     result = load(server.port, OVERLOAD_CLIENTS, OVERLOAD_SECONDS)
     assert len(result.responses) > OVERLOAD_CLIENTS
     assert set(result.statuses) <= {200, 429, 503}

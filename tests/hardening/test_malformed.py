@@ -45,12 +45,12 @@ def _open(root: Path) -> OpenIndex:
 
 
 def test_about_two_hundred_files_of_about_thirty_kinds(builds):
-    good, bad, *_ = builds
+    _, bad, *_ = builds
     assert len({f.kind.name for f in bad}) >= 30 and 180 <= len(bad) <= 260
 
 
 def test_the_build_neither_crashes_nor_runs_away(builds):
-    good, bad, clean, dirty, _ = builds
+    _, _, clean, dirty, _ = builds
     assert clean.returncode == 0 and dirty.returncode == 0, dirty.stderr[-3000:]
     assert "Traceback" not in dirty.stderr
     assert dirty.report["published"] is True
@@ -58,7 +58,7 @@ def test_the_build_neither_crashes_nor_runs_away(builds):
 
 
 def test_each_bad_file_has_exactly_the_outcome_its_kind_expects(builds):
-    good, bad, clean, dirty, base = builds
+    _, bad, _, dirty, base = builds
     opened = _open(base / "dirty-index")
     try:
         docs = {m.source: opened.store.get(d).text for d, m in opened.docs.items()}
@@ -70,7 +70,7 @@ def test_each_bad_file_has_exactly_the_outcome_its_kind_expects(builds):
 
 
 def test_the_good_files_index_exactly_as_without_the_bad_ones(builds):
-    good, bad, clean, dirty, base = builds
+    good, _, clean, _, base = builds
     assert clean.report["errors"] == []
     a, b = _open(base / "clean-index"), _open(base / "dirty-index")
     try:

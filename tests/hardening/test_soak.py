@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from whoosh.reading import ReaderClosed
 
 from indexer.build import publish
 from indexer.update import UpdateOptions, update_index
@@ -67,7 +68,7 @@ def test_a_replaced_build_is_closed_with_the_searchers_of_every_thread(tmp_path)
         for n in range(9):
             publish(root, builds[n % len(builds)])
             opened = holder.get()
-            threads = [threading.Thread(target=lambda: run_search(opened, params_from(q="法治政府"))) for _ in range(3)]
+            threads = [threading.Thread(target=run_search, args=(opened, params_from(q="法治政府"))) for _ in range(3)]
             for t in threads:
                 t.start()
             for t in threads:
@@ -95,7 +96,7 @@ def test_a_replaced_build_stays_open_for_its_grace_period(tmp_path):
     assert run_search(first, params_from(q="法治政府")).total == 2  # a request still using it is served
     holder.retire_seconds = 0
     holder.get()
-    with pytest.raises(Exception):
+    with pytest.raises(ReaderClosed):
         run_search(first, params_from(q="法治政府"))
 
 

@@ -62,8 +62,9 @@ def reference_strip_markdown(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         if line.startswith("|"):
-            line = " ".join(cell.strip() for cell in line.strip("|").split("|") if cell.strip())
-        lines.append(line)
+            lines.append(" ".join(cell.strip() for cell in line.strip("|").split("|") if cell.strip()))
+        else:
+            lines.append(line)
     return "\n".join(lines)
 
 

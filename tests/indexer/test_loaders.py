@@ -377,6 +377,8 @@ def test_password_protected_docx(tmp_path):
         load_file(path)
     assert (info.value.stage, info.value.reason) == (
         "parse",
-        "not a zip-based .docx but an OLE file: either password-protected or an old Word .doc renamed; "
-        "save it as an unprotected .docx",
+        (
+            "not a zip-based .docx but an OLE file: either password-protected or an old Word .doc renamed; "
+            "save it as an unprotected .docx"
+        ),
     )

@@ -65,7 +65,7 @@ def test_the_shared_test_indexes_are_written_in_bulk_by_two_workers(seed_index, 
 
 
 def test_an_unknown_writer_is_refused(tmp_path):
-    with pytest.raises(ValueError, match="^unknown writer 'fast': one of bulk, whoosh$"):
+    with pytest.raises(ValueError, match=r"^unknown writer 'fast': one of bulk, whoosh$"):
         build_index([SEEDS], tmp_path, writer="fast")
     assert not tmp_path.joinpath("builds").exists()
 

@@ -35,7 +35,8 @@ def test_state_council_regulation() -> None:
 def test_national_law_by_the_npc_standing_committee() -> None:
     m = extract_metadata(
         "中华人民共和国食品安全法\n2009年2月28日 第十一届全国人民代表大会常务委员会第七次会议通过\n"
-        "2021年4月29日 第十三届全国人民代表大会常务委员会第二十八次会议《关于修改〈中华人民共和国道路交通安全法〉等八部法律的决定》第二次修正\n"
+        "2021年4月29日 第十三届全国人民代表大会常务委员会第二十八次会议"
+        "《关于修改〈中华人民共和国道路交通安全法〉等八部法律的决定》第二次修正\n"
         "第一章 总则\n第一条 为了保证食品安全，制定本法。\n"
     )
     assert (m.title, m.issuer, m.date, m.doc_type, m.level, m.region) == (
@@ -101,7 +102,8 @@ def test_taiwanese_abolished_law() -> None:
 
 def test_header_number_signature_and_joined_title() -> None:
     text = (
-        "郑州市人民政府文件\n郑政文〔2017〕60号\n郑州市人民政府\n关于印发郑州市 2017 年推进依法行政建设 法治政府工作要点的通知\n"
+        "郑州市人民政府文件\n郑政文〔2017〕60号\n郑州市人民政府\n"
+        "关于印发郑州市 2017 年推进依法行政建设 法治政府工作要点的通知\n"
         "各县（市、区）人民政府：\n现将《郑州市 2017 年工作要点》印发给你们。\n2017 年 3 月 23 日\n"
         "根据（中发〔2015〕36 号）要求。\n郑州市人民政府办公厅\n2017年3月27日印发\n"
     )

@@ -27,7 +27,9 @@ def test_nightly_reindex_updates_then_does_nothing(tmp_path):
         "GOVLAW_SOURCES": str(src),
         "VENV": str(venv),
     }
-    first = subprocess.run([str(SCRIPT), "--no-progress"], env=env, capture_output=True, text=True, timeout=300)
+    first = subprocess.run(
+        [str(SCRIPT), "--no-progress"], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
     assert first.returncode == 0, first.stderr
     assert first.stdout.startswith("update: published build")
     events = [json.loads(line) for line in first.stderr.splitlines()]  # JSON lines when not a terminal
@@ -40,11 +42,13 @@ def test_nightly_reindex_updates_then_does_nothing(tmp_path):
         "run.done",
     ]
     second = subprocess.run(
-        [str(SCRIPT), "--log-format", "logfmt"], env=env, capture_output=True, text=True, timeout=300
+        [str(SCRIPT), "--log-format", "logfmt"], env=env, capture_output=True, text=True, timeout=300, check=False
     )
     assert second.returncode == 0 and second.stdout.startswith("update: unchanged: no new build")
     assert all(line.startswith("time=") and " event=" in line for line in second.stderr.splitlines())
-    missing = subprocess.run([str(SCRIPT)], env={**env, "GOVLAW_SOURCES": ""}, capture_output=True, text=True)
+    missing = subprocess.run(
+        [str(SCRIPT)], env={**env, "GOVLAW_SOURCES": ""}, capture_output=True, text=True, check=False
+    )
     assert missing.returncode == 64 and "GOVLAW_SOURCES" in missing.stderr
 
 

@@ -74,7 +74,7 @@ EDGE_FLOATS = [0.0, -0.0, 1.0, 0.5, 1e-300, 3.4028234663852886e38, float("inf"),
 
 
 def _strings(flat: np.ndarray, bounds: np.ndarray) -> list[bytes]:
-    return [flat[a:e].tobytes() for a, e in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
+    return [flat[a:e].tobytes() for a, e in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
 
 
 def test_ints_and_floats_match_pickle():
@@ -132,7 +132,7 @@ def _position_strings(deltas: np.ndarray, starts: np.ndarray, freqs: np.ndarray)
 def test_position_strings_match_pickle(postings, long_one):
     if long_one:
         # Lists longer than pickle's batch of 1000 appends.
-        postings = postings + [list(range(999 + long_one)), list(range(2000 + long_one))]
+        postings = [*postings, list(range(999 + long_one)), list(range(2000 + long_one))]
     freqs = np.array([len(p) for p in postings], dtype=np.int64)
     starts = np.cumsum(freqs) - freqs
     deltas = np.array([d for p in postings for d in p], dtype=np.int64)
@@ -149,7 +149,7 @@ def test_block_pickles_match_pickle(shape, fixed_size, rnd):
     """Blocks as _write_terms pickles them: (delta ids, weights, values), memo numbers past 255 included."""
     sizes = [size for size, _ in shape]
     npost = sum(sizes)
-    ids = np.array([rnd.choice(EDGE_INTS[:12] + [rnd.randrange(300)]) for _ in range(npost)], dtype=np.int64)
+    ids = np.array([rnd.choice([*EDGE_INTS[:12], rnd.randrange(300)]) for _ in range(npost)], dtype=np.int64)
     freqs = []
     for size, kind in shape:
         f = 1 if kind == "ones" else rnd.choice([2, 3, 200, 70000])
@@ -175,7 +175,7 @@ def test_block_pickles_match_pickle(shape, fixed_size, rnd):
     got = _strings(*_block_pickles(bs, be, ids, w32, bmin, bmax, fixed_size, values))
     want = []
     w = w32.tolist()
-    for s, e, low, high in zip(bs.tolist(), be.tolist(), bmin.tolist(), bmax.tolist()):
+    for s, e, low, high in zip(bs.tolist(), be.tolist(), bmin.tolist(), bmax.tolist(), strict=True):
         wv = (None if high == 1.0 else w[s]) if low == high else tuple(w[s:e])
         if fixed_size is None:
             vv = tuple(_position_value(p) for p in pos_lists[s:e])
@@ -206,7 +206,8 @@ def _hash_tables(buckets: list[list[tuple[int, int]]], bulk: bool) -> tuple[byte
 def test_write_hash_tables_matches_whoosh(entries, rnd):
     """Hash tables with collisions: slots taken by earlier entries of the bucket, probes wrapping to slot 0."""
     buckets = [[] for _ in range(256)]
-    for b, slot, h in entries:
+    for b, slot, drawn in entries:
+        h = drawn
         if rnd.random() < 0.7:
             # A hash whose home slot (once the bucket is filled) is likely a small or a last one.
             h = ((slot << 8) | b) if slot % 2 else (((2**24 - 1 - slot) << 8) | b)
@@ -261,12 +262,12 @@ def test_concat_matches_joined_pieces(n, kinds, rnd):
             if kind == "table":
                 codes = np.array([rnd.randrange(nrows) for _ in range(n)], dtype=np.int64)
                 pieces.append(("table", rows, codes, used))
-                parts = [rows[c, :u].tobytes() for c, u in zip(codes, used)]
+                parts = [rows[c, :u].tobytes() for c, u in zip(codes, used, strict=True)]
             elif kind == "whole":
                 pieces.append((rows, w))
                 parts = [r.tobytes() for r in rows]
             else:
                 pieces.append((rows, used))
                 parts = [rows[i if nrows > 1 else 0, :u].tobytes() for i, u in enumerate(used)]
-        want = [a + b for a, b in zip(want, parts)]
+        want = [a + b for a, b in zip(want, parts, strict=True)]
     assert _strings(*_concat(n, pieces)) == want

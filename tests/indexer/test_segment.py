@@ -157,10 +157,10 @@ def test_other_fields_with_presence_or_frequency_postings_are_byte_identical(tmp
         text=fields.STORED(),
     )
     recs = [
-        dict(tag=["a", "b", "a"], kw="x,y,x,z", n=7, flag=True, text="one"),
-        dict(tag="b", kw="y", n=123456, flag=False),
-        dict(tag="c", n=7, text="three"),
-        dict(kw="x,x,x", flag=True),
+        {"tag": ["a", "b", "a"], "kw": "x,y,x,z", "n": 7, "flag": True, "text": "one"},
+        {"tag": "b", "kw": "y", "n": 123456, "flag": False},
+        {"tag": "c", "n": 7, "text": "three"},
+        {"kw": "x,x,x", "flag": True},
     ]
     ours = write_segment(tmp_path / "bulk", BulkSegmentWriter, recs, schema)
     theirs = write_segment(tmp_path / "whoosh", SegmentWriter, recs, schema)

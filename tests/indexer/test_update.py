@@ -35,6 +35,7 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subpro
         text=True,
         timeout=timeout,
         env={**os.environ, **(env or {})},
+        check=False,
     )
 
 
@@ -317,7 +318,7 @@ def test_a_run_removes_what_a_crashed_run_left(corpus):
 
 
 def test_a_missing_source_folder_fails_and_leaves_the_index(corpus, tmp_path):
-    src, root = corpus
+    _, root = corpus
     served = current_build_path(root)
     result = run_cli("update", str(tmp_path / "unmounted"), "--index", str(root))
     assert result.returncode == 1 and "is missing or not a folder" in result.stderr

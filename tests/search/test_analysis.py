@@ -126,17 +126,17 @@ def test_analyzed_text_replays_exactly_the_tokens_of_analysis_and_survives_pickl
     text = "鄭州市人民政府關於法治政府建設，郑政文〔2017〕60号"
     pre = pickle.loads(pickle.dumps(analysis.analyze(text)))
     assert pre == text and isinstance(pre, analysis.Analyzed)
+
+    def run(tokenizer, value, start_pos, start_char):
+        return [
+            (t.text, t.pos, t.startchar, t.endchar)
+            for t in tokenizer(
+                value, positions=True, chars=True, mode="index", start_pos=start_pos, start_char=start_char
+            )
+        ]
+
     for tokenizer in (WordTokenizer(), BigramTokenizer()):
         for start_pos, start_char in ((0, 0), (7, 100)):
-
-            def run(value):
-                return [
-                    (t.text, t.pos, t.startchar, t.endchar)
-                    for t in tokenizer(
-                        value, positions=True, chars=True, mode="index", start_pos=start_pos, start_char=start_char
-                    )
-                ]
-
-            assert run(pre) == run(text)
+            assert run(tokenizer, pre, start_pos, start_char) == run(tokenizer, text, start_pos, start_char)
     # Query mode analyses as usual.
     assert tokens(WordTokenizer(), pre, mode="query") == tokens(WordTokenizer(), text, mode="query")

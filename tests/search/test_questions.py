@@ -73,7 +73,8 @@ def test_question_words_and_lone_characters_are_dropped():
 
 
 def test_particles_and_pronouns_the_segmenter_glued_to_a_word_are_dropped():
-    # 办卡后 is read as 办卡 (an everyday word), 能告 as 告, 最多能 as 最多; 我能 and 要管 leave nothing worth searching.
+    # 办卡后 is read as 办卡 (an everyday word), 能告 as 告, 最多能 as 最多; 我能 and 要管 leave nothing worth
+    # searching.
     frequency = {"最多": 40}.get
     assert [
         [t.text for t in g][:2]

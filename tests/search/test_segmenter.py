@@ -102,7 +102,8 @@ def _compare_file(sf: SourceFile) -> tuple[str, int, int, str | None]:
             strings += 1
             tokens += len(expected)
             if got != expected:
-                first = next(i for i, (a, b) in enumerate(zip(expected + [None], got + [None])) if a != b)
+                # The lengths may differ: the shorter list, ended by None, differs at its end at the latest.
+                first = next(i for i, (a, b) in enumerate(zip([*expected, None], [*got, None], strict=False)) if a != b)
                 return (
                     sf.source,
                     strings,
@@ -115,7 +116,7 @@ def _compare_file(sf: SourceFile) -> tuple[str, int, int, str | None]:
 @pytest.mark.corpus
 def test_fast_path_equals_jieba_over_the_whole_corpus():
     corpus = require_corpus()
-    roots = sorted(p for p in Path(corpus).iterdir() if p.is_dir()) + [SEEDS]
+    roots = [*sorted(p for p in Path(corpus).iterdir() if p.is_dir()), SEEDS]
     files, errors, _ = iter_sources(roots)
     assert errors == []
     analysis.preload()  # built once, shared by the forked workers

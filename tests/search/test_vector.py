@@ -41,7 +41,7 @@ def assert_same(index: OpenIndex, q: wq.Query) -> None:
     ids, scores = got
     want = whoosh_scores(index, q)
     assert ids.tolist() == sorted(want), q
-    for docnum, score in zip(ids.tolist(), scores.tolist()):
+    for docnum, score in zip(ids.tolist(), scores.tolist(), strict=True):
         assert math.isclose(score, want[docnum], rel_tol=1e-9), (q, docnum, score, want[docnum])
 
 

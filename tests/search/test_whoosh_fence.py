@@ -43,71 +43,87 @@ def fence_classes() -> set[str]:
     }
 
 
+def whoosh_bases_of(tree: ast.Module) -> set[str]:
+    """The names that stand for Whoosh in a module: the fence's classes deriving from Whoosh's, and what the
+    module imports from whoosh (`from whoosh.x import Y`, `import whoosh.x`)."""
+    bases = set(fence_classes())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "whoosh":
+            bases.update(a.asname or a.name for a in node.names)
+        elif isinstance(node, ast.Import):
+            bases.update((a.asname or a.name).split(".")[0] for a in node.names if a.name.split(".")[0] == "whoosh")
+    return bases
+
+
+class PrivateUses:
+    """The walk of private_uses over one module, with what it records."""
+
+    def __init__(self, private: frozenset[str], whoosh_bases: set[str]) -> None:
+        self.private = private
+        self.whoosh_bases = whoosh_bases
+        self.found: list[tuple[int, str]] = []
+
+    def is_private(self, name: str | None) -> bool:
+        return bool(name) and name in self.private
+
+    def derives(self, cls: ast.ClassDef) -> bool:
+        """The class names a Whoosh class (or an attribute of a Whoosh module) among its bases."""
+        for base in cls.bases:
+            root = base
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id in self.whoosh_bases:
+                return True
+        return False
+
+    def visit(self, node: ast.AST, in_whoosh_class: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            inside = self.derives(child) if isinstance(child, ast.ClassDef) else in_whoosh_class
+            if isinstance(child, ast.JoinedStr):
+                self.visit_fstring(child, inside)
+                continue
+            self.record(child, inside)
+            self.visit(child, inside)
+
+    def record(self, node: ast.AST, in_whoosh_class: bool) -> None:
+        """The private names a node uses itself (its children are visited apart)."""
+        if isinstance(node, ast.ClassDef):
+            self.found.extend(
+                (item.lineno, f"def {item.name}")
+                for item in node.body
+                if in_whoosh_class and isinstance(item, ast.FunctionDef) and self.is_private(item.name)
+            )
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "whoosh":
+            self.found.extend((node.lineno, f"import {a.name}") for a in node.names if a.name.startswith("_"))
+        elif isinstance(node, ast.Attribute) and self.is_private(node.attr):
+            own = isinstance(node.value, ast.Name) and node.value.id in ("self", "cls") and not in_whoosh_class
+            if not own:
+                self.found.append((node.lineno, f".{node.attr}"))
+        elif isinstance(node, ast.keyword) and self.is_private(node.arg):
+            self.found.append((node.value.lineno, f"{node.arg}="))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and self.is_private(node.value):
+            self.found.append((node.lineno, repr(node.value)))
+
+    def visit_fstring(self, node: ast.JoinedStr, in_whoosh_class: bool) -> None:
+        """A name built in an f-string ("_{field}_len"); a later piece is no name on its own (f"{name}_label"):
+        only the values inside are visited."""
+        if node.values and isinstance(node.values[0], ast.Constant) and str(node.values[0].value).startswith("_"):
+            self.found.append((node.lineno, "f'_...'"))
+            return
+        for value in node.values:
+            if isinstance(value, ast.FormattedValue):
+                self.visit(value, in_whoosh_class)
+
+
 def private_uses(source: str) -> list[tuple[int, str]]:
     """Where a module's source uses one of Whoosh's private names: imports them from whoosh, reads or sets
     `x._name` (but `self._name` only in a class deriving from a Whoosh class, where Whoosh's names and the
     class's own meet), defines `_name` methods in such a class, passes `_name=` arguments, names `"_name"` in a
     string (getattr), or builds a name starting with "_" in an f-string ("_{field}_len")."""
-    private = whoosh_private_names()
     tree = ast.parse(source)
-    whoosh_bases = set(fence_classes())
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "whoosh":
-            whoosh_bases.update(a.asname or a.name for a in node.names)
-        elif isinstance(node, ast.Import):
-            whoosh_bases.update(
-                (a.asname or a.name).split(".")[0] for a in node.names if a.name.split(".")[0] == "whoosh"
-            )
-    found: list[tuple[int, str]] = []
-
-    def is_private(name: str | None) -> bool:
-        return bool(name) and name in private
-
-    def derives(cls: ast.ClassDef) -> bool:
-        for base in cls.bases:
-            while isinstance(base, ast.Attribute):
-                base = base.value
-            if isinstance(base, ast.Name) and base.id in whoosh_bases:
-                return True
-        return False
-
-    def visit(node: ast.AST, in_whoosh_class: bool) -> None:
-        for child in ast.iter_child_nodes(node):
-            inside = in_whoosh_class
-            if isinstance(child, ast.ClassDef):
-                inside = derives(child)
-                found.extend(
-                    (item.lineno, f"def {item.name}")
-                    for item in child.body
-                    if inside and isinstance(item, ast.FunctionDef) and is_private(item.name)
-                )
-            elif isinstance(child, ast.ImportFrom) and (child.module or "").split(".")[0] == "whoosh":
-                found.extend((child.lineno, f"import {a.name}") for a in child.names if a.name.startswith("_"))
-            elif isinstance(child, ast.Attribute) and is_private(child.attr):
-                own = isinstance(child.value, ast.Name) and child.value.id in ("self", "cls") and not in_whoosh_class
-                if not own:
-                    found.append((child.lineno, f".{child.attr}"))
-            elif isinstance(child, ast.keyword) and is_private(child.arg):
-                found.append((child.value.lineno, f"{child.arg}="))
-            elif isinstance(child, ast.Constant) and isinstance(child.value, str) and is_private(child.value):
-                found.append((child.lineno, repr(child.value)))
-            elif isinstance(child, ast.JoinedStr):
-                if (
-                    child.values
-                    and isinstance(child.values[0], ast.Constant)
-                    and str(child.values[0].value).startswith("_")
-                ):
-                    found.append((child.lineno, "f'_...'"))
-                    continue
-                # A later piece of an f-string is no name on its own (f"{name}_label"): only the values inside.
-                for value in child.values:
-                    if isinstance(value, ast.FormattedValue):
-                        visit(value, inside)
-                continue
-            visit(child, inside)
-
-    visit(tree, False)
-    return sorted(found)
+    walk = PrivateUses(whoosh_private_names(), whoosh_bases_of(tree))
+    walk.visit(tree, False)
+    return sorted(walk.found)
 
 
 def private_uses_under(root: Path) -> list[str]:
@@ -232,7 +248,9 @@ def test_missing_modules_and_parameters_are_named():
 def test_importing_the_fence_under_another_whoosh_fails_even_with_optimisation():
     # python -O drops asserts; the check is not one.
     code = "import whoosh; whoosh.versionstring = lambda *a, **k: '2.8.0'\nimport search.whoosh_fence"
-    done = subprocess.run([sys.executable, "-O", "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-O", "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1] == (
         "search.whoosh_fence.WhooshVersionError: Whoosh 2.8.0 is installed, but govlaw supports exactly Whoosh "

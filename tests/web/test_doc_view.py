@@ -64,10 +64,14 @@ def test_doc_page_versions_citations_and_cited_by(related_client, related):
     html = related_client.get(f"/doc/{ids['law_2010']}").get_data(as_text=True)
     versions = html.split('<h2 id="versions-h">版本（2）</h2>')[1].split("</section>")[0]
     assert re.findall(r"<li>(.*?)</li>", versions) == [
-        f'<a href="/doc/{ids["law_2020"]}">中华人民共和国测试管理法</a> '
-        '<span class="badge status-current">现行有效</span> <span class="sub">2020-12-01</span>',
-        '<strong aria-current="page">中华人民共和国测试管理法</strong> '
-        '<span class="badge status-amended">已修改</span> <span class="sub">2010-06-01</span>',
+        (
+            f'<a href="/doc/{ids["law_2020"]}">中华人民共和国测试管理法</a> '
+            '<span class="badge status-current">现行有效</span> <span class="sub">2020-12-01</span>'
+        ),
+        (
+            '<strong aria-current="page">中华人民共和国测试管理法</strong> '
+            '<span class="badge status-amended">已修改</span> <span class="sub">2010-06-01</span>'
+        ),
     ]
     cited_by = html.split('<h2 id="cited-by-h">被引用（1）</h2>')[1].split("</section>")[0]
     assert f'<a href="/doc/{ids["notice"]}">某市人民政府关于贯彻实施测试管理法的通知</a>' in cited_by
@@ -75,10 +79,14 @@ def test_doc_page_versions_citations_and_cited_by(related_client, related):
     html = related_client.get(f"/doc/{ids['notice']}").get_data(as_text=True)
     cites = html.split('<h2 id="cites-h">引用的文件（3）</h2>')[1].split("</section>")[0]
     assert re.findall(r"<li>(.*?)</li>", cites) == [
-        f'<a href="/doc/{ids["law_2020"]}">中华人民共和国测试管理法</a> '
-        '<span class="badge status-current">现行有效</span> <span class="sub">2020-12-01</span>',
-        f'<a href="/doc/{ids["law_2020"]}">中华人民共和国测试管理法</a> '
-        '<span class="badge status-current">现行有效</span> <span class="sub">2020-12-01</span>',
+        (
+            f'<a href="/doc/{ids["law_2020"]}">中华人民共和国测试管理法</a> '
+            '<span class="badge status-current">现行有效</span> <span class="sub">2020-12-01</span>'
+        ),
+        (
+            f'<a href="/doc/{ids["law_2020"]}">中华人民共和国测试管理法</a> '
+            '<span class="badge status-current">现行有效</span> <span class="sub">2020-12-01</span>'
+        ),
         '<span class="unlinked">《不存在的办法》</span>',
     ]
     assert f'<a href="/doc/{ids["followup"]}">某区关于落实测试管理工作的报告</a>' in html
@@ -140,7 +148,7 @@ def test_doc_page_escapes_the_query(client, opened):
 def test_relations_are_computed_once_per_build(related, monkeypatch):
     from search import docview
 
-    opened, ids = related
+    opened, _ = related
     first = docview.relations_for(opened)
     monkeypatch.setattr(opened.store, "get", lambda doc_id: (_ for _ in ()).throw(AssertionError("store read")))
     assert docview.relations_for(opened) is first

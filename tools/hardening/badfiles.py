@@ -29,7 +29,10 @@ from tools.hardening.common import ROOT, TINY_DOCS
 
 DOC = "DOC"  # must index as one document containing the file's marker
 ANY = "ANY"  # one error record or one document, never both, never neither
-BODY = "关于加强行政执法监督工作的通知\n\n各区县人民政府：\n\n一、总体要求\n严格规范公正文明执法，全面推行行政执法三项制度。\n"
+BODY = (
+    "关于加强行政执法监督工作的通知\n\n各区县人民政府：\n\n"
+    "一、总体要求\n严格规范公正文明执法，全面推行行政执法三项制度。\n"
+)
 BODY_TRADITIONAL = "關於加強行政執法監督工作的通知\n\n一、總體要求\n嚴格規範公正文明執法，全面推行行政執法三項制度。\n"
 HEAVY = {"huge_50mb": 2, "million_char_line": 1, "deep_html": 2, "zip_bomb_docx": 2, "zip_bomb_ratio_docx": 2}
 MIB = 1024 * 1024
@@ -333,9 +336,13 @@ def write_bad(folder: Path, per_kind: int, seed: int = 8) -> list[BadFile]:
 
 
 GOOD_EXTRA = {
-    "e_page.html": "<html><head><title>某市司法局关于公布行政执法主体的公告</title></head><body><div class='nav'>首页</div>"
-    "<h1>某市司法局关于公布行政执法主体的公告</h1><p>现将全市行政执法主体名单予以公布。</p></body></html>",
-    "f_rules.md": "# 某市规范性文件管理办法\n\n第一条 为加强规范性文件管理，制定本办法。\n\n第二条 本办法自公布之日起施行。\n",
+    "e_page.html": (
+        "<html><head><title>某市司法局关于公布行政执法主体的公告</title></head><body><div class='nav'>首页</div>"
+        "<h1>某市司法局关于公布行政执法主体的公告</h1><p>现将全市行政执法主体名单予以公布。</p></body></html>"
+    ),
+    "f_rules.md": (
+        "# 某市规范性文件管理办法\n\n第一条 为加强规范性文件管理，制定本办法。\n\n第二条 本办法自公布之日起施行。\n"
+    ),
 }
 
 
@@ -386,6 +393,7 @@ def run_build(sources: list[Path], root: Path, report: Path, timeout: float = 18
         capture_output=True,
         text=True,
         timeout=timeout,
+        check=False,
     )
     seconds = time.perf_counter() - t
     rss = [int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("maxrss ")]

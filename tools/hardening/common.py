@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from search.engine import run_search
-from search.index import OpenIndex, current_build_path
+from search.index import NoIndexError, OpenIndex, current_build_path
 from search.params import params_from
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,10 +46,26 @@ def change_tiny(folder: Path) -> None:
     (folder / TINY_NEW).write_text(TINY_NEW_TEXT, "utf-8")
 
 
+def open_published(root: Path) -> OpenIndex:
+    """The build published under `root`, opened; NoIndexError when nothing is published."""
+    path = current_build_path(root)
+    if path is None:
+        raise NoIndexError(f"no published index under {root}")
+    return OpenIndex.open(path)
+
+
+def stored_text(opened: OpenIndex, doc_id: str) -> str:
+    """The stored text of a document the build lists (a listed document missing from the store is a finding)."""
+    doc = opened.store.get(doc_id)
+    if doc is None:
+        raise LookupError(f"{doc_id} is listed in {opened.path} but not in its store")
+    return doc.text
+
+
 def answers(opened: OpenIndex, queries: Sequence[str] = TINY_QUERIES) -> tuple:
     """Everything an opened build answers that a reader could notice: documents, their text and hits."""
     docs = tuple(sorted((m.source, m.content_hash) for m in opened.docs.values()))
-    texts = tuple(sorted((d, opened.store.get(d).text) for d in opened.docs))
+    texts = tuple(sorted((d, stored_text(opened, d)) for d in opened.docs))
     hits = tuple(
         tuple((h.source, h.section_id) for h in run_search(opened, params_from(q=q, size="50")).hits) for q in queries
     )
@@ -106,7 +122,7 @@ def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
     """A Markdown table (the figures the scripts print, pasted into the README as they are)."""
     cells = [[str(c) for c in header]] + [[str(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"  # noqa: E731
+    line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"  # noqa: E731
     return "\n".join([line(cells[0]), "| " + " | ".join("-" * w for w in widths) + " |", *map(line, cells[1:])])
 
 

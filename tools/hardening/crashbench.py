@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.update import PAUSE_ENV, PHASES, UpdateOptions, update_index
-from search.index import BUILDS_DIR, OpenIndex, current_build_path
-from tools.hardening.common import ROOT, answers, change_tiny, copy_root, served_answers, write_tiny
+from search.index import BUILDS_DIR
+from tools.hardening.common import ROOT, answers, change_tiny, copy_root, open_published, served_answers, write_tiny
 
 MODES = ("incremental", "full")
 PAUSE_TIMEOUT = 120
@@ -32,7 +32,7 @@ OPTIONS = {
 }
 
 
-class MarkerMissed(AssertionError):
+class MarkerMissedError(AssertionError):
     """The killed run finished without passing the phase marker it was to be killed after."""
 
 
@@ -66,12 +66,13 @@ class CrashBench:
             done = copy_root(self.base, work / f"done-{mode}")
             t = time.perf_counter()
             result = subprocess.run(
-                self.command(done, mode), cwd=ROOT, capture_output=True, text=True, timeout=PAUSE_TIMEOUT
+                self.command(done, mode), cwd=ROOT, capture_output=True, text=True, timeout=PAUSE_TIMEOUT, check=False
             )
             self.run_seconds[mode] = time.perf_counter() - t
             assert result.returncode == 0, result.stderr[-2000:]
-            self.after[mode] = served_answers(done)
-            assert self.after[mode] not in (None, self.before)
+            after = served_answers(done)
+            assert after is not None and after != self.before
+            self.after[mode] = after
 
     def command(self, root: Path, mode: str) -> list[str]:
         cmd = [
@@ -99,21 +100,23 @@ class CrashBench:
             text=True,
             env={**os.environ, PAUSE_ENV: phase},
         )
+        stderr = proc.stderr
+        assert stderr is not None  # stderr=PIPE
         timer = threading.Timer(PAUSE_TIMEOUT, proc.kill)
         timer.start()
         try:
-            for line in proc.stderr:
+            for line in stderr:
                 if line.strip() == f"govlaw-pause: {phase}":
                     break
             else:
                 # An incremental run turns full (no write marker) when the indexer's code changed since the
                 # base was built: only while someone edits the working tree.
-                raise MarkerMissed(f"the run ended without reaching the {phase} marker")
+                raise MarkerMissedError(f"the run ended without reaching the {phase} marker")
             os.kill(proc.pid, signal.SIGKILL)
         finally:
             timer.cancel()
             proc.wait()
-            proc.stderr.close()
+            stderr.close()
 
     def _kill_at(self, root: Path, mode: str, delay: float) -> None:
         proc = subprocess.Popen(
@@ -129,7 +132,7 @@ class CrashBench:
         """One kill: after `phase`'s marker, or (phase None) at a random moment of a run."""
         started = time.perf_counter()
         root = copy_root(self.base, self.work / f"trial-{number}")
-        held = OpenIndex.open(current_build_path(root))
+        held = open_published(root)
         held.searcher()
         try:
             if phase is not None:

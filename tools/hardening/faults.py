@@ -40,11 +40,13 @@ def run_with_file_size_limit(cmd: list[str], limit: int) -> subprocess.Completed
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, preexec_fn=limit_writes)
+    return subprocess.run(
+        cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, preexec_fn=limit_writes, check=False
+    )
 
 
 def _mount(*args: str) -> bool:
-    return subprocess.run(["mount", *args], capture_output=True).returncode == 0
+    return subprocess.run(["mount", *args], capture_output=True, check=False).returncode == 0
 
 
 @contextlib.contextmanager
@@ -57,7 +59,7 @@ def small_tmpfs(path: Path, size: str) -> Iterator[Path | None]:
     try:
         yield path
     finally:
-        subprocess.run(["umount", "-l", str(path)], capture_output=True)
+        subprocess.run(["umount", "-l", str(path)], capture_output=True, check=False)
 
 
 @contextlib.contextmanager
@@ -69,7 +71,7 @@ def read_only(path: Path) -> Iterator[str]:
                 yield "read-only bind mount"
                 return
         finally:
-            subprocess.run(["umount", "-l", str(path)], capture_output=True)
+            subprocess.run(["umount", "-l", str(path)], capture_output=True, check=False)
     if os.geteuid() == 0:
         raise RuntimeError("cannot make a folder read-only for root without a bind mount")
     modes = {p: p.stat().st_mode for p in [path, *path.rglob("*")] if p.is_dir() and not p.is_symlink()}

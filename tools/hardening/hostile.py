@@ -146,24 +146,16 @@ def search_urls(draw) -> str:
     path = draw(st.sampled_from(["/api/search", "/api/search", "/", "/api/export", "/api/suggest"]))
     items = [("q", draw(query))]
     if path != "/api/suggest":
-        for name in VALID:
-            value = _param(draw, name)
-            if value is not None:
-                items.append((name, value))
-        for _ in range(draw(st.integers(0, 3))):
-            items.append(
-                (
-                    draw(st.sampled_from(FACETS)),
-                    draw(
-                        st.one_of(
-                            st.sampled_from(FACET_VALUES),
-                            st.sampled_from(FACET_VALUES),
-                            st.sampled_from(NUMBERS),
-                            st.text(ANY_CHAR, max_size=300),
-                        )
-                    ),
-                )
-            )
+        drawn = ((name, _param(draw, name)) for name in VALID)
+        items.extend((name, value) for name, value in drawn if value is not None)
+        facet_value = st.one_of(
+            st.sampled_from(FACET_VALUES),
+            st.sampled_from(FACET_VALUES),
+            st.sampled_from(NUMBERS),
+            st.text(ANY_CHAR, max_size=300),
+        )
+        facets = range(draw(st.integers(0, 3)))
+        items.extend((draw(st.sampled_from(FACETS)), draw(facet_value)) for _ in facets)
         if path == "/api/export":
             items.append(("format", draw(st.sampled_from(["csv", "json", "json", "xml"]))))
     if draw(st.integers(0, 19)) == 0:
@@ -172,7 +164,7 @@ def search_urls(draw) -> str:
 
 
 class _Tags(HTMLParser):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: list[str] = []
         self.attrs: list[tuple] = []

@@ -5,6 +5,7 @@ The generator stops by itself: after `seconds`, or `max_requests` requests, or w
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -64,10 +65,8 @@ def request(port: int, path: str, timeout: float = REQUEST_TIMEOUT) -> Response:
         body = r.read()
         json_error = False
         if r.status >= 400 and (r.getheader("Content-Type") or "").startswith("application/json"):
-            try:
+            with contextlib.suppress(ValueError):
                 json_error = set(json.loads(body)) == {"error", "status"}
-            except ValueError:
-                pass
         return Response(started, time.monotonic() - started, r.status, r.getheader("X-Govlaw-Build"), json_error, path)
     except (OSError, http.client.HTTPException):
         return Response(started, time.monotonic() - started, -1, None, False, path)
@@ -196,6 +195,8 @@ class Server:
         self._log.close()
 
     def worker_pids(self) -> list[int]:
+        if self.proc is None:
+            return []
         try:
             with open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children", encoding="ascii") as f:
                 return sorted(int(p) for p in f.read().split())
@@ -206,10 +207,8 @@ class Server:
         """Per worker pid: (RSS in kB, open file descriptors)."""
         out = {}
         for pid in self.worker_pids():
-            try:
+            with contextlib.suppress(OSError):  # a worker that exited since it was listed
                 out[pid] = proc_status(pid)
-            except OSError:
-                pass
         return out
 
     def log(self) -> str:
@@ -252,7 +251,7 @@ def reindex(src: list[Path], root: Path, *, full: bool = True, nice: int = 10) -
         "json",
         *(["--full"] if full else []),
     ]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=3600)
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=3600, check=False)
     build = None
     for line in proc.stderr.splitlines():
         if '"run.done"' in line:

@@ -17,7 +17,7 @@ class Soak:
     samples: list[tuple[float, int, dict[int, tuple[int, int]]]] = field(default_factory=list)  # (t, switches, pid->)
     switches: list[str] = field(default_factory=list)
     failed_updates: list[str] = field(default_factory=list)
-    load: LoadResult | None = None
+    load: LoadResult = field(default_factory=LoadResult)
 
     def series(self, pid: int, what: int) -> list[int]:
         return [s[2][pid][what] for s in self.samples if pid in s[2]]
@@ -47,7 +47,7 @@ def run_soak(
     started = time.monotonic()
     time.sleep(warmup)
     soak.samples.append((time.monotonic() - started, 0, server.worker_status()))
-    target = src / sorted(p.name for p in src.iterdir() if p.suffix == ".txt")[0]
+    target = src / min(p.name for p in src.iterdir() if p.suffix == ".txt")
     n = 0
     while time.monotonic() - started < seconds + warmup - 1:
         n += 1
@@ -64,5 +64,7 @@ def run_soak(
         soak.samples.append((time.monotonic() - started, n, server.worker_status()))
     stop.set()
     loader.join(timeout=120)
-    soak.load = holder[0] if holder else None
+    if not holder:
+        raise RuntimeError("the load clients did not finish")
+    soak.load = holder[0]
     return soak
