@@ -303,6 +303,7 @@ line_of = st.one_of(
 fragment_text = st.lists(st.sampled_from(FRAGMENTS) | st.text(alphabet=chars, max_size=3), max_size=40).map("".join)
 
 
+@pytest.mark.slow  # 1,500 generated texts: about 30 s
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(line_of, max_size=8).map("\n".join))
 def test_generated_lines(text):

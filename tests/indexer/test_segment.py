@@ -78,7 +78,9 @@ def test_seed_segments_are_byte_identical(tmp_path, monkeypatch, whoosh_compress
         assert ours[ext] == theirs[ext], ext
 
 
-@pytest.mark.parametrize(("block_limit", "small_passes"), [(1, False), (3, True)])
+@pytest.mark.parametrize(
+    ("block_limit", "small_passes"), [(1, False), pytest.param(3, True, marks=pytest.mark.slow)]
+)  # the second, with three passes of small blocks: about 11 s
 def test_multi_block_postings_of_the_seeds_are_byte_identical(
     tmp_path, monkeypatch, whoosh_compresses_every_block, block_limit, small_passes
 ):
