@@ -32,7 +32,7 @@ import click
 from search import analysis
 from search.engine import run_search
 from search.index import OpenIndex, current_build_path
-from tools.hardening.common import open_published
+from tools.hardening.common import open_published, update_command
 from tools.querymix import KINDS, MixQuery, query_mix
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -313,22 +313,7 @@ def changed_files(folders: Sequence[Path], share: float = CHANGED_SHARE, seed: i
 
 
 def run_update(folders: Sequence[Path], root: Path, report: Path) -> dict:
-    m = run_measured(
-        [
-            sys.executable,
-            "-m",
-            "indexer",
-            "update",
-            *map(str, folders),
-            "--index",
-            str(root),
-            "--no-progress",
-            "--log-format",
-            "json",
-            "--report",
-            str(report),
-        ]
-    )
+    m = run_measured(update_command(folders, root, "--report", str(report)))
     rep = json.loads(report.read_text("utf-8")) if report.exists() else {}
     return {
         "seconds": m.seconds,

@@ -6,6 +6,7 @@ import json
 import os
 import resource
 import shutil
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,6 +31,23 @@ TINY_NEW = "d_new.txt"
 TINY_TERM = "量子纠缠治理试点"
 TINY_NEW_TEXT = "关于开展星际航行法治宣传的通知\n\n一、星际航行宣传要求\n请于年底前完成。\n"
 TINY_QUERIES = ("法治政府", "放管服", TINY_TERM, "星际航行", "行政复议 OR 宪法", "-普法 法治")
+
+
+def update_command(sources: Sequence[Path], root: Path, *extra: str) -> list[str]:
+    """The nightly update of `root` from `sources` as a subprocess runs it: JSON log lines, no progress bar."""
+    return [
+        sys.executable,
+        "-m",
+        "indexer",
+        "update",
+        *map(str, sources),
+        "--index",
+        str(root),
+        "--no-progress",
+        "--log-format",
+        "json",
+        *extra,
+    ]
 
 
 def write_tiny(folder: Path) -> Path:

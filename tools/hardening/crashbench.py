@@ -12,7 +12,6 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -20,7 +19,16 @@ from pathlib import Path
 
 from indexer.update import PAUSE_ENV, PHASES, UpdateOptions, update_index
 from search.index import BUILDS_DIR
-from tools.hardening.common import ROOT, answers, change_tiny, copy_root, open_published, served_answers, write_tiny
+from tools.hardening.common import (
+    ROOT,
+    answers,
+    change_tiny,
+    copy_root,
+    open_published,
+    served_answers,
+    update_command,
+    write_tiny,
+)
 
 MODES = ("incremental", "full")
 PAUSE_TIMEOUT = 120
@@ -75,21 +83,7 @@ class CrashBench:
             self.after[mode] = after
 
     def command(self, root: Path, mode: str) -> list[str]:
-        cmd = [
-            sys.executable,
-            "-m",
-            "indexer",
-            "update",
-            str(self.src),
-            "--index",
-            str(root),
-            "--workers",
-            "1",
-            "--no-progress",
-            "--log-format",
-            "json",
-        ]
-        return cmd + (["--full"] if mode == "full" else [])
+        return update_command([self.src], root, "--workers", "1", *(["--full"] if mode == "full" else []))
 
     def _kill_after_phase(self, root: Path, mode: str, phase: str) -> None:
         proc = subprocess.Popen(

@@ -8,29 +8,16 @@ import os
 import resource
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from tools.hardening import common
 from tools.hardening.common import ROOT
 
 
 def update_command(src: Path, root: Path, *extra: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "indexer",
-        "update",
-        str(src),
-        "--index",
-        str(root),
-        "--workers",
-        "1",
-        "--no-progress",
-        "--log-format",
-        "json",
-        *extra,
-    ]
+    """The update of `root` from one source folder with one worker (a fault's effect stays in one process)."""
+    return common.update_command([src], root, "--workers", "1", *extra)
 
 
 def run_with_file_size_limit(cmd: list[str], limit: int) -> subprocess.CompletedProcess:

@@ -11,7 +11,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from tools.hardening.common import GUNICORN, ROOT, percentile, proc_status
+from tools.hardening.common import GUNICORN, ROOT, percentile, proc_status, update_command
 
 START_TIMEOUT = 60
 REQUEST_TIMEOUT = 30
@@ -239,17 +238,7 @@ def reindex(src: list[Path], root: Path, *, full: bool = True, nice: int = 10) -
         "nice",
         "-n",
         str(nice),
-        sys.executable,
-        "-m",
-        "indexer",
-        "update",
-        *map(str, src),
-        "--index",
-        str(root),
-        "--no-progress",
-        "--log-format",
-        "json",
-        *(["--full"] if full else []),
+        *update_command(src, root, *(["--full"] if full else [])),
     ]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=3600, check=False)
     build = None
