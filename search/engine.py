@@ -60,10 +60,16 @@ STATUS_PENALTY = {"superseded": 0.35, "amended": 0.35, "repealed": 0.5}
 # Questions and everyday words: statutes and judicial interpretations before local copies of the same rule and
 # before cases, unless the query names a place (a document's score is multiplied by its level's factor).
 LEVEL_FACTOR = {"地方性法规": 0.5, "地方政府规章": 0.5, "规范性文件": 0.7, "工作文件": 0.7, "案例": 0.6}
-# The same for a decision that amends other instruments (…关于修改《…》等二十七件…的决定): its text is the
-# amended wording piece by piece, which the amended instruments themselves hold in context.
+# The same for a decision that amends other instruments (…关于修改《…》等二十七件…的决定) and for an amendment
+# (刑法修正案（八）): its text is the amended wording piece by piece, which the amended instrument itself holds in
+# context.
 AMENDING_FACTOR = 0.3
-AMENDING_TITLE_RE = re.compile(r"关于修改.+的决定$")
+AMENDING_TITLE_RE = re.compile(r"关于修改.+的决定$|修正案(?:[(（][^()（）]*[)）])?$")
+# The same queries: a document's score is multiplied by 1 + BREADTH_WEIGHT × its breadth (`_add_breadth`) over
+# the highest breadth among the matched documents; BM25's k1 and b over a document's sections.
+BREADTH_WEIGHT = 1.0
+BREADTH_K1 = 1.2
+BREADTH_B = 0.75
 FACET_LIMIT = 30
 SEARCHED_FIELDS = ("title", "heading", "body", "docno", "issuer")
 _NONE = np.zeros(0, dtype=np.int32)
@@ -393,13 +399,14 @@ def _group_section_scores(
 
 
 def _coordinated(
-    total: np.ndarray, found: np.ndarray, touched: list[np.ndarray], groups: int, relaxed: bool
+    total: np.ndarray, found: np.ndarray, reached: np.ndarray, touched: list[np.ndarray], groups: int, relaxed: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """(docnums, scores) of every scored section: its summed group scores (`total`, over docnums) lowered for
-    each of the `groups` it did not match (`found`: how many it matched); `touched`: the docnums scored."""
+    each of the `groups` it did not match (`found`: how many it matched; `reached`: whether any group, counted
+    or not, matched it); `touched`: the docnums scored."""
     count = sum(len(t) for t in touched)
     sections = (
-        np.flatnonzero(found).astype(np.int32)
+        np.flatnonzero(reached).astype(np.int32)
         if count * 16 > len(found)
         else np.unique(np.concatenate(touched)).astype(np.int32)
     )
@@ -429,6 +436,30 @@ def _document_scores(
     return doc_scores, _BestSections(owner[keep], sections[keep])
 
 
+def _add_breadth(index: OpenIndex, doc_scores: np.ndarray, docs: np.ndarray, matches: list[_Matched]) -> None:
+    """Questions and everyday words: raise the documents about what the query names, not only those with one
+    section that mentions it. A document is scored as BM25 scores a text, with its sections as the units: how
+    many of its sections match each group (saturating, against its number of sections) times the group's
+    rarity among documents. 社会保险法 has 社会保险 in most articles; a residence-permit regulation names it once."""
+    table = index.table
+    n_docs = len(table.ids)
+    sizes = index.memo(
+        "sections-per-document",
+        lambda: np.bincount(table.of_section[table.of_section >= 0], minlength=n_docs).astype(np.float64),
+    )
+    norm = BREADTH_K1 * (1 - BREADTH_B + BREADTH_B * sizes / sizes[sizes > 0].mean())
+    breadth = np.zeros(n_docs)
+    for m in matches:
+        owners = table.of_section[m.sections]
+        counts = np.bincount(owners[owners >= 0], minlength=n_docs).astype(np.float64)
+        df = np.count_nonzero(counts)
+        if df:
+            breadth += np.log(1 + n_docs / df) * counts * (BREADTH_K1 + 1) / (counts + norm)
+    top = breadth[docs].max(initial=0.0)
+    if top:
+        doc_scores *= 1 + BREADTH_WEIGHT * breadth / top
+
+
 def _add_title_bonus(index: OpenIndex, doc_scores: np.ndarray, parsed: ParsedQuery) -> None:
     """Known items: raise the scored documents whose title is, or contains, a title the query names."""
     scored = np.flatnonzero(doc_scores)
@@ -453,27 +484,44 @@ def _rank(
     """Document ordinals best first, every document's score (an array over ordinals), and each scored
     document's best section docnums; `prior`: a factor per document (`_prior`)."""
     table = index.table
+    relaxed = any(plan.optional)
+    # A question's groups that only ask for a remedy or a verdict (告他, 赔): weighed less, not coordinated.
+    asking = [relaxed and questions.is_intent(tuple(p.term for p in g)) for g in plan.groups]
+    if all(asking):
+        asking = [False] * len(asking)
     scored = [
-        (q, m, tuple(p.score for p in g if p.score is not None))
-        for q, m, g in zip(plan.group_score_queries, matches, plan.groups, strict=True)
+        (q, m, tuple(p.score for p in g if p.score is not None), asks)
+        for q, m, g, asks in zip(plan.group_score_queries, matches, plan.groups, asking, strict=True)
         if q is not None
     ]
-    relaxed = any(plan.optional)
     # Documents put in only as cited articles' laws may match no group: nothing to score then.
     if scored and docs.any() and any(len(m.sections) for m in matches):
         allowed = _allowed_sections(index, docs, matches)
         total = np.zeros(len(table.of_section))
         found = np.zeros(len(table.of_section), dtype=np.int32)
+        reached = np.zeros(len(table.of_section), dtype=bool)
         touched = []
-        for q, m, alternatives in scored:
+        for q, m, alternatives, asks in scored:
             ids, scores, in_group = _group_section_scores(index, q, m, alternatives, allowed, relaxed)
-            total[ids] += scores
-            found[ids[in_group]] += 1
+            total[ids] += scores * (questions.INTENT_WEIGHT if asks else 1.0)
+            reached[ids[in_group]] = True
+            if not asks:
+                found[ids[in_group]] += 1
             touched.append(ids)
-        sections, section_score = _coordinated(total, found, touched, len(scored), relaxed)
+        counted = sum(not asks for *_, asks in scored)
+        sections, section_score = _coordinated(total, found, reached, touched, counted, relaxed)
         doc_scores, best = _document_scores(index, sections, section_score)
     else:
         doc_scores, best = np.zeros(len(table.ids)), _BestSections(_NONE, _NONE)
+    if prior is not None:
+        # Not the words that ask, nor a place: a report naming 郑州 in every section is not about the query.
+        places = _places(index)
+        topical = [
+            m
+            for m, g, asks in zip(matches, plan.groups, asking, strict=True)
+            if not asks and analysis.normalize(g[0].term.text) not in places
+        ]
+        _add_breadth(index, doc_scores, docs, topical)
     _add_title_bonus(index, doc_scores, parsed)
     doc_scores *= index.memo(
         "status-factor",
@@ -608,7 +656,7 @@ def _read(
     def frequency(word: str) -> int:
         return searcher.doc_frequency("body", word)
 
-    if questions.is_question(params.q):
+    if questions.is_question(params.q) or questions.is_everyday_phrase(parsed):
         parsed = questions.relax(parsed, frequency)
     plan = plan_query(parsed)
     matched, groups = _match(index, plan)

@@ -180,6 +180,56 @@ def is_question(text: str) -> bool:
     return bool(_QUESTION_END_RE.search(norm)) or any(w in norm for w in QUESTION_WORDS)
 
 
+# What a question asks for rather than what it is about: going to court, compensation, whether something is
+# lawful. Statutes of procedure use these words in every other article; in a question they say what kind of
+# answer is wanted, not which rule. A group made only of them scores with INTENT_WEIGHT and is left out of
+# coordination, so the words of the situation (赡养费, 恶臭) choose the provisions.
+INTENT_TERMS = frozenset(
+    (
+        "告",
+        "起诉",
+        "诉讼",
+        "法院",
+        "打官司",
+        "上诉",
+        "报警",
+        "投诉",
+        "举报",
+        "控告",
+        "赔",
+        "赔偿",
+        "损害赔偿",
+        "赔钱",
+        "违法",
+        "合法",
+        "犯法",
+        "犯罪",
+        "处罚",
+        "责任",
+        "负责",
+        "承担",
+    )
+)
+INTENT_WEIGHT = 0.4
+
+
+def is_intent(group: tuple[Term, ...]) -> bool:
+    """Does the group (a question's word and its expansions) only ask for a remedy or a verdict?"""
+    words = [analysis.normalize(t.text) for t in group if t.alias_of] or [analysis.normalize(group[0].text)]
+    return all(w in INTENT_TERMS for w in words)
+
+
+def is_everyday_phrase(parsed: ParsedQuery) -> bool:
+    """Is the query one run of everyday words (被欠薪, 熊孩子闯祸, 遛狗不拴绳): a single plain term that holds an
+    everyday phrase of the colloquial table without being one? Such a query is read as a question: its words
+    are rarely a statute's words, and the phrase's expansions are what a provision says."""
+    terms = [t for g in parsed.groups for t in g]
+    if len(terms) != 1 or parsed.excluded or not _plain(terms[0]):
+        return False
+    norm = analysis.normalize(terms[0].text).strip()
+    return not colloquial.expansions(norm) and bool(colloquial.find(norm))
+
+
 def _plain(term: Term) -> bool:
     return not (term.phrase or term.field or term.docno or term.alias_of)
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from search.engine import run_search
+from search.engine import AMENDING_TITLE_RE, run_search
 from search.params import params_from
 from search.query import QueryError
 from tests.conftest import SEED_000, SEED_001, SEED_002, SEED_003, SEED_004
@@ -167,3 +167,20 @@ def test_hit_sections_come_from_the_sections_table_or_the_whole_document(opened,
         assert opened.store.sections("no-such-doc", ["s0"]) is None
     finally:
         before.close()
+
+
+@pytest.mark.parametrize(
+    "title,amending",
+    [
+        ("最高人民法院关于修改《关于审理饲养动物损害赔偿案件的规定》等二件司法解释的决定", True),
+        ("中华人民共和国刑法修正案(八)", True),
+        ("中华人民共和国刑法修正案（十一）", True),
+        ("中华人民共和国刑法修正案", True),
+        ("中华人民共和国宪法修正案(2018年)", True),
+        ("中华人民共和国刑法", False),
+        ("最高人民法院关于《中华人民共和国刑法修正案(九)》时间效力问题的解释", False),
+        ("全国人民代表大会常务委员会关于修改部分法律的决定的说明", False),
+    ],
+)
+def test_instruments_that_amend_others_are_known_by_their_titles(title, amending):
+    assert bool(AMENDING_TITLE_RE.search(title)) is amending

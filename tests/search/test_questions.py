@@ -106,3 +106,35 @@ def test_a_longer_everyday_phrase_is_found_with_a_few_words_typed_inside_it():
     assert [k for _, _, k in colloquial.find("下班，回家路上")] == []
     assert [k for _, _, k in colloquial.find("下班以后回家路上")] == []
     assert [k for _, _, k in colloquial.find("彩色的礼物")] == []
+
+
+@pytest.mark.parametrize(
+    "q,everyday",
+    [
+        ("被欠薪", True),  # 欠薪 is in the table, 被欠薪 is not
+        ("熊孩子闯祸", True),
+        ("欠薪", False),  # a key itself: its expansions are added as aliases, the query is not split
+        ("食品安全法", False),
+        ("工伤 认定", False),  # two terms typed apart: searched for both
+        ('"被欠薪"', False),  # quoted: exact
+        ("title:欠薪", False),
+    ],
+)
+def test_a_single_run_of_everyday_words_is_read_like_a_question(q, everyday):
+    assert questions.is_everyday_phrase(parse_query(q)) is everyday
+
+
+def _group(*texts: str) -> tuple:
+    from search.query import Term
+
+    return (Term(texts[0]), *(Term(t, alias_of=texts[0]) for t in texts[1:]))
+
+
+def test_words_that_only_ask_for_a_remedy_are_intent():
+    assert questions.is_intent(_group("告他", "起诉"))
+    assert questions.is_intent(_group("法院"))
+    assert questions.is_intent(_group("赔", "赔偿", "损害赔偿"))
+    # A group with any statutory word of the situation is not: 告政府 asks about administrative litigation.
+    assert not questions.is_intent(_group("告政府", "行政诉讼", "行政复议"))
+    assert not questions.is_intent(_group("不给生活费", "抚养费", "赡养费"))
+    assert not questions.is_intent(_group("赡养费"))
