@@ -656,19 +656,26 @@ def _read(
     def frequency(word: str) -> int:
         return searcher.doc_frequency("body", word)
 
-    if questions.is_question(params.q) or questions.is_everyday_phrase(parsed):
+    typed = parsed
+    asks = questions.is_question(params.q) or questions.is_everyday_phrase(parsed)
+    if asks:
         parsed = questions.relax(parsed, frequency)
     plan = plan_query(parsed)
     matched, groups = _match(index, plan)
     pinned = pinned_mask(index, reading)
-    if not matched.any() and not parsed.relaxed:
-        relaxed = questions.relax(parsed, frequency)
-        if relaxed.relaxed:
-            relaxed_plan = plan_query(relaxed)
-            relaxed_matched, relaxed_groups = _match(index, relaxed_plan)
-            if relaxed_matched.any():
-                parsed, plan, matched, groups = relaxed, relaxed_plan, relaxed_matched, relaxed_groups
-                notes.append("没有同时包含全部检索词的文件，以下按匹配的检索词多少和权重排序")
+    # Nothing found: read the query for any of its content words, then for any of its words at all (an answer
+    # is empty only when no word of the query occurs in the corpus).
+    fallbacks = (False, True) if not asks else (True,)
+    for keep_stop_words in fallbacks if not matched.any() else ():
+        relaxed = questions.relax(typed, frequency, keep_stop_words)
+        if not relaxed.relaxed or relaxed == parsed:
+            continue
+        relaxed_plan = plan_query(relaxed)
+        relaxed_matched, relaxed_groups = _match(index, relaxed_plan)
+        if relaxed_matched.any():
+            parsed, plan, matched, groups = relaxed, relaxed_plan, relaxed_matched, relaxed_groups
+            notes.append("没有同时包含全部检索词的文件，以下按匹配的检索词多少和权重排序")
+            break
     if parsed.empty and reading.pinned:
         # Nothing but citations: the cited laws alone (an article that does not exist brings no unrelated text).
         matched = np.zeros_like(pinned)

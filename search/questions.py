@@ -162,6 +162,34 @@ STOP_WORDS = frozenset(
         "咋",
         "咋办",
         "办",
+        # Adverbs of time, frequency and manner: how often or how suddenly, never which rule (经常 would find
+        # 经常项目 of foreign exchange).
+        "经常",
+        "常常",
+        "总是",
+        "老是",
+        "一直",
+        "天天",
+        "每天",
+        "整天",
+        "突然",
+        "马上",
+        "立刻",
+        "直接",
+        "居然",
+        "竟然",
+        "到底",
+        "究竟",
+        "真的",
+        "其实",
+        "本来",
+        "原来",
+        "一点",
+        "有点",
+        "特别",
+        "非常",
+        "这样",
+        "那样",
     )
 )
 # Single characters of that kind the segmenter glues to a neighbour (能告, 我能, 被车撞, 办卡后).
@@ -213,9 +241,17 @@ INTENT_TERMS = frozenset(
 INTENT_WEIGHT = 0.4
 
 
+# Everyday words that ask what will happen to someone (被抓 → 拘留, 逮捕; 会怎么处理): whatever the table expands
+# them to, the question is about the act that brought it, not about detention or procedure in general.
+INTENT_TYPED = frozenset(("被抓", "抓走", "处理", "后果", "追究"))
+
+
 def is_intent(group: tuple[Term, ...]) -> bool:
-    """Does the group (a question's word and its expansions) only ask for a remedy or a verdict?"""
-    words = [analysis.normalize(t.text) for t in group if t.alias_of] or [analysis.normalize(group[0].text)]
+    """Does the group (a question's word and its expansions) only ask for a remedy, a verdict or what happens?"""
+    typed = analysis.normalize(group[0].text)
+    if typed in INTENT_TYPED:
+        return True
+    words = [analysis.normalize(t.text) for t in group if t.alias_of] or [typed]
     return all(w in INTENT_TERMS for w in words)
 
 
@@ -258,9 +294,12 @@ def _trimmed(word: str, start: int, frequency: Frequency) -> tuple[str, int]:
     return word, start
 
 
-def content_groups(term: Term, frequency: Frequency = lambda w: 0) -> tuple[tuple[Term, ...], ...]:
+def content_groups(
+    term: Term, frequency: Frequency = lambda w: 0, keep_stop_words: bool = False
+) -> tuple[tuple[Term, ...], ...]:
     """One group per everyday phrase of the colloquial table found in the term (with its expansions) and per
-    remaining content word (`frequency`: in how many sections a word occurs)."""
+    remaining content word (`frequency`: in how many sections a word occurs; `keep_stop_words`: per remaining
+    word, stop words too)."""
     # Words are given as typed (normalising keeps every offset, so a span of the normal form is one of the text).
     text = term.text
     norm = analysis.normalize(text)
@@ -282,7 +321,7 @@ def content_groups(term: Term, frequency: Frequency = lambda w: 0) -> tuple[tupl
         if start >= 0:
             at = start + len(word)
             w, start = _trimmed(word, start, frequency)
-        if w not in STOP_WORDS:
+        if keep_stop_words or w not in STOP_WORDS:
             words.append((w, text[start : start + len(w)] if start >= 0 else w))
     # A lone character (满, 交, 归) matches everywhere and means little, unless it is all there is.
     meaningful = [(w, t) for w, t in words if len(w) > 1 or colloquial.expansions(w)]
@@ -291,15 +330,15 @@ def content_groups(term: Term, frequency: Frequency = lambda w: 0) -> tuple[tupl
     return tuple(groups)
 
 
-def relax(parsed: ParsedQuery, frequency: Frequency = lambda w: 0) -> ParsedQuery:
-    """The query read for any of its content words: plain terms split into content groups (optional), quoted,
-    scoped and numbered terms kept as they are (required)."""
+def relax(parsed: ParsedQuery, frequency: Frequency = lambda w: 0, keep_stop_words: bool = False) -> ParsedQuery:
+    """The query read for any of its content words (`keep_stop_words`: for any of its words): plain terms split
+    into content groups (optional), quoted, scoped and numbered terms kept as they are (required)."""
     groups: list[tuple[Term, ...]] = []
     optional: list[bool] = []
     seen: set[str] = set()
     for g in parsed.groups:
         if len(g) == 1 and _plain(g[0]):
-            split = content_groups(g[0], frequency)
+            split = content_groups(g[0], frequency, keep_stop_words)
             if len(split) >= MIN_CONTENT_WORDS:
                 for sg in split:
                     if sg[0].text not in seen:

@@ -184,3 +184,12 @@ def test_hit_sections_come_from_the_sections_table_or_the_whole_document(opened,
 )
 def test_instruments_that_amend_others_are_known_by_their_titles(title, amending):
     assert bool(AMENDING_TITLE_RE.search(title)) is amending
+
+
+def test_an_answer_is_empty_only_when_no_word_of_the_query_occurs(opened):
+    # 特别 is a stop word of questions (an adverb); 黴黴黴 occurs nowhere. Read for content words the question
+    # finds nothing, so it is read for all of its words: the seed that says 特别是民营经济发展.
+    result = run_search(opened, params_from({"q": "黴黴黴特别吗"}))
+    assert [h.source for h in result.hits] == [SEED_001]
+    assert result.query.notes == ("没有同时包含全部检索词的文件，以下按匹配的检索词多少和权重排序",)
+    assert run_search(opened, params_from({"q": "黴黴黴吗"})).total == 0

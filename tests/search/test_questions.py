@@ -138,3 +138,15 @@ def test_words_that_only_ask_for_a_remedy_are_intent():
     assert not questions.is_intent(_group("告政府", "行政诉讼", "行政复议"))
     assert not questions.is_intent(_group("不给生活费", "抚养费", "赡养费"))
     assert not questions.is_intent(_group("赡养费"))
+
+
+def test_adverbs_of_time_and_manner_are_not_searched():
+    words = [g[0][0] for g in _groups("老公经常动手打我该怎么办")]
+    assert "经常" not in words and "老公" in words
+
+
+def test_what_will_happen_is_asked_not_searched_for():
+    assert questions.is_intent(_group("被抓", "拘留", "逮捕"))
+    assert questions.is_intent(_group("处理"))
+    # 坐牢 points at criminal law rather than an administrative penalty: it stays a word of the situation.
+    assert not questions.is_intent(_group("坐牢", "有期徒刑"))
