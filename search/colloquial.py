@@ -43,6 +43,22 @@ def _keys_longest_first() -> tuple[str, ...]:
     return tuple(sorted((k for k in table() if len(k) >= MIN_SUBSTRING_KEY), key=lambda k: (-len(k), k)))
 
 
+@lru_cache(maxsize=1)
+def _by_first_char() -> dict[str, tuple[str, ...]]:
+    """First character -> the keys starting with it, in table order (a query looks only at the keys that can
+    start inside it, not at thousands)."""
+    out: dict[str, list[str]] = {}
+    for key in table():
+        out.setdefault(key[0], []).append(key)
+    return {c: tuple(keys) for c, keys in out.items()}
+
+
+def _candidates(text: str) -> set[str]:
+    """The keys whose first character occurs in the text."""
+    index = _by_first_char()
+    return {k for c in set(text) for k in index.get(c, ())}
+
+
 def expansions(text: str) -> tuple[str, ...]:
     """The expansions of a whole term (霸王条款 -> 格式条款)."""
     return table().get(analysis.normalize(text).strip(), ())
@@ -59,7 +75,7 @@ def find_all(text: str) -> list[tuple[int, int, str]]:
     """Every key occurring in a normalised text, overlapping or not, as (start, end, key); one-character keys
     too (the text is an everyday phrase already: 狗 in 被狗咬)."""
     found = []
-    for key in table():
+    for key in _candidates(text):
         start = text.find(key)
         while start >= 0:
             found.append((start, start + len(key), key))
@@ -94,7 +110,9 @@ def find(text: str) -> list[tuple[int, int, str]]:
     then the longer keys found with a few characters typed inside them, where the text is still free."""
     taken = [False] * len(text)
     found = []
-    for key in _keys_longest_first():
+    candidates = _candidates(text)
+    keys = [k for k in _keys_longest_first() if k in candidates]
+    for key in keys:
         start = text.find(key)
         while start >= 0:
             end = start + len(key)
@@ -102,8 +120,8 @@ def find(text: str) -> list[tuple[int, int, str]]:
                 taken[start:end] = [True] * len(key)
                 found.append((start, end, key))
             start = text.find(key, end)
-    for key in _keys_longest_first():
-        if len(key) < MIN_GAPPED_KEY or key[0] not in text or key[-1] not in text:
+    for key in keys:
+        if len(key) < MIN_GAPPED_KEY or key[-1] not in text:
             continue
         span = _gapped(text, key, taken)
         if span is not None:
