@@ -13,7 +13,7 @@ import stat
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import docx
@@ -23,6 +23,7 @@ from docx.table import Table
 from pypdf import PdfReader
 from pypdf.errors import DependencyError
 
+from indexer import webpage
 from indexer.encoding import DecodeError, decode_bytes
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -41,6 +42,8 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # password-protected OOXML and 
 # The charset a page declares sits in its first bytes (the HTML standard's prescan reads 1024; CMS pages
 # often put long comments or scripts first).
 HTML_PRESCAN_BYTES = 4096
+# A body container with less text than this is a misreading of the page's structure: the whole page is read.
+MIN_BODY_CHARS = 20
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)""", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([a-z0-9_:.\-]+)""", re.IGNORECASE)
 
@@ -117,6 +120,8 @@ _NAV_WORD = re.compile(
     re.IGNORECASE,
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# Classes that hide an element (AngularJS, Bootstrap, common CSS): print copies and collapsed widgets.
+_HIDDEN_CLASS = frozenset({"ng-hide", "hidden", "hide", "d-none", "invisible", "sr-only", "visually-hidden"})
 # ASP.NET pages wrap the whole body in one <form>: such a form is kept when it holds content elements.
 _FORM_CONTENT_TAGS = ["p", "h1", "h2", "h3", "article"]
 # Breadcrumb lines ("当前位置：首页 > 政务公开") left when the markup gives no class to recognise them by.
@@ -157,6 +162,11 @@ class Loaded:
     format: str  # "text" | "markdown" | "html" | "docx" | "pdf"
     encoding: str | None  # codec the bytes were decoded with; None for DOCX and PDF
     meta: dict[str, str]
+    # A web page's own statements: its 信息公开 table (label, value) in order, what its table, meta tags,
+    # heading and <title> say of the title, issuer, 文号, dates and status (indexer.webpage), attachments.
+    fields: tuple[tuple[str, str], ...] = ()
+    page: dict[str, str] = field(default_factory=dict)
+    attachments: tuple[str, ...] = ()
 
 
 class LoadError(Exception):
@@ -218,7 +228,10 @@ def declared_html_charset(data: bytes) -> str | None:
 def _is_furniture(tag: Tag) -> bool:
     if tag.name in HTML_DROP_TAGS:
         return tag.name != "form" or tag.find(_FORM_CONTENT_TAGS) is None
-    words = [*tag.get_attribute_list("class"), tag.get("id") or ""]
+    classes = tag.get_attribute_list("class")
+    if any(isinstance(word, str) and word.lower() in _HIDDEN_CLASS for word in classes):
+        return True
+    words = [*classes, tag.get("id") or ""]
     if any(isinstance(word, str) and _NAV_WORD.search(word) for word in words):
         return True
     style = tag.get("style")
@@ -343,13 +356,46 @@ def load_html(path: Path) -> Loaded:
             # (catch_warnings is process-wide: fine for the indexer's worker processes, not for threads.)
             warnings.simplefilter("ignore", UnusualUsageWarning)
             soup = BeautifulSoup(text, "lxml")
-        root = soup.body or soup
-        body = html_text(root)
         meta = html_meta(soup)
+        root = soup.body or soup
+        for tag in [t for t in root.find_all(True) if _is_furniture(t)]:
+            tag.decompose()
+        webpage.drop_statements(root)
+        fields = webpage.table_fields(root)
+        container = webpage.find_body(root)
+        page = _page_facts(root, container, fields, meta)
+        attachments = webpage.take_attachments(container)
+        body = html_text(container)
+        if len(body) < MIN_BODY_CHARS:  # the structure misled: the whole page rather than a fragment
+            body = html_text(root)
     except RecursionError as exc:
         raise LoadError(path, "parse", "HTML nested too deeply to process") from exc
     _require_text(path, body, "no text left after removing scripts, navigation and page furniture")
-    return Loaded(text=body, format="html", encoding=encoding, meta=meta)
+    return Loaded(
+        text=body, format="html", encoding=encoding, meta=meta, fields=fields, page=page, attachments=attachments
+    )
+
+
+def _page_facts(root: Tag, body: Tag, fields: tuple[tuple[str, str], ...], meta: dict[str, str]) -> dict[str, str]:
+    """What a page states of its document outside the text: the table's roles, the spec meta tags, the
+    heading and the <title> without the site's suffix (keys: see indexer.metadata.PAGE_KEYS)."""
+    page = dict(webpage.roles_of(fields))
+    html_title = webpage.cut_site_suffix(meta.get("title", ""), meta) if meta.get("title") else ""
+    article_title = webpage.meta_value(meta, webpage.META_TITLE)
+    own_names = {webpage.squash(webpage.meta_value(meta, names)) for names in (webpage.META_SITE, webpage.META_COLUMN)}
+    if webpage.squash(article_title) in own_names:
+        article_title = ""
+    heading = webpage.find_heading(root, body, (article_title, meta.get("title", "")))
+    stated = {
+        "article_title": article_title,
+        "heading": heading,
+        "html_title": html_title,
+        "meta_published": webpage.meta_value(meta, webpage.META_PUBLISHED),
+        "content_source": webpage.meta_value(meta, webpage.META_SOURCE),
+        "site_name": webpage.meta_value(meta, webpage.META_SITE),
+    }
+    page.update({key: value for key, value in stated.items() if value})
+    return page
 
 
 # ---------------------------------------------------------------------------------------------- DOCX

@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from indexer.clean import clean_text
-from indexer.loaders import LoadError, is_supported, load_file
+from indexer.loaders import Loaded, LoadError, is_supported, load_file
 from indexer.metadata import extract_metadata
 from indexer.opmeta import normalise_operator_fields, read_metadata_file, split_front_matter
 from indexer.sections import split_sections
 from search import analysis
 from search.docno import canonical_doc_number
 from search.fields import DESCRIBED, INDEXED, NAMES, NUMBER, OPERATOR, Field
-from search.model import Document, Section
+from search.model import ATTACHMENTS_KEY, PAGE_FIELDS_KEY, Document, Section
 
 METADATA_FILE = "metadata.jsonl"
 # Time budget for reading, cleaning and describing one file (a pathological file must not stall a build).
@@ -175,7 +175,7 @@ def _build_document(sf: SourceFile) -> Document | FileError:
         if not cleaned.text.strip():
             return FileError(sf.source, str(sf.path), "empty", "no text left after cleaning")
         page_meta = {**loaded.meta, **cleaned.page_meta}
-        meta = extract_metadata(cleaned.text, filename=sf.path.name, page_meta=page_meta)
+        meta = extract_metadata(cleaned.text, filename=sf.path.name, page_meta=page_meta, page=loaded.page)
         sections = split_sections(cleaned.text)
         overrides, extra = _operator_fields({**front, **sf.operator})
     except FileTimeoutError:
@@ -203,8 +203,18 @@ def _build_document(sf: SourceFile) -> Document | FileError:
         sections=tuple(sections),
         citations=tuple(meta.citations),
         content_hash=content_hash,
-        extra={**{k: str(v) for k, v in page_meta.items()}, **extra},
+        extra={**{k: str(v) for k, v in page_meta.items()}, **_page_extra(loaded), **extra},
     )
+
+
+def _page_extra(loaded: Loaded) -> dict[str, Any]:
+    """A web page's 信息公开 table (label, value pairs in page order) and its attachments, for Document.extra."""
+    out: dict[str, Any] = {}
+    if loaded.fields:
+        out[PAGE_FIELDS_KEY] = [[label, value] for label, value in loaded.fields]
+    if loaded.attachments:
+        out[ATTACHMENTS_KEY] = list(loaded.attachments)
+    return out
 
 
 def _record_value(f: Field, value: Any) -> Any:

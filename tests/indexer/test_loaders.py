@@ -225,6 +225,12 @@ def test_cms_page(tmp_path):
             "ContentSource": "郑州市人民政府办公厅",
             "Keywords": "依法行政,法治政府",
         },
+        page={
+            "article_title": TITLE,
+            "html_title": "关于印发工作要点的通知",
+            "meta_published": "2017-03-23 10:00",
+            "content_source": "郑州市人民政府办公厅",
+        },
     )
 
 
