@@ -127,6 +127,17 @@ _FORM_CONTENT_TAGS = ["p", "h1", "h2", "h3", "article"]
 # Breadcrumb lines ("当前位置：首页 > 政务公开") left when the markup gives no class to recognise them by.
 BREADCRUMB_PREFIXES = ("当前位置", "您的位置", "你的位置", "您现在的位置", "您当前的位置", "您所在的位置", "所在位置")
 BREADCRUMB_MAX_CHARS = 120
+# Lines made only of page controls: 无障碍 | 繁體, 【字体：大 中 小】【打印】【关闭】, 浏览次数：35, 分享到：
+# and 相关文章/相关解读 lines that introduce a list of links (a colon, or nothing, follows them).
+_CONTROL = (
+    r"(?:无障碍(?:浏览|阅读|模式)?|长者模式|关怀版|适老化|简体(?:中文|版)?|繁[體体](?:中文|版)?|English|EN|RSS|"
+    r"手机版|登录|注册|收藏(?:本页)?|加入收藏|设为首页|返回顶部|打印(?:本页|此页|文章)?|关闭(?:窗口|本页|页面)?|"
+    r"字[体號号](?:[:：]?\s*[大中小]\s*[大中小]?\s*[大中小]?)?|[大中小]|默认|"
+    r"(?:浏览|阅读|访问|点击)(?:次数|量|数)?[:：]?\s*\d*\s*次?|分享到?[:：]?|微信|微博|QQ空间|"
+    r"扫一扫[^\t]{0,20}|(?:相关|推荐)(?:文章|阅读|链接|新闻|信息|稿件|解读|文件)[:：]?[^\t]{0,80})"
+)
+CONTROL_LINE = re.compile(rf"(?:[\s|｜/·【】\[\]()（）:：]*{_CONTROL})+[\s|｜/·【】\[\]()（）]*")
+CONTROL_LINE_MAX_CHARS = 120
 # <meta name=...> values that describe the page technically rather than the document.
 HTML_META_SKIP = frozenset(
     {
@@ -300,6 +311,12 @@ def _is_breadcrumb(line: str) -> bool:
     return len(line) <= BREADCRUMB_MAX_CHARS and line.startswith(BREADCRUMB_PREFIXES)
 
 
+def _is_control_line(line: str) -> bool:
+    """A line of page controls only: accessibility and script toggles, font size, print and close, counters,
+    share prompts, related-article headings."""
+    return len(line) <= CONTROL_LINE_MAX_CHARS and bool(CONTROL_LINE.fullmatch(line))
+
+
 def html_text(root: Tag) -> str:
     """Block-structured text of an HTML tree: a line per heading, paragraph, list item, table row or <br>
     (cells joined by a tab), a blank line between blocks, and no spaces invented between CJK characters."""
@@ -309,7 +326,7 @@ def html_text(root: Tag) -> str:
     def end_line() -> None:
         line = _finish_line(pieces)
         pieces.clear()
-        if line and not _is_breadcrumb(line):
+        if line and not _is_breadcrumb(line) and not _is_control_line(line):
             blocks[-1].append(line)
 
     for part in _html_parts(root):
@@ -361,10 +378,13 @@ def load_html(path: Path) -> Loaded:
         for tag in [t for t in root.find_all(True) if _is_furniture(t)]:
             tag.decompose()
         webpage.drop_statements(root)
-        fields = webpage.table_fields(root)
-        container = webpage.find_body(root)
+        table = webpage.find_table(root)
+        fields = webpage.table_fields(table)
+        container = webpage.find_body(root, table)
         page = _page_facts(root, container, fields, meta)
         attachments = webpage.take_attachments(container)
+        if webpage.is_search_results(html_text(root)):
+            raise LoadError(path, "empty", "a site search's result list, not a document page")
         body = html_text(container)
         if len(body) < MIN_BODY_CHARS:  # the structure misled: the whole page rather than a fragment
             body = html_text(root)

@@ -82,6 +82,8 @@ _ROLE_OF = {label: role for role, labels in ROLE_LABELS.items() for label in lab
 KNOWN_LABELS = frozenset(_ROLE_OF) | frozenset(OTHER_LABELS)
 # A table is the page's 信息公开 table when it holds at least this many distinct known labels.
 MIN_TABLE_LABELS = 3
+TABLE_LABEL_SHARE = 0.8
+MAX_LABELLED_TEXT_CHARS = 120
 # Values a table writes for "none".
 EMPTY_VALUES = frozenset({"无", "暂无", "-", "—", "/", "null", "none", "无文号"})
 # 有效性 as pages write it -> Document.status.
@@ -92,6 +94,7 @@ STATUS_VALUES = (
     (("试行",), "trial"),
 )
 MAX_VALUE_CHARS = 200
+_VALUE_TAIL = re.compile(r"\s*(?:【|\[|(?:浏览|阅读|访问|点击)(?:次数|量|数)|字体|字号|打印|关闭).*$")
 
 # Spec <meta> names (compared case-insensitively) whose value is the document's and not the site's.
 META_TITLE = ("ArticleTitle",)
@@ -112,6 +115,7 @@ LINE_TEXT_WEIGHT = 0.2
 _SENTENCE_MARK = re.compile(r"[，。；,;]")
 # A child holding at least this share of its parent's weight is where the body is, and the search goes down.
 BODY_SHARE = 0.7
+GRID_ROWS, GRID_COLUMNS = 3, 3
 # Elements that are one paragraph: the search for the body container stops above them.
 PARAGRAPH_TAGS = frozenset(
     {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dd", "dt", "span", "font", "b", "strong", "em", "a", "pre"}
@@ -123,6 +127,12 @@ BLOCK_TAGS = frozenset(
 STATEMENT_HEADING = re.compile(r"(?:版权与免责声明|版权及免责声明|免责声明|版权声明|网站声明|隐私声明|法律声明)[:：]?")
 STATEMENT_HEADING_TEXT = re.compile(r"声明")
 MAX_STATEMENT_CHARS = 2000
+# How a site's search says how many results it found; looked for near the top of the page.
+SEARCH_RESULTS = re.compile(
+    r"(?:找到|检索到|搜索到|查询到)(?:相关)?(?:结果|信息|内容|记录)?\s*(?:约|共)?\s*[\d,，]+\s*(?:条|个|篇)"
+    r"(?:相关)?(?:结果|记录|信息|内容)?"
+)
+SEARCH_RESULTS_SCAN_CHARS = 2000
 # A link is an attachment when its target or its text names a file of these kinds.
 ATTACHMENT_SUFFIX = re.compile(
     r"\.(?:docx?|wps|pdf|xlsx?|et|pptx?|dps|ofd|zip|rar|7z|txt|rtf|jpe?g|png|tiff?)(?:$|[?#&])", re.IGNORECASE
@@ -259,47 +269,48 @@ def _after_label(cell: str) -> str:
 
 
 def squash_value(value: str) -> str:
-    """A value as the table shows it: white space collapsed, none at the ends, "无" and the like empty."""
+    """A value as the table shows it: white space collapsed, none at the ends, "无" and the like empty; a view
+    counter or a 【打印】 control after it is not part of it."""
     v = re.sub(r"[\s\u3000\u00a0]+", " ", value).strip()
+    v = _VALUE_TAIL.sub("", v).strip()
     if v.lower() in EMPTY_VALUES or len(v) > MAX_VALUE_CHARS:
         return ""
     return v
 
 
-def _label_hits(root: Tag) -> Iterator[Tag]:
+def _label_hits(root: Tag) -> Iterator[tuple[Tag, set[str]]]:
+    """Each text that opens with a label (or holds several "label: value" pairs), and its labels."""
     for s in root.find_all(string=True):
         if isinstance(s, PreformattedString) or s.parent is None:
             continue
         text = str(s).strip()
-        if 2 <= len(text) <= 40 and _label_of(text) is not None:
-            yield s.parent
+        if 2 <= len(text) <= MAX_LABELLED_TEXT_CHARS:
+            labels = {found[0] for piece in _split_inline(text) if (found := _label_of(piece)) is not None}
+            if labels:
+                yield s.parent, labels
 
 
 def find_table(root: Tag) -> Tag | None:
-    """The element holding the page's 信息公开 table: the smallest one with the most distinct known labels."""
+    """The element holding the page's 信息公开 table: the smallest one with nearly the most distinct labels."""
     counts: dict[int, tuple[Tag, set[str]]] = {}
-    for hit in _label_hits(root):
-        found = _label_of(_text_of(hit)) or _label_of(hit.get_text())
-        if found is None:
-            continue
+    for hit, labels in _label_hits(root):
         node: Tag | None = hit
         while node is not None and node is not root:
             entry = counts.setdefault(id(node), (node, set()))
-            entry[1].add(found[0])
+            entry[1].update(labels)
             node = node.parent
-    best: tuple[int, int, Tag] | None = None
-    for node, labels in counts.values():
-        if len(labels) < MIN_TABLE_LABELS:
-            continue
-        key = (len(labels), -len(_text_of(node)))
-        if best is None or key > best[:2]:
-            best = (*key, node)
-    return best[2] if best else None
+    most = max((len(labels) for _, labels in counts.values()), default=0)
+    if most < MIN_TABLE_LABELS:
+        return None
+    # The smallest element with nearly all the labels: a label stated beside the text (发布时间 over the
+    # body) must not make the whole article the table.
+    enough = max(MIN_TABLE_LABELS, int(most * TABLE_LABEL_SHARE + 0.999))
+    blocks = [node for node, labels in counts.values() if len(labels) >= enough]
+    return min(blocks, key=lambda node: len(_text_of(node)))
 
 
-def table_fields(root: Tag) -> tuple[tuple[str, str], ...]:
-    """The (label, value) pairs of the page's 信息公开 table, labels without spaces, in page order."""
-    block = find_table(root)
+def table_fields(block: Tag | None) -> tuple[tuple[str, str], ...]:
+    """The (label, value) pairs of a 信息公开 table (find_table), labels without spaces, in page order."""
     if block is None:
         return ()
     seen: set[str] = set()
@@ -368,13 +379,16 @@ def find_heading(root: Tag, body: Tag | None, hints: tuple[str, ...]) -> str:
     for el in root.find_all(["h1", "h2", "h3", "p", "div", "td", "span", "strong"]):
         if body is not None and body is not root and (el is body or body in el.parents):
             break
-        if el.name in ("p", "div", "td", "span", "strong"):
-            words = " ".join([*map(str, el.get_attribute_list("class")), str(el.get("id") or "")]).lower()
-            if "title" not in words and "biaoti" not in words and "bt" not in words.split():
-                continue
         text = _SPACES.sub(" ", el.get_text()).strip()
-        if 5 <= len(text) <= 150 and el.find(BLOCK_TAGS - {"span"}) is None:
-            candidates.append(text)
+        if not 5 <= len(text) <= 150 or text.endswith((":", "：")) or el.find(BLOCK_TAGS - {"span"}) is not None:
+            continue
+        if el.name in ("p", "div", "td", "span", "strong"):
+            # An element named a title is the heading only where the page title agrees.
+            words = " ".join([*map(str, el.get_attribute_list("class")), str(el.get("id") or "")]).lower()
+            named = "title" in words or "biaoti" in words or "bt" in words.split()
+            if not named or (squashed_hints and not any(squash(text) in h for h in squashed_hints)):
+                continue
+        candidates.append(text)
     for text in candidates:
         if any(squash(text) in h for h in squashed_hints):
             return text
@@ -390,24 +404,37 @@ def _block_of(node: Tag) -> Tag:
     return node
 
 
-def text_weights(root: Tag) -> dict[int, float]:
-    """id(element) -> the weight of the text under it: sentence text fully, other text by LINE_TEXT_WEIGHT,
-    text inside links not at all."""
+def _is_grid(table: Tag) -> bool:
+    """A table of data (at least GRID_ROWS rows of GRID_COLUMNS cells), not one laying out a page."""
+    rows = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    wide = sum(1 for tr in rows if len(tr.find_all(["td", "th"], recursive=False)) >= GRID_COLUMNS)
+    return wide >= GRID_ROWS
+
+
+def text_weights(root: Tag, skip: Tag | None = None) -> dict[int, float]:
+    """id(element) -> the weight of the text under it: sentence text and the cells of a data table fully,
+    other text by LINE_TEXT_WEIGHT, text inside links or under `skip` (the 信息公开 table) not at all."""
     weights: dict[int, float] = {}
     sentence_block: dict[int, bool] = {}
+    grids: dict[int, bool] = {}
     for s in root.find_all(string=True):
         if isinstance(s, PreformattedString) or s.parent is None:
             continue
         text = str(s).strip()
         if not text or s.find_parent("a") is not None:
             continue
+        if skip is not None and (s.parent is skip or skip in s.parents):
+            continue
         block = _block_of(s.parent)
         key = id(block)
         if key not in sentence_block:
-            # A data table's cells are content even without punctuation (names, amounts, dates).
-            sentence_block[key] = bool(_SENTENCE_MARK.search(block.get_text())) or (
-                block.name in ("td", "th") or block.find_parent(["td", "th"]) is not None
-            )
+            full = bool(_SENTENCE_MARK.search(block.get_text()))
+            table = block.find_parent("table") if not full else None
+            if table is not None:
+                if id(table) not in grids:
+                    grids[id(table)] = _is_grid(table)
+                full = grids[id(table)]
+            sentence_block[key] = full
         weight = len(text) * (1.0 if sentence_block[key] else LINE_TEXT_WEIGHT)
         node: Tag | None = s.parent
         while node is not None:
@@ -418,10 +445,11 @@ def text_weights(root: Tag) -> dict[int, float]:
     return weights
 
 
-def find_body(root: Tag) -> Tag:
+def find_body(root: Tag, table: Tag | None = None) -> Tag:
     """The element that holds the document: from `root` down, into the child that holds most of the text
-    weight while it holds at least BODY_SHARE of its parent's, stopping above single paragraphs."""
-    weights = text_weights(root)
+    weight while it holds at least BODY_SHARE of its parent's, stopping above single paragraphs. The text of
+    `table` (the page's 信息公开 table) weighs nothing."""
+    weights = text_weights(root, table)
     node = root
     while True:
         total = weights.get(id(node), 0.0)
@@ -432,6 +460,11 @@ def find_body(root: Tag) -> Tag:
         if best.name in PARAGRAPH_TAGS or weights.get(id(best), 0.0) < BODY_SHARE * total:
             return node
         node = best
+
+
+def is_search_results(text: str) -> bool:
+    """Whether a page's text is a site search's result list (已为您找到约10000条相关结果): no document."""
+    return bool(SEARCH_RESULTS.search(text[:SEARCH_RESULTS_SCAN_CHARS]))
 
 
 def drop_statements(root: Tag) -> None:
