@@ -103,14 +103,18 @@ def test_labels_over_values_in_a_layout_table(tmp_path):
     [
         # an empty value never takes the next label
         (
-            "<table><tr><td>索 引 号</td><td>A-1</td><td>文号</td><td></td></tr>"
-            "<tr><td>成文日期</td><td>2020-01-02</td><td>发文机关</td><td>某局</td></tr></table>",
+            (
+                "<table><tr><td>索 引 号</td><td>A-1</td><td>文号</td><td></td></tr>"
+                "<tr><td>成文日期</td><td>2020-01-02</td><td>发文机关</td><td>某局</td></tr></table>"
+            ),
             (("索引号", "A-1"), ("文号", ""), ("成文日期", "2020-01-02"), ("发文机关", "某局")),
         ),
         # labels spaced with ideographic spaces, several pairs in one cell, 无 for none
         (
-            "<table><tr><td>发文机关：某市人民政府　　文\u3000\u3000号：无</td></tr>"
-            "<tr><td>成文日期：2019年5月6日</td></tr></table>",
+            (
+                "<table><tr><td>发文机关：某市人民政府　　文\u3000\u3000号：无</td></tr>"
+                "<tr><td>成文日期：2019年5月6日</td></tr></table>"
+            ),
             (("发文机关", "某市人民政府"), ("文号", ""), ("成文日期", "2019年5月6日")),
         ),
         # <dl> pairs
