@@ -23,13 +23,15 @@ from docx.table import Table
 from pypdf import PdfReader
 from pypdf.errors import DependencyError
 
-from indexer import webpage
+from indexer import converters, ofd, webpage
 from indexer.encoding import DecodeError, decode_bytes
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# Time for OCR of one PDF's scanned pages (the whole file's budget is indexer.pipeline.FILE_SECONDS).
+OCR_SECONDS = 40.0
 
 # Stages of LoadError, in the order load_file meets them.
-STAGES = ("symlink", "read", "size", "decode", "parse", "empty")
+STAGES = ("symlink", "read", "size", "decode", "parse", "converter", "timeout", "empty")
 
 # DOCX is a zip: refuse it before parsing when the declared uncompressed sizes could exhaust memory.
 # zipfile stops inflating an entry at its declared size, so checking the declared sizes is enough.
@@ -170,7 +172,7 @@ class Loaded:
     """A file's text and the metadata the file itself declares (HTML <meta>, PDF/DOCX properties)."""
 
     text: str
-    format: str  # "text" | "markdown" | "html" | "docx" | "pdf"
+    format: str  # "text" | "markdown" | "html" | "docx" | "pdf" | "doc" | "wps" | "ofd"
     encoding: str | None  # codec the bytes were decoded with; None for DOCX and PDF
     meta: dict[str, str]
     # A web page's own statements: its 信息公开 table (label, value) in order, what its table, meta tags,
@@ -178,6 +180,7 @@ class Loaded:
     fields: tuple[tuple[str, str], ...] = ()
     page: dict[str, str] = field(default_factory=dict)
     attachments: tuple[str, ...] = ()
+    ocr: bool = False  # some of the text was read by OCR from page images
 
 
 class LoadError(Exception):
@@ -423,20 +426,28 @@ def _page_facts(root: Tag, body: Tag, fields: tuple[tuple[str, str], ...], meta:
 
 def check_docx_container(path: Path, data: bytes) -> None:
     """Refuse a DOCX that is not a zip, is encrypted, or would inflate to more than the limits allow."""
+    check_zip_container(path, data, "word/document.xml", "a Word document")
+
+
+def check_zip_container(path: Path, data: bytes, required: str, kind: str) -> None:
+    """Refuse a zip-based document (DOCX, OFD) that is not a zip, is encrypted, would inflate to more than the
+    limits allow, or lacks its main part `required`."""
+    word = required == "word/document.xml"
     if data.startswith(OLE_MAGIC):
         raise LoadError(
             path,
             "parse",
             "not a zip-based .docx but an OLE file: either password-protected "
-            "or an old Word .doc renamed; save it as an unprotected .docx",
+            "or an old Word .doc renamed; save it as an unprotected .docx"
+            if word
+            else f"an OLE file, not {kind}",
         )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise LoadError(
-            path, "parse", f"corrupt .docx (not a readable zip: {exc}); open and save it again in Word"
-        ) from exc
+        advice = "; open and save it again in Word" if word else ""
+        raise LoadError(path, "parse", f"corrupt {path.suffix.lower()} (not a readable zip: {exc}){advice}") from exc
     if len(infos) > MAX_DOCX_ENTRIES:
         raise LoadError(
             path, "parse", f"zip holds {len(infos)} entries, more than {MAX_DOCX_ENTRIES}: not a normal .docx"
@@ -455,8 +466,8 @@ def check_docx_container(path: Path, data: bytes) -> None:
             raise LoadError(
                 path, "parse", f"entry {info.filename} is compressed {ratio:,.0f}:1: refusing a possible zip bomb"
             )
-    if "word/document.xml" not in {info.filename for info in infos}:
-        raise LoadError(path, "parse", "zip has no word/document.xml: not a Word document")
+    if required not in {info.filename for info in infos}:
+        raise LoadError(path, "parse", f"zip has no {required}: not {kind}")
 
 
 def _row_line(row) -> str:
@@ -559,13 +570,77 @@ def load_pdf(path: Path) -> Loaded:
                 )
         pages = [page.extract_text() or "" for page in reader.pages]
         meta = _pdf_meta(reader)
+        scans = {i: _page_scans(page) for i, page in enumerate(reader.pages) if not pages[i].strip()}
     except LoadError:
         raise
     except Exception as exc:  # pypdf reports damage as PdfReadError, but also KeyError, ValueError ...
         raise LoadError(path, "parse", f"corrupt PDF ({type(exc).__name__}: {exc})") from exc
+    ocr = False
+    scans = {i: images for i, images in scans.items() if images}
+    if scans:
+        pages, ocr = _ocr_pages(path, pages, scans)
     text = "\f".join(pages)
-    _require_text(path, text, "no text layer (scanned PDF?): it needs OCR before it can be indexed")
-    return Loaded(text=text, format="pdf", encoding=None, meta=meta)
+    _require_text(path, text, "no text layer and no page image to read by OCR")
+    return Loaded(text=text, format="pdf", encoding=None, meta=meta, ocr=ocr)
+
+
+def _page_scans(page) -> list[bytes]:
+    """The images of a page without text that are big enough to be a scan of it, as PNG bytes."""
+    out = []
+    for image in page.images:
+        picture = image.image
+        if picture is not None and min(picture.size) >= converters.MIN_SCAN_PIXELS:
+            out.append(converters.image_bytes(picture))
+    return out
+
+
+def _ocr_pages(path: Path, pages: list[str], scans: dict[int, list[bytes]]) -> tuple[list[str], bool]:
+    """The pages with the scanned ones read by OCR. Where OCR is not installed, a PDF with text on other pages
+    keeps that text; one without any is refused, naming the packages to install."""
+    pages = list(pages)
+    try:
+        for i, images in scans.items():
+            pages[i] = converters.ocr_images(images, OCR_SECONDS)
+    except converters.ConverterMissingError as exc:
+        if any(p.strip() for p in pages):
+            return pages, False
+        raise LoadError(path, "converter", f"scanned PDF without a text layer: {exc}") from exc
+    except converters.ConversionFailedError as exc:
+        stage = "timeout" if "longer than" in str(exc) else "parse"
+        raise LoadError(path, stage, f"OCR of the scanned pages failed: {exc}") from exc
+    return pages, True
+
+
+# ---------------------------------------------------------------------------------------------- DOC, WPS, OFD
+
+
+def load_word_binary(path: Path) -> Loaded:
+    """A Word 97–2003 `.doc` or a WPS `.wps` document, through antiword or LibreOffice (indexer.converters);
+    a `.docx` saved under such a name is read as one."""
+    data = _read(path)
+    if data.startswith(b"PK"):
+        return load_docx(path)
+    try:
+        text, program = converters.word_binary_text(path)
+    except converters.ConverterMissingError as exc:
+        raise LoadError(path, "converter", f"{path.suffix.lower()} {exc}") from exc
+    except converters.ConversionFailedError as exc:
+        raise LoadError(path, "parse", f"cannot read the document: {exc}") from exc
+    _require_text(path, text, "the document has no text")
+    return Loaded(text=text, format=path.suffix.lower().lstrip("."), encoding=None, meta={"converter": program})
+
+
+def load_ofd(path: Path) -> Loaded:
+    """An OFD (GB/T 33190) document: the text objects of its pages, a line per baseline, pages separated by a
+    form feed (indexer.ofd)."""
+    data = _read(path)
+    check_zip_container(path, data, "OFD.xml", "an OFD document")
+    try:
+        text, meta = ofd.ofd_text(data)
+    except ofd.OfdError as exc:
+        raise LoadError(path, "parse", f"corrupt OFD ({exc})") from exc
+    _require_text(path, text, "no text objects in the document (a scanned OFD?)")
+    return Loaded(text=text, format="ofd", encoding=None, meta=meta)
 
 
 # ---------------------------------------------------------------------------------------------- entry
@@ -578,6 +653,9 @@ LOADERS: dict[str, Callable[[Path], Loaded]] = {
     ".htm": load_html,
     ".docx": load_docx,
     ".pdf": load_pdf,
+    ".doc": load_word_binary,
+    ".wps": load_word_binary,
+    ".ofd": load_ofd,
 }
 
 

@@ -29,6 +29,8 @@ from search.fields import DESCRIBED, INDEXED, NAMES, NUMBER, OPERATOR, Field
 from search.model import ATTACHMENTS_KEY, PAGE_FIELDS_KEY, Document, Section
 
 METADATA_FILE = "metadata.jsonl"
+# Formats cleaned as another: converted Word text has a paragraph a line, OFD text a line of the page a line.
+CLEAN_AS = {"doc": "docx", "wps": "docx", "ofd": "pdf"}
 # Time budget for reading, cleaning and describing one file (a pathological file must not stall a build).
 FILE_SECONDS = 60.0
 # Fields an operator may set (search/fields.py); anything else in a metadata row is kept in Document.extra.
@@ -171,7 +173,7 @@ def _build_document(sf: SourceFile) -> Document | FileError:
         return FileError(sf.source, str(sf.path), "read", e.strerror or str(e))
     try:
         front, body = split_front_matter(loaded.text)
-        cleaned = clean_text(body, loaded.format)
+        cleaned = clean_text(body, CLEAN_AS.get(loaded.format, loaded.format))
         if not cleaned.text.strip():
             return FileError(sf.source, str(sf.path), "empty", "no text left after cleaning")
         page_meta = {**loaded.meta, **cleaned.page_meta}
@@ -208,12 +210,15 @@ def _build_document(sf: SourceFile) -> Document | FileError:
 
 
 def _page_extra(loaded: Loaded) -> dict[str, Any]:
-    """A web page's 信息公开 table (label, value pairs in page order) and its attachments, for Document.extra."""
+    """A web page's 信息公开 table (label, value pairs in page order) and its attachments, and whether OCR read
+    the text, for Document.extra."""
     out: dict[str, Any] = {}
     if loaded.fields:
         out[PAGE_FIELDS_KEY] = [[label, value] for label, value in loaded.fields]
     if loaded.attachments:
         out[ATTACHMENTS_KEY] = list(loaded.attachments)
+    if loaded.ocr:
+        out["ocr"] = True
     return out
 
 
