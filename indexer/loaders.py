@@ -386,7 +386,7 @@ def load_html(path: Path) -> Loaded:
         container = webpage.find_body(root, table)
         page = _page_facts(root, container, fields, meta)
         attachments = webpage.take_attachments(container)
-        if webpage.is_search_results(html_text(root)):
+        if webpage.is_search_results(root):
             raise LoadError(path, "empty", "a site search's result list, not a document page")
         body = html_text(container)
         if len(body) < MIN_BODY_CHARS:  # the structure misled: the whole page rather than a fragment

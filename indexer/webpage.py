@@ -109,6 +109,8 @@ _TITLE_SEPARATOR = re.compile(r"\s*[_|｜]\s*|\s+[-－—–]+\s+|--+|——")
 SITE_NAME_ENDINGS = ("人民政府", "政府", "门户网站", "网站", "政府网", "官网", "网", "厅", "局", "委员会", "办公室")
 _SPACES = re.compile(r"[\s\u3000\u00a0\u2002\u2003\u2009\u200b]+")
 
+HEADING_TAGS = frozenset({"h1", "h2", "h3"})
+TITLE_LIKE_TAGS = frozenset({"p", "div", "td", "span", "strong"})
 # Body finding: the text of a block with sentence punctuation counts fully, other text (labels, menus,
 # footers, buttons) by this factor; link text never counts.
 LINE_TEXT_WEIGHT = 0.2
@@ -129,7 +131,7 @@ STATEMENT_HEADING_TEXT = re.compile(r"声明")
 MAX_STATEMENT_CHARS = 2000
 # How a site's search says how many results it found; looked for near the top of the page.
 SEARCH_RESULTS = re.compile(
-    r"(?:找到|检索到|搜索到|查询到)(?:相关)?(?:结果|信息|内容|记录)?\s*(?:约|共)?\s*[\d,，]+\s*(?:条|个|篇)"
+    r"(?:找到|检索到|搜索到|查询到)(?:相关)?(?:结果|信息|内容|记录)?(?:约|共)?[\d,，]+(?:条|个|篇)"
     r"(?:相关)?(?:结果|记录|信息|内容)?"
 )
 SEARCH_RESULTS_SCAN_CHARS = 2000
@@ -376,18 +378,22 @@ def find_heading(root: Tag, body: Tag | None, hints: tuple[str, ...]) -> str:
     title) contains, else the last such element before the body."""
     squashed_hints = [squash(h) for h in hints if h]
     candidates: list[str] = []
-    for el in root.find_all(["h1", "h2", "h3", "p", "div", "td", "span", "strong"]):
-        if body is not None and body is not root and (el is body or body in el.parents):
-            break
+    stop = body if body is not None and body is not root else None
+    for el in root.find_all(True):
+        if el is stop:
+            break  # document order: what follows is inside the body or after it
+        if el.name not in HEADING_TAGS:
+            if el.name not in TITLE_LIKE_TAGS:
+                continue
+            # An element named a title is the heading only where the page title agrees.
+            words = " ".join([*map(str, el.get_attribute_list("class")), str(el.get("id") or "")]).lower()
+            if not ("title" in words or "biaoti" in words or "bt" in words.split()):
+                continue
         text = _SPACES.sub(" ", el.get_text()).strip()
         if not 5 <= len(text) <= 150 or text.endswith((":", "：")) or el.find(BLOCK_TAGS - {"span"}) is not None:
             continue
-        if el.name in ("p", "div", "td", "span", "strong"):
-            # An element named a title is the heading only where the page title agrees.
-            words = " ".join([*map(str, el.get_attribute_list("class")), str(el.get("id") or "")]).lower()
-            named = "title" in words or "biaoti" in words or "bt" in words.split()
-            if not named or (squashed_hints and not any(squash(text) in h for h in squashed_hints)):
-                continue
+        if el.name not in HEADING_TAGS and squashed_hints and not any(squash(text) in h for h in squashed_hints):
+            continue
         candidates.append(text)
     for text in candidates:
         if any(squash(text) in h for h in squashed_hints):
@@ -462,9 +468,18 @@ def find_body(root: Tag, table: Tag | None = None) -> Tag:
         node = best
 
 
-def is_search_results(text: str) -> bool:
-    """Whether a page's text is a site search's result list (已为您找到约10000条相关结果): no document."""
-    return bool(SEARCH_RESULTS.search(text[:SEARCH_RESULTS_SCAN_CHARS]))
+def is_search_results(root: Tag) -> bool:
+    """Whether a page is a site search's result list (已为您找到约10000条相关结果): no document."""
+    pieces: list[str] = []
+    size = 0
+    for s in root.strings:
+        if isinstance(s, PreformattedString):
+            continue
+        pieces.append(squash(str(s)))
+        size += len(pieces[-1])
+        if size >= SEARCH_RESULTS_SCAN_CHARS:
+            break
+    return bool(SEARCH_RESULTS.search("".join(pieces)))
 
 
 def drop_statements(root: Tag) -> None:
