@@ -160,3 +160,44 @@ def test_search_results_page_is_no_document(tmp_path):
     with pytest.raises(LoadError) as info:
         load_file(path)
     assert (info.value.stage, info.value.reason) == ("empty", "a site search's result list, not a document page")
+
+
+def test_banner_and_toggles_leave_the_text_even_when_the_whole_page_is_read(tmp_path):
+    path = tmp_path / "a.html"
+    path.write_text(
+        "<html><body><div>欢迎访问某某市人民政府门户网站！无障碍 | 繁體 | RSS</div>"
+        "<p>为加强管理，制定本办法。</p><div>【字体：大 中 小】【打印本页】【关闭窗口】</div></body></html>",
+        encoding="utf-8",
+    )
+    assert load_file(path).text == "为加强管理，制定本办法。"
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        # a short form in the table gives way to the title's full name; 有效性 sets the status
+        (
+            {"title": "江西省人民政府办公厅关于促进托育服务发展的实施意见", "issuer": "省政府办公厅", "status": "失效"},
+            (("江西省人民政府办公厅",), None, "repealed"),
+        ),
+        # a 文号 in brackets at the end of the title is the page's own; the title opens with its issuer
+        (
+            {"article_title": "国家金融监督管理总局浙江监管局行政处罚信息公开表（浙金罚决字〔2024〕52号）"},
+            (("国家金融监督管理总局浙江监管局",), "浙金罚决字〔2024〕52号", None),
+        ),
+    ],
+)
+def test_page_statements_in_metadata(page, expected):
+    from indexer.metadata import extract_metadata
+
+    meta = extract_metadata("一、总体要求\n为促进发展，制定本意见。", page=page)
+    assert (meta.issuer, meta.doc_number_raw, meta.status) == expected
+
+
+def test_the_table_date_comes_before_dates_in_the_text():
+    from indexer.metadata import extract_metadata
+
+    text = "各单位：\n现将有关事项通知如下。\n某某局\n2020年3月1日"
+    assert extract_metadata(text).date == "2020-03-01"
+    assert extract_metadata(text, page={"written": "2020-02-27"}).date == "2020-02-27"
+    assert extract_metadata("没有日期的正文。", page={"published": "2021年5月6日"}).date == "2021-05-06"
