@@ -13,7 +13,7 @@ import stat
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import docx
@@ -23,12 +23,15 @@ from docx.table import Table
 from pypdf import PdfReader
 from pypdf.errors import DependencyError
 
+from indexer import converters, ofd, webpage
 from indexer.encoding import DecodeError, decode_bytes
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# Time for OCR of one PDF's scanned pages (the whole file's budget is indexer.pipeline.FILE_SECONDS).
+OCR_SECONDS = 40.0
 
 # Stages of LoadError, in the order load_file meets them.
-STAGES = ("symlink", "read", "size", "decode", "parse", "empty")
+STAGES = ("symlink", "read", "size", "decode", "parse", "converter", "timeout", "empty")
 
 # DOCX is a zip: refuse it before parsing when the declared uncompressed sizes could exhaust memory.
 # zipfile stops inflating an entry at its declared size, so checking the declared sizes is enough.
@@ -41,6 +44,8 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # password-protected OOXML and 
 # The charset a page declares sits in its first bytes (the HTML standard's prescan reads 1024; CMS pages
 # often put long comments or scripts first).
 HTML_PRESCAN_BYTES = 4096
+# A body container with less text than this is a misreading of the page's structure: the whole page is read.
+MIN_BODY_CHARS = 20
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)""", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([a-z0-9_:.\-]+)""", re.IGNORECASE)
 
@@ -117,11 +122,24 @@ _NAV_WORD = re.compile(
     re.IGNORECASE,
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# Classes that hide an element (AngularJS, Bootstrap, common CSS): print copies and collapsed widgets.
+_HIDDEN_CLASS = frozenset({"ng-hide", "hidden", "hide", "d-none", "invisible", "sr-only", "visually-hidden"})
 # ASP.NET pages wrap the whole body in one <form>: such a form is kept when it holds content elements.
 _FORM_CONTENT_TAGS = ["p", "h1", "h2", "h3", "article"]
 # Breadcrumb lines ("当前位置：首页 > 政务公开") left when the markup gives no class to recognise them by.
 BREADCRUMB_PREFIXES = ("当前位置", "您的位置", "你的位置", "您现在的位置", "您当前的位置", "您所在的位置", "所在位置")
 BREADCRUMB_MAX_CHARS = 120
+# Lines made only of page controls: 无障碍 | 繁體, 【字体：大 中 小】【打印】【关闭】, 浏览次数：35, 分享到：
+# and 相关文章/相关解读 lines that introduce a list of links (a colon, or nothing, follows them).
+_CONTROL = (
+    r"(?:无障碍(?:浏览|阅读|模式)?|长者模式|关怀版|适老化|简体(?:中文|版)?|繁[體体](?:中文|版)?|English|EN|RSS|"
+    r"手机版|登录|注册|收藏(?:本页)?|加入收藏|设为首页|返回顶部|打印(?:本页|此页|文章)?|关闭(?:窗口|本页|页面)?|"
+    r"字[体號号](?:[:：]?\s*[大中小]\s*[大中小]?\s*[大中小]?)?|[大中小]|默认|"
+    r"(?:浏览|阅读|访问|点击)(?:次数|量|数)?[:：]?\s*\d*\s*次?|分享到?[:：]?|微信|微博|QQ空间|"
+    r"扫一扫[^\t]{0,20}|欢迎(?:访问|来到|光临)[^\t]{0,30}?(?:网站|门户|平台)[！!。]?|(?:相关|推荐)(?:文章|阅读|链接|新闻|信息|稿件|解读|文件)[:：]?[^\t]{0,80})"
+)
+CONTROL_LINE = re.compile(rf"(?:[\s|｜/·【】\[\]()（）:：]*{_CONTROL})+[\s|｜/·【】\[\]()（）]*")
+CONTROL_LINE_MAX_CHARS = 120
 # <meta name=...> values that describe the page technically rather than the document.
 HTML_META_SKIP = frozenset(
     {
@@ -154,9 +172,15 @@ class Loaded:
     """A file's text and the metadata the file itself declares (HTML <meta>, PDF/DOCX properties)."""
 
     text: str
-    format: str  # "text" | "markdown" | "html" | "docx" | "pdf"
+    format: str  # "text" | "markdown" | "html" | "docx" | "pdf" | "doc" | "wps" | "ofd"
     encoding: str | None  # codec the bytes were decoded with; None for DOCX and PDF
     meta: dict[str, str]
+    # A web page's own statements: its 信息公开 table (label, value) in order, what its table, meta tags,
+    # heading and <title> say of the title, issuer, 文号, dates and status (indexer.webpage), attachments.
+    fields: tuple[tuple[str, str], ...] = ()
+    page: dict[str, str] = field(default_factory=dict)
+    attachments: tuple[str, ...] = ()
+    ocr: bool = False  # some of the text was read by OCR from page images
 
 
 class LoadError(Exception):
@@ -218,7 +242,10 @@ def declared_html_charset(data: bytes) -> str | None:
 def _is_furniture(tag: Tag) -> bool:
     if tag.name in HTML_DROP_TAGS:
         return tag.name != "form" or tag.find(_FORM_CONTENT_TAGS) is None
-    words = [*tag.get_attribute_list("class"), tag.get("id") or ""]
+    classes = tag.get_attribute_list("class")
+    if any(isinstance(word, str) and word.lower() in _HIDDEN_CLASS for word in classes):
+        return True
+    words = [*classes, tag.get("id") or ""]
     if any(isinstance(word, str) and _NAV_WORD.search(word) for word in words):
         return True
     style = tag.get("style")
@@ -287,6 +314,12 @@ def _is_breadcrumb(line: str) -> bool:
     return len(line) <= BREADCRUMB_MAX_CHARS and line.startswith(BREADCRUMB_PREFIXES)
 
 
+def _is_control_line(line: str) -> bool:
+    """A line of page controls only: accessibility and script toggles, font size, print and close, counters,
+    share prompts, related-article headings."""
+    return len(line) <= CONTROL_LINE_MAX_CHARS and bool(CONTROL_LINE.fullmatch(line))
+
+
 def html_text(root: Tag) -> str:
     """Block-structured text of an HTML tree: a line per heading, paragraph, list item, table row or <br>
     (cells joined by a tab), a blank line between blocks, and no spaces invented between CJK characters."""
@@ -296,7 +329,7 @@ def html_text(root: Tag) -> str:
     def end_line() -> None:
         line = _finish_line(pieces)
         pieces.clear()
-        if line and not _is_breadcrumb(line):
+        if line and not _is_breadcrumb(line) and not _is_control_line(line):
             blocks[-1].append(line)
 
     for part in _html_parts(root):
@@ -343,13 +376,49 @@ def load_html(path: Path) -> Loaded:
             # (catch_warnings is process-wide: fine for the indexer's worker processes, not for threads.)
             warnings.simplefilter("ignore", UnusualUsageWarning)
             soup = BeautifulSoup(text, "lxml")
-        root = soup.body or soup
-        body = html_text(root)
         meta = html_meta(soup)
+        root = soup.body or soup
+        for tag in [t for t in root.find_all(True) if _is_furniture(t)]:
+            tag.decompose()
+        webpage.drop_statements(root)
+        table = webpage.find_table(root)
+        fields = webpage.table_fields(table)
+        container = webpage.find_body(root, table)
+        page = _page_facts(root, container, fields, meta)
+        attachments = webpage.take_attachments(container)
+        if webpage.is_search_results(root):
+            raise LoadError(path, "empty", "a site search's result list, not a document page")
+        body = html_text(container)
+        if len(body) < MIN_BODY_CHARS:  # the structure misled: the whole page rather than a fragment
+            body = html_text(root)
     except RecursionError as exc:
         raise LoadError(path, "parse", "HTML nested too deeply to process") from exc
     _require_text(path, body, "no text left after removing scripts, navigation and page furniture")
-    return Loaded(text=body, format="html", encoding=encoding, meta=meta)
+    return Loaded(
+        text=body, format="html", encoding=encoding, meta=meta, fields=fields, page=page, attachments=attachments
+    )
+
+
+def _page_facts(root: Tag, body: Tag, fields: tuple[tuple[str, str], ...], meta: dict[str, str]) -> dict[str, str]:
+    """What a page states of its document outside the text: the table's roles, the spec meta tags, the
+    heading and the <title> without the site's suffix (keys: see indexer.metadata.PAGE_KEYS)."""
+    page = dict(webpage.roles_of(fields))
+    html_title = webpage.cut_site_suffix(meta.get("title", ""), meta) if meta.get("title") else ""
+    article_title = webpage.meta_value(meta, webpage.META_TITLE)
+    own_names = {webpage.squash(webpage.meta_value(meta, names)) for names in (webpage.META_SITE, webpage.META_COLUMN)}
+    if webpage.squash(article_title) in own_names:
+        article_title = ""
+    heading = webpage.find_heading(root, body, (article_title, meta.get("title", "")))
+    stated = {
+        "article_title": article_title,
+        "heading": heading,
+        "html_title": html_title,
+        "meta_published": webpage.meta_value(meta, webpage.META_PUBLISHED),
+        "content_source": webpage.meta_value(meta, webpage.META_SOURCE),
+        "site_name": webpage.meta_value(meta, webpage.META_SITE),
+    }
+    page.update({key: value for key, value in stated.items() if value})
+    return page
 
 
 # ---------------------------------------------------------------------------------------------- DOCX
@@ -357,20 +426,28 @@ def load_html(path: Path) -> Loaded:
 
 def check_docx_container(path: Path, data: bytes) -> None:
     """Refuse a DOCX that is not a zip, is encrypted, or would inflate to more than the limits allow."""
+    check_zip_container(path, data, "word/document.xml", "a Word document")
+
+
+def check_zip_container(path: Path, data: bytes, required: str, kind: str) -> None:
+    """Refuse a zip-based document (DOCX, OFD) that is not a zip, is encrypted, would inflate to more than the
+    limits allow, or lacks its main part `required`."""
+    word = required == "word/document.xml"
     if data.startswith(OLE_MAGIC):
         raise LoadError(
             path,
             "parse",
             "not a zip-based .docx but an OLE file: either password-protected "
-            "or an old Word .doc renamed; save it as an unprotected .docx",
+            "or an old Word .doc renamed; save it as an unprotected .docx"
+            if word
+            else f"an OLE file, not {kind}",
         )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise LoadError(
-            path, "parse", f"corrupt .docx (not a readable zip: {exc}); open and save it again in Word"
-        ) from exc
+        advice = "; open and save it again in Word" if word else ""
+        raise LoadError(path, "parse", f"corrupt {path.suffix.lower()} (not a readable zip: {exc}){advice}") from exc
     if len(infos) > MAX_DOCX_ENTRIES:
         raise LoadError(
             path, "parse", f"zip holds {len(infos)} entries, more than {MAX_DOCX_ENTRIES}: not a normal .docx"
@@ -389,8 +466,8 @@ def check_docx_container(path: Path, data: bytes) -> None:
             raise LoadError(
                 path, "parse", f"entry {info.filename} is compressed {ratio:,.0f}:1: refusing a possible zip bomb"
             )
-    if "word/document.xml" not in {info.filename for info in infos}:
-        raise LoadError(path, "parse", "zip has no word/document.xml: not a Word document")
+    if required not in {info.filename for info in infos}:
+        raise LoadError(path, "parse", f"zip has no {required}: not {kind}")
 
 
 def _row_line(row) -> str:
@@ -493,13 +570,77 @@ def load_pdf(path: Path) -> Loaded:
                 )
         pages = [page.extract_text() or "" for page in reader.pages]
         meta = _pdf_meta(reader)
+        scans = {i: _page_scans(page) for i, page in enumerate(reader.pages) if not pages[i].strip()}
     except LoadError:
         raise
     except Exception as exc:  # pypdf reports damage as PdfReadError, but also KeyError, ValueError ...
         raise LoadError(path, "parse", f"corrupt PDF ({type(exc).__name__}: {exc})") from exc
+    ocr = False
+    scans = {i: images for i, images in scans.items() if images}
+    if scans:
+        pages, ocr = _ocr_pages(path, pages, scans)
     text = "\f".join(pages)
-    _require_text(path, text, "no text layer (scanned PDF?): it needs OCR before it can be indexed")
-    return Loaded(text=text, format="pdf", encoding=None, meta=meta)
+    _require_text(path, text, "no text layer and no page image to read by OCR")
+    return Loaded(text=text, format="pdf", encoding=None, meta=meta, ocr=ocr)
+
+
+def _page_scans(page) -> list[bytes]:
+    """The images of a page without text that are big enough to be a scan of it, as PNG bytes."""
+    out = []
+    for image in page.images:
+        picture = image.image
+        if picture is not None and min(picture.size) >= converters.MIN_SCAN_PIXELS:
+            out.append(converters.image_bytes(picture))
+    return out
+
+
+def _ocr_pages(path: Path, pages: list[str], scans: dict[int, list[bytes]]) -> tuple[list[str], bool]:
+    """The pages with the scanned ones read by OCR. Where OCR is not installed, a PDF with text on other pages
+    keeps that text; one without any is refused, naming the packages to install."""
+    pages = list(pages)
+    try:
+        for i, images in scans.items():
+            pages[i] = converters.ocr_images(images, OCR_SECONDS)
+    except converters.ConverterMissingError as exc:
+        if any(p.strip() for p in pages):
+            return pages, False
+        raise LoadError(path, "converter", f"scanned PDF without a text layer: {exc}") from exc
+    except converters.ConversionFailedError as exc:
+        stage = "timeout" if "longer than" in str(exc) else "parse"
+        raise LoadError(path, stage, f"OCR of the scanned pages failed: {exc}") from exc
+    return pages, True
+
+
+# ---------------------------------------------------------------------------------------------- DOC, WPS, OFD
+
+
+def load_word_binary(path: Path) -> Loaded:
+    """A Word 97–2003 `.doc` or a WPS `.wps` document, through antiword or LibreOffice (indexer.converters);
+    a `.docx` saved under such a name is read as one."""
+    data = _read(path)
+    if data.startswith(b"PK"):
+        return load_docx(path)
+    try:
+        text, program = converters.word_binary_text(path)
+    except converters.ConverterMissingError as exc:
+        raise LoadError(path, "converter", f"{path.suffix.lower()} {exc}") from exc
+    except converters.ConversionFailedError as exc:
+        raise LoadError(path, "parse", f"cannot read the document: {exc}") from exc
+    _require_text(path, text, "the document has no text")
+    return Loaded(text=text, format=path.suffix.lower().lstrip("."), encoding=None, meta={"converter": program})
+
+
+def load_ofd(path: Path) -> Loaded:
+    """An OFD (GB/T 33190) document: the text objects of its pages, a line per baseline, pages separated by a
+    form feed (indexer.ofd)."""
+    data = _read(path)
+    check_zip_container(path, data, "OFD.xml", "an OFD document")
+    try:
+        text, meta = ofd.ofd_text(data)
+    except ofd.OfdError as exc:
+        raise LoadError(path, "parse", f"corrupt OFD ({exc})") from exc
+    _require_text(path, text, "no text objects in the document (a scanned OFD?)")
+    return Loaded(text=text, format="ofd", encoding=None, meta=meta)
 
 
 # ---------------------------------------------------------------------------------------------- entry
@@ -512,6 +653,9 @@ LOADERS: dict[str, Callable[[Path], Loaded]] = {
     ".htm": load_html,
     ".docx": load_docx,
     ".pdf": load_pdf,
+    ".doc": load_word_binary,
+    ".wps": load_word_binary,
+    ".ofd": load_ofd,
 }
 
 

@@ -98,6 +98,24 @@ CASE_LABELS = ("基本案情", "裁判结果", "裁判要点", "裁判理由", "
 TITLE_SCAN_LINES = 15
 MAX_TITLE_CHARS = 120
 REGIONS_FILE = "regions.tsv"  # in indexer/data/
+# What a web page states outside its text (indexer.webpage, through the loader), by key: its 信息公开 table's
+# title, issuer, doc_number, written (成文日期), published (发布日期), status (有效性); the spec meta tags'
+# article_title, meta_published, content_source; the article heading; html_title (<title> without the site).
+# Titles in order of trust:
+PAGE_TITLE_KEYS = ("title", "article_title", "heading", "html_title")
+# Organisation names a page title may open with (国家金融监督管理总局浙江监管局行政处罚信息公开表), and the
+# characters before a 局 that make it an ordinary word (布局, 格局, 大局 …).
+TITLE_ORG_ENDINGS = ("人民政府", "政府", "委员会", "办公厅", "办公室", "局", "厅", "署", "部", "院", "中心")
+NOT_ORG_BEFORE_ENDING = frozenset("布格结开大全当书赌饭棋僵骗残时变胜邮中干外内细")
+MIN_TITLE_ORG_CHARS = 4
+# 有效性 as pages write it -> status.
+PAGE_STATUS = (
+    (("现行有效", "有效"), "current"),
+    (("已修改", "已修订", "已修正"), "amended"),
+    (("废止", "已废止", "失效", "已失效", "无效"), "repealed"),
+    (("试行",), "trial"),
+)
+_TITLE_OWN_NUMBER = re.compile(r"[(（]([^()（）]{3,30}号)[)）]\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -547,37 +565,111 @@ def _level(
     return None
 
 
-def extract_metadata(text: str, *, filename: str = "", page_meta: Mapping[str, str] = {}) -> Metadata:
+def _page_title(page: Mapping[str, str]) -> str:
+    for key in PAGE_TITLE_KEYS:
+        value = re.sub(r"\s+", " ", page.get(key, "")).strip()
+        if value:
+            return value
+    return ""
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    chars = iter(long)
+    return all(c in chars for c in short)
+
+
+def _page_issuers(stated: str, title_issuers: tuple[str, ...]) -> tuple[str, ...]:
+    """The issuers a page's table names, each short form (省政府办公厅) replaced by the title's full name
+    (江西省人民政府办公厅) when the title names an organisation whose characters hold it in order."""
+    out: list[str] = []
+    for name in (p for p in re.split(r"[\s、,，;；]+", stated.strip()) if p):
+        full = next(
+            (t for t in title_issuers if len(t) > len(name) and _is_subsequence(normalize(name), normalize(t))), name
+        )
+        if full not in out:
+            out.append(full)
+    return tuple(out)
+
+
+def _title_org(title: str) -> tuple[str, ...]:
+    """An organisation a page title opens with, when the title has no 关于 (…监管局行政处罚信息公开表)."""
+    norm = normalize(title)
+    stop = min((i for i in (norm.find("《"), norm.find("("), norm.find("关于")) if i >= 0), default=len(norm))
+    best = ""
+    for ending in TITLE_ORG_ENDINGS:
+        for m in re.finditer(re.escape(ending), norm[:stop]):
+            end = m.end()
+            if (
+                end >= MIN_TITLE_ORG_CHARS
+                and end <= len(norm) - 2
+                and norm[m.start() - 1] not in NOT_ORG_BEFORE_ENDING
+                and end > len(best)
+            ):
+                best = title[:end]
+    return (best,) if best else ()
+
+
+def _page_number(page: Mapping[str, str], title: str) -> DocNumber | None:
+    """The 文号 a page's table states, else one in brackets at the end of its title
+    (…信息公开表（金罚决字〔2024〕36号）)."""
+    stated = page.get("doc_number", "")
+    if stated:
+        found = find_doc_numbers(stated)
+        return found[0] if found else DocNumber(stated, canonical_doc_number(stated) or stated, 0, len(stated))
+    if page:
+        m = _TITLE_OWN_NUMBER.search(title)
+        found = find_doc_numbers(m.group(1)) if m else []
+        if found:
+            return found[0]
+    return None
+
+
+def _page_status(value: str) -> str | None:
+    v = re.sub(r"\s+", "", value)
+    return next((status for spellings, status in PAGE_STATUS if v in spellings), None)
+
+
+def extract_metadata(
+    text: str, *, filename: str = "", page_meta: Mapping[str, str] = {}, page: Mapping[str, str] = {}
+) -> Metadata:
     """Everything Document needs to know about a cleaned text, read from the text itself.
 
-    `filename` gives the fallback title and date (`name(YYYY-MM-DD).md`); `page_meta` the page's `published`.
+    `filename` gives the fallback title and date (`name(YYYY-MM-DD).md`); `page_meta` the page's `published`;
+    `page` what a web page states outside its text (see PAGE_TITLE_KEYS), which comes before the text.
     """
     norm = normalized_text(text)
     lines = _lines(text, norm)
     # A case report opens with its holding as a heading, then labelled parts (基本案情, 裁判结果).
     is_case = sum(label in norm for label in CASE_LABELS) >= 2 and not (lines and _is_law_header(lines))
     title, from_header = _find_title(lines, filename, is_case)
+    page_title = _page_title(page)
+    if page_title:
+        title, from_header = page_title, from_header and normalize(page_title) == normalize(title)
     norm_title = normalize(title)
     history = _history(lines) if from_header else []
     history_norm = "\n".join(ln.norm for ln in history)
 
-    own = _own_number(lines, history)
+    own = _page_number(page, title) or _own_number(lines, history)
     own_canonical = own.canonical if own else None
     sig_date, sig_orgs = (None, ()) if from_header else _signature(lines)
 
-    issuer = _issuers_from_title(title)
+    title_issuers = _issuers_from_title(title)
+    issuer = _page_issuers(page["issuer"], title_issuers) if page.get("issuer") else title_issuers
     if not issuer:
         header = next((ln for ln in lines[:6] if ln.norm.endswith("文件") and len(ln.norm) <= 30), None)
         issuer = _split_orgs(header.text[:-2]) if header else ()
-    issuer = issuer or sig_orgs or _history_bodies(history)
+    issuer = issuer or sig_orgs or _history_bodies(history) or (_title_org(title) if page else ())
 
     taiwan = _TAIWAN_DATE_RE.search(norm[:600])
     date = (
-        sig_date
+        parse_date(page.get("written", ""))
+        or sig_date
         or _law_date(history)
         or (taiwan.group(1) if taiwan else None)
         or _first_marked(lines, "印发")
+        or parse_date(page.get("published", ""))
         or parse_date(page_meta.get("published", "") or "")
+        or parse_date(page.get("meta_published", ""))
         or _published_line(lines)
     )
     if date is None:
@@ -606,6 +698,7 @@ def extract_metadata(text: str, *, filename: str = "", page_meta: Mapping[str, s
         status = "trial"
     if re.search(r"^废止注记:|已废止|已经废止", norm[:1500], re.MULTILINE):
         status = "repealed"
+    status = _page_status(page.get("status", "")) or status
 
     context = norm + " " + " ".join(normalize(str(v)) for v in page_meta.values())
     region = _region([*issuer, title] if not norm_title.startswith("中华人民共和国") else [], context)

@@ -19,16 +19,18 @@ from pathlib import Path
 from typing import Any
 
 from indexer.clean import clean_text
-from indexer.loaders import LoadError, is_supported, load_file
+from indexer.loaders import Loaded, LoadError, is_supported, load_file
 from indexer.metadata import extract_metadata
 from indexer.opmeta import normalise_operator_fields, read_metadata_file, split_front_matter
 from indexer.sections import split_sections
 from search import analysis
 from search.docno import canonical_doc_number
 from search.fields import DESCRIBED, INDEXED, NAMES, NUMBER, OPERATOR, Field
-from search.model import Document, Section
+from search.model import ATTACHMENTS_KEY, PAGE_FIELDS_KEY, Document, Section
 
 METADATA_FILE = "metadata.jsonl"
+# Formats cleaned as another: converted Word text has a paragraph a line, OFD text a line of the page a line.
+CLEAN_AS = {"doc": "docx", "wps": "docx", "ofd": "pdf"}
 # Time budget for reading, cleaning and describing one file (a pathological file must not stall a build).
 FILE_SECONDS = 60.0
 # Fields an operator may set (search/fields.py); anything else in a metadata row is kept in Document.extra.
@@ -171,11 +173,11 @@ def _build_document(sf: SourceFile) -> Document | FileError:
         return FileError(sf.source, str(sf.path), "read", e.strerror or str(e))
     try:
         front, body = split_front_matter(loaded.text)
-        cleaned = clean_text(body, loaded.format)
+        cleaned = clean_text(body, CLEAN_AS.get(loaded.format, loaded.format))
         if not cleaned.text.strip():
             return FileError(sf.source, str(sf.path), "empty", "no text left after cleaning")
         page_meta = {**loaded.meta, **cleaned.page_meta}
-        meta = extract_metadata(cleaned.text, filename=sf.path.name, page_meta=page_meta)
+        meta = extract_metadata(cleaned.text, filename=sf.path.name, page_meta=page_meta, page=loaded.page)
         sections = split_sections(cleaned.text)
         overrides, extra = _operator_fields({**front, **sf.operator})
     except FileTimeoutError:
@@ -203,8 +205,21 @@ def _build_document(sf: SourceFile) -> Document | FileError:
         sections=tuple(sections),
         citations=tuple(meta.citations),
         content_hash=content_hash,
-        extra={**{k: str(v) for k, v in page_meta.items()}, **extra},
+        extra={**{k: str(v) for k, v in page_meta.items()}, **_page_extra(loaded), **extra},
     )
+
+
+def _page_extra(loaded: Loaded) -> dict[str, Any]:
+    """A web page's 信息公开 table (label, value pairs in page order) and its attachments, and whether OCR read
+    the text, for Document.extra."""
+    out: dict[str, Any] = {}
+    if loaded.fields:
+        out[PAGE_FIELDS_KEY] = [[label, value] for label, value in loaded.fields]
+    if loaded.attachments:
+        out[ATTACHMENTS_KEY] = list(loaded.attachments)
+    if loaded.ocr:
+        out["ocr"] = True
+    return out
 
 
 def _record_value(f: Field, value: Any) -> Any:

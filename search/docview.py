@@ -16,9 +16,9 @@ from typing import Any
 from search import analysis, highlight
 from search.answer import read_citations
 from search.docno import canonical_doc_number
-from search.fields import BY_NAME, LABELLED, PANEL, TEXT_LINES
+from search.fields import BY_NAME, LABELLED, NAMES_SHOWN_JOINED_BY, PANEL, TEXT_LINES
 from search.index import OpenIndex
-from search.model import Citation, Document
+from search.model import ATTACHMENTS_KEY, PAGE_FIELDS_KEY, Citation, Document
 from search.plan import plan_query
 from search.query import QueryError, parse_query
 from search.results import DOC_URL, STATUS_LABELS
@@ -315,6 +315,13 @@ def panel_lines(doc: Document) -> tuple[PanelLine, ...]:
                 out.append(PanelLine(fallback.name, fallback.label, value, "text"))
                 continue
         out.append(PanelLine(f.name, f.label, value, f.panel or "text"))
+    # A web page's 信息公开 table, every field as the page labels it, and its attachments.
+    for label, value in doc.extra.get(PAGE_FIELDS_KEY) or ():
+        if value:
+            out.append(PanelLine(f"page:{label}", label, str(value), "text"))
+    attachments = doc.extra.get(ATTACHMENTS_KEY) or ()
+    if attachments:
+        out.append(PanelLine("attachments", "附件", NAMES_SHOWN_JOINED_BY.join(map(str, attachments)), "text"))
     return tuple(out)
 
 

@@ -11,7 +11,11 @@ from typing import Any
 
 from search.fields import FIELDS, LEVELS, NAMES, STATUSES, with_fields
 
-__all__ = ["LEVELS", "STATUSES", "Citation", "Document", "Section"]
+__all__ = ["ATTACHMENTS_KEY", "LEVELS", "PAGE_FIELDS_KEY", "STATUSES", "Citation", "Document", "Section"]
+# Keys of Document.extra a web page fills: its 信息公开 table as [label, value] pairs in page order, and the
+# link texts of its attached files.
+PAGE_FIELDS_KEY = "page_fields"
+ATTACHMENTS_KEY = "attachments"
 _NAMES = tuple(f.name for f in FIELDS if f.kind == NAMES)  # tuples here, lists in JSON
 
 

@@ -3,7 +3,9 @@
 Usage: scripts/metadata-accuracy [CORPUS_DIR]   (default: ../shared/corpus)
 
 The files are read and cleaned as the indexer does; the extraction sees only the text (no file name), and
-metadata.jsonl is used as the answer key, never as input.
+metadata.jsonl is used as the answer key, never as input. The saved government web pages of govpages/ are read
+by the indexer's whole pipeline (as `indexer inspect --no-metadata-file` does) and compared with its truth.jsonl
+field by field.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from pathlib import Path
 
 from indexer.clean import clean_text
 from indexer.metadata import extract_metadata
+from indexer.pipeline import FileError, SourceFile, build_document
 from indexer.sections import split_sections
+from search.analysis import normalize
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 SHOW_FAILURES = 5
@@ -76,9 +80,15 @@ def main(argv: list[str] | None = None) -> int:
         help="folder with laws/ and traditional/, each with metadata.jsonl (default: %(default)s)",
     )
     root = parser.parse_args(argv).corpus
+    pages = govpages_rows(root / "govpages")
+    if pages:
+        print_rows(pages)
+        print()
     laws_meta = root / "laws" / "metadata.jsonl"
     trad_meta = root / "traditional" / "metadata.jsonl"
     if not laws_meta.is_file() or not trad_meta.is_file():
+        if pages:
+            return 0
         print(
             f"metadata-accuracy: no corpus at {root} (expected laws/metadata.jsonl and traditional/metadata.jsonl);"
             " pass the corpus folder as the first argument",
@@ -92,14 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         results = pool.map(check, paths, chunksize=16)
     law_res, trad_res = results[: len(laws)], results[len(laws) :]
 
-    rows = []
-    fails: dict[str, list[str]] = {}
+    rows: list[Row] = []
 
     def measure(name: str, items: list[tuple[str, bool]], target: str) -> None:
-        ok = sum(1 for _, good in items if good)
-        share = ok / len(items) if items else 0.0
-        rows.append((name, ok, len(items), share, target))
-        fails[name] = [p for p, good in items if not good]
+        rows.append(Row.measured(name, items, target))
 
     measure(
         "laws: title == first # heading",
@@ -139,16 +145,89 @@ def main(argv: list[str] | None = None) -> int:
         "100%",
     )
 
-    width = max(len(r[0]) for r in rows)
-    print(f"{'check'.ljust(width)}  {'ok':>5} / {'of':<5} {'share':>7}  target")
-    for name, ok, n, share, target in rows:
-        print(f"{name.ljust(width)}  {ok:>5} / {n:<5} {share:>7.2%}  {target}")
-    for name, _, _, _, _ in rows:
-        if fails[name]:
-            print(f"\n{name.strip()}: {len(fails[name])} failures, first {SHOW_FAILURES}:")
-            for p in fails[name][:SHOW_FAILURES]:
-                print(f"  {p}")
+    print_rows(rows)
     return 0
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the report: a check, how many items passed it, and the items that did not."""
+
+    name: str
+    ok: int
+    of: int
+    target: str
+    failures: tuple[str, ...]
+
+    @classmethod
+    def measured(cls, name: str, items: list[tuple[str, bool]], target: str) -> Row:
+        return cls(name, sum(1 for _, good in items if good), len(items), target, tuple(p for p, g in items if not g))
+
+
+def print_rows(rows: list[Row]) -> None:
+    width = max(len(r.name) for r in rows)
+    print(f"{'check'.ljust(width)}  {'ok':>5} / {'of':<5} {'share':>7}  target")
+    for r in rows:
+        share = r.ok / r.of if r.of else 0.0
+        print(f"{r.name.ljust(width)}  {r.ok:>5} / {r.of:<5} {share:>7.2%}  {r.target}")
+    for r in rows:
+        if r.failures:
+            print(f"\n{r.name.strip()}: {len(r.failures)} failures, first {SHOW_FAILURES}:")
+            for p in r.failures[:SHOW_FAILURES]:
+                print(f"  {p}")
+
+
+def _squash(s: str) -> str:
+    """A string as compared here: normalised script and width, no white space."""
+    return re.sub(r"\s+", "", normalize(s))
+
+
+def _page_document(folder: Path, name: str):
+    path = folder / name
+    return build_document(SourceFile(path=path, root=folder, source=f"{folder.name}/{name}"))
+
+
+def govpages_rows(folder: Path) -> list[Row]:
+    """The checks of the saved government pages against truth.jsonl (none when the folder is absent).
+
+    Detail pages: title, issuer (of pages stating one: one of the document's issuers), 文号 (of pages stating
+    one), date, every probe phrase in the text; all pages: every furniture string absent from the text (a page
+    that yields no document has none). A list or search page passes its title check when it yields no document
+    or one with the page's own title.
+    """
+    truth_file = folder / "truth.jsonl"
+    if not truth_file.is_file():
+        return []
+    truth = [json.loads(line) for line in truth_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    docs = [_page_document(folder, t["file"]) for t in truth]
+    title, issuer, number, date, probes, furniture = [], [], [], [], [], []
+    for t, doc in zip(truth, docs, strict=True):
+        name = t["file"]
+        if isinstance(doc, FileError):
+            text, got = "", None
+        else:
+            text, got = _squash(doc.text), doc
+        if t["kind"] != "detail":
+            title.append((name, got is None or _squash(got.title) == _squash(t["title"])))
+        else:
+            title.append((name, got is not None and _squash(got.title) == _squash(t["title"])))
+            if t["issuer"]:
+                names = [_squash(i) for i in got.issuer] if got else []
+                issuer.append((name, _squash(t["issuer"]) in names))
+            if t["doc_number"]:
+                number.append((name, got is not None and _squash(got.doc_number_raw or "") == _squash(t["doc_number"])))
+            if t["date"]:
+                date.append((name, got is not None and got.date == t["date"]))
+            probes += [(f"{name}: {p}", _squash(p) in text) for p in t["probes"]]
+        furniture += [(f"{name}: {f}", _squash(f) not in text) for f in t["furniture"]]
+    return [
+        Row.measured("govpages: title", title, "100%"),
+        Row.measured("govpages: issuer (pages stating one)", issuer, ">= 95%"),
+        Row.measured("govpages: 文号 (pages stating one)", number, "100%"),
+        Row.measured("govpages: date", date, ">= 95%"),
+        Row.measured("govpages: probe phrases in the text", probes, "100%"),
+        Row.measured("govpages: furniture strings absent", furniture, ">= 95%"),
+    ]
 
 
 def _dates_in(text: str) -> set[str]:

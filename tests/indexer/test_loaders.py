@@ -100,17 +100,17 @@ def _docx() -> bytes:
 
 
 def test_loaders_registry():
-    assert sorted(LOADERS) == [".docx", ".htm", ".html", ".markdown", ".md", ".pdf", ".txt"]
+    assert sorted(LOADERS) == [".doc", ".docx", ".htm", ".html", ".markdown", ".md", ".ofd", ".pdf", ".txt", ".wps"]
     assert is_supported(Path("a/通知.HTML")) is True
-    assert is_supported(Path("a/通知.doc")) is False
+    assert is_supported(Path("a/通知.xls")) is False
 
 
 def test_unsupported_suffix(tmp_path):
     with pytest.raises(LoadError) as info:
-        load_file(_write(tmp_path / "通知.doc", b"x"))
+        load_file(_write(tmp_path / "通知.xls", b"x"))
     assert info.value.stage == "parse"
     assert info.value.reason == (
-        "unsupported file type '.doc'; supported: .docx, .htm, .html, .markdown, .md, .pdf, .txt"
+        "unsupported file type '.xls'; supported: .doc, .docx, .htm, .html, .markdown, .md, .ofd, .pdf, .txt, .wps"
     )
 
 
@@ -225,6 +225,12 @@ def test_cms_page(tmp_path):
             "ContentSource": "郑州市人民政府办公厅",
             "Keywords": "依法行政,法治政府",
         },
+        page={
+            "article_title": TITLE,
+            "html_title": "关于印发工作要点的通知",
+            "meta_published": "2017-03-23 10:00",
+            "content_source": "郑州市人民政府办公厅",
+        },
     )
 
 
@@ -302,7 +308,7 @@ def test_pdf_without_text_layer(tmp_path):
         load_file(_write(tmp_path / "scan.pdf", _pdf(["", ""])))
     assert (info.value.stage, info.value.reason) == (
         "empty",
-        "no text layer (scanned PDF?): it needs OCR before it can be indexed",
+        "no text layer and no page image to read by OCR",
     )
 
 

@@ -88,7 +88,8 @@ def _compare_file(sf: SourceFile) -> tuple[str, int, int, str | None]:
     """(source, strings, tokens, first difference or build error) for the word fields of one file's records."""
     doc = build_document(sf, seconds=FILE_SECONDS)
     if isinstance(doc, FileError):
-        return sf.source, 0, 0, f"not built: {doc.reason}"
+        # A page that holds no document (a site search's result list) has no text to segment.
+        return sf.source, 0, 0, None if doc.stage == "empty" else f"not built: {doc.reason}"
     strings = tokens = 0
     for rec in section_records(doc):
         for field in WORD_FIELDS:
