@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable
 
 from search import analysis, colloquial
+from search.citation import cn_numeral
+from search.docno import chinese_to_int
 from search.query import ParsedQuery, Term
 
 # Words that ask rather than say: a query with one of them (or ending in 吗/呢/?) is read as a question.
@@ -270,15 +272,46 @@ def _plain(term: Term) -> bool:
     return not (term.phrase or term.field or term.docno or term.alias_of)
 
 
+# Aspect particles a verb takes in speech and never in a statute's compound (犯了罪, 吃过亏).
+_ASPECT_CHARS = "了过着"
+
+
 def _word_group(word: str, typed: str, frequency: Frequency) -> tuple[Term, ...]:
     """A content word (normalised, and as typed), its colloquial expansions, and, for a compound that statutes
-    rarely use, its parts (法定年龄 -> 法定, 年龄)."""
+    rarely use, the statutes' word without an aspect particle inside it (犯了罪 -> 犯罪) or else its parts
+    (法定年龄 -> 法定, 年龄)."""
     group = [Term(typed)]
     group += [Term(e, alias_of=typed) for e in colloquial.expansions(word)]
     if frequency(word) < RARE_WORD_SECTIONS:
-        parts = analysis.word_terms(word)[1:]
-        group += [Term(p, alias_of=typed) for p in parts if len(p) > 1 and p not in STOP_WORDS]
+        bare = word[0] + "".join(c for c in word[1:-1] if c not in _ASPECT_CHARS) + word[-1]
+        if len(word) > 2 and bare != word and frequency(bare) >= RARE_WORD_SECTIONS:
+            group.append(Term(bare, alias_of=typed))
+        else:
+            parts = analysis.word_terms(word)[1:]
+            group += [Term(p, alias_of=typed) for p in parts if len(p) > 1 and p not in STOP_WORDS]
     return tuple(dict.fromkeys(group))
+
+
+# An age as people say it (14岁, 十四岁, 两岁) and as statutes write it (十四周岁, 两周岁).
+_AGE_RE = re.compile(r"(\d{1,3}|[一二三四五六七八九十两]{1,4})周?岁")
+
+
+def _age_groups(norm: str, text: str, rest: list[str]) -> list[tuple[Term, ...]]:
+    """One group per age in the free part of the text (`rest`, marked taken), with the statutes' wording."""
+    groups = []
+    for m in _AGE_RE.finditer(norm):
+        start, end = m.span()
+        if any(c == " " for c in rest[start:end]):
+            continue
+        number = m.group(1)
+        value = int(number) if number.isdigit() else chinese_to_int(number.replace("两", "二"))
+        if value is None or not 0 < value < 200:
+            continue
+        statutory = ("两" if value == 2 else cn_numeral(value)) + "周岁"
+        typed = text[start:end]
+        groups.append((Term(typed), Term(statutory, alias_of=typed)) if statutory != norm[start:end] else (Term(typed),))
+        rest[start:end] = " " * (end - start)
+    return groups
 
 
 def _trimmed(word: str, start: int, frequency: Frequency) -> tuple[str, int]:
@@ -313,6 +346,7 @@ def content_groups(
         expansions = dict.fromkeys(e for k in [key, *inner] for e in colloquial.table()[k])
         groups.append((Term(typed), *(Term(e, alias_of=typed) for e in expansions)))
         rest[start:end] = " " * (end - start)
+    groups += _age_groups(norm, text, rest)
     rest_text = "".join(rest)
     words, at = [], 0
     for word in analysis.words(rest_text):

@@ -150,3 +150,15 @@ def test_what_will_happen_is_asked_not_searched_for():
     assert questions.is_intent(_group("处理"))
     # 坐牢 points at criminal law rather than an administrative penalty: it stays a word of the situation.
     assert not questions.is_intent(_group("坐牢", "有期徒刑"))
+
+
+def test_an_age_is_searched_as_statutes_write_it():
+    assert _groups("16岁能打工吗")[0] == [("16岁", None), ("十六周岁", "16岁")]
+    assert _groups("离婚孩子才两岁会判给谁")[1] == [("两岁", None), ("两周岁", "两岁")]
+    assert _groups("满十八周岁了吗") == [[("十八周岁", None)]]
+
+
+def test_an_aspect_particle_inside_a_rare_word_is_dropped_for_the_statutes_word():
+    frequency = {"犯了罪": 0, "犯罪": 5000}.get
+    groups = questions.relax(parse_query("犯了罪要判刑吗"), lambda w: frequency(w, 0)).groups
+    assert [(t.text, t.alias_of) for t in groups[-1]] == [("犯了罪", None), ("犯罪", "犯了罪")]
