@@ -17,6 +17,7 @@ from search.results import Hit
 from search.schema import FACETS
 
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -111,6 +112,14 @@ def _document() -> dict[str, Any]:
                 **OPT_STR,
                 "description": "the article found, or that this document has none of that number",
             },
+            "periods": {
+                "type": "object",
+                "description": "of this document and each version: when it was in force (`until` excluded;"
+                " `known` false: no longer in force, or a draft, the end unknown)",
+                "additionalProperties": _object({"from": OPT_STR, "until": OPT_STR, "known": {"type": "boolean"}}),
+            },
+            "as_of": {**OPT_STR, "description": "the day asked with ?as_of=YYYY-MM-DD"},
+            "in_force_on_day": {**OPT_STR, "description": "the id of the version in force on `as_of`, if any"},
         }
     )
     return _object(properties)
@@ -138,7 +147,7 @@ SCHEMAS: dict[str, Any] = {
     "Facet": _object({"name": {"enum": list(FACETS)}, "label": STR, "values": _array(_ref("FacetValue"))}),
     "AppliedFilter": _object(
         {
-            "name": {"enum": [*FACETS, "date_from", "date_to"]},
+            "name": {"enum": [*FACETS, "date_from", "date_to", "as_of"]},
             "label": STR,
             "value": STR,
             "removed": {"type": "integer", "minimum": 0},
@@ -218,6 +227,7 @@ SCHEMAS: dict[str, Any] = {
             "filters": {"type": "object", "propertyNames": {"enum": list(FACETS)}, "additionalProperties": _array(STR)},
             "date_from": OPT_STR,
             "date_to": OPT_STR,
+            "as_of": OPT_STR,
             "sort": {"enum": list(SORTS)},
             "page": {"type": "integer", "minimum": 1},
             "size": {"type": "integer", "minimum": 1},
@@ -313,6 +323,12 @@ SEARCH_PARAMETERS = [
     *[_param(f, f"{f} filter; repeat to accept several values", STR, repeat=True) for f in FACETS],
     _param("date_from", "earliest date, YYYY, YYYY-MM or YYYY-MM-DD", {"type": "string", "pattern": DATE_PATTERN}),
     _param("date_to", "latest date, YYYY, YYYY-MM or YYYY-MM-DD", {"type": "string", "pattern": DATE_PATTERN}),
+    _param(
+        "as_of",
+        "a day, YYYY-MM-DD: only what was in force that day (the version in force then; documents not yet in force,"
+        " replaced or repealed by then, and drafts left out)",
+        {"type": "string", "format": "date", "pattern": DAY_PATTERN},
+    ),
     _param("sort", "relevance (default) or date (newest first)", {"enum": list(SORTS), "default": "relevance"}),
     _param("page", "page number", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
     _param("size", "hits per page", {"type": "integer", "minimum": 1, "maximum": MAX_SIZE, "default": DEFAULT_SIZE}),
