@@ -284,6 +284,56 @@ SCHEMAS: dict[str, Any] = {
         {"kind": {"enum": ["title", "doc_number"]}, "value": STR, "doc": {"oneOf": [_ref("DocLink"), {"type": "null"}]}}
     ),
     "Document": _document(),
+    "ComparedSide": _object(
+        {
+            "id": STR,
+            "title": STR,
+            "date": OPT_STR,
+            "valid_from": OPT_STR,
+            "status": STATUS,
+            "status_label": OPT_STR,
+            "url": STR,
+            "units": {"type": "integer", "minimum": 0, "description": "its articles (or sections, without articles)"},
+            "by_article": {"type": "boolean"},
+        }
+    ),
+    "ComparedArticle": _object(
+        {
+            "heading": {**STR, "description": "第十一条, or a section's heading"},
+            "section_id": STR,
+            "url": {**STR, "description": "/doc/<id>#<section_id>"},
+            "text": {**STR, "description": "the article without its heading"},
+            "html": {**STR, "description": "the text escaped, <del> (old) or <ins> (new) around what changed"},
+        }
+    ),
+    "ComparedPair": _object(
+        {
+            "status": {"enum": ["unchanged", "modified", "moved", "added", "removed"]},
+            "status_label": STR,
+            "old": {"oneOf": [_ref("ComparedArticle"), {"type": "null"}]},
+            "new": {"oneOf": [_ref("ComparedArticle"), {"type": "null"}]},
+            "similarity": {"type": "number", "minimum": 0, "maximum": 100},
+            "renumbered": {"type": "boolean"},
+            "reordered": {"type": "boolean", "description": "paired out of the order of the two texts"},
+        }
+    ),
+    "Comparison": _object(
+        {
+            "old": _ref("ComparedSide"),
+            "new": _ref("ComparedSide"),
+            "counts": _object(
+                {
+                    k: {"type": "integer", "minimum": 0}
+                    for k in ("unchanged", "modified", "moved", "added", "removed", "renumbered", "reordered")
+                }
+            ),
+            "pairs": {
+                **_array(_ref("ComparedPair")),
+                "description": "in the order of the new text; every article of either side exactly once",
+            },
+            "took_ms": {"type": "number"},
+        }
+    ),
     "Suggestion": _object({"label": STR, "kind": {"enum": ["title", "doc_number"]}, "url": STR}),
     "Suggestions": _object({"q": STR, "suggestions": {**_array(_ref("Suggestion")), "maxItems": 8}}),
     "ExportRow": _export_row(),
@@ -409,6 +459,11 @@ DOCUMENT: dict[str, Any] = {
                         "json (default) or txt (title, metadata lines, text)",
                         {"enum": ["json", "txt"], "default": "json"},
                     ),
+                    _param(
+                        "as_of",
+                        "a day, YYYY-MM-DD: `in_force_on_day` names the version in force that day",
+                        {"type": "string", "format": "date", "pattern": DAY_PATTERN},
+                    ),
                 ],
                 "responses": {
                     "200": {
@@ -416,6 +471,20 @@ DOCUMENT: dict[str, Any] = {
                         "headers": CACHE_HEADERS,
                         "content": {"application/json": {"schema": _ref("Document")}, "text/plain": {"schema": STR}},
                     },
+                    **NOT_MODIFIED,
+                    **_errors(400, 404, 503),
+                },
+            }
+        },
+        "/api/compare": {
+            "get": {
+                "summary": "新旧对照: two documents aligned article by article by content (a revision renumbers)",
+                "parameters": [
+                    _param("old", "the older document's id", STR),
+                    _param("new", "the newer document's id (one alone is compared with its next version)", STR),
+                ],
+                "responses": {
+                    "200": _json("Comparison", "the aligned articles and their counts", CACHE_HEADERS),
                     **NOT_MODIFIED,
                     **_errors(400, 404, 503),
                 },

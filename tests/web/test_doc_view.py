@@ -72,7 +72,8 @@ def test_doc_page_versions_citations_and_cited_by(related_client, related):
         (
             '<strong aria-current="page">中华人民共和国测试管理法</strong> '
             '<span class="badge status-amended">已修改</span> <span class="sub">2010-06-01</span> '
-            '<span class="period">2010-06-01 至 2021-01-01（不含）施行</span>'
+            '<span class="period">2010-06-01 至 2021-01-01（不含）施行</span> '
+            f'<a class="compare-link" href="/compare?old={ids["law_2010"]}&amp;new={ids["law_2020"]}">与新版本对照</a>'
         ),
     ]
     cited_by = html.split('<h2 id="cited-by-h">被引用（1）</h2>')[1].split("</section>")[0]
