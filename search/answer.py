@@ -243,6 +243,12 @@ def build_answer(
     ), note
 
 
+def resolve_law(index: OpenIndex, cite: ArticleCitation) -> tuple[list[int], str | None]:
+    """The documents a citation's law names (ordinals) and the name that matched: its title, an alias, or an
+    abbreviated title (empty when none)."""
+    return _resolve_one(index, cite, None)
+
+
 def _resolve_one(index: OpenIndex, cite: ArticleCitation, scope: list[int] | None) -> tuple[list[int], str | None]:
     """The documents the citation's law means (or the scope, for an article number alone), and the name that
     matched."""

@@ -124,6 +124,7 @@ class ArticleCitation:
     start: int  # span in the normalised query, the name included
     end: int
     bare: bool = False  # a number without 第/条 (刑法 264): an article only where the name is a law
+    spans: tuple[tuple[int, int], ...] = ()  # of each article, as written (第264条), in the order of `articles`
 
     def names(self) -> Iterator[str]:
         """The name and its shorter tails, longest first: a name run may carry words before the name itself
@@ -218,11 +219,13 @@ def find_citations(text: str) -> tuple[ArticleCitation, ...]:
             continue
         if out and _JOINERS_RE.match(text[out[-1].end : m.start()]):
             prev = out[-1]
-            out[-1] = ArticleCitation(prev.law, (*prev.articles, ref), prev.version, prev.start, m.end())
+            out[-1] = ArticleCitation(
+                prev.law, (*prev.articles, ref), prev.version, prev.start, m.end(), spans=(*prev.spans, m.span())
+            )
             pos = m.end()
             continue
         name, version, start = _name_before(text, m.start())
-        out.append(ArticleCitation(name, (ref,), version, start if name else m.start(), m.end()))
+        out.append(ArticleCitation(name, (ref,), version, start if name else m.start(), m.end(), spans=(m.span(),)))
         pos = m.end()
     return tuple(sorted(out + _bare_citations(text, out), key=lambda c: c.start))
 
@@ -242,12 +245,14 @@ def _bare_citations(text: str, cited: list[ArticleCitation]) -> list[ArticleCita
             continue
         ref = ArticleRef(number)
         if text.strip() == m.group(1):
-            out.append(ArticleCitation(None, (ref,), None, m.start(), m.end(), bare=True))
+            out.append(ArticleCitation(None, (ref,), None, m.start(), m.end(), bare=True, spans=(m.span(1),)))
             continue
         left = text[: m.start()]
         run = _NAME_RUN_RE.search(left.rstrip())
         if not run or len(run.group(0)) < MIN_NAME_CHARS:
             continue
         name = run.group(0).lstrip("《》")
-        out.append(ArticleCitation(name, (ref,), None, run.end() - len(name), m.end(), bare=True))
+        out.append(
+            ArticleCitation(name, (ref,), None, run.end() - len(name), m.end(), bare=True, spans=(m.span(1),))
+        )
     return out

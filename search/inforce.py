@@ -58,6 +58,16 @@ def periods(docs: Mapping[str, DocMeta], versions: Mapping[str, tuple[str, ...]]
     """Every document's period in force."""
     by_source = {m.source: m.doc_id for m in docs.values()}
     starts = {d: start_of(m) for d, m in docs.items()}
+    # Which version is later goes by the version's date: documents of one title and date are copies, or parts
+    # of one code (the books of the Civil Code), even where one of them states its entry into force and
+    # another does not.
+    order = {d: m.date or starts[d] for d, m in docs.items()}
+    # The parts of one version enter into force together, on the day one of them states (the Civil Code's
+    # clause is in its last book only).
+    for doc_id in list(starts):
+        same = [v for v in versions.get(doc_id, ()) if order[v] == order[doc_id] and starts[v]]
+        if same and order[doc_id] is not None:
+            starts[doc_id] = max(starts[v] or "" for v in same) or None
     out: dict[str, Period] = {}
     for doc_id, meta in docs.items():
         start = starts[doc_id]
@@ -67,7 +77,12 @@ def periods(docs: Mapping[str, DocMeta], versions: Mapping[str, tuple[str, ...]]
         # The next version: the earliest to enter into force after this one (copies of one version, entering
         # into force the same day, do not end each other).
         later = [
-            s for v in versions.get(doc_id, ()) if v != doc_id and (s := starts[v]) and (start is None or s > start)
+            s
+            for v in versions.get(doc_id, ())
+            if v != doc_id
+            and (s := starts[v])
+            and (start is None or s > start)
+            and (order[doc_id] is None or (order[v] or "") > order[doc_id])
         ]
         successor = by_source.get(meta.superseded_by or "")
         if successor and successor != doc_id and (s := starts[successor]) and (start is None or s > start):
@@ -75,7 +90,8 @@ def periods(docs: Mapping[str, DocMeta], versions: Mapping[str, tuple[str, ...]]
         # A copy of this version (entering into force the same day) still in force: this one is too (the
         # statuses of versions are derived from their dates, which copies may not share).
         copy_in_force = any(
-            starts[v] == start and docs[v].status not in ENDED_STATUSES + NEVER_STATUSES
+            (starts[v] == start or order[v] == order[doc_id])
+            and docs[v].status not in ENDED_STATUSES + NEVER_STATUSES
             for v in versions.get(doc_id, ())
             if v != doc_id
         )

@@ -88,11 +88,16 @@ def test_operator_successor_ends_a_period_and_copies_do_not_end_each_other():
         # A copy whose status the version linking derived as superseded (it has no date of its own).
         "d1": meta("d1", "2022-03-01", "2022-03-15", "current"),
         "d2": meta("d2", None, "2022-03-15", "superseded"),
+        # Two books of one code: one states the entry into force of both.
+        "b1": meta("b1", "2020-05-28", None, "current"),
+        "b2": meta("b2", "2020-05-28", "2021-01-01", "current"),
     }
-    got = periods(docs, {"c1": ("c1", "c2"), "c2": ("c1", "c2"), "d1": ("d1", "d2"), "d2": ("d1", "d2")})
+    pairs = (("c1", "c2"), ("d1", "d2"), ("b1", "b2"))
+    got = periods(docs, {d: pair for pair in pairs for d in pair})
     assert got["a"] == Period("2010-01-01", "2016-05-01")
     assert got["c1"] == got["c2"] == Period("2012-01-01", None)
     assert got["d1"] == got["d2"] == Period("2022-03-15", None)
+    assert got["b1"] == got["b2"] == Period("2021-01-01", None)
 
 
 @pytest.mark.parametrize("day", ["2024-7-1", "20240701", "2024-02-30", "2024", "yesterday"])

@@ -51,18 +51,20 @@ def test_the_version_in_force_on_both_sides_of_every_change(versioned):
     assert len(groups) >= 100
     checked = 0
     for group in groups:
-        starts = {d: start_of(versioned.docs[d]) for d in group}
+        # A version: the documents of one date (copies, or the books of one code), entering into force on the
+        # latest day any of them states; an undated document is the oldest version.
+        by_date: dict[str, set[str]] = defaultdict(set)
+        for d in group:
+            by_date[versioned.docs[d].date or ""].add(d)
+        # Versions entering into force the same day are one (a text dated by its adoption and by its publication).
+        starts = {date: max(start_of(versioned.docs[d]) or "" for d in members) for date, members in by_date.items()}
+        start_of_doc = {d: starts[date] for date, members in by_date.items() for d in members}
         title = versioned.docs[next(iter(group))].title
         for change in sorted({s for s in starts.values() if s}):
             before = (datetime.date.fromisoformat(change) - datetime.timedelta(days=1)).isoformat()
             for day in (before, change):
-                known = [s for s in starts.values() if s and s <= day]
-                latest = max(known) if known else None
-                # The version in force: the latest to have entered into force (an undated older version counts
-                # as the first), and every copy of it.
-                expected = {d for d, s in starts.items() if s == latest} if latest else set()
-                if not latest:
-                    expected = {d for d, s in starts.items() if s is None}
+                started = [s for s in start_of_doc.values() if s <= day]
+                expected = {d for d, s in start_of_doc.items() if started and s == max(started)}
                 assert _found(versioned, title, day, set(group)) == expected, (title, day)
                 checked += 1
     assert checked >= 400
