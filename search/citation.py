@@ -41,6 +41,9 @@ _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_WRITE = "零一二三四五六七八九"
 # Article numbers beyond this are not articles (a year, a sum of money).
 MAX_ARTICLE = 2000
+# How far before an article its law's name is looked for: longer than any title (the indexer keeps at most
+# 120 characters) with a version note before it.
+NAME_WINDOW = 200
 
 
 def cn_int(text: str) -> int | None:
@@ -177,6 +180,14 @@ def _article(m: re.Match[str]) -> ArticleRef | None:
 def _name_before(text: str, end: int) -> tuple[str | None, str | None, int]:
     """The law name ending at `end` (spaces before the article skipped), the version year noted with it, and
     where the name starts."""
+    # Only the characters just before the article can be its name: the window keeps a long text (a draft
+    # checked for its citations) from being scanned from its start for every article; a query is shorter.
+    offset = max(0, end - NAME_WINDOW)
+    name, version, start = _name_in(text[offset:end], end - offset)
+    return name, version, start + offset
+
+
+def _name_in(text: str, end: int) -> tuple[str | None, str | None, int]:
     left = text[:end].rstrip()
     version = None
     m = _VERSION_AFTER_RE.search(left)
@@ -252,7 +263,5 @@ def _bare_citations(text: str, cited: list[ArticleCitation]) -> list[ArticleCita
         if not run or len(run.group(0)) < MIN_NAME_CHARS:
             continue
         name = run.group(0).lstrip("《》")
-        out.append(
-            ArticleCitation(name, (ref,), None, run.end() - len(name), m.end(), bare=True, spans=(m.span(1),))
-        )
+        out.append(ArticleCitation(name, (ref,), None, run.end() - len(name), m.end(), bare=True, spans=(m.span(1),)))
     return out

@@ -76,13 +76,14 @@ def periods(docs: Mapping[str, DocMeta], versions: Mapping[str, tuple[str, ...]]
             continue
         # The next version: the earliest to enter into force after this one (copies of one version, entering
         # into force the same day, do not end each other).
+        own_order = order[doc_id]
         later = [
             s
             for v in versions.get(doc_id, ())
             if v != doc_id
             and (s := starts[v])
             and (start is None or s > start)
-            and (order[doc_id] is None or (order[v] or "") > order[doc_id])
+            and (own_order is None or (order[v] or "") > own_order)
         ]
         successor = by_source.get(meta.superseded_by or "")
         if successor and successor != doc_id and (s := starts[successor]) and (start is None or s > start):
@@ -90,8 +91,7 @@ def periods(docs: Mapping[str, DocMeta], versions: Mapping[str, tuple[str, ...]]
         # A copy of this version (entering into force the same day) still in force: this one is too (the
         # statuses of versions are derived from their dates, which copies may not share).
         copy_in_force = any(
-            (starts[v] == start or order[v] == order[doc_id])
-            and docs[v].status not in ENDED_STATUSES + NEVER_STATUSES
+            (starts[v] == start or order[v] == order[doc_id]) and docs[v].status not in ENDED_STATUSES + NEVER_STATUSES
             for v in versions.get(doc_id, ())
             if v != doc_id
         )
