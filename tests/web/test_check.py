@@ -239,9 +239,7 @@ def test_upload_txt_docx_pdf(client, tmp_path):
     page.drawString(72, 720, text)
     page.save()
     for name, data in (("a.txt", text.encode("gb18030")), ("a.docx", buf.getvalue()), ("a.pdf", pdf.getvalue())):
-        response = client.post(
-            "/check", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
-        )
+        response = client.post("/check", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
         assert response.status_code == 200, name
         assert "没有第九条" in response.get_data(as_text=True), name
     bad = client.post("/check", data={"file": (io.BytesIO(b"MZ"), "a.exe")}, content_type="multipart/form-data")
