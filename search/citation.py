@@ -224,9 +224,11 @@ def find_citations(text: str) -> tuple[ArticleCitation, ...]:
         ref = _article(m)
         if ref is None:
             continue
-        # The character after 条 must not continue a word (条例, 条件, 条款 are not articles).
+        # The character after 条 must not continue a word (条例, 条件, 条款 are not articles); 第N条规定 is an
+        # article, 十条规定 may be a word.
         after = text[m.end() : m.end() + 1]
-        if not m.group(4) and not m.group(5) and after in ("例", "件", "款", "约", "文", "目", "规"):
+        word = after in ("例", "件", "款", "约", "文", "目", "规") and not (after == "规" and m.group(1))
+        if not m.group(4) and not m.group(5) and word:
             continue
         if out and _JOINERS_RE.match(text[out[-1].end : m.start()]):
             prev = out[-1]

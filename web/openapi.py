@@ -9,6 +9,8 @@ import copy
 from dataclasses import fields
 from typing import Any
 
+from search.checker import MAX_TEXT_CHARS
+from search.checker import STATUSES as CHECK_STATUSES
 from search.export import EXPORT_COLUMNS, EXPORT_LIMIT, METADATA_COLUMNS
 from search.fields import BY_NAME, LABELLED
 from search.model import Document
@@ -284,6 +286,52 @@ SCHEMAS: dict[str, Any] = {
         {"kind": {"enum": ["title", "doc_number"]}, "value": STR, "doc": {"oneOf": [_ref("DocLink"), {"type": "null"}]}}
     ),
     "Document": _document(),
+    "CheckTarget": _object(
+        {
+            "id": STR,
+            "title": STR,
+            "date": OPT_STR,
+            "status": STATUS,
+            "status_label": OPT_STR,
+            "url": {**STR, "description": "/doc/<id>, with #<section_id> for an article"},
+            "article": {**OPT_STR, "description": "第十五条, as the statute writes it"},
+            "section_id": OPT_STR,
+            "text": {**OPT_STR, "description": "the article's text"},
+        }
+    ),
+    "CheckedCitation": _object(
+        {
+            "text": {**STR, "description": "the citation as written"},
+            "start": {"type": "integer", "minimum": 0, "description": "its span in the text (characters)"},
+            "end": {"type": "integer", "minimum": 0},
+            "kind": {"enum": ["article", "law", "doc_number"]},
+            "law": OPT_STR,
+            "reference": {**OPT_STR, "description": "第十六条第二款"},
+            "version": {**OPT_STR, "description": "the year of a version note (（2018年修正）)"},
+            "status": {"enum": list(CHECK_STATUSES)},
+            "status_label": STR,
+            "note": STR,
+            "resolved": {"oneOf": [_ref("CheckTarget"), {"type": "null"}]},
+            "current": {
+                "oneOf": [_ref("CheckTarget"), {"type": "null"}],
+                "description": "superseded: the version in force, at the article now holding the provision",
+            },
+            "repealed_by": {
+                "oneOf": [_ref("CheckTarget"), {"type": "null"}],
+                "description": "repealed: the document of the index stating the repeal",
+            },
+            "candidates": {**_array(_ref("CheckTarget")), "description": "ambiguous: the documents the name fits"},
+        }
+    ),
+    "CheckReport": _object(
+        {
+            "chars": {"type": "integer", "minimum": 0},
+            "day": {**STR, "description": "the day the citations' force was judged on (today)"},
+            "counts": _object({s: {"type": "integer", "minimum": 0} for s in CHECK_STATUSES}),
+            "citations": _array(_ref("CheckedCitation")),
+            "took_ms": {"type": "number"},
+        }
+    ),
     "ComparedSide": _object(
         {
             "id": STR,
@@ -476,6 +524,30 @@ DOCUMENT: dict[str, Any] = {
                 },
             }
         },
+        "/api/check": {
+            "post": {
+                "summary": "Check a text's citations: each law, article and 文号 it cites, resolved, with a status",
+                "description": "Nothing submitted is stored or logged; answers are never cached. A form "
+                "(multipart/form-data) may send the text as `text` or a .txt, .docx or .pdf file as `file`.",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": _object({"text": {"type": "string", "maxLength": MAX_TEXT_CHARS}})
+                        },
+                        "multipart/form-data": {
+                            "schema": _object(
+                                {"text": STR, "file": {"type": "string", "format": "binary"}}, required=[]
+                            )
+                        },
+                    },
+                },
+                "responses": {
+                    "200": _json("CheckReport", "every citation found, in the order of the text"),
+                    **_errors(400, 413, 503),
+                },
+            }
+        },
         "/api/compare": {
             "get": {
                 "summary": "新旧对照: two documents aligned article by article by content (a revision renumbers)",
@@ -518,6 +590,7 @@ DOCUMENT: dict[str, Any] = {
             for c, d in (
                 (400, "a bad or unknown parameter"),
                 (404, "no such document"),
+                (413, "the text is longer than 200,000 characters, or the request larger than 10 MB"),
                 (503, "no index has been published"),
             )
         },

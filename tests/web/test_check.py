@@ -262,3 +262,14 @@ def test_empty_form_is_400_and_the_form_page_is_served(client):
     assert client.post("/check", data={"text": "  "}).status_code == 400
     page = client.get("/check")
     assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.get_data(as_text=True)
+
+
+def test_api_check_answer_matches_its_openapi_schema(client):
+    from jsonschema import Draft202012Validator
+
+    from web.openapi import openapi_document
+
+    spec = openapi_document()
+    validator = Draft202012Validator({"$ref": "#/components/schemas/CheckReport", "components": spec["components"]})
+    data = client.post("/api/check", json={"text": DRAFT}).get_json()
+    assert [e.message for e in validator.iter_errors(data)] == []
