@@ -207,6 +207,7 @@ class _Checker:
         self._laws: dict[tuple[str | None, bool], list[str]] = {}
         self.texts: dict[tuple[str, str], str | None] = {}
         self._groups: dict[tuple[str, ...], list[list[str]]] = {}
+        self._articles: dict[tuple[str | None, str | None, ArticleRef, bool], CheckedCitation] = {}
 
     def documents(self, cite: ArticleCitation, whole_name: bool) -> list[str]:
         """The documents a citation's name means: a name in 《》 as a whole (its title, an alias, an abbreviated
@@ -254,6 +255,32 @@ class _Checker:
             )
 
         return min(doc_ids, key=rank)
+
+    def article(
+        self, original: str, cite: ArticleCitation, ref: ArticleRef, span: tuple[int, int], first: bool
+    ) -> CheckedCitation:
+        """The check of one cited article; the same law, version and article cited again is not checked again."""
+        start = cite.start if first else span[0]
+        key = (cite.law, cite.version, ref, original[cite.start : cite.start + 1] == "《")
+        done = self._articles.get(key)
+        if done is None:
+            done = self._articles[key] = _article_citation(self, original, cite, ref, span, first)
+        # The fields in order, not dataclasses.replace: a long draft repeats citations thousands of times.
+        return CheckedCitation(
+            original[start : span[1]],
+            start,
+            span[1],
+            done.kind,
+            done.law,
+            done.reference,
+            done.version,
+            done.status,
+            done.note,
+            done.resolved,
+            done.current,
+            done.repealed_by,
+            done.candidates,
+        )
 
     def in_force(self, doc_id: str) -> str | None:
         for v in self.index.versions.get(doc_id, (doc_id,)):
@@ -460,7 +487,7 @@ def check_text(index: OpenIndex, text: str, day: str | None = None) -> CheckRepo
             if at > cite.start:
                 cite = replace(cite, law=matched, start=at)
         for k, (ref, span) in enumerate(zip(cite.articles, cite.spans, strict=True)):
-            found.append(_article_citation(ck, text, cite, ref, span, first=k == 0))
+            found.append(ck.article(text, cite, ref, span, first=k == 0))
         covered.add(cite.start, cite.end)
     for m in BOOK_RE.finditer(norm):
         if covered.holds(m.start()):
