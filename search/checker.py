@@ -51,8 +51,6 @@ STATUS_NAMES = {
 }
 # Problems first on the page, in this order.
 PROBLEM_ORDER = ("not_found", "no_such_article", "repealed", "superseded", "ambiguous", "draft")
-# A name in running text that refers to the draft itself, not to a law of the index (本法第三条, 本办法第五条).
-OWN_NAME_RE = re.compile(r"(?:^|[^\u4e00-\u9fff])?本(?:法|条例|规定|办法|细则|决定|通知|意见|方案|规则|解释|章|节)$")
 # A 《title》 cited as a whole, with a version note after it: 《公司法》（2018年修正）.
 BOOK_RE = re.compile(r"《([^《》\n]{2,80})》(?:\s*\(\s*(\d{4})\s*年?[^()\n]{0,8}\))?")
 # Where a repealing document says so: …《title》…同时废止 / 废止…《title》.
@@ -343,10 +341,6 @@ def _newest(date: str | None) -> str:
     return "".join(chr(0x39 - ord(c) + 0x30) if c.isdigit() else c for c in (date or "~"))
 
 
-def _own(name: str | None) -> bool:
-    return bool(name and OWN_NAME_RE.search(name))
-
-
 def _article_citation(
     ck: _Checker, original: str, cite: ArticleCitation, ref: ArticleRef, span: tuple[int, int], first: bool
 ) -> CheckedCitation:
@@ -475,11 +469,11 @@ def check_text(index: OpenIndex, text: str, day: str | None = None) -> CheckRepo
     covered = _Spans()
     for found_cite in find_citations(norm):
         cite = found_cite
-        if cite.bare or cite.law is None or _own(cite.law):
-            continue  # a number alone, or an article of the draft itself
+        if cite.bare or cite.law is None:
+            continue  # a number alone: an article of the draft itself
         in_book = norm[cite.start : cite.start + 1] == "《"
         if not in_book and not ck.documents(cite, whole_name=False):
-            continue  # words of running text before 第N条 that name no law
+            continue  # words of running text before 第N条 that name no law (本法第三条: the draft itself)
         if not in_book:
             # 依照公司法第二十条: the citation starts at the name that matched, not at the words before it.
             _, matched = resolve_law(index, cite)

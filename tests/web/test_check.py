@@ -171,6 +171,11 @@ def test_repealed_ambiguous_and_missing_say_why(opened):
     assert by_status["no_such_article"].note == "《中华人民共和国测试管理法》没有第九条（共4条）"
 
 
+def test_articles_of_the_draft_itself_are_no_citations(opened):
+    text = "依照本法第三条、本条例第五条、本实施细则第二条和本通知第一条，以及测试管理法第一条。"
+    assert [c.text for c in check_text(opened, text, day="2026-01-01").citations] == ["测试管理法第一条"]
+
+
 def test_a_version_adopted_but_not_yet_in_force(opened):
     # On 2020-12-15 the 2010 version was in force, the 2020 one adopted only.
     report = check_text(opened, "《测试管理法》（2010年）第二条；《测试管理法》第四条", day="2020-12-15")
