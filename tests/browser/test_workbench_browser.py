@@ -63,4 +63,4 @@ def test_compare_form_and_as_of_filter(page, opened):
     page.get_by_label("有效于").fill("2020-01-01")
     page.get_by_role("button", name="应用").click()
     page.wait_for_url(re.compile(r"as_of=2020-01-01"))
-    expect(page.locator(".chips")).to_contain_text("有效日期：2020-01-01")
+    expect(page.get_by_role("link", name="去掉筛选条件 有效日期：2020-01-01")).to_be_visible()
