@@ -149,6 +149,14 @@ _TRAILING_PARENS_RE = re.compile(r"\s*[(（][^()（）]{0,20}[)）]\s*$")
 _BOOK_RE = re.compile(r"《([^《》\n]{1,120})》")
 _INNER_RE = re.compile(r"[〈<]([^〈〉<>\n]{1,100})[〉>]")
 _ABOUT_RE = re.compile(r"关于")
+# The text's own entry into force: 本法自2024年7月1日起施行, 本规定自二〇二一年三月一日起实施, 施行日期：2020-05-15.
+# The clause names the instrument itself (本…), so a transitional article's date of another law does not count.
+_EFFECTIVE_RE = re.compile(
+    r"本(?:[^\s。；;，,]{0,12}?)自\s*((?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日"
+    r"|[〇零一二三四五六七八九]{4}\s*年\s*[一二三四五六七八九十]{1,3}\s*月\s*[一二三四五六七八九十]{1,3}\s*日)"
+    r"\s*起\s*(?:施行|实施|生效|执行)"
+)
+_EFFECTIVE_LINE_RE = re.compile(r"^\s*(?:施行日期|生效日期|实施日期)\s*[:：]\s*(.{8,16})", re.MULTILINE)
 
 
 def _lines(text: str, norm: str) -> list[_Line]:
@@ -700,6 +708,7 @@ def extract_metadata(
         status = "repealed"
     status = _page_status(page.get("status", "")) or status
 
+    valid_from = effective_date(norm, date)
     context = norm + " " + " ".join(normalize(str(v)) for v in page_meta.values())
     region = _region([*issuer, title] if not norm_title.startswith("中华人民共和国") else [], context)
     return Metadata(
@@ -713,8 +722,21 @@ def extract_metadata(
         level=level,
         region=region,
         status=status,
+        valid_from=valid_from,
         citations=_citations(text, norm, title, own_canonical),
     )
+
+
+def effective_date(norm: str, date: str | None) -> str | None:
+    """The day the text says it enters into force (its last 本…自…起施行 clause, or a 施行日期 line), when that is
+    not before `date`: an amended law keeps its first enactment's clause (本法自1994年7月1日起施行), which is no
+    date of the amended version, whose own entry into force is then unknown here."""
+    dates = [d for m in _EFFECTIVE_RE.finditer(norm) if (d := parse_date(m.group(1)))]
+    dates = dates or [d for m in _EFFECTIVE_LINE_RE.finditer(norm[:2000]) if (d := parse_date(m.group(1)))]
+    if not dates:
+        return None
+    last = dates[-1]
+    return last if date is None or last >= date else None
 
 
 def _first_marked(lines: list[_Line], mark: str) -> str | None:

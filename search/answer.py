@@ -17,6 +17,7 @@ import numpy as np
 from search import aliases, analysis
 from search.citation import ArticleCitation, ArticleRef, article_key, cn_int, cn_numeral, find_citations
 from search.index import OpenIndex
+from search.inforce import period_table
 from search.model import LEVELS
 from search.results import DOC_URL, STATUS_LABELS, Answer, AnswerLine, ArticleLink
 
@@ -138,12 +139,14 @@ def articles_of(index: OpenIndex, doc_id: str) -> dict[tuple[int, int], str]:
     return index.memo(("articles", doc_id), compute)
 
 
-def _preference(index: OpenIndex, ordinal: int, version: str | None) -> tuple:
+def _preference(index: OpenIndex, ordinal: int, version: str | None, as_of: str | None = None) -> tuple:
     meta = index.docs[index.table.ids[ordinal]]
+    # Searching as of a day: the version in force that day first.
+    then = 0 if as_of is None or period_table(index).by_doc[meta.doc_id].covers(as_of) else 1
     level = LEVELS.index(meta.level) if meta.level in LEVELS else len(LEVELS)
     named = 0 if version and ((meta.date or "").startswith(version) or str(meta.year or "") == version) else 1
     newest = "".join(chr(0x39 - ord(c) + 0x30) if c.isdigit() else c for c in (meta.date or "~"))
-    return (named, STATUS_ORDER.get(meta.status, 1), level, newest, meta.doc_id)
+    return (named, then, STATUS_ORDER.get(meta.status, 1), level, newest, meta.doc_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +243,12 @@ def build_answer(
     ), note
 
 
+def resolve_law(index: OpenIndex, cite: ArticleCitation) -> tuple[list[int], str | None]:
+    """The documents a citation's law names (ordinals) and the name that matched: its title, an alias, or an
+    abbreviated title (empty when none)."""
+    return _resolve_one(index, cite, None)
+
+
 def _resolve_one(index: OpenIndex, cite: ArticleCitation, scope: list[int] | None) -> tuple[list[int], str | None]:
     """The documents the citation's law means (or the scope, for an article number alone), and the name that
     matched."""
@@ -256,9 +265,11 @@ def _resolve_one(index: OpenIndex, cite: ArticleCitation, scope: list[int] | Non
     return [], None
 
 
-def read_citations(index: OpenIndex, query: str, scope: list[int] | None = None) -> CitationReading:
+def read_citations(
+    index: OpenIndex, query: str, scope: list[int] | None = None, as_of: str | None = None
+) -> CitationReading:
     """Resolve the article citations of a query; `scope` (document ordinals) answers an article number typed
-    alone (264条 in a document's own search)."""
+    alone (264条 in a document's own search); `as_of` prefers the version in force that day."""
     norm = analysis.normalize(query)
     cites = find_citations(_unquoted(norm))[:MAX_CITATIONS]
     if not cites:
@@ -287,14 +298,14 @@ def read_citations(index: OpenIndex, query: str, scope: list[int] | None = None)
         for ref in cite.articles:
             having = [o for o in ords if ref.key in articles_of(index, index.table.ids[o])]
             if not having:
-                best = min(ords, key=lambda o: _preference(index, o, cite.version))
+                best = min(ords, key=lambda o: _preference(index, o, cite.version, as_of))
                 meta = index.docs[index.table.ids[best]]
                 total = len(articles_of(index, meta.doc_id))
                 notes.append(f"“{typed}”：《{meta.title}》没有{ref.heading}" + (f"（共{total}条）" if total else ""))
                 if all(p[0] != best for p in pinned):
                     pinned.append((best, ()))
                 continue
-            best = min(having, key=lambda o: _preference(index, o, cite.version))
+            best = min(having, key=lambda o: _preference(index, o, cite.version, as_of))
             doc_id = index.table.ids[best]
             section_id = articles_of(index, doc_id)[ref.key]
             answer, note = build_answer(index, typed, doc_id, section_id, ref)

@@ -41,6 +41,9 @@ _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_WRITE = "零一二三四五六七八九"
 # Article numbers beyond this are not articles (a year, a sum of money).
 MAX_ARTICLE = 2000
+# How far before an article its law's name is looked for: longer than any title (the indexer keeps at most
+# 120 characters) with a version note before it.
+NAME_WINDOW = 200
 
 
 def cn_int(text: str) -> int | None:
@@ -124,6 +127,7 @@ class ArticleCitation:
     start: int  # span in the normalised query, the name included
     end: int
     bare: bool = False  # a number without 第/条 (刑法 264): an article only where the name is a law
+    spans: tuple[tuple[int, int], ...] = ()  # of each article, as written (第264条), in the order of `articles`
 
     def names(self) -> Iterator[str]:
         """The name and its shorter tails, longest first: a name run may carry words before the name itself
@@ -176,6 +180,14 @@ def _article(m: re.Match[str]) -> ArticleRef | None:
 def _name_before(text: str, end: int) -> tuple[str | None, str | None, int]:
     """The law name ending at `end` (spaces before the article skipped), the version year noted with it, and
     where the name starts."""
+    # Only the characters just before the article can be its name: the window keeps a long text (a draft
+    # checked for its citations) from being scanned from its start for every article; a query is shorter.
+    offset = max(0, end - NAME_WINDOW)
+    name, version, start = _name_in(text[offset:end], end - offset)
+    return name, version, start + offset
+
+
+def _name_in(text: str, end: int) -> tuple[str | None, str | None, int]:
     left = text[:end].rstrip()
     version = None
     m = _VERSION_AFTER_RE.search(left)
@@ -212,17 +224,21 @@ def find_citations(text: str) -> tuple[ArticleCitation, ...]:
         ref = _article(m)
         if ref is None:
             continue
-        # The character after 条 must not continue a word (条例, 条件, 条款 are not articles).
+        # The character after 条 must not continue a word (条例, 条件, 条款 are not articles); 第N条规定 is an
+        # article, 十条规定 may be a word.
         after = text[m.end() : m.end() + 1]
-        if not m.group(4) and not m.group(5) and after in ("例", "件", "款", "约", "文", "目", "规"):
+        word = after in ("例", "件", "款", "约", "文", "目", "规") and not (after == "规" and m.group(1))
+        if not m.group(4) and not m.group(5) and word:
             continue
         if out and _JOINERS_RE.match(text[out[-1].end : m.start()]):
             prev = out[-1]
-            out[-1] = ArticleCitation(prev.law, (*prev.articles, ref), prev.version, prev.start, m.end())
+            out[-1] = ArticleCitation(
+                prev.law, (*prev.articles, ref), prev.version, prev.start, m.end(), spans=(*prev.spans, m.span())
+            )
             pos = m.end()
             continue
         name, version, start = _name_before(text, m.start())
-        out.append(ArticleCitation(name, (ref,), version, start if name else m.start(), m.end()))
+        out.append(ArticleCitation(name, (ref,), version, start if name else m.start(), m.end(), spans=(m.span(),)))
         pos = m.end()
     return tuple(sorted(out + _bare_citations(text, out), key=lambda c: c.start))
 
@@ -242,12 +258,12 @@ def _bare_citations(text: str, cited: list[ArticleCitation]) -> list[ArticleCita
             continue
         ref = ArticleRef(number)
         if text.strip() == m.group(1):
-            out.append(ArticleCitation(None, (ref,), None, m.start(), m.end(), bare=True))
+            out.append(ArticleCitation(None, (ref,), None, m.start(), m.end(), bare=True, spans=(m.span(1),)))
             continue
         left = text[: m.start()]
         run = _NAME_RUN_RE.search(left.rstrip())
         if not run or len(run.group(0)) < MIN_NAME_CHARS:
             continue
         name = run.group(0).lstrip("《》")
-        out.append(ArticleCitation(name, (ref,), None, run.end() - len(name), m.end(), bare=True))
+        out.append(ArticleCitation(name, (ref,), None, run.end() - len(name), m.end(), bare=True, spans=(m.span(1),)))
     return out

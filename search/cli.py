@@ -36,6 +36,7 @@ _TAG_RE = re.compile(r"</?mark>")
 )
 @click.option("--date-from", default=None)
 @click.option("--date-to", default=None)
+@click.option("--as-of", default=None, metavar="YYYY-MM-DD", help="Only what was in force that day.")
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance")
 @click.option("--page", type=int, default=1)
 @click.option("--size", type=int, default=10)
@@ -46,6 +47,7 @@ def cli(
     filters: tuple[str, ...],
     date_from: str | None,
     date_to: str | None,
+    as_of: str | None,
     sort: str,
     page: int,
     size: int,
@@ -62,6 +64,8 @@ def cli(
         args["date_from"] = [date_from]
     if date_to:
         args["date_to"] = [date_to]
+    if as_of:
+        args["as_of"] = [as_of]
     try:
         params = params_from(args)
         result = run_search(IndexHolder(index_root(index)).get(), params)

@@ -18,6 +18,7 @@ from search.answer import read_citations
 from search.docno import canonical_doc_number
 from search.fields import BY_NAME, LABELLED, NAMES_SHOWN_JOINED_BY, PANEL, TEXT_LINES
 from search.index import OpenIndex
+from search.inforce import Period, in_force_version, period_table
 from search.model import ATTACHMENTS_KEY, PAGE_FIELDS_KEY, Citation, Document
 from search.plan import plan_query
 from search.query import QueryError, parse_query
@@ -112,6 +113,9 @@ class DocumentView:
     url: str
     target: str | None = None  # the section an article number of `q` names (264条 typed in this document)
     target_note: str | None = None  # what `q` cited here: 第二百六十四条, or that this document has no such article
+    periods: Mapping[str, Period] | None = None  # of this document and each version: when it was in force
+    as_of: str | None = None  # a day asked about (YYYY-MM-DD)
+    in_force_on_day: str | None = None  # the version (this document or another) in force on `as_of`, if any
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of /api/doc/<id>: the document as stored, the labels of its labelled values ("status_label"),
@@ -126,6 +130,9 @@ class DocumentView:
             cited_by_total=self.cited_by_total,
             target=self.target,
             target_note=self.target_note,
+            periods={d: p.to_dict() for d, p in (self.periods or {}).items()},
+            as_of=self.as_of,
+            in_force_on_day=self.in_force_on_day,
         )
         return out
 
@@ -266,7 +273,8 @@ def _target(index: OpenIndex, doc_id: str, q: str) -> tuple[str | None, str | No
     return None, None
 
 
-def document_view(index: OpenIndex, doc_id: str, q: str = "") -> DocumentView | None:
+def document_view(index: OpenIndex, doc_id: str, q: str = "", as_of: str | None = None) -> DocumentView | None:
+    """The view of one document; `as_of` (YYYY-MM-DD) asks which of its versions was in force that day."""
     doc = index.store.get(doc_id)
     if doc is None:
         return None
@@ -285,6 +293,7 @@ def document_view(index: OpenIndex, doc_id: str, q: str = "") -> DocumentView | 
         )
     relations = relations_for(index)
     versions, cites, cited_by = document_relations(index.docs, relations, doc, index.versions.get(doc.doc_id, ()))
+    by_doc = period_table(index).by_doc
     return DocumentView(
         doc=doc,
         status_label=STATUS_LABELS.get(doc.status or ""),
@@ -299,6 +308,9 @@ def document_view(index: OpenIndex, doc_id: str, q: str = "") -> DocumentView | 
         url=DOC_URL.format(doc_id=doc.doc_id),
         target=target,
         target_note=target_note,
+        periods={d: by_doc[d] for d in index.versions.get(doc.doc_id, (doc.doc_id,))},
+        as_of=as_of,
+        in_force_on_day=in_force_version(index, doc.doc_id, as_of) if as_of else None,
     )
 
 

@@ -21,6 +21,7 @@ from search import aliases, analysis, colloquial, highlight, questions
 from search.answer import CitationReading, pinned_mask, read_citations, strip_prefix, titles_by_form
 from search.fields import BY_NAME, HIT
 from search.index import OpenIndex
+from search.inforce import period_table
 from search.params import SearchParams
 from search.plan import QueryPlan, TermPlan, plan_query
 from search.query import ParsedQuery, QueryError, parse_query
@@ -217,6 +218,17 @@ def _filter_steps(index: OpenIndex, params: SearchParams) -> list[_FilterStep]:
                 params.date_to,
                 lambda: _date_mask(index, None, params.date_to),
                 "?" + params.with_changes(date_to=None, page=1).query_string(),
+            )
+        )
+    if params.as_of:
+        day = params.as_of
+        steps.append(
+            (
+                "as_of",
+                "有效日期",
+                day,
+                lambda: period_table(index).mask(day),
+                "?" + params.with_changes(as_of=None, page=1).query_string(),
             )
         )
     return steps
@@ -701,7 +713,7 @@ def run_search(index: OpenIndex, params: SearchParams) -> SearchResult:
     """Answer one search: the articles it cites, matching documents, facet counts, the requested page of hits
     with snippets."""
     started = time.perf_counter()
-    reading = read_citations(index, params.q)
+    reading = read_citations(index, params.q, as_of=params.as_of)
     parsed, plan, matched, groups, notes = _read(index, params, reading)
     matched_before = int(matched.sum())
     docs, applied = _apply_filters(index, matched, params)

@@ -271,7 +271,8 @@ FIELDS: tuple[Field, ...] = (
         values=STATUSES,
         value_labels=STATUS_LABELS,
     ),
-    Field("valid_from", DATE, "施行日期", operator=True, panel="text", shown_after="date"),
+    # The day it enters into force: an operator's, or the text's own (本法自…起施行) when not before `date`.
+    Field("valid_from", DATE, "施行日期", extracted=True, operator=True, table=True, panel="text", shown_after="date"),
     # The source of the newer version, where known.
     Field("superseded_by", PATH, operator=True, table=True),
 )

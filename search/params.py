@@ -6,6 +6,7 @@ unknown parameter is an error too, so a misspelt filter is never silently ignore
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -38,8 +39,9 @@ MAX_FILTER_VALUES = 20
 MAX_VALUE_CHARS = 200
 SORTS = ("relevance", "date")
 _DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Parameters every view accepts besides the facets; a view may declare more (e.g. the export format).
-BASE_PARAMS = ("q", "page", "size", "sort", "date_from", "date_to")
+BASE_PARAMS = ("q", "page", "size", "sort", "date_from", "date_to", "as_of")
 
 
 class ParamError(ValueError):
@@ -58,6 +60,7 @@ class SearchParams:
     filters: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (facet, values) in FACETS order; values OR-ed
     date_from: str | None = None
     date_to: str | None = None
+    as_of: str | None = None  # YYYY-MM-DD: only what was in force that day (search/inforce.py)
     sort: str = "relevance"
     page: int = 1
     size: int = DEFAULT_SIZE
@@ -121,6 +124,8 @@ class SearchParams:
             items.append(("date_from", self.date_from))
         if self.date_to:
             items.append(("date_to", self.date_to))
+        if self.as_of:
+            items.append(("as_of", self.as_of))
         if self.sort != "relevance":
             items.append(("sort", self.sort))
         if page != 1:
@@ -138,6 +143,7 @@ class SearchParams:
             "filters": {f: list(v) for f, v in self.filters},
             "date_from": self.date_from,
             "date_to": self.date_to,
+            "as_of": self.as_of,
             "sort": self.sort,
             "page": self.page,
             "size": self.size,
@@ -174,6 +180,19 @@ def _date(name: str, raw: str) -> str | None:
     if len(parts) > 2 and not 1 <= int(parts[2]) <= 31:
         raise ParamError(f"{name} has no day {parts[2]}")
     return raw
+
+
+def parse_day(name: str, raw: str) -> str | None:
+    """A calendar day as YYYY-MM-DD (None for nothing), or ParamError saying what is wrong."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not _DAY_RE.match(raw):
+        raise ParamError(f"{name} must be a day as YYYY-MM-DD, got {raw[:40]!r}")
+    try:
+        return datetime.date.fromisoformat(raw).isoformat()
+    except ValueError:
+        raise ParamError(f"{name}: {raw} is no day of the calendar") from None
 
 
 def parse_params(args: MultiMapping, extra: Sequence[str] = ()) -> SearchParams:
@@ -217,8 +236,16 @@ def parse_params(args: MultiMapping, extra: Sequence[str] = ()) -> SearchParams:
     date_to = _date("date_to", one("date_to") or "")
     if date_from and date_to and date_from > date_to:
         raise ParamError(f"date_from {date_from} is after date_to {date_to}")
+    as_of = parse_day("as_of", one("as_of") or "")
     return SearchParams(
-        q=q, filters=tuple(filters), date_from=date_from, date_to=date_to, sort=sort, page=page, size=size
+        q=q,
+        filters=tuple(filters),
+        date_from=date_from,
+        date_to=date_to,
+        as_of=as_of,
+        sort=sort,
+        page=page,
+        size=size,
     )
 
 

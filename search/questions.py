@@ -298,7 +298,7 @@ _AGE_RE = re.compile(r"(\d{1,3}|[一二三四五六七八九十两]{1,4})周?岁
 
 def _age_groups(norm: str, text: str, rest: list[str]) -> list[tuple[Term, ...]]:
     """One group per age in the free part of the text (`rest`, marked taken), with the statutes' wording."""
-    groups = []
+    groups: list[tuple[Term, ...]] = []
     for m in _AGE_RE.finditer(norm):
         start, end = m.span()
         if any(c == " " for c in rest[start:end]):
@@ -309,7 +309,8 @@ def _age_groups(norm: str, text: str, rest: list[str]) -> list[tuple[Term, ...]]
             continue
         statutory = ("两" if value == 2 else cn_numeral(value)) + "周岁"
         typed = text[start:end]
-        groups.append((Term(typed), Term(statutory, alias_of=typed)) if statutory != norm[start:end] else (Term(typed),))
+        same = statutory == norm[start:end]
+        groups.append((Term(typed),) if same else (Term(typed), Term(statutory, alias_of=typed)))
         rest[start:end] = " " * (end - start)
     return groups
 

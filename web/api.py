@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, g, jsonify, request
 from search.docview import document_text, document_view
 from search.engine import run_search
 from search.export import EXPORT_LIMIT, export_csv, export_info, export_json, export_params
-from search.params import MAX_QUERY_CHARS, ParamError, parse_params
+from search.params import MAX_QUERY_CHARS, ParamError, parse_day, parse_params
 from search.suggest import suggest, table_for
 from web.current import current_index
 from web.openapi import openapi_document
@@ -66,9 +66,9 @@ def export():
 
 @bp.get("/api/doc/<doc_id>")
 def doc_json(doc_id: str):
-    _only("format")
+    _only("format", "as_of")
     fmt = _format(DOC_FORMATS)
-    view = document_view(current_index(), doc_id)
+    view = document_view(current_index(), doc_id, as_of=parse_day("as_of", request.args.get("as_of", "")))
     if view is None:
         abort(404, description=f"no document {doc_id}")
     if fmt == "txt":

@@ -9,6 +9,8 @@ import copy
 from dataclasses import fields
 from typing import Any
 
+from search.checker import MAX_TEXT_CHARS
+from search.checker import STATUSES as CHECK_STATUSES
 from search.export import EXPORT_COLUMNS, EXPORT_LIMIT, METADATA_COLUMNS
 from search.fields import BY_NAME, LABELLED
 from search.model import Document
@@ -17,6 +19,7 @@ from search.results import Hit
 from search.schema import FACETS
 
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -111,6 +114,14 @@ def _document() -> dict[str, Any]:
                 **OPT_STR,
                 "description": "the article found, or that this document has none of that number",
             },
+            "periods": {
+                "type": "object",
+                "description": "of this document and each version: when it was in force (`until` excluded;"
+                " `known` false: no longer in force, or a draft, the end unknown)",
+                "additionalProperties": _object({"from": OPT_STR, "until": OPT_STR, "known": {"type": "boolean"}}),
+            },
+            "as_of": {**OPT_STR, "description": "the day asked with ?as_of=YYYY-MM-DD"},
+            "in_force_on_day": {**OPT_STR, "description": "the id of the version in force on `as_of`, if any"},
         }
     )
     return _object(properties)
@@ -138,7 +149,7 @@ SCHEMAS: dict[str, Any] = {
     "Facet": _object({"name": {"enum": list(FACETS)}, "label": STR, "values": _array(_ref("FacetValue"))}),
     "AppliedFilter": _object(
         {
-            "name": {"enum": [*FACETS, "date_from", "date_to"]},
+            "name": {"enum": [*FACETS, "date_from", "date_to", "as_of"]},
             "label": STR,
             "value": STR,
             "removed": {"type": "integer", "minimum": 0},
@@ -218,6 +229,7 @@ SCHEMAS: dict[str, Any] = {
             "filters": {"type": "object", "propertyNames": {"enum": list(FACETS)}, "additionalProperties": _array(STR)},
             "date_from": OPT_STR,
             "date_to": OPT_STR,
+            "as_of": OPT_STR,
             "sort": {"enum": list(SORTS)},
             "page": {"type": "integer", "minimum": 1},
             "size": {"type": "integer", "minimum": 1},
@@ -274,6 +286,102 @@ SCHEMAS: dict[str, Any] = {
         {"kind": {"enum": ["title", "doc_number"]}, "value": STR, "doc": {"oneOf": [_ref("DocLink"), {"type": "null"}]}}
     ),
     "Document": _document(),
+    "CheckTarget": _object(
+        {
+            "id": STR,
+            "title": STR,
+            "date": OPT_STR,
+            "status": STATUS,
+            "status_label": OPT_STR,
+            "url": {**STR, "description": "/doc/<id>, with #<section_id> for an article"},
+            "article": {**OPT_STR, "description": "第十五条, as the statute writes it"},
+            "section_id": OPT_STR,
+            "text": {**OPT_STR, "description": "the article's text"},
+        }
+    ),
+    "CheckedCitation": _object(
+        {
+            "text": {**STR, "description": "the citation as written"},
+            "start": {"type": "integer", "minimum": 0, "description": "its span in the text (characters)"},
+            "end": {"type": "integer", "minimum": 0},
+            "kind": {"enum": ["article", "law", "doc_number"]},
+            "law": OPT_STR,
+            "reference": {**OPT_STR, "description": "第十六条第二款"},
+            "version": {**OPT_STR, "description": "the year of a version note (（2018年修正）)"},
+            "status": {"enum": list(CHECK_STATUSES)},
+            "status_label": STR,
+            "note": STR,
+            "resolved": {"oneOf": [_ref("CheckTarget"), {"type": "null"}]},
+            "current": {
+                "oneOf": [_ref("CheckTarget"), {"type": "null"}],
+                "description": "superseded: the version in force, at the article now holding the provision",
+            },
+            "repealed_by": {
+                "oneOf": [_ref("CheckTarget"), {"type": "null"}],
+                "description": "repealed: the document of the index stating the repeal",
+            },
+            "candidates": {**_array(_ref("CheckTarget")), "description": "ambiguous: the documents the name fits"},
+        }
+    ),
+    "CheckReport": _object(
+        {
+            "chars": {"type": "integer", "minimum": 0},
+            "day": {**STR, "description": "the day the citations' force was judged on (today)"},
+            "counts": _object({s: {"type": "integer", "minimum": 0} for s in CHECK_STATUSES}),
+            "citations": _array(_ref("CheckedCitation")),
+            "took_ms": {"type": "number"},
+        }
+    ),
+    "ComparedSide": _object(
+        {
+            "id": STR,
+            "title": STR,
+            "date": OPT_STR,
+            "valid_from": OPT_STR,
+            "status": STATUS,
+            "status_label": OPT_STR,
+            "url": STR,
+            "units": {"type": "integer", "minimum": 0, "description": "its articles (or sections, without articles)"},
+            "by_article": {"type": "boolean"},
+        }
+    ),
+    "ComparedArticle": _object(
+        {
+            "heading": {**STR, "description": "第十一条, or a section's heading"},
+            "section_id": STR,
+            "url": {**STR, "description": "/doc/<id>#<section_id>"},
+            "text": {**STR, "description": "the article without its heading"},
+            "html": {**STR, "description": "the text escaped, <del> (old) or <ins> (new) around what changed"},
+        }
+    ),
+    "ComparedPair": _object(
+        {
+            "status": {"enum": ["unchanged", "modified", "moved", "added", "removed"]},
+            "status_label": STR,
+            "old": {"oneOf": [_ref("ComparedArticle"), {"type": "null"}]},
+            "new": {"oneOf": [_ref("ComparedArticle"), {"type": "null"}]},
+            "similarity": {"type": "number", "minimum": 0, "maximum": 100},
+            "renumbered": {"type": "boolean"},
+            "reordered": {"type": "boolean", "description": "paired out of the order of the two texts"},
+        }
+    ),
+    "Comparison": _object(
+        {
+            "old": _ref("ComparedSide"),
+            "new": _ref("ComparedSide"),
+            "counts": _object(
+                {
+                    k: {"type": "integer", "minimum": 0}
+                    for k in ("unchanged", "modified", "moved", "added", "removed", "renumbered", "reordered")
+                }
+            ),
+            "pairs": {
+                **_array(_ref("ComparedPair")),
+                "description": "in the order of the new text; every article of either side exactly once",
+            },
+            "took_ms": {"type": "number"},
+        }
+    ),
     "Suggestion": _object({"label": STR, "kind": {"enum": ["title", "doc_number"]}, "url": STR}),
     "Suggestions": _object({"q": STR, "suggestions": {**_array(_ref("Suggestion")), "maxItems": 8}}),
     "ExportRow": _export_row(),
@@ -313,6 +421,12 @@ SEARCH_PARAMETERS = [
     *[_param(f, f"{f} filter; repeat to accept several values", STR, repeat=True) for f in FACETS],
     _param("date_from", "earliest date, YYYY, YYYY-MM or YYYY-MM-DD", {"type": "string", "pattern": DATE_PATTERN}),
     _param("date_to", "latest date, YYYY, YYYY-MM or YYYY-MM-DD", {"type": "string", "pattern": DATE_PATTERN}),
+    _param(
+        "as_of",
+        "a day, YYYY-MM-DD: only what was in force that day (the version in force then; documents not yet in force,"
+        " replaced or repealed by then, and drafts left out)",
+        {"type": "string", "format": "date", "pattern": DAY_PATTERN},
+    ),
     _param("sort", "relevance (default) or date (newest first)", {"enum": list(SORTS), "default": "relevance"}),
     _param("page", "page number", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
     _param("size", "hits per page", {"type": "integer", "minimum": 1, "maximum": MAX_SIZE, "default": DEFAULT_SIZE}),
@@ -393,6 +507,11 @@ DOCUMENT: dict[str, Any] = {
                         "json (default) or txt (title, metadata lines, text)",
                         {"enum": ["json", "txt"], "default": "json"},
                     ),
+                    _param(
+                        "as_of",
+                        "a day, YYYY-MM-DD: `in_force_on_day` names the version in force that day",
+                        {"type": "string", "format": "date", "pattern": DAY_PATTERN},
+                    ),
                 ],
                 "responses": {
                     "200": {
@@ -400,6 +519,44 @@ DOCUMENT: dict[str, Any] = {
                         "headers": CACHE_HEADERS,
                         "content": {"application/json": {"schema": _ref("Document")}, "text/plain": {"schema": STR}},
                     },
+                    **NOT_MODIFIED,
+                    **_errors(400, 404, 503),
+                },
+            }
+        },
+        "/api/check": {
+            "post": {
+                "summary": "Check a text's citations: each law, article and 文号 it cites, resolved, with a status",
+                "description": "Nothing submitted is stored or logged; answers are never cached. A form "
+                "(multipart/form-data) may send the text as `text` or a .txt, .docx or .pdf file as `file`.",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": _object({"text": {"type": "string", "maxLength": MAX_TEXT_CHARS}})
+                        },
+                        "multipart/form-data": {
+                            "schema": _object(
+                                {"text": STR, "file": {"type": "string", "format": "binary"}}, required=[]
+                            )
+                        },
+                    },
+                },
+                "responses": {
+                    "200": _json("CheckReport", "every citation found, in the order of the text"),
+                    **_errors(400, 413, 503),
+                },
+            }
+        },
+        "/api/compare": {
+            "get": {
+                "summary": "新旧对照: two documents aligned article by article by content (a revision renumbers)",
+                "parameters": [
+                    _param("old", "the older document's id", STR),
+                    _param("new", "the newer document's id (one alone is compared with its next version)", STR),
+                ],
+                "responses": {
+                    "200": _json("Comparison", "the aligned articles and their counts", CACHE_HEADERS),
                     **NOT_MODIFIED,
                     **_errors(400, 404, 503),
                 },
@@ -433,6 +590,7 @@ DOCUMENT: dict[str, Any] = {
             for c, d in (
                 (400, "a bad or unknown parameter"),
                 (404, "no such document"),
+                (413, "the text is longer than 200,000 characters, or the request larger than 10 MB"),
                 (503, "no index has been published"),
             )
         },

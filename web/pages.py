@@ -7,7 +7,7 @@ from flask import Blueprint, abort, render_template, request
 from search.docview import document_view
 from search.engine import run_search
 from search.export import EXPORT_LIMIT
-from search.params import parse_params
+from search.params import parse_day, parse_params
 from web.current import current_index
 
 bp = Blueprint("pages", __name__)
@@ -44,7 +44,8 @@ def search_page():
 
 @bp.get("/doc/<doc_id>")
 def doc_page(doc_id: str):
-    view = document_view(current_index(), doc_id, request.args.get("q", ""))
+    as_of = parse_day("as_of", request.args.get("as_of", ""))
+    view = document_view(current_index(), doc_id, request.args.get("q", ""), as_of)
     if view is None:
         abort(404, description=f"no document {doc_id}")
     return render_template("doc.html", view=view)

@@ -245,7 +245,8 @@ def test_the_type_checker_sees_the_declared_fields(tmp_path):
         (
             'note: Revealed type is "def (self: indexer.metadata.Metadata, title: str, issuer: tuple[str, ...], '
             "doc_number: str | None, doc_number_raw: str | None, year: int | None, date: str | None, doc_type: str | "
-            "None, level: str | None, region: str | None, status: str | None, citations: tuple[search.model.Citation, "
+            "None, level: str | None, region: str | None, status: str | None, valid_from: str | None, citations: "
+            "tuple[search.model.Citation, "
             '...])"'
         ),
         'error: "Document" has no attribute "titel"; maybe "title"?  [attr-defined]',

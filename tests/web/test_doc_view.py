@@ -66,11 +66,14 @@ def test_doc_page_versions_citations_and_cited_by(related_client, related):
     assert re.findall(r"<li>(.*?)</li>", versions) == [
         (
             f'<a href="/doc/{ids["law_2020"]}">中华人民共和国测试管理法</a> '
-            '<span class="badge status-current">现行有效</span> <span class="sub">2020-12-01</span>'
+            '<span class="badge status-current">现行有效</span> <span class="sub">2020-12-01</span> '
+            '<span class="period">2021-01-01 起施行</span>'
         ),
         (
             '<strong aria-current="page">中华人民共和国测试管理法</strong> '
-            '<span class="badge status-amended">已修改</span> <span class="sub">2010-06-01</span>'
+            '<span class="badge status-amended">已修改</span> <span class="sub">2010-06-01</span> '
+            '<span class="period">2010-06-01 至 2021-01-01（不含）施行</span> '
+            f'<a class="compare-link" href="/compare?old={ids["law_2010"]}&amp;new={ids["law_2020"]}">与新版本对照</a>'
         ),
     ]
     cited_by = html.split('<h2 id="cited-by-h">被引用（1）</h2>')[1].split("</section>")[0]

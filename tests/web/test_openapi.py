@@ -26,6 +26,8 @@ def test_served_document_is_openapi_3_1_with_valid_schemas(client, spec):
     served = client.get("/api/openapi.json").get_json()
     assert served == spec and served["openapi"] == "3.1.0"
     assert sorted(served["paths"]) == [
+        "/api/check",
+        "/api/compare",
         "/api/doc/{id}",
         "/api/export",
         "/api/openapi.json",
