@@ -1,0 +1,62 @@
+"""Held-out question sets: success@3 per set and kind, through the search function the API uses.
+
+`tools/heldout/setN.jsonl` (one {"q", "kind", "accept"} per line; `accept` holds sources of ../shared/corpus) were
+written from the corpus alone by authors who saw neither the development sets, the colloquial table nor the
+engine; docs/relevance.md says which of them ranking work has since looked at.
+
+    python -m tools.heldout INDEX_ROOT [--misses]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from search import analysis
+from search.engine import run_search
+from search.index import IndexHolder
+from search.params import params_from
+
+SETS = Path(__file__).with_name("heldout")
+TOP = 3
+KINDS = ("question", "colloquial")
+
+
+def score(index, path: Path, misses: bool) -> dict[str, tuple[int, int, int]]:
+    """Per kind: (successes, queries, empty answers)."""
+    out = {k: [0, 0, 0] for k in KINDS}
+    for line in path.read_text("utf-8").splitlines():
+        if not line.strip():
+            continue
+        case = json.loads(line)
+        result = run_search(index, params_from({"q": case["q"]}))
+        top = [h.source for h in result.hits[:TOP]]
+        ok = any(s in case["accept"] for s in top)
+        row = out[case["kind"]]
+        row[0] += ok
+        row[1] += 1
+        row[2] += result.total == 0
+        if misses and not ok:
+            print(f"  miss {path.stem} [{case['kind']}] {case['q']} -> {[Path(s).name for s in top]}")
+    return {k: (v[0], v[1], v[2]) for k, v in out.items() if v[1]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("index", type=Path, help="index root (var/eval-index: seeds and ../shared/corpus/laws)")
+    ap.add_argument("--misses", action="store_true", help="list the queries whose answer is not in the top 3")
+    args = ap.parse_args(argv)
+    analysis.preload()
+    index = IndexHolder(args.index).get()
+    print(f"held-out sets, success@{TOP} (empty answers):")
+    for path in sorted(SETS.glob("set*.jsonl")):
+        figures = score(index, path, args.misses)
+        cells = [f"{k} {ok}/{n} = {ok / n:.3f} ({empty})" for k, (ok, n, empty) in figures.items()]
+        print(f"  {path.stem}: " + "; ".join(cells))
+    index.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
