@@ -39,11 +39,6 @@ MIN_SUBSTRING_KEY = 2
 
 
 @lru_cache(maxsize=1)
-def _keys_longest_first() -> tuple[str, ...]:
-    return tuple(sorted((k for k in table() if len(k) >= MIN_SUBSTRING_KEY), key=lambda k: (-len(k), k)))
-
-
-@lru_cache(maxsize=1)
 def _by_first_char() -> dict[str, tuple[str, ...]]:
     """First character -> the keys starting with it, in table order (a query looks only at the keys that can
     start inside it, not at thousands)."""
@@ -111,7 +106,7 @@ def find(text: str) -> list[tuple[int, int, str]]:
     taken = [False] * len(text)
     found = []
     candidates = _candidates(text)
-    keys = [k for k in _keys_longest_first() if k in candidates]
+    keys = sorted((k for k in candidates if len(k) >= MIN_SUBSTRING_KEY), key=lambda k: (-len(k), k))
     for key in keys:
         start = text.find(key)
         while start >= 0:
