@@ -8,13 +8,15 @@ reverse map ("cited by") is computed once per build, on first use, by `relations
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from search import analysis, highlight
 from search.answer import read_citations
+from search.dayview import day_view
 from search.docno import canonical_doc_number
 from search.fields import BY_NAME, LABELLED, PANEL, TEXT_LINES
 from search.index import OpenIndex
@@ -266,10 +268,14 @@ def _target(index: OpenIndex, doc_id: str, q: str) -> tuple[str | None, str | No
     return None, None
 
 
-def document_view(index: OpenIndex, doc_id: str, q: str = "") -> DocumentView | None:
+def document_view(index: OpenIndex, doc_id: str, q: str = "", day: dt.date | None = None) -> DocumentView | None:
+    """The view of a document, with its status and period as on `day` (default: today)."""
     doc = index.store.get(doc_id)
     if doc is None:
         return None
+    on_day = day_view(index, day)
+    ordinal = index.table.ordinal[doc_id]
+    doc = replace(doc, status=on_day.status[ordinal], valid_until=on_day.valid_until[ordinal])
     terms = _terms(q)
     target, target_note = _target(index, doc_id, q)
     views = []

@@ -27,6 +27,7 @@ def test_served_document_is_openapi_3_1_with_valid_schemas(client, spec):
     assert served == spec and served["openapi"] == "3.1.0"
     assert sorted(served["paths"]) == [
         "/api/doc/{id}",
+        "/api/expiring",
         "/api/export",
         "/api/openapi.json",
         "/api/search",
