@@ -51,7 +51,7 @@ WATCH_SCHEMAS: dict[str, Any] = {
 WATCH_PATHS: dict[str, Any] = {
     "/api/expiring": {
         "get": {
-            "summary": "Documents whose stated period ends next, and those lapsed but still cited by documents in force",
+            "summary": "Documents whose stated period ends next, and those lapsed but cited by documents in force",
             "parameters": [
                 _param(
                     "limit",
