@@ -10,7 +10,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from search.config import index_root
 from search.index import IndexHolder
-from web import api, changes, errors, expiring, pages
+from web import api, changes, errors, expiring, feeds, pages
 
 # Content-Security-Policy with no inline script or style anywhere.
 SECURITY_HEADERS = {
@@ -40,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(changes.bp)
     app.register_blueprint(expiring.bp)
+    app.register_blueprint(feeds.bp)
     errors.register(app)
 
     @app.after_request

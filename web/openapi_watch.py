@@ -8,7 +8,20 @@ from __future__ import annotations
 from typing import Any
 
 from search.expiring import MAX_LIMIT
-from web.openapi import CACHE_HEADERS, NOT_MODIFIED, OPT_STR, STATUS, STR, _array, _errors, _json, _object, _param, _ref
+from web.openapi import (
+    CACHE_HEADERS,
+    NOT_MODIFIED,
+    OPT_STR,
+    SEARCH_PARAMETERS,
+    STATUS,
+    STR,
+    _array,
+    _errors,
+    _json,
+    _object,
+    _param,
+    _ref,
+)
 
 DATE = {"type": "string", "format": "date"}
 
@@ -48,7 +61,34 @@ WATCH_SCHEMAS: dict[str, Any] = {
     ),
 }
 
+ATOM = {
+    "description": "an Atom 1.0 feed (RFC 4287); entry ids (urn:govlaw:…) are the same in every build",
+    "headers": {**CACHE_HEADERS, "Last-Modified": {"description": "send it back as If-Modified-Since", "schema": STR}},
+    "content": {"application/atom+xml": {"schema": STR}},
+}
+NOT_MODIFIED_FEED = {"304": {"description": "not modified (If-None-Match or If-Modified-Since matched)"}}
+
 WATCH_PATHS: dict[str, Any] = {
+    "/feed.atom": {
+        "get": {
+            "summary": "The newest documents of a search, as a feed: the parameters of /api/search, sorted by date",
+            "description": "Entries carry the title, the issuers as authors, the date (published), the 文号 and the "
+            "文种 as categories, a text summary (issuer, 文号, date, the start of the text) and the document's URL. "
+            "Without size, 50 entries; sort may only be date. Errors are HTML pages, as on the search page.",
+            "parameters": [p for p in SEARCH_PARAMETERS if p["name"] != "sort"]
+            + [_param("sort", "date (the only order of a feed)", {"enum": ["date"], "default": "date"})],
+            "responses": {"200": ATOM, **NOT_MODIFIED_FEED, "400": {"description": "a bad or unknown parameter"}},
+        }
+    },
+    "/changes.atom": {
+        "get": {
+            "summary": "The change log of the nightly updates as a feed, newest first",
+            "parameters": [
+                _param("limit", "entries", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100})
+            ],
+            "responses": {"200": ATOM, **NOT_MODIFIED_FEED, "400": {"description": "a bad or unknown parameter"}},
+        }
+    },
     "/api/expiring": {
         "get": {
             "summary": "Documents whose stated period ends next, and those lapsed but cited by documents in force",
