@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from search.expiring import MAX_LIMIT
+from search.quality import SHARE_FIELDS
 from web.openapi import (
     CACHE_HEADERS,
     NOT_MODIFIED,
@@ -61,6 +62,62 @@ WATCH_SCHEMAS: dict[str, Any] = {
     ),
 }
 
+_COUNT = {"type": "integer", "minimum": 0}
+_SHARES = _object({name: {"type": "number", "minimum": 0, "maximum": 1} for name in SHARE_FIELDS})
+QUALITY_SCHEMAS: dict[str, Any] = {
+    "FailedFile": _object({"source": {**STR, "description": "<folder>/<path inside it>"}, "stage": STR, "reason": STR}),
+    "FolderQuality": _object(
+        {
+            "folder": STR,
+            "documents": _COUNT,
+            "sections": _COUNT,
+            "with": _object(dict.fromkeys(SHARE_FIELDS, _COUNT)),
+            "share": {**_SHARES, "description": "share of the folder's documents with the field extracted or set"},
+            "ocr": {**_COUNT, "description": "documents whose metadata says their text came from OCR"},
+            "failed_total": _COUNT,
+            "failed": _array(_ref("FailedFile")),
+        }
+    ),
+    "GateCheck": _object(
+        {
+            "q": STR,
+            "expect_source": STR,
+            "kind": {"enum": ["golden", "title"], "description": "an operator's golden query or a sampled title"},
+            "hit": {"type": "boolean"},
+            "rank": {"type": ["integer", "null"]},
+            "failed": {"type": "boolean"},
+        }
+    ),
+    "Run": _object(
+        {
+            "build_id": OPT_STR,
+            "status": {"enum": ["published", "unchanged", "refused", "failed", "locked"]},
+            "time": {**OPT_STR, "description": "when its report was written (UTC)"},
+            "served": {"type": "boolean"},
+            "documents": {"type": ["integer", "null"]},
+            "gate_passed": {"type": ["boolean", "null"]},
+            "golden_passed": _COUNT,
+            "golden_failed": _COUNT,
+            "titles_passed": _COUNT,
+            "titles_failed": _COUNT,
+            "reasons": _array(STR),
+            "checks": _array(_ref("GateCheck")),
+        }
+    ),
+    "Quality": _object(
+        {
+            "build_id": STR,
+            "created": OPT_STR,
+            "documents": _COUNT,
+            "sections": _COUNT,
+            "failed": _COUNT,
+            "folders": _array(_ref("FolderQuality")),
+            "runs": {**_array(_ref("Run")), "description": "the last runs, newest first"},
+        }
+    ),
+}
+WATCH_SCHEMAS.update(QUALITY_SCHEMAS)
+
 ATOM = {
     "description": "an Atom 1.0 feed (RFC 4287); entry ids (urn:govlaw:…) are the same in every build",
     "headers": {**CACHE_HEADERS, "Last-Modified": {"description": "send it back as If-Modified-Since", "schema": STR}},
@@ -69,6 +126,13 @@ ATOM = {
 NOT_MODIFIED_FEED = {"304": {"description": "not modified (If-None-Match or If-Modified-Since matched)"}}
 
 WATCH_PATHS: dict[str, Any] = {
+    "/api/quality": {
+        "get": {
+            "summary": "The served build per source folder (documents, sections, metadata shares, failed files, "
+            "OCR) and the last update runs' quality gates",
+            "responses": {"200": _json("Quality", "the report", CACHE_HEADERS), **NOT_MODIFIED, **_errors(400, 503)},
+        }
+    },
     "/feed.atom": {
         "get": {
             "summary": "The newest documents of a search, as a feed: the parameters of /api/search, sorted by date",

@@ -30,6 +30,7 @@ def test_served_document_is_openapi_3_1_with_valid_schemas(client, spec):
         "/api/expiring",
         "/api/export",
         "/api/openapi.json",
+        "/api/quality",
         "/api/search",
         "/api/suggest",
         "/changes.atom",
