@@ -33,7 +33,7 @@ from web.current import current_index
 bp = Blueprint("feeds", __name__)
 
 # Entries of a search feed when the URL gives no size (a page shows 10; a reader wants more at once).
-FEED_SIZE = 50
+FEED_SIZE = 20
 CHANGES_TITLE = "govlaw 索引更新记录"
 
 

@@ -138,7 +138,7 @@ WATCH_PATHS: dict[str, Any] = {
             "summary": "The newest documents of a search, as a feed: the parameters of /api/search, sorted by date",
             "description": "Entries carry the title, the issuers as authors, the date (published), the 文号 and the "
             "文种 as categories, a text summary (issuer, 文号, date, the start of the text) and the document's URL. "
-            "Without size, 50 entries; sort may only be date. Errors are HTML pages, as on the search page.",
+            "Without size, 20 entries; sort may only be date. Errors are HTML pages, as on the search page.",
             "parameters": [p for p in SEARCH_PARAMETERS if p["name"] != "sort"]
             + [_param("sort", "date (the only order of a feed)", {"enum": ["date"], "default": "date"})],
             "responses": {"200": ATOM, **NOT_MODIFIED_FEED, "400": {"description": "a bad or unknown parameter"}},
