@@ -58,7 +58,8 @@ RELAXED_MISSING_GROUP_FACTOR = 0.7
 TITLE_EXACT_BONUS = 1.0
 TITLE_CONTAINS_BONUS = 0.3
 # Versions: a superseded or repealed document loses this share of its score.
-STATUS_PENALTY = {"superseded": 0.35, "amended": 0.35, "repealed": 0.5}
+# A document whose stated period has lapsed (expired on the day asked) loses as much as a repealed one.
+STATUS_PENALTY = {"superseded": 0.35, "amended": 0.35, "repealed": 0.5, "expired": 0.5}
 # Questions and everyday words: statutes and judicial interpretations before local copies of the same rule and
 # before cases, unless the query names a place (a document's score is multiplied by its level's factor).
 LEVEL_FACTOR = {"地方性法规": 0.5, "地方政府规章": 0.5, "规范性文件": 0.7, "工作文件": 0.7, "案例": 0.6}
@@ -517,10 +518,11 @@ def _rank(
     plan: QueryPlan,
     parsed: ParsedQuery,
     matches: list[_Matched],
+    day: DayView,
     prior: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, _BestSections]:
     """Document ordinals best first, every document's score (an array over ordinals), and each scored
-    document's best section docnums; `prior`: a factor per document (`_prior`)."""
+    document's best section docnums; `prior`: a factor per document (`_prior`); statuses are those of `day`."""
     table = index.table
     relaxed = any(plan.optional)
     # A question's groups that only ask for a remedy or a verdict (告他, 赔): weighed less, not coordinated.
@@ -562,8 +564,8 @@ def _rank(
         _add_breadth(index, doc_scores, docs, topical)
     _add_title_bonus(index, doc_scores, parsed)
     doc_scores *= index.memo(
-        "status-factor",
-        lambda: np.asarray([1.0 - STATUS_PENALTY.get(index.docs[d].status or "", 0.0) for d in table.ids]),
+        ("status-factor", day.day.isoformat()),
+        lambda: np.asarray([1.0 - STATUS_PENALTY.get(s or "", 0.0) for s in day.status]),
     )
     if prior is not None:
         doc_scores *= prior
@@ -759,9 +761,9 @@ def run_search(index: OpenIndex, params: SearchParams, day: dt.date | None = Non
         scores = np.zeros(len(table.ids))
         best = _BestSections(_NONE, _NONE)
         if not parsed.empty:
-            _, scores, best = _rank(index, docs, plan, parsed, groups, prior)
+            _, scores, best = _rank(index, docs, plan, parsed, groups, on_day, prior)
     else:
-        order, scores, best = _rank(index, docs, plan, parsed, groups, prior)
+        order, scores, best = _rank(index, docs, plan, parsed, groups, on_day, prior)
     sections_first: dict[int, tuple[str, ...]] = {}
     if reading.pinned and params.sort != "date":
         # The cited articles' documents first, in the order cited, each with its article as its section.

@@ -193,3 +193,13 @@ def test_answers_match_the_openapi_document(watch):
     assert_valid(spec, "SearchResult", watch.get("/api/search?validity=expired&valid_until_to=2025").get_json())
     params = [p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]]
     assert {"validity", "valid_until_from", "valid_until_to"} <= set(params)
+
+
+def test_an_expired_document_ranks_as_a_repealed_one_would(watch, ids, monkeypatch):
+    def score(day: str) -> float:
+        monkeypatch.setenv("GOVLAW_TODAY", day)
+        hits = watch.get("/api/search?q=乙管理").get_json()["hits"]
+        return next(h["score"] for h in hits if h["id"] == ids["b"])
+
+    before, after = score("2024-12-31"), score("2025-01-01")
+    assert after == pytest.approx(before * 0.5, abs=1e-3)
