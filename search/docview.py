@@ -16,7 +16,7 @@ from typing import Any
 
 from search import analysis, highlight
 from search.answer import read_citations
-from search.dayview import day_view
+from search.dayview import day_view, lapses
 from search.docno import canonical_doc_number
 from search.fields import BY_NAME, LABELLED, PANEL, TEXT_LINES
 from search.index import OpenIndex
@@ -114,6 +114,7 @@ class DocumentView:
     url: str
     target: str | None = None  # the section an article number of `q` names (264条 typed in this document)
     target_note: str | None = None  # what `q` cited here: 第二百六十四条, or that this document has no such article
+    extended_by: tuple[DocLink, ...] = ()  # later documents extending its period (valid_until is theirs)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of /api/doc/<id>: the document as stored, the labels of its labelled values ("status_label"),
@@ -128,6 +129,7 @@ class DocumentView:
             cited_by_total=self.cited_by_total,
             target=self.target,
             target_note=self.target_note,
+            extended_by=[d.to_dict() for d in self.extended_by],
         )
         return out
 
@@ -276,6 +278,7 @@ def document_view(index: OpenIndex, doc_id: str, q: str = "", day: dt.date | Non
     on_day = day_view(index, day)
     ordinal = index.table.ordinal[doc_id]
     doc = replace(doc, status=on_day.status[ordinal], valid_until=on_day.valid_until[ordinal])
+    lapse = lapses(index).get(doc_id)
     terms = _terms(q)
     target, target_note = _target(index, doc_id, q)
     views = []
@@ -305,6 +308,7 @@ def document_view(index: OpenIndex, doc_id: str, q: str = "", day: dt.date | Non
         url=DOC_URL.format(doc_id=doc.doc_id),
         target=target,
         target_note=target_note,
+        extended_by=tuple(doc_link(index.docs[d]) for d in lapse.extended_by) if lapse else (),
     )
 
 

@@ -108,6 +108,10 @@ def _document() -> dict[str, Any]:
             },
             "cited_by_total": {"type": "integer", "minimum": 0},
             "target": {**OPT_STR, "description": "the section of the article `q` cites in this document (264条)"},
+            "extended_by": {
+                **_array(_ref("DocLink")),
+                "description": "later documents extending its stated period (valid_until is after them)",
+            },
             "target_note": {
                 **OPT_STR,
                 "description": "the article found, or that this document has none of that number",

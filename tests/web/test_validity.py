@@ -155,8 +155,9 @@ def test_the_document_view_shows_the_extended_period(watch, ids):
     doc = watch.get(f"/api/doc/{ids['c']}").get_json()
     assert (doc["status"], doc["valid_from"], doc["valid_until"]) == (None, "2019-06-01", "2026-12-31")
     assert watch.get(f"/api/doc/{ids['d']}").get_json()["extends"] == ["某政〔2019〕5号 延长至 2026-12-31"]
+    assert [d["doc_number"] for d in doc["extended_by"]] == ["某政〔2024〕2号"]
     page = watch.get(f"/doc/{ids['c']}").get_data(as_text=True)
-    assert "2026-12-31" in page
+    assert f'有效期经 <a href="/doc/{ids["d"]}">某政〔2024〕2号</a> 延长至 2026-12-31' in page
 
 
 def test_expiring_lists_what_lapses_next_and_what_lapsed_but_is_cited(watch, ids):
