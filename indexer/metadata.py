@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from indexer.validity import read_period
 from search.analysis import normalize
 from search.docno import DocNumber, canonical_doc_number, chinese_to_int, find_doc_numbers
 from search.fields import EXTRACTED, with_fields
@@ -711,6 +712,7 @@ def extract_metadata(
     valid_from = effective_date(norm, date)
     context = norm + " " + " ".join(normalize(str(v)) for v in page_meta.values())
     region = _region([*issuer, title] if not norm_title.startswith("中华人民共和国") else [], context)
+    period = read_period(text, norm, date)
     return Metadata(
         title=title,
         issuer=tuple(issuer),
@@ -722,7 +724,9 @@ def extract_metadata(
         level=level,
         region=region,
         status=status,
-        valid_from=valid_from,
+        valid_from=valid_from or period.valid_from,
+        valid_until=period.valid_until,
+        extends=period.extends,
         citations=_citations(text, norm, title, own_canonical),
     )
 

@@ -42,6 +42,8 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "region": ("region", "province", "地区", "行政区划"),
     "status": ("status", "时效性", "效力状态"),
     "valid_from": ("valid_from", "effective_date", "effective", "施行日期", "生效日期"),
+    "valid_until": ("valid_until", "expiry_date", "expires", "有效期至", "失效日期"),
+    "extends": ("extends", "延长有效期"),
     "superseded_by": ("superseded_by", "replaced_by"),
 }
 # Used for `date` only when none of the date aliases is set: the latest version's date is the date of the
@@ -331,8 +333,9 @@ def normalise_operator_fields(row: dict[str, Any]) -> dict[str, Any]:
     """Map an operator row (metadata.jsonl or front matter) onto Document fields.
 
     Gives title, short_title, issuer (list), doc_number, date, year, doc_type, level, region, status,
-    valid_from and superseded_by where the row says something about them, plus every other field of the
-    row unchanged (for Document.extra). `path` is dropped; unparseable dates are kept as `<field>_raw`.
+    valid_from, valid_until, extends (list) and superseded_by where the row says something about them, plus every
+    other field of the row unchanged (for Document.extra). `path` is dropped; unparseable dates are kept as
+    `<field>_raw`.
     """
     lowered = {str(key).strip().lower(): value for key, value in row.items()}
     used: set[str] = {"path"}  # the row's (lower-cased) names read into a Document field
@@ -341,6 +344,10 @@ def normalise_operator_fields(row: dict[str, Any]) -> dict[str, Any]:
     out |= _date_fields(lowered, used)
     out |= _level_fields(lowered, used)
     out |= _status_fields(lowered, used, out.get("superseded_by"))
+    if (extends := _take(lowered, used, "extends")) is not None:
+        # "<《title》 or 文号> 延长至 YYYY-MM-DD", several as a list or separated by ；
+        values = extends if isinstance(extends, list) else re.split(r"[;；\n]", str(extends))
+        out["extends"] = [str(v).strip() for v in values if str(v).strip()]
     _add_extra_fields(out, row, used)
     return out
 
@@ -381,9 +388,9 @@ def _named_fields(lowered: dict[str, Any], used: set[str]) -> dict[str, Any]:
 
 
 def _date_fields(lowered: dict[str, Any], used: set[str]) -> dict[str, Any]:
-    """date, valid_from and year, or `<field>_raw` with the text of one that is no date or year."""
+    """date, valid_from, valid_until and year, or `<field>_raw` with the text of one that is no date or year."""
     out: dict[str, Any] = {}
-    for name in ("date", "valid_from"):
+    for name in ("date", "valid_from", "valid_until"):
         raw = _take(lowered, used, name)
         if raw is None and name == "date" and (fallback := _first(lowered, DATE_FALLBACKS)) is not None:
             raw = fallback[1]  # the fallback field stays in extra as well

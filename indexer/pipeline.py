@@ -20,9 +20,10 @@ from typing import Any
 
 from indexer.clean import clean_text
 from indexer.loaders import Loaded, LoadError, is_supported, load_file
-from indexer.metadata import extract_metadata
+from indexer.metadata import extract_metadata, normalized_text
 from indexer.opmeta import normalise_operator_fields, read_metadata_file, split_front_matter
 from indexer.sections import split_sections
+from indexer.validity import read_period
 from search import analysis
 from search.docno import canonical_doc_number
 from search.fields import DESCRIBED, INDEXED, NAMES, NUMBER, OPERATOR, Field
@@ -184,6 +185,16 @@ def _build_document(sf: SourceFile) -> Document | FileError:
         raise
     values: dict[str, Any] = {f.name: getattr(meta, f.name) if f.extracted else f.default for f in DESCRIBED}
     values.update(overrides)
+    if "date" in overrides or "valid_from" in overrides:
+        # 自印发之日起施行，有效期5年 counts from the operator's date, or from the operator's valid_from.
+        period = read_period(
+            cleaned.text, normalized_text(cleaned.text), values["date"], start=overrides.get("valid_from")
+        )
+        values.setdefault("valid_from", None)
+        if "valid_from" not in overrides:
+            values["valid_from"] = period.valid_from
+        if "valid_until" not in overrides:
+            values["valid_until"] = period.valid_until
     if "doc_number" in overrides:
         values["doc_number"] = canonical_doc_number(str(overrides["doc_number"])) or overrides["doc_number"]
     if isinstance(values["issuer"], str):

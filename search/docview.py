@@ -8,13 +8,15 @@ reverse map ("cited by") is computed once per build, on first use, by `relations
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from search import analysis, highlight
 from search.answer import read_citations
+from search.dayview import day_view, lapses
 from search.docno import canonical_doc_number
 from search.fields import BY_NAME, LABELLED, NAMES_SHOWN_JOINED_BY, PANEL, TEXT_LINES
 from search.index import OpenIndex
@@ -116,6 +118,7 @@ class DocumentView:
     periods: Mapping[str, Period] | None = None  # of this document and each version: when it was in force
     as_of: str | None = None  # a day asked about (YYYY-MM-DD)
     in_force_on_day: str | None = None  # the version (this document or another) in force on `as_of`, if any
+    extended_by: tuple[DocLink, ...] = ()  # later documents extending its period (valid_until is theirs)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of /api/doc/<id>: the document as stored, the labels of its labelled values ("status_label"),
@@ -133,6 +136,7 @@ class DocumentView:
             periods={d: p.to_dict() for d, p in (self.periods or {}).items()},
             as_of=self.as_of,
             in_force_on_day=self.in_force_on_day,
+            extended_by=[d.to_dict() for d in self.extended_by],
         )
         return out
 
@@ -273,11 +277,18 @@ def _target(index: OpenIndex, doc_id: str, q: str) -> tuple[str | None, str | No
     return None, None
 
 
-def document_view(index: OpenIndex, doc_id: str, q: str = "", as_of: str | None = None) -> DocumentView | None:
-    """The view of one document; `as_of` (YYYY-MM-DD) asks which of its versions was in force that day."""
+def document_view(
+    index: OpenIndex, doc_id: str, q: str = "", as_of: str | None = None, day: dt.date | None = None
+) -> DocumentView | None:
+    """The view of one document, with its status and period as on `day` (default: today); `as_of` (YYYY-MM-DD)
+    asks which of its versions was in force that day."""
     doc = index.store.get(doc_id)
     if doc is None:
         return None
+    on_day = day_view(index, day)
+    ordinal = index.table.ordinal[doc_id]
+    doc = replace(doc, status=on_day.status[ordinal], valid_until=on_day.valid_until[ordinal])
+    lapse = lapses(index).get(doc_id)
     terms = _terms(q)
     target, target_note = _target(index, doc_id, q)
     views = []
@@ -311,6 +322,7 @@ def document_view(index: OpenIndex, doc_id: str, q: str = "", as_of: str | None 
         periods={d: by_doc[d] for d in index.versions.get(doc.doc_id, (doc.doc_id,))},
         as_of=as_of,
         in_force_on_day=in_force_version(index, doc.doc_id, as_of) if as_of else None,
+        extended_by=tuple(doc_link(index.docs[d]) for d in lapse.extended_by) if lapse else (),
     )
 
 

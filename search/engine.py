@@ -7,6 +7,7 @@ document the score of its best sections; results are grouped so each document ap
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import time
@@ -19,6 +20,7 @@ from whoosh.query import Query
 
 from search import aliases, analysis, colloquial, highlight, questions
 from search.answer import CitationReading, pinned_mask, read_citations, strip_prefix, titles_by_form
+from search.dayview import DAY_FACETS, DayView, day_view
 from search.fields import BY_NAME, HIT
 from search.index import OpenIndex
 from search.inforce import period_table
@@ -38,7 +40,7 @@ from search.results import (
     TermInfo,
 )
 from search.schema import FACETS
-from search.store import DocMeta
+from search.validity import VALIDITY_FACET, VALIDITY_LABELS, VALIDITY_VALUES
 
 # How many scored sections ranking looks at; documents matched beyond them follow, newest first.
 SCORE_LIMIT = 300
@@ -57,7 +59,8 @@ RELAXED_MISSING_GROUP_FACTOR = 0.7
 TITLE_EXACT_BONUS = 1.0
 TITLE_CONTAINS_BONUS = 0.3
 # Versions: a superseded or repealed document loses this share of its score.
-STATUS_PENALTY = {"superseded": 0.35, "amended": 0.35, "repealed": 0.5}
+# A document whose stated period has lapsed (expired on the day asked) loses as much as a repealed one.
+STATUS_PENALTY = {"superseded": 0.35, "amended": 0.35, "repealed": 0.5, "expired": 0.5}
 # Questions and everyday words: statutes and judicial interpretations before local copies of the same rule and
 # before cases, unless the query names a place (a document's score is multiplied by its level's factor).
 LEVEL_FACTOR = {"地方性法规": 0.5, "地方政府规章": 0.5, "规范性文件": 0.7, "工作文件": 0.7, "案例": 0.6}
@@ -158,21 +161,27 @@ def _match(index: OpenIndex, plan: QueryPlan) -> tuple[np.ndarray, list[_Matched
     return matched, groups
 
 
-def _in_dates(meta: DocMeta, date_from: str | None, date_to: str | None) -> bool:
-    if meta.date is None:
+def _in_dates(date: str | None, date_from: str | None, date_to: str | None) -> bool:
+    if date is None:
         return False
-    if date_from and meta.date[: len(date_from)] < date_from:
+    if date_from and date[: len(date_from)] < date_from:
         return False
-    return not (date_to and meta.date[: len(date_to)] > date_to)
+    return not (date_to and date[: len(date_to)] > date_to)
 
 
-def _facet_mask(index: OpenIndex, facet: str, values: Iterable[str]) -> np.ndarray:
+def _facet_arrays(index: OpenIndex, facet: str, day: DayView) -> tuple[tuple[str, ...], tuple[np.ndarray, np.ndarray]]:
+    """A facet's values and (ordinals, value indexes): the build's, or the day's for a facet that changes with it."""
+    if facet in DAY_FACETS:
+        return day.facet_names[facet], day.facet_pairs[facet]
+    return index.table.facet_names[facet], index.table.facet_pairs[facet]
+
+
+def _facet_mask(index: OpenIndex, facet: str, values: Iterable[str], day: DayView) -> np.ndarray:
     """Documents having any of the values of a facet (compared in simplified script)."""
     table = index.table
-    names = table.facet_names[facet]
+    names, (ords, vals) = _facet_arrays(index, facet, day)
     wanted = {analysis.to_simplified(v) for v in values}
     value_ids = np.asarray([i for i, n in enumerate(names) if n in wanted], dtype=np.int32)
-    ords, vals = table.facet_pairs[facet]
     out = np.zeros(len(table.ids), dtype=bool)
     out[ords[np.isin(vals, value_ids)]] = True
     return out
@@ -181,7 +190,14 @@ def _facet_mask(index: OpenIndex, facet: str, values: Iterable[str]) -> np.ndarr
 def _date_mask(index: OpenIndex, date_from: str | None, date_to: str | None) -> np.ndarray:
     table = index.table
     return np.fromiter(
-        (_in_dates(index.docs[d], date_from, date_to) for d in table.ids), dtype=bool, count=len(table.ids)
+        (_in_dates(index.docs[d].date, date_from, date_to) for d in table.ids), dtype=bool, count=len(table.ids)
+    )
+
+
+def _until_mask(day: DayView, until_from: str | None, until_to: str | None) -> np.ndarray:
+    """Documents whose period (after extensions) ends between the two dates."""
+    return np.fromiter(
+        (_in_dates(u, until_from, until_to) for u in day.valid_until), dtype=bool, count=len(day.valid_until)
     )
 
 
@@ -189,7 +205,7 @@ def _date_mask(index: OpenIndex, date_from: str | None, date_to: str | None) -> 
 _FilterStep = tuple[str, str, str, Callable[[], np.ndarray], str]
 
 
-def _filter_steps(index: OpenIndex, params: SearchParams) -> list[_FilterStep]:
+def _filter_steps(index: OpenIndex, params: SearchParams, day: DayView) -> list[_FilterStep]:
     """(name, label, value shown, documents passing it, URL without it) for every active filter."""
     steps: list[_FilterStep] = []
     for facet, values in params.filters:
@@ -199,7 +215,7 @@ def _filter_steps(index: OpenIndex, params: SearchParams) -> list[_FilterStep]:
             + params.with_changes(filters=tuple((f, v) for f, v in params.filters if f != facet), page=1).query_string()
         )
         shown = "、".join(_label(facet, v) for v in values)
-        steps.append((facet, FACET_LABELS[facet], shown, partial(_facet_mask, index, facet, values), url))
+        steps.append((facet, FACET_LABELS[facet], shown, partial(_facet_mask, index, facet, values, day), url))
     if params.date_from:
         steps.append(
             (
@@ -221,22 +237,38 @@ def _filter_steps(index: OpenIndex, params: SearchParams) -> list[_FilterStep]:
             )
         )
     if params.as_of:
-        day = params.as_of
+        as_of_day = params.as_of
         steps.append(
             (
                 "as_of",
                 "有效日期",
-                day,
-                lambda: period_table(index).mask(day),
+                as_of_day,
+                lambda: period_table(index).mask(as_of_day),
                 "?" + params.with_changes(as_of=None, page=1).query_string(),
             )
         )
+    for name, label, value, bounds in (
+        ("valid_until_from", "有效期截止不早于", params.valid_until_from, (params.valid_until_from, None)),
+        ("valid_until_to", "有效期截止不晚于", params.valid_until_to, (None, params.valid_until_to)),
+    ):
+        if value:
+            steps.append(
+                (
+                    name,
+                    label,
+                    value,
+                    partial(_until_mask, day, *bounds),
+                    "?" + params.with_changes(**{name: None, "page": 1}).query_string(),
+                )
+            )
     return steps
 
 
-def _apply_filters(index: OpenIndex, docs: np.ndarray, params: SearchParams) -> tuple[np.ndarray, list[AppliedFilter]]:
+def _apply_filters(
+    index: OpenIndex, docs: np.ndarray, params: SearchParams, day: DayView
+) -> tuple[np.ndarray, list[AppliedFilter]]:
     """Documents passing every filter, and per filter how many more there would be without it alone."""
-    steps = _filter_steps(index, params)
+    steps = _filter_steps(index, params, day)
     passes = {name: docs & passing() for name, _, _, passing, _ in steps}
     kept = docs.copy()
     for passing in passes.values():
@@ -255,20 +287,27 @@ def _apply_filters(index: OpenIndex, docs: np.ndarray, params: SearchParams) -> 
 
 
 def _label(facet: str, value: str) -> str:
-    labels = BY_NAME[facet].value_labels
+    labels = VALIDITY_LABELS if facet == VALIDITY_FACET else BY_NAME[facet].value_labels
     return labels.get(value, value) if labels else value
 
 
-def _facets(index: OpenIndex, docs: np.ndarray, params: SearchParams) -> tuple[Facet, ...]:
-    table = index.table
+def _facet_order(facet: str) -> Callable[[tuple[str, int]], tuple]:
+    """How a facet's values are listed: years newest first, 有效期 in its own order, others by count."""
+    if facet == "year":
+        return lambda kv: (-int(kv[0]), 0)
+    if facet == VALIDITY_FACET:
+        return lambda kv: (VALIDITY_VALUES.index(kv[0]), 0)
+    return lambda kv: (-kv[1], kv[0])
+
+
+def _facets(index: OpenIndex, docs: np.ndarray, params: SearchParams, day: DayView) -> tuple[Facet, ...]:
     out = []
     for f in FACETS:
-        names = table.facet_names[f]
-        ords, vals = table.facet_pairs[f]
+        names, (ords, vals) = _facet_arrays(index, f, day)
         counts = np.bincount(vals[docs[ords]], minlength=len(names))
         present = [(names[i], int(counts[i])) for i in np.flatnonzero(counts)]
         selected = set(params.filter_values(f))
-        ranked = sorted(present, key=lambda kv: (-int(kv[0]), 0) if f == "year" else (-kv[1], kv[0]))
+        ranked = sorted(present, key=_facet_order(f))
         shown = ranked[:FACET_LIMIT]
         urls = params.toggle_query_strings(f, [v for v, _ in shown])
         values = [
@@ -491,10 +530,11 @@ def _rank(
     plan: QueryPlan,
     parsed: ParsedQuery,
     matches: list[_Matched],
+    day: DayView,
     prior: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, _BestSections]:
     """Document ordinals best first, every document's score (an array over ordinals), and each scored
-    document's best section docnums; `prior`: a factor per document (`_prior`)."""
+    document's best section docnums; `prior`: a factor per document (`_prior`); statuses are those of `day`."""
     table = index.table
     relaxed = any(plan.optional)
     # A question's groups that only ask for a remedy or a verdict (告他, 赔): weighed less, not coordinated.
@@ -536,8 +576,8 @@ def _rank(
         _add_breadth(index, doc_scores, docs, topical)
     _add_title_bonus(index, doc_scores, parsed)
     doc_scores *= index.memo(
-        "status-factor",
-        lambda: np.asarray([1.0 - STATUS_PENALTY.get(index.docs[d].status or "", 0.0) for d in table.ids]),
+        ("status-factor", day.day.isoformat()),
+        lambda: np.asarray([1.0 - STATUS_PENALTY.get(s or "", 0.0) for s in day.status]),
     )
     if prior is not None:
         doc_scores *= prior
@@ -563,7 +603,9 @@ def _section_ids(index: OpenIndex, docnums: list[int]) -> list[str]:
     return [stored.stored_fields(n)["section_id"] for n in docnums]
 
 
-def _hit(index: OpenIndex, doc_id: str, score: float, section_ids: list[str], terms: tuple[str, ...]) -> Hit:
+def _hit(
+    index: OpenIndex, doc_id: str, score: float, section_ids: list[str], terms: tuple[str, ...], day: DayView
+) -> Hit:
     meta = index.docs[doc_id]
     found = index.store.sections(doc_id, section_ids)
     assert found is not None, doc_id
@@ -573,6 +615,9 @@ def _hit(index: OpenIndex, doc_id: str, score: float, section_ids: list[str], te
     ]
     first = section_hits[0]
     values = {name: getattr(meta, name) for name in _HIT_NAMES}
+    # The status and period on the day asked (a period may have lapsed since the build, or been extended).
+    ordinal = index.table.ordinal[doc_id]
+    values["status"], values["valid_until"] = day.status[ordinal], day.valid_until[ordinal]
     for name, label_name, labels in _HIT_LABELS:
         values[label_name] = labels.get(values[name])
     return Hit(
@@ -709,15 +754,16 @@ def _prior(index: OpenIndex, query: str) -> np.ndarray:
     )
 
 
-def run_search(index: OpenIndex, params: SearchParams) -> SearchResult:
+def run_search(index: OpenIndex, params: SearchParams, day: dt.date | None = None) -> SearchResult:
     """Answer one search: the articles it cites, matching documents, facet counts, the requested page of hits
-    with snippets."""
+    with snippets. Statuses and periods are those of `day` (default: today, search/validity.today)."""
     started = time.perf_counter()
+    on_day = day_view(index, day)
     reading = read_citations(index, params.q, as_of=params.as_of)
     parsed, plan, matched, groups, notes = _read(index, params, reading)
     matched_before = int(matched.sum())
-    docs, applied = _apply_filters(index, matched, params)
-    facets = _facets(index, docs, params)
+    docs, applied = _apply_filters(index, matched, params, on_day)
+    facets = _facets(index, docs, params, on_day)
     table = index.table
     everyday = parsed.relaxed or any(colloquial.extra_terms(t.text) for t in parsed.positive_terms)
     prior = _prior(index, params.q) if everyday else None
@@ -727,9 +773,9 @@ def run_search(index: OpenIndex, params: SearchParams) -> SearchResult:
         scores = np.zeros(len(table.ids))
         best = _BestSections(_NONE, _NONE)
         if not parsed.empty:
-            _, scores, best = _rank(index, docs, plan, parsed, groups, prior)
+            _, scores, best = _rank(index, docs, plan, parsed, groups, on_day, prior)
     else:
-        order, scores, best = _rank(index, docs, plan, parsed, groups, prior)
+        order, scores, best = _rank(index, docs, plan, parsed, groups, on_day, prior)
     sections_first: dict[int, tuple[str, ...]] = {}
     if reading.pinned and params.sort != "date":
         # The cited articles' documents first, in the order cited, each with its article as its section.
@@ -746,7 +792,7 @@ def run_search(index: OpenIndex, params: SearchParams) -> SearchResult:
             section_ids = list(dict.fromkeys([*sections_first[o], *section_ids]))[
                 : max(SECTIONS_PER_HIT, len(sections_first[o]))
             ]
-        hits.append(_hit(index, table.ids[o], float(scores[o]), section_ids, terms))
+        hits.append(_hit(index, table.ids[o], float(scores[o]), section_ids, terms, on_day))
     return SearchResult(
         params=params,
         query=_explain(parsed, plan, params, matched_before, applied, total, reading.notes + tuple(notes)),

@@ -33,7 +33,8 @@ PANEL_STYLES = ("text", "time", "path")
 NAMES_SHOWN_JOINED_BY = "、"
 
 # Values of Document.status, in the order the search page lists them, and how pages show them.
-STATUSES = ("current", "amended", "superseded", "repealed", "draft", "trial")
+# "expired" is never stored: a document is expired on the day of a query past its valid_until (search/validity.py).
+STATUSES = ("current", "amended", "superseded", "repealed", "draft", "trial", "expired")
 STATUS_LABELS = {
     "current": "现行有效",
     "amended": "已修改",
@@ -41,6 +42,7 @@ STATUS_LABELS = {
     "repealed": "已废止",
     "draft": "征求意见稿",
     "trial": "试行",
+    "expired": "已过有效期",
 }
 # Values of Document.level (效力级别), highest first.
 LEVELS = (
@@ -273,6 +275,24 @@ FIELDS: tuple[Field, ...] = (
     ),
     # The day it enters into force: an operator's, or the text's own (本法自…起施行) when not before `date`.
     Field("valid_from", DATE, "施行日期", extracted=True, operator=True, table=True, panel="text", shown_after="date"),
+    # The last day of the period it states for itself (有效期5年 from valid_from, 有效期至…, 试行2年), before any
+    # extension by a later document; search/validity.py applies extensions and decides "expired" on the day asked.
+    Field(
+        "valid_until",
+        DATE,
+        "有效期至",
+        extracted=True,
+        operator=True,
+        table=True,
+        hit=True,
+        exported=True,
+        panel="text",
+        text=True,
+        shown_after="date",
+    ),
+    # Extensions of other documents' periods this one makes: "<《title》 or 文号> 延长至 YYYY-MM-DD" or
+    # "<target> 延长 N年" / "<target> 延长 N个月" (search/validity.py reads them).
+    Field("extends", NAMES, "延长有效期", extracted=True, operator=True, table=True, panel="text", text=True),
     # The source of the newer version, where known.
     Field("superseded_by", PATH, operator=True, table=True),
 )

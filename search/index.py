@@ -28,7 +28,7 @@ from whoosh.query import Query
 from whoosh.searching import Searcher
 
 from search import analysis
-from search.schema import FACETS
+from search.schema import STORED_FACETS as FACETS
 from search.store import STORE_FILE, DocMeta, DocStore
 from search.vector import VectorScorer
 from search.versions import link_versions

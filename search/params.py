@@ -15,6 +15,7 @@ from typing import Protocol
 from urllib.parse import quote_plus, urlencode
 
 from search.schema import FACETS
+from search.validity import VALIDITY_FACET, VALIDITY_VALUES
 
 # Facet values and queries repeat from page to page (each result page links up to 30 values of every facet,
 # each link with the query): short strings' quoting is remembered.
@@ -41,7 +42,7 @@ SORTS = ("relevance", "date")
 _DATE_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Parameters every view accepts besides the facets; a view may declare more (e.g. the export format).
-BASE_PARAMS = ("q", "page", "size", "sort", "date_from", "date_to", "as_of")
+BASE_PARAMS = ("q", "page", "size", "sort", "date_from", "date_to", "as_of", "valid_until_from", "valid_until_to")
 
 
 class ParamError(ValueError):
@@ -61,6 +62,8 @@ class SearchParams:
     date_from: str | None = None
     date_to: str | None = None
     as_of: str | None = None  # YYYY-MM-DD: only what was in force that day (search/inforce.py)
+    valid_until_from: str | None = None  # the last day of the period (after extensions), as date_from
+    valid_until_to: str | None = None
     sort: str = "relevance"
     page: int = 1
     size: int = DEFAULT_SIZE
@@ -126,6 +129,10 @@ class SearchParams:
             items.append(("date_to", self.date_to))
         if self.as_of:
             items.append(("as_of", self.as_of))
+        if self.valid_until_from:
+            items.append(("valid_until_from", self.valid_until_from))
+        if self.valid_until_to:
+            items.append(("valid_until_to", self.valid_until_to))
         if self.sort != "relevance":
             items.append(("sort", self.sort))
         if page != 1:
@@ -144,6 +151,8 @@ class SearchParams:
             "date_from": self.date_from,
             "date_to": self.date_to,
             "as_of": self.as_of,
+            "valid_until_from": self.valid_until_from,
+            "valid_until_to": self.valid_until_to,
             "sort": self.sort,
             "page": self.page,
             "size": self.size,
@@ -223,6 +232,8 @@ def parse_params(args: MultiMapping, extra: Sequence[str] = ()) -> SearchParams:
             raise ParamError(f"at most {MAX_FILTER_VALUES} values of {facet}")
         if facet == "year":
             values = [str(_int("year", v, 1900, 2100)) for v in values]
+        if facet == VALIDITY_FACET and (bad := [v for v in values if v not in VALIDITY_VALUES]):
+            raise ParamError(f"{facet} must be one of {', '.join(VALIDITY_VALUES)}, got {bad[0][:40]!r}")
         if values:
             filters.append((facet, tuple(values)))
 
@@ -237,12 +248,18 @@ def parse_params(args: MultiMapping, extra: Sequence[str] = ()) -> SearchParams:
     if date_from and date_to and date_from > date_to:
         raise ParamError(f"date_from {date_from} is after date_to {date_to}")
     as_of = parse_day("as_of", one("as_of") or "")
+    until_from = _date("valid_until_from", one("valid_until_from") or "")
+    until_to = _date("valid_until_to", one("valid_until_to") or "")
+    if until_from and until_to and until_from > until_to:
+        raise ParamError(f"valid_until_from {until_from} is after valid_until_to {until_to}")
     return SearchParams(
         q=q,
         filters=tuple(filters),
         date_from=date_from,
         date_to=date_to,
         as_of=as_of,
+        valid_until_from=until_from,
+        valid_until_to=until_to,
         sort=sort,
         page=page,
         size=size,

@@ -10,10 +10,10 @@ from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 # The label tables of the pages, from here too.
-from search.fields import FACET_LABELS as FACET_LABELS
 from search.fields import HIT, HIT_KEYS, with_fields
 from search.fields import STATUS_LABELS as STATUS_LABELS
 from search.params import SearchParams
+from search.schema import FACET_LABELS as FACET_LABELS
 
 DOC_URL = "/doc/{doc_id}"
 

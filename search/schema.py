@@ -13,6 +13,7 @@ from whoosh import fields
 
 from search import fields as doc_fields
 from search.analysis import bigram_analyzer, word_analyzer
+from search.validity import VALIDITY_FACET, VALIDITY_LABEL
 
 # Field boosts of the scoring query (the query builder reads them from here).
 FIELD_BOOSTS = {
@@ -23,8 +24,12 @@ FIELD_BOOSTS = {
     "body_bi": 0.6,
     "issuer_text": 1.5,
 }
-# Facets, in the order the page shows them; each is a field of every record and of the document table.
-FACETS = doc_fields.FACETS
+# Facets, in the order the page shows them: those of search/fields.py (each a field of every record and of the
+# document table), then those derived when a question is asked (the 有效期 of search/dayview.py).
+STORED_FACETS = doc_fields.FACETS
+DERIVED_FACET_LABELS = {VALIDITY_FACET: VALIDITY_LABEL}
+FACETS = (*STORED_FACETS, *DERIVED_FACET_LABELS)
+FACET_LABELS = {**doc_fields.FACET_LABELS, **DERIVED_FACET_LABELS}
 # The Whoosh field of a metadata field indexed on every record, by the field's kind (filters match whole values).
 INDEXED_AS: dict[str, Callable[[], fields.FieldType]] = {
     doc_fields.ID: lambda: fields.ID(stored=True, sortable=True),

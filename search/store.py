@@ -201,5 +201,13 @@ class DocStore:
             found = json.loads(row[0]).get("sections") or [] if row else []
         return [(d["id"], d["heading"]) for d in found]
 
+    def extra_values(self, key: str) -> list[tuple[str, Any]]:
+        """(source, value) of every document whose `extra` (page or operator metadata kept as is) has `key`."""
+        path = "$.extra." + json.dumps(key)
+        rows = self._con.execute(
+            "SELECT source, json_extract(meta, ?) FROM docs WHERE json_extract(meta, ?) IS NOT NULL", (path, path)
+        )
+        return [(source, value) for source, value in rows]
+
     def count(self) -> int:
         return self._con.execute("SELECT count(*) FROM docs").fetchone()[0]

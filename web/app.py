@@ -10,7 +10,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from search.config import index_root
 from search.index import IndexHolder
-from web import api, changes, check, compare, errors, pages
+from web import api, changes, check, compare, errors, expiring, feeds, pages, quality
 
 # Content-Security-Policy with no inline script or style anywhere.
 SECURITY_HEADERS = {
@@ -41,6 +41,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(changes.bp)
     app.register_blueprint(compare.bp)
     app.register_blueprint(check.bp)
+    app.register_blueprint(expiring.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(quality.bp)
     errors.register(app)
 
     @app.after_request

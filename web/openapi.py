@@ -17,6 +17,7 @@ from search.model import Document
 from search.params import DEFAULT_SIZE, MAX_PAGE, MAX_QUERY_CHARS, MAX_SIZE, SORTS
 from search.results import Hit
 from search.schema import FACETS
+from search.validity import VALIDITY_FACET, VALIDITY_VALUES
 
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
@@ -110,6 +111,10 @@ def _document() -> dict[str, Any]:
             },
             "cited_by_total": {"type": "integer", "minimum": 0},
             "target": {**OPT_STR, "description": "the section of the article `q` cites in this document (264条)"},
+            "extended_by": {
+                **_array(_ref("DocLink")),
+                "description": "later documents extending its stated period (valid_until is after them)",
+            },
             "target_note": {
                 **OPT_STR,
                 "description": "the article found, or that this document has none of that number",
@@ -149,7 +154,7 @@ SCHEMAS: dict[str, Any] = {
     "Facet": _object({"name": {"enum": list(FACETS)}, "label": STR, "values": _array(_ref("FacetValue"))}),
     "AppliedFilter": _object(
         {
-            "name": {"enum": [*FACETS, "date_from", "date_to", "as_of"]},
+            "name": {"enum": [*FACETS, "date_from", "date_to", "as_of", "valid_until_from", "valid_until_to"]},
             "label": STR,
             "value": STR,
             "removed": {"type": "integer", "minimum": 0},
@@ -230,6 +235,8 @@ SCHEMAS: dict[str, Any] = {
             "date_from": OPT_STR,
             "date_to": OPT_STR,
             "as_of": OPT_STR,
+            "valid_until_from": OPT_STR,
+            "valid_until_to": OPT_STR,
             "sort": {"enum": list(SORTS)},
             "page": {"type": "integer", "minimum": 1},
             "size": {"type": "integer", "minimum": 1},
@@ -418,7 +425,18 @@ SEARCH_PARAMETERS = [
     _param(
         "q", "the query (quoted phrases, OR, -excluded, field:term)", {"type": "string", "maxLength": MAX_QUERY_CHARS}
     ),
-    *[_param(f, f"{f} filter; repeat to accept several values", STR, repeat=True) for f in FACETS],
+    *[
+        _param(f, f"{f} filter; repeat to accept several values", STR, repeat=True)
+        for f in FACETS
+        if f != VALIDITY_FACET
+    ],
+    _param(
+        VALIDITY_FACET,
+        "有效期 on the day asked: expired, soon (within 90 days), year (within a year), later, none (no stated "
+        "period); repeat to accept several",
+        {"enum": list(VALIDITY_VALUES)},
+        repeat=True,
+    ),
     _param("date_from", "earliest date, YYYY, YYYY-MM or YYYY-MM-DD", {"type": "string", "pattern": DATE_PATTERN}),
     _param("date_to", "latest date, YYYY, YYYY-MM or YYYY-MM-DD", {"type": "string", "pattern": DATE_PATTERN}),
     _param(
@@ -426,6 +444,16 @@ SEARCH_PARAMETERS = [
         "a day, YYYY-MM-DD: only what was in force that day (the version in force then; documents not yet in force,"
         " replaced or repealed by then, and drafts left out)",
         {"type": "string", "format": "date", "pattern": DAY_PATTERN},
+    ),
+    _param(
+        "valid_until_from",
+        "the stated period (after extensions) ends on or after, YYYY, YYYY-MM or YYYY-MM-DD",
+        {"type": "string", "pattern": DATE_PATTERN},
+    ),
+    _param(
+        "valid_until_to",
+        "the stated period (after extensions) ends on or before, YYYY, YYYY-MM or YYYY-MM-DD",
+        {"type": "string", "pattern": DATE_PATTERN},
     ),
     _param("sort", "relevance (default) or date (newest first)", {"enum": list(SORTS), "default": "relevance"}),
     _param("page", "page number", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
@@ -599,5 +627,11 @@ DOCUMENT: dict[str, Any] = {
 
 
 def openapi_document() -> dict[str, Any]:
-    """A copy of the OpenAPI document (callers may not change the shared one)."""
-    return copy.deepcopy(DOCUMENT)
+    """A copy of the OpenAPI document (callers may not change the shared one), with the watch endpoints."""
+    # web/openapi_watch.py builds on this module's helpers: imported once they exist.
+    from web.openapi_watch import WATCH_PATHS, WATCH_SCHEMAS
+
+    out = copy.deepcopy(DOCUMENT)
+    out["paths"].update(copy.deepcopy(WATCH_PATHS))
+    out["components"]["schemas"].update(copy.deepcopy(WATCH_SCHEMAS))
+    return out

@@ -26,6 +26,8 @@ def test_state_council_regulation() -> None:
         region=None,
         status=None,
         valid_from=None,
+        valid_until=None,
+        extends=(),
         citations=(
             Citation("title", "国务院关于废止和修改部分行政法规的决定"),
             Citation("title", "中华人民共和国海关法"),

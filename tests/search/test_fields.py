@@ -35,11 +35,14 @@ SAMPLE_VALUES = {
     declared.KEYWORD: "报告",
 }
 SAMPLE_REGION = "河南省郑州市"
+SAMPLE_EXTENSION = "某政〔2019〕5号 延长至 2025-12-31"
 
 
 def _value(f: declared.Field):
     if f.name == "region":
         return SAMPLE_REGION
+    if f.name == "extends":
+        return (SAMPLE_EXTENSION,)
     return f.values[0] if f.values else SAMPLE_VALUES[f.kind]
 
 
@@ -88,7 +91,8 @@ def test_every_indexed_field_is_in_the_schema_and_the_records():
 
 
 def test_every_facet_is_a_filter_with_a_label():
-    assert FACETS == ("issuer", "year", "doc_type", "level", "region", "status")
+    # The stored facets of search/fields.py, then 有效期, derived on the day of the question (search/dayview.py).
+    assert FACETS == ("issuer", "year", "doc_type", "level", "region", "status", "validity")
     assert FACET_LABELS == {
         "issuer": "发文机关",
         "year": "年份",
@@ -96,9 +100,11 @@ def test_every_facet_is_a_filter_with_a_label():
         "level": "效力级别",
         "region": "地区",
         "status": "时效性",
+        "validity": "有效期",
     }
-    for name in FACETS:
+    for name in declared.FACETS:
         assert params_from({name: "2021"}).filter_values(name) == ("2021",)
+    assert params_from({"validity": "soon"}).filter_values("validity") == ("soon",)
     with pytest.raises(ParamError):
         params_from({"expiry_date": "2021"})
 
@@ -141,23 +147,27 @@ def test_panel_and_plain_text_show_every_field_so_marked_by_its_label():
         ("文号", "某政文〔2021〕5号", "text"),
         ("日期", "2021-03-01", "time"),
         ("施行日期", "2021-03-01", "text"),
+        ("有效期至", "2021-03-01", "text"),
         ("文种", "报告", "text"),
         ("效力级别", "宪法", "text"),
         ("地区", "河南省郑州市", "text"),
         ("时效性", "现行有效", "text"),
+        ("延长有效期", SAMPLE_EXTENSION, "text"),
         ("来源", "src/a.txt", "path"),
     ]
     assert [m.name for m in lines] == [f.name for f in declared.PANEL]
     undated = panel_lines(Document(doc_id="d", source="s", text="", title="t", year=2019))
     assert [(m.label, m.value) for m in undated if m.value] == [("年份", "2019"), ("来源", "s")]
-    assert document_text(doc).split("\n")[2:10] == [
+    assert document_text(doc).split("\n")[2:12] == [
         "发文机关：甲市人民政府、乙局",
         "文号：某政文〔2021〕5号",
         "日期：2021-03-01",
+        "有效期至：2021-03-01",
         "文种：报告",
         "效力级别：宪法",
         "地区：河南省郑州市",
         "时效性：现行有效",
+        "延长有效期：" + SAMPLE_EXTENSION,
         "来源：src/a.txt",
     ]
 
@@ -245,9 +255,8 @@ def test_the_type_checker_sees_the_declared_fields(tmp_path):
         (
             'note: Revealed type is "def (self: indexer.metadata.Metadata, title: str, issuer: tuple[str, ...], '
             "doc_number: str | None, doc_number_raw: str | None, year: int | None, date: str | None, doc_type: str | "
-            "None, level: str | None, region: str | None, status: str | None, valid_from: str | None, citations: "
-            "tuple[search.model.Citation, "
-            '...])"'
+            "None, level: str | None, region: str | None, status: str | None, valid_from: str | None, valid_until: "
+            'str | None, extends: tuple[str, ...], citations: tuple[search.model.Citation, ...])"'
         ),
         'error: "Document" has no attribute "titel"; maybe "title"?  [attr-defined]',
         'error: Missing positional argument "title" in call to "Document"  [call-arg]',

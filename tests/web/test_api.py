@@ -10,7 +10,8 @@ from search.suggest import suggest, suggestion_table
 from tests.conftest import SEED_000, SEED_004
 
 CSV_HEADER = (
-    "rank,id,title,issuer,doc_number,date,year,doc_type,level,region,status,status_label,section,snippet,url\r\n"
+    "rank,id,title,issuer,doc_number,date,year,valid_until,doc_type,level,region,status,status_label,section,snippet,"
+    "url\r\n"
 )
 
 

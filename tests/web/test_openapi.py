@@ -29,10 +29,14 @@ def test_served_document_is_openapi_3_1_with_valid_schemas(client, spec):
         "/api/check",
         "/api/compare",
         "/api/doc/{id}",
+        "/api/expiring",
         "/api/export",
         "/api/openapi.json",
+        "/api/quality",
         "/api/search",
         "/api/suggest",
+        "/changes.atom",
+        "/feed.atom",
         "/healthz",
     ]
     for schema in spec["components"]["schemas"].values():
