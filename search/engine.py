@@ -472,6 +472,8 @@ def _document_scores(
     """Every document's score (over ordinals) from its best sections' scores, and those best sections."""
     table = index.table
     doc_scores = np.zeros(len(table.ids))
+    if not len(sections):
+        return doc_scores, _BestSections(_NONE, _NONE)
     owner = table.of_section[sections]
     # Per document, best sections first (equal scores: higher docnum first).
     order = np.lexsort((-sections, -section_score, owner))

@@ -203,3 +203,11 @@ def test_an_interpretation_cited_by_its_full_or_abbreviated_title(index, q):
 
 def test_an_abbreviation_matching_no_title_is_no_citation(index):
     assert search(index, "盗窃刑事解释第1条").answer is None
+
+
+def test_a_citation_beside_words_found_only_in_other_documents(index):
+    # 法治政府 occurs in the seeds, not in 刑法: the cited law is listed with its article, no section scores
+    # (this query was a 500 before).
+    result = search(index, "法治政府 刑法 第一百二十条")
+    assert [h.source for h in result.hits] == [CRIMINAL]
+    assert result.answer is not None and result.answer.article == "第一百二十条"
