@@ -77,6 +77,15 @@ def _error(message: str, log_format: str) -> None:
         logging.getLogger("govlaw.indexer").error("error", extra={"govlaw": {"message": message}})
 
 
+_log_option = click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS),
+    default="auto",
+    show_default=True,
+    help="Log lines on stderr: JSON objects, logfmt, or text (auto: text on a terminal).",
+)
+
+
 @click.group()
 def cli() -> None:
     """Index Chinese government legal documents for govlaw."""
@@ -96,6 +105,7 @@ def cli() -> None:
 @click.option("--no-metadata-file", is_flag=True, help="Ignore metadata.jsonl files in the source folders.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report here.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@_log_option
 def build(
     sources: tuple[Path, ...],
     index: Path | None,
@@ -104,8 +114,14 @@ def build(
     no_metadata_file: bool,
     report: Path | None,
     progress: bool | None,
+    log_format: str,
 ) -> None:
-    """Build a new index from every supported file under SOURCES and publish it atomically."""
+    """Build a new index from every supported file under SOURCES and publish it atomically.
+
+    Exit codes: 0 done, 1 failed (the published index is unchanged), 2 another build holds the lock, 64 a wrong
+    command line.
+    """
+    setup_logging(log_format)
     root = index_root(index)
     try:
         result = build_index(
@@ -151,13 +167,6 @@ _index_option = click.option(
     type=click.Path(path_type=Path),
     default=None,
     help="Index root (default: $GOVLAW_INDEX or var/index).",
-)
-_log_option = click.option(
-    "--log-format",
-    type=click.Choice(LOG_FORMATS),
-    default="auto",
-    show_default=True,
-    help="Log lines on stderr: JSON objects, logfmt, or text (auto: text on a terminal).",
 )
 
 
