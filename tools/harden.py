@@ -24,6 +24,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from search.exitcodes import ArgumentParser
 from tools.hardening.common import SEEDS, children_max_rss_mb, open_published, percentile, stored_text, table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -371,7 +372,7 @@ def orphans(args: argparse.Namespace) -> bool:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="scripts/harden", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)

@@ -8,7 +8,6 @@ metadata.jsonl is used as the answer key, never as input.
 
 from __future__ import annotations
 
-import argparse
 import json
 import multiprocessing as mp
 import re
@@ -19,6 +18,7 @@ from pathlib import Path
 from indexer.clean import clean_text
 from indexer.metadata import extract_metadata
 from indexer.sections import split_sections
+from search.exitcodes import ArgumentParser
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 SHOW_FAILURES = 5
@@ -67,7 +67,7 @@ def check(path: str) -> Checked:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/metadata-accuracy", description=__doc__.splitlines()[0])
+    parser = ArgumentParser(prog="scripts/metadata-accuracy", description=__doc__.splitlines()[0])
     parser.add_argument(
         "corpus",
         nargs="?",

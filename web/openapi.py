@@ -9,12 +9,15 @@ import copy
 from dataclasses import fields
 from typing import Any
 
+from search.changelog import KINDS as CHANGE_KINDS
 from search.export import EXPORT_COLUMNS, EXPORT_LIMIT, METADATA_COLUMNS
 from search.fields import BY_NAME, LABELLED
 from search.model import Document
 from search.params import DEFAULT_SIZE, MAX_PAGE, MAX_QUERY_CHARS, MAX_SIZE, SORTS
 from search.results import Hit
 from search.schema import FACETS
+from web.changes import DEFAULT_LIMIT as CHANGES_DEFAULT
+from web.changes import MAX_LIMIT as CHANGES_MAX
 
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 
@@ -117,7 +120,34 @@ def _document() -> dict[str, Any]:
 
 
 SCHEMAS: dict[str, Any] = {
-    "Error": _object({"error": {"type": "string", "minLength": 1}, "status": {"type": "integer", "minimum": 400}}),
+    "Error": _object(
+        {
+            "error": {"type": "string", "minLength": 1},
+            "status": {"type": "integer", "minimum": 400},
+            "request_id": {"type": "string", "description": "the request's id, also in the X-Request-Id header"},
+        }
+    ),
+    "Change": _object(
+        {
+            "time": {"type": "string", "description": "ISO 8601, UTC: when the build was switched in"},
+            "build_id": STR,
+            "kind": {"enum": list(CHANGE_KINDS)},
+            "kind_label": STR,
+            "source": {"type": "string", "description": "<folder>/<path> (empty for a rollback)"},
+            "doc_id": STR,
+            "content_hash": {"type": "string", "description": "sha256 of the file as indexed (empty when removed)"},
+            "previous_hash": {"type": "string", "description": "sha256 in the previous build (empty when new)"},
+            "note": STR,
+            "in_index": {"type": "boolean", "description": "the document is in the served build"},
+        }
+    ),
+    "Changes": _object(
+        {
+            "limit": {"type": "integer", "minimum": 1, "maximum": CHANGES_MAX},
+            "count": {"type": "integer", "minimum": 0},
+            "changes": _array(_ref("Change")),
+        }
+    ),
     "SectionHit": _object(
         {
             "section_id": STR,
@@ -422,6 +452,19 @@ DOCUMENT: dict[str, Any] = {
                 "responses": {"200": _json("Health", "the index is open"), **_errors(503)},
             }
         },
+        "/api/changes": {
+            "get": {
+                "summary": "What the nightly updates changed, newest first",
+                "parameters": [
+                    _param(
+                        "limit",
+                        f"how many entries (default {CHANGES_DEFAULT})",
+                        {"type": "integer", "minimum": 1, "maximum": CHANGES_MAX, "default": CHANGES_DEFAULT},
+                    )
+                ],
+                "responses": {"200": _json("Changes", "the newest entries of the change log"), **_errors(400, 503)},
+            }
+        },
         "/api/openapi.json": {
             "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}
         },
@@ -433,7 +476,7 @@ DOCUMENT: dict[str, Any] = {
             for c, d in (
                 (400, "a bad or unknown parameter"),
                 (404, "no such document"),
-                (503, "no index has been published"),
+                (503, "no index has been published, or the server is busy (then with Retry-After)"),
             )
         },
     },

@@ -65,7 +65,7 @@ def request(port: int, path: str, timeout: float = REQUEST_TIMEOUT) -> Response:
         json_error = False
         if r.status >= 400 and (r.getheader("Content-Type") or "").startswith("application/json"):
             with contextlib.suppress(ValueError):
-                json_error = set(json.loads(body)) == {"error", "status"}
+                json_error = set(json.loads(body)) == {"error", "status", "request_id"}
         return Response(started, time.monotonic() - started, r.status, r.getheader("X-Govlaw-Build"), json_error, path)
     except (OSError, http.client.HTTPException):
         return Response(started, time.monotonic() - started, -1, None, False, path)
