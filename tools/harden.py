@@ -387,7 +387,7 @@ def main() -> int:
     p.add_argument("--clients", type=int, default=4)
     p.add_argument("--seconds", type=float, default=180)
     p.add_argument("--idle-seconds", type=float, default=60)
-    p.add_argument("--overload-clients", type=int, default=16)
+    p.add_argument("--overload-clients", type=int, default=32)
     p.add_argument("--overload-seconds", type=float, default=30)
     p.add_argument("--files", type=int, default=60, help="corpus files to index (several reindexes fit in the run)")
     p.set_defaults(fn=load_cmd)
