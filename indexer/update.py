@@ -285,6 +285,20 @@ def _scan(
     return files, errors, found
 
 
+def _usable_previous(previous: Path | None, run: _Run) -> tuple[Path | None, dict]:
+    """The published build to build on and its manifest; (None, its manifest if readable) when it cannot be
+    opened: nothing of it can be trusted, so every file is read into a build written from scratch, and the gate
+    has no previous build to compare with (the golden queries still apply)."""
+    if previous is None:
+        return None, {}
+    broken = _unopenable(previous)
+    if broken is None:
+        return previous, _read_manifest(previous)
+    run.message = f"the published build {previous.name} cannot be opened ({broken}): built again from scratch"
+    event("previous.unopenable", build=previous.name, error=broken, action="full build from scratch")
+    return None, _manifest_or_empty(previous)
+
+
 def _unopenable(build: Path) -> str | None:
     """Why a published build cannot be opened (its manifest, its Whoosh index, its document store), or None."""
     # Whoosh leaves a file it failed to read open, held by the exception: closed here, quietly.
@@ -636,16 +650,7 @@ def _locked_update(sources: list[Path], root: Path, options: UpdateOptions, run:
         if not s.is_dir():
             raise UpdateError(f"the source folder {s} is missing or not a folder (is it mounted?)")
     run.previous_build = previous.name if previous is not None else None
-    broken = _unopenable(previous) if previous is not None else None
-    if previous is not None and broken is not None:
-        # Nothing of it can be trusted to build on: every file is read into a build written from scratch, and
-        # the gate has no previous build to compare with (the golden queries still apply).
-        manifest = _manifest_or_empty(previous)
-        run.message = f"the published build {previous.name} cannot be opened ({broken}): built again from scratch"
-        event("previous.unopenable", build=previous.name, error=broken, action="full build from scratch")
-        previous = None
-    else:
-        manifest = _read_manifest(previous)
+    previous, manifest = _usable_previous(previous, run)
     run.previous_documents = manifest.get("documents") if previous is not None else None
     if previous is not None:
         try:

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 
 import pytest
 
 from indexer.update import update_index
 from search.index import MANIFEST_FILE, current_build_path
 from search.store import STORE_FILE
-from tests.indexer.test_update import OPTIONS, change_sources, corpus, snapshot  # noqa: F401  corpus: a fixture
+from tests.conftest import SEEDS
+from tests.indexer.test_update import OPTIONS, change_sources, snapshot
+
+
+@pytest.fixture()
+def corpus(tmp_path):
+    src = tmp_path / "src" / "seeds"
+    shutil.copytree(SEEDS, src)
+    root = tmp_path / "index"
+    assert update_index([src], root, OPTIONS).status == "published"
+    return src, root
 
 
 def _break_index(build):
