@@ -337,7 +337,7 @@ def orphans(args: argparse.Namespace) -> bool:
     with tempfile.TemporaryDirectory() as tmp:
         bench = OrphanBench(Path(tmp))
         started = time.perf_counter()
-        trials = bench.run(args.trials)
+        trials = bench.run(args.trials, on_trial=lambda t: print(t, flush=True))
         seconds = time.perf_counter() - started
     rows = []
     for name, _, _ in SCENARIOS:

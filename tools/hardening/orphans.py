@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -176,7 +177,12 @@ class OrphanBench:
         finally:
             shutil.rmtree(root, ignore_errors=True)
 
-    def run(self, trials_per_scenario: int) -> list[Trial]:
-        return [
-            self.trial(n * len(SCENARIOS) + i, s) for n in range(trials_per_scenario) for i, s in enumerate(SCENARIOS)
-        ]
+    def run(self, trials_per_scenario: int, on_trial: Callable[[Trial], None] | None = None) -> list[Trial]:
+        """Every scenario in turn, `trials_per_scenario` rounds; `on_trial` sees each trial as it ends."""
+        trials = []
+        for n in range(trials_per_scenario):
+            for i, s in enumerate(SCENARIOS):
+                trials.append(self.trial(n * len(SCENARIOS) + i, s))
+                if on_trial is not None:
+                    on_trial(trials[-1])
+        return trials
