@@ -13,13 +13,16 @@ from search.changelog import KINDS as CHANGE_KINDS
 from search.export import EXPORT_COLUMNS, EXPORT_LIMIT, METADATA_COLUMNS
 from search.fields import BY_NAME, LABELLED
 from search.model import Document
-from search.params import DEFAULT_SIZE, MAX_PAGE, MAX_QUERY_CHARS, MAX_SIZE, SORTS
+from search.params import DEFAULT_SIZE, MAX_FILTER_VALUES, MAX_PAGE, MAX_QUERY_CHARS, MAX_SIZE, MAX_VALUE_CHARS, SORTS
 from search.results import Hit
 from search.schema import FACETS
 from web.changes import DEFAULT_LIMIT as CHANGES_DEFAULT
 from web.changes import MAX_LIMIT as CHANGES_MAX
 
-DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+# A date as YYYY, YYYY-MM or YYYY-MM-DD, or empty (no bound: what the page's form sends for an empty field).
+DATE_PATTERN = r"^(\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?)?$"
+# Parameter values other than the query may hold no control character (the query's become spaces).
+NO_CONTROL_PATTERN = r"^[^\x00-\x1f]*$"
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -329,20 +332,26 @@ def _param(name: str, description: str, schema: dict[str, Any], repeat: bool = F
             "name": name,
             "in": "query",
             "description": description,
-            "schema": _array(schema),
+            "schema": {**_array(schema), "maxItems": MAX_FILTER_VALUES},
             "style": "form",
             "explode": True,
         }
     return {"name": name, "in": "query", "description": description, "schema": schema}
 
 
+FACET_VALUE = {"type": "string", "maxLength": MAX_VALUE_CHARS, "pattern": NO_CONTROL_PATTERN}
+DATE = {"type": "string", "pattern": DATE_PATTERN}
+YEAR = {"type": "string", "pattern": r"^(19\d{2}|20\d{2}|2100)?$", "description": "1900 to 2100 (empty: none)"}
 SEARCH_PARAMETERS = [
     _param(
         "q", "the query (quoted phrases, OR, -excluded, field:term)", {"type": "string", "maxLength": MAX_QUERY_CHARS}
     ),
-    *[_param(f, f"{f} filter; repeat to accept several values", STR, repeat=True) for f in FACETS],
-    _param("date_from", "earliest date, YYYY, YYYY-MM or YYYY-MM-DD", {"type": "string", "pattern": DATE_PATTERN}),
-    _param("date_to", "latest date, YYYY, YYYY-MM or YYYY-MM-DD", {"type": "string", "pattern": DATE_PATTERN}),
+    *[
+        _param(f, f"{f} filter; repeat to accept several values", YEAR if f == "year" else FACET_VALUE, repeat=True)
+        for f in FACETS
+    ],
+    _param("date_from", "earliest date, YYYY, YYYY-MM or YYYY-MM-DD (empty: none)", DATE),
+    _param("date_to", "latest date, YYYY, YYYY-MM or YYYY-MM-DD (empty: none)", DATE),
     _param("sort", "relevance (default) or date (newest first)", {"enum": list(SORTS), "default": "relevance"}),
     _param("page", "page number", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
     _param("size", "hits per page", {"type": "integer", "minimum": 1, "maximum": MAX_SIZE, "default": DEFAULT_SIZE}),
