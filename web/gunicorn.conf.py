@@ -26,6 +26,8 @@ accesslog = None
 errorlog = "-"
 logconfig_dict = gunicorn_logconfig(os.environ.get("GOVLAW_LOG_FORMAT", "auto"))
 preload_app = False
+# gunicorn's control socket would be written under the user's home, which the service unit hides.
+control_socket_disable = True
 
 
 def post_fork(server, worker):
