@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -80,6 +81,18 @@ PIPELINE_EXCLUDE = (
     "indexer/__main__.py",
     "indexer/segment.py",
     "indexer/postings.py",
+)
+# Libraries whose version can change what a file becomes (analysis, decoding, extraction): their versions are
+# part of the fingerprint, so that an upgrade re-reads every file on the next update.
+PIPELINE_LIBRARIES = (
+    "opencc",
+    "jieba",
+    "rjieba",
+    "charset-normalizer",
+    "beautifulsoup4",
+    "lxml",
+    "pypdf",
+    "python-docx",
 )
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 # Tests set GOVLAW_TEST_PAUSE_AT=worker: a build worker prints "govlaw-pause: worker <pid>" to stderr after its
@@ -337,7 +350,20 @@ def pipeline_fingerprint() -> str:
     for p in paths:
         h.update(p.relative_to(PACKAGE_ROOT).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
     h.update(inspect.getsource(section_records).encode())
+    for name, version in library_versions().items():
+        h.update(f"{name}=={version}\0".encode())
     return h.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    """The installed version of each of PIPELINE_LIBRARIES ("" for one that is not installed)."""
+    out = {}
+    for name in PIPELINE_LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = ""
+    return out
 
 
 def failed_hashes(errors: Iterable[FileError], sources: set[str]) -> dict[str, str]:
