@@ -52,6 +52,7 @@ _install_progress() {
     case "$line" in
       Collecting*|Processing*) n=$((n + 1)); printf '  [%3d] %s\n' "$n" "${line#* }" >&2 ;;
       "Installing collected packages"*) echo "  installing ${n} packages ..." >&2 ;;
+      "Successfully installed"*) echo "  $line" >&2; n=0 ;;
       Successfully*|ERROR*|error*) echo "  $line" >&2 ;;
     esac
   done
