@@ -50,7 +50,7 @@ _install_progress() {
   local n=0 line
   while IFS= read -r line; do
     case "$line" in
-      Collecting*|Processing*) n=$((n + 1)); printf '  [%3d] %s\n' "$n" "${line#* }" >&2 ;;
+      Collecting*|Processing*|Obtaining*) n=$((n + 1)); printf '  [%3d] %s\n' "$n" "${line#* }" >&2 ;;
       "Installing collected packages"*) echo "  installing ${n} packages ..." >&2 ;;
       "Successfully installed"*) echo "  $line" >&2; n=0 ;;
       Successfully*|ERROR*|error*) echo "  $line" >&2 ;;
