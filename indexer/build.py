@@ -11,6 +11,7 @@ import fcntl
 import hashlib
 import inspect
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -20,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -36,6 +38,7 @@ from indexer.pipeline import (
     section_records,
 )
 from indexer.segment import BulkSegmentWriter
+from indexer.workers import WorkerError, register_lock_fd, run_each, unregister_lock_fd
 from search.index import BUILDS_DIR, CURRENT_LINK, MANIFEST_FILE, current_build_path
 from search.model import Document
 from search.schema import make_schema
@@ -79,7 +82,26 @@ PIPELINE_EXCLUDE = (
     "indexer/segment.py",
     "indexer/postings.py",
 )
+# Libraries whose version can change what a file becomes (analysis, decoding, extraction): their versions are
+# part of the fingerprint, so that an upgrade re-reads every file on the next update.
+PIPELINE_LIBRARIES = (
+    "opencc",
+    "jieba",
+    "rjieba",
+    "charset-normalizer",
+    "beautifulsoup4",
+    "lxml",
+    "pypdf",
+    "python-docx",
+)
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+# Tests set GOVLAW_TEST_PAUSE_AT=worker: a build worker prints "govlaw-pause: worker <pid>" to stderr after its
+# first file and sleeps, so that the process that started it can be killed while it works.
+PAUSE_ENV = "GOVLAW_TEST_PAUSE_AT"
+WORKER_PAUSE = "worker"
+PAUSE_SECONDS = 600
+
+log = logging.getLogger("govlaw.indexer")
 
 
 class LockedError(RuntimeError):
@@ -122,21 +144,62 @@ class BuildReport:
 
 @contextmanager
 def root_lock(root: Path) -> Iterator[None]:
-    """Exclusive lock on an index root; raises LockedError at once if another process holds it."""
+    """Exclusive lock on an index root; raises LockedError at once if another process holds it.
+
+    The lock is an flock on ROOT/.lock, which the kernel releases when its holder ends, however it ends; worker
+    processes close their copy of it (indexer/workers.py), so it never outlives the process that took it. The
+    file names the holder's pid while it is held and is emptied on release: a pid found there on taking the lock
+    is a holder that was killed, logged as a stale lock taken over.
+    """
     root.mkdir(parents=True, exist_ok=True)
     fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    register_lock_fd(fd)
+    locked = False
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as e:
             if e.errno in (errno.EAGAIN, errno.EACCES):
-                raise LockedError(f"another build holds the lock on {root}") from None
+                holder = _lock_holder(fd)
+                raise LockedError(
+                    f"another build holds the lock on {root}" + (f" (pid {holder})" if holder else "")
+                ) from None
             raise
+        locked = True
+        stale = _lock_holder(fd)
+        if stale is not None and stale != os.getpid():
+            log.warning(
+                "lock.stale",
+                extra={"govlaw": {"root": str(root), "previous_pid": stale, "alive": _pid_alive(stale)}},
+            )
         os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
+        if locked:
+            with suppress(OSError):
+                os.ftruncate(fd, 0)
+        unregister_lock_fd(fd)
         os.close(fd)
+
+
+def _lock_holder(fd: int) -> int | None:
+    """The pid written in a lock file (None when it is empty or unreadable)."""
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def new_build_id() -> str:
@@ -287,7 +350,20 @@ def pipeline_fingerprint() -> str:
     for p in paths:
         h.update(p.relative_to(PACKAGE_ROOT).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
     h.update(inspect.getsource(section_records).encode())
+    for name, version in library_versions().items():
+        h.update(f"{name}=={version}\0".encode())
     return h.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    """The installed version of each of PIPELINE_LIBRARIES ("" for one that is not installed)."""
+    out = {}
+    for name in PIPELINE_LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = ""
+    return out
 
 
 def failed_hashes(errors: Iterable[FileError], sources: set[str]) -> dict[str, str]:
@@ -460,6 +536,8 @@ def _write_part(part_dir: Path, files: list[SourceFile]) -> _Part:
             part.sections += len(records)
             store.add(doc)
             part.hashes[doc.source] = doc.content_hash
+            if len(part.hashes) == 1:
+                _worker_pause_point()
         if has_documents(writer):
             part.segment = finish_segment(writer)
         else:
@@ -474,18 +552,20 @@ def _write_part(part_dir: Path, files: list[SourceFile]) -> _Part:
     return part
 
 
+def _worker_pause_point() -> None:
+    if os.environ.get(PAUSE_ENV) == WORKER_PAUSE:
+        print(f"govlaw-pause: {WORKER_PAUSE} {os.getpid()}", file=sys.stderr, flush=True)
+        time.sleep(PAUSE_SECONDS)
+
+
 def write_build_parallel(path: Path, files: list[SourceFile], report: BuildReport, workers: int) -> None:
     """Like write_build, with `workers` processes each cleaning, analysing and writing a segment of its own share
     of the files; the index is their segments side by side, in file order (docnums as a one-writer build)."""
-    import multiprocessing as mp
-
     path.mkdir(parents=True)
     schema = make_schema()
     whoosh_index.create_in(str(path), schema).close()
     shares = split_files(files, workers)
-    ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
-    with ctx.Pool(len(shares) or 1, maxtasksperchild=1) as pool:
-        parts = pool.starmap(_write_part, [(path / f"{PART_PREFIX}{n}", share) for n, share in enumerate(shares)])
+    parts = run_each(_write_part, [(path / f"{PART_PREFIX}{n}", share) for n, share in enumerate(shares)])
     # The segments' files move into the build, and one TOC lists them in file order (as Whoosh's multi-segment
     # writer commits the segments of its sub-writers).
     segments = []
@@ -552,7 +632,7 @@ def build_index(
             report.published = True
             record_published(root, build_id)
             prune_builds(root, keep)
-        except OSError as e:
+        except (OSError, WorkerError) as e:
             shutil.rmtree(tmp, ignore_errors=True)
             raise BuildError(f"could not write the build under {root}: {e}") from e
         except BaseException:

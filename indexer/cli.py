@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -14,59 +13,10 @@ from indexer.build import KEEP_BUILDS, BuildError, LockedError, build_index
 from indexer.opmeta import read_metadata_file
 from indexer.pipeline import FileError, SourceFile, build_document
 from search.config import index_root
+from search.exitcodes import EXIT_FAILED, EXIT_LOCKED, EXIT_REFUSED, run_click
+from search.logs import LOG_FORMATS, setup_logging
 
-EXIT_FAILED = 1
-EXIT_LOCKED = 2
-EXIT_REFUSED = 3
-# A wrong command line of `update` or `rollback` (click's own code is 2, which those commands give to the lock).
-EXIT_USAGE = 64
 EXIT_CODES = {"published": 0, "unchanged": 0, "failed": EXIT_FAILED, "locked": EXIT_LOCKED, "refused": EXIT_REFUSED}
-OPERATIONS = ("update", "rollback")
-LOG_FORMATS = ("auto", "json", "logfmt", "text")
-
-
-class _Formatter(logging.Formatter):
-    """Structured log lines for a collector: one JSON object or one logfmt line per record."""
-
-    converter = staticmethod(time.gmtime)
-
-    def __init__(self, style_: str):
-        super().__init__()
-        self.style_ = style_
-
-    def format(self, record: logging.LogRecord) -> str:
-        fields = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
-            "level": record.levelname.lower(),
-            "event": record.getMessage(),
-            **getattr(record, "govlaw", {}),
-        }
-        if self.style_ == "json":
-            return json.dumps(fields, ensure_ascii=False, default=str)
-        if self.style_ == "logfmt":
-            return " ".join(f"{k}={_logfmt_value(v)}" for k, v in fields.items())
-        rest = " ".join(f"{k}={v}" for k, v in fields.items() if k not in ("time", "level", "event"))
-        return f"{fields['time']} {fields['event']} {rest}".rstrip()
-
-
-def _logfmt_value(v) -> str:
-    text = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
-    if text == "" or any(c in text for c in ' "=\n\t'):
-        return json.dumps(text, ensure_ascii=False)
-    return text
-
-
-def setup_logging(log_format: str) -> str:
-    """Send the `govlaw` loggers to stderr in `log_format`; returns the format chosen for "auto"."""
-    if log_format == "auto":
-        log_format = "text" if sys.stderr.isatty() else "json"
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Formatter(log_format))
-    logger = logging.getLogger("govlaw")
-    logger.handlers[:] = [handler]
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    return log_format
 
 
 def _error(message: str, log_format: str) -> None:
@@ -75,6 +25,15 @@ def _error(message: str, log_format: str) -> None:
         click.echo(f"error: {message}", err=True)
     else:
         logging.getLogger("govlaw.indexer").error("error", extra={"govlaw": {"message": message}})
+
+
+_log_option = click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS),
+    default="auto",
+    show_default=True,
+    help="Log lines on stderr: JSON objects, logfmt, or text (auto: text on a terminal).",
+)
 
 
 @click.group()
@@ -96,6 +55,7 @@ def cli() -> None:
 @click.option("--no-metadata-file", is_flag=True, help="Ignore metadata.jsonl files in the source folders.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report here.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@_log_option
 def build(
     sources: tuple[Path, ...],
     index: Path | None,
@@ -104,8 +64,14 @@ def build(
     no_metadata_file: bool,
     report: Path | None,
     progress: bool | None,
+    log_format: str,
 ) -> None:
-    """Build a new index from every supported file under SOURCES and publish it atomically."""
+    """Build a new index from every supported file under SOURCES and publish it atomically.
+
+    Exit codes: 0 done, 1 failed (the published index is unchanged), 2 another build holds the lock, 64 a wrong
+    command line.
+    """
+    setup_logging(log_format)
     root = index_root(index)
     try:
         result = build_index(
@@ -151,13 +117,6 @@ _index_option = click.option(
     type=click.Path(path_type=Path),
     default=None,
     help="Index root (default: $GOVLAW_INDEX or var/index).",
-)
-_log_option = click.option(
-    "--log-format",
-    type=click.Choice(LOG_FORMATS),
-    default="auto",
-    show_default=True,
-    help="Log lines on stderr: JSON objects, logfmt, or text (auto: text on a terminal).",
 )
 
 
@@ -283,15 +242,4 @@ def rollback(index: Path | None, log_format: str) -> None:
 
 
 def main() -> None:
-    try:
-        cli.main(prog_name="govlaw-index", standalone_mode=False)
-    except click.UsageError as e:
-        e.show()
-        name = e.ctx.command.name if e.ctx is not None else None
-        sys.exit(EXIT_USAGE if name in OPERATIONS else e.exit_code)
-    except click.ClickException as e:
-        e.show()
-        sys.exit(e.exit_code)
-    except click.Abort:
-        click.echo("Aborted!", err=True)
-        sys.exit(EXIT_FAILED)
+    run_click(cli, "govlaw-index")

@@ -310,8 +310,7 @@ def iter_documents(
     if workers <= 1 or len(files) < 8:
         yield from map(work, files)
         return
-    import multiprocessing as mp
+    from indexer.workers import worker_pool
 
-    ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
-    with ctx.Pool(workers) as pool:
+    with worker_pool(workers) as pool:
         yield from pool.imap(work, files, chunksize=4)

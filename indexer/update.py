@@ -15,6 +15,7 @@ published build (its manifest's `pipeline`), every file is read again into a bui
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -22,6 +23,7 @@ import shutil
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -62,6 +64,7 @@ from indexer.pipeline import FileError, SourceFile, doc_id_for, file_hash, iter_
 from search.index import BUILDS_DIR, MANIFEST_FILE, BuildVersionError, check_build_whoosh
 from search.model import Document
 from search.store import STORE_FILE, StoreWriter
+from search.whoosh_fence import WHOOSH_VERSION
 
 PHASES = ("scan", "process", "write", "gate", "switch", "log")
 # Tests set GOVLAW_TEST_PAUSE_AT=<phase>: the run prints "govlaw-pause: <phase>" to stderr there and sleeps,
@@ -280,6 +283,53 @@ def _scan(
             content = ""
         found[sf.source] = (content, operator_digest(dict(sf.operator)))
     return files, errors, found
+
+
+def _usable_previous(previous: Path | None, run: _Run) -> tuple[Path | None, dict]:
+    """The published build to build on and its manifest; (None, its manifest if readable) when it cannot be
+    opened: nothing of it can be trusted, so every file is read into a build written from scratch, and the gate
+    has no previous build to compare with (the golden queries still apply)."""
+    if previous is None:
+        return None, {}
+    broken = _unopenable(previous)
+    if broken is None:
+        return previous, _read_manifest(previous)
+    run.message = f"the published build {previous.name} cannot be opened ({broken}): built again from scratch"
+    event("previous.unopenable", build=previous.name, error=broken, action="full build from scratch")
+    return None, _manifest_or_empty(previous)
+
+
+def _unopenable(build: Path) -> str | None:
+    """Why a published build cannot be opened (its manifest, its Whoosh index, its document store), or None."""
+    # Whoosh leaves a file it failed to read open, held by the exception: closed here, quietly.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        reason = _open_error(build)
+        gc.collect()
+    return reason
+
+
+def _open_error(build: Path) -> str | None:
+    from search.index import OpenIndex
+
+    try:
+        manifest = _read_manifest(build)
+        if not isinstance(manifest, dict):
+            return f"{MANIFEST_FILE} is not a JSON object"
+        if manifest.get("whoosh", WHOOSH_VERSION) != WHOOSH_VERSION:
+            return None  # another Whoosh's build: refused below with the message to rebuild it
+        OpenIndex.open(build).close()
+    except Exception as e:  # noqa: BLE001 - whatever is wrong with it, the run starts from scratch
+        return f"{type(e).__name__}: {e}"
+    return None
+
+
+def _manifest_or_empty(build: Path) -> dict:
+    try:
+        manifest = _read_manifest(build)
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
 
 
 def _read_manifest(build: Path | None) -> dict:
@@ -599,8 +649,8 @@ def _locked_update(sources: list[Path], root: Path, options: UpdateOptions, run:
     for s in sources:
         if not s.is_dir():
             raise UpdateError(f"the source folder {s} is missing or not a folder (is it mounted?)")
-    manifest = _read_manifest(previous)
     run.previous_build = previous.name if previous is not None else None
+    previous, manifest = _usable_previous(previous, run)
     run.previous_documents = manifest.get("documents") if previous is not None else None
     if previous is not None:
         try:
@@ -681,7 +731,7 @@ def _locked_update(sources: list[Path], root: Path, options: UpdateOptions, run:
         changes = _changes(plan, manifest, written.indexed, written.failures, paths, build_id, when)
         _switch(root, tmp, final, changes, run)
         run.timed("switch", t)
-        run.status, run.message = "published", ""
+        run.status = "published"  # (the message says when the previous build could not be opened)
         event("switch.done", build=build_id, previous_build=run.previous_build)
     except BaseException:
         if current_build_path(root) != final:

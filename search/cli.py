@@ -11,6 +11,7 @@ import click
 
 from search.config import index_root
 from search.engine import run_search
+from search.exitcodes import run_click
 from search.index import IndexHolder, NoIndexError
 from search.params import ParamError, params_from
 from search.query import QueryError
@@ -87,4 +88,4 @@ def cli(
 
 
 def main() -> None:
-    cli(prog_name="govlaw-search")
+    run_click(cli, "govlaw-search")

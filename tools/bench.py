@@ -31,6 +31,7 @@ import click
 
 from search import analysis
 from search.engine import run_search
+from search.exitcodes import run_click
 from search.index import OpenIndex, current_build_path
 from tools.hardening.common import open_published, update_command
 from tools.querymix import KINDS, MixQuery, query_mix
@@ -778,4 +779,4 @@ def naive_build_command(out: Path, folders: tuple[Path, ...]) -> None:
 
 
 if __name__ == "__main__":
-    cli()
+    run_click(cli, "scripts/bench")

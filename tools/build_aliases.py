@@ -10,13 +10,14 @@ nothing is written and the exit status is 1 when a file would change.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+
+from search.exitcodes import ArgumentParser
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "search" / "data"
@@ -206,7 +207,7 @@ def build(corpus: Corpus, text: str) -> tuple[str, str, dict[str, int]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="scripts/build-aliases", description=__doc__.splitlines()[0])
+    parser = ArgumentParser(prog="scripts/build-aliases", description=__doc__.splitlines()[0])
     parser.add_argument(
         "corpus", nargs="?", type=Path, default=DEFAULT_CORPUS, help="folder with metadata.jsonl (default: %(default)s)"
     )

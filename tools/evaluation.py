@@ -5,13 +5,13 @@ python -m tools.evaluation INDEX_ROOT QUERIES RUN     (scripts/eval runs it, the
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from search.engine import run_search
+from search.exitcodes import ArgumentParser
 from search.index import IndexHolder, OpenIndex
 from search.params import params_from
 
@@ -40,7 +40,7 @@ def write_run(rows: Iterable[dict], path: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m tools.evaluation", description="Run a query set against the served build of an index root."
     )
     parser.add_argument("index", type=Path, help="index root (holds `current`)")

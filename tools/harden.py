@@ -1,6 +1,7 @@
 """The large variants of tests/hardening, printing their figures as Markdown tables.
 
     scripts/harden crash [--trials 200]                    kill -9 of the nightly update
+    scripts/harden orphans [--trials 20]                   kill -9 of a build's main process: its workers end too
     scripts/harden load [--clients 4 --seconds 180]        load on gunicorn while full reindexes switch in
     scripts/harden malformed [--per-kind 10]               a build with ~30 kinds of malformed files
     scripts/harden queries [--examples 10000]              hostile queries through the page and the API
@@ -23,6 +24,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from search.exitcodes import ArgumentParser
 from tools.hardening.common import SEEDS, children_max_rss_mb, open_published, percentile, stored_text, table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -329,8 +331,48 @@ def soak(args: argparse.Namespace) -> bool:
     return not load.errors and not result.failed_updates and max(fds.values()) <= 4 and max(rss.values()) <= 40 * 1024
 
 
+def orphans(args: argparse.Namespace) -> bool:
+    from tools.hardening.orphans import SCENARIOS, SURVIVAL_LIMIT, OrphanBench
+
+    with tempfile.TemporaryDirectory() as tmp:
+        bench = OrphanBench(Path(tmp))
+        started = time.perf_counter()
+        trials = bench.run(args.trials, on_trial=lambda t: print(t, flush=True))
+        seconds = time.perf_counter() - started
+    rows = []
+    for name, _, _ in SCENARIOS:
+        sel = [t for t in trials if t.scenario == name]
+        rows.append(
+            [
+                name,
+                len(sel),
+                sum(t.workers_seen for t in sel),
+                sum(t.survivors for t in sel),
+                f"{max(t.last_exit for t in sel):.2f}",
+                sum(t.next_exit == 0 for t in sel),
+                sum(t.stale_logged for t in sel),
+            ]
+        )
+    print(
+        table(
+            rows,
+            [
+                "killed at",
+                "trials",
+                "workers running",
+                f"alive after {SURVIVAL_LIMIT:.0f} s",
+                "slowest to end (s)",
+                "next run exit 0",
+                "stale lock logged",
+            ],
+        )
+    )
+    print(f"\n{len(trials)} trials in {seconds:.0f} s")
+    return all(t.ok for t in trials)
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="scripts/harden", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
@@ -338,11 +380,14 @@ def main() -> int:
     p.add_argument("--trials", type=int, default=200)
     p.add_argument("--seed", type=int, default=8)
     p.set_defaults(fn=crash)
+    p = sub.add_parser("orphans")
+    p.add_argument("--trials", type=int, default=20, help="trials per phase")
+    p.set_defaults(fn=orphans)
     p = sub.add_parser("load")
     p.add_argument("--clients", type=int, default=4)
     p.add_argument("--seconds", type=float, default=180)
     p.add_argument("--idle-seconds", type=float, default=60)
-    p.add_argument("--overload-clients", type=int, default=16)
+    p.add_argument("--overload-clients", type=int, default=32)
     p.add_argument("--overload-seconds", type=float, default=30)
     p.add_argument("--files", type=int, default=60, help="corpus files to index (several reindexes fit in the run)")
     p.set_defaults(fn=load_cmd)

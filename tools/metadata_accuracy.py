@@ -10,7 +10,6 @@ field by field.
 
 from __future__ import annotations
 
-import argparse
 import json
 import multiprocessing as mp
 import re
@@ -23,6 +22,7 @@ from indexer.metadata import extract_metadata
 from indexer.pipeline import FileError, SourceFile, build_document
 from indexer.sections import split_sections
 from search.analysis import normalize
+from search.exitcodes import ArgumentParser
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 SHOW_FAILURES = 5
@@ -71,7 +71,7 @@ def check(path: str) -> Checked:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/metadata-accuracy", description=__doc__.splitlines()[0])
+    parser = ArgumentParser(prog="scripts/metadata-accuracy", description=__doc__.splitlines()[0])
     parser.add_argument(
         "corpus",
         nargs="?",

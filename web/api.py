@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 
 from flask import Blueprint, Response, abort, g, jsonify, request
+from werkzeug.http import is_resource_modified
 
 from search.docview import document_text, document_view
 from search.engine import run_search
 from search.export import EXPORT_LIMIT, export_csv, export_info, export_json, export_params
+from search.index import OpenIndex
 from search.params import MAX_QUERY_CHARS, ParamError, parse_day, parse_params
 from search.suggest import suggest, table_for
 from web.current import current_index
@@ -100,17 +103,65 @@ def healthz():
     return jsonify({"status": "ok", "build": opened.build_id, "documents": len(opened.docs)})
 
 
+# Answers that depend only on the served build and the URL: a conditional request for one of them is answered
+# before any search (the change list is left out: its file grows after its build is served).
+EARLY_CONDITIONAL = frozenset(
+    {
+        "pages.search_page",
+        "pages.doc_page",
+        "api.search_json",
+        "api.export",
+        "api.doc_json",
+        "api.suggest_json",
+    }
+)
+
+
+def _etag(build: str) -> str:
+    url = request.full_path if request.query_string else request.path
+    return hashlib.sha256(f"{build}\n{url}".encode()).hexdigest()[:32]
+
+
+def _last_modified(opened: OpenIndex) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(opened.manifest["created"]))
+    except (KeyError, ValueError):
+        return None
+
+
+def not_modified_early() -> Response | None:
+    """304 for an If-None-Match or If-Modified-Since that the served build still satisfies, without searching."""
+    if request.method not in ("GET", "HEAD") or request.endpoint not in EARLY_CONDITIONAL:
+        return None
+    if not request.if_none_match and request.if_modified_since is None:
+        return None
+    opened = current_index()
+    tag, modified = _etag(opened.build_id), _last_modified(opened)
+    if is_resource_modified(request.environ, etag=tag, last_modified=modified):
+        return None
+    response = Response(status=304)
+    response.set_etag(tag, weak=True)
+    if modified is not None:
+        response.last_modified = modified
+    response.headers["Cache-Control"] = CACHE_OK
+    return response
+
+
 def cache_headers(response: Response) -> Response:
-    """Cache-Control on every answer; an ETag (build + URL) and 304 for If-None-Match on successful GETs."""
+    """Cache-Control on every answer; an ETag (build + URL), Last-Modified (the build's time, unless the response
+    has its own) and 304 for If-None-Match or If-Modified-Since on successful GETs."""
     if response.status_code >= 400 or request.path in NOT_CACHED_PATHS:
         response.headers["Cache-Control"] = CACHE_NEVER
         return response
     build = g.get("build_id")
     if build and response.status_code == 200 and request.method in ("GET", "HEAD"):
-        url = request.full_path if request.query_string else request.path
-        tag = hashlib.sha256(f"{build}\n{url}".encode()).hexdigest()[:32]
         # Weak: a repeated search is the same answer, though its timing field may differ.
-        response.set_etag(tag, weak=True)
+        response.set_etag(_etag(build), weak=True)
+        opened = g.get("opened_index")
+        modified = _last_modified(opened) if opened is not None else None
+        # A response that knows its own time (the change log's feed: its last change) keeps it.
+        if modified is not None and response.last_modified is None:
+            response.last_modified = modified
         response.headers["Cache-Control"] = CACHE_OK
         response.make_conditional(request)
     return response

@@ -7,10 +7,12 @@ from typing import Any
 
 from flask import Flask, g
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from search.config import index_root
 from search.index import IndexHolder
-from web import api, changes, check, compare, errors, expiring, feeds, pages, quality
+from web import api, changes, check, compare, errors, expiring, feeds, overload, pages, quality
+from web.requests import RequestLog
 
 # Content-Security-Policy with no inline script or style anywhere.
 SECURITY_HEADERS = {
@@ -28,7 +30,7 @@ BUILD_HEADER = "X-Govlaw-Build"
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Defaults, then GOVLAW_* environment variables, then `test_config`; nothing is read at import time."""
     app = Flask(__name__)
-    app.config.from_mapping(INDEX=None, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=64 * 1024)
+    app.config.from_mapping(INDEX=None, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=64 * 1024, PROXY_FIX=False)
     app.config.from_prefixed_env("GOVLAW")
     if test_config:
         app.config.from_mapping(test_config)
@@ -36,6 +38,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.json.ensure_ascii = False
     app.extensions["govlaw_index"] = IndexHolder(Path(index_root(app.config["INDEX"])))
 
+    overload.register(app)
+    app.before_request(api.not_modified_early)
+    app.wsgi_app = RequestLog(app.wsgi_app)  # type: ignore[method-assign]
+    if app.config["PROXY_FIX"]:
+        # Behind one reverse proxy (deploy/nginx.conf): the client's address, scheme and host from its
+        # X-Forwarded-* headers, trusted for that one hop only.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(changes.bp)

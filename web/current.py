@@ -11,4 +11,5 @@ def current_index() -> OpenIndex:
     holder: IndexHolder = current_app.extensions["govlaw_index"]
     opened = holder.get()  # raises NoIndexError -> 503
     g.build_id = opened.build_id
+    g.opened_index = opened
     return opened

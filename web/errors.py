@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from search.index import NoIndexError
 from search.params import ParamError
 from search.query import QueryError
+from web.requests import request_id_of
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("govlaw.web")
 
 MESSAGES = {
     400: "请求参数有误",
@@ -23,12 +25,20 @@ MESSAGES = {
 }
 
 
-def _respond(status: int, message: str):
+def _respond(status: int, message: str, headers: Iterable[tuple[str, str]] = ()) -> Response:
+    rid = request_id_of(request.environ)
     if request.path.startswith("/api/") or request.path == "/healthz":
-        response = jsonify({"error": message, "status": status})
-        response.status_code = status
-        return response
-    return render_template("error.html", status=status, title=MESSAGES.get(status, "出错了"), message=message), status
+        response = jsonify({"error": message, "status": status, "request_id": rid})
+    else:
+        title = MESSAGES.get(status, "出错了")
+        page = render_template("error.html", status=status, title=title, message=message, request_id=rid)
+        response = make_response(page)
+    response.status_code = status
+    # What the error itself says besides its body: Allow of a 405, Retry-After of a 503 under overload.
+    for name, value in headers:
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def register(app: Flask) -> None:
@@ -43,9 +53,11 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
-        return _respond(e.code or 500, e.description or MESSAGES.get(e.code or 500, ""))
+        return _respond(e.code or 500, e.description or MESSAGES.get(e.code or 500, ""), e.get_headers())
 
     @app.errorhandler(Exception)
     def internal(e: Exception):
-        log.exception("unhandled error on %s", request.path)
+        log.exception(
+            "http.error", extra={"govlaw": {"path": request.path, "request_id": request_id_of(request.environ)}}
+        )
         return _respond(500, "internal error")

@@ -8,6 +8,8 @@ loads jieba's dictionary in post_fork so that no request pays for it.
 import multiprocessing
 import os
 
+from search.logs import gunicorn_logconfig
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("GOVLAW_WORKERS", max(2, multiprocessing.cpu_count())))
 worker_class = "sync"
@@ -17,12 +19,21 @@ graceful_timeout = 20
 # a worker's start-up and its warm posting caches, so not every few thousand requests.
 max_requests = 50000
 max_requests_jitter = 5000
-accesslog = "-"
+# One log format with the indexer (search/logs.py), GOVLAW_LOG_FORMAT: json (the default off a terminal), logfmt
+# or text. gunicorn's own access log is off: the app writes one with response time, bytes and build
+# (web/requests.py).
+accesslog = None
 errorlog = "-"
+logconfig_dict = gunicorn_logconfig(os.environ.get("GOVLAW_LOG_FORMAT", "auto"))
 preload_app = False
+# gunicorn's control socket would be written under the user's home, which the service unit hides.
+control_socket_disable = True
 
 
 def post_fork(server, worker):
     from search.analysis import preload
+    from web.overload import set_listeners
 
     preload()
+    # The listening sockets, whose accept queue tells a worker when to shed load (web/overload.py).
+    set_listeners(s.sock for s in worker.sockets)

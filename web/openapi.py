@@ -9,17 +9,24 @@ import copy
 from dataclasses import fields
 from typing import Any
 
+from search.changelog import KINDS as CHANGE_KINDS
 from search.checker import MAX_TEXT_CHARS
 from search.checker import STATUSES as CHECK_STATUSES
 from search.export import EXPORT_COLUMNS, EXPORT_LIMIT, METADATA_COLUMNS
 from search.fields import BY_NAME, LABELLED
 from search.model import Document
-from search.params import DEFAULT_SIZE, MAX_PAGE, MAX_QUERY_CHARS, MAX_SIZE, SORTS
+from search.params import DEFAULT_SIZE, MAX_FILTER_VALUES, MAX_PAGE, MAX_QUERY_CHARS, MAX_SIZE, MAX_VALUE_CHARS, SORTS
 from search.results import Hit
 from search.schema import FACETS
 from search.validity import VALIDITY_FACET, VALIDITY_VALUES
+from web.changes import DEFAULT_LIMIT as CHANGES_DEFAULT
+from web.changes import MAX_LIMIT as CHANGES_MAX
 
-DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+# A date as YYYY, YYYY-MM or YYYY-MM-DD, or empty (no bound: what the page's form sends for an empty field).
+DATE_PATTERN = r"^(\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?)?$"
+# Parameter values other than the query may hold no control character (the query's become spaces).
+NO_CONTROL_PATTERN = r"^[^\x00-\x1f]*$"
+# A day, YYYY-MM-DD (as_of).
 DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 
@@ -133,7 +140,34 @@ def _document() -> dict[str, Any]:
 
 
 SCHEMAS: dict[str, Any] = {
-    "Error": _object({"error": {"type": "string", "minLength": 1}, "status": {"type": "integer", "minimum": 400}}),
+    "Error": _object(
+        {
+            "error": {"type": "string", "minLength": 1},
+            "status": {"type": "integer", "minimum": 400},
+            "request_id": {"type": "string", "description": "the request's id, also in the X-Request-Id header"},
+        }
+    ),
+    "Change": _object(
+        {
+            "time": {"type": "string", "description": "ISO 8601, UTC: when the build was switched in"},
+            "build_id": STR,
+            "kind": {"enum": list(CHANGE_KINDS)},
+            "kind_label": STR,
+            "source": {"type": "string", "description": "<folder>/<path> (empty for a rollback)"},
+            "doc_id": STR,
+            "content_hash": {"type": "string", "description": "sha256 of the file as indexed (empty when removed)"},
+            "previous_hash": {"type": "string", "description": "sha256 in the previous build (empty when new)"},
+            "note": STR,
+            "in_index": {"type": "boolean", "description": "the document is in the served build"},
+        }
+    ),
+    "Changes": _object(
+        {
+            "limit": {"type": "integer", "minimum": 1, "maximum": CHANGES_MAX},
+            "count": {"type": "integer", "minimum": 0},
+            "changes": _array(_ref("Change")),
+        }
+    ),
     "SectionHit": _object(
         {
             "section_id": STR,
@@ -414,19 +448,22 @@ def _param(name: str, description: str, schema: dict[str, Any], repeat: bool = F
             "name": name,
             "in": "query",
             "description": description,
-            "schema": _array(schema),
+            "schema": {**_array(schema), "maxItems": MAX_FILTER_VALUES},
             "style": "form",
             "explode": True,
         }
     return {"name": name, "in": "query", "description": description, "schema": schema}
 
 
+FACET_VALUE = {"type": "string", "maxLength": MAX_VALUE_CHARS, "pattern": NO_CONTROL_PATTERN}
+DATE = {"type": "string", "pattern": DATE_PATTERN}
+YEAR = {"type": "string", "pattern": r"^(19\d{2}|20\d{2}|2100)?$", "description": "1900 to 2100 (empty: none)"}
 SEARCH_PARAMETERS = [
     _param(
         "q", "the query (quoted phrases, OR, -excluded, field:term)", {"type": "string", "maxLength": MAX_QUERY_CHARS}
     ),
     *[
-        _param(f, f"{f} filter; repeat to accept several values", STR, repeat=True)
+        _param(f, f"{f} filter; repeat to accept several values", YEAR if f == "year" else FACET_VALUE, repeat=True)
         for f in FACETS
         if f != VALIDITY_FACET
     ],
@@ -437,8 +474,8 @@ SEARCH_PARAMETERS = [
         {"enum": list(VALIDITY_VALUES)},
         repeat=True,
     ),
-    _param("date_from", "earliest date, YYYY, YYYY-MM or YYYY-MM-DD", {"type": "string", "pattern": DATE_PATTERN}),
-    _param("date_to", "latest date, YYYY, YYYY-MM or YYYY-MM-DD", {"type": "string", "pattern": DATE_PATTERN}),
+    _param("date_from", "earliest date, YYYY, YYYY-MM or YYYY-MM-DD (empty: none)", DATE),
+    _param("date_to", "latest date, YYYY, YYYY-MM or YYYY-MM-DD (empty: none)", DATE),
     _param(
         "as_of",
         "a day, YYYY-MM-DD: only what was in force that day (the version in force then; documents not yet in force,"
@@ -447,13 +484,13 @@ SEARCH_PARAMETERS = [
     ),
     _param(
         "valid_until_from",
-        "the stated period (after extensions) ends on or after, YYYY, YYYY-MM or YYYY-MM-DD",
-        {"type": "string", "pattern": DATE_PATTERN},
+        "the stated period (after extensions) ends on or after, YYYY, YYYY-MM or YYYY-MM-DD (empty: none)",
+        DATE,
     ),
     _param(
         "valid_until_to",
-        "the stated period (after extensions) ends on or before, YYYY, YYYY-MM or YYYY-MM-DD",
-        {"type": "string", "pattern": DATE_PATTERN},
+        "the stated period (after extensions) ends on or before, YYYY, YYYY-MM or YYYY-MM-DD (empty: none)",
+        DATE,
     ),
     _param("sort", "relevance (default) or date (newest first)", {"enum": list(SORTS), "default": "relevance"}),
     _param("page", "page number", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
@@ -607,6 +644,19 @@ DOCUMENT: dict[str, Any] = {
                 "responses": {"200": _json("Health", "the index is open"), **_errors(503)},
             }
         },
+        "/api/changes": {
+            "get": {
+                "summary": "What the nightly updates changed, newest first",
+                "parameters": [
+                    _param(
+                        "limit",
+                        f"how many entries (default {CHANGES_DEFAULT})",
+                        {"type": "integer", "minimum": 1, "maximum": CHANGES_MAX, "default": CHANGES_DEFAULT},
+                    )
+                ],
+                "responses": {"200": _json("Changes", "the newest entries of the change log"), **_errors(400, 503)},
+            }
+        },
         "/api/openapi.json": {
             "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}
         },
@@ -619,7 +669,7 @@ DOCUMENT: dict[str, Any] = {
                 (400, "a bad or unknown parameter"),
                 (404, "no such document"),
                 (413, "the text is longer than 200,000 characters, or the request larger than 10 MB"),
-                (503, "no index has been published"),
+                (503, "no index has been published, or the server is busy (then with Retry-After)"),
             )
         },
     },

@@ -44,6 +44,7 @@ def _serves(client, build: str | None) -> None:
         assert response.status_code == 503 and response.get_json() == {
             "error": response.get_json()["error"],
             "status": 503,
+            "request_id": response.headers["X-Request-Id"],
         }
     else:
         assert response.status_code == 200 and response.headers["X-Govlaw-Build"] == build

@@ -53,7 +53,7 @@ def test_nightly_reindex_updates_then_does_nothing(tmp_path):
 
 
 def test_logfmt_quotes_values_with_spaces():
-    from indexer.cli import _logfmt_value
+    from search.logs import logfmt_value as _logfmt_value
 
     assert [_logfmt_value(v) for v in ("a", "a b", "", 3, [1], ["x"], 'q"')] == [
         "a",

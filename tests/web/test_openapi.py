@@ -26,6 +26,7 @@ def test_served_document_is_openapi_3_1_with_valid_schemas(client, spec):
     served = client.get("/api/openapi.json").get_json()
     assert served == spec and served["openapi"] == "3.1.0"
     assert sorted(served["paths"]) == [
+        "/api/changes",
         "/api/check",
         "/api/compare",
         "/api/doc/{id}",
@@ -41,6 +42,41 @@ def test_served_document_is_openapi_3_1_with_valid_schemas(client, spec):
     ]
     for schema in spec["components"]["schemas"].values():
         Draft202012Validator.check_schema(schema)
+
+
+def test_every_api_route_of_the_app_is_documented_with_its_methods(app, spec):
+    routes = {}
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/") or rule.rule in ("/healthz", "/feed.atom", "/changes.atom"):
+            path = rule.rule.replace("<doc_id>", "{id}")
+            routes[path] = sorted(m.lower() for m in rule.methods - {"HEAD", "OPTIONS"})
+    documented = {path: sorted(ops) for path, ops in spec["paths"].items()}
+    assert routes == documented
+    assert sorted(routes) == sorted(documented)
+
+
+def test_the_change_log_answers_match_their_schema(client, spec):
+    r = client.get("/api/changes?limit=5")
+    assert r.status_code == 200
+    assert_valid(spec, "Changes", r.get_json())
+    assert_valid(spec, "Changes", {"limit": 5, "count": 1, "changes": [CHANGE]})
+    assert list(validator(spec, "Change").iter_errors({**CHANGE, "kind": "renamed"}))
+    names = [p["name"] for p in spec["paths"]["/api/changes"]["get"]["parameters"]]
+    assert names == ["limit"]
+
+
+CHANGE = {
+    "time": "2026-12-03T02:31:00+00:00",
+    "build_id": "20261203T023100000Z-ab12",
+    "kind": "changed",
+    "kind_label": "修改",
+    "source": "seeds/000_82c2db1a300160f2.txt",
+    "doc_id": "d1",
+    "content_hash": "a" * 64,
+    "previous_hash": "b" * 64,
+    "note": "",
+    "in_index": True,
+}
 
 
 def test_search_parameters_are_the_accepted_ones(spec):

@@ -140,7 +140,8 @@ def test_filters_by_bucket_status_and_last_day(watch, ids):
 def test_bad_dates_and_values_are_400(watch, query, message):
     url = query if query.startswith("/") else "/api/search?" + query
     r = watch.get(url)
-    assert r.status_code == 400 and r.get_json() == {"error": message, "status": 400}
+    body = r.get_json()
+    assert r.status_code == 400 and body == {"error": message, "status": 400, "request_id": r.headers["X-Request-Id"]}
 
 
 def test_a_period_lapses_on_the_day_after_its_last_day(watch, ids, monkeypatch):

@@ -48,7 +48,7 @@ def test_api_errors_are_json_with_error_and_status(client):
         r = client.get(url)
         assert r.status_code == status, url
         body = r.get_json()
-        assert set(body) == {"error", "status"} and body["status"] == status and body["error"], url
+        assert set(body) == {"error", "status", "request_id"} and body["status"] == status and body["error"], url
 
 
 def test_no_index_is_503_json(tmp_path):

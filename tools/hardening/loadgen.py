@@ -53,6 +53,7 @@ class Response:
     build: str | None
     json_error: bool  # an error status answered with the JSON error shape
     path: str
+    retry_after: str | None = None  # the Retry-After header of a shed request
 
 
 def request(port: int, path: str, timeout: float = REQUEST_TIMEOUT) -> Response:
@@ -65,8 +66,16 @@ def request(port: int, path: str, timeout: float = REQUEST_TIMEOUT) -> Response:
         json_error = False
         if r.status >= 400 and (r.getheader("Content-Type") or "").startswith("application/json"):
             with contextlib.suppress(ValueError):
-                json_error = set(json.loads(body)) == {"error", "status"}
-        return Response(started, time.monotonic() - started, r.status, r.getheader("X-Govlaw-Build"), json_error, path)
+                json_error = set(json.loads(body)) == {"error", "status", "request_id"}
+        return Response(
+            started,
+            time.monotonic() - started,
+            r.status,
+            r.getheader("X-Govlaw-Build"),
+            json_error,
+            path,
+            r.getheader("Retry-After"),
+        )
     except (OSError, http.client.HTTPException):
         return Response(started, time.monotonic() - started, -1, None, False, path)
     finally:
@@ -109,8 +118,10 @@ def load(
     max_requests: int = 1_000_000,
     stop: threading.Event | None = None,
     paths: tuple[str, ...] = PATHS,
+    retry_after_cap: float = 2.0,
 ) -> LoadResult:
-    """`clients` threads, each sending the next request as soon as the last was answered."""
+    """`clients` threads, each sending the next request as soon as the last was answered, or, after a 503 with
+    Retry-After, that many seconds later (at most `retry_after_cap`), as a well-behaved client does."""
     result = LoadResult()
     lock = threading.Lock()
     stop = stop or threading.Event()
@@ -125,6 +136,9 @@ def load(
                 result.responses.append(r)
                 if len(result.responses) >= max_requests:
                     stop.set()
+            if r.status == 503 and r.retry_after:
+                with contextlib.suppress(ValueError):
+                    stop.wait(min(float(r.retry_after), retry_after_cap, max(0.0, deadline - time.monotonic())))
 
     started = time.monotonic()
     threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)]
