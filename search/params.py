@@ -241,17 +241,16 @@ def parse_params(args: MultiMapping, extra: Sequence[str] = ()) -> SearchParams:
     if sort not in SORTS:
         raise ParamError(f"sort must be one of {', '.join(SORTS)}, got {sort[:40]!r}")
     page_raw, size_raw = one("page"), one("size")
-    page = _int("page", page_raw, 1, MAX_PAGE) if page_raw not in (None, "") else 1
-    size = _int("size", size_raw, 1, MAX_SIZE) if size_raw not in (None, "") else DEFAULT_SIZE
+    # Given empty, a number is malformed (the page never sends one so); absent, it takes its default.
+    page = _int("page", page_raw, 1, MAX_PAGE) if page_raw is not None else 1
+    size = _int("size", size_raw, 1, MAX_SIZE) if size_raw is not None else DEFAULT_SIZE
     date_from = _date("date_from", one("date_from") or "")
     date_to = _date("date_to", one("date_to") or "")
-    if date_from and date_to and date_from > date_to:
-        raise ParamError(f"date_from {date_from} is after date_to {date_to}")
+    # A range whose start is after its end matches nothing: an empty answer, not an error (its OpenAPI
+    # description cannot state the order of two parameters).
     as_of = parse_day("as_of", one("as_of") or "")
     until_from = _date("valid_until_from", one("valid_until_from") or "")
     until_to = _date("valid_until_to", one("valid_until_to") or "")
-    if until_from and until_to and until_from > until_to:
-        raise ParamError(f"valid_until_from {until_from} is after valid_until_to {until_to}")
     return SearchParams(
         q=q,
         filters=tuple(filters),

@@ -26,8 +26,10 @@ from web.changes import MAX_LIMIT as CHANGES_MAX
 DATE_PATTERN = r"^(\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?)?$"
 # Parameter values other than the query may hold no control character (the query's become spaces).
 NO_CONTROL_PATTERN = r"^[^\x00-\x1f]*$"
-# A day, YYYY-MM-DD (as_of).
-DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+# A day, YYYY-MM-DD (as_of), or empty (no day asked).
+DAY_PATTERN = r"^(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8]))?$"
+# A value with something in it besides spaces (what the check and the comparison strip).
+NOT_BLANK = r"\S"
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -480,7 +482,7 @@ SEARCH_PARAMETERS = [
         "as_of",
         "a day, YYYY-MM-DD: only what was in force that day (the version in force then; documents not yet in force,"
         " replaced or repealed by then, and drafts left out)",
-        {"type": "string", "format": "date", "pattern": DAY_PATTERN},
+        {"type": "string", "pattern": DAY_PATTERN},
     ),
     _param(
         "valid_until_from",
@@ -575,7 +577,7 @@ DOCUMENT: dict[str, Any] = {
                     _param(
                         "as_of",
                         "a day, YYYY-MM-DD: `in_force_on_day` names the version in force that day",
-                        {"type": "string", "format": "date", "pattern": DAY_PATTERN},
+                        {"type": "string", "pattern": DAY_PATTERN},
                     ),
                 ],
                 "responses": {
@@ -592,17 +594,15 @@ DOCUMENT: dict[str, Any] = {
         "/api/check": {
             "post": {
                 "summary": "Check a text's citations: each law, article and 文号 it cites, resolved, with a status",
-                "description": "Nothing submitted is stored or logged; answers are never cached. A form "
-                "(multipart/form-data) may send the text as `text` or a .txt, .docx or .pdf file as `file`.",
+                "description": "Nothing submitted is stored or logged; answers are never cached. The page's form "
+                "posts the same as multipart/form-data, with the text as `text` or a .txt, .docx or .pdf file as "
+                "`file`.",
                 "requestBody": {
                     "required": True,
                     "content": {
                         "application/json": {
-                            "schema": _object({"text": {"type": "string", "maxLength": MAX_TEXT_CHARS}})
-                        },
-                        "multipart/form-data": {
                             "schema": _object(
-                                {"text": STR, "file": {"type": "string", "format": "binary"}}, required=[]
+                                {"text": {"type": "string", "maxLength": MAX_TEXT_CHARS, "pattern": NOT_BLANK}}
                             )
                         },
                     },
@@ -617,8 +617,15 @@ DOCUMENT: dict[str, Any] = {
             "get": {
                 "summary": "新旧对照: two documents aligned article by article by content (a revision renumbers)",
                 "parameters": [
-                    _param("old", "the older document's id", STR),
-                    _param("new", "the newer document's id (one alone is compared with its next version)", STR),
+                    {
+                        **_param("old", "the older document's id", {"type": "string", "pattern": NOT_BLANK}),
+                        "required": True,
+                    },
+                    _param(
+                        "new",
+                        "the newer document's id (without it, `old` is compared with its next version)",
+                        {"type": "string", "pattern": NOT_BLANK},
+                    ),
                 ],
                 "responses": {
                     "200": _json("Comparison", "the aligned articles and their counts", CACHE_HEADERS),

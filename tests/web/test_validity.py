@@ -132,7 +132,6 @@ def test_filters_by_bucket_status_and_last_day(watch, ids):
     [
         ("valid_until_from=2025-13", "valid_until_from has no month 13"),
         ("valid_until_to=soon", "valid_until_to must be a date as YYYY, YYYY-MM or YYYY-MM-DD, got 'soon'"),
-        ("valid_until_from=2026&valid_until_to=2025", "valid_until_from 2026 is after valid_until_to 2025"),
         ("validity=lapsed", "validity must be one of expired, soon, year, later, none, got 'lapsed'"),
         ("/api/expiring?limit=0", "limit must be a whole number from 1 to 1000, got '0'"),
     ],
