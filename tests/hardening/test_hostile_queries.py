@@ -46,7 +46,7 @@ def test_no_hostile_query_gets_a_server_error_bad_markup_or_a_slow_answer(client
         ("/api/search?issuer=" + "x" * (MAX_VALUE_CHARS + 1), "longer than"),
         ("/api/search?" + "&".join(f"region=r{i}" for i in range(MAX_FILTER_VALUES + 1)), "at most"),
         ("/api/search?date_from=2022-13", "no month"),
-        ("/api/search?date_from=2023&date_to=2022", "after"),
+        ("/api/search?page=", "page must be a whole number"),
         ("/api/search?q=%ED%A0%80" + "a" * 10 + "&q=b", "once"),
         ("/api/search?status=%01", "control"),
         ("/api/search?title=x", "unknown parameter"),
