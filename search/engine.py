@@ -61,9 +61,18 @@ TITLE_CONTAINS_BONUS = 0.3
 # Versions: a superseded or repealed document loses this share of its score.
 # A document whose stated period has lapsed (expired on the day asked) loses as much as a repealed one.
 STATUS_PENALTY = {"superseded": 0.35, "amended": 0.35, "repealed": 0.5, "expired": 0.5}
-# Questions and everyday words: statutes and judicial interpretations before local copies of the same rule and
-# before cases, unless the query names a place (a document's score is multiplied by its level's factor).
-LEVEL_FACTOR = {"地方性法规": 0.5, "地方政府规章": 0.5, "规范性文件": 0.7, "工作文件": 0.7, "案例": 0.6}
+# Questions and everyday words: the order of legal force. Statutes and judicial interpretations first, then the
+# State Council's regulations and the ministries' rules that implement them, local copies of the same rule and
+# cases after them, unless the query names a place (a document's score is multiplied by its level's factor).
+LEVEL_FACTOR = {
+    "行政法规": 0.7,
+    "部门规章": 0.6,
+    "地方性法规": 0.5,
+    "地方政府规章": 0.5,
+    "规范性文件": 0.7,
+    "工作文件": 0.7,
+    "案例": 0.6,
+}
 # The same for a decision that amends other instruments (…关于修改《…》等二十七件…的决定) and for an amendment
 # (刑法修正案（八）): its text is the amended wording piece by piece, which the amended instrument itself holds in
 # context.
