@@ -5,7 +5,10 @@ bulk writer (indexer/segment.py), not Whoosh's own writer (which a build of a fe
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -35,6 +38,22 @@ def require_corpus() -> Path:
     if os.environ.get("GOVLAW_REQUIRE_CORPUS"):
         pytest.fail(f"{CORPUS} is absent but GOVLAW_REQUIRE_CORPUS is set")
     pytest.skip(f"{CORPUS} is absent (../shared/corpus is only needed for tests at scale)")
+
+
+def copy_laws(files: Iterable[str], dst: Path) -> Path:
+    """A source folder `dst` of some corpus laws (paths inside corpus/laws) with their metadata.jsonl rows."""
+    corpus = require_corpus() / "laws"
+    files = tuple(files)
+    rows = {
+        (r := json.loads(line))["path"]: r
+        for line in (corpus / "metadata.jsonl").read_text("utf-8").splitlines()
+        if line.strip()
+    }
+    for rel in files:
+        (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(corpus / rel, dst / rel)
+    (dst / "metadata.jsonl").write_text("".join(json.dumps(rows[p], ensure_ascii=False) + "\n" for p in files), "utf-8")
+    return dst
 
 
 @pytest.fixture(scope="session")

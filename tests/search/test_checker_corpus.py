@@ -3,15 +3,12 @@ citation found with the right status (a build of the documents it cites, with th
 
 from __future__ import annotations
 
-import json
-import shutil
-
 import pytest
 
 from indexer.build import build_index
 from search.checker import check_text
 from search.index import IndexHolder
-from tests.conftest import INDEX_OPTIONS, SEEDS, require_corpus
+from tests.conftest import INDEX_OPTIONS, SEEDS, copy_laws
 
 pytestmark = pytest.mark.corpus
 
@@ -59,17 +56,7 @@ EXPECTED = [
 
 @pytest.fixture(scope="module")
 def opened(tmp_path_factory):
-    corpus = require_corpus() / "laws"
-    rows = {
-        (r := json.loads(line))["path"]: r
-        for line in (corpus / "metadata.jsonl").read_text("utf-8").splitlines()
-        if line.strip()
-    }
-    src = tmp_path_factory.mktemp("checker") / "laws"
-    for rel in FILES:
-        (src / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(corpus / rel, src / rel)
-    (src / "metadata.jsonl").write_text("".join(json.dumps(rows[p], ensure_ascii=False) + "\n" for p in FILES), "utf-8")
+    src = copy_laws(FILES, tmp_path_factory.mktemp("checker") / "laws")
     root = tmp_path_factory.mktemp("checker-index")
     assert build_index([src, SEEDS], root, **INDEX_OPTIONS).errors == []
     index = IndexHolder(root).get()

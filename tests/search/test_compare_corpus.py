@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import shutil
-
 import pytest
 
 from indexer.build import build_index
 from search.compare import compare
 from search.index import IndexHolder
-from tests.conftest import INDEX_OPTIONS, require_corpus
+from tests.conftest import INDEX_OPTIONS, copy_laws
 
 pytestmark = pytest.mark.corpus
 
@@ -24,17 +21,7 @@ FILES = (
 
 @pytest.fixture(scope="module")
 def laws(tmp_path_factory):
-    corpus = require_corpus() / "laws"
-    rows = {
-        (r := json.loads(line))["path"]: r
-        for line in (corpus / "metadata.jsonl").read_text("utf-8").splitlines()
-        if line.strip()
-    }
-    src = tmp_path_factory.mktemp("compare") / "laws"
-    for rel in FILES:
-        (src / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(corpus / rel, src / rel)
-    (src / "metadata.jsonl").write_text("".join(json.dumps(rows[p], ensure_ascii=False) + "\n" for p in FILES), "utf-8")
+    src = copy_laws(FILES, tmp_path_factory.mktemp("compare") / "laws")
     root = tmp_path_factory.mktemp("compare-index")
     assert build_index([src], root, **INDEX_OPTIONS).errors == []
     opened = IndexHolder(root).get()
