@@ -34,7 +34,8 @@ OVERLOAD_P99_MS = next(limit for key, _, _, limit, _ in BENCH_TARGETS if key == 
 
 
 def crash(args: argparse.Namespace) -> bool:
-    from tools.hardening.crashbench import CrashBench, MarkerMissedError
+    from tools.hardening.common import MarkerMissedError
+    from tools.hardening.crashbench import CrashBench
 
     with tempfile.TemporaryDirectory() as tmp:
         bench = CrashBench(Path(tmp))

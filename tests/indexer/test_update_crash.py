@@ -9,17 +9,15 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 
 import pytest
 
 from indexer.changes import CHANGES_FILE
-from indexer.update import PAUSE_ENV, update_index
+from indexer.update import update_index
 from search.index import BUILDS_DIR, current_build_path
 from tests.conftest import ROOT, SEEDS
 from tests.indexer.test_update import OPTIONS, change_sources, snapshot
-
-PAUSE_TIMEOUT = 120
+from tools.hardening.common import PAUSE_TIMEOUT, start_paused
 
 
 @pytest.fixture(scope="module")
@@ -41,25 +39,7 @@ def states(tmp_path_factory):
 
 
 def run_until_paused(args: list[str], phase: str) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "indexer", *args],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, PAUSE_ENV: phase},
-    )
-    timer = threading.Timer(PAUSE_TIMEOUT, proc.kill)
-    timer.start()
-    seen = []
-    try:
-        for line in proc.stderr:
-            seen.append(line)
-            if line.strip() == f"govlaw-pause: {phase}":
-                return proc
-        pytest.fail(f"the run ended without reaching {phase}: {''.join(seen)[-2000:]}")
-    finally:
-        timer.cancel()
+    return start_paused([sys.executable, "-m", "indexer", *args], phase)
 
 
 @pytest.mark.parametrize("phase", ["process", "write", "gate", "switch", "log"])

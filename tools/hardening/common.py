@@ -6,10 +6,13 @@ import json
 import os
 import resource
 import shutil
+import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from indexer.update import PAUSE_ENV
 from search.engine import run_search
 from search.index import NoIndexError, OpenIndex, current_build_path
 from search.params import params_from
@@ -31,6 +34,45 @@ TINY_NEW = "d_new.txt"
 TINY_TERM = "量子纠缠治理试点"
 TINY_NEW_TEXT = "关于开展星际航行法治宣传的通知\n\n一、星际航行宣传要求\n请于年底前完成。\n"
 TINY_QUERIES = ("法治政府", "放管服", TINY_TERM, "星际航行", "行政复议 OR 宪法", "-普法 法治")
+# How long a run may take to reach the marker it is to stop at before it is killed.
+PAUSE_TIMEOUT = 120
+
+
+class MarkerMissedError(AssertionError):
+    """The run ended without passing the marker it was to stop at."""
+
+
+def start_paused(command: Sequence[str], marker: str) -> subprocess.Popen:
+    """Start an indexer run that stops at a pause marker (GOVLAW_TEST_PAUSE_AT) and return it stopped there: its
+    stderr has printed `govlaw-pause: <marker>` (the line may go on after the marker) and stays open for the
+    caller to close. A run that ends first, or takes longer than PAUSE_TIMEOUT, raises MarkerMissedError with
+    the end of what it printed."""
+    proc = subprocess.Popen(
+        list(command),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, PAUSE_ENV: marker},
+    )
+    stderr = proc.stderr
+    assert stderr is not None  # stderr=PIPE
+    timer = threading.Timer(PAUSE_TIMEOUT, proc.kill)
+    timer.start()
+    seen: list[str] = []
+    wanted = f"govlaw-pause: {marker}"
+    try:
+        for line in stderr:
+            seen.append(line)
+            if line.rstrip("\n") == wanted or line.startswith(wanted + " "):
+                return proc
+        proc.wait()
+        stderr.close()
+        raise MarkerMissedError(
+            f"the run ended (exit {proc.returncode}) without reaching the {marker} marker: {''.join(seen)[-2000:]}"
+        )
+    finally:
+        timer.cancel()
 
 
 def update_command(sources: Sequence[Path], root: Path, *extra: str) -> list[str]:

@@ -12,36 +12,32 @@ import random
 import shutil
 import signal
 import subprocess
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.update import PAUSE_ENV, PHASES, UpdateOptions, update_index
+from indexer.update import PHASES, UpdateOptions, update_index
 from search.index import BUILDS_DIR
 from tools.hardening.common import (
+    PAUSE_TIMEOUT,
     ROOT,
     answers,
     change_tiny,
     copy_root,
     open_published,
     served_answers,
+    start_paused,
     update_command,
     write_tiny,
 )
 
 MODES = ("incremental", "full")
-PAUSE_TIMEOUT = 120
 # The phase markers a run passes in each mode (a full build writes as it reads: it has no separate write marker).
 MARKERS = {"incremental": PHASES, "full": tuple(p for p in PHASES if p != "write")}
 OPTIONS = {
     "incremental": UpdateOptions(workers=1, progress=False),
     "full": UpdateOptions(workers=1, progress=False, full=True),
 }
-
-
-class MarkerMissedError(AssertionError):
-    """The killed run finished without passing the phase marker it was to be killed after."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,31 +82,13 @@ class CrashBench:
         return update_command([self.src], root, "--workers", "1", *(["--full"] if mode == "full" else []))
 
     def _kill_after_phase(self, root: Path, mode: str, phase: str) -> None:
-        proc = subprocess.Popen(
-            self.command(root, mode),
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, PAUSE_ENV: phase},
-        )
-        stderr = proc.stderr
-        assert stderr is not None  # stderr=PIPE
-        timer = threading.Timer(PAUSE_TIMEOUT, proc.kill)
-        timer.start()
-        try:
-            for line in stderr:
-                if line.strip() == f"govlaw-pause: {phase}":
-                    break
-            else:
-                # An incremental run turns full (no write marker) when the indexer's code changed since the
-                # base was built: only while someone edits the working tree.
-                raise MarkerMissedError(f"the run ended without reaching the {phase} marker")
-            os.kill(proc.pid, signal.SIGKILL)
-        finally:
-            timer.cancel()
-            proc.wait()
-            stderr.close()
+        # An incremental run turns full (no write marker) when the indexer's code changed since the base was
+        # built: only while someone edits the working tree (MarkerMissedError then).
+        proc = start_paused(self.command(root, mode), phase)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert proc.stderr is not None
+        proc.stderr.close()
 
     def _kill_at(self, root: Path, mode: str, delay: float) -> None:
         proc = subprocess.Popen(

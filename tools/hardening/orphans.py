@@ -13,18 +13,16 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.update import PAUSE_ENV, UpdateOptions, update_index
-from tools.hardening.common import ROOT, copy_root, update_command
+from indexer.update import UpdateOptions, update_index
+from tools.hardening.common import PAUSE_TIMEOUT, ROOT, copy_root, start_paused, update_command
 
 FILES = 12
 WORKERS = "2"
-PAUSE_TIMEOUT = 120
 # How long a worker may outlive the killed process, and how often to look.
 SURVIVAL_LIMIT = 2.0
 POLL_SECONDS = 0.02
@@ -39,10 +37,6 @@ SCENARIOS: tuple[tuple[str, str, str], ...] = (
     ("update: publish", "incremental", "switch"),
     ("update: change log", "incremental", "log"),
 )
-
-
-class MarkerMissedError(AssertionError):
-    """The run ended without passing the marker it was to be killed at."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,26 +116,8 @@ class OrphanBench:
         return update_command([self.src], root, "--workers", WORKERS, *(["--full"] if mode == "full" else []))
 
     def _start_paused(self, root: Path, mode: str, marker: str) -> tuple[subprocess.Popen, list[int]]:
-        proc = subprocess.Popen(
-            self.command(root, mode),
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, PAUSE_ENV: marker},
-        )
-        stderr = proc.stderr
-        assert stderr is not None  # stderr=PIPE
-        timer = threading.Timer(PAUSE_TIMEOUT, proc.kill)
-        timer.start()
-        try:
-            for line in stderr:
-                if line.startswith(f"govlaw-pause: {marker}"):
-                    return proc, children_of(proc.pid)
-            proc.wait()
-            raise MarkerMissedError(f"the run ended (exit {proc.returncode}) without reaching the {marker} marker")
-        finally:
-            timer.cancel()
+        proc = start_paused(self.command(root, mode), marker)
+        return proc, children_of(proc.pid)
 
     def trial(self, number: int, scenario: tuple[str, str, str]) -> Trial:
         name, mode, marker = scenario
