@@ -1,0 +1,84 @@
+"""Warming an opened build before it serves, so that the first requests after a switch are not the slow ones.
+
+What a build's first queries pay for, measured over the laws corpus (`scripts/bench`, "first pass after a
+switch"): reading its files from disk when they are not in the page cache, and matching the runs of characters
+of common words (phrases over the bigram postings, the slowest part of a search), whose match sets the build
+then remembers. So warming asks the kernel to read the build's files ahead, then searches for the words most
+titles share (条例, 中华人民共和国, 人民法院, 管理 …), the words typed most often, as any query does: match
+sets, posting arrays, length columns and per-build tables are filled on the way. The words come from the build
+itself, never from an evaluation set.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from search import analysis
+from search.engine import run_search
+from search.index import OpenIndex
+from search.params import params_from
+
+# Under "govlaw": the web server logs its info events (search/logs.py).
+log = logging.getLogger("govlaw.warm")
+# Seconds a web worker gives a new build to warm before serving it (GOVLAW_WARM_SECONDS): long enough for the
+# searches below on the laws corpus, short enough that a worker starting up stays far from gunicorn's 30 s
+# timeout.
+DEFAULT_WARM_SECONDS = 10.0
+# Title words searched, most shared first: about 5 s for the laws corpus on two busy cores (a word's first
+# search there takes 10–300 ms), and their match sets stay well inside the build's match cache.
+WARM_WORDS = 80
+# A word of one title only is no common word.
+WARM_MIN_TITLES = 2
+_WORD_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]{2,}$")
+
+
+def warm_words(titles: Iterable[str], limit: int = WARM_WORDS) -> tuple[str, ...]:
+    """The words (two or more Chinese characters) shared by most titles, most shared first, then in order of
+    first appearance; words of fewer than WARM_MIN_TITLES titles are left out."""
+    counts: Counter[str] = Counter()
+    for title in titles:
+        for word in dict.fromkeys(w for w in analysis.words(title) if _WORD_RE.match(w)):
+            counts[word] += 1
+    return tuple(w for w, n in counts.most_common(limit) if n >= WARM_MIN_TITLES)
+
+
+def read_ahead(path: Path) -> int:
+    """Ask the kernel to read every file of a build into the page cache in the background (nothing is read
+    here, and nothing written); returns the number of files."""
+    files = [p for p in path.iterdir() if p.is_file()]
+    for p in files:
+        try:
+            fd = os.open(p, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return len(files)
+
+
+def warm_build(index: OpenIndex, should_stop: Callable[[], bool]) -> int:
+    """Warm an opened build: its files read ahead, then its common title words searched one by one until all
+    are done or `should_stop()`; returns the number of searches run."""
+    started = time.monotonic()
+    read_ahead(index.path)
+    done = 0
+    for word in warm_words(index.table.titles):
+        if should_stop():
+            break
+        run_search(index, params_from(q=word))
+        done += 1
+    log.info(
+        "index.warmed",
+        extra={"govlaw": {"build": index.build_id, "searches": done, "ms": round((time.monotonic() - started) * 1000)}},
+    )
+    return done
