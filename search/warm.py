@@ -3,17 +3,20 @@
 What a build's first queries pay for, measured over the laws corpus (`scripts/bench`, "first pass after a
 switch"): reading its files from disk when they are not in the page cache, and matching the runs of characters
 of common words (phrases over the bigram postings, the slowest part of a search), whose match sets the build
-then remembers. So warming asks the kernel to read the build's files ahead, then searches for the words most
-titles share (条例, 中华人民共和国, 人民法院, 管理 …), the words typed most often, as any query does: match
-sets, posting arrays, length columns and per-build tables are filled on the way. The words come from the build
-itself, never from an evaluation set.
+then remembers. So warming reads the build's files (I/O, which leaves the GIL to requests) while it searches
+for the words most titles share (条例, 中华人民共和国, 人民法院, 管理 …), the words typed most often, as any query
+does: match sets, posting arrays, length columns and per-build tables are filled on the way. The words come from
+the build itself, never from an evaluation set.
+
+Warming runs in the worker that will serve the build, beside its requests: while it runs, the old build's answers
+share the process (and its GIL) with it and are slower (`scripts/bench switch` shows by how much).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -35,6 +38,7 @@ DEFAULT_WARM_SECONDS = 10.0
 WARM_WORDS = 80
 # A word of one title only is no common word.
 WARM_MIN_TITLES = 2
+READ_BLOCK = 1 << 20
 _WORD_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]{2,}$")
 
 
@@ -48,35 +52,34 @@ def warm_words(titles: Iterable[str], limit: int = WARM_WORDS) -> tuple[str, ...
     return tuple(w for w, n in counts.most_common(limit) if n >= WARM_MIN_TITLES)
 
 
-def read_ahead(path: Path) -> int:
-    """Ask the kernel to read every file of a build into the page cache in the background (nothing is read
-    here, and nothing written); returns the number of files."""
-    files = [p for p in path.iterdir() if p.is_file()]
-    for p in files:
-        try:
-            fd = os.open(p, os.O_RDONLY)
-        except OSError:
+def read_ahead(path: Path, should_stop: Callable[[], bool] = lambda: False) -> int:
+    """Read every file of a build once, so that its pages are in the page cache when queries need them (asking
+    the kernel with posix_fadvise(WILLNEED) left them uncached on the file systems measured); the GIL is free
+    while a block is read. Stops early when told; returns the bytes read."""
+    block = bytearray(READ_BLOCK)
+    done = 0
+    for p in sorted(path.iterdir()):
+        if not p.is_file():
             continue
-        try:
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
-    return len(files)
+        with open(p, "rb", buffering=0) as f:
+            while not should_stop() and (n := f.readinto(block)):
+                done += n
+    return done
 
 
 def warm_build(index: OpenIndex, should_stop: Callable[[], bool]) -> int:
-    """Warm an opened build: its files read ahead, then its common title words searched one by one until all
-    are done or `should_stop()`; returns the number of searches run."""
+    """Warm an opened build: its files read in a thread of their own while its common title words are searched
+    one by one, until both are done or `should_stop()`; returns the number of searches run."""
     started = time.monotonic()
-    read_ahead(index.path)
+    reader = threading.Thread(target=read_ahead, args=(index.path, should_stop), name="read-ahead", daemon=True)
+    reader.start()
     done = 0
     for word in warm_words(index.table.titles):
         if should_stop():
             break
         run_search(index, params_from(q=word))
         done += 1
+    reader.join()
     log.info(
         "index.warmed",
         extra={"govlaw": {"build": index.build_id, "searches": done, "ms": round((time.monotonic() - started) * 1000)}},
