@@ -242,6 +242,11 @@ class OpenIndex:
         if found is None:
             found = np.fromiter(self.searcher().docs_for_query(query), dtype=np.int32)
             found.sort()
+        return self.remember_sections(key, found)
+
+    def remember_sections(self, key: str, found: np.ndarray) -> np.ndarray:
+        """Remember the sections matching a query (`key`: its repr), as `sections_for` found them or as they
+        were found for this same build before (search/warm.py); returns what is remembered."""
         found.flags.writeable = False
         with self._cache_lock:
             if key not in self._cache:
@@ -250,7 +255,7 @@ class OpenIndex:
                 while self._cached_bytes > MATCH_CACHE_BYTES and len(self._cache) > 1:
                     _, old = self._cache.popitem(last=False)
                     self._cached_bytes -= getattr(old, "nbytes", 0)
-        return found
+            return self._cache[key]
 
     def memo(self, key, compute):
         """A value derived from this build alone, computed once (kept with the match sets, counted as small)."""

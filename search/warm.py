@@ -1,12 +1,14 @@
 """Warming an opened build before it serves, so that the first requests after a switch are not the slow ones.
 
-What a build's first queries pay for, measured over the laws corpus (`scripts/bench`, "first pass after a
-switch"): reading its files from disk when they are not in the page cache, and matching the runs of characters
-of common words (phrases over the bigram postings, the slowest part of a search), whose match sets the build
-then remembers. So warming reads the build's files (I/O, which leaves the GIL to requests) while it searches
-for the words most titles share (条例, 中华人民共和国, 人民法院, 管理 …), the words typed most often, as any query
-does: match sets, posting arrays, length columns and per-build tables are filled on the way. The words come from
-the build itself, never from an evaluation set.
+What a build's first queries pay for, measured over the laws corpus (`scripts/bench switch`): reading its
+files from disk when they are not in the page cache, and matching the runs of characters of common words
+(phrases over the bigram postings, the slowest part of a search), whose match sets the build then remembers.
+So the nightly update finds the match sets of the words most titles share (条例, 中华人民共和国, 人民法院,
+管理 …: the words typed most often) for the build it writes (`write_warm_sets`), and a worker warming the build
+loads them, reads the build's files (I/O, which leaves the GIL to requests) and searches for those words as any
+query does: posting arrays, length columns and per-build tables are filled on the way. A build without such a
+file (a full `indexer build`) is warmed by the same searches, which then find the match sets themselves. The
+words come from the build itself, never from an evaluation set.
 
 Warming runs in the worker that will serve the build, beside its requests: while it runs, the old build's answers
 share the process (and its GIL) with it and are slower (`scripts/bench switch` shows by how much).
@@ -22,10 +24,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
+
 from search import analysis
 from search.engine import run_search
 from search.index import OpenIndex
 from search.params import params_from
+from search.plan import plan_query
+from search.query import QueryError, parse_query
 
 # Under "govlaw": the web server logs its info events (search/logs.py).
 log = logging.getLogger("govlaw.warm")
@@ -39,6 +45,11 @@ WARM_WORDS = 80
 # A word of one title only is no common word.
 WARM_MIN_TITLES = 2
 READ_BLOCK = 1 << 20
+# The match sets of the warm words, found by the indexer for the build it writes (`write_warm_sets`) and loaded
+# by a worker warming that build: the expensive part of warming done once per build, not once per worker and
+# not beside requests. Only the build they were found for loads them (a build made from a copy of another
+# keeps the copy's file until it writes its own).
+WARM_SETS_FILE = "warm-sets.npz"
 _WORD_RE = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff]{2,}$")
 
 
@@ -50,6 +61,58 @@ def warm_words(titles: Iterable[str], limit: int = WARM_WORDS) -> tuple[str, ...
         for word in dict.fromkeys(w for w in analysis.words(title) if _WORD_RE.match(w)):
             counts[word] += 1
     return tuple(w for w, n in counts.most_common(limit) if n >= WARM_MIN_TITLES)
+
+
+def match_sets(index: OpenIndex, words: Iterable[str]) -> dict[str, np.ndarray]:
+    """The sections matching each word's match queries (its exact run and its words), by query repr, as
+    `OpenIndex.sections_for` finds and remembers them."""
+    out: dict[str, np.ndarray] = {}
+    for word in words:
+        try:
+            plan = plan_query(parse_query(word))
+        except QueryError:
+            continue
+        for group in (*plan.groups, plan.excluded):
+            for term in group:
+                for q in (term.exact, term.loose):
+                    if q is not None:
+                        out[repr(q)] = index.sections_for(q)
+    return out
+
+
+def write_warm_sets(index: OpenIndex, build_id: str) -> Path:
+    """Find the warm words' match sets of an opened build (not yet published, so `build_id` is the name it will
+    be published under) and write them into it; returns the file."""
+    sets = match_sets(index, warm_words(index.table.titles))
+    keys = list(sets)
+    arrays = [sets[k] for k in keys]
+    path = index.path / WARM_SETS_FILE
+    with open(path, "wb") as f:
+        np.savez(
+            f,
+            build=np.array(build_id),
+            sections=np.array(len(index.doc_of)),
+            keys=np.array(keys, dtype=str),
+            sizes=np.array([len(a) for a in arrays], dtype=np.int64),
+            docnums=np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int32),
+        )
+    return path
+
+
+def load_warm_sets(index: OpenIndex) -> int:
+    """Remember the match sets written for this very build (same id, same number of sections); returns how many
+    (0 when there is no such file, or it is another build's)."""
+    try:
+        with np.load(index.path / WARM_SETS_FILE, allow_pickle=False) as data:
+            if str(data["build"]) != index.build_id or int(data["sections"]) != len(index.doc_of):
+                return 0
+            keys, sizes, docnums = data["keys"], data["sizes"], data["docnums"].astype(np.int32, copy=False)
+    except (OSError, KeyError, ValueError):
+        return 0
+    ends = np.cumsum(sizes)
+    for key, start, end in zip(keys, ends - sizes, ends, strict=True):
+        index.remember_sections(str(key), docnums[start:end].copy())
+    return len(keys)
 
 
 def read_ahead(path: Path, should_stop: Callable[[], bool] = lambda: False) -> int:
@@ -68,9 +131,11 @@ def read_ahead(path: Path, should_stop: Callable[[], bool] = lambda: False) -> i
 
 
 def warm_build(index: OpenIndex, should_stop: Callable[[], bool]) -> int:
-    """Warm an opened build: its files read in a thread of their own while its common title words are searched
-    one by one, until both are done or `should_stop()`; returns the number of searches run."""
+    """Warm an opened build: the match sets written for it loaded, then its files read in a thread of their own
+    while its common title words are searched one by one (quickly, with their match sets loaded), until both are
+    done or `should_stop()`; returns the number of searches run."""
     started = time.monotonic()
+    loaded = load_warm_sets(index)
     reader = threading.Thread(target=read_ahead, args=(index.path, should_stop), name="read-ahead", daemon=True)
     reader.start()
     done = 0
@@ -82,6 +147,13 @@ def warm_build(index: OpenIndex, should_stop: Callable[[], bool]) -> int:
     reader.join()
     log.info(
         "index.warmed",
-        extra={"govlaw": {"build": index.build_id, "searches": done, "ms": round((time.monotonic() - started) * 1000)}},
+        extra={
+            "govlaw": {
+                "build": index.build_id,
+                "match_sets_loaded": loaded,
+                "searches": done,
+                "ms": round((time.monotonic() - started) * 1000),
+            }
+        },
     )
     return done
