@@ -4,11 +4,11 @@ What a build's first queries pay for, measured over the laws corpus (`scripts/be
 files from disk when they are not in the page cache, and matching the runs of characters of common words
 (phrases over the bigram postings, the slowest part of a search), whose match sets the build then remembers.
 So the nightly update finds the match sets of the words most titles share (条例, 中华人民共和国, 人民法院,
-管理 …: the words typed most often) for the build it writes (`write_warm_sets`), and a worker warming the build
-loads them, reads the build's files (I/O, which leaves the GIL to requests) and searches for those words as any
-query does: posting arrays, length columns and per-build tables are filled on the way. A build without such a
-file (a full `indexer build`) is warmed by the same searches, which then find the match sets themselves. The
-words come from the build itself, never from an evaluation set.
+管理 …: the words typed most often) and of the words most frequent in the bodies for the build it writes
+(`write_warm_sets`), and a worker warming the build loads them, reads the build's files (I/O, which leaves the
+GIL to requests) and reads the posting arrays that score the title words; one whole search fills the per-build
+tables. A build without such a file (a full `indexer build`) finds the title words' match sets itself while
+warming, at a few seconds' more. The words come from the build itself, never from an evaluation set.
 
 Warming runs in the worker that will serve the build, beside its requests: while it runs, the old build's answers
 share the process (and its GIL) with it and are slower (`scripts/bench switch` shows by how much).
@@ -28,9 +28,9 @@ import numpy as np
 
 from search import analysis
 from search.engine import run_search
-from search.index import OpenIndex
+from search.index import MATCH_CACHE_BYTES, OpenIndex
 from search.params import params_from
-from search.plan import plan_query
+from search.plan import TermPlan, plan_query
 from search.query import QueryError, parse_query
 
 # Under "govlaw": the web server logs its info events (search/logs.py).
@@ -44,6 +44,11 @@ DEFAULT_WARM_SECONDS = 10.0
 WARM_WORDS = 80
 # A word of one title only is no common word.
 WARM_MIN_TITLES = 2
+# Besides the title words, the update finds the match sets of the words most frequent in the bodies (人民政府,
+# 主管部门 …), the other words queries share, as many as fit in WARM_SETS_BYTES (half the match cache, so that
+# a worker's own queries keep the other half).
+WARM_BODY_WORDS = 150
+WARM_SETS_BYTES = MATCH_CACHE_BYTES // 2
 READ_BLOCK = 1 << 20
 # The match sets of the warm words, found by the indexer for the build it writes (`write_warm_sets`) and loaded
 # by a worker warming that build: the expensive part of warming done once per build, not once per worker and
@@ -63,27 +68,46 @@ def warm_words(titles: Iterable[str], limit: int = WARM_WORDS) -> tuple[str, ...
     return tuple(w for w, n in counts.most_common(limit) if n >= WARM_MIN_TITLES)
 
 
+def _term_plans(word: str) -> tuple[TermPlan, ...]:
+    """The term plans a search for `word` runs (none for a word the query language refuses)."""
+    try:
+        plan = plan_query(parse_query(word))
+    except QueryError:
+        return ()
+    return (*(term for group in plan.groups for term in group), *plan.excluded)
+
+
 def match_sets(index: OpenIndex, words: Iterable[str]) -> dict[str, np.ndarray]:
     """The sections matching each word's match queries (its exact run and its words), by query repr, as
     `OpenIndex.sections_for` finds and remembers them."""
-    out: dict[str, np.ndarray] = {}
-    for word in words:
-        try:
-            plan = plan_query(parse_query(word))
-        except QueryError:
-            continue
-        for group in (*plan.groups, plan.excluded):
-            for term in group:
-                for q in (term.exact, term.loose):
-                    if q is not None:
-                        out[repr(q)] = index.sections_for(q)
-    return out
+    return {
+        repr(q): index.sections_for(q)
+        for word in words
+        for term in _term_plans(word)
+        for q in (term.exact, term.loose)
+        if q is not None
+    }
+
+
+def frequent_body_words(index: OpenIndex, limit: int = WARM_BODY_WORDS) -> tuple[str, ...]:
+    """The words (two or more Chinese characters) most frequent in the bodies of a build, most frequent first."""
+    reader = index.searcher().reader()
+    found = (text.decode("utf-8") for _, text in reader.most_frequent_terms("body", 2 * limit))
+    return tuple(w for w in found if _WORD_RE.match(w))[:limit]
 
 
 def write_warm_sets(index: OpenIndex, build_id: str) -> Path:
-    """Find the warm words' match sets of an opened build (not yet published, so `build_id` is the name it will
-    be published under) and write them into it; returns the file."""
-    sets = match_sets(index, warm_words(index.table.titles))
+    """Find the match sets of an opened build's warm words (its shared title words, then its most frequent body
+    words, up to WARM_SETS_BYTES) and write them into it; the build is not yet published, so `build_id` is the
+    name it will be published under. Returns the file."""
+    sets: dict[str, np.ndarray] = {}
+    size = 0
+    for word in dict.fromkeys((*warm_words(index.table.titles), *frequent_body_words(index))):
+        found = match_sets(index, (word,))
+        size += sum(a.nbytes for k, a in found.items() if k not in sets)
+        if size > WARM_SETS_BYTES:
+            break
+        sets.update(found)
     keys = list(sets)
     arrays = [sets[k] for k in keys]
     path = index.path / WARM_SETS_FILE
@@ -132,17 +156,26 @@ def read_ahead(path: Path, should_stop: Callable[[], bool] = lambda: False) -> i
 
 def warm_build(index: OpenIndex, should_stop: Callable[[], bool]) -> int:
     """Warm an opened build: the match sets written for it loaded, then its files read in a thread of their own
-    while its common title words are searched one by one (quickly, with their match sets loaded), until both are
-    done or `should_stop()`; returns the number of searches run."""
+    while its common title words are matched and scored one by one (the match sets and posting arrays a build
+    remembers; one whole search fills its per-build tables), until both are done or `should_stop()`; returns
+    the number of words warmed."""
     started = time.monotonic()
     loaded = load_warm_sets(index)
     reader = threading.Thread(target=read_ahead, args=(index.path, should_stop), name="read-ahead", daemon=True)
     reader.start()
+    words = warm_words(index.table.titles)
     done = 0
-    for word in warm_words(index.table.titles):
+    for word in words:
         if should_stop():
             break
-        run_search(index, params_from(q=word))
+        if done == 0:
+            run_search(index, params_from(q=word))
+        for term in _term_plans(word):
+            for q in (term.exact, term.loose):
+                if q is not None:
+                    index.sections_for(q)
+            if term.score is not None:
+                index.vector.evaluate(term.score)
         done += 1
     reader.join()
     log.info(
@@ -151,7 +184,7 @@ def warm_build(index: OpenIndex, should_stop: Callable[[], bool]) -> int:
             "govlaw": {
                 "build": index.build_id,
                 "match_sets_loaded": loaded,
-                "searches": done,
+                "words": done,
                 "ms": round((time.monotonic() - started) * 1000),
             }
         },

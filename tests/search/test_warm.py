@@ -18,7 +18,7 @@ from indexer.update import UpdateOptions, update_index
 from search.engine import run_search
 from search.index import BUILDS_DIR, MANIFEST_FILE, IndexHolder, OpenIndex, current_build_path
 from search.params import params_from
-from search.warm import WARM_SETS_FILE, load_warm_sets, match_sets, warm_build, warm_words
+from search.warm import WARM_SETS_FILE, frequent_body_words, load_warm_sets, match_sets, warm_build, warm_words
 from tools.hardening.common import write_tiny
 
 WAIT = 60  # seconds a test waits for a warming thread at most (each finishes in well under one)
@@ -233,17 +233,20 @@ def test_an_update_writes_the_match_sets_of_its_build_and_only_that_build_loads_
     loaded, fresh = OpenIndex.open(paths[1]), OpenIndex.open(paths[1])
     try:
         assert warm_words(fresh.table.titles) == ("法治政府建设", "关于")
-        expected = {k: v.tolist() for k, v in match_sets(fresh, warm_words(fresh.table.titles)).items()}
-        assert load_warm_sets(loaded) == 2
+        body = frequent_body_words(fresh)
+        assert body[:8] == ("政府", "法治政府", "法治", "推进", "建设", "行政", "人民政府", "人民")
+        expected = {k: v.tolist() for k, v in match_sets(fresh, dict.fromkeys(("法治政府建设", "关于", *body))).items()}
+        assert load_warm_sets(loaded) == len(expected) == 60
         assert {k: loaded._cache[k].tolist() for k in expected} == expected
-        assert [len(v) for v in expected.values()] == [2, 2]  # the title records of the two titles with each
+        about = expected["Or([Term('title_bi', '关于'), Term('body_bi', '关于')])"]
+        assert sorted(fresh.docs[fresh.doc_of[d]].source for d in about) == ["docs/a_notice.txt", "docs/c_plan.txt"]
     finally:
         loaded.close()
         fresh.close()
     # The same build elsewhere loads them; with another build's file (a copy carried over) it loads none.
     copy = tmp_path / paths[1].name
     shutil.copytree(paths[1], copy)
-    for source, count in ((paths[1], 2), (paths[0], 0)):
+    for source, count in ((paths[1], 60), (paths[0], 0)):
         shutil.copy(source / WARM_SETS_FILE, copy / WARM_SETS_FILE)
         index = OpenIndex.open(copy)
         try:
