@@ -48,6 +48,9 @@ WARM_MIN_TITLES = 2
 # 主管部门 …), the other words queries share, as many as fit in WARM_SETS_BYTES (half the match cache, so that
 # a worker's own queries keep the other half).
 WARM_BODY_WORDS = 150
+# Only words this frequent are worth it: matching a rarer one is quick anyway (the 150th word of the laws corpus
+# occurs about 10,000 times; in a build of a few documents none qualifies, and the update spends nothing on them).
+WARM_MIN_FREQUENCY = 1000
 WARM_SETS_BYTES = MATCH_CACHE_BYTES // 2
 READ_BLOCK = 1 << 20
 # The match sets of the warm words, found by the indexer for the build it writes (`write_warm_sets`) and loaded
@@ -89,10 +92,13 @@ def match_sets(index: OpenIndex, words: Iterable[str]) -> dict[str, np.ndarray]:
     }
 
 
-def frequent_body_words(index: OpenIndex, limit: int = WARM_BODY_WORDS) -> tuple[str, ...]:
-    """The words (two or more Chinese characters) most frequent in the bodies of a build, most frequent first."""
+def frequent_body_words(
+    index: OpenIndex, limit: int = WARM_BODY_WORDS, min_frequency: float = WARM_MIN_FREQUENCY
+) -> tuple[str, ...]:
+    """The words (two or more Chinese characters) most frequent in the bodies of a build, most frequent first,
+    each occurring at least `min_frequency` times."""
     reader = index.searcher().reader()
-    found = (text.decode("utf-8") for _, text in reader.most_frequent_terms("body", 2 * limit))
+    found = (text.decode("utf-8") for n, text in reader.most_frequent_terms("body", 2 * limit) if n >= min_frequency)
     return tuple(w for w in found if _WORD_RE.match(w))[:limit]
 
 

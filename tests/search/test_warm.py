@@ -233,10 +233,11 @@ def test_an_update_writes_the_match_sets_of_its_build_and_only_that_build_loads_
     loaded, fresh = OpenIndex.open(paths[1]), OpenIndex.open(paths[1])
     try:
         assert warm_words(fresh.table.titles) == ("法治政府建设", "关于")
-        body = frequent_body_words(fresh)
+        assert frequent_body_words(fresh) == ()  # no word of three short documents is frequent enough
+        body = frequent_body_words(fresh, min_frequency=1)
         assert body[:8] == ("政府", "法治政府", "法治", "推进", "建设", "行政", "人民政府", "人民")
-        expected = {k: v.tolist() for k, v in match_sets(fresh, dict.fromkeys(("法治政府建设", "关于", *body))).items()}
-        assert load_warm_sets(loaded) == len(expected) == 60
+        expected = {k: v.tolist() for k, v in match_sets(fresh, ("法治政府建设", "关于")).items()}
+        assert load_warm_sets(loaded) == len(expected) == 2
         assert {k: loaded._cache[k].tolist() for k in expected} == expected
         about = expected["Or([Term('title_bi', '关于'), Term('body_bi', '关于')])"]
         assert sorted(fresh.docs[fresh.doc_of[d]].source for d in about) == ["docs/a_notice.txt", "docs/c_plan.txt"]
@@ -246,7 +247,7 @@ def test_an_update_writes_the_match_sets_of_its_build_and_only_that_build_loads_
     # The same build elsewhere loads them; with another build's file (a copy carried over) it loads none.
     copy = tmp_path / paths[1].name
     shutil.copytree(paths[1], copy)
-    for source, count in ((paths[1], 60), (paths[0], 0)):
+    for source, count in ((paths[1], 2), (paths[0], 0)):
         shutil.copy(source / WARM_SETS_FILE, copy / WARM_SETS_FILE)
         index = OpenIndex.open(copy)
         try:
