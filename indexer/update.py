@@ -462,7 +462,21 @@ def _carried_errors(previous: Path | None, sources: set[str]) -> list[dict]:
     return [r for r in rows if r.get("source") in sources]
 
 
+def _write_warm_sets(new, build_id: str) -> None:
+    """Warm match sets are an optimisation: failing to write them leaves the build without (it is warmed by
+    searching instead), never with a copy of the previous build's."""
+    from search.warm import WARM_SETS_FILE, write_warm_sets
+
+    try:
+        write_warm_sets(new, build_id)
+    except Exception as e:  # noqa: BLE001  the build itself is complete and checked
+        (new.path / WARM_SETS_FILE).unlink(missing_ok=True)
+        log.warning("warm_sets.failed", extra={"govlaw": {"build": build_id, "error": str(e)}})
+
+
 def _gate(tmp: Path, previous: Path | None, plan: Plan, options: UpdateOptions) -> GateResult:
+    """The quality gate over the new build; a build that passes gets its warm match sets (search/warm.py) while
+    it is open, so that the web workers warm it quickly."""
     from search.index import OpenIndex
 
     new = OpenIndex.open(tmp)
@@ -473,7 +487,10 @@ def _gate(tmp: Path, previous: Path | None, plan: Plan, options: UpdateOptions) 
         if old is not None and options.gate_sample:
             titles = {d: (m.source, m.title) for d, m in old.docs.items()}
             queries += sample_titles(titles, plan.unchanged, options.gate_sample)
-        return run_gate(new, old, queries, min_ratio=options.min_ratio)
+        result = run_gate(new, old, queries, min_ratio=options.min_ratio)
+        if result.passed:
+            _write_warm_sets(new, tmp.name.removeprefix(TMP_PREFIX))
+        return result
     finally:
         new.close()
         if old is not None:

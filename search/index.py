@@ -18,6 +18,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -241,6 +242,11 @@ class OpenIndex:
         if found is None:
             found = np.fromiter(self.searcher().docs_for_query(query), dtype=np.int32)
             found.sort()
+        return self.remember_sections(key, found)
+
+    def remember_sections(self, key: str, found: np.ndarray) -> np.ndarray:
+        """Remember the sections matching a query (`key`: its repr), as `sections_for` found them or as they
+        were found for this same build before (search/warm.py); returns what is remembered."""
         found.flags.writeable = False
         with self._cache_lock:
             if key not in self._cache:
@@ -249,7 +255,7 @@ class OpenIndex:
                 while self._cached_bytes > MATCH_CACHE_BYTES and len(self._cache) > 1:
                     _, old = self._cache.popitem(last=False)
                     self._cached_bytes -= getattr(old, "nbytes", 0)
-        return found
+            return self._cache[key]
 
     def memo(self, key, compute):
         """A value derived from this build alone, computed once (kept with the match sets, counted as small)."""
@@ -291,19 +297,99 @@ class OpenIndex:
         self.ix.close()
 
 
+# What warms a build before it serves: called with the opened build and a function telling it to stop (the
+# time budget is spent, or the build is no longer wanted); search/warm.py's `warm_build` in the web app.
+Warmer = Callable[[OpenIndex, Callable[[], bool]], object]
+
+
+class _Warming:
+    """A build being opened and warmed in a thread of its own while the holder serves the one before it."""
+
+    def __init__(self, path: Path, budget: float, warmer: Warmer | None):
+        self.path = path
+        self.started = time.monotonic()
+        self.deadline = self.started + budget
+        self.opened: OpenIndex | None = None  # set once open, possibly before warming has finished
+        self.error: Exception | None = None  # the build cannot be opened
+        self.done = threading.Event()  # opened (or failed) and warmed as far as it goes
+        self._warmer = warmer
+        self._lock = threading.Lock()
+        self._dropped = False  # superseded before it was served: whoever comes last closes it
+        self._thread = threading.Thread(target=self._run, name=f"warm-{path.name}", daemon=True)
+        self._thread.start()
+
+    def should_stop(self) -> bool:
+        return self._dropped or time.monotonic() >= self.deadline
+
+    def _run(self) -> None:
+        try:
+            opened = OpenIndex.open(self.path)
+        except Exception as e:  # noqa: BLE001  any failure to open keeps the served build (logged by the holder)
+            self.error = e
+            self.done.set()
+            return
+        self.opened = opened
+        run_warmer(opened, self._warmer, self.should_stop)
+        with self._lock:
+            self.done.set()
+            close = self._dropped
+        if close:
+            opened.close()
+
+    def drop(self) -> None:
+        """Give the build up (`current` moved on before it was served); it is closed once its thread ends."""
+        with self._lock:
+            self._dropped = True
+            close = self.done.is_set() and self.opened is not None
+        if close and self.opened is not None:
+            self.opened.close()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the thread to finish (tests, and a process ending); True when it has."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+
+def run_warmer(opened: OpenIndex, warmer: Warmer | None, should_stop: Callable[[], bool]) -> None:
+    """Run a warmer over a build; a warmer that fails leaves the build as it is, served all the same (warming
+    only saves time: the build itself opened and passed the indexer's gate)."""
+    if warmer is None:
+        return
+    try:
+        warmer(opened, should_stop)
+    except Exception:
+        log.warning("index.warm_failed", exc_info=True, extra={"govlaw": {"build": opened.build_id}})
+
+
 class IndexHolder:
     """Hands out the currently published build, reopening when `current` moves to another build.
+
+    With a warming budget (`warm_seconds` > 0) a newly published build is opened and warmed (`warmer`) in a
+    thread while the build served so far keeps answering; the holder switches to it once warming has finished
+    or the budget is spent, whichever comes first (and not before it is open). A process serving nothing yet
+    opens and warms the first build before answering, within the same budget. With no budget a new build is
+    opened and served at once. A build that cannot be opened leaves the served one in place either way.
 
     The build it replaces is closed RETIRE_SECONDS later (at a later request), when no request can still be
     using it; left to garbage collection, every switch kept the old build's files open for an unknown time.
     """
 
-    def __init__(self, root: Path, retire_seconds: float = RETIRE_SECONDS):
+    def __init__(
+        self,
+        root: Path,
+        retire_seconds: float = RETIRE_SECONDS,
+        *,
+        warm_seconds: float = 0.0,
+        warmer: Warmer | None = None,
+    ):
         self.root = Path(root)
         self.retire_seconds = retire_seconds
+        self.warm_seconds = max(0.0, warm_seconds)
+        self.warmer = warmer
         self._lock = threading.Lock()
         self._open: OpenIndex | None = None
         self._retired: list[tuple[float, OpenIndex]] = []
+        self._warming: _Warming | None = None
 
     @property
     def served_build(self) -> str | None:
@@ -311,32 +397,76 @@ class IndexHolder:
         opened = self._open
         return opened.build_id if opened is not None else None
 
+    @property
+    def warming(self) -> _Warming | None:
+        """The build being warmed to replace the served one, if any."""
+        return self._warming
+
     def get(self) -> OpenIndex:
         path = current_build_path(self.root)
         if path is None:
             raise NoIndexError(f"no published index under {self.root}")
         opened = self._open
-        if opened is not None and opened.path == path and not self._retired:
+        if opened is not None and opened.path == path and not self._retired and self._warming is None:
             return opened
         with self._lock:
             self._close_retired()
-            if self._open is None or self._open.path != path:
-                try:
-                    fresh = OpenIndex.open(path)
-                except Exception as e:
-                    if self._open is None:
-                        raise NoIndexError(f"the published build {path.name} cannot be opened: {e}") from e
-                    log.error(
-                        "the published build %s cannot be opened (%s); still serving %s",
-                        path.name,
-                        str(e),
-                        self._open.build_id,
-                    )
-                    return self._open
-                if self._open is not None:
-                    self._retired.append((time.monotonic(), self._open))
-                self._open = fresh
+            if self._open is not None and self._open.path == path:
+                self._drop_warming()  # `current` went back to the served build while another was warming
+                return self._open
+            if self._open is None:
+                self._open = self._open_first(path)
+            elif self.warm_seconds <= 0:
+                self._switch_at_once(path)
+            else:
+                self._switch_when_warm(path)
             return self._open
+
+    def _open_first(self, path: Path) -> OpenIndex:
+        try:
+            fresh = OpenIndex.open(path)
+        except Exception as e:
+            raise NoIndexError(f"the published build {path.name} cannot be opened: {e}") from e
+        deadline = time.monotonic() + self.warm_seconds
+        run_warmer(fresh, self.warmer if self.warm_seconds > 0 else None, lambda: time.monotonic() >= deadline)
+        return fresh
+
+    def _switch_at_once(self, path: Path) -> None:
+        try:
+            fresh = OpenIndex.open(path)
+        except Exception as e:  # noqa: BLE001  any failure to open keeps the served build, logged there
+            self._cannot_open(path, e)
+            return
+        self._replace(fresh)
+
+    def _switch_when_warm(self, path: Path) -> None:
+        warming = self._warming
+        if warming is None or warming.path != path:
+            self._drop_warming()
+            warming = self._warming = _Warming(path, self.warm_seconds, self.warmer)
+        if warming.error is not None:
+            # Tried again from the next request, as a build opened at once would be.
+            self._warming = None
+            self._cannot_open(path, warming.error)
+        elif warming.opened is not None and (warming.done.is_set() or time.monotonic() >= warming.deadline):
+            self._warming = None
+            self._replace(warming.opened)
+
+    def _cannot_open(self, path: Path, error: Exception) -> None:
+        assert self._open is not None
+        log.error(
+            "the published build %s cannot be opened (%s); still serving %s", path.name, str(error), self._open.build_id
+        )
+
+    def _replace(self, fresh: OpenIndex) -> None:
+        if self._open is not None:
+            self._retired.append((time.monotonic(), self._open))
+        self._open = fresh
+
+    def _drop_warming(self) -> None:
+        if self._warming is not None:
+            self._warming.drop()
+            self._warming = None
 
     def _close_retired(self) -> None:
         now = time.monotonic()

@@ -93,7 +93,9 @@ def opened(seed_index):
 
 @pytest.fixture()
 def app(seed_index):
-    return create_app({"INDEX": str(seed_index), "TESTING": True})
+    # A new app per test: warming its build first would cost every such test its searches (warming has tests of
+    # its own: tests/search/test_warm.py, tests/web/test_live_switch.py).
+    return create_app({"INDEX": str(seed_index), "TESTING": True, "WARM_SECONDS": 0})
 
 
 @pytest.fixture()

@@ -6,6 +6,10 @@ import os
 import random
 import sys
 
+import click
+import pytest
+
+from indexer.build import publish
 from search import analysis, questions
 from search.citation import find_citations
 from search.engine import run_search
@@ -20,6 +24,7 @@ from tools.bench import (
     target_table,
     tree_pids,
 )
+from tools.bench_switch import switch_pair, switch_ratio, switch_rows
 from tools.querymix import (
     KINDS,
     PHRASE_MAX,
@@ -197,3 +202,51 @@ def test_a_measured_child_reports_its_memory_and_output():
     m = run_measured([sys.executable, "-c", "import time; b = bytearray(64 << 20); print('ok'); time.sleep(0.5)"])
     assert m.returncode == 0 and m.stdout.strip() == "ok"
     assert m.peak_process_mb >= 64 and m.peak_rss_mb >= 64
+
+
+def test_the_switch_figures_are_tabled_and_judged():
+    lat = {"n": 300, "p50": 10.0, "p99": 100.0, "max": 120.0, "mean": 12.0}
+    after = {**lat, "p99": 180.0}
+    result = {
+        "warmed": {
+            "warm_seconds": 10.0,
+            "reference": lat,
+            "after_switch": after,
+            "after_switch_new_build": {**lat, "n": 200},
+            "answered_by_old_build": 100,
+            "new_build_from_s": 3.5,
+        },
+        "at once": {
+            "warm_seconds": 0.0,
+            "reference": lat,
+            "after_switch": {**lat, "p99": 400.0},
+            "after_switch_new_build": {**lat, "p99": 400.0},
+            "answered_by_old_build": 0,
+            "new_build_from_s": 0.0,
+        },
+    }
+    assert switch_ratio(result) == 1.8
+    assert switch_ratio({}) is None
+    assert [r[:4] for r in switch_rows(result)] == [
+        ("warm pass, new queries (GOVLAW_WARM_SECONDS=10)", 300, 10.0, 100.0),
+        ("first pass after a switch (GOVLAW_WARM_SECONDS=10)", 300, 10.0, 180.0),
+        ("  of which by the new build from 3.5 s (100 by the old)", 200, 10.0, 100.0),
+        ("warm pass, new queries (GOVLAW_WARM_SECONDS=0)", 300, 10.0, 100.0),
+        ("first pass after a switch (GOVLAW_WARM_SECONDS=0)", 300, 10.0, 400.0),
+        ("  of which by the new build from 0.0 s (0 by the old)", 300, 10.0, 400.0),
+    ]
+    rows = {r["key"]: r for r in judge({"switch_ratio": 1.8})}
+    assert rows["switch_ratio"]["met"] is True
+
+
+def test_a_switch_needs_another_build(tmp_path):
+    builds = tmp_path / "builds"
+    for name in ("20260101T000000Z-aaaa", "20260102T000000Z-bbbb", "20260103T000000Z-cccc", ".tmp-x"):
+        (builds / name).mkdir(parents=True)
+    publish(tmp_path, builds / "20260102T000000Z-bbbb")
+    assert switch_pair(tmp_path) == (builds / "20260103T000000Z-cccc", builds / "20260102T000000Z-bbbb")
+    alone = tmp_path / "alone"
+    (alone / "builds" / "20260101T000000Z-aaaa").mkdir(parents=True)
+    publish(alone, alone / "builds" / "20260101T000000Z-aaaa")
+    with pytest.raises(click.ClickException, match="holds one build"):
+        switch_pair(alone)

@@ -3,7 +3,8 @@
 One run measures, on this machine and in this order: the project's full build (`python -m indexer build` in a
 subprocess) against a naive build with jieba's own Whoosh analyzer; `indexer update` with nothing changed and
 with 1 % of the files changed; `run_search` over a seeded query mix (cold pass, then measured passes, one pass
-under cProfile); gunicorn with 2 sync workers under 8 closed-loop clients. Each figure is compared with its
+under cProfile); the first pass after a switch from the full build to the updated one, warmed and at once
+(tools/bench_switch.py); gunicorn with 2 sync workers under 8 closed-loop clients. Each figure is compared with its
 target in TARGETS. Builds and updates run as subprocesses whose whole process tree is polled in /proc for RSS.
 """
 
@@ -59,6 +60,7 @@ TARGETS = (
     ("update_noop_s", "update, nothing changed (s)", "≤ 2", 2.0, "le"),
     ("search_p50_ms", "run_search p50 (ms)", "≤ 5", 5.0, "le"),
     ("search_p99_ms", "run_search p99 (ms)", "≤ 30", 30.0, "le"),
+    ("switch_ratio", "first pass after a switch p99 / warm pass of new queries p99", "≤ 2", 2.0, "le"),
     ("http_rps", "HTTP throughput (requests/s)", "≥ 150", 150.0, "ge"),
     ("http_p99_ms", "HTTP p99 (ms)", "≤ 100", 100.0, "le"),
     ("http_errors", "HTTP errors", "0", 0, "le"),
@@ -502,6 +504,7 @@ def figures(result: dict) -> dict[str, float | None]:
         "update_noop_s": u.get("noop", {}).get("seconds") if u.get("noop", {}).get("status") == "unchanged" else None,
         "search_p50_ms": lat.get("measured", {}).get("p50"),
         "search_p99_ms": lat.get("measured", {}).get("p99"),
+        "switch_ratio": result.get("switch", {}).get("ratio"),
         "http_rps": h["rps"] if h else None,
         "http_p99_ms": h["latency"]["p99"] if h else None,
         "http_errors": h["errors"] if h else None,
@@ -560,6 +563,10 @@ def report_text(result: dict) -> str:
         ("run_search, cold first pass", *_lat(lat["cold"])),
         (f"run_search, {lat['passes']} measured passes", *_lat(lat["measured"])),
     ]
+    if result.get("switch"):
+        from tools.bench_switch import switch_rows
+
+        rows += switch_rows(result["switch"])
     if h:
         rows.append(
             (
@@ -601,6 +608,7 @@ def run(
     *,
     builds: int,
     skip_naive: bool,
+    skip_switch: bool,
     http_seconds: float,
     passes: int,
     work: Path,
@@ -617,6 +625,7 @@ def run(
         "options": {
             "builds": builds,
             "skip_naive": skip_naive,
+            "skip_switch": skip_switch,
             "http_seconds": http_seconds,
             "passes": passes,
             "seed": seed,
@@ -657,6 +666,12 @@ def run(
     say("in-process latency ...")
     result["latency"], mix = latency(root, seed, passes)
     result["mix"] = [q.to_dict() for q in mix]
+    if not skip_switch:
+        from tools.bench_switch import switch_latency, switch_ratio
+
+        say("first pass after a switch, warmed and at once ...")
+        result["switch"] = switch_latency(root, seed)
+        result["switch"]["ratio"] = switch_ratio(result["switch"])
     if http_seconds > 0:
         say(f"HTTP for {http_seconds:g} s ...")
         result["http"] = http(root, mix, http_seconds, work)
@@ -686,6 +701,7 @@ def cli() -> None:
     help="Full builds (and naive builds) to run; the table shows their median.",
 )
 @click.option("--skip-naive", is_flag=True, help="Do not run the naive build (no build ratio).")
+@click.option("--skip-switch", is_flag=True, help="Do not measure the first pass after a switch.")
 @click.option(
     "--http-seconds",
     type=click.FloatRange(0),
@@ -720,6 +736,7 @@ def run_command(
     folders: tuple[Path, ...],
     builds: int,
     skip_naive: bool,
+    skip_switch: bool,
     http_seconds: float,
     passes: int,
     seed: int | None,
@@ -746,6 +763,7 @@ def run_command(
             [f.resolve() for f in chosen],
             builds=builds,
             skip_naive=skip_naive,
+            skip_switch=skip_switch,
             http_seconds=http_seconds,
             passes=passes,
             work=scratch,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,8 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from search.config import index_root
-from search.index import IndexHolder
+from search.index import IndexHolder, NoIndexError
+from search.warm import DEFAULT_WARM_SECONDS, warm_build
 from web import api, changes, check, compare, errors, expiring, feeds, overload, pages, quality
 from web.requests import RequestLog
 
@@ -30,13 +32,21 @@ BUILD_HEADER = "X-Govlaw-Build"
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Defaults, then GOVLAW_* environment variables, then `test_config`; nothing is read at import time."""
     app = Flask(__name__)
-    app.config.from_mapping(INDEX=None, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=64 * 1024, PROXY_FIX=False)
+    app.config.from_mapping(
+        INDEX=None,
+        JSON_AS_ASCII=False,
+        MAX_CONTENT_LENGTH=64 * 1024,
+        PROXY_FIX=False,
+        WARM_SECONDS=DEFAULT_WARM_SECONDS,
+    )
     app.config.from_prefixed_env("GOVLAW")
     if test_config:
         app.config.from_mapping(test_config)
     if isinstance(app.json, DefaultJSONProvider):  # Chinese as it is in JSON bodies, not \u escapes
         app.json.ensure_ascii = False
-    app.extensions["govlaw_index"] = IndexHolder(Path(index_root(app.config["INDEX"])))
+    app.extensions["govlaw_index"] = IndexHolder(
+        Path(index_root(app.config["INDEX"])), warm_seconds=float(app.config["WARM_SECONDS"]), warmer=warm_build
+    )
 
     overload.register(app)
     app.before_request(api.not_modified_early)
@@ -66,3 +76,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return api.cache_headers(response)
 
     return app
+
+
+def open_index_early(app: Flask) -> None:
+    """Open (and warm) the published build before the first request (gunicorn's post_worker_init); nothing
+    published yet is no error here: requests answer 503 until a build is."""
+    with contextlib.suppress(NoIndexError):
+        app.extensions["govlaw_index"].get()

@@ -1,8 +1,9 @@
 # ruff: noqa: N999  gunicorn reads this file by path (-c web/gunicorn.conf.py), its conventional name; never imported
 """gunicorn settings: `gunicorn -c web/gunicorn.conf.py 'web.app:create_app()'`.
 
-Each worker opens the index itself, after the fork (a searcher shared across a fork gave wrong results), and
-loads jieba's dictionary in post_fork so that no request pays for it.
+Each worker opens the index itself, after the fork (a searcher shared across a fork gave wrong results), loads
+jieba's dictionary in post_fork and opens and warms the published build once the app is loaded
+(GOVLAW_WARM_SECONDS, search/warm.py), so that no request pays for either.
 """
 
 import multiprocessing
@@ -37,3 +38,9 @@ def post_fork(server, worker):
     preload()
     # The listening sockets, whose accept queue tells a worker when to shed load (web/overload.py).
     set_listeners(s.sock for s in worker.sockets)
+
+
+def post_worker_init(worker):
+    from web.app import open_index_early
+
+    open_index_early(worker.wsgi)

@@ -32,6 +32,12 @@ def _publish(src: Path, root: Path, *, full_build: bool = False) -> str:
     return report.build_id
 
 
+def _app(root: Path):
+    """The app over `root`, switching to a new build at its next request: these checks are about which build
+    answers, not about warming (tests/search/test_warm.py, tests/web/test_live_switch.py)."""
+    return create_app({"INDEX": str(root), "TESTING": True, "WARM_SECONDS": 0})
+
+
 @pytest.fixture()
 def tiny(tmp_path):
     src = write_tiny(tmp_path / "src" / "docs")
@@ -58,7 +64,7 @@ def test_a_full_disk_during_an_update_leaves_the_served_index_and_the_next_run_r
         root = disk / "index"
         old = _publish(src, root)
         before = served_answers(root)
-        client = create_app({"INDEX": str(root), "TESTING": True}).test_client()
+        client = _app(root).test_client()
         _serves(client, old)
         change_tiny(src)
         filler = fill_disk(disk, leave=64 * 1024)
@@ -83,7 +89,7 @@ def test_a_write_refused_by_the_file_size_limit_fails_the_run_cleanly(tiny):
     assert "File too large" in result.stderr
     assert current_build_path(root).name == old and served_answers(root) == before
     assert not [p for p in (root / BUILDS_DIR).iterdir() if p.name.startswith(".")]
-    client = create_app({"INDEX": str(root), "TESTING": True}).test_client()
+    client = _app(root).test_client()
     _serves(client, old)
     new = _publish(src, root)
     _serves(client, new)
@@ -95,7 +101,7 @@ def test_an_index_root_the_server_cannot_write_is_served_and_an_update_there_fai
     before = served_answers(root)
     change_tiny(src)
     with read_only(root):
-        client = create_app({"INDEX": str(root), "TESTING": True}).test_client()
+        client = _app(root).test_client()
         _serves(client, old)
         assert client.get("/api/search?q=" + "放管服").get_json()["total"] == 1
         result = update_index([src], root, OPTIONS)
@@ -108,7 +114,7 @@ def test_an_index_root_the_server_cannot_write_is_served_and_an_update_there_fai
 
 def test_no_index_is_a_503_and_the_first_build_is_served_without_a_restart(tiny):
     src, root = tiny
-    client = create_app({"INDEX": str(root), "TESTING": True}).test_client()
+    client = _app(root).test_client()
     _serves(client, None)
     page = client.get("/?q=x")
     assert page.status_code == 503 and "索引尚未建立" in page.get_data(as_text=True)
@@ -121,7 +127,7 @@ def test_a_corrupt_build_that_is_not_served_changes_nothing_and_the_next_update_
     first = _publish(src, root)
     (src / "c_plan.txt").write_text((src / "c_plan.txt").read_text("utf-8") + "\n二、补充\n开展宣传。\n", "utf-8")
     second = _publish(src, root)
-    client = create_app({"INDEX": str(root), "TESTING": True}).test_client()
+    client = _app(root).test_client()
     before = served_answers(root)
     old = root / BUILDS_DIR / first
     for f in sorted(old.glob("*.toc")) + sorted(old.glob("*.seg"))[:1]:
@@ -158,7 +164,7 @@ def test_a_broken_current_link_is_a_503_not_a_500_and_the_next_build_recovers(ti
     src, root = tiny
     first = _publish(src, root)
     change_tiny(src)
-    client = create_app({"INDEX": str(root), "TESTING": True}).test_client()
+    client = _app(root).test_client()
     link = root / CURRENT_LINK
     link.unlink()
     if breakage == "dangling":
@@ -186,7 +192,7 @@ def test_a_worker_keeps_serving_its_open_build_when_the_published_one_cannot_be_
     # Before: every request answered 500 until the next good build.
     src, root = tiny
     first = _publish(src, root)
-    client = create_app({"INDEX": str(root), "TESTING": True}).test_client()
+    client = _app(root).test_client()
     _serves(client, first)
     _point_current_at_a_corrupt_copy(root, first)
     for _ in range(3):

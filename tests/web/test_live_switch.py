@@ -1,8 +1,10 @@
-"""Running gunicorn workers serve a newly published build from their next request, with no failed request."""
+"""Running gunicorn workers warm a newly published build while serving the old one, then serve it, with no
+failed request (switching at once, GOVLAW_WARM_SECONDS=0, is checked on the holder in tests/search/test_warm.py)."""
 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import shutil
 import socket
@@ -19,7 +21,10 @@ from search.index import current_build_path
 from tests.conftest import ROOT, SEEDS
 
 START_TIMEOUT = 60
-AFTER_SWITCH = 40  # requests that must all come from the new build once it is published
+AFTER_SWITCH = 40  # requests that must all come from the new build once it is warmed
+# The workers' warming budget; the seeds warm in a small part of it, so every request started later than this
+# after the switch comes from the new build.
+WARM_SECONDS = 1
 
 
 def free_port() -> int:
@@ -41,6 +46,7 @@ def get(port: int, path: str) -> tuple[int, str | None]:
 
 @pytest.fixture()
 def served(tmp_path):
+    """gunicorn with two workers over a published build of the seeds, its log (JSON lines) in gunicorn.log."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
     if not gunicorn.exists():
         pytest.skip(f"gunicorn is not installed beside {sys.executable}")
@@ -49,13 +55,22 @@ def served(tmp_path):
     root = tmp_path / "index"
     assert update_index([src], root, UpdateOptions(workers=1, progress=False)).status == "published"
     port = free_port()
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "GOVLAW_WORKERS": "2", "GOVLAW_INDEX": str(root)}
+    env = {
+        **os.environ,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "GOVLAW_WORKERS": "2",
+        "GOVLAW_INDEX": str(root),
+        "GOVLAW_WARM_SECONDS": str(WARM_SECONDS),
+        "GOVLAW_LOG_FORMAT": "json",
+    }
+    log = open(tmp_path / "gunicorn.log", "wb")  # noqa: SIM115  closed when gunicorn has ended
     proc = subprocess.Popen(
         [str(gunicorn), "-c", "web/gunicorn.conf.py", "web.app:create_app()"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
     )
     try:
         deadline = time.monotonic() + START_TIMEOUT
@@ -68,18 +83,31 @@ def served(tmp_path):
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail("gunicorn did not start")
             time.sleep(0.2)
-        yield src, root, port
+        yield src, root, port, tmp_path / "gunicorn.log"
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
-def test_workers_switch_to_a_new_build_without_a_failed_request(served):
-    src, root, port = served
+def warmed_builds(log: Path) -> list[str]:
+    """The builds of the `index.warmed` events gunicorn's workers logged, in order."""
+    events = (json.loads(line) for line in log.read_text("utf-8").splitlines() if line.startswith("{"))
+    return [e["build"] for e in events if e["event"] == "index.warmed"]
+
+
+def test_workers_warm_a_new_build_and_switch_to_it_without_a_failed_request(served):
+    src, root, port, log = served
     old = current_build_path(root).name
+    # Each worker warmed the published build before its first request (post_worker_init); /healthz answered as
+    # soon as the first was ready.
+    deadline = time.monotonic() + START_TIMEOUT
+    while len(warmed_builds(log)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert warmed_builds(log) == [old, old]
     results: list[tuple[float, int, str | None]] = []
     published_at: list[float] = []
     stop = threading.Event()
@@ -92,7 +120,7 @@ def test_workers_switch_to_a_new_build_without_a_failed_request(served):
             except OSError as e:
                 status, build = -1, repr(e)
             results.append((started, status, build))
-            if published_at and sum(1 for r in results if r[0] > published_at[0]) >= AFTER_SWITCH:
+            if published_at and sum(1 for r in results if r[0] > published_at[0] + WARM_SECONDS) >= AFTER_SWITCH:
                 return
 
     threads = [threading.Thread(target=client) for _ in range(2)]  # keep both workers busy
@@ -109,8 +137,9 @@ def test_workers_switch_to_a_new_build_without_a_failed_request(served):
     stop.set()
 
     assert [r for r in results if r[1] != 200] == []
-    assert {r[2] for r in results if r[0] < published_at[0]} <= {old, report.build_id}
-    after = [r[2] for r in results if r[0] > published_at[0]]
+    assert {r[2] for r in results} == {old, report.build_id}
+    after = [r[2] for r in results if r[0] > published_at[0] + WARM_SECONDS]
     assert len(after) >= AFTER_SWITCH and set(after) == {report.build_id}
-    assert any(r[2] == old for r in results)
     assert get(port, "/api/changes?limit=1")[1] == report.build_id
+    # Both workers warmed the new build in the background before serving it.
+    assert warmed_builds(log) == [old, old, report.build_id, report.build_id]

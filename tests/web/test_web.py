@@ -61,6 +61,24 @@ def test_no_index_is_503_json(tmp_path):
     assert client.get("/healthz").status_code == 503
 
 
+def test_the_warming_budget_comes_from_govlaw_warm_seconds(seed_index, monkeypatch):
+    from search.warm import warm_build
+    from web.app import create_app, open_index_early
+
+    monkeypatch.delenv("GOVLAW_WARM_SECONDS", raising=False)
+    holder = create_app({"INDEX": str(seed_index)}).extensions["govlaw_index"]
+    assert (holder.warm_seconds, holder.warmer) == (10.0, warm_build)
+    monkeypatch.setenv("GOVLAW_WARM_SECONDS", "2.5")
+    app = create_app({"INDEX": str(seed_index)})
+    assert app.extensions["govlaw_index"].warm_seconds == 2.5
+    assert app.extensions["govlaw_index"].served_build is None
+    open_index_early(app)  # what gunicorn's post_worker_init runs: the build is open (and warm) before a request
+    assert app.extensions["govlaw_index"].served_build == seed_index.joinpath("current").readlink().name
+    monkeypatch.setenv("GOVLAW_WARM_SECONDS", "0")
+    assert create_app({"INDEX": str(seed_index)}).extensions["govlaw_index"].warm_seconds == 0.0
+    open_index_early(create_app({"INDEX": str(seed_index / "none")}))  # nothing published: no error here
+
+
 def test_search_page_shows_marked_hits_and_facet_links(client):
     r = client.get("/", query_string={"q": "法治政府建設"})
     html = r.get_data(as_text=True)

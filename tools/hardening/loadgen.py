@@ -153,11 +153,20 @@ def load(
 class Server:
     """gunicorn with `web/gunicorn.conf.py` over an index root; its log is kept to count worker timeouts."""
 
-    def __init__(self, index_root: Path, log_path: Path, workers: int = 2, extra_args: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        index_root: Path,
+        log_path: Path,
+        workers: int = 2,
+        extra_args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ):
+        """`env`: more environment variables of gunicorn's (GOVLAW_WARM_SECONDS …)."""
         self.index_root = Path(index_root)
         self.log_path = Path(log_path)
         self.workers = workers
         self.extra_args = extra_args
+        self.env = env or {}
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
 
@@ -168,6 +177,7 @@ class Server:
             "PORT": str(self.port),
             "GOVLAW_WORKERS": str(self.workers),
             "GOVLAW_INDEX": str(self.index_root),
+            **self.env,
         }
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
