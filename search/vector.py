@@ -32,6 +32,9 @@ from search.whoosh_fence import bm25f_b, length_column_bytes, read_block_posting
 
 # Posting arrays kept per opened build, in bytes (ids 4 + weights 4 per posting).
 POSTINGS_CACHE_BYTES = 24 * 1024 * 1024
+# What phrases read, kept per opened build apart from the above: the postings of their rarest bigrams, the
+# block tables of the others (about 14 bytes per block of about 128 postings).
+PHRASE_CACHE_BYTES = 8 * 1024 * 1024
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
 _EMPTY_KEYS = np.zeros(0, dtype=np.int64)
@@ -122,11 +125,49 @@ def _length_byte(leaf: IndexReader, docnum: int, fieldname: str) -> int:
     return length_to_byte(leaf.doc_field_length(docnum, fieldname, 0) or 0)
 
 
+class BytesLRU:
+    """Values (each with an `nbytes`) kept up to a total of bytes, the least recently used dropped first; a value
+    larger than the whole is not kept. Safe to share between threads."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.nbytes = 0
+        self._values: OrderedDict[tuple, TermPostings | PostingBlocks] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, key: tuple) -> bool:
+        return key in self._values
+
+    def values(self) -> list[TermPostings | PostingBlocks]:
+        with self._lock:
+            return list(self._values.values())
+
+    def get(self, key: tuple) -> TermPostings | PostingBlocks | None:
+        with self._lock:
+            found = self._values.get(key)
+            if found is not None:
+                self._values.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, value: TermPostings | PostingBlocks) -> None:
+        size = value.nbytes
+        with self._lock:
+            if key not in self._values and size <= self.limit:
+                self._values[key] = value
+                self.nbytes += size
+                while self.nbytes > self.limit:
+                    _, old = self._values.popitem(last=False)
+                    self.nbytes -= old.nbytes
+
+
 class VectorScorer:
     """Postings, lengths and statistics of one opened build, and queries evaluated over them.
 
     `searcher` returns a searcher of the build usable by the calling thread; postings are read through it and
     then shared by every thread (reads of the same term by two threads at once may both read; one result stays).
+    What phrases read (the postings of their rarest bigrams, the block tables of the others) is kept apart from
+    the postings of terms, so that it never pushes those out: a phrase's matches are remembered by the caller
+    (OpenIndex.sections_for), its bigrams are rarely asked for again.
     """
 
     def __init__(
@@ -135,18 +176,17 @@ class VectorScorer:
         doc_count: int,
         weighting: BM25F,
         cache_bytes: int = POSTINGS_CACHE_BYTES,
+        phrase_cache_bytes: int = PHRASE_CACHE_BYTES,
     ):
         self._searcher = searcher
         self.doc_count = doc_count
         self._weighting = weighting
-        self._cache_bytes = cache_bytes
-        self._cached_bytes = 0
-        # A term's postings under (field, text); its posting blocks alone under (field, text, "blocks").
-        self._postings: OrderedDict[tuple, TermPostings | PostingBlocks] = OrderedDict()
+        # Keys (field, text): TermPostings; in the phrase cache also (field, text, "blocks"): PostingBlocks.
+        self.cached_postings = BytesLRU(cache_bytes)
+        self.cached_for_phrases = BytesLRU(phrase_cache_bytes)
         self._lengths: dict[str, np.ndarray] = {}
         self._stats: dict[tuple[str, bytes], tuple[float, float]] = {}
         self._frequencies: dict[tuple[str, bytes], int] = {}
-        self._lock = threading.Lock()
 
     # --- data --------------------------------------------------------------------------------------------
 
@@ -154,39 +194,30 @@ class VectorScorer:
         found = self.term_postings(fieldname, text)
         return found.ids, found.weights
 
-    def term_postings(self, fieldname: str, text: bytes) -> TermPostings:
+    def term_postings(self, fieldname: str, text: bytes, for_phrase: bool = False) -> TermPostings:
+        """A term's postings, from either cache, else read and kept in the postings cache (in the phrase cache
+        when read for a phrase)."""
         key = (fieldname, text)
-        with self._lock:
-            cached = self._postings.get(key)
-            if isinstance(cached, TermPostings):
-                self._postings.move_to_end(key)
-                return cached
+        found = self.cached_postings.get(key) or self.cached_for_phrases.get(key)
+        if isinstance(found, TermPostings):
+            return found
         found = read_term_postings(self._searcher().reader(), fieldname, text)
-        self._keep(key, found)
+        (self.cached_for_phrases if for_phrase else self.cached_postings).put(key, found)
         return found
 
-    def _keep(self, key: tuple, found: TermPostings | PostingBlocks) -> None:
-        size = found.nbytes
-        with self._lock:
-            if key not in self._postings and size <= self._cache_bytes:
-                self._postings[key] = found
-                self._cached_bytes += size
-                while self._cached_bytes > self._cache_bytes:
-                    _, old = self._postings.popitem(last=False)
-                    self._cached_bytes -= old.nbytes
-
     def term_blocks(self, fieldname: str, text: bytes) -> PostingBlocks | None:
-        """A term's posting blocks: those of its cached postings, else read from the blocks' headers alone and
-        kept in the same LRU."""
-        with self._lock:
-            for key in ((fieldname, text), (fieldname, text, "blocks")):
-                found = self._postings.get(key)
-                if found is not None:
-                    self._postings.move_to_end(key)
-                    return found.blocks if isinstance(found, TermPostings) else found
+        """A term's posting blocks: those of its cached postings, else read from the blocks' headers alone (kept
+        in the phrase cache)."""
+        found = self.cached_postings.get((fieldname, text)) or self.cached_for_phrases.get((fieldname, text))
+        if isinstance(found, TermPostings):
+            return found.blocks
+        key = (fieldname, text, "blocks")
+        found = self.cached_for_phrases.get(key)
+        if isinstance(found, PostingBlocks):
+            return found
         blocks = phrase.read_posting_blocks(self._searcher().reader(), fieldname, text)
         if blocks is not None:
-            self._keep((fieldname, text, "blocks"), blocks)
+            self.cached_for_phrases.put(key, blocks)
         return blocks
 
     def lengths(self, fieldname: str) -> np.ndarray:
@@ -311,7 +342,7 @@ class VectorScorer:
         distinct = sorted(df, key=df.__getitem__)
         # The rarest word, and any other rare one, narrow the candidates by their whole postings.
         whole = {
-            t: self.term_postings(q.fieldname, t)
+            t: self.term_postings(q.fieldname, t, for_phrase=True)
             for i, t in enumerate(distinct)
             if i == 0 or df[t] <= phrase.READ_WHOLE_POSTINGS
         }

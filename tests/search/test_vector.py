@@ -19,9 +19,10 @@ from indexer.build import build_index
 from indexer.pipeline import build_document, iter_sources, section_records
 from search import analysis, phrase
 from search.index import WEIGHTING, IndexHolder, OpenIndex, current_build_path
+from search.phrase import PostingBlocks
 from search.plan import plan_query
 from search.query import parse_query
-from search.vector import VectorScorer, read_lengths, read_postings
+from search.vector import TermPostings, VectorScorer, read_lengths, read_postings
 from tests.conftest import SEED_002, SEEDS, require_corpus
 from tools.querymix import query_mix
 
@@ -210,13 +211,14 @@ def test_rare_and_common_bigrams_of_a_phrase_are_read_differently(opened):
     with patch.object(phrase, "READ_WHOLE_POSTINGS", 0):
         got = scorer.evaluate(q)
     assert got is not None and len(got[0]) > 5
+    assert scorer.cached_postings.nbytes == 0
     want = whoosh_scores(opened, q)
     assert got[0].tolist() == sorted(want)
     assert got[1].tolist() == pytest.approx([want[d] for d in got[0].tolist()], rel=1e-9)
     searcher = opened.searcher()
     rarest = min(grams, key=lambda g: searcher.doc_frequency("body_bi", g))
-    assert [g for g in grams if ("body_bi", g.encode()) in scorer._postings] == [rarest]
-    assert [g for g in grams if ("body_bi", g.encode(), "blocks") in scorer._postings] == [
+    assert [g for g in grams if ("body_bi", g.encode()) in scorer.cached_for_phrases] == [rarest]
+    assert [g for g in grams if ("body_bi", g.encode(), "blocks") in scorer.cached_for_phrases] == [
         g for g in grams if g != rarest
     ]
 
@@ -285,12 +287,23 @@ def test_postings_cache_stays_within_its_bytes(opened):
     reader = opened.searcher().reader()
     for text in list(reader.lexicon("body"))[:300]:
         scorer.postings("body", text)
-        assert scorer._cached_bytes <= 4096
+        assert scorer.cached_postings.nbytes <= 4096
+    assert scorer.cached_postings.nbytes == sum(found.nbytes for found in scorer.cached_postings.values())
+
+
+def test_what_phrases_read_is_kept_apart_within_its_bytes(opened):
+    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING, phrase_cache_bytes=8192)
+    reader = opened.searcher().reader()
+    scorer.postings("body", "法治".encode())
+    kept = scorer.cached_postings.nbytes
     for text in list(reader.lexicon("body_bi"))[:300]:
         scorer.term_blocks("body_bi", text)
-        assert scorer._cached_bytes <= 4096
-    assert scorer._cached_bytes == sum(found.nbytes for found in scorer._postings.values())
-    assert any(len(key) == 3 for key in scorer._postings)
+        scorer.term_postings("body_bi", text, for_phrase=True)
+        assert scorer.cached_for_phrases.nbytes <= 8192
+    assert scorer.cached_postings.nbytes == kept and ("body", "法治".encode()) in scorer.cached_postings
+    found = scorer.cached_for_phrases.values()
+    assert scorer.cached_for_phrases.nbytes == sum(f.nbytes for f in found)
+    assert {type(f) for f in found} == {TermPostings, PostingBlocks}
 
 
 @pytest.mark.corpus
