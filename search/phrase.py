@@ -2,10 +2,11 @@
 
 Whoosh matches a phrase by walking the postings of all its words together, one posting at a time in Python, and
 comparing positions wherever all the words meet: its cost grows with the postings of the commonest word. Here the
-sections holding the rarest words are found first, by intersecting their cached posting arrays; almost all of
-them hold the phrase itself (98.7 % over the laws corpus), so every other word is looked up in those sections
-alone: its posting blocks are known by their highest docnums (a table read once from the blocks' headers), and
-only the blocks holding a candidate are read, through search.whoosh_fence. The positions are then chained as
+sections holding the rarest word (its cached posting array) are the candidates, and every other word, rarest
+first, is looked up in the candidates left: its posting blocks are known by their highest docnums (a table read
+once from the blocks' headers), and only the blocks holding a candidate are read, through search.whoosh_fence.
+Almost every section holding all the words holds the phrase itself (98.7 % over the laws corpus), so this reads
+about what the answer needs. The positions are then chained as
 Whoosh's SpanNear2 chains them (in order, each word 1..slop positions after the one before), so the sections
 matched are Whoosh's own.
 """
@@ -20,10 +21,8 @@ from whoosh.reading import IndexReader
 
 from search.whoosh_fence import block_positions, read_block_table, unwrap_deleted
 
-# A word whose postings are at most this many (or the phrase's rarest word) is read whole, and its sections
-# narrow the candidates; a commoner one is looked up in the candidates' blocks only.
-READ_WHOLE_POSTINGS = 4096
 _POSITION_BITS = 32  # a key is docnum << 32 | position
+_POSITION_MASK = (1 << _POSITION_BITS) - 1
 _NO_IDS = np.zeros(0, dtype=np.int32)
 _NO_WEIGHTS = np.zeros(0, dtype=np.float32)
 _NO_KEYS = np.zeros(0, dtype=np.int64)
@@ -80,18 +79,6 @@ def read_posting_blocks(reader: IndexReader, fieldname: str, text: bytes) -> Pos
     return posting_blocks(parts)
 
 
-def common_ids(posting_ids: Sequence[np.ndarray]) -> np.ndarray:
-    """The docnums present in every one of the sorted, unique arrays, found from the shortest one up."""
-    arrays = sorted(posting_ids, key=len)
-    found = arrays[0]
-    for other in arrays[1:]:
-        if not len(found):
-            break
-        at = np.minimum(np.searchsorted(other, found), len(other) - 1)
-        found = found[other[at] == found]
-    return found
-
-
 def term_positions(
     reader: IndexReader, fieldname: str, text: bytes, blocks: PostingBlocks | None, docnums: np.ndarray
 ) -> Positions:
@@ -146,15 +133,18 @@ def follow(ends: np.ndarray, keys: np.ndarray, slop: int) -> np.ndarray:
     return keys[ok]
 
 
+def starts_with(starts: np.ndarray | None, keys: np.ndarray, places: list[int]) -> np.ndarray:
+    """Where a phrase of adjacent words may start (keys, ascending): of `starts` (None: anywhere), those where a
+    word with position keys `keys` (ascending, unique) stands at each of its `places` in the phrase (0: first)."""
+    offsets = keys & _POSITION_MASK
+    for place in places:
+        found = keys[offsets >= place] - place
+        starts = found if starts is None else starts[np.isin(starts, found, assume_unique=True)]
+    assert starts is not None, "a word of the phrase has a place in it"
+    return starts
+
+
 def sections_of(keys: np.ndarray) -> np.ndarray:
     """The docnums of ascending keys, once each."""
     docs = (keys >> _POSITION_BITS).astype(np.int32)
     return docs[np.r_[True, docs[1:] != docs[:-1]]] if len(docs) else docs
-
-
-def only_in(found: Positions, docnums: np.ndarray) -> Positions:
-    """`found` narrowed to the sections `docnums` (ascending)."""
-    keep = np.isin(found.docnums, docnums)
-    return Positions(
-        found.docnums[keep], found.weights[keep], found.keys[np.isin(found.keys >> _POSITION_BITS, docnums)]
-    )

@@ -235,6 +235,7 @@ class VectorScorer:
         return found
 
     def _doc_frequency(self, fieldname: str, text: bytes) -> int:
+        """How many sections hold a term (deleted ones too), as Whoosh's term table says."""
         key = (fieldname, text)
         found = self._frequencies.get(key)
         if found is None:
@@ -338,27 +339,28 @@ class VectorScorer:
             texts = [field.to_bytes(w) for w in q.words]
         except ValueError:
             return _EMPTY_IDS, np.zeros(0)
-        df = {t: self._doc_frequency(q.fieldname, t) for t in texts}
-        distinct = sorted(df, key=df.__getitem__)
-        # The rarest word, and any other rare one, narrow the candidates by their whole postings.
-        whole = {
-            t: self.term_postings(q.fieldname, t, for_phrase=True)
-            for i, t in enumerate(distinct)
-            if i == 0 or df[t] <= phrase.READ_WHOLE_POSTINGS
-        }
-        sections = phrase.common_ids([p.ids for p in whole.values()])
+        # Rarest first: the rarest word's postings are the candidates, each next word is looked up in the
+        # sections still possible. A phrase of adjacent words (slop 1) keeps the positions where it could start,
+        # so a section holding the words apart is dropped at once; another slop is chained at the end.
+        distinct = sorted(dict.fromkeys(texts), key=lambda t: self._doc_frequency(q.fieldname, t))
+        rarest = self.term_postings(q.fieldname, distinct[0], for_phrase=True)
+        sections = rarest.ids
         reader = searcher.reader()
         seen: dict[bytes, phrase.Positions] = {}
-        ends = _EMPTY_KEYS
-        for i, text in enumerate(texts):
+        starts: np.ndarray | None = None
+        for text in distinct:
             if not len(sections):
                 return _EMPTY_IDS, np.zeros(0)
-            if text in seen:
-                found = seen[text] = phrase.only_in(seen[text], sections)
-            else:
-                blocks = whole[text].blocks if text in whole else self.term_blocks(q.fieldname, text)
-                found = seen[text] = phrase.term_positions(reader, q.fieldname, text, blocks, sections)
-            ends = found.keys if i == 0 else phrase.follow(ends, found.keys, q.slop)
+            blocks = rarest.blocks if text == distinct[0] else self.term_blocks(q.fieldname, text)
+            found = seen[text] = phrase.term_positions(reader, q.fieldname, text, blocks, sections)
+            sections = found.docnums
+            if q.slop == 1:
+                starts = phrase.starts_with(starts, found.keys, [i for i, t in enumerate(texts) if t == text])
+                sections = phrase.sections_of(starts)
+        if starts is None:
+            ends = seen[texts[0]].keys
+            for text in texts[1:]:
+                ends = phrase.follow(ends, seen[text].keys, q.slop)
             sections = phrase.sections_of(ends)
         if not len(sections):
             return _EMPTY_IDS, np.zeros(0)

@@ -168,21 +168,17 @@ def seed_texts() -> list[str]:
     return [p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))]
 
 
-@pytest.mark.parametrize("read_whole", [phrase.READ_WHOLE_POSTINGS, 0])
-def test_phrases_match_and_score_as_whoosh_on_seeds(opened, read_whole):
-    # With read_whole 0, every bigram but the rarest of each phrase is looked up by block.
-    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING)
+def test_phrases_match_and_score_as_whoosh_on_seeds(opened):
     queries = phrases_from(seed_texts(), seed=3, count=60)
     matched = 0
-    with patch.object(phrase, "READ_WHOLE_POSTINGS", read_whole):
-        for q in queries:
-            assert_same(opened, q, scorer)
-            ids, scores = scorer.evaluate(q)
-            matched += bool(len(ids))
-            if isinstance(q, wq.Phrase):
-                # To the last bit: the words' scores are added up in Whoosh's order.
-                want = whoosh_scores(opened, q)
-                assert scores.tolist() == [want[d] for d in ids.tolist()], q
+    for q in queries:
+        assert_same(opened, q)
+        ids, scores = opened.vector.evaluate(q)
+        matched += bool(len(ids))
+        if isinstance(q, wq.Phrase):
+            # To the last bit: the words' scores are added up in Whoosh's order.
+            want = whoosh_scores(opened, q)
+            assert scores.tolist() == [want[d] for d in ids.tolist()], q
     # Most phrases cut from the text match; reversed ones and wide slops mostly do not: both are compared.
     assert len(queries) // 3 < matched < len(queries)
 
@@ -208,8 +204,7 @@ def test_rare_and_common_bigrams_of_a_phrase_are_read_differently(opened):
     scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING)
     grams = analysis.bigrams("法治政府建设")
     q = wq.Phrase("body_bi", grams)
-    with patch.object(phrase, "READ_WHOLE_POSTINGS", 0):
-        got = scorer.evaluate(q)
+    got = scorer.evaluate(q)
     assert got is not None and len(got[0]) > 5
     assert scorer.cached_postings.nbytes == 0
     want = whoosh_scores(opened, q)
@@ -226,7 +221,7 @@ def test_rare_and_common_bigrams_of_a_phrase_are_read_differently(opened):
 def test_a_phrase_whose_postings_are_not_in_blocks_is_left_to_whoosh(opened):
     scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING)
     q = wq.Or([wq.Term("body", "法治"), wq.Phrase("body_bi", analysis.bigrams("法治政府建设"))])
-    with patch.object(phrase, "READ_WHOLE_POSTINGS", 0), patch.object(phrase, "read_block_table", lambda m: None):
+    with patch.object(phrase, "read_block_table", lambda m: None):
         assert scorer.evaluate(q) is None
     assert_same(opened, q, scorer)
 
@@ -270,14 +265,9 @@ def test_several_segments_with_deleted_records(seed_index, tmp_path):
         for text in ("法治政府建设", "鼓楼区 法治", "行政 执法", "工作 要点 规划"):
             for q in plan_queries(text):
                 assert_same(index, q)
-        # Phrases, with sections in every segment and candidates among the deleted records' sections; with
-        # every bigram but the rarest looked up by block too.
+        # Phrases, with sections in every segment and candidates among the deleted records' sections.
         for q in phrases_from(seed_texts(), seed=4, count=40):
             assert_same(index, q)
-        scorer = VectorScorer(index.searcher, len(index.doc_of), WEIGHTING)
-        with patch.object(phrase, "READ_WHOLE_POSTINGS", 0):
-            for q in phrases_from(seed_texts(), seed=4, count=40):
-                assert_same(index, q, scorer)
     finally:
         index.close()
 
