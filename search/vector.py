@@ -1,4 +1,4 @@
-"""Matching and BM25F scoring of plain term queries over whole posting arrays, for one opened build.
+"""Matching and BM25F scoring of term and phrase queries over whole posting arrays, for one opened build.
 
 Whoosh's matchers visit one posting at a time in Python: a query whose words occur in a hundred thousand
 sections cost hundreds of milliseconds to match and score. Here a term's postings are read once per build (a
@@ -8,8 +8,8 @@ searcher), the same byte-encoded field lengths and the same formula and query se
 one subquery takes that subquery's score, boost included; `Or` sums; `And` requires every part and sums); the
 tests compare every score with Whoosh's matchers.
 
-Only Term, Or and And are evaluated here; any other query (phrases need positions) is left to Whoosh by the
-caller (`evaluate` returns None).
+Term, Phrase (search.phrase: positions are read for the sections holding every word only), Or and And are
+evaluated here; any other query is left to Whoosh by the caller (`evaluate` returns None).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 from whoosh import query as wq
@@ -25,12 +26,18 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from search import phrase
+from search.phrase import NotInBlocksError, PostingBlocks, posting_blocks
 from search.whoosh_fence import bm25f_b, length_column_bytes, read_block_postings, unwrap_deleted
 
 # Posting arrays kept per opened build, in bytes (ids 4 + weights 4 per posting).
 POSTINGS_CACHE_BYTES = 24 * 1024 * 1024
+# What phrases read, kept per opened build apart from the above: the postings of their rarest bigrams, the
+# block tables of the others (about 14 bytes per block of about 128 postings).
+PHRASE_CACHE_BYTES = 8 * 1024 * 1024
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
+_EMPTY_KEYS = np.zeros(0, dtype=np.int64)
 # byte -> field length, as Whoosh decodes the lengths it stores in one byte per document and field.
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
@@ -47,10 +54,24 @@ def _read_any_matcher(m) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(ids, dtype=np.int64), np.asarray(weights, dtype=np.float32)
 
 
-def read_postings(reader: IndexReader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Every live posting of a term in a (possibly multi-segment) reader: global docnums, ascending, and weights."""
-    ids_parts, weight_parts = [], []
-    for leaf, offset in reader.leaf_readers():
+class TermPostings(NamedTuple):
+    """Every live posting of a term in a (possibly multi-segment) reader: global docnums (ascending) and weights,
+    and its posting blocks (None: a segment's postings are not W3 blocks)."""
+
+    ids: np.ndarray
+    weights: np.ndarray
+    blocks: PostingBlocks | None
+
+    @property
+    def nbytes(self) -> int:
+        return self.ids.nbytes + self.weights.nbytes + (self.blocks.nbytes if self.blocks is not None else 0)
+
+
+def read_term_postings(reader: IndexReader, fieldname: str, text: bytes) -> TermPostings:
+    """A term's TermPostings in a reader (see TermPostings)."""
+    ids_parts, weight_parts, block_parts = [], [], []
+    in_blocks = True
+    for leaf_no, (leaf, offset) in enumerate(reader.leaf_readers()):
         if (fieldname, text) not in leaf:
             continue
         # The postings of a segment with deleted documents come wrapped in a filter.
@@ -58,18 +79,31 @@ def read_postings(reader: IndexReader, fieldname: str, text: bytes) -> tuple[np.
         # Whoosh's codec writes every posting list in blocks (its inline limit of 1 never inlines one); any other
         # matcher is read through its public interface.
         found = read_block_postings(m)
-        ids, weights = found if found is not None else _read_any_matcher(m)
+        if found is None:
+            in_blocks = False
+            ids, weights = _read_any_matcher(m)
+        else:
+            ids, weights = found.ids, found.weights
+            block_parts.append((leaf_no, offset, found.block_starts, found.block_max_ids))
         if deleted:
             keep = ~np.isin(ids, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))
             ids, weights = ids[keep], weights[keep]
         ids_parts.append(ids + offset)
         weight_parts.append(weights)
+    blocks = posting_blocks(block_parts) if in_blocks else None
     if not ids_parts:
-        return _EMPTY_IDS, _EMPTY_WEIGHTS
-    return (
+        return TermPostings(_EMPTY_IDS, _EMPTY_WEIGHTS, blocks)
+    return TermPostings(
         np.concatenate(ids_parts).astype(np.int32, copy=False),
         np.concatenate(weight_parts).astype(np.float32, copy=False),
+        blocks,
     )
+
+
+def read_postings(reader: IndexReader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Every live posting of a term in a (possibly multi-segment) reader: global docnums, ascending, and weights."""
+    found = read_term_postings(reader, fieldname, text)
+    return found.ids, found.weights
 
 
 def read_lengths(reader: IndexReader, fieldname: str) -> np.ndarray:
@@ -91,11 +125,49 @@ def _length_byte(leaf: IndexReader, docnum: int, fieldname: str) -> int:
     return length_to_byte(leaf.doc_field_length(docnum, fieldname, 0) or 0)
 
 
+class BytesLRU:
+    """Values (each with an `nbytes`) kept up to a total of bytes, the least recently used dropped first; a value
+    larger than the whole is not kept. Safe to share between threads."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.nbytes = 0
+        self._values: OrderedDict[tuple, TermPostings | PostingBlocks] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, key: tuple) -> bool:
+        return key in self._values
+
+    def values(self) -> list[TermPostings | PostingBlocks]:
+        with self._lock:
+            return list(self._values.values())
+
+    def get(self, key: tuple) -> TermPostings | PostingBlocks | None:
+        with self._lock:
+            found = self._values.get(key)
+            if found is not None:
+                self._values.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, value: TermPostings | PostingBlocks) -> None:
+        size = value.nbytes
+        with self._lock:
+            if key not in self._values and size <= self.limit:
+                self._values[key] = value
+                self.nbytes += size
+                while self.nbytes > self.limit:
+                    _, old = self._values.popitem(last=False)
+                    self.nbytes -= old.nbytes
+
+
 class VectorScorer:
     """Postings, lengths and statistics of one opened build, and queries evaluated over them.
 
     `searcher` returns a searcher of the build usable by the calling thread; postings are read through it and
     then shared by every thread (reads of the same term by two threads at once may both read; one result stays).
+    What phrases read (the postings of their rarest bigrams, the block tables of the others) is kept apart from
+    the postings of terms, so that it never pushes those out: a phrase's matches are remembered by the caller
+    (OpenIndex.sections_for), its bigrams are rarely asked for again.
     """
 
     def __init__(
@@ -104,36 +176,49 @@ class VectorScorer:
         doc_count: int,
         weighting: BM25F,
         cache_bytes: int = POSTINGS_CACHE_BYTES,
+        phrase_cache_bytes: int = PHRASE_CACHE_BYTES,
     ):
         self._searcher = searcher
         self.doc_count = doc_count
         self._weighting = weighting
-        self._cache_bytes = cache_bytes
-        self._cached_bytes = 0
-        self._postings: OrderedDict[tuple[str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        # Keys (field, text): TermPostings; in the phrase cache also (field, text, "blocks"): PostingBlocks.
+        self.cached_postings = BytesLRU(cache_bytes)
+        self.cached_for_phrases = BytesLRU(phrase_cache_bytes)
         self._lengths: dict[str, np.ndarray] = {}
         self._stats: dict[tuple[str, bytes], tuple[float, float]] = {}
-        self._lock = threading.Lock()
+        self._frequencies: dict[tuple[str, bytes], int] = {}
 
     # --- data --------------------------------------------------------------------------------------------
 
     def postings(self, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
+        found = self.term_postings(fieldname, text)
+        return found.ids, found.weights
+
+    def term_postings(self, fieldname: str, text: bytes, for_phrase: bool = False) -> TermPostings:
+        """A term's postings, from either cache, else read and kept in the postings cache (in the phrase cache
+        when read for a phrase)."""
         key = (fieldname, text)
-        with self._lock:
-            found = self._postings.get(key)
-            if found is not None:
-                self._postings.move_to_end(key)
-                return found
-        found = read_postings(self._searcher().reader(), fieldname, text)
-        size = found[0].nbytes + found[1].nbytes
-        with self._lock:
-            if key not in self._postings and size <= self._cache_bytes:
-                self._postings[key] = found
-                self._cached_bytes += size
-                while self._cached_bytes > self._cache_bytes:
-                    _, (i, w) = self._postings.popitem(last=False)
-                    self._cached_bytes -= i.nbytes + w.nbytes
+        found = self.cached_postings.get(key) or self.cached_for_phrases.get(key)
+        if isinstance(found, TermPostings):
+            return found
+        found = read_term_postings(self._searcher().reader(), fieldname, text)
+        (self.cached_for_phrases if for_phrase else self.cached_postings).put(key, found)
         return found
+
+    def term_blocks(self, fieldname: str, text: bytes) -> PostingBlocks | None:
+        """A term's posting blocks: those of its cached postings, else read from the blocks' headers alone (kept
+        in the phrase cache)."""
+        found = self.cached_postings.get((fieldname, text)) or self.cached_for_phrases.get((fieldname, text))
+        if isinstance(found, TermPostings):
+            return found.blocks
+        key = (fieldname, text, "blocks")
+        found = self.cached_for_phrases.get(key)
+        if isinstance(found, PostingBlocks):
+            return found
+        blocks = phrase.read_posting_blocks(self._searcher().reader(), fieldname, text)
+        if blocks is not None:
+            self.cached_for_phrases.put(key, blocks)
+        return blocks
 
     def lengths(self, fieldname: str) -> np.ndarray:
         found = self._lengths.get(fieldname)
@@ -149,20 +234,47 @@ class VectorScorer:
             found = self._stats[key] = (s.idf(fieldname, text), s.avg_field_length(fieldname) or 1)
         return found
 
+    def _doc_frequency(self, fieldname: str, text: bytes) -> int:
+        """How many sections hold a term (deleted ones too), as Whoosh's term table says."""
+        key = (fieldname, text)
+        found = self._frequencies.get(key)
+        if found is None:
+            found = self._frequencies[key] = self._searcher().doc_frequency(fieldname, text)
+        return found
+
     # --- evaluation --------------------------------------------------------------------------------------
 
     def supports(self, q: wq.Query) -> bool:
         if isinstance(q, wq.Term):
             return isinstance(q.text, str)
+        if type(q) is wq.Phrase:
+            return (
+                bool(q.words)
+                and all(isinstance(w, str) for w in q.words)
+                and isinstance(q.slop, int)
+                and self._has_positions(q.fieldname)
+            )
         if type(q) in (wq.Or, wq.And):
             return all(self.supports(s) for s in q.subqueries)
         return False
+
+    def _has_positions(self, fieldname: str) -> bool:
+        """Whether a phrase over the field can be matched (Whoosh refuses a field without positions; a field
+        the schema lacks matches nothing)."""
+        schema = self._searcher().schema
+        if fieldname not in schema:
+            return True
+        fmt = schema[fieldname].format
+        return bool(fmt and fmt.supports("positions"))
 
     def evaluate(self, q: wq.Query) -> Evaluated | None:
         """(docnums, scores) of the sections matching `q`, as Whoosh scores them; None if not supported here."""
         if not self.supports(q):
             return None
-        return self._eval(q)
+        try:
+            return self._eval(q)
+        except NotInBlocksError:
+            return None
 
     def matches(self, q: wq.Query) -> np.ndarray | None:
         """Docnums matching `q` (sorted), or None if not supported here."""
@@ -172,6 +284,8 @@ class VectorScorer:
     def _eval(self, q: wq.Query) -> Evaluated:
         if isinstance(q, wq.Term):
             return self._term(q)
+        if isinstance(q, wq.Phrase):
+            return self._phrase(q)
         subs = q.subqueries
         if not subs:
             return _EMPTY_IDS, np.zeros(0)
@@ -187,30 +301,86 @@ class VectorScorer:
         return ids, scores
 
     def _term(self, q: wq.Term) -> Evaluated:
-        searcher = self._searcher()
-        schema = searcher.schema
+        schema = self._searcher().schema
         if q.fieldname not in schema:
             return _EMPTY_IDS, np.zeros(0)
-        field = schema[q.fieldname]
         try:
-            text = field.to_bytes(q.text)
+            text = schema[q.fieldname].to_bytes(q.text)
         except ValueError:
             return _EMPTY_IDS, np.zeros(0)
         ids, weights = self.postings(q.fieldname, text)
         if not len(ids):
             return ids, np.zeros(0)
-        tf = weights.astype(np.float64)
-        if field.scorable:
-            idf, avgfl = self._idf_avgfl(q.fieldname, text)
-            b = bm25f_b(self._weighting, q.fieldname)
-            k1 = self._weighting.K1
-            fl = self.lengths(q.fieldname)[ids]
-            scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
-        else:
-            scores = tf
+        scores = self._scores(q.fieldname, text, ids, weights)
         if q.boost != 1.0:
             scores = scores * q.boost
         return ids, scores
+
+    def _scores(self, fieldname: str, text: bytes, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """A term's scores in the sections `ids`, where it has the frequencies `weights`."""
+        tf = weights.astype(np.float64)
+        if not self._searcher().schema[fieldname].scorable:
+            return tf
+        idf, avgfl = self._idf_avgfl(fieldname, text)
+        b = bm25f_b(self._weighting, fieldname)
+        k1 = self._weighting.K1
+        fl = self.lengths(fieldname)[ids]
+        return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
+
+    def _phrase(self, q: wq.Phrase) -> Evaluated:
+        """Whoosh's Phrase: the sections where the words follow each other in order, each at most `slop`
+        positions after the one before; scored as the sum of its words' scores (each word once per time it
+        occurs in the phrase, added up pairwise as Whoosh's tree of intersections adds them)."""
+        searcher = self._searcher()
+        if q.fieldname not in searcher.schema:
+            return _EMPTY_IDS, np.zeros(0)
+        field = searcher.schema[q.fieldname]
+        try:
+            texts = [field.to_bytes(w) for w in q.words]
+        except ValueError:
+            return _EMPTY_IDS, np.zeros(0)
+        # Rarest first: the rarest word's postings are the candidates, each next word is looked up in the
+        # sections still possible. A phrase of adjacent words (slop 1) keeps the positions where it could start,
+        # so a section holding the words apart is dropped at once; another slop is chained at the end.
+        distinct = sorted(dict.fromkeys(texts), key=lambda t: self._doc_frequency(q.fieldname, t))
+        rarest = self.term_postings(q.fieldname, distinct[0], for_phrase=True)
+        sections = rarest.ids
+        reader = searcher.reader()
+        seen: dict[bytes, phrase.Positions] = {}
+        starts: np.ndarray | None = None
+        for text in distinct:
+            if not len(sections):
+                return _EMPTY_IDS, np.zeros(0)
+            blocks = rarest.blocks if text == distinct[0] else self.term_blocks(q.fieldname, text)
+            found = seen[text] = phrase.term_positions(reader, q.fieldname, text, blocks, sections)
+            sections = found.docnums
+            if q.slop == 1:
+                starts = phrase.starts_with(starts, found.keys, [i for i, t in enumerate(texts) if t == text])
+                sections = phrase.sections_of(starts)
+        if starts is None:
+            ends = seen[texts[0]].keys
+            for text in texts[1:]:
+                ends = phrase.follow(ends, seen[text].keys, q.slop)
+            sections = phrase.sections_of(ends)
+        if not len(sections):
+            return _EMPTY_IDS, np.zeros(0)
+        parts = []
+        for text in texts:
+            found = seen[text]
+            weights = found.weights[np.searchsorted(found.docnums, sections)]
+            parts.append(self._scores(q.fieldname, text, sections, weights))
+        scores = _pairwise_sum(parts)
+        if q.boost != 1.0:
+            scores = scores * q.boost
+        return sections, scores
+
+
+def _pairwise_sum(parts: list[np.ndarray]) -> np.ndarray:
+    """The sum of the arrays, added up in halves as whoosh.util.make_binary_tree nests its matchers."""
+    if len(parts) == 1:
+        return parts[0]
+    half = len(parts) // 2
+    return _pairwise_sum(parts[:half]) + _pairwise_sum(parts[half:])
 
 
 def _union(parts: list[Evaluated], n: int) -> Evaluated:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import types
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from functools import cache
 from typing import NamedTuple
 
@@ -63,8 +63,14 @@ REQUIRED: tuple[Required, ...] = (
     Required("whoosh.codec.whoosh3", "W3FieldWriter._postfile", "set"),
     Required("whoosh.codec.whoosh3", "W3FieldWriter._tindex", "set"),
     Required("whoosh.codec.whoosh3", "W3LeafMatcher._read_data"),
+    Required("whoosh.codec.whoosh3", "W3LeafMatcher._read_values"),
     Required("whoosh.codec.whoosh3", "W3LeafMatcher._next_block"),
+    Required("whoosh.codec.whoosh3", "W3LeafMatcher._goto"),
     Required("whoosh.codec.whoosh3", "W3LeafMatcher._data", "set"),
+    Required("whoosh.codec.whoosh3", "W3LeafMatcher._values", "set"),
+    Required("whoosh.codec.whoosh3", "W3LeafMatcher._baseoffset", "set"),
+    Required("whoosh.codec.whoosh3", "W3LeafMatcher._nextoffset", "set"),
+    Required("whoosh.codec.whoosh3", "W3LeafMatcher._maxid", "set"),
     Required("whoosh.codec.whoosh3", "W3LeafMatcher._blocklength", "set"),
     Required("whoosh.codec.whoosh3", "W3LeafMatcher._byteids", "set"),
     Required("whoosh.columns", "NumericColumn.Writer._dbfile", "set"),
@@ -282,27 +288,82 @@ def unwrap_deleted(m) -> tuple[Collection[int] | None, object]:
     return None, m
 
 
-def read_block_postings(m) -> tuple[np.ndarray, np.ndarray] | None:
+def _each_block(m) -> Iterator[int]:
+    """The place in the posting file of each block of a W3 posting list, from its first; the matcher stands at
+    that block (its header read) until the next is asked for."""
+    start = m._baseoffset
+    while m.is_active():
+        following = m._nextoffset
+        yield start
+        start = following
+        m._next_block()
+
+
+class BlockPostings(NamedTuple):
+    """A W3 posting list read whole: segment-local ids (ascending) and weights, and per block its place in the
+    posting file and its highest id (where block_positions finds a posting's positions again)."""
+
+    ids: np.ndarray
+    weights: np.ndarray
+    block_starts: np.ndarray  # int64
+    block_max_ids: np.ndarray  # int64, segment-local
+
+
+def read_block_postings(m) -> BlockPostings | None:
     """All (ids, weights) of a W3 posting list, a block at a time: one pickle load per block, the delta-coded
     ids summed by NumPy (Whoosh's own reader adds them up one by one in Python). None for another matcher."""
     if not isinstance(m, W3LeafMatcher):
         return None
-    ids_parts, weight_parts = [], []
-    while m.is_active():
+    ids_parts, weight_parts, starts, max_ids = [], [], [], []
+    for start in _each_block(m):
+        starts.append(start)
+        max_ids.append(m._maxid)
         m._read_data()
         deltas, weights = m._data[0], m._data[1]
-        n = m._blocklength
         ids_parts.append(np.asarray(deltas, dtype=np.int64) if m._byteids else np.cumsum(deltas, dtype=np.int64))
-        if weights is None:
-            weight_parts.append(np.ones(n, dtype=np.float32))
-        elif isinstance(weights, float):
-            weight_parts.append(np.full(n, weights, dtype=np.float32))
-        else:
-            weight_parts.append(np.asarray(weights, dtype=np.float32))
-        m._next_block()
+        weight_parts.append(_block_weights(weights, m._blocklength))
+    blocks = np.asarray(starts, dtype=np.int64), np.asarray(max_ids, dtype=np.int64)
     if not ids_parts:
-        return _EMPTY_IDS, _EMPTY_WEIGHTS
-    return np.concatenate(ids_parts), np.concatenate(weight_parts)
+        return BlockPostings(_EMPTY_IDS, _EMPTY_WEIGHTS, *blocks)
+    return BlockPostings(np.concatenate(ids_parts), np.concatenate(weight_parts), *blocks)
+
+
+def read_block_table(m) -> tuple[np.ndarray, np.ndarray] | None:
+    """(place in the posting file, highest id) of every block of a W3 posting list, from the blocks' headers
+    alone (no block's postings are read); None for another matcher."""
+    if not isinstance(m, W3LeafMatcher):
+        return None
+    starts, max_ids = [], []
+    for start in _each_block(m):
+        starts.append(start)
+        max_ids.append(m._maxid)
+    return np.asarray(starts, dtype=np.int64), np.asarray(max_ids, dtype=np.int64)
+
+
+def block_positions(m, start: int, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
+    """Of `wanted` (segment-local ids, ascending, within the id range of the block at `start` of the W3 posting
+    list `m`): which are postings of the block, and their weights and positions. One block read; only the wanted
+    postings' values are decoded."""
+    m._goto(start)
+    m._read_data()
+    deltas, weights = m._data[0], m._data[1]
+    ids = np.asarray(deltas, dtype=np.int64) if m._byteids else np.cumsum(deltas, dtype=np.int64)
+    at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+    present = ids[at] == wanted
+    at = at[present]
+    m._read_values()
+    values = m._values
+    decode = m.format.decode_positions
+    return present, _block_weights(weights, m._blocklength)[at], [decode(values[i]) for i in at.tolist()]
+
+
+def _block_weights(weights, n: int) -> np.ndarray:
+    """A block's weights as its pickle holds them (None: all 1.0; one float: all that) for its `n` postings."""
+    if weights is None:
+        return np.ones(n, dtype=np.float32)
+    if isinstance(weights, float):
+        return np.full(n, weights, dtype=np.float32)
+    return np.asarray(weights, dtype=np.float32)
 
 
 def length_column_bytes(leaf, fieldname: str, n: int) -> np.ndarray | None:

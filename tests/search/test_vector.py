@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import shutil
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -15,10 +17,12 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 
 from indexer.build import build_index
 from indexer.pipeline import build_document, iter_sources, section_records
+from search import analysis, phrase
 from search.index import WEIGHTING, IndexHolder, OpenIndex, current_build_path
+from search.phrase import PostingBlocks
 from search.plan import plan_query
 from search.query import parse_query
-from search.vector import VectorScorer, read_lengths, read_postings
+from search.vector import TermPostings, VectorScorer, read_lengths, read_postings
 from tests.conftest import SEED_002, SEEDS, require_corpus
 from tools.querymix import query_mix
 
@@ -35,8 +39,8 @@ def whoosh_scores(index: OpenIndex, q: wq.Query) -> dict[int, float]:
     return out
 
 
-def assert_same(index: OpenIndex, q: wq.Query) -> None:
-    got = index.vector.evaluate(q)
+def assert_same(index: OpenIndex, q: wq.Query, scorer: VectorScorer | None = None) -> None:
+    got = (scorer or index.vector).evaluate(q)
     assert got is not None, q
     ids, scores = got
     want = whoosh_scores(index, q)
@@ -46,9 +50,10 @@ def assert_same(index: OpenIndex, q: wq.Query) -> None:
 
 
 def plan_queries(text: str) -> list[wq.Query]:
+    """The scoring and matching queries of a query's plan (its exact ones are bigram phrases)."""
     plan = plan_query(parse_query(text))
     out = [q for q in plan.group_score_queries if q is not None]
-    out += [p.loose for g in plan.groups for p in g if p.loose is not None]
+    out += [q for g in plan.groups for p in g for q in (p.loose, p.exact) if q is not None]
     return out
 
 
@@ -125,14 +130,100 @@ def test_query_mix_scores_equal_whoosh_on_seeds(opened):
 
 
 def test_unsupported_queries_are_left_to_whoosh(opened):
-    # Phrases too: Whoosh's matcher skips through the postings of common bigrams and decodes positions lazily,
-    # which beat reading whole posting lists and every candidate's positions here (measured on the corpus).
-    assert opened.vector.evaluate(wq.Phrase("body_bi", ["法治", "治政"])) is None
-    assert opened.vector.matches(wq.Phrase("body_bi", ["法治", "治政"])) is None
     assert opened.vector.evaluate(wq.Or([wq.Term("body", "法治"), wq.Prefix("body", "法")])) is None
+    # A phrase over a field without positions is Whoosh's to refuse (it raises QueryError).
+    assert opened.vector.evaluate(wq.Phrase("body", ["法治", "政府"])) is None
+    assert opened.vector.evaluate(wq.Phrase("body_bi", [])) is None
     # The match sets the engine asks for still come out right, from Whoosh.
-    phrase = wq.Phrase("body_bi", ["法治", "治政", "政府"])
-    assert opened.sections_for(phrase).tolist() == sorted(opened.searcher().docs_for_query(phrase))
+    prefix = wq.Prefix("body", "法治")
+    assert opened.sections_for(prefix).tolist() == sorted(opened.searcher().docs_for_query(prefix))
+
+
+def phrases_from(texts: list[str], seed: int, count: int) -> list[wq.Query]:
+    """Phrases cut from the texts' runs of Chinese characters (as a quoted query makes them), and variants: in
+    the title field, every second or third bigram with a slop of 1 to 4, reversed, boosted, and in Or and And
+    with terms."""
+    rng = random.Random(seed)
+    runs = [m.group() for t in texts for m in re.finditer(r"[\u4e00-\u9fff]{3,}", analysis.normalize(t))]
+    out: list[wq.Query] = []
+    for _ in range(count):
+        run = rng.choice(runs)
+        size = rng.randint(3, min(14, len(run)))
+        start = rng.randint(0, len(run) - size)
+        grams = analysis.bigrams(run[start : start + size])
+        out += [
+            wq.Phrase("body_bi", grams),
+            wq.Phrase("title_bi", grams),
+            wq.Phrase("body_bi", grams[::2], slop=rng.randint(1, 4)),
+            wq.Phrase("body_bi", grams[::3], slop=rng.randint(1, 4)),
+            wq.Phrase("body_bi", grams[::-1]),
+            wq.Phrase("body_bi", grams, boost=0.6),
+            wq.Or([wq.Phrase("title_bi", grams), wq.Phrase("body_bi", grams)]),
+            wq.And([wq.Phrase("body_bi", grams[:2]), wq.Term("body", grams[-1])]),
+        ]
+    return out
+
+
+def seed_texts() -> list[str]:
+    return [p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+
+
+def test_phrases_match_and_score_as_whoosh_on_seeds(opened):
+    queries = phrases_from(seed_texts(), seed=3, count=60)
+    matched = 0
+    for q in queries:
+        assert_same(opened, q)
+        ids, scores = opened.vector.evaluate(q)
+        matched += bool(len(ids))
+        if isinstance(q, wq.Phrase):
+            # To the last bit: the words' scores are added up in Whoosh's order.
+            want = whoosh_scores(opened, q)
+            assert scores.tolist() == [want[d] for d in ids.tolist()], q
+    # Most phrases cut from the text match; reversed ones and wide slops mostly do not: both are compared.
+    assert len(queries) // 3 < matched < len(queries)
+
+
+def test_phrases_of_repeated_and_missing_bigrams(opened):
+    for q in (
+        wq.Phrase("body_bi", ["法治", "法治"]),
+        wq.Phrase("body_bi", ["法治", "治政", "法治"], slop=3),
+        wq.Phrase("body_bi", ["法治", "没有这个"]),
+        wq.Phrase("body_bi", ["法治"]),
+        wq.Phrase("body_bi", ["法治", "治政"], slop=0),
+        # Anywhere after it in the same section, never in the next one.
+        wq.Phrase("body_bi", ["建设", "法治"], slop=2**40),
+        wq.Phrase("no_such_field", ["法治", "治政"]),
+    ):
+        assert_same(opened, q)
+    assert len(opened.vector.matches(wq.Phrase("body_bi", ["法治", "治政", "政府"]))) > 10
+    assert len(opened.vector.matches(wq.Phrase("body_bi", ["法治", "没有这个"]))) == 0
+
+
+def test_rare_and_common_bigrams_of_a_phrase_are_read_differently(opened):
+    # The rarest bigram's postings are read whole; the others are looked up by block in its sections.
+    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING)
+    grams = analysis.bigrams("法治政府建设")
+    q = wq.Phrase("body_bi", grams)
+    got = scorer.evaluate(q)
+    assert got is not None and len(got[0]) > 5
+    assert scorer.cached_postings.nbytes == 0
+    want = whoosh_scores(opened, q)
+    assert got[0].tolist() == sorted(want)
+    assert got[1].tolist() == pytest.approx([want[d] for d in got[0].tolist()], rel=1e-9)
+    searcher = opened.searcher()
+    rarest = min(grams, key=lambda g: searcher.doc_frequency("body_bi", g))
+    assert [g for g in grams if ("body_bi", g.encode()) in scorer.cached_for_phrases] == [rarest]
+    assert [g for g in grams if ("body_bi", g.encode(), "blocks") in scorer.cached_for_phrases] == [
+        g for g in grams if g != rarest
+    ]
+
+
+def test_a_phrase_whose_postings_are_not_in_blocks_is_left_to_whoosh(opened):
+    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING)
+    q = wq.Or([wq.Term("body", "法治"), wq.Phrase("body_bi", analysis.bigrams("法治政府建设"))])
+    with patch.object(phrase, "read_block_table", lambda m: None):
+        assert scorer.evaluate(q) is None
+    assert_same(opened, q, scorer)
 
 
 def test_a_compound_of_one_query_takes_its_scores_unboosted(opened):
@@ -174,6 +265,9 @@ def test_several_segments_with_deleted_records(seed_index, tmp_path):
         for text in ("法治政府建设", "鼓楼区 法治", "行政 执法", "工作 要点 规划"):
             for q in plan_queries(text):
                 assert_same(index, q)
+        # Phrases, with sections in every segment and candidates among the deleted records' sections.
+        for q in phrases_from(seed_texts(), seed=4, count=40):
+            assert_same(index, q)
     finally:
         index.close()
 
@@ -183,8 +277,23 @@ def test_postings_cache_stays_within_its_bytes(opened):
     reader = opened.searcher().reader()
     for text in list(reader.lexicon("body"))[:300]:
         scorer.postings("body", text)
-        assert scorer._cached_bytes <= 4096
-    assert scorer._cached_bytes == sum(i.nbytes + w.nbytes for i, w in scorer._postings.values())
+        assert scorer.cached_postings.nbytes <= 4096
+    assert scorer.cached_postings.nbytes == sum(found.nbytes for found in scorer.cached_postings.values())
+
+
+def test_what_phrases_read_is_kept_apart_within_its_bytes(opened):
+    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING, phrase_cache_bytes=8192)
+    reader = opened.searcher().reader()
+    scorer.postings("body", "法治".encode())
+    kept = scorer.cached_postings.nbytes
+    for text in list(reader.lexicon("body_bi"))[:300]:
+        scorer.term_blocks("body_bi", text)
+        scorer.term_postings("body_bi", text, for_phrase=True)
+        assert scorer.cached_for_phrases.nbytes <= 8192
+    assert scorer.cached_postings.nbytes == kept and ("body", "法治".encode()) in scorer.cached_postings
+    found = scorer.cached_for_phrases.values()
+    assert scorer.cached_for_phrases.nbytes == sum(f.nbytes for f in found)
+    assert {type(f) for f in found} == {TermPostings, PostingBlocks}
 
 
 @pytest.mark.corpus
@@ -207,6 +316,10 @@ def test_scores_equal_whoosh_on_a_corpus_sample(tmp_path_factory):
             assert_same(index, q)
             compared += 1
     assert compared >= 200
+    # Phrases cut from the sample's texts, some of whose bigrams are looked up by block.
+    texts = [p.read_text("utf-8") for p in sorted(sample.rglob("*.md"))]
+    for q in phrases_from(texts, seed=5, count=60):
+        assert_same(index, q)
     # Common words, where the vectorised path matters most, are in the mix.
     assert max(len(index.vector.evaluate(q)[0]) for q in plan_queries("规定 管理")) > 1000
     np.testing.assert_array_equal(
