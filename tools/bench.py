@@ -330,20 +330,29 @@ def run_update(folders: Sequence[Path], root: Path, report: Path) -> dict:
     }
 
 
-def updates(folders: Sequence[Path], root: Path, work: Path) -> dict:
-    """`indexer update` with nothing changed, then over copies of the folders with 1 % of the files appended to."""
-    noop = run_update(folders, root, work / "update-noop.json")
-    copies = work / "src"
+def changed_copies(
+    folders: Sequence[Path], copies: Path, share: float = CHANGED_SHARE
+) -> tuple[list[Path], list[Path]]:
+    """Copies of `folders` under `copies` (same names) with `share` of their plain-text files appended to:
+    (the copied folders, the files changed)."""
     shutil.rmtree(copies, ignore_errors=True)
     copied = []
     for folder in folders:
         dst = copies / folder.name
         shutil.copytree(folder, dst)
         copied.append(dst)
-    touched = changed_files(copied)
+    touched = changed_files(copied, share)
     for p in touched:
         with open(p, "a", encoding="utf-8") as f:
             f.write(APPENDED)
+    return copied, touched
+
+
+def updates(folders: Sequence[Path], root: Path, work: Path) -> dict:
+    """`indexer update` with nothing changed, then over copies of the folders with 1 % of the files appended to."""
+    noop = run_update(folders, root, work / "update-noop.json")
+    copies = work / "src"
+    copied, touched = changed_copies(folders, copies)
     changed = run_update(copied, root, work / "update-changed.json")
     changed["files_touched"] = len(touched)
     shutil.rmtree(copies, ignore_errors=True)

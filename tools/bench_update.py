@@ -1,0 +1,186 @@
+"""The nightly update against a full build of the same sources, phase by phase: `scripts/bench update`.
+
+One run, in subprocesses and in this order: a full build of the folders (plus seeds/) into a fresh index root,
+then `indexer update` over copies of the folders with 1 % of the files appended to. The table gives both times,
+their ratio (target: at most TARGET_RATIO) and the update's seconds per phase. With --profile the same update
+runs once more under cProfile, on a copy of the index root as it was before the update, and the functions with
+the most cumulative time are listed. With --scale N every folder is copied N times side by side (as
+<folder>/copy-<k>/...), to see which costs grow with the corpus rather than with the change.
+"""
+
+from __future__ import annotations
+
+import json
+import pstats
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from search.exitcodes import run_click
+from tools.bench import (
+    CHANGED_SHARE,
+    DEFAULT_FOLDERS,
+    OUT_DIR,
+    ROOT,
+    SEEDS,
+    changed_copies,
+    loadavg,
+    machine,
+    project_build,
+    revision,
+    run_update,
+    table,
+)
+from tools.hardening.common import update_command
+
+TARGET_RATIO = 0.10  # update with 1 % of the files changed / full build
+PROFILE_TOP = 25
+PHASES = ("scan", "process", "write", "gate", "switch", "log")
+
+
+def scaled_folders(folders: Sequence[Path], scale: int, work: Path) -> list[Path]:
+    """The folders as they are (scale 1), or each as `scale` copies of itself under one folder of its name."""
+    if scale == 1:
+        return list(folders)
+    out = []
+    for folder in folders:
+        dst = work / "scaled" / folder.name
+        shutil.rmtree(dst, ignore_errors=True)
+        for k in range(scale):
+            shutil.copytree(folder, dst / f"copy-{k}")
+        out.append(dst)
+    return out
+
+
+def profiled_update(folders: Sequence[Path], root: Path, work: Path, top: int = PROFILE_TOP) -> list[dict]:
+    """The update of `root` from `folders` under cProfile (the main process only; workers read files too)."""
+    prof = work / "update.prof"
+    cmd = update_command(folders, root, "--report", str(work / "update-profiled.json"))
+    cmd[1:1] = ["-m", "cProfile", "-o", str(prof)]
+    subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True)
+    stats = pstats.Stats(str(prof))
+    rows = sorted(stats.stats.items(), key=lambda kv: kv[1][3], reverse=True)[:top]  # type: ignore[attr-defined]
+    return [
+        {
+            "function": f"{Path(f).name}:{line}({name})",
+            "calls": nc,
+            "tottime_s": round(tt, 3),
+            "cumtime_s": round(ct, 3),
+        }
+        for (f, line, name), (_, nc, tt, ct, _) in rows
+    ]
+
+
+def run(folders: Sequence[Path], *, scale: int, profile: bool, work: Path, say: Callable[[str], None]) -> dict:
+    result: dict = {
+        "started": datetime.now().isoformat(timespec="seconds"),
+        "machine": machine(),
+        "loadavg_start": loadavg(),
+        "revision": revision(),
+        "folders": [str(f) for f in folders],
+        "scale": scale,
+        "share": CHANGED_SHARE,
+    }
+    say(f"load average at start: {result['loadavg_start']}")
+    sources = scaled_folders(folders, scale, work)
+    root = work / "index"
+    say("full build ...")
+    result["build"] = project_build(sources, root)
+    say(f"  {result['build']['seconds']} s, {result['build']['documents']} documents")
+    copied, touched = changed_copies(sources, work / "src")
+    if profile:
+        shutil.copytree(root, work / "index-profiled", symlinks=True)
+    say(f"update with {len(touched)} files changed ...")
+    update = run_update(copied, root, work / "update-changed.json")
+    if update["returncode"] != 0 or update["status"] != "published":
+        raise click.ClickException(f"the update did not publish: {update}")
+    update["files_touched"] = len(touched)
+    result["update"] = update
+    result["ratio"] = round(update["seconds"] / result["build"]["seconds"], 3)
+    say(f"  {update['seconds']} s, ratio {result['ratio']}")
+    if profile:
+        say("the same update under cProfile ...")
+        result["profile_top"] = profiled_update(copied, work / "index-profiled", work)
+    result["loadavg_end"] = loadavg()
+    return result
+
+
+def report_text(result: dict) -> str:
+    b, u = result["build"], result["update"]
+    phases = u.get("phases") or {}
+    lines = [
+        (
+            f"load average at start {result['loadavg_start']}, at end {result['loadavg_end']} "
+            f"({result['machine']['cpus']} CPUs); revision {result['revision']}; scale {result['scale']}"
+        ),
+        "",
+        table(
+            [
+                ("full build", f"{b['seconds']} s", f"{b['documents']} docs, {b['sections']} sections"),
+                (
+                    f"update, {u['files_touched']} files changed",
+                    f"{u['seconds']} s",
+                    f"mode {u['mode']}, {u['reprocessed']} read again",
+                ),
+                ("ratio update / full build", f"{result['ratio']}", f"target ≤ {TARGET_RATIO}"),
+            ],
+            ("run", "time", "notes"),
+        ),
+        "",
+        table([(p, phases.get(p, "—")) for p in PHASES], ("update phase", "seconds")),
+    ]
+    if "profile_top" in result:
+        lines += [
+            "",
+            f"profile of the update's main process (top {PROFILE_TOP} by cumulative time):",
+            table(
+                [(r["function"], r["calls"], r["tottime_s"], r["cumtime_s"]) for r in result["profile_top"]],
+                ("function", "calls", "tottime s", "cumtime s"),
+            ),
+        ]
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("folders", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--scale", type=click.IntRange(1, 50), default=1, show_default=True, help="Copies of each folder.")
+@click.option("--profile", is_flag=True, help="Run the update once more under cProfile and list the top functions.")
+@click.option("--work", type=click.Path(file_okay=False, path_type=Path), default=None, help="Scratch directory.")
+@click.option("--keep-work", is_flag=True, help="Leave the scratch directory in place.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=ROOT / OUT_DIR,
+    show_default=True,
+    help="Where the JSON result goes.",
+)
+def cli(
+    folders: tuple[Path, ...], scale: int, profile: bool, work: Path | None, keep_work: bool, out_dir: Path
+) -> None:
+    """Time a full build and an update with 1 % of the files changed over FOLDERS (default ../shared/corpus/laws)
+    plus seeds/."""
+    chosen = [Path(f) for f in (folders or [ROOT / f for f in DEFAULT_FOLDERS])]
+    chosen = [ROOT / SEEDS] + [f for f in chosen if f.resolve() != (ROOT / SEEDS).resolve()]
+    scratch = work or Path(tempfile.mkdtemp(prefix="govlaw-bench-update-"))
+    scratch.mkdir(parents=True, exist_ok=True)
+    say = lambda msg: click.echo(f"[{datetime.now():%H:%M:%S}] {msg}", err=True)  # noqa: E731
+    try:
+        result = run([f.resolve() for f in chosen], scale=scale, profile=profile, work=scratch, say=say)
+    finally:
+        if not keep_work:
+            shutil.rmtree(scratch, ignore_errors=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"bench-update-{datetime.now():%Y%m%dT%H%M%S}.json"
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=1), "utf-8")
+    click.echo(report_text(result))
+    click.echo(f"\nJSON: {path}")
+
+
+if __name__ == "__main__":
+    run_click(cli, "scripts/bench update")
