@@ -680,6 +680,30 @@ def run(
     return result
 
 
+def work_options(command: Callable) -> Callable:
+    """--work, --keep-work and --out, as every benchmark command takes them."""
+    options = (
+        click.option(
+            "--work",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help="Scratch directory for indexes and copies (default: a new one under the system temp).",
+        ),
+        click.option("--keep-work", is_flag=True, help="Leave the scratch directory (the built index) in place."),
+        click.option(
+            "--out",
+            "out_dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=ROOT / OUT_DIR,
+            show_default=True,
+            help="Where the JSON result goes.",
+        ),
+    )
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @click.group()
 def cli() -> None:
     """govlaw performance benchmark."""
@@ -710,21 +734,7 @@ def cli() -> None:
     help="Measured in-process passes over the query mix (after the cold one).",
 )
 @click.option("--seed", type=int, default=None, help="Seed of the query mix (default: tools.querymix.SEED).")
-@click.option(
-    "--work",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Scratch directory for indexes and copies (default: a new one under the system temp).",
-)
-@click.option("--keep-work", is_flag=True, help="Leave the scratch directory (the built index) in place.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=ROOT / OUT_DIR,
-    show_default=True,
-    help="Where the JSON result goes.",
-)
+@work_options
 def run_command(
     folders: tuple[Path, ...],
     builds: int,

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import click
 
+from indexer.update import PHASES as UPDATE_PHASES
 from search.exitcodes import run_click
 from tools.bench import (
     CHANGED_SHARE,
     DEFAULT_FOLDERS,
-    OUT_DIR,
     ROOT,
     SEEDS,
     changed_copies,
@@ -35,12 +35,14 @@ from tools.bench import (
     revision,
     run_update,
     table,
+    work_options,
 )
 from tools.hardening.common import update_command
 
 TARGET_RATIO = 0.10  # update with 1 % of the files changed / full build
 PROFILE_TOP = 25
-PHASES = ("scan", "process", "write", "gate", "switch", "log")
+# The update's phases in the order they run ("merge" only when segments had piled up).
+PHASES = (*UPDATE_PHASES[:3], "merge", *UPDATE_PHASES[3:])
 
 
 def scaled_folders(folders: Sequence[Path], scale: int, work: Path) -> list[Path]:
@@ -150,16 +152,7 @@ def report_text(result: dict) -> str:
 @click.argument("folders", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--scale", type=click.IntRange(1, 50), default=1, show_default=True, help="Copies of each folder.")
 @click.option("--profile", is_flag=True, help="Run the update once more under cProfile and list the top functions.")
-@click.option("--work", type=click.Path(file_okay=False, path_type=Path), default=None, help="Scratch directory.")
-@click.option("--keep-work", is_flag=True, help="Leave the scratch directory in place.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=ROOT / OUT_DIR,
-    show_default=True,
-    help="Where the JSON result goes.",
-)
+@work_options
 def cli(
     folders: tuple[Path, ...], scale: int, profile: bool, work: Path | None, keep_work: bool, out_dir: Path
 ) -> None:
