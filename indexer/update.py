@@ -2,8 +2,10 @@
 
 scan     walk the sources, hash every file, compare with the manifest of the published build
 process  read and clean the new and changed files
-write    copy the published build to builds/.tmp-<id>; delete the records of changed and removed documents,
-         add the new records; the same for docs.sqlite; manifest, errors and the build's change list
+write    link the published build's files into builds/.tmp-<id> (indexer/incremental.py); mark the records of
+         changed and removed documents deleted, add the new records as one new segment; the same for
+         docs.sqlite (a copy); manifest, errors and the build's change list
+merge    only when segments have piled up: the small ones merged into one
 gate     golden queries and the document count (indexer/gate.py)
 switch   fsync, rename to builds/<id>, replace `current` in one rename
 log      append the change log, prune old builds
@@ -34,7 +36,8 @@ from indexer.build import (
     KEEP_BUILDS,
     PARALLEL_MIN_FILES,
     TMP_PREFIX,
-    WRITER_LIMIT_MB,
+    WRITER_BULK,
+    WRITER_WHOOSH,
     BuildReport,
     LockedError,
     build_manifest,
@@ -51,19 +54,18 @@ from indexer.build import (
     record_published,
     remove_stale_builds,
     root_lock,
-    section_records,
     updated_writer,
     write_atomic,
     write_build,
     write_build_parallel,
     write_history,
 )
-from indexer.changes import CHANGES_FILE, Change, append_changes, log_unlogged_build, write_build_changes
+from indexer.changes import Change, append_changes, log_unlogged_build, write_build_changes
 from indexer.gate import GATE_MIN_RATIO, GATE_SAMPLE, GateQuery, GateResult, run_gate, sample_titles
+from indexer.incremental import MAX_SEGMENTS, merge_small_segments, write_incremental
 from indexer.pipeline import FileError, SourceFile, doc_id_for, file_hash, iter_documents, iter_sources
 from search.index import BUILDS_DIR, MANIFEST_FILE, BuildVersionError, check_build_whoosh
 from search.model import Document
-from search.store import STORE_FILE, StoreWriter
 from search.whoosh_fence import WHOOSH_VERSION
 
 PHASES = ("scan", "process", "write", "gate", "switch", "log")
@@ -73,8 +75,6 @@ PAUSE_ENV = "GOVLAW_TEST_PAUSE_AT"
 PAUSE_SECONDS = 600
 REPORT_FILE = "report.json"
 LAST_RUN_FILE = "last-run.json"
-# Whoosh leaves its lock file in a finished build; a copy starts without it, and without the old build's report.
-COPY_IGNORE = ("MAIN_WRITELOCK", REPORT_FILE, CHANGES_FILE, ".*")
 STATUSES = ("published", "unchanged", "refused", "failed", "locked")
 
 log = logging.getLogger("govlaw.indexer")
@@ -142,6 +142,7 @@ class UpdateOptions:
     gate_sample: int = GATE_SAMPLE
     min_ratio: float = GATE_MIN_RATIO
     full: bool = False  # read every file again, as after a change of the indexing code
+    max_segments: int = MAX_SEGMENTS  # past this many segments, the small ones are merged (indexer/incremental.py)
     dry_run: bool = False  # scan and report what would change; write nothing
 
 
@@ -360,40 +361,6 @@ def _processed(
         yield item
 
 
-def write_incremental(previous: Path, path: Path, docs: list[Document], delete_sources: Iterable[str]) -> int:
-    """A copy of `previous` in `path` without the documents of `delete_sources`, with `docs` added (a changed
-    document is in both). Returns the number of index records."""
-    from whoosh import index as whoosh_index
-
-    shutil.copytree(previous, path, ignore=shutil.ignore_patterns(*COPY_IGNORE))
-    for name in (MANIFEST_FILE, ERRORS_FILE):
-        (path / name).unlink(missing_ok=True)
-    doomed = sorted({doc_id_for(s) for s in delete_sources} | {d.doc_id for d in docs})
-    ix = whoosh_index.open_dir(str(path))
-    try:
-        # One writer in this process: Whoosh's multiprocessing writer loses records.
-        writer = ix.writer(limitmb=WRITER_LIMIT_MB, procs=1, compound=False)  # see write_build
-        try:
-            for doc_id in doomed:
-                writer.delete_by_term("doc_id", doc_id)
-            for doc in docs:
-                for rec in section_records(doc):
-                    writer.add_document(**rec)
-            pause_point("write")
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
-        records = ix.doc_count()
-    finally:
-        ix.close()
-    with StoreWriter(path / STORE_FILE, existing=True) as store:
-        store.delete(doomed)
-        for doc in docs:
-            store.add(doc)
-    return records
-
-
 def _changes(
     plan: Plan,
     previous: Mapping,
@@ -604,7 +571,17 @@ def _write_changes(
     )
 
     t = time.perf_counter()
-    sections = write_incremental(previous, tmp, docs, plan.changed + plan.removed)
+    written = write_incremental(previous, tmp, docs, plan.changed + plan.removed)
+    pause_point("write")
+    run.timed("write", t)
+    event("write.segments", segments=written.segments, deleted_records=written.deleted, records=written.records)
+    t = time.perf_counter()
+    merged = merge_small_segments(tmp, options.max_segments)
+    if merged:
+        run.timed("merge", t)
+        event("merge.done", segments=merged, seconds=round(run.phases["merge"], 3))
+
+    t = time.perf_counter()
     gone = set(plan.changed) | set(plan.removed)
     files_map = {s: h for s, h in manifest.get("files", {}).items() if s not in gone}
     files_map.update({d.source: d.content_hash for d in docs})
@@ -616,17 +593,17 @@ def _write_changes(
     new_manifest = build_manifest(
         tmp.name.removeprefix(TMP_PREFIX),
         documents=len(files_map),
-        sections=sections,
+        sections=written.records,
         errors=len(run.errors) + len(carried),
         skipped=manifest.get("skipped", 0),
         files=dict(sorted(files_map.items())),
         operator={s: op for s, (_, op) in found.items() if op},
         failed=failed_map,
         pipeline=pipeline_fingerprint(),
-        writer=updated_writer(manifest.get("writer")),
+        writer=updated_writer(manifest.get("writer"), WRITER_BULK, *([WRITER_WHOOSH] if merged else [])),
     )
     (tmp / MANIFEST_FILE).write_text(json.dumps(new_manifest, ensure_ascii=False, indent=1), "utf-8")
-    run.documents, run.sections = len(files_map), sections
+    run.documents, run.sections = len(files_map), written.records
     run.timed("write", t)
     return _Written(tuple(failures), {d.source: d.content_hash for d in docs})
 

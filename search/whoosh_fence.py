@@ -42,6 +42,7 @@ class Required(NamedTuple):
 
 REQUIRED: tuple[Required, ...] = (
     Required("whoosh.index", "_DEF_INDEX_NAME"),
+    Required("whoosh.index", "FileIndex._segments"),
     Required("whoosh.writing", "SegmentWriter.__init__._lk", "param"),
     Required("whoosh.writing", "SegmentWriter._check_state"),
     Required("whoosh.writing", "SegmentWriter._check_fields"),
@@ -190,11 +191,18 @@ def finish_segment(writer: SegmentWriter):
     return segment
 
 
-def write_toc(path: str, schema, segments: list) -> None:
-    """Write the index's TOC at `path` listing `segments` (generation 1), and delete files no segment uses."""
+def write_toc(path: str, schema, segments: list, generation: int = 1) -> None:
+    """Write the index's TOC at `path` listing `segments` (with their deleted documents) as `generation`, and
+    delete files no segment uses (and the TOCs of other generations)."""
     storage = FileStorage(path)
-    _whoosh_index.TOC(schema, segments, 1).write(storage, _whoosh_index._DEF_INDEX_NAME)
-    _whoosh_index.clean_files(storage, _whoosh_index._DEF_INDEX_NAME, 1, segments)
+    _whoosh_index.TOC(schema, segments, generation).write(storage, _whoosh_index._DEF_INDEX_NAME)
+    _whoosh_index.clean_files(storage, _whoosh_index._DEF_INDEX_NAME, generation, segments)
+
+
+def index_segments(ix) -> list:
+    """The segments an index's TOC lists, in docnum order, each with its set of deleted documents (read afresh:
+    changing them changes nothing on disk until write_toc)."""
+    return ix._segments()
 
 
 def check_w3_codec(codec) -> None:
