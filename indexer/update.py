@@ -66,6 +66,7 @@ from indexer.incremental import MAX_SEGMENTS, merge_small_segments, write_increm
 from indexer.pipeline import FileError, SourceFile, doc_id_for, file_hash, iter_documents, iter_sources
 from search.index import BUILDS_DIR, MANIFEST_FILE, BuildVersionError, check_build_whoosh
 from search.model import Document
+from search.store import STORE_FILE
 from search.whoosh_fence import WHOOSH_VERSION
 
 PHASES = ("scan", "process", "write", "gate", "switch", "log")
@@ -306,12 +307,17 @@ def _unopenable(build: Path) -> str | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         reason = _open_error(build)
-        gc.collect()
+        if reason is not None:
+            gc.collect()
     return reason
 
 
 def _open_error(build: Path) -> str | None:
-    from search.index import OpenIndex
+    """The files of a build opened as a search opens them, without reading every document (the gate opens the
+    new build, which carries them over, in full)."""
+    from whoosh import index as whoosh_index
+
+    from search.store import DocStore
 
     try:
         manifest = _read_manifest(build)
@@ -319,7 +325,16 @@ def _open_error(build: Path) -> str | None:
             return f"{MANIFEST_FILE} is not a JSON object"
         if manifest.get("whoosh", WHOOSH_VERSION) != WHOOSH_VERSION:
             return None  # another Whoosh's build: refused below with the message to rebuild it
-        OpenIndex.open(build).close()
+        ix = whoosh_index.open_dir(str(build))
+        try:
+            ix.reader().close()
+        finally:
+            ix.close()
+        store = DocStore(build / STORE_FILE)
+        try:
+            store.count()
+        finally:
+            store.close()
     except Exception as e:  # noqa: BLE001 - whatever is wrong with it, the run starts from scratch
         return f"{type(e).__name__}: {e}"
     return None
@@ -429,22 +444,39 @@ def _carried_errors(previous: Path | None, sources: set[str]) -> list[dict]:
     return [r for r in rows if r.get("source") in sources]
 
 
-def _gate(tmp: Path, previous: Path | None, plan: Plan, options: UpdateOptions) -> GateResult:
+def _gate(tmp: Path, previous: Path | None, manifest: Mapping, plan: Plan, options: UpdateOptions) -> GateResult:
+    """The gate on the new build, opened once; the previous build is opened only if a golden query misses (to
+    ask whether it found the document), and its document count is its manifest's."""
     from search.index import OpenIndex
 
     new = OpenIndex.open(tmp)
-    old = OpenIndex.open(previous) if previous is not None else None
+    opened: list[OpenIndex] = []
+
+    def open_previous() -> OpenIndex:
+        if not opened:
+            opened.append(OpenIndex.open(previous))
+        return opened[0]
+
     try:
         pause_point("gate")
         queries = list(options.gate_queries)
-        if old is not None and options.gate_sample:
-            titles = {d: (m.source, m.title) for d, m in old.docs.items()}
+        if previous is not None and options.gate_sample:
+            titles = {d: (m.source, m.title) for d, m in new.docs.items()}
             queries += sample_titles(titles, plan.unchanged, options.gate_sample)
-        return run_gate(new, old, queries, min_ratio=options.min_ratio)
+        if previous is None:
+            return run_gate(new, queries, min_ratio=options.min_ratio)
+        count = manifest.get("documents")
+        return run_gate(
+            new,
+            queries,
+            previous=open_previous,
+            previous_documents=count if isinstance(count, int) else len(open_previous().docs),
+            min_ratio=options.min_ratio,
+        )
     finally:
         new.close()
-        if old is not None:
-            old.close()
+        for o in opened:
+            o.close()
 
 
 def _write_last_run(root: Path, report: UpdateReport) -> None:
@@ -686,7 +718,7 @@ def _locked_update(sources: list[Path], root: Path, options: UpdateOptions, run:
         )
 
         t = time.perf_counter()
-        run.gate = _gate(tmp, previous, plan, options)
+        run.gate = _gate(tmp, previous, manifest, plan, options)
         run.timed("gate", t)
         event(
             "gate.done",
