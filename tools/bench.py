@@ -211,8 +211,8 @@ def _check(m: Measured, what: str) -> Measured:
 # --- builds ------------------------------------------------------------------------------------------------
 
 
-def project_build(folders: Sequence[Path], root: Path) -> dict:
-    """One full build into a fresh index root with the project's indexer, in a subprocess."""
+def project_build(folders: Sequence[Path], root: Path, checkout: Path = ROOT) -> dict:
+    """One full build into a fresh index root with the project's indexer (of `checkout`), in a subprocess."""
     shutil.rmtree(root, ignore_errors=True)
     report = root.parent / f"{root.name}-report.json"
     m = _check(
@@ -230,7 +230,8 @@ def project_build(folders: Sequence[Path], root: Path) -> dict:
                 "--no-progress",
                 "--report",
                 str(report),
-            ]
+            ],
+            cwd=checkout,
         ),
         "indexer build",
     )
@@ -313,8 +314,9 @@ def changed_files(folders: Sequence[Path], share: float = CHANGED_SHARE, seed: i
     return sorted(random.Random(seed).sample(files, k))
 
 
-def run_update(folders: Sequence[Path], root: Path, report: Path) -> dict:
-    m = run_measured(update_command(folders, root, "--report", str(report)))
+def run_update(folders: Sequence[Path], root: Path, report: Path, checkout: Path = ROOT) -> dict:
+    """`indexer update` (of `checkout`) of `root` from `folders`, in a subprocess."""
+    m = run_measured(update_command(folders, root, "--report", str(report)), cwd=checkout)
     rep = json.loads(report.read_text("utf-8")) if report.exists() else {}
     return {
         "seconds": m.seconds,
