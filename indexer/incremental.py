@@ -1,12 +1,17 @@
 """An update's build, made from the published one at a cost that follows the change, not the corpus.
 
-The published build's files are hard-linked into the new build (Whoosh never writes a segment file again once it
-is written, and every TOC is a new file), except the document store, which is copied because it is changed in
-place. The records of changed and removed documents are marked deleted in their segments (the TOC keeps each
-segment's deleted set), the new records go into one new segment written by the bulk writer, and a new TOC lists
-them all. Segments would pile up night after night: when a build has more than MAX_SEGMENTS, its small ones
-(each under SMALL_SEGMENT_SHARE of the records) are merged into one by Whoosh's writer, which also drops their
-deleted records; that costs as much as the small segments hold and is timed on its own (`merge`).
+The published build's files are hard-linked into the new build: Whoosh never writes a segment file again once it
+is written (every TOC is a new file), and the full document store is never changed either. The records of
+changed and removed documents are marked deleted in their segments (the TOC keeps each segment's deleted set),
+the new records go into one new segment written by the bulk writer, and a new TOC lists them all. Their
+documents go into the store's delta (search/store.py), a copy of the previous build's delta if it had one, where
+the documents they replace are listed as gone.
+
+Both would pile up night after night: when a build has more than MAX_SEGMENTS, its small ones (each under
+SMALL_SEGMENT_SHARE of the records) are merged into one by Whoosh's writer, which also drops their deleted
+records; when the store's delta passes DELTA_SHARE of the full store, the two are written into a new full store.
+Each costs as much as what it merges, comes about once a week or two of daily 1 % changes, and is timed on its
+own (`merge`).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from indexer.build import ERRORS_FILE, WRITER_LIMIT_MB, add_bulk_segment
 from indexer.pipeline import doc_id_for, section_records
 from search.index import MANIFEST_FILE
 from search.model import Document
-from search.store import STORE_FILE, StoreWriter
+from search.store import DELTA_FILE, STORE_FILE, StoreWriter, delta_share, merge_delta
 from search.whoosh_fence import index_segments, write_toc
 
 # A build may have this many segments before its small ones are merged (a full build has one per worker).
@@ -35,7 +40,9 @@ SMALL_SEGMENT_SHARE = 0.10
 # list, hidden files, and the manifest and error list (written anew).
 NOT_CARRIED = ("MAIN_WRITELOCK", "report.json", "changes.jsonl", MANIFEST_FILE, ERRORS_FILE)
 # Files changed in place by an update: copied, never linked.
-COPIED = (STORE_FILE,)
+COPIED = (DELTA_FILE,)
+# The store's delta is written into the full store again when its documents pass this share of the full one's.
+DELTA_SHARE = 0.10
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +105,9 @@ def write_incremental(previous: Path, path: Path, docs: list[Document], delete_s
         write_toc(str(path), ix.schema, segments, ix.latest_generation() + 1)
     finally:
         ix.close()
-    with StoreWriter(path / STORE_FILE, existing=True) as store:
-        store.delete(doomed)
+    delta = path / DELTA_FILE
+    with StoreWriter(delta, existing=delta.exists()) as store:
+        store.supersede(doomed)
         for doc in docs:
             store.add(doc)
     return Written(records=sum(s.doc_count() for s in segments), segments=len(segments), deleted=deleted)
@@ -151,3 +159,17 @@ def merge_small_segments(path: Path, limit: int = MAX_SEGMENTS, share: float = S
         return len(chosen)
     finally:
         ix.close()
+
+
+def merge_store_delta(path: Path, share: float = DELTA_SHARE) -> bool:
+    """Write the document store of the build in `path` and its delta into one full store when the delta's
+    documents (delta_share) have passed `share` of the full store's (the full store is a link to an earlier
+    build's: it is replaced, not changed); returns whether it did."""
+    delta, full = path / DELTA_FILE, path / STORE_FILE
+    if delta_share(full) <= share:
+        return False
+    merged = path / f".{STORE_FILE}.merged"
+    merge_delta(full, merged)
+    os.replace(merged, full)
+    delta.unlink()
+    return True

@@ -62,7 +62,7 @@ from indexer.build import (
 )
 from indexer.changes import Change, append_changes, log_unlogged_build, write_build_changes
 from indexer.gate import GATE_MIN_RATIO, GATE_SAMPLE, GateQuery, GateResult, run_gate, sample_titles
-from indexer.incremental import MAX_SEGMENTS, merge_small_segments, write_incremental
+from indexer.incremental import MAX_SEGMENTS, merge_small_segments, merge_store_delta, write_incremental
 from indexer.pipeline import FileError, SourceFile, doc_id_for, file_hash, iter_documents, iter_sources
 from search.index import BUILDS_DIR, MANIFEST_FILE, BuildVersionError, check_build_whoosh
 from search.model import Document
@@ -609,9 +609,10 @@ def _write_changes(
     event("write.segments", segments=written.segments, deleted_records=written.deleted, records=written.records)
     t = time.perf_counter()
     merged = merge_small_segments(tmp, options.max_segments)
-    if merged:
+    store_merged = merge_store_delta(tmp)
+    if merged or store_merged:
         run.timed("merge", t)
-        event("merge.done", segments=merged, seconds=round(run.phases["merge"], 3))
+        event("merge.done", segments=merged, store=store_merged, seconds=round(run.phases["merge"], 3))
 
     t = time.perf_counter()
     gone = set(plan.changed) | set(plan.removed)

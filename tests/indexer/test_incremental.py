@@ -12,11 +12,12 @@ from whoosh import index as whoosh_index
 
 from indexer.build import build_index
 from indexer.incremental import small_segments
+from indexer.pipeline import doc_id_for
 from indexer.update import UpdateOptions, update_index
 from search.engine import run_search
 from search.index import MANIFEST_FILE, OpenIndex, current_build_path
 from search.params import params_from
-from search.store import STORE_FILE
+from search.store import DELTA_FILE, STORE_FILE, DocStore, delta_share
 from tests.conftest import SEEDS
 
 SMALL = 30  # small files beside the seeds: a changed one's records are a small segment of the build
@@ -88,7 +89,17 @@ def test_an_update_links_the_published_files_and_leaves_them_as_they_were(corpus
     assert digests(previous) == before
     carried = [n for n in before if n.startswith("MAIN_") and n != "MAIN_WRITELOCK"]  # the segment's files
     assert carried and all((build / n).stat().st_ino == (previous / n).stat().st_ino for n in carried)
-    assert (build / STORE_FILE).stat().st_ino != (previous / STORE_FILE).stat().st_ino
+    # The full store linked too; the changed document in a delta beside it, and the store reads as one.
+    assert (build / STORE_FILE).stat().st_ino == (previous / STORE_FILE).stat().st_ino
+    assert (build / DELTA_FILE).exists() and not (previous / DELTA_FILE).exists()
+    assert delta_share(build / STORE_FILE) == 2 / (5 + SMALL)  # small_07 added, and gone from the full store
+    store = DocStore(build / STORE_FILE)
+    try:
+        assert store.count() == 5 + SMALL
+        assert "补充条款甲" in store.get(doc_id_for("docs/small_07.txt")).text
+        assert [h for _, h in store.headings(doc_id_for("docs/small_07.txt"))][-1] == "三、补充条款甲"
+    finally:
+        store.close()
     # The previous segment with the old records of small_07 marked deleted, and one new segment with its new ones.
     (old_records, old_deleted), (new_records, new_deleted) = leaves(build)
     assert (old_deleted, new_deleted) == (True, False)
@@ -111,6 +122,8 @@ def test_segments_past_the_limit_are_merged_and_the_build_answers_like_a_full_bu
     # The two small segments (small_07's and small_08's records) merged into one, without deleted records.
     assert [(n, deleted) for n, deleted in leaves(build)][1:] == [(8, False)]
     assert len(leaves(build)) == 2
+    # The store's delta (small_07 and small_08 added; 07, 08 and 09 gone: 5 of 35) written into a full store.
+    assert not (build / DELTA_FILE).exists() and delta_share(build / STORE_FILE) == 0.0
     assert json.loads((build / MANIFEST_FILE).read_text("utf-8"))["writer"] == "bulk+whoosh"
     fresh = tmp_path / "fresh"
     build_index([src], fresh, workers=1, progress=False)
