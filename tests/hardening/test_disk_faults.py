@@ -123,8 +123,15 @@ def test_a_corrupt_build_that_is_not_served_changes_nothing_and_the_next_update_
     second = _publish(src, root)
     client = create_app({"INDEX": str(root), "TESTING": True}).test_client()
     before = served_answers(root)
-    old = root / BUILDS_DIR / first
-    for f in sorted(old.glob("*.toc")) + sorted(old.glob("*.seg"))[:1]:
+    old, served = root / BUILDS_DIR / first, root / BUILDS_DIR / second
+    # The served build was made from the old one: it shares its segment files (hard links to files never written
+    # again), so damage to those is damage to the served build. The old build's own files are damaged here: its
+    # TOC, and its document store (the served build's was written anew: the change, 2 of 3 documents, is past
+    # the share a store's delta may have).
+    segment_files = [f.name for f in old.glob("MAIN_*") if f.name != "MAIN_WRITELOCK"]
+    assert segment_files and all((served / n).stat().st_ino == (old / n).stat().st_ino for n in segment_files)
+    assert (served / "docs.sqlite").stat().st_ino != (old / "docs.sqlite").stat().st_ino
+    for f in sorted(old.glob("*.toc")):
         corrupt(f)
     (old / "docs.sqlite").write_bytes(b"not a database")
     _serves(client, second)
