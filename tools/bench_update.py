@@ -43,7 +43,7 @@ from tools.hardening.common import update_command
 TARGET_RATIO = 0.10  # update with 1 % of the files changed / full build
 PROFILE_TOP = 30
 # Profiled functions with at least this share of the whole run's time enclose it (the command line's frames).
-ENCLOSING_SHARE = 0.9
+ENCLOSING_SHARE = 0.8
 # The update's phases in the order they run ("merge" only when segments had piled up).
 PHASES = (*UPDATE_PHASES[:3], "merge", *UPDATE_PHASES[3:])
 
