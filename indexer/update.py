@@ -451,20 +451,21 @@ def _gate(tmp: Path, previous: Path | None, manifest: Mapping, plan: Plan, optio
 
     new = OpenIndex.open(tmp)
     opened: list[OpenIndex] = []
-
-    def open_previous() -> OpenIndex:
-        if not opened:
-            opened.append(OpenIndex.open(previous))
-        return opened[0]
-
     try:
         pause_point("gate")
         queries = list(options.gate_queries)
-        if previous is not None and options.gate_sample:
-            titles = {d: (m.source, m.title) for d, m in new.docs.items()}
-            queries += sample_titles(titles, plan.unchanged, options.gate_sample)
         if previous is None:
             return run_gate(new, queries, min_ratio=options.min_ratio)
+        path = previous
+
+        def open_previous() -> OpenIndex:
+            if not opened:
+                opened.append(OpenIndex.open(path))
+            return opened[0]
+
+        if options.gate_sample:
+            titles = {d: (m.source, m.title) for d, m in new.docs.items()}
+            queries += sample_titles(titles, plan.unchanged, options.gate_sample)
         count = manifest.get("documents")
         return run_gate(
             new,
