@@ -43,7 +43,7 @@ from search.index import BUILDS_DIR, CURRENT_LINK, MANIFEST_FILE, current_build_
 from search.model import Document
 from search.schema import make_schema
 from search.store import STORE_FILE, StoreWriter
-from search.whoosh_fence import WHOOSH_VERSION, finish_segment, has_documents, segment_writer, write_toc
+from search.whoosh_fence import WHOOSH_VERSION, cancel_writer, finish_segment, has_documents, segment_writer, write_toc
 
 WRITER_LIMIT_MB = 1024
 PARALLEL_MIN_FILES = 8
@@ -525,8 +525,7 @@ def add_bulk_segment(ix, records: Iterable[dict]) -> Segment | None:
         writer.cancel()
         return None
     except BaseException:
-        if not writer.is_closed:
-            writer.cancel()
+        cancel_writer(writer)
         raise
 
 

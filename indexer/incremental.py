@@ -30,7 +30,7 @@ from indexer.pipeline import doc_id_for, section_records
 from search.index import MANIFEST_FILE
 from search.model import Document
 from search.store import DELTA_FILE, STORE_FILE, StoreWriter, delta_share, merge_delta
-from search.whoosh_fence import index_segments, write_toc
+from search.whoosh_fence import cancel_writer, index_segments, write_toc
 
 # A build may have this many segments before its small ones are merged (a full build has one per worker).
 MAX_SEGMENTS = 8
@@ -150,8 +150,7 @@ def merge_small_segments(path: Path, limit: int = MAX_SEGMENTS, share: float = S
         try:
             writer.commit(mergetype=merge)
         except BaseException:
-            if not writer.is_closed:
-                writer.cancel()
+            cancel_writer(writer)
             raise
         finally:
             for reader in readers:

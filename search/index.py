@@ -341,6 +341,14 @@ class IndexHolder:
                 self._open = fresh
             return self._open
 
+    def close(self) -> None:
+        """Close every build this holder has open (when the process stops serving)."""
+        with self._lock:
+            opened = [o for _, o in self._retired] + ([self._open] if self._open is not None else [])
+            self._retired, self._open = [], None
+        for o in opened:
+            o.close()
+
     def _close_retired(self) -> None:
         now = time.monotonic()
         due = [o for t, o in self._retired if now - t >= self.retire_seconds]

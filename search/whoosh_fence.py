@@ -9,6 +9,7 @@ private name used below is present; anything else stops the import with WhooshVe
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import types
@@ -75,6 +76,7 @@ REQUIRED: tuple[Required, ...] = (
     Required("whoosh.columns", "NumericColumn.Reader._count", "set"),
     Required("whoosh.columns", "NumericColumn.Reader._fixedlen", "set"),
     Required("whoosh.filedb.filetables", "HashWriter._write_hashes"),
+    Required("whoosh.filedb.filetables", "HashWriter.dbfile", "set"),
     Required("whoosh.matching.wrappers", "FilterMatcher._ids", "set"),
     Required("whoosh.reading", "SegmentReader._perdoc", "set"),
     Required("whoosh.scoring", "BM25F._field_B", "set"),
@@ -189,6 +191,21 @@ def finish_segment(writer: SegmentWriter):
     segment = writer._finalize_segment()
     writer._finish()
     return segment
+
+
+def cancel_writer(writer: SegmentWriter) -> None:
+    """Cancel a segment writer after a failure with its files closed, whatever fails on the way: on a full disk
+    Whoosh's cancel stops at writing the term table and leaves the posting file open. A failure here is not
+    raised (the one that led here is the one to report)."""
+    if writer.is_closed:
+        return
+    try:
+        writer.cancel()
+    except Exception:  # noqa: BLE001 - see the docstring
+        fieldwriter = writer.fieldwriter
+        for f in (fieldwriter._postfile, fieldwriter._tindex.dbfile):
+            with contextlib.suppress(Exception):
+                f.close()
 
 
 def write_toc(path: str, schema, segments: list, generation: int = 1) -> None:
