@@ -43,7 +43,7 @@ from search.index import BUILDS_DIR, CURRENT_LINK, MANIFEST_FILE, current_build_
 from search.model import Document
 from search.schema import make_schema
 from search.store import STORE_FILE, StoreWriter
-from search.whoosh_fence import WHOOSH_VERSION, finish_segment, has_documents, segment_writer, write_toc
+from search.whoosh_fence import WHOOSH_VERSION, cancel_writer, finish_segment, has_documents, segment_writer, write_toc
 
 WRITER_LIMIT_MB = 1024
 PARALLEL_MIN_FILES = 8
@@ -55,7 +55,8 @@ TMP_PREFIX = ".tmp-"
 HISTORY_FILE = "history.json"
 HISTORY_MAX = 100
 # The writers a build's manifest names: worker processes writing segments in bulk (indexer/segment.py), or
-# Whoosh's own writer in this process. An update that adds to a copied build names both ("bulk+whoosh").
+# Whoosh's own writer in this process. An update names the previous build's writers and its own: the bulk
+# writer for its new segment, Whoosh's when it merged segments ("bulk+whoosh").
 WRITER_BULK = "bulk"
 WRITER_WHOOSH = "whoosh"
 WRITERS = (WRITER_BULK, WRITER_WHOOSH)
@@ -81,6 +82,7 @@ PIPELINE_EXCLUDE = (
     "indexer/__main__.py",
     "indexer/segment.py",
     "indexer/postings.py",
+    "indexer/incremental.py",
 )
 # Libraries whose version can change what a file becomes (analysis, decoding, extraction): their versions are
 # part of the fingerprint, so that an upgrade re-reads every file on the next update.
@@ -406,10 +408,10 @@ def build_manifest(
     }
 
 
-def updated_writer(previous: str | None) -> str:
-    """The writer of a build that Whoosh's writer updated in a copy of a build of writer `previous` (None for
-    a manifest older than the field: "unknown")."""
-    return "+".join(sorted({*(previous or "unknown").split("+"), WRITER_WHOOSH}))
+def updated_writer(previous: str | None, *added: str) -> str:
+    """The writer of a build made from a build of writer `previous` (None for a manifest older than the field:
+    "unknown") by adding segments written by the writers `added`."""
+    return "+".join(sorted({*(previous or "unknown").split("+"), *added}))
 
 
 def _progress(total: int, enabled: bool | None) -> Callable[[Iterable], Iterable]:
@@ -511,45 +513,59 @@ def _size(path: Path) -> int:
         return 0
 
 
+def add_bulk_segment(ix, records: Iterable[dict]) -> Segment | None:
+    """Write `records` into a new segment of `ix` with the bulk writer and return it, without listing it in a
+    TOC (the caller does, with write_toc); None when there are no records. No lock: the caller holds the root's."""
+    writer = segment_writer(BulkSegmentWriter, ix, lock=False, compound=False)
+    try:
+        for rec in records:
+            writer.add_document(**rec)
+        if has_documents(writer):
+            return finish_segment(writer)
+        writer.cancel()
+        return None
+    except BaseException:
+        cancel_writer(writer)
+        raise
+
+
 def _write_part(part_dir: Path, files: list[SourceFile]) -> _Part:
     """Index `files` into a segment of its own in a folder of its own (run in a worker process)."""
     part_dir.mkdir()
     ix = whoosh_index.create_in(str(part_dir), make_schema())
-    # No lock: the parent process holds the root's.
-    writer = segment_writer(BulkSegmentWriter, ix, lock=False, compound=False)
     store_path = part_dir / STORE_FILE
     store = StoreWriter(store_path)
     part = _Part(segment=None, store=store_path, errors=[], hashes={}, sections=0)
     try:
-        for sf in files:
-            doc = build_document(sf)
-            if isinstance(doc, FileError):
-                part.errors.append(doc)
-                continue
-            try:
-                records = list(section_records(doc))
-            except Exception as e:  # noqa: BLE001 - one bad file must never stop a build; it is reported instead
-                part.errors.append(FileError(sf.source, str(sf.path), "internal", f"{type(e).__name__}: {e}"))
-                continue
-            for rec in records:
-                writer.add_document(**rec)
-            part.sections += len(records)
-            store.add(doc)
-            part.hashes[doc.source] = doc.content_hash
-            if len(part.hashes) == 1:
-                _worker_pause_point()
-        if has_documents(writer):
-            part.segment = finish_segment(writer)
-        else:
-            writer.cancel()
+        part.segment = add_bulk_segment(ix, _part_records(files, part, store))
         store.close()
     except BaseException:
-        writer.cancel()
         store.close(commit=False)
         raise
     finally:
         ix.close()
     return part
+
+
+def _part_records(files: list[SourceFile], part: _Part, store: StoreWriter) -> Iterator[dict]:
+    """The index records of `files`, each file's document added to `store` and noted in `part` once its records
+    are taken (a file that fails is noted as an error instead)."""
+    for sf in files:
+        doc = build_document(sf)
+        if isinstance(doc, FileError):
+            part.errors.append(doc)
+            continue
+        try:
+            records = list(section_records(doc))
+        except Exception as e:  # noqa: BLE001 - one bad file must never stop a build; it is reported instead
+            part.errors.append(FileError(sf.source, str(sf.path), "internal", f"{type(e).__name__}: {e}"))
+            continue
+        yield from records
+        part.sections += len(records)
+        store.add(doc)
+        part.hashes[doc.source] = doc.content_hash
+        if len(part.hashes) == 1:
+            _worker_pause_point()
 
 
 def _worker_pause_point() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,9 +124,10 @@ def read_gate_queries(path: Path) -> list[GateQuery]:
 
 
 def sample_titles(docs: Mapping[str, tuple[str, str]], keep: Iterable[str], n: int = GATE_SAMPLE) -> list[GateQuery]:
-    """Up to `n` golden queries from titles: `docs` maps doc_id -> (source, title) of the previous build,
-    `keep` the sources carried over unchanged. The choice is stable from run to run (by doc_id), and titles
-    shared by several documents are left out (any of them would be a right answer).
+    """Up to `n` golden queries from titles: `docs` maps doc_id -> (source, title) of the build searched,
+    `keep` the sources carried over unchanged from the previous one (whose documents are the same in both). The
+    choice is stable from run to run (by doc_id), and titles shared by several documents are left out (any of
+    them would be a right answer).
     """
     keep = set(keep)
     counts: dict[str, int] = {}
@@ -174,8 +175,17 @@ def _rank(index, q: str, expect_source: str) -> int | None:
     return None
 
 
-def run_gate(new, previous, queries: Iterable[GateQuery], *, min_ratio: float = GATE_MIN_RATIO) -> GateResult:
-    """Search the new build (an OpenIndex) for every golden query; ask the previous build only about misses."""
+def run_gate(
+    new,
+    queries: Iterable[GateQuery],
+    *,
+    previous: Callable[[], object] | None = None,
+    previous_documents: int | None = None,
+    min_ratio: float = GATE_MIN_RATIO,
+) -> GateResult:
+    """Search the new build (an OpenIndex) for every golden query. `previous()` gives the previous build (opened
+    at its first call: only a miss asks it, whether it found the document) and `previous_documents` its number
+    of documents; None for both when there is none."""
     checks = []
     for gq in queries:
         rank, error, before = None, "", None
@@ -185,9 +195,8 @@ def run_gate(new, previous, queries: Iterable[GateQuery], *, min_ratio: float = 
             error = f"{type(e).__name__}: {e}"
         if rank is None and previous is not None:
             try:
-                before = _rank(previous, gq.q, gq.expect_source) is not None
+                before = _rank(previous(), gq.q, gq.expect_source) is not None
             except Exception:  # noqa: BLE001 - the previous build could not answer it either
                 before = False
         checks.append(QueryCheck(gq.q, gq.expect_source, gq.origin, rank is not None, before, rank, error))
-    previous_documents = len(previous.docs) if previous is not None else None
     return judge(checks, len(new.docs), previous_documents, min_ratio)

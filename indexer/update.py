@@ -2,8 +2,10 @@
 
 scan     walk the sources, hash every file, compare with the manifest of the published build
 process  read and clean the new and changed files
-write    copy the published build to builds/.tmp-<id>; delete the records of changed and removed documents,
-         add the new records; the same for docs.sqlite; manifest, errors and the build's change list
+write    link the published build's files into builds/.tmp-<id> (indexer/incremental.py); mark the records of
+         changed and removed documents deleted, add the new records as one new segment; the same for
+         docs.sqlite (a copy); manifest, errors and the build's change list
+merge    only when segments have piled up: the small ones merged into one
 gate     golden queries and the document count (indexer/gate.py)
 switch   fsync, rename to builds/<id>, replace `current` in one rename
 log      append the change log, prune old builds
@@ -34,7 +36,8 @@ from indexer.build import (
     KEEP_BUILDS,
     PARALLEL_MIN_FILES,
     TMP_PREFIX,
-    WRITER_LIMIT_MB,
+    WRITER_BULK,
+    WRITER_WHOOSH,
     BuildReport,
     LockedError,
     build_manifest,
@@ -51,19 +54,19 @@ from indexer.build import (
     record_published,
     remove_stale_builds,
     root_lock,
-    section_records,
     updated_writer,
     write_atomic,
     write_build,
     write_build_parallel,
     write_history,
 )
-from indexer.changes import CHANGES_FILE, Change, append_changes, log_unlogged_build, write_build_changes
+from indexer.changes import Change, append_changes, log_unlogged_build, write_build_changes
 from indexer.gate import GATE_MIN_RATIO, GATE_SAMPLE, GateQuery, GateResult, run_gate, sample_titles
+from indexer.incremental import MAX_SEGMENTS, merge_small_segments, merge_store_delta, write_incremental
 from indexer.pipeline import FileError, SourceFile, doc_id_for, file_hash, iter_documents, iter_sources
 from search.index import BUILDS_DIR, MANIFEST_FILE, BuildVersionError, check_build_whoosh
 from search.model import Document
-from search.store import STORE_FILE, StoreWriter
+from search.store import STORE_FILE
 from search.whoosh_fence import WHOOSH_VERSION
 
 PHASES = ("scan", "process", "write", "gate", "switch", "log")
@@ -73,8 +76,6 @@ PAUSE_ENV = "GOVLAW_TEST_PAUSE_AT"
 PAUSE_SECONDS = 600
 REPORT_FILE = "report.json"
 LAST_RUN_FILE = "last-run.json"
-# Whoosh leaves its lock file in a finished build; a copy starts without it, and without the old build's report.
-COPY_IGNORE = ("MAIN_WRITELOCK", REPORT_FILE, CHANGES_FILE, ".*")
 STATUSES = ("published", "unchanged", "refused", "failed", "locked")
 
 log = logging.getLogger("govlaw.indexer")
@@ -142,6 +143,7 @@ class UpdateOptions:
     gate_sample: int = GATE_SAMPLE
     min_ratio: float = GATE_MIN_RATIO
     full: bool = False  # read every file again, as after a change of the indexing code
+    max_segments: int = MAX_SEGMENTS  # past this many segments, the small ones are merged (indexer/incremental.py)
     dry_run: bool = False  # scan and report what would change; write nothing
 
 
@@ -305,12 +307,17 @@ def _unopenable(build: Path) -> str | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         reason = _open_error(build)
-        gc.collect()
+        if reason is not None:
+            gc.collect()
     return reason
 
 
 def _open_error(build: Path) -> str | None:
-    from search.index import OpenIndex
+    """The files of a build opened as a search opens them, without reading every document (the gate opens the
+    new build, which carries them over, in full)."""
+    from whoosh import index as whoosh_index
+
+    from search.store import DocStore
 
     try:
         manifest = _read_manifest(build)
@@ -318,7 +325,16 @@ def _open_error(build: Path) -> str | None:
             return f"{MANIFEST_FILE} is not a JSON object"
         if manifest.get("whoosh", WHOOSH_VERSION) != WHOOSH_VERSION:
             return None  # another Whoosh's build: refused below with the message to rebuild it
-        OpenIndex.open(build).close()
+        ix = whoosh_index.open_dir(str(build))
+        try:
+            ix.reader().close()
+        finally:
+            ix.close()
+        store = DocStore(build / STORE_FILE)
+        try:
+            store.count()
+        finally:
+            store.close()
     except Exception as e:  # noqa: BLE001 - whatever is wrong with it, the run starts from scratch
         return f"{type(e).__name__}: {e}"
     return None
@@ -358,40 +374,6 @@ def _processed(
         if i == 0:
             pause_point("process")
         yield item
-
-
-def write_incremental(previous: Path, path: Path, docs: list[Document], delete_sources: Iterable[str]) -> int:
-    """A copy of `previous` in `path` without the documents of `delete_sources`, with `docs` added (a changed
-    document is in both). Returns the number of index records."""
-    from whoosh import index as whoosh_index
-
-    shutil.copytree(previous, path, ignore=shutil.ignore_patterns(*COPY_IGNORE))
-    for name in (MANIFEST_FILE, ERRORS_FILE):
-        (path / name).unlink(missing_ok=True)
-    doomed = sorted({doc_id_for(s) for s in delete_sources} | {d.doc_id for d in docs})
-    ix = whoosh_index.open_dir(str(path))
-    try:
-        # One writer in this process: Whoosh's multiprocessing writer loses records.
-        writer = ix.writer(limitmb=WRITER_LIMIT_MB, procs=1, compound=False)  # see write_build
-        try:
-            for doc_id in doomed:
-                writer.delete_by_term("doc_id", doc_id)
-            for doc in docs:
-                for rec in section_records(doc):
-                    writer.add_document(**rec)
-            pause_point("write")
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
-        records = ix.doc_count()
-    finally:
-        ix.close()
-    with StoreWriter(path / STORE_FILE, existing=True) as store:
-        store.delete(doomed)
-        for doc in docs:
-            store.add(doc)
-    return records
 
 
 def _changes(
@@ -474,27 +456,45 @@ def _write_warm_sets(new, build_id: str) -> None:
         log.warning("warm_sets.failed", extra={"govlaw": {"build": build_id, "error": str(e)}})
 
 
-def _gate(tmp: Path, previous: Path | None, plan: Plan, options: UpdateOptions) -> GateResult:
-    """The quality gate over the new build; a build that passes gets its warm match sets (search/warm.py) while
-    it is open, so that the web workers warm it quickly."""
+def _gate(tmp: Path, previous: Path | None, manifest: Mapping, plan: Plan, options: UpdateOptions) -> GateResult:
+    """The gate on the new build, opened once; the previous build is opened only if a golden query misses (to
+    ask whether it found the document), and its document count is its manifest's. A build that passes gets its
+    warm match sets (search/warm.py) while it is open, so that the web workers warm it quickly."""
     from search.index import OpenIndex
 
     new = OpenIndex.open(tmp)
-    old = OpenIndex.open(previous) if previous is not None else None
+    opened: list[OpenIndex] = []
     try:
         pause_point("gate")
         queries = list(options.gate_queries)
-        if old is not None and options.gate_sample:
-            titles = {d: (m.source, m.title) for d, m in old.docs.items()}
-            queries += sample_titles(titles, plan.unchanged, options.gate_sample)
-        result = run_gate(new, old, queries, min_ratio=options.min_ratio)
+        if previous is None:
+            result = run_gate(new, queries, min_ratio=options.min_ratio)
+        else:
+            path = previous
+
+            def open_previous() -> OpenIndex:
+                if not opened:
+                    opened.append(OpenIndex.open(path))
+                return opened[0]
+
+            if options.gate_sample:
+                titles = {d: (m.source, m.title) for d, m in new.docs.items()}
+                queries += sample_titles(titles, plan.unchanged, options.gate_sample)
+            count = manifest.get("documents")
+            result = run_gate(
+                new,
+                queries,
+                previous=open_previous,
+                previous_documents=count if isinstance(count, int) else len(open_previous().docs),
+                min_ratio=options.min_ratio,
+            )
         if result.passed:
             _write_warm_sets(new, tmp.name.removeprefix(TMP_PREFIX))
         return result
     finally:
         new.close()
-        if old is not None:
-            old.close()
+        for o in opened:
+            o.close()
 
 
 def _write_last_run(root: Path, report: UpdateReport) -> None:
@@ -621,7 +621,18 @@ def _write_changes(
     )
 
     t = time.perf_counter()
-    sections = write_incremental(previous, tmp, docs, plan.changed + plan.removed)
+    written = write_incremental(previous, tmp, docs, plan.changed + plan.removed)
+    pause_point("write")
+    run.timed("write", t)
+    event("write.segments", segments=written.segments, deleted_records=written.deleted, records=written.records)
+    t = time.perf_counter()
+    merged = merge_small_segments(tmp, options.max_segments)
+    store_merged = merge_store_delta(tmp)
+    if merged or store_merged:
+        run.timed("merge", t)
+        event("merge.done", segments=merged, store=store_merged, seconds=round(run.phases["merge"], 3))
+
+    t = time.perf_counter()
     gone = set(plan.changed) | set(plan.removed)
     files_map = {s: h for s, h in manifest.get("files", {}).items() if s not in gone}
     files_map.update({d.source: d.content_hash for d in docs})
@@ -633,17 +644,17 @@ def _write_changes(
     new_manifest = build_manifest(
         tmp.name.removeprefix(TMP_PREFIX),
         documents=len(files_map),
-        sections=sections,
+        sections=written.records,
         errors=len(run.errors) + len(carried),
         skipped=manifest.get("skipped", 0),
         files=dict(sorted(files_map.items())),
         operator={s: op for s, (_, op) in found.items() if op},
         failed=failed_map,
         pipeline=pipeline_fingerprint(),
-        writer=updated_writer(manifest.get("writer")),
+        writer=updated_writer(manifest.get("writer"), WRITER_BULK, *([WRITER_WHOOSH] if merged else [])),
     )
     (tmp / MANIFEST_FILE).write_text(json.dumps(new_manifest, ensure_ascii=False, indent=1), "utf-8")
-    run.documents, run.sections = len(files_map), sections
+    run.documents, run.sections = len(files_map), written.records
     run.timed("write", t)
     return _Written(tuple(failures), {d.source: d.content_hash for d in docs})
 
@@ -726,7 +737,7 @@ def _locked_update(sources: list[Path], root: Path, options: UpdateOptions, run:
         )
 
         t = time.perf_counter()
-        run.gate = _gate(tmp, previous, plan, options)
+        run.gate = _gate(tmp, previous, manifest, plan, options)
         run.timed("gate", t)
         event(
             "gate.done",

@@ -2,11 +2,17 @@
 
 SQLite, written once by the indexer and opened read-only by the search side; the metadata of every document
 is small enough to hold in memory for facet counts and filters.
+
+A build made by an update may have a second file beside it, DELTA_FILE: the documents added since the store was
+written in full, and (table `gone`) the documents of the full store that they replace or that were removed.
+The full store is then the previous build's own file, hard-linked and never changed; the reader sees the two as
+one (temporary views named like the tables). merge_delta writes them into one full store again.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -17,6 +23,7 @@ from search.fields import NAMES, TABLE, with_fields
 from search.model import Document, Section
 
 STORE_FILE = "docs.sqlite"
+DELTA_FILE = "docs-delta.sqlite"
 
 _SCHEMA = """
 CREATE TABLE docs (
@@ -39,6 +46,15 @@ CREATE TABLE IF NOT EXISTS sections (
 """
 # Each section again with its own text: a search result shows a few sections of each hit, and reading them
 # alone costs a fraction of reading and parsing the whole document (the sections' JSON of a long law is large).
+_GONE_SCHEMA = "CREATE TABLE IF NOT EXISTS gone (doc_id TEXT PRIMARY KEY);"
+# The full store and its delta as one: the reader's queries name these views as they name the tables (a full
+# store older than the sections table has none to add).
+_VIEW = """
+CREATE TEMP VIEW {table} AS
+    SELECT * FROM main.{table} WHERE doc_id NOT IN (SELECT doc_id FROM delta.gone)
+    UNION ALL SELECT * FROM delta.{table};
+"""
+_DELTA_ONLY_VIEW = "CREATE TEMP VIEW {table} AS SELECT * FROM delta.{table};"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +125,14 @@ class StoreWriter:
         self._con.executemany("DELETE FROM docs WHERE doc_id = ?", rows)
         self._con.executemany("DELETE FROM sections WHERE doc_id = ?", rows)
 
+    def supersede(self, doc_ids: Iterable[str]) -> None:
+        """Of a delta store: the documents of the full store beside it that no longer count (gone), and their
+        rows here too (a document changed twice since the full store was written)."""
+        doc_ids = list(doc_ids)
+        self._con.executescript(_GONE_SCHEMA)
+        self._con.executemany("INSERT OR IGNORE INTO gone VALUES (?)", [(d,) for d in doc_ids])
+        self.delete(doc_ids)
+
     def close(self, commit: bool = True) -> None:
         if commit:
             self._con.commit()
@@ -120,6 +144,40 @@ class StoreWriter:
     def __exit__(self, kind, value, traceback) -> None:
         """Committed when the block ends normally, rolled back when it raises."""
         self.close(commit=kind is None)
+
+
+def delta_share(path: Path) -> float:
+    """The documents of the delta beside the store `path` (added, and gone from the full store) over those of the
+    full store; 0 without a delta."""
+    delta = path.with_name(DELTA_FILE)
+    if not delta.exists():
+        return 0.0
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        con.execute("ATTACH DATABASE ? AS delta", (f"file:{delta}?mode=ro",))
+        (full,) = con.execute("SELECT count(*) FROM main.docs").fetchone()
+        (added,) = con.execute("SELECT count(*) FROM delta.docs").fetchone()
+        (gone,) = con.execute("SELECT count(*) FROM delta.gone").fetchone()
+    finally:
+        con.close()
+    return (added + gone) / max(full, 1)
+
+
+def merge_delta(path: Path, out: Path) -> int:
+    """Write the store of `path` and its delta (DELTA_FILE beside it) into one full store file `out`; returns its
+    number of documents."""
+    shutil.copyfile(path, out)
+    con = sqlite3.connect(out)
+    try:
+        con.execute("ATTACH DATABASE ? AS delta", (str(path.with_name(DELTA_FILE)),))
+        con.executescript(_SECTIONS_SCHEMA)
+        for table in ("docs", "sections"):
+            con.execute(f"DELETE FROM main.{table} WHERE doc_id IN (SELECT doc_id FROM delta.gone)")
+            con.execute(f"INSERT INTO main.{table} SELECT * FROM delta.{table}")
+        con.commit()
+        return con.execute("SELECT count(*) FROM main.docs").fetchone()[0]
+    finally:
+        con.close()
 
 
 def write_store(path: Path, docs: Iterable[Document]) -> int:
@@ -141,6 +199,12 @@ class DocStore:
             self._con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sections'").fetchone()
             is not None
         )
+        delta = path.with_name(DELTA_FILE)
+        if delta.exists():
+            self._con.execute("ATTACH DATABASE ? AS delta", (f"file:{delta}?mode=ro&immutable=1",))
+            self._con.execute(_VIEW.format(table="docs"))
+            self._con.execute((_VIEW if self._has_sections else _DELTA_ONLY_VIEW).format(table="sections"))
+            self._has_sections = True
 
     def close(self) -> None:
         self._con.close()

@@ -9,6 +9,7 @@ private name used below is present; anything else stops the import with WhooshVe
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import types
@@ -42,6 +43,7 @@ class Required(NamedTuple):
 
 REQUIRED: tuple[Required, ...] = (
     Required("whoosh.index", "_DEF_INDEX_NAME"),
+    Required("whoosh.index", "FileIndex._segments"),
     Required("whoosh.writing", "SegmentWriter.__init__._lk", "param"),
     Required("whoosh.writing", "SegmentWriter._check_state"),
     Required("whoosh.writing", "SegmentWriter._check_fields"),
@@ -80,6 +82,7 @@ REQUIRED: tuple[Required, ...] = (
     Required("whoosh.columns", "NumericColumn.Reader._count", "set"),
     Required("whoosh.columns", "NumericColumn.Reader._fixedlen", "set"),
     Required("whoosh.filedb.filetables", "HashWriter._write_hashes"),
+    Required("whoosh.filedb.filetables", "HashWriter.dbfile", "set"),
     Required("whoosh.matching.wrappers", "FilterMatcher._ids", "set"),
     Required("whoosh.reading", "SegmentReader._perdoc", "set"),
     Required("whoosh.scoring", "BM25F._field_B", "set"),
@@ -196,11 +199,33 @@ def finish_segment(writer: SegmentWriter):
     return segment
 
 
-def write_toc(path: str, schema, segments: list) -> None:
-    """Write the index's TOC at `path` listing `segments` (generation 1), and delete files no segment uses."""
+def cancel_writer(writer: SegmentWriter) -> None:
+    """Cancel a segment writer after a failure with its files closed, whatever fails on the way: on a full disk
+    Whoosh's cancel stops at writing the term table and leaves the posting file open. A failure here is not
+    raised (the one that led here is the one to report)."""
+    if writer.is_closed:
+        return
+    try:
+        writer.cancel()
+    except Exception:  # noqa: BLE001 - see the docstring
+        fieldwriter = writer.fieldwriter
+        for f in (fieldwriter._postfile, fieldwriter._tindex.dbfile):
+            with contextlib.suppress(Exception):
+                f.close()
+
+
+def write_toc(path: str, schema, segments: list, generation: int = 1) -> None:
+    """Write the index's TOC at `path` listing `segments` (with their deleted documents) as `generation`, and
+    delete files no segment uses (and the TOCs of other generations)."""
     storage = FileStorage(path)
-    _whoosh_index.TOC(schema, segments, 1).write(storage, _whoosh_index._DEF_INDEX_NAME)
-    _whoosh_index.clean_files(storage, _whoosh_index._DEF_INDEX_NAME, 1, segments)
+    _whoosh_index.TOC(schema, segments, generation).write(storage, _whoosh_index._DEF_INDEX_NAME)
+    _whoosh_index.clean_files(storage, _whoosh_index._DEF_INDEX_NAME, generation, segments)
+
+
+def index_segments(ix) -> list:
+    """The segments an index's TOC lists, in docnum order, each with its set of deleted documents (read afresh:
+    changing them changes nothing on disk until write_toc)."""
+    return ix._segments()
 
 
 def check_w3_codec(codec) -> None:

@@ -213,8 +213,8 @@ def _check(m: Measured, what: str) -> Measured:
 # --- builds ------------------------------------------------------------------------------------------------
 
 
-def project_build(folders: Sequence[Path], root: Path) -> dict:
-    """One full build into a fresh index root with the project's indexer, in a subprocess."""
+def project_build(folders: Sequence[Path], root: Path, checkout: Path = ROOT) -> dict:
+    """One full build into a fresh index root with the project's indexer (of `checkout`), in a subprocess."""
     shutil.rmtree(root, ignore_errors=True)
     report = root.parent / f"{root.name}-report.json"
     m = _check(
@@ -232,7 +232,8 @@ def project_build(folders: Sequence[Path], root: Path) -> dict:
                 "--no-progress",
                 "--report",
                 str(report),
-            ]
+            ],
+            cwd=checkout,
         ),
         "indexer build",
     )
@@ -315,8 +316,9 @@ def changed_files(folders: Sequence[Path], share: float = CHANGED_SHARE, seed: i
     return sorted(random.Random(seed).sample(files, k))
 
 
-def run_update(folders: Sequence[Path], root: Path, report: Path) -> dict:
-    m = run_measured(update_command(folders, root, "--report", str(report)))
+def run_update(folders: Sequence[Path], root: Path, report: Path, checkout: Path = ROOT) -> dict:
+    """`indexer update` (of `checkout`) of `root` from `folders`, in a subprocess."""
+    m = run_measured(update_command(folders, root, "--report", str(report)), cwd=checkout)
     rep = json.loads(report.read_text("utf-8")) if report.exists() else {}
     return {
         "seconds": m.seconds,
@@ -332,20 +334,29 @@ def run_update(folders: Sequence[Path], root: Path, report: Path) -> dict:
     }
 
 
-def updates(folders: Sequence[Path], root: Path, work: Path) -> dict:
-    """`indexer update` with nothing changed, then over copies of the folders with 1 % of the files appended to."""
-    noop = run_update(folders, root, work / "update-noop.json")
-    copies = work / "src"
+def changed_copies(
+    folders: Sequence[Path], copies: Path, share: float = CHANGED_SHARE
+) -> tuple[list[Path], list[Path]]:
+    """Copies of `folders` under `copies` (same names) with `share` of their plain-text files appended to:
+    (the copied folders, the files changed)."""
     shutil.rmtree(copies, ignore_errors=True)
     copied = []
     for folder in folders:
         dst = copies / folder.name
         shutil.copytree(folder, dst)
         copied.append(dst)
-    touched = changed_files(copied)
+    touched = changed_files(copied, share)
     for p in touched:
         with open(p, "a", encoding="utf-8") as f:
             f.write(APPENDED)
+    return copied, touched
+
+
+def updates(folders: Sequence[Path], root: Path, work: Path) -> dict:
+    """`indexer update` with nothing changed, then over copies of the folders with 1 % of the files appended to."""
+    noop = run_update(folders, root, work / "update-noop.json")
+    copies = work / "src"
+    copied, touched = changed_copies(folders, copies)
     changed = run_update(copied, root, work / "update-changed.json")
     changed["files_touched"] = len(touched)
     shutil.rmtree(copies, ignore_errors=True)
@@ -686,6 +697,30 @@ def run(
     return result
 
 
+def work_options(command: Callable) -> Callable:
+    """--work, --keep-work and --out, as every benchmark command takes them."""
+    options = (
+        click.option(
+            "--work",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help="Scratch directory for indexes and copies (default: a new one under the system temp).",
+        ),
+        click.option("--keep-work", is_flag=True, help="Leave the scratch directory (the built index) in place."),
+        click.option(
+            "--out",
+            "out_dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=ROOT / OUT_DIR,
+            show_default=True,
+            help="Where the JSON result goes.",
+        ),
+    )
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @click.group()
 def cli() -> None:
     """govlaw performance benchmark."""
@@ -717,21 +752,7 @@ def cli() -> None:
     help="Measured in-process passes over the query mix (after the cold one).",
 )
 @click.option("--seed", type=int, default=None, help="Seed of the query mix (default: tools.querymix.SEED).")
-@click.option(
-    "--work",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Scratch directory for indexes and copies (default: a new one under the system temp).",
-)
-@click.option("--keep-work", is_flag=True, help="Leave the scratch directory (the built index) in place.")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=ROOT / OUT_DIR,
-    show_default=True,
-    help="Where the JSON result goes.",
-)
+@work_options
 def run_command(
     folders: tuple[Path, ...],
     builds: int,

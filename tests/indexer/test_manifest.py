@@ -71,10 +71,11 @@ def test_an_unknown_writer_is_refused(tmp_path):
 
 
 def test_an_update_names_the_writers_of_its_segments():
-    assert updated_writer("whoosh") == "whoosh"
-    assert updated_writer("bulk") == "bulk+whoosh"
-    assert updated_writer("bulk+whoosh") == "bulk+whoosh"
-    assert updated_writer(None) == "unknown+whoosh"
+    assert updated_writer("whoosh", "bulk") == "bulk+whoosh"
+    assert updated_writer("bulk", "bulk") == "bulk"
+    assert updated_writer("bulk", "bulk", "whoosh") == "bulk+whoosh"
+    assert updated_writer("bulk+whoosh", "bulk") == "bulk+whoosh"
+    assert updated_writer(None, "bulk") == "bulk+unknown"
 
 
 def test_a_build_of_another_whoosh_is_refused_with_how_to_rebuild(copy):
@@ -122,4 +123,4 @@ def test_a_manifest_older_than_the_fields_is_of_whoosh_2_7_5(copy):
     report = update_index([src], root, OPTIONS)
     assert (report.status, report.mode) == ("published", "incremental")
     manifest = manifest_of(root)
-    assert (manifest["whoosh"], manifest["writer"]) == ("2.7.5", "unknown+whoosh")
+    assert (manifest["whoosh"], manifest["writer"]) == ("2.7.5", "bulk+unknown")

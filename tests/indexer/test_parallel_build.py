@@ -104,7 +104,7 @@ def test_a_parallel_build_updates_incrementally(folder, tmp_path):
     build_index([src], fresh, workers=1, progress=False)
     a, b = OpenIndex.open(current_build_path(root)), OpenIndex.open(current_build_path(fresh))
     try:
-        assert (a.manifest["writer"], b.manifest["writer"]) == ("bulk+whoosh", "whoosh")
+        assert (a.manifest["writer"], b.manifest["writer"]) == ("bulk", "whoosh")
         assert a.docs == b.docs
         for q in (*QUERIES, "数字政府专项督查"):
             ra, rb = run_search(a, params_from({"q": q})), run_search(b, params_from({"q": q}))

@@ -177,6 +177,8 @@ def test_an_update_answers_like_a_full_build_of_the_same_files(corpus, tmp_path)
             )
         assert a.docs == b.docs
         ma, mb = a.manifest, b.manifest
+        # The seeds' build was written by Whoosh's writer (one worker), the update's segment by the bulk writer.
+        assert (ma["writer"], mb["writer"]) == ("bulk+whoosh", "whoosh")
         assert {k: ma[k] for k in ("documents", "sections", "files", "operator", "failed", "pipeline")} == {
             k: mb[k] for k in ("documents", "sections", "files", "operator", "failed", "pipeline")
         }
