@@ -30,6 +30,7 @@ from indexer.pipeline import doc_id_for, section_records
 from search.index import MANIFEST_FILE
 from search.model import Document
 from search.store import DELTA_FILE, STORE_FILE, StoreWriter, delta_share, merge_delta
+from search.warm import WARM_SETS_FILE
 from search.whoosh_fence import cancel_writer, index_segments, write_toc
 
 # A build may have this many segments before its small ones are merged (a full build has one per worker).
@@ -37,8 +38,8 @@ MAX_SEGMENTS = 8
 # A segment with fewer records than this share of the build's is small (merged when there are too many).
 SMALL_SEGMENT_SHARE = 0.10
 # Files of the published build an update does not carry over: Whoosh's lock, the build's own report and change
-# list, hidden files, and the manifest and error list (written anew).
-NOT_CARRIED = ("MAIN_WRITELOCK", "report.json", "changes.jsonl", MANIFEST_FILE, ERRORS_FILE)
+# list, hidden files, and the manifest, error list and warm match sets (written anew for the new build).
+NOT_CARRIED = ("MAIN_WRITELOCK", "report.json", "changes.jsonl", MANIFEST_FILE, ERRORS_FILE, WARM_SETS_FILE)
 # Files changed in place by an update: copied, never linked.
 COPIED = (DELTA_FILE,)
 # The store's delta is written into the full store again when its documents pass this share of the full one's.

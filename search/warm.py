@@ -17,6 +17,7 @@ share the process (and its GIL) with it and are slower (`scripts/bench switch` s
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import time
@@ -117,7 +118,10 @@ def write_warm_sets(index: OpenIndex, build_id: str) -> Path:
     keys = list(sets)
     arrays = [sets[k] for k in keys]
     path = index.path / WARM_SETS_FILE
-    with open(path, "wb") as f:
+    # Written beside and renamed over: a build made from another by hard links may hold that build's file under
+    # this name, which must not be written through.
+    partial = path.with_name(f".{WARM_SETS_FILE}.partial")
+    with open(partial, "wb") as f:
         np.savez(
             f,
             build=np.array(build_id),
@@ -126,6 +130,7 @@ def write_warm_sets(index: OpenIndex, build_id: str) -> Path:
             sizes=np.array([len(a) for a in arrays], dtype=np.int64),
             docnums=np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int32),
         )
+    os.replace(partial, path)
     return path
 
 
