@@ -26,11 +26,12 @@ class Soak:
     def pids(self) -> list[int]:
         return sorted(self.samples[0][2]) if self.samples else []
 
-    def growth(self, what: int) -> dict[int, int]:
-        """Per worker: the last sample minus the one before the second switch (kB of RSS for what=0, open files
-        for what=1). The first sample, before any switch, has no replaced build still open (for up to
-        RETIRE_SECONDS after a switch, the replaced build stays open for requests still using it)."""
-        return {pid: self.series(pid, what)[-1] - self.series(pid, what)[1] for pid in self.pids}
+    def growth(self, what: int, since: int = 1) -> dict[int, int]:
+        """Per worker: the last sample minus sample `since` (kB of RSS for what=0, open files for what=1). The
+        first sample, before any switch, has no replaced build still open; a replaced build stays open for
+        RETIRE_SECONDS after the switch (for requests still using it), so the count of open builds is steady
+        only once switches have come for that long: from sample 2 when switches are 30 s apart."""
+        return {pid: self.series(pid, what)[-1] - self.series(pid, what)[since] for pid in self.pids}
 
 
 def run_soak(
