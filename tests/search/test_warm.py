@@ -32,7 +32,8 @@ def builds(tmp_path_factory):
     for n in range(3):
         with open(src / "a_notice.txt", "a", encoding="utf-8") as f:
             f.write(f"\n补充第{n}条。\n")
-        assert update_index([src], root, UpdateOptions(workers=1, progress=False, keep=10)).status == "published"
+        options = UpdateOptions(workers=1, progress=False, keep=10, warm_sets=True)
+        assert update_index([src], root, options).status == "published"
     paths = sorted((root / BUILDS_DIR).iterdir())
     assert len(paths) == 3
     return root, paths
@@ -228,7 +229,7 @@ def test_warming_searches_the_shared_title_words_and_stops_when_told(seed_index)
         index.close()
 
 
-def test_an_update_writes_the_match_sets_of_its_build_and_only_that_build_loads_them(builds, tmp_path):
+def test_an_update_asked_to_write_the_match_sets_of_its_build_and_only_that_build_loads_them(builds, tmp_path):
     _, paths = builds
     loaded, fresh = OpenIndex.open(paths[1]), OpenIndex.open(paths[1])
     try:
