@@ -505,6 +505,17 @@ def loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def run_header(folders: Sequence[Path]) -> dict:
+    """What every benchmark's JSON result opens with: when, on what machine and load, which code, over what."""
+    return {
+        "started": datetime.now().isoformat(timespec="seconds"),
+        "machine": machine(),
+        "loadavg_start": loadavg(),
+        "revision_start": revision(),
+        "folders": [str(f) for f in folders],
+    }
+
+
 def figures(result: dict) -> dict[str, float | None]:
     b, n = result.get("build", {}), result.get("naive_build")
     u, lat, h = result.get("update", {}), result.get("latency", {}), result.get("http")
@@ -628,11 +639,7 @@ def run(
     say: Callable[[str], None],
 ) -> dict:
     result: dict = {
-        "started": datetime.now().isoformat(timespec="seconds"),
-        "machine": machine(),
-        "loadavg_start": loadavg(),
-        "revision_start": revision(),
-        "folders": [str(f) for f in folders],
+        **run_header(folders),
         "options": {
             "builds": builds,
             "skip_naive": skip_naive,

@@ -31,9 +31,8 @@ from tools.bench import (
     SEEDS,
     changed_copies,
     loadavg,
-    machine,
     project_build,
-    revision,
+    run_header,
     run_update,
     table,
     work_options,
@@ -114,11 +113,7 @@ def run(
     say: Callable[[str], None],
 ) -> dict:
     result: dict = {
-        "started": datetime.now().isoformat(timespec="seconds"),
-        "machine": machine(),
-        "loadavg_start": loadavg(),
-        "revision": revision(),
-        "folders": [str(f) for f in folders],
+        **run_header(folders),
         "scale": scale,
         "share": CHANGED_SHARE,
     }
@@ -145,7 +140,7 @@ def report_text(result: dict) -> str:
     lines = [
         (
             f"load average at start {result['loadavg_start']}, at end {result['loadavg_end']} "
-            f"({result['machine']['cpus']} CPUs); revision {result['revision']}; scale {result['scale']}; "
+            f"({result['machine']['cpus']} CPUs); revision {result['revision_start']}; scale {result['scale']}; "
             f"{result['files_touched']} files changed"
         ),
         "",
