@@ -169,6 +169,22 @@ def _int(name: str, raw: str, low: int, high: int) -> int:
     return value
 
 
+def parse_limit(args: MultiMapping, default: int, maximum: int) -> int:
+    """The `limit` of a list (1..`maximum` entries, `default` when absent or empty), the only parameter it takes."""
+    unknown = sorted(k for k in args.keys() if k != "limit")  # noqa: SIM118  a MultiMapping has keys(), no __iter__
+    if unknown:
+        raise ParamError(f"unknown parameter {unknown[0]!r}; accepted: limit")
+    values = args.getlist("limit")
+    if len(values) > 1:
+        raise ParamError("limit may be given once")
+    raw = (values[0] if values else "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ParamError(f"limit must be a whole number from 1 to {maximum}, got {raw[:20]!r}")
+    return int(raw)
+
+
 def _clean_value(name: str, raw: str) -> str:
     if len(raw) > MAX_VALUE_CHARS:
         raise ParamError(f"{name} is longer than {MAX_VALUE_CHARS} characters")

@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 
 from search.changelog import Change, read_changes
 from search.index import IndexHolder, NoIndexError
-from search.params import MultiMapping, ParamError
+from search.params import parse_limit
 from web.current import current_index
 
 DEFAULT_LIMIT = 100
@@ -41,25 +41,6 @@ class ChangeEntry:
         return {**shown, "kind_label": self.kind_label, "in_index": self.in_index}
 
 
-def parse_limit(args: MultiMapping) -> int:
-    unknown = sorted(k for k in args.keys() if k != "limit")  # noqa: SIM118  a MultiMapping has keys(), no __iter__
-    if unknown:
-        raise ParamError(f"unknown parameter {unknown[0]!r}; accepted: limit")
-    values = args.getlist("limit")
-    if len(values) > 1:
-        raise ParamError("limit may be given once")
-    raw = values[0] if values else ""
-    if raw == "":
-        return DEFAULT_LIMIT
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ParamError(f"limit must be a whole number from 1 to {MAX_LIMIT}, got {raw[:20]!r}") from None
-    if not 1 <= value <= MAX_LIMIT:
-        raise ParamError(f"limit must be from 1 to {MAX_LIMIT}, got {value}")
-    return value
-
-
 def change_entries(
     root: Path, limit: int, in_index: set[str] | frozenset[str] = frozenset()
 ) -> tuple[ChangeEntry, ...]:
@@ -78,12 +59,12 @@ def _changes(limit: int) -> tuple[ChangeEntry, ...]:
 
 @bp.get("/changes")
 def changes_page():
-    limit = parse_limit(request.args)
+    limit = parse_limit(request.args, DEFAULT_LIMIT, MAX_LIMIT)
     return render_template("changes.html", changes=_changes(limit), limit=limit)
 
 
 @bp.get("/api/changes")
 def changes_json():
-    limit = parse_limit(request.args)
+    limit = parse_limit(request.args, DEFAULT_LIMIT, MAX_LIMIT)
     entries = _changes(limit)
     return jsonify({"limit": limit, "count": len(entries), "changes": [e.to_dict() for e in entries]})

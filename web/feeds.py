@@ -25,9 +25,9 @@ from search.feeds import (
     search_feed_id,
 )
 from search.index import OpenIndex
-from search.params import ParamError, SearchParams, parse_params
+from search.params import ParamError, SearchParams, parse_limit, parse_params
 from search.results import DOC_URL
-from web.changes import KIND_LABELS, change_entries, parse_limit
+from web.changes import DEFAULT_LIMIT, KIND_LABELS, MAX_LIMIT, change_entries
 from web.current import current_index
 
 bp = Blueprint("feeds", __name__)
@@ -107,7 +107,7 @@ def change_entry(change: Change, in_index: bool, index: OpenIndex, base: str) ->
 
 @bp.get("/changes.atom")
 def changes_feed():
-    limit = parse_limit(request.args)
+    limit = parse_limit(request.args, DEFAULT_LIMIT, MAX_LIMIT)
     index = current_index()
     base = request.url_root.rstrip("/")
     logged = change_entries(current_app.extensions["govlaw_index"].root, limit, set(index.docs))

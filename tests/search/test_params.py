@@ -1,8 +1,9 @@
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from werkzeug.datastructures import MultiDict
 
-from search.params import DEFAULT_SIZE, SORTS, ParamError, SearchParams, params_from
+from search.params import DEFAULT_SIZE, SORTS, ParamError, SearchParams, params_from, parse_limit
 from search.schema import FACETS
 
 
@@ -77,3 +78,28 @@ def test_a_range_whose_start_is_after_its_end_is_no_error_and_matches_nothing(op
     params = params_from({"date_from": "2021", "date_to": "2020"})
     assert (params.date_from, params.date_to) == ("2021", "2020")
     assert run_search(opened, params).total == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [({}, 100), ({"limit": [""]}, 100), ({"limit": [" 7 "]}, 7), ({"limit": ["1"]}, 1), ({"limit": ["1000"]}, 1000)],
+)
+def test_a_list_limit_defaults_and_is_read_within_its_bounds(args, expected):
+    assert parse_limit(MultiDict(args), 100, 1000) == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"limit": ["0"]}, "limit must be a whole number from 1 to 1000, got '0'"),
+        ({"limit": ["1001"]}, "limit must be a whole number from 1 to 1000, got '1001'"),
+        ({"limit": ["-5"]}, "limit must be a whole number from 1 to 1000, got '-5'"),
+        ({"limit": ["+5"]}, "limit must be a whole number from 1 to 1000, got '+5'"),
+        ({"limit": ["1", "2"]}, "limit may be given once"),
+        ({"limit": ["5"], "size": ["2"]}, "unknown parameter 'size'; accepted: limit"),
+    ],
+)
+def test_a_list_limit_out_of_bounds_or_beside_other_parameters_is_refused(args, message):
+    with pytest.raises(ParamError) as e:
+        parse_limit(MultiDict(args), 100, 1000)
+    assert str(e.value) == message
