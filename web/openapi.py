@@ -41,6 +41,16 @@ INT = {"type": "integer"}
 OPT_STR = _nullable(STR)
 OPT_INT = _nullable(INT)
 STATUS = BY_NAME["status"].schema
+# A document named in a list (the documents a result links to): what a link to it shows.
+DOC_LINK: dict[str, Any] = {
+    "id": STR,
+    "title": STR,
+    "doc_number": OPT_STR,
+    "date": OPT_STR,
+    "status": STATUS,
+    "status_label": OPT_STR,
+    "url": STR,
+}
 
 
 def _object(properties: dict[str, Any], required: list[str] | None = None, extra: bool = False) -> dict[str, Any]:
@@ -314,17 +324,7 @@ SCHEMAS: dict[str, Any] = {
         }
     ),
     "Citation": _object({"kind": {"enum": ["title", "doc_number"]}, "value": STR}),
-    "DocLink": _object(
-        {
-            "id": STR,
-            "title": STR,
-            "doc_number": OPT_STR,
-            "date": OPT_STR,
-            "status": STATUS,
-            "status_label": OPT_STR,
-            "url": STR,
-        }
-    ),
+    "DocLink": _object(DOC_LINK),
     "CitedRef": _object(
         {"kind": {"enum": ["title", "doc_number"]}, "value": STR, "doc": {"oneOf": [_ref("DocLink"), {"type": "null"}]}}
     ),

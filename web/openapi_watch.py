@@ -11,10 +11,10 @@ from search.expiring import MAX_LIMIT
 from search.quality import SHARE_FIELDS
 from web.openapi import (
     CACHE_HEADERS,
+    DOC_LINK,
     NOT_MODIFIED,
     OPT_STR,
     SEARCH_PARAMETERS,
-    STATUS,
     STR,
     _array,
     _errors,
@@ -29,13 +29,7 @@ DATE = {"type": "string", "format": "date"}
 WATCH_SCHEMAS: dict[str, Any] = {
     "Lapsing": _object(
         {
-            "id": STR,
-            "title": STR,
-            "doc_number": OPT_STR,
-            "date": OPT_STR,
-            "status": STATUS,
-            "status_label": OPT_STR,
-            "url": STR,
+            **DOC_LINK,
             "issuer": _array(STR),
             "valid_until": {**DATE, "description": "the last day of its period, after extensions"},
             "stated_valid_until": {
