@@ -505,6 +505,25 @@ def loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def chosen_folders(folders: Sequence[str | Path]) -> list[Path]:
+    """The folders a benchmark indexes, resolved: seeds/ first, then FOLDERS (default DEFAULT_FOLDERS); each must
+    be a folder, and their names must differ (a document's source starts with its folder's name)."""
+    chosen = [Path(f) for f in (folders or [ROOT / f for f in DEFAULT_FOLDERS])]
+    chosen = [ROOT / SEEDS] + [f for f in chosen if f.resolve() != (ROOT / SEEDS).resolve()]
+    for f in chosen:
+        if not f.is_dir():
+            raise click.ClickException(f"{f} is not a folder")
+    names = [f.resolve().name for f in chosen]
+    if len(set(names)) != len(names):
+        raise click.ClickException("the folders must have different names (a document's source starts with it)")
+    return [f.resolve() for f in chosen]
+
+
+def say(msg: str) -> None:
+    """A benchmark's progress line on stderr, with the time."""
+    click.echo(f"[{datetime.now():%H:%M:%S}] {msg}", err=True)
+
+
 def run_header(folders: Sequence[Path]) -> dict:
     """What every benchmark's JSON result opens with: when, on what machine and load, which code, over what."""
     return {
@@ -775,20 +794,12 @@ def run_command(
     """Benchmark builds, updates and search over FOLDERS (default ../shared/corpus/laws) plus seeds/."""
     from tools.querymix import SEED
 
-    chosen = [Path(f) for f in (folders or [ROOT / f for f in DEFAULT_FOLDERS])]
-    chosen = [ROOT / SEEDS] + [f for f in chosen if f.resolve() != (ROOT / SEEDS).resolve()]
-    for f in chosen:
-        if not f.is_dir():
-            raise click.ClickException(f"{f} is not a folder")
-    names = [f.resolve().name for f in chosen]
-    if len(set(names)) != len(names):
-        raise click.ClickException("the folders must have different names (a document's source starts with it)")
+    chosen = chosen_folders(folders)
     scratch = work or Path(tempfile.mkdtemp(prefix="govlaw-bench-"))
     scratch.mkdir(parents=True, exist_ok=True)
-    say = lambda msg: click.echo(f"[{datetime.now():%H:%M:%S}] {msg}", err=True)  # noqa: E731
     try:
         result = run(
-            [f.resolve() for f in chosen],
+            chosen,
             builds=builds,
             skip_naive=skip_naive,
             skip_switch=skip_switch,

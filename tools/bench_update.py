@@ -26,14 +26,14 @@ from indexer.update import PHASES as UPDATE_PHASES
 from search.exitcodes import run_click
 from tools.bench import (
     CHANGED_SHARE,
-    DEFAULT_FOLDERS,
     ROOT,
-    SEEDS,
     changed_copies,
+    chosen_folders,
     loadavg,
     project_build,
     run_header,
     run_update,
+    say,
     table,
     work_options,
 )
@@ -185,16 +185,14 @@ def cli(
 ) -> None:
     """Time a full build and an update with 1 % of the files changed over FOLDERS (default ../shared/corpus/laws)
     plus seeds/."""
-    chosen = [Path(f) for f in (folders or [ROOT / f for f in DEFAULT_FOLDERS])]
-    chosen = [ROOT / SEEDS] + [f for f in chosen if f.resolve() != (ROOT / SEEDS).resolve()]
+    chosen = chosen_folders(folders)
     scratch = work or Path(tempfile.mkdtemp(prefix="govlaw-bench-update-"))
     scratch.mkdir(parents=True, exist_ok=True)
     stamp = f"{datetime.now():%Y%m%dT%H%M%S}"
     out_dir.mkdir(parents=True, exist_ok=True)
-    say = lambda msg: click.echo(f"[{datetime.now():%H:%M:%S}] {msg}", err=True)  # noqa: E731
     try:
         result = run(
-            [f.resolve() for f in chosen],
+            chosen,
             scale=scale,
             profile=profile,
             baseline=baseline.resolve() if baseline else None,
