@@ -11,7 +11,7 @@ import datetime as dt
 import math
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -77,6 +77,18 @@ LEVEL_FACTOR = {
 # (刑法修正案（八）): its text is the amended wording piece by piece, which the amended instrument itself holds in
 # context.
 AMENDING_FACTOR = 0.3
+# A local document copying a national rule (青岛市物业管理条例 and 物业管理条例, 上海市实施《食品安全法》办法 and
+# 食品安全法): for questions and everyday words that name no place the national one scores at least as its best
+# matched copy did, so the level factors put it before every copy.
+NATIONAL_LEVELS = frozenset(("法律", "行政法规", "部门规章"))
+LOCAL_LEVELS = frozenset(("地方性法规", "地方政府规章"))
+# The shortest national title a local one may end with (物业管理条例; never a bare 条例 or 办法), and the most
+# characters between the place and it (滨州市住宅物业管理条例, 宁波市住宅小区物业管理条例).
+MIN_COPIED_TITLE = 4
+MAX_COPY_QUALIFIER = 4
+_CITED_TITLE_RE = re.compile(r"《([^《》]+)》")
+# A local title's place: up to 8 characters ending in 省, 市, 县 or 自治区/自治州 (浙江省, 温州市, 延边朝鲜族自治州).
+_PLACE_PREFIX_RE = re.compile(r"^(?!关于)[^《》的，、]{1,8}?(?:省|市|县|自治区|自治州)")
 AMENDING_TITLE_RE = re.compile(r"关于修改.+的决定$|修正案(?:[(（][^()（）]*[)）])?$")
 # The same queries: a document's score is multiplied by 1 + BREADTH_WEIGHT × its breadth (`_add_breadth`) over
 # the highest breadth among the matched documents; BM25's k1 and b over a document's sections.
@@ -542,10 +554,11 @@ def _rank(
     parsed: ParsedQuery,
     matches: list[_Matched],
     day: DayView,
-    prior: np.ndarray | None = None,
+    prior: _Prior | None = None,
 ) -> tuple[np.ndarray, np.ndarray, _BestSections]:
     """Document ordinals best first, every document's score (an array over ordinals), and each scored
-    document's best section docnums; `prior`: a factor per document (`_prior`); statuses are those of `day`."""
+    document's best section docnums; `prior`: what a question weighs beside the text (`_prior`); statuses are
+    those of `day`."""
     table = index.table
     relaxed = any(plan.optional)
     # A question's groups that only ask for a remedy or a verdict (告他, 赔): weighed less, not coordinated.
@@ -586,12 +599,14 @@ def _rank(
         ]
         _add_breadth(index, doc_scores, docs, topical)
     _add_title_bonus(index, doc_scores, parsed)
+    if prior is not None and prior.copies is not None:
+        _lift_national(doc_scores, docs, prior.copies)
     doc_scores *= index.memo(
         ("status-factor", day.day.isoformat()),
         lambda: np.asarray([1.0 - STATUS_PENALTY.get(s or "", 0.0) for s in day.status]),
     )
     if prior is not None:
-        doc_scores *= prior
+        doc_scores *= prior.factor
     candidates = np.flatnonzero(docs)
     order = candidates[np.lexsort((table.newest_rank[candidates], -doc_scores[candidates]))]
     return order, doc_scores, best
@@ -700,11 +715,18 @@ def _explain(
 
 
 def _places(index: OpenIndex) -> frozenset[str]:
-    """Place names of the index's regions, whole and without 省/市/区/县 (河南省郑州市: 河南, 郑州 …)."""
+    """Place names of the index's regions and of its local documents' titles, whole and without 省/市/区/县
+    (河南省郑州市: 河南, 郑州 …; 温州市物业管理条例: 温州市, 温州)."""
 
     def compute() -> frozenset[str]:
+        table = index.table
+        named = [
+            place.group()
+            for d, title in zip(table.ids, table.titles, strict=True)
+            if index.docs[d].level in LOCAL_LEVELS and (place := _PLACE_PREFIX_RE.match(analysis.normalize(title)))
+        ]
         out = set()
-        for region in index.table.facet_names["region"]:
+        for region in (*table.facet_names["region"], *named):
             out.add(region)
             out.update(p for p in re.split(r"[省市区县]|自治区|自治州", region) if len(p) >= 2 and "X" not in p)
         return frozenset(out)
@@ -750,19 +772,71 @@ def _read(
     return parsed, plan, matched | pinned, groups, notes
 
 
-def _prior(index: OpenIndex, query: str) -> np.ndarray:
-    """Factors per document for a question or everyday words: decisions amending other instruments behind
-    them, and local documents and cases behind statutes unless the query names a place."""
+@dataclass(frozen=True, slots=True)
+class _Prior:
+    """What a question or everyday words weigh beside the text: a factor per document, and the pairs (local
+    copy, national rule) whose national rule takes its copies' score (none when the query names a place)."""
+
+    factor: np.ndarray
+    copies: tuple[np.ndarray, np.ndarray] | None
+
+
+def copied_rules(titles: Sequence[str], levels: Sequence[str]) -> list[tuple[int, int]]:
+    """(local, national) pairs of positions in `titles`: a local title ending with a national one after its
+    place (青岛市物业管理条例, 滨州市住宅物业管理条例: 物业管理条例), or naming it in 《》
+    (上海市实施《中华人民共和国食品安全法》办法: 食品安全法)."""
+    national: dict[str, list[int]] = {}
+    for o, title in enumerate(titles):
+        if levels[o] in NATIONAL_LEVELS:
+            national.setdefault(strip_prefix(analysis.normalize(title)), []).append(o)
+    pairs: set[tuple[int, int]] = set()
+    for o, title in enumerate(titles):
+        if levels[o] not in LOCAL_LEVELS:
+            continue
+        norm = analysis.normalize(title)
+        named = {strip_prefix(t) for t in _CITED_TITLE_RE.findall(norm)}
+        if place := _PLACE_PREFIX_RE.match(norm):
+            last = min(place.end() + MAX_COPY_QUALIFIER, len(norm) - MIN_COPIED_TITLE)
+            named |= {norm[i:] for i in range(place.end(), last + 1)}
+        pairs.update((o, n) for t in named for n in national.get(t, ()))
+    return sorted(pairs)
+
+
+def _copied_rules(index: OpenIndex) -> tuple[np.ndarray, np.ndarray]:
+    """`copied_rules` of the index's documents as two ordinal arrays (computed once per build)."""
+
+    def compute() -> tuple[np.ndarray, np.ndarray]:
+        levels = [index.docs[d].level or "" for d in index.table.ids]
+        pairs = np.asarray(copied_rules(index.table.titles, levels), dtype=np.int64).reshape(-1, 2)
+        return pairs[:, 0], pairs[:, 1]
+
+    return index.memo("copied-rules", compute)
+
+
+def _lift_national(doc_scores: np.ndarray, docs: np.ndarray, copies: tuple[np.ndarray, np.ndarray]) -> None:
+    """A matched national rule scores at least as its best matched local copy (in place)."""
+    local, national = copies
+    both = docs[local] & docs[national]
+    lifted = np.zeros_like(doc_scores)
+    np.maximum.at(lifted, national[both], doc_scores[local[both]])
+    np.maximum(doc_scores, lifted, out=doc_scores)
+
+
+def _prior(index: OpenIndex, query: str) -> _Prior:
+    """What a question or everyday words weigh beside the text: decisions amending other instruments behind
+    them, and local documents and cases behind statutes (national rules before their local copies) unless the
+    query names a place."""
     table = index.table
     amending = index.memo(
         "amending-factor",
         lambda: np.asarray([AMENDING_FACTOR if AMENDING_TITLE_RE.search(t) else 1.0 for t in table.titles]),
     )
     if questions.names_a_place(query, lambda: _places(index)):
-        return amending
-    return amending * index.memo(
+        return _Prior(amending, None)
+    level = index.memo(
         "level-factor", lambda: np.asarray([LEVEL_FACTOR.get(index.docs[d].level or "", 1.0) for d in table.ids])
     )
+    return _Prior(amending * level, _copied_rules(index))
 
 
 def run_search(index: OpenIndex, params: SearchParams, day: dt.date | None = None) -> SearchResult:

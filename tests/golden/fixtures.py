@@ -1,7 +1,8 @@
 """Small documents written by the golden test beside copies of the seeds: versions, a law and its 实施条例,
 a local regulation with a similar title, a document bearing a number and one citing it; laws to cite by article
 (a code in two books with one title, inserted 之一 articles, 款 and 项), an interpretation citing one, and a local
-regulation and a case on the same rule as a national law, for questions."""
+regulation and a case on the same rule as a national law, a national regulation and a city's copy of it, for
+questions."""
 
 DOCS = {
     "food/食品安全法(2015-04-24).md": "# 中华人民共和国食品安全法\n\n"
@@ -97,6 +98,16 @@ DOCS = {
     "第三条 农民工有按时足额获得工资的权利。任何单位和个人不得拖欠农民工工资。\n\n"
     "第五十条 农民工与用人单位就拖欠工资存在争议，用人单位应当提供依法由其保存的劳动合同、职工名册等相关"
     "材料。\n",
+    # A national regulation and a city's copy of it in more detail: a question that names no place finds the
+    # national rule first, one naming the city its own.
+    "property/物业管理条例(2018-03-19).md": "# 物业管理条例\n\n2018年3月19日中华人民共和国国务院令第698号修订"
+    "\n\n<!-- INFO END -->\n\n"
+    "第七条 业主在物业管理活动中，应当按时交纳物业服务费用。\n\n"
+    "第四十一条 物业服务费用由业主按照物业服务合同的约定交纳。\n",
+    "property/温州市物业管理条例(2017-04-06).md": "# 温州市物业管理条例\n\n2017年4月6日浙江省第十二届人民代表大会"
+    "常务委员会第四十次会议批准\n\n<!-- INFO END -->\n\n"
+    "第四十二条 业主应当按时交纳物业服务费用。物业服务企业不得以停止供水、供电等方式催交物业服务费用。\n\n"
+    "第四十三条 业主拒不交纳物业服务费用的，物业服务企业可以依法向人民法院起诉。\n",
     "notice/欠薪.txt": "某县人民政府办公室关于开展冬季专项行动的通知\n\n各乡镇人民政府：\n\n"
     "农民工被欠薪的，可以拨打县人力资源和社会保障局的电话反映。\n\n某县人民政府办公室\n2021年12月1日\n",
 }

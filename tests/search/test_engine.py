@@ -2,7 +2,7 @@
 
 import pytest
 
-from search.engine import AMENDING_TITLE_RE, run_search
+from search.engine import AMENDING_TITLE_RE, copied_rules, run_search
 from search.params import params_from
 from search.query import QueryError
 from tests.conftest import SEED_000, SEED_001, SEED_002, SEED_003, SEED_004
@@ -184,6 +184,27 @@ def test_hit_sections_come_from_the_sections_table_or_the_whole_document(opened,
 )
 def test_instruments_that_amend_others_are_known_by_their_titles(title, amending):
     assert bool(AMENDING_TITLE_RE.search(title)) is amending
+
+
+def test_local_copies_of_a_national_rule_are_known_by_their_titles():
+    titles = [
+        "物业管理条例",  # 0 national regulation
+        "温州市物业管理条例",  # 1 a city's copy
+        "滨州市住宅物业管理条例",  # 2 a copy with a qualifier between place and title
+        "上海市实施《中华人民共和国食品安全法》办法",  # 3 implements the law it names
+        "中华人民共和国食品安全法",  # 4 national law
+        "河南省食品小作坊小经营店和小摊点管理条例",  # 5 its own rule
+        "温州市物业管理条例实施细则",  # 6 a rule of its own city's regulation, not of the national one
+        "最高人民法院关于审理物业服务纠纷案件适用法律若干问题的解释",  # 7 not a local document
+        "浙江省城市物业管理条例",  # 8 a qualifier of two characters
+        "宁波市住宅小区物业管理条例",  # 9 four characters between place and title
+        "浙江省水利工程建设物业管理条例",  # 10 six characters between: a rule of its own
+    ]
+    levels = ["行政法规", "地方性法规", "地方性法规", "地方政府规章", "法律", "地方性法规", "地方政府规章", "司法解释"]
+    levels += ["地方性法规", "地方性法规", "地方性法规"]
+    assert copied_rules(titles, levels) == [(1, 0), (2, 0), (3, 4), (8, 0), (9, 0)]
+    # A national title held by a local document is no rule to copy.
+    assert copied_rules(["物业管理条例", "温州市物业管理条例"], ["地方性法规", "地方性法规"]) == []
 
 
 def test_an_answer_is_empty_only_when_no_word_of_the_query_occurs(opened):
