@@ -11,6 +11,7 @@ target in TARGETS. Builds and updates run as subprocesses whose whole process tr
 from __future__ import annotations
 
 import cProfile
+import functools
 import importlib
 import json
 import math
@@ -30,6 +31,8 @@ from pathlib import Path
 
 import click
 
+from indexer.encoding import DecodeError, decode_bytes
+from indexer.loaders import LOADERS, load_markdown, load_text
 from search import analysis
 from search.engine import run_search
 from search.exitcodes import run_click
@@ -48,6 +51,11 @@ HTTP_SECONDS = 60
 LATENCY_PASSES = 3
 CHANGED_SHARE = 0.01
 APPENDED = "\n\n本文件末尾的这一句为性能基准测试所追加。\n"
+# Appended to each file of a scaled copy, naming the copy; written in the file's own encoding, so its characters
+# are ones GB18030 and Big5 both have.
+COPY_LINE = "\n\n副本 {name}\n"
+# The suffixes whose files the indexer reads as plain text (the others are markup or binary).
+TEXT_SUFFIXES = tuple(suffix for suffix, load in LOADERS.items() if load in (load_text, load_markdown))
 # The naive build reads these as plain UTF-8, one document per file.
 NAIVE_SUFFIXES = (".md", ".txt")
 PROFILE_TOP = 10
@@ -345,11 +353,49 @@ def changed_copies(
         dst = copies / folder.name
         shutil.copytree(folder, dst)
         copied.append(dst)
-    touched = changed_files(copied, share)
-    for p in touched:
-        with open(p, "a", encoding="utf-8") as f:
-            f.write(APPENDED)
+    touched = [p for p in changed_files(copied, share) if append_line(p, APPENDED)]
     return copied, touched
+
+
+def append_line(path: Path, line: str) -> bool:
+    """Append `line` to a text file in the encoding the indexer decodes it with (a byte-order mark is not written
+    again); False, and the file left as it was, when it does not decode or the encoding cannot spell the line."""
+    try:
+        _, codec = decode_bytes(path.read_bytes())
+        encoded = line.encode(codec.removesuffix("-sig"))
+    except (DecodeError, UnicodeError):
+        return False
+    with open(path, "ab") as f:
+        f.write(encoded)
+    return True
+
+
+def _copy_marked(src: str, dst: str, *, name: str) -> str:
+    """shutil.copytree's copy function for a scaled copy: the file, then COPY_LINE if it is read as text."""
+    shutil.copy2(src, dst)
+    if Path(dst).suffix.lower() in TEXT_SUFFIXES:
+        append_line(Path(dst), COPY_LINE.format(name=name))
+    return dst
+
+
+def scaled_folders(folders: Sequence[Path], scale: int, work: Path) -> list[Path]:
+    """The folders as they are (scale 1), or each as `scale` copies of itself, work/scaled/<its name>/copy-<k>.
+
+    So that no two files hold the same text, each copied file the indexer reads as text (TEXT_SUFFIXES: .txt, .md,
+    .markdown) gets one line naming its copy (COPY_LINE, "副本 copy-<k>") appended in its own encoding. HTML, whose
+    text comes from its markup, binary formats (PDF, DOCX, DOC, WPS, OFD) and metadata.jsonl are copied as they are.
+    """
+    if scale == 1:
+        return list(folders)
+    out = []
+    for folder in folders:
+        dst = work / "scaled" / folder.name
+        shutil.rmtree(dst, ignore_errors=True)
+        for k in range(scale):
+            name = f"copy-{k}"
+            shutil.copytree(folder, dst / name, copy_function=functools.partial(_copy_marked, name=name))
+        out.append(dst)
+    return out
 
 
 def updates(folders: Sequence[Path], root: Path, work: Path) -> dict:
