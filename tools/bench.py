@@ -6,6 +6,8 @@ with 1 % of the files changed; `run_search` over a seeded query mix (cold pass, 
 under cProfile); the first pass after a switch from the full build to the updated one, warmed and at once
 (tools/bench_switch.py); gunicorn with 2 sync workers under 8 closed-loop clients. Each figure is compared with its
 target in TARGETS. Builds and updates run as subprocesses whose whole process tree is polled in /proc for RSS.
+`measure` is all of that for one corpus; with --scale N it runs twice, over the corpus and over N marked copies of
+it (`scaled_folders`), and tools/bench_scale.py compares the two. --mix chooses the query mix (tools.querymix.MIXES).
 """
 
 from __future__ import annotations
