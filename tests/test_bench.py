@@ -27,6 +27,7 @@ from tools.bench import (
 from tools.bench_switch import switch_pair, switch_ratio, switch_rows
 from tools.querymix import (
     KINDS,
+    MIXES,
     PHRASE_MAX,
     PHRASE_MIN,
     QUOTAS,
@@ -103,7 +104,7 @@ def test_the_mix_is_deterministic_and_covers_every_kind():
     mix = build_query_mix(docs)
     assert mix == build_query_mix(list(docs))
     assert kinds_of(mix) == QUOTAS
-    assert set(KINDS) == {q.kind for q in mix}
+    assert set(QUOTAS) == {q.kind for q in mix} == set(KINDS) - {"bare_phrase"}
     assert build_query_mix(docs, seed=2) != mix
     assert len(set(mix)) == len(mix)
 
@@ -134,6 +135,33 @@ def test_each_kind_is_what_it_says():
             assert dict(params.filters)[q.filters[0][0]] == (q.filters[0][1],)
         if q.kind != "filter":
             assert q.filters == ()
+
+
+def test_the_phrase_heavy_mix_is_a_third_phrases_half_of_them_unquoted():
+    docs = tiny_corpus()
+    mix = build_query_mix(docs, quotas=MIXES["phrase-heavy"])
+    assert kinds_of(mix) == {
+        "word": 40,
+        "and2": 30,
+        "and3": 30,
+        "phrase": 65,
+        "docno": 30,
+        "traditional": 30,
+        "filter": 40,
+        "article": 30,
+        "question": 30,
+        "bare_phrase": 65,
+    }
+    assert len(mix) == 390
+    texts = [d.text for d in docs]
+    for q in mix:
+        if q.kind == "bare_phrase":
+            assert '"' not in q.q and PHRASE_MIN <= len(q.q) <= PHRASE_MAX and any(q.q in t for t in texts)
+            assert q.params().q == q.q
+    usual = build_query_mix(docs)
+    # The other kinds are the usual mix's queries, and its 40 quoted phrases are among the 65.
+    assert {q for q in mix if "phrase" not in q.kind} == {q for q in usual if q.kind != "phrase"}
+    assert {q for q in usual if q.kind == "phrase"} < {q for q in mix if q.kind == "phrase"}
 
 
 def test_loose_docno_spellings():

@@ -6,11 +6,14 @@ with 1 % of the files changed; `run_search` over a seeded query mix (cold pass, 
 under cProfile); the first pass after a switch from the full build to the updated one, warmed and at once
 (tools/bench_switch.py); gunicorn with 2 sync workers under 8 closed-loop clients. Each figure is compared with its
 target in TARGETS. Builds and updates run as subprocesses whose whole process tree is polled in /proc for RSS.
+`measure` is all of that for one corpus; with --scale N it runs twice, over the corpus and over N marked copies of
+it (`scaled_folders`), and tools/bench_scale.py compares the two. --mix chooses the query mix (tools.querymix.MIXES).
 """
 
 from __future__ import annotations
 
 import cProfile
+import functools
 import importlib
 import json
 import math
@@ -27,15 +30,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
+from indexer.encoding import DecodeError, decode_bytes
+from indexer.loaders import LOADERS, load_markdown, load_text
 from search import analysis
 from search.engine import run_search
 from search.exitcodes import run_click
 from search.index import OpenIndex, current_build_path
 from tools.hardening.common import open_published, update_command
-from tools.querymix import KINDS, MixQuery, query_mix
+from tools.querymix import DEFAULT_MIX, KINDS, MIXES, SEED, MixQuery, query_mix
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FOLDERS = ("../shared/corpus/laws",)
@@ -48,6 +54,11 @@ HTTP_SECONDS = 60
 LATENCY_PASSES = 3
 CHANGED_SHARE = 0.01
 APPENDED = "\n\n本文件末尾的这一句为性能基准测试所追加。\n"
+# Appended to each file of a scaled copy, naming the copy; written in the file's own encoding, so its characters
+# are ones GB18030 and Big5 both have.
+COPY_LINE = "\n\n副本 {name}\n"
+# The suffixes whose files the indexer reads as plain text (the others are markup or binary).
+TEXT_SUFFIXES = tuple(suffix for suffix, load in LOADERS.items() if load in (load_text, load_markdown))
 # The naive build reads these as plain UTF-8, one document per file.
 NAIVE_SUFFIXES = (".md", ".txt")
 PROFILE_TOP = 10
@@ -103,10 +114,11 @@ def summarize(seconds: Sequence[float]) -> Latency:
     )
 
 
-def judge(figures: dict[str, float | None]) -> list[dict]:
-    """One row per target: the figure, the target and whether it is met (None when not measured)."""
+def judge(figures: dict[str, float | None], targets: Sequence[tuple] = TARGETS) -> list[dict]:
+    """One row per target (of TARGETS, or a table like it): the figure, the target and whether it is met (None
+    when not measured)."""
     rows = []
-    for key, what, shown, limit, how in TARGETS:
+    for key, what, shown, limit, how in targets:
         value = figures.get(key)
         met = None if value is None else (value <= limit if how == "le" else value >= limit)
         rows.append({"key": key, "what": what, "value": value, "target": shown, "met": met})
@@ -345,11 +357,49 @@ def changed_copies(
         dst = copies / folder.name
         shutil.copytree(folder, dst)
         copied.append(dst)
-    touched = changed_files(copied, share)
-    for p in touched:
-        with open(p, "a", encoding="utf-8") as f:
-            f.write(APPENDED)
+    touched = [p for p in changed_files(copied, share) if append_line(p, APPENDED)]
     return copied, touched
+
+
+def append_line(path: Path, line: str) -> bool:
+    """Append `line` to a text file in the encoding the indexer decodes it with (a byte-order mark is not written
+    again); False, and the file left as it was, when it does not decode or the encoding cannot spell the line."""
+    try:
+        _, codec = decode_bytes(path.read_bytes())
+        encoded = line.encode(codec.removesuffix("-sig"))
+    except (DecodeError, UnicodeError):
+        return False
+    with open(path, "ab") as f:
+        f.write(encoded)
+    return True
+
+
+def _copy_marked(src: str, dst: str, *, name: str) -> str:
+    """shutil.copytree's copy function for a scaled copy: the file, then COPY_LINE if it is read as text."""
+    shutil.copy2(src, dst)
+    if Path(dst).suffix.lower() in TEXT_SUFFIXES:
+        append_line(Path(dst), COPY_LINE.format(name=name))
+    return dst
+
+
+def scaled_folders(folders: Sequence[Path], scale: int, work: Path) -> list[Path]:
+    """The folders as they are (scale 1), or each as `scale` copies of itself, work/scaled/<its name>/copy-<k>.
+
+    So that no two files hold the same text, each copied file the indexer reads as text (TEXT_SUFFIXES: .txt, .md,
+    .markdown) gets one line naming its copy (COPY_LINE, "副本 copy-<k>") appended in its own encoding. HTML, whose
+    text comes from its markup, binary formats (PDF, DOCX, DOC, WPS, OFD) and metadata.jsonl are copied as they are.
+    """
+    if scale == 1:
+        return list(folders)
+    out = []
+    for folder in folders:
+        dst = work / "scaled" / folder.name
+        shutil.rmtree(dst, ignore_errors=True)
+        for k in range(scale):
+            name = f"copy-{k}"
+            shutil.copytree(folder, dst / name, copy_function=functools.partial(_copy_marked, name=name))
+        out.append(dst)
+    return out
 
 
 def updates(folders: Sequence[Path], root: Path, work: Path) -> dict:
@@ -405,13 +455,13 @@ def profile_pass(index: OpenIndex, mix: Sequence[MixQuery], top: int = PROFILE_T
     ][:top]
 
 
-def latency(root: Path, mix_seed: int, passes: int) -> tuple[dict, tuple[MixQuery, ...]]:
+def latency(root: Path, mix_seed: int, passes: int, mix_name: str = DEFAULT_MIX) -> tuple[dict, tuple[MixQuery, ...]]:
     """The mix over a freshly opened build: a cold first pass, `passes` measured passes, one profiled pass."""
     analysis.preload()  # as a gunicorn worker does in post_fork
     t = time.perf_counter()
     index = open_published(root)
     opened = time.perf_counter() - t
-    mix = query_mix(index, seed=mix_seed)
+    mix = query_mix(index, seed=mix_seed, mix=mix_name)
     cold = timed_pass(index, mix)
     warm: list[float] = []
     for _ in range(passes):
@@ -420,6 +470,7 @@ def latency(root: Path, mix_seed: int, passes: int) -> tuple[dict, tuple[MixQuer
     index.close()
     return {
         "open_s": round(opened, 3),
+        "mix": mix_name,
         "queries": len(mix),
         "passes": passes,
         "cold": asdict(summarize(cold)),
@@ -554,9 +605,8 @@ def figures(result: dict) -> dict[str, float | None]:
 
 
 def report_text(result: dict) -> str:
-    """The printed report: what was run, the other figures, the target table."""
-    b, n, u = result["build"], result.get("naive_build"), result["update"]
-    lat, h = result["latency"], result.get("http")
+    """The printed report: the load and the code it ran, then each corpus's tables (with --scale, the comparison
+    of the two and its targets after them)."""
     lines = [
         (
             f"load average at start {result['loadavg_start']}, at end {result['loadavg_end']} "
@@ -569,6 +619,18 @@ def report_text(result: dict) -> str:
             f"{result.get('revision_end')}); builds and updates may have run different code"
         )
     lines.append("")
+    if "scale" not in result:
+        return "\n".join([*lines, side_text(result)])
+    from tools.bench_scale import scale_text
+
+    return "\n".join([*lines, scale_text(result)])
+
+
+def side_text(side: dict) -> str:
+    """One corpus's tables: builds and updates, latencies, latency by kind, targets."""
+    b, n, u = side["build"], side.get("naive_build"), side["update"]
+    lat, h = side["latency"], side.get("http")
+    lines = []
     rows: list[tuple[object, ...]] = [
         (
             f"full build (median of {b['runs']:d})",
@@ -602,12 +664,12 @@ def report_text(result: dict) -> str:
     lines += [table(rows, ("run", "time", "peak RSS", "index size", "notes")), ""]
     rows = [
         ("run_search, cold first pass", *_lat(lat["cold"])),
-        (f"run_search, {lat['passes']} measured passes", *_lat(lat["measured"])),
+        (f"run_search, {lat['passes']} measured passes ({lat.get('mix', DEFAULT_MIX)} mix)", *_lat(lat["measured"])),
     ]
-    if result.get("switch"):
+    if side.get("switch"):
         from tools.bench_switch import switch_rows
 
-        rows += switch_rows(result["switch"])
+        rows += switch_rows(side["switch"])
     if h:
         rows.append(
             (
@@ -624,14 +686,20 @@ def report_text(result: dict) -> str:
         for k, v in lat["measured_by_kind"].items()
     ]
     lines += [table(rows, ("run_search by kind (ms)", "n", "p50", "p99", "max", "cold p99")), ""]
-    lines += [target_table(result["targets"])]
+    lines += [target_table(side["targets"])]
     return "\n".join(lines)
 
 
 def profile_text(result: dict) -> str:
-    return f"profile of one in-process pass (top {PROFILE_TOP} by cumulative time):\n" + table(
-        [(r["function"], r["calls"], r["tottime_s"], r["cumtime_s"]) for r in result["latency"]["profile_top"]],
-        ("function", "calls", "tottime s", "cumtime s"),
+    """The profiled in-process pass of each corpus measured."""
+    sides = [("×1", result["x1"]), (f"×{result['scale']}", result["xN"])] if "scale" in result else [("", result)]
+    return "\n\n".join(
+        f"profile of one in-process pass{' at ' + name if name else ''} (top {PROFILE_TOP} by cumulative time):\n"
+        + table(
+            [(r["function"], r["calls"], r["tottime_s"], r["cumtime_s"]) for r in side["latency"]["profile_top"]],
+            ("function", "calls", "tottime s", "cumtime s"),
+        )
+        for name, side in sides
     )
 
 
@@ -644,78 +712,90 @@ def _lat(d: dict) -> tuple:
     return d["n"], d["p50"], d["p99"], d["max"]
 
 
-def run(
-    folders: Sequence[Path],
-    *,
-    builds: int,
-    skip_naive: bool,
-    skip_switch: bool,
-    http_seconds: float,
-    passes: int,
-    work: Path,
-    out_dir: Path,
-    seed: int,
-    say: Callable[[str], None],
-) -> dict:
-    result: dict = {
-        **run_header(folders),
-        "options": {
-            "builds": builds,
-            "skip_naive": skip_naive,
-            "skip_switch": skip_switch,
-            "http_seconds": http_seconds,
-            "passes": passes,
-            "seed": seed,
-        },
-    }
-    say(f"load average at start: {result['loadavg_start']}")
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """What `scripts/bench` was asked to measure, the same for each side of a scaled run."""
+
+    builds: int = 1
+    skip_naive: bool = False
+    skip_switch: bool = False
+    http_seconds: float = HTTP_SECONDS
+    passes: int = LATENCY_PASSES
+    seed: int = SEED
+    mix: str = DEFAULT_MIX
+
+
+def measure(folders: Sequence[Path], options: RunOptions, work: Path, say: Callable[[str], None]) -> dict:
+    """Every figure of one corpus, in scratch folder `work`: builds, updates, in-process latency, the switch, HTTP;
+    and their targets."""
+    work.mkdir(parents=True, exist_ok=True)
+    side: dict = {}
     root = work / "index"
     runs = []
-    for i in range(builds):
-        say(f"full build {i + 1}/{builds} ...")
+    for i in range(options.builds):
+        say(f"full build {i + 1}/{options.builds} ...")
         runs.append(project_build(folders, root))
         say(f"  {runs[-1]['seconds']} s, peak RSS {runs[-1]['peak_rss_mb']} MB")
-    result["build"] = {
-        "runs": builds,
+    side["build"] = {
+        "runs": options.builds,
         "each": runs,
         **{k: median_of(runs, k) for k in ("seconds", "peak_rss_mb")},
-        "index_mb": runs[-1]["index_mb"],
-        "documents": runs[-1]["documents"],
-        "sections": runs[-1]["sections"],
-        "errors": runs[-1]["errors"],
+        **{k: runs[-1][k] for k in ("index_mb", "documents", "sections", "errors")},
     }
-    if not skip_naive:
+    if not options.skip_naive:
         naive = []
-        for i in range(builds):
-            say(f"naive build {i + 1}/{builds} ...")
+        for i in range(options.builds):
+            say(f"naive build {i + 1}/{options.builds} ...")
             naive.append(naive_build_measured(folders, work / "naive"))
             say(f"  {naive[-1]['seconds']} s, peak RSS {naive[-1]['peak_rss_mb']} MB")
-        result["naive_build"] = {
-            "runs": builds,
+        side["naive_build"] = {
+            "runs": options.builds,
             "each": naive,
             **{k: median_of(naive, k) for k in ("seconds", "peak_rss_mb")},
-            "index_mb": naive[-1]["index_mb"],
-            "documents": naive[-1]["documents"],
+            **{k: naive[-1][k] for k in ("index_mb", "documents")},
         }
         shutil.rmtree(work / "naive", ignore_errors=True)
     say("nightly update: nothing changed, then 1 % of files changed ...")
-    result["update"] = updates(folders, root, work)
-    say("in-process latency ...")
-    result["latency"], mix = latency(root, seed, passes)
-    result["mix"] = [q.to_dict() for q in mix]
-    if not skip_switch:
+    side["update"] = updates(folders, root, work)
+    say(f"in-process latency ({options.mix} mix) ...")
+    side["latency"], mix = latency(root, options.seed, options.passes, options.mix)
+    side["mix"] = [q.to_dict() for q in mix]
+    if not options.skip_switch:
         from tools.bench_switch import switch_latency, switch_ratio
 
         say("first pass after a switch, warmed and at once ...")
-        result["switch"] = switch_latency(root, seed)
-        result["switch"]["ratio"] = switch_ratio(result["switch"])
-    if http_seconds > 0:
-        say(f"HTTP for {http_seconds:g} s ...")
-        result["http"] = http(root, mix, http_seconds, work)
+        side["switch"] = switch_latency(root, options.seed, mix=options.mix)
+        side["switch"]["ratio"] = switch_ratio(side["switch"])
+    if options.http_seconds > 0:
+        say(f"HTTP for {options.http_seconds:g} s ...")
+        side["http"] = http(root, mix, options.http_seconds, work)
+    side["targets"] = judge(figures(side))
+    return side
+
+
+def run(
+    folders: Sequence[Path],
+    options: RunOptions,
+    *,
+    scale: int = 1,
+    keep_work: bool = False,
+    work: Path,
+    out_dir: Path,
+    say: Callable[[str], None],
+) -> dict:
+    """One benchmark run, its JSON result written to `out_dir`: the corpus `folders` as it is, or with `scale` > 1
+    that corpus and then its ×scale copy measured the same way (tools/bench_scale.py)."""
+    result: dict = {**run_header(folders), "options": asdict(options)}
+    say(f"load average at start: {result['loadavg_start']}")
+    if scale == 1:
+        result.update(measure(folders, options, work, say))
+    else:
+        from tools.bench_scale import measure_scaled
+
+        result.update(measure_scaled(folders, options, scale, work, keep_work=keep_work, say=say))
     result["loadavg_end"] = loadavg()
     result["revision_end"] = revision()
     result["finished"] = datetime.now().isoformat(timespec="seconds")
-    result["targets"] = judge(figures(result))
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"bench-{datetime.now():%Y%m%dT%H%M%S}.json"
     path.write_text(json.dumps(result, ensure_ascii=False, indent=1), "utf-8")
@@ -778,36 +858,42 @@ def cli() -> None:
     help="Measured in-process passes over the query mix (after the cold one).",
 )
 @click.option("--seed", type=int, default=None, help="Seed of the query mix (default: tools.querymix.SEED).")
+@click.option(
+    "--mix",
+    type=click.Choice(tuple(MIXES)),
+    default=DEFAULT_MIX,
+    show_default=True,
+    help="The query mix: phrase-heavy makes a third of the queries 8–14 character phrases, half of them unquoted.",
+)
+@click.option(
+    "--scale",
+    type=click.IntRange(1, 50),
+    default=1,
+    show_default=True,
+    help="Measure the corpus, then N copies of it (each text file marked with its copy) the same way, and compare.",
+)
 @work_options
 def run_command(
     folders: tuple[Path, ...],
-    builds: int,
-    skip_naive: bool,
-    skip_switch: bool,
-    http_seconds: float,
-    passes: int,
     seed: int | None,
     work: Path | None,
     keep_work: bool,
     out_dir: Path,
+    scale: int,
+    **options: Any,
 ) -> None:
     """Benchmark builds, updates and search over FOLDERS (default ../shared/corpus/laws) plus seeds/."""
-    from tools.querymix import SEED
-
     chosen = chosen_folders(folders)
     scratch = work or Path(tempfile.mkdtemp(prefix="govlaw-bench-"))
     scratch.mkdir(parents=True, exist_ok=True)
     try:
         result = run(
             chosen,
-            builds=builds,
-            skip_naive=skip_naive,
-            skip_switch=skip_switch,
-            http_seconds=http_seconds,
-            passes=passes,
+            RunOptions(**options, seed=SEED if seed is None else seed),
+            scale=scale,
+            keep_work=keep_work,
             work=scratch,
             out_dir=out_dir,
-            seed=SEED if seed is None else seed,
             say=say,
         )
     finally:

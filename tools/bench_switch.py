@@ -31,7 +31,7 @@ from search.exitcodes import run_click
 from search.index import BUILDS_DIR, IndexHolder, OpenIndex, current_build_path
 from search.warm import DEFAULT_WARM_SECONDS, warm_build
 from tools.bench import loadavg, summarize, table
-from tools.querymix import SEED, MixQuery, query_mix
+from tools.querymix import DEFAULT_MIX, SEED, MixQuery, query_mix
 
 # (mode, warming budget in seconds)
 MODES = (("warmed", DEFAULT_WARM_SECONDS), ("at once", 0.0))
@@ -107,20 +107,29 @@ def one_mode(root: Path, old: Path, new: Path, mixes: Mapping[str, Sequence[MixQ
     }
 
 
-def switch_latency(root: Path, seed: int = SEED, modes: Sequence[tuple[str, float]] = MODES) -> dict:
-    """Every mode's figures over the two newest builds of `root`; `current` is left where it was."""
+def switch_latency(
+    root: Path, seed: int = SEED, modes: Sequence[tuple[str, float]] = MODES, *, mix: str = DEFAULT_MIX
+) -> dict:
+    """Every mode's figures over the two newest builds of `root` with the query mix `mix` (a name in
+    tools.querymix.MIXES); `current` is left where it was."""
     analysis.preload()
     old, new = switch_pair(root)
     index = OpenIndex.open(old)
     try:
         mixes = {
-            "base": query_mix(index, seed=seed),
-            "reference": query_mix(index, seed=seed + REFERENCE_SEED_OFFSET),
-            "after": query_mix(index, seed=seed + SWITCH_SEED_OFFSET),
+            "base": query_mix(index, seed=seed, mix=mix),
+            "reference": query_mix(index, seed=seed + REFERENCE_SEED_OFFSET, mix=mix),
+            "after": query_mix(index, seed=seed + SWITCH_SEED_OFFSET, mix=mix),
         }
     finally:
         index.close()
-    result: dict = {"old_build": old.name, "new_build": new.name, "queries": len(mixes["after"]), "seed": seed}
+    result: dict = {
+        "old_build": old.name,
+        "new_build": new.name,
+        "queries": len(mixes["after"]),
+        "seed": seed,
+        "mix": mix,
+    }
     try:
         for name, warm_seconds in modes:
             result[name] = one_mode(root, old, new, mixes, warm_seconds)

@@ -6,7 +6,8 @@ their ratio (target: at most TARGET_RATIO) and the update's seconds per phase. W
 same is measured first with the indexer of another checkout (the code before a change), on the same changed
 files. With --profile the update runs once more under cProfile, after a full build of its own, and the
 functions with the most cumulative time are listed. With --scale N every folder is copied N times side by side (as
-<folder>/copy-<k>/...), to see which costs grow with the corpus rather than with the change.
+<folder>/copy-<k>/..., each text file marked with its copy: tools.bench.scaled_folders), to see which costs grow with
+the corpus rather than with the change.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from tools.bench import (
     run_header,
     run_update,
     say,
+    scaled_folders,
     table,
     work_options,
 )
@@ -45,20 +47,6 @@ PROFILE_TOP = 30
 ENCLOSING_SHARE = 0.8
 # The update's phases in the order they run ("merge" only when segments had piled up).
 PHASES = (*UPDATE_PHASES[:3], "merge", *UPDATE_PHASES[3:])
-
-
-def scaled_folders(folders: Sequence[Path], scale: int, work: Path) -> list[Path]:
-    """The folders as they are (scale 1), or each as `scale` copies of itself under one folder of its name."""
-    if scale == 1:
-        return list(folders)
-    out = []
-    for folder in folders:
-        dst = work / "scaled" / folder.name
-        shutil.rmtree(dst, ignore_errors=True)
-        for k in range(scale):
-            shutil.copytree(folder, dst / f"copy-{k}")
-        out.append(dst)
-    return out
 
 
 def profiled_update(folders: Sequence[Path], root: Path, prof: Path, top: int = PROFILE_TOP) -> list[dict]:

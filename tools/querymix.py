@@ -3,13 +3,15 @@
 Kinds: single words (from titles and bodies), two- and three-word AND queries, quoted phrases (runs of 8–14
 characters copied from a body), 文号 in loose spellings, titles in traditional script, words with a year, level or
 region filter, article citations of a law (刑法264条, 《…》第二条 …) and questions made of body words (…怎么办,
-…吗). The same documents and seed always give the same mix.
+…吗). The phrase-heavy mix (MIXES) adds the same runs unquoted (`bare_phrase`) and asks for more of both. The same
+documents, seed and mix always give the same queries.
 """
 
 from __future__ import annotations
 
 import random
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -32,7 +34,14 @@ QUOTAS = {
     "article": 30,
     "question": 30,
 }
-KINDS = tuple(QUOTAS)
+# The mixes a benchmark can send, by name. Phrase-heavy: a third of its 390 queries are 8–14 character phrases, half
+# of them quoted and half not; the other 260 are the usual mix's other kinds.
+MIXES = {
+    "usual": QUOTAS,
+    "phrase-heavy": {**QUOTAS, "phrase": 65, "bare_phrase": 65},
+}
+DEFAULT_MIX = "usual"
+KINDS = tuple(dict.fromkeys(kind for quotas in MIXES.values() for kind in quotas))
 # Documents sampled from the index to draw queries from (their texts are read from the store).
 SAMPLE_DOCS = 400
 PHRASE_MIN, PHRASE_MAX = 8, 14
@@ -132,13 +141,14 @@ def _body_words(doc: MixDoc, rng: random.Random, limit: int = 4000) -> list[str]
 
 
 def _phrase(doc: MixDoc, rng: random.Random) -> str | None:
+    """A run of PHRASE_MIN to PHRASE_MAX characters of the body, as it stands there."""
     runs = _CJK_RUN_RE.findall(doc.text)
     if not runs:
         return None
     run = rng.choice(runs)
     size = rng.randint(PHRASE_MIN, min(PHRASE_MAX, len(run)))
     start = rng.randrange(len(run) - size + 1)
-    return f'"{run[start : start + size]}"'
+    return run[start : start + size]
 
 
 def _make(kind: str, doc: MixDoc, rng: random.Random, n: int) -> MixQuery | None:
@@ -149,9 +159,9 @@ def _make(kind: str, doc: MixDoc, rng: random.Random, n: int) -> MixQuery | None
         words = _body_words(doc, rng)
         size = 2 if kind == "and2" else 3
         return MixQuery(kind, " ".join(rng.sample(words, size))) if len(words) >= size else None
-    if kind == "phrase":
+    if kind in ("phrase", "bare_phrase"):
         q = _phrase(doc, rng)
-        return MixQuery(kind, q) if q else None
+        return MixQuery(kind, f'"{q}"' if kind == "phrase" else q) if q else None
     if kind == "docno":
         q = loose_docno(doc.doc_number, n) if doc.doc_number else None
         return MixQuery(kind, q) if q else None
@@ -241,13 +251,12 @@ def _mix_doc(index: OpenIndex, doc_id: str) -> MixDoc:
     )
 
 
-def query_mix(index: OpenIndex, *, seed: int = SEED) -> tuple[MixQuery, ...]:
-    """The benchmark's query mix over an opened build."""
-    return build_query_mix(sample_docs(index, seed=seed), seed=seed)
+def query_mix(index: OpenIndex, *, seed: int = SEED, mix: str = DEFAULT_MIX) -> tuple[MixQuery, ...]:
+    """The benchmark's query mix (a name in MIXES) over an opened build."""
+    return build_query_mix(sample_docs(index, seed=seed), seed=seed, quotas=MIXES[mix])
 
 
 def kinds_of(mix: Iterable[MixQuery]) -> dict[str, int]:
-    counts = dict.fromkeys(KINDS, 0)
-    for q in mix:
-        counts[q.kind] = counts.get(q.kind, 0) + 1
-    return counts
+    """How many queries of each kind the mix holds, in the order of KINDS (kinds it lacks left out)."""
+    counts = Counter(q.kind for q in mix)
+    return {k: counts[k] for k in KINDS if counts[k]}
