@@ -21,6 +21,7 @@ from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.filedb.filetables import md5_hash
 from whoosh.util.numeric import length_to_byte
 
+from search.sidecar import SidecarWriter
 from search.whoosh_fence import TERM_INFO_FORMAT, attached, write_hash_tables_with
 
 # Whoosh compresses every block; a zlib stream costs tens of microseconds to start and makes a small block
@@ -102,9 +103,11 @@ def _write_terms(
     doc_lengths: np.ndarray | None,
     block_limit: int,
     compression: int,
+    sidecar: SidecarWriter | None = None,
 ) -> int:
     """Write the postings of terms `texts` (their tokens sorted by term; `r` indexes `texts`) of a field whose
-    format has values of `fixed_size` and gives `boost`; returns the posting file's new offset."""
+    format has values of `fixed_size` and gives `boost`, and their arrays to `sidecar` if given; returns the
+    posting file's new offset."""
     _bulk_hash_tables(tindex)
     p = _group_postings(r, docs, positions, block_limit)
     stats = _statistics(p, boost, doc_lengths)
@@ -124,6 +127,7 @@ def _write_terms(
             offset,
             fixed_size,
             compression,
+            sidecar,
         )
         t0 = t1
     return offset
@@ -217,9 +221,10 @@ def _write_chunk(
     offset: int,
     fixed_size: int | None,
     compression: int,
+    sidecar: SidecarWriter | None,
 ) -> int:
     """Write the posting blocks of terms t0..t1 at `offset` of the posting file and add their term table rows
-    under `keys`; returns the posting file's new offset."""
+    under `keys` (and their arrays to `sidecar`); returns the posting file's new offset."""
     p0, p1 = int(p.tstarts[t0]), int(p.tends[t1 - 1])
     b0, b1 = int(p.tblocks[t0]), int(p.tblocks[t1])
     bs, be = p.bstarts[b0:b1] - p0, p.bends[b0:b1] - p0  # the chunk's blocks, as posting numbers within it
@@ -252,7 +257,10 @@ def _write_chunk(
     chunk, chunk_starts = _term_blocks(tb, info, np.diff(info_starts), data, dlen)
     postfile.write(chunk.tobytes())
     term_at = chunk_starts[tb]
-    _add_rows(tindex, keys, _term_rows(p, stats, t0, t1, offset + term_at[:-1], np.diff(term_at)))
+    places = offset + term_at[:-1]
+    _add_rows(tindex, keys, _term_rows(p, stats, t0, t1, places, np.diff(term_at)))
+    if sidecar is not None:
+        sidecar.add(places, p.tends[t0:t1] - p.tstarts[t0:t1], p.docs[p0:p1], stats.weights32[p0:p1])
     return offset + int(term_at[-1])
 
 

@@ -4,8 +4,8 @@ Whoosh's own writer turns every token into a Token object, every posting into a 
 disk, and writes each posting through several Python calls: most of a build's time. This writer keeps, per
 field, one term id per token in an array; at commit it sorts them with NumPy, groups them into postings and
 writes Whoosh's W3 posting blocks and term table directly, in the same format (tests compare every term's
-postings with the ones Whoosh's writer makes). Stored fields, columns and field lengths still go through Whoosh's
-per-document writer.
+postings with the ones Whoosh's writer makes), and the same postings as arrays beside them (search.sidecar).
+Stored fields, columns and field lengths still go through Whoosh's per-document writer.
 
 The text fields analysed by search.analysis (word fields with frequencies, bigram fields with frequencies or
 positions) are tokenised by its list functions; every other field with postings of presence or frequency only
@@ -34,6 +34,7 @@ from search.analysis import (
     index_segments,
     word_terms,
 )
+from search.sidecar import SIDECAR_SUFFIX, SidecarWriter
 from search.whoosh_fence import BulkWriterBase, check_w3_codec
 
 # Tokens sorted at a time while writing a field.
@@ -244,25 +245,36 @@ class BulkSegmentWriter(BulkWriterBase):
         self._write_length_columns()
         self.perdocwriter.close()
         target = self.postings_target()
-        fieldid = 0
-        for name in sorted(self._bulk_fields):
-            postings = self._bulk_fields[name]
-            if not postings.tokens:
-                continue
-            self.number_field(name, fieldid)
-            lengths = self._bulk_lengths.get(name)
-            _write_field(
-                target.postfile,
-                target.tindex,
-                pack_ushort(fieldid),
-                postings,
-                _stored_lengths(lengths) if lengths is not None else None,
-                target.block_limit,
-                target.compression,
-            )
-            fieldid += 1
-            del self._bulk_fields[name]
-        self.fieldwriter.close()
+        # A segment in a folder gets its posting arrays beside it (search.sidecar).
+        path = self.segment_file(SIDECAR_SUFFIX)
+        sidecar = SidecarWriter(path, self.newsegment.segment_id()) if path is not None else None
+        try:
+            fieldid = 0
+            for name in sorted(self._bulk_fields):
+                postings = self._bulk_fields[name]
+                if not postings.tokens:
+                    continue
+                self.number_field(name, fieldid)
+                lengths = self._bulk_lengths.get(name)
+                _write_field(
+                    target.postfile,
+                    target.tindex,
+                    pack_ushort(fieldid),
+                    postings,
+                    _stored_lengths(lengths) if lengths is not None else None,
+                    target.block_limit,
+                    target.compression,
+                    sidecar,
+                )
+                fieldid += 1
+                del self._bulk_fields[name]
+            self.fieldwriter.close()
+        except BaseException:
+            if sidecar is not None:
+                sidecar.cancel()
+            raise
+        if sidecar is not None:
+            sidecar.close(self.docnum)
 
 
 def _index_terms(field, kind: str, value) -> list:
@@ -288,8 +300,10 @@ def _write_field(
     doc_lengths: np.ndarray | None,
     block_limit: int,
     compression: int,
+    sidecar: SidecarWriter | None,
 ) -> None:
-    """Sort one field's tokens into postings and write its posting blocks and term table rows.
+    """Sort one field's tokens into postings and write its posting blocks, term table rows and posting arrays
+    (search.sidecar).
 
     Terms are written in byte order, a range of them at a time (about PASS_TOKENS tokens), so that the arrays
     sorted at once stay small next to the field's token array."""
@@ -332,4 +346,5 @@ def _write_field(
             doc_lengths,
             block_limit,
             compression,
+            sidecar,
         )
