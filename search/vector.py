@@ -1,12 +1,13 @@
 """Matching and BM25F scoring of term and phrase queries over whole posting arrays, for one opened build.
 
 Whoosh's matchers visit one posting at a time in Python: a query whose words occur in a hundred thousand
-sections cost hundreds of milliseconds to match and score. Here a term's postings are read once per build (a
-block at a time, into NumPy arrays, kept in an LRU bounded by bytes) and a query is evaluated over whole
-arrays. The scores are Whoosh's own, not an imitation: the same idf and average field length (asked of the
-searcher), the same byte-encoded field lengths and the same formula and query semantics (a compound query of
-one subquery takes that subquery's score, boost included; `Or` sums; `And` requires every part and sums); the
-tests compare every score with Whoosh's matchers.
+sections cost hundreds of milliseconds to match and score. Here a term's postings are sliced from the posting
+arrays mapped beside each segment (search.sidecar), or, for a segment without them, decoded a block at a time
+into NumPy arrays kept in an LRU bounded by bytes; a query is evaluated over whole arrays. The scores are
+Whoosh's own, not an imitation: the same idf and average field length (asked of the searcher), the same
+byte-encoded field lengths and the same formula and query semantics (a compound query of one subquery takes
+that subquery's score, boost included; `Or` sums; `And` requires every part and sums); the tests compare every
+score with Whoosh's matchers.
 
 Term, Phrase (search.phrase: positions are read for the sections holding every word only), Or and And are
 evaluated here; any other query is left to Whoosh by the caller (`evaluate` returns None).
@@ -28,13 +29,25 @@ from whoosh.util.numeric import byte_to_length
 
 from search import phrase
 from search.phrase import NotInBlocksError, PostingBlocks, posting_blocks
-from search.whoosh_fence import bm25f_b, length_column_bytes, read_block_postings, unwrap_deleted
+from search.sidecar import SIDECAR_SUFFIX, open_sidecar
+from search.whoosh_fence import (
+    attached,
+    bm25f_b,
+    leaf_file_path,
+    length_column_bytes,
+    postings_place,
+    read_block_postings,
+    unwrap_deleted,
+)
 
 # Posting arrays kept per opened build, in bytes (ids 4 + weights 4 per posting).
 POSTINGS_CACHE_BYTES = 24 * 1024 * 1024
 # What phrases read, kept per opened build apart from the above: the postings of their rarest bigrams, the
 # block tables of the others (about 14 bytes per block of about 128 postings).
 PHRASE_CACHE_BYTES = 8 * 1024 * 1024
+# Whether a build reads a segment's posting arrays (search.sidecar) where it has them (VectorScorer's default).
+READ_SIDECARS = True
+_UNOPENED = object()
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
 _EMPTY_KEYS = np.zeros(0, dtype=np.int64)
@@ -56,37 +69,42 @@ def _read_any_matcher(m) -> tuple[np.ndarray, np.ndarray]:
 
 class TermPostings(NamedTuple):
     """Every live posting of a term in a (possibly multi-segment) reader: global docnums (ascending) and weights,
-    and its posting blocks (None: a segment's postings are not W3 blocks)."""
+    and its posting blocks (None: a segment's postings are not W3 blocks, or were read from posting arrays);
+    `mapped`: every segment's postings were sliced from its posting arrays (search.sidecar), none decoded."""
 
     ids: np.ndarray
     weights: np.ndarray
     blocks: PostingBlocks | None
+    mapped: bool = False
 
     @property
     def nbytes(self) -> int:
         return self.ids.nbytes + self.weights.nbytes + (self.blocks.nbytes if self.blocks is not None else 0)
 
 
-def read_term_postings(reader: IndexReader, fieldname: str, text: bytes) -> TermPostings:
-    """A term's TermPostings in a reader (see TermPostings)."""
+def read_term_postings(reader: IndexReader, fieldname: str, text: bytes, sidecars: bool = True) -> TermPostings:
+    """A term's TermPostings in a reader (see TermPostings); from a segment's posting arrays where it has them
+    and `sidecars`, else from its posting blocks."""
     ids_parts, weight_parts, block_parts = [], [], []
     in_blocks = True
+    mapped = sidecars
     for leaf_no, (leaf, offset) in enumerate(reader.leaf_readers()):
         if (fieldname, text) not in leaf:
             continue
-        # The postings of a segment with deleted documents come wrapped in a filter.
-        deleted, m = unwrap_deleted(leaf.postings(fieldname, text))
-        # Whoosh's codec writes every posting list in blocks (its inline limit of 1 never inlines one); any other
-        # matcher is read through its public interface.
-        found = read_block_postings(m)
-        if found is None:
+        found = _mapped_postings(leaf, fieldname, text) if sidecars else None
+        if found is not None:
+            ids, weights, deleted = found
+            # Their blocks are not read here (search.phrase reads a term's block table when it needs one).
             in_blocks = False
-            ids, weights = _read_any_matcher(m)
         else:
-            ids, weights = found.ids, found.weights
-            block_parts.append((leaf_no, offset, found.block_starts, found.block_max_ids))
-        if deleted:
-            keep = ~np.isin(ids, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))
+            mapped = False
+            ids, weights, deleted, blocks = _decoded_postings(leaf, fieldname, text)
+            if blocks is None:
+                in_blocks = False
+            else:
+                block_parts.append((leaf_no, offset, *blocks))
+        if deleted is not None and len(deleted):
+            keep = ~np.isin(ids, deleted)
             ids, weights = ids[keep], weights[keep]
         ids_parts.append(ids + offset)
         weight_parts.append(weights)
@@ -97,12 +115,49 @@ def read_term_postings(reader: IndexReader, fieldname: str, text: bytes) -> Term
         np.concatenate(ids_parts).astype(np.int32, copy=False),
         np.concatenate(weight_parts).astype(np.float32, copy=False),
         blocks,
+        mapped,
     )
 
 
-def read_postings(reader: IndexReader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
+def _decoded_postings(leaf, fieldname: str, text: bytes) -> tuple:
+    """A segment's postings of a term decoded from its posting blocks: (ids, weights, deleted docnums or None,
+    (block starts, block highest ids) or None when they are not W3 blocks)."""
+    # The postings of a segment with deleted documents come wrapped in a filter.
+    deleted, m = unwrap_deleted(leaf.postings(fieldname, text))
+    deleted = np.fromiter(deleted, dtype=np.int64, count=len(deleted)) if deleted else None
+    # Whoosh's codec writes every posting list in blocks (its inline limit of 1 never inlines one); any other
+    # matcher is read through its public interface.
+    found = read_block_postings(m)
+    if found is None:
+        return *_read_any_matcher(m), deleted, None
+    return found.ids, found.weights, deleted, (found.block_starts, found.block_max_ids)
+
+
+def _mapped_postings(leaf, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+    """A segment's postings of a term sliced from its posting arrays, and its deleted docnums; None when the
+    segment has no posting arrays or they lack the term."""
+    state = attached(leaf)
+    side = state.get("sidecar", _UNOPENED)
+    if side is _UNOPENED:
+        path = leaf_file_path(leaf, SIDECAR_SUFFIX)
+        segment = leaf.segment()
+        side = open_sidecar(path, segment.segment_id(), leaf.doc_count_all()) if path is not None else None
+        state["deleted"] = np.array(sorted(segment.deleted_docs()), dtype=np.int64) if side is not None else None
+        state["sidecar"] = side
+    if side is None:
+        return None
+    place = postings_place(leaf, fieldname, text)
+    found = side.term(place) if place is not None else None
+    if found is None:
+        return None
+    return found[0], found[1], state["deleted"]
+
+
+def read_postings(
+    reader: IndexReader, fieldname: str, text: bytes, sidecars: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """Every live posting of a term in a (possibly multi-segment) reader: global docnums, ascending, and weights."""
-    found = read_term_postings(reader, fieldname, text)
+    found = read_term_postings(reader, fieldname, text, sidecars)
     return found.ids, found.weights
 
 
@@ -177,8 +232,10 @@ class VectorScorer:
         weighting: BM25F,
         cache_bytes: int = POSTINGS_CACHE_BYTES,
         phrase_cache_bytes: int = PHRASE_CACHE_BYTES,
+        sidecars: bool | None = None,
     ):
         self._searcher = searcher
+        self.sidecars = READ_SIDECARS if sidecars is None else sidecars
         self.doc_count = doc_count
         self._weighting = weighting
         # Keys (field, text): TermPostings; in the phrase cache also (field, text, "blocks"): PostingBlocks.
@@ -196,20 +253,22 @@ class VectorScorer:
 
     def term_postings(self, fieldname: str, text: bytes, for_phrase: bool = False) -> TermPostings:
         """A term's postings, from either cache, else read and kept in the postings cache (in the phrase cache
-        when read for a phrase)."""
+        when read for a phrase); postings sliced from posting arrays alone are not kept (reading them again
+        costs about what copying them out of a cache would)."""
         key = (fieldname, text)
         found = self.cached_postings.get(key) or self.cached_for_phrases.get(key)
         if isinstance(found, TermPostings):
             return found
-        found = read_term_postings(self._searcher().reader(), fieldname, text)
-        (self.cached_for_phrases if for_phrase else self.cached_postings).put(key, found)
+        found = read_term_postings(self._searcher().reader(), fieldname, text, self.sidecars)
+        if not found.mapped:
+            (self.cached_for_phrases if for_phrase else self.cached_postings).put(key, found)
         return found
 
     def term_blocks(self, fieldname: str, text: bytes) -> PostingBlocks | None:
         """A term's posting blocks: those of its cached postings, else read from the blocks' headers alone (kept
         in the phrase cache)."""
         found = self.cached_postings.get((fieldname, text)) or self.cached_for_phrases.get((fieldname, text))
-        if isinstance(found, TermPostings):
+        if isinstance(found, TermPostings) and found.blocks is not None:
             return found.blocks
         key = (fieldname, text, "blocks")
         found = self.cached_for_phrases.get(key)
@@ -351,7 +410,9 @@ class VectorScorer:
         for text in distinct:
             if not len(sections):
                 return _EMPTY_IDS, np.zeros(0)
-            blocks = rarest.blocks if text == distinct[0] else self.term_blocks(q.fieldname, text)
+            blocks = rarest.blocks if text == distinct[0] else None
+            if blocks is None:  # not read with the postings (or not W3 blocks: term_blocks says so again)
+                blocks = self.term_blocks(q.fieldname, text)
             found = seen[text] = phrase.term_positions(reader, q.fieldname, text, blocks, sections)
             sections = found.docnums
             if q.slop == 1:

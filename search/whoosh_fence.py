@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import inspect
+import os
 import types
 from collections.abc import Callable, Collection, Iterable, Iterator
 from functools import cache
@@ -64,6 +65,7 @@ REQUIRED: tuple[Required, ...] = (
     Required("whoosh.codec.whoosh3", "W3FieldWriter._fieldmap", "set"),
     Required("whoosh.codec.whoosh3", "W3FieldWriter._postfile", "set"),
     Required("whoosh.codec.whoosh3", "W3FieldWriter._tindex", "set"),
+    Required("whoosh.codec.whoosh3", "W3TermInfo.extent"),
     Required("whoosh.codec.whoosh3", "W3LeafMatcher._read_data"),
     Required("whoosh.codec.whoosh3", "W3LeafMatcher._read_values"),
     Required("whoosh.codec.whoosh3", "W3LeafMatcher._next_block"),
@@ -164,10 +166,11 @@ check_whoosh(installed_whoosh())
 from whoosh import index as _whoosh_index  # noqa: E402
 from whoosh.codec import default_codec  # noqa: E402
 from whoosh.codec import whoosh3 as _w3  # noqa: E402
-from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher  # noqa: E402
+from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3TermInfo  # noqa: E402
 from whoosh.filedb.filestore import FileStorage  # noqa: E402
 from whoosh.filedb.filetables import HashWriter  # noqa: E402
 from whoosh.matching.wrappers import FilterMatcher  # noqa: E402
+from whoosh.reading import TermNotFound  # noqa: E402
 from whoosh.writing import SegmentWriter  # noqa: E402
 
 WHOOSH_VERSION = SUPPORTED_WHOOSH
@@ -284,6 +287,10 @@ class BulkWriterBase(SegmentWriter):
         """Give a field its number in the term table's keys (fields with postings, numbered in name order)."""
         self.fieldwriter._fieldmap[fieldname] = number
 
+    def segment_file(self, suffix: str) -> str | None:
+        """The path of a file of the new segment named with `suffix` (None: the index is not in a folder)."""
+        return segment_file_path(self.storage, self.newsegment, suffix)
+
     def write_bulk_segment(self) -> None:
         raise NotImplementedError
 
@@ -295,6 +302,14 @@ def write_hash_tables_with(tindex, write: Callable[[object], None]) -> None:
     """Have a hash writer's close() write its hash tables with write(tindex), unless its class has its own."""
     if type(tindex)._write_hashes is _DEFAULT_WRITE_HASHES and "_write_hashes" not in vars(tindex):
         tindex._write_hashes = lambda: write(tindex)
+
+
+def segment_file_path(storage, segment, suffix: str) -> str | None:
+    """The path of a segment's file named with `suffix` in a folder index's storage (a name Whoosh's file
+    pattern takes for the segment's, so it goes with the segment), None for any other storage."""
+    if type(storage) is not FileStorage:
+        return None
+    return os.path.join(storage.folder, segment.make_filename(suffix))
 
 
 def attached(obj) -> dict:
@@ -311,6 +326,26 @@ def unwrap_deleted(m) -> tuple[Collection[int] | None, object]:
     if isinstance(m, FilterMatcher):
         return m._ids, m.child
     return None, m
+
+
+def postings_place(leaf, fieldname: str, text: bytes) -> int | None:
+    """Where a term's postings start in its segment's posting file (its W3 term info's offset); None when the
+    segment lacks the term or does not keep it in W3 blocks (inlined, another codec)."""
+    try:
+        info = leaf.term_info(fieldname, text)
+    except TermNotFound:
+        return None
+    if not isinstance(info, W3TermInfo) or info.is_inlined():
+        return None
+    return info.extent()[0]
+
+
+def leaf_file_path(leaf, suffix: str) -> str | None:
+    """segment_file_path of a segment reader's segment (None for a reader of no single folder segment)."""
+    storage, segment = getattr(leaf, "storage", None), getattr(leaf, "segment", None)
+    if not callable(storage) or not callable(segment) or segment() is None:
+        return None
+    return segment_file_path(storage(), segment(), suffix)
 
 
 def _each_block(m) -> Iterator[int]:
