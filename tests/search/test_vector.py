@@ -200,8 +200,9 @@ def test_phrases_of_repeated_and_missing_bigrams(opened):
 
 
 def test_rare_and_common_bigrams_of_a_phrase_are_read_differently(opened):
-    # The rarest bigram's postings are read whole; the others are looked up by block in its sections.
-    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING)
+    # The rarest bigram's postings are read whole; the others are looked up by block in its sections. Decoded
+    # from the blocks (tests/search/test_sidecar.py: from posting arrays).
+    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING, sidecars=False)
     grams = analysis.bigrams("法治政府建设")
     q = wq.Phrase("body_bi", grams)
     got = scorer.evaluate(q)
@@ -273,7 +274,8 @@ def test_several_segments_with_deleted_records(seed_index, tmp_path):
 
 
 def test_postings_cache_stays_within_its_bytes(opened):
-    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING, cache_bytes=4096)
+    # What is decoded from posting blocks is cached; what is sliced from posting arrays is not.
+    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING, cache_bytes=4096, sidecars=False)
     reader = opened.searcher().reader()
     for text in list(reader.lexicon("body"))[:300]:
         scorer.postings("body", text)
@@ -282,7 +284,7 @@ def test_postings_cache_stays_within_its_bytes(opened):
 
 
 def test_what_phrases_read_is_kept_apart_within_its_bytes(opened):
-    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING, phrase_cache_bytes=8192)
+    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING, phrase_cache_bytes=8192, sidecars=False)
     reader = opened.searcher().reader()
     scorer.postings("body", "法治".encode())
     kept = scorer.cached_postings.nbytes

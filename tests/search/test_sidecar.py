@@ -1,0 +1,235 @@
+"""The posting arrays beside a segment (search.sidecar) read what the segment's posting blocks hold: term by term
+on the seeds, through an incremental update's hard links and merges, without deleted records, and in search
+results."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from unittest.mock import patch
+
+import numpy as np
+import pytest
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+
+from indexer.build import build_index
+from indexer.update import UpdateOptions, update_index
+from search import analysis, vector
+from search.engine import run_search
+from search.index import WEIGHTING, OpenIndex, current_build_path
+from search.params import params_from
+from search.sidecar import HEADER_BYTES, SIDECAR_SUFFIX, SidecarWriter, open_sidecar
+from search.vector import VectorScorer, read_term_postings
+from search.whoosh_fence import leaf_file_path
+from tests.conftest import SEEDS
+from tests.indexer.test_incremental import small_text
+
+# Words, phrases, questions, citations, 文号, filters and traditional script.
+QUERIES = (
+    "法治政府建设",
+    "法治 政府",
+    "行政 执法 监督",
+    '"法治政府建设"',
+    '"全面推进依法行政"',
+    "依法行政工作要点",
+    "政府信息公开怎么申请",
+    "行政复议法第九条",
+    "郑政文〔2017〕60号",
+    "郑政文[2017]60号",
+    "關於 法治",
+    "規劃",
+    "规划 -郑州",
+    "述法",
+    "的",
+)
+
+
+def sidecar_files(build: Path) -> list[str]:
+    return sorted(p.name for p in build.iterdir() if p.name.endswith(SIDECAR_SUFFIX))
+
+
+def each_term(leaf):
+    """(field, term bytes) of every term a segment holds."""
+    return list(leaf.all_terms())
+
+
+def both_ways(reader, fieldname: str, text: bytes) -> tuple:
+    mapped = read_term_postings(reader, fieldname, text, sidecars=True)
+    decoded = read_term_postings(reader, fieldname, text, sidecars=False)
+    return mapped, decoded
+
+
+def assert_terms_read_alike(build: Path) -> tuple[int, int]:
+    """Every term of every segment of `build` read from posting arrays and from blocks: the same arrays, of the
+    same types; returns (terms compared, terms read from posting arrays alone)."""
+    ix = whoosh_index.open_dir(str(build))
+    compared = mapped_only = 0
+    try:
+        with ix.reader() as reader:
+            terms = sorted({t for leaf, _ in reader.leaf_readers() for t in each_term(leaf)})
+            for fieldname, text in terms:
+                mapped, decoded = both_ways(reader, fieldname, text)
+                assert mapped.ids.dtype == decoded.ids.dtype == np.int32, (fieldname, text)
+                assert mapped.weights.dtype == decoded.weights.dtype == np.float32, (fieldname, text)
+                assert mapped.ids.tolist() == decoded.ids.tolist(), (fieldname, text)
+                assert mapped.weights.tolist() == decoded.weights.tolist(), (fieldname, text)
+                assert not decoded.mapped and decoded.blocks is not None
+                compared += 1
+                mapped_only += mapped.mapped
+    finally:
+        ix.close()
+    return compared, mapped_only
+
+
+def test_every_term_of_every_segment_reads_alike_from_posting_arrays_and_blocks(seed_index):
+    build = current_build_path(seed_index)
+    assert len(sidecar_files(build)) == 2  # one per build worker's segment
+    ix = whoosh_index.open_dir(str(build))
+    try:
+        with ix.reader() as reader:
+            for leaf, _ in reader.leaf_readers():
+                side = open_sidecar(
+                    leaf_file_path(leaf, SIDECAR_SUFFIX), leaf.segment().segment_id(), leaf.doc_count_all()
+                )
+                # Every term of the segment, of every field with postings, is in its posting arrays.
+                assert side is not None and len(side.places) == len(each_term(leaf))
+                assert {f for f, _ in each_term(leaf)} == {n for n, f in ix.schema.items() if f.indexed}
+    finally:
+        ix.close()
+    compared, mapped_only = assert_terms_read_alike(build)
+    assert compared > 10_000 and mapped_only == compared
+
+
+def test_a_segment_without_posting_arrays_reads_from_its_blocks(seed_index, tmp_path):
+    build = tmp_path / "build"
+    shutil.copytree(current_build_path(seed_index), build)
+    for name in sidecar_files(build):
+        (build / name).unlink()
+    index = OpenIndex.open(build)
+    try:
+        found = index.vector.term_postings("body", "法治".encode())
+        assert not found.mapped and found.blocks is not None
+        assert ("body", "法治".encode()) in index.vector.cached_postings  # decoded: cached as before
+    finally:
+        index.close()
+    compared, mapped_only = assert_terms_read_alike(build)
+    assert compared > 10_000 and mapped_only == 0
+
+
+def test_posting_arrays_of_another_segment_or_cut_short_are_not_read(seed_index, tmp_path):
+    build = tmp_path / "build"
+    shutil.copytree(current_build_path(seed_index), build)
+    first, second = sidecar_files(build)
+    # Swapped: each file names the other segment.
+    (build / first).rename(build / "swap")
+    (build / second).rename(build / first)
+    (build / "swap").rename(build / second)
+    _, mapped_only = assert_terms_read_alike(build)
+    assert mapped_only == 0
+    data = (build / first).read_bytes()
+    (build / first).write_bytes(data[:-8])
+    (build / second).write_bytes(data[: HEADER_BYTES - 1])
+    _, mapped_only = assert_terms_read_alike(build)
+    assert mapped_only == 0
+
+
+def test_mapped_postings_are_not_cached_and_phrases_read_every_bigram_by_block(opened):
+    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING, sidecars=True)
+    found = scorer.term_postings("body", "法治".encode())
+    assert found.mapped and found.blocks is None
+    assert scorer.cached_postings.nbytes == 0
+    grams = analysis.bigrams("法治政府建设")
+    q = wq.Phrase("body_bi", grams)
+    got = scorer.evaluate(q)
+    want = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING, sidecars=False).evaluate(q)
+    assert got is not None and want is not None and len(got[0]) > 5
+    assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
+    # No postings kept; the block tables of every bigram (the rarest's too) in the phrase cache.
+    assert [k for k in (("body_bi", g.encode()) for g in grams) if k in scorer.cached_for_phrases] == []
+    assert all(("body_bi", g.encode(), "blocks") in scorer.cached_for_phrases for g in grams)
+    assert scorer.cached_postings.nbytes == 0
+
+
+def test_search_results_are_the_same_with_and_without_posting_arrays(fixture_index):
+    build = current_build_path(fixture_index)
+    with_arrays = OpenIndex.open(build)
+    with patch.object(vector, "READ_SIDECARS", False):
+        without = OpenIndex.open(build)
+    try:
+        assert with_arrays.vector.sidecars and not without.vector.sidecars
+        empty = []
+        for q in QUERIES:
+            a = run_search(with_arrays, params_from(q=q)).to_dict()
+            b = run_search(without, params_from(q=q)).to_dict()
+            del a["took_ms"], b["took_ms"]
+            assert a == b, q
+            if not a["hits"]:
+                empty.append(q)
+        assert empty == ['"全面推进依法行政"']  # not in the seeds or fixtures as one run
+        assert without.vector.cached_postings.nbytes > 0 and with_arrays.vector.cached_postings.nbytes == 0
+    finally:
+        with_arrays.close()
+        without.close()
+
+
+def test_an_incremental_update_links_posting_arrays_and_merges_leave_none(tmp_path):
+    src = tmp_path / "src" / "docs"
+    shutil.copytree(SEEDS, src)
+    for n in range(30):
+        (src / f"small_{n:02d}.txt").write_text(small_text(n), "utf-8")
+    root = tmp_path / "index"
+    build_index([src], root, workers=1, writer="bulk", progress=False)
+    full = current_build_path(root)
+    assert len(sidecar_files(full)) == 1
+    path = src / "small_07.txt"
+    path.write_text(path.read_text("utf-8") + "三、补充条款甲\n另行通知。\n", "utf-8")
+    options = UpdateOptions(workers=1, progress=False, max_segments=2)
+    assert update_index([src], root, options).mode == "incremental"
+    first = current_build_path(root)
+    # The published segment's posting arrays linked with it; the new segment has its own.
+    carried = sidecar_files(full)[0]
+    assert (first / carried).stat().st_ino == (full / carried).stat().st_ino
+    assert len(sidecar_files(first)) == 2
+    compared, mapped_only = assert_terms_read_alike(first)
+    assert mapped_only == compared
+    # The old records of small_07 (deleted in the carried segment) are left out.
+    opened = OpenIndex.open(first)
+    try:
+        ids = opened.vector.postings("body", "依法".encode())[0]
+        live = [d for d in range(len(opened.doc_of)) if not opened.searcher().reader().is_deleted(d)]
+        assert len(ids) and set(ids.tolist()) <= set(live)
+        assert opened.searcher().reader().has_deletions()
+        assert [h.source for h in run_search(opened, params_from(q="补充条款甲")).hits] == ["docs/small_07.txt"]
+    finally:
+        opened.close()
+    # Past two segments the small ones are merged by Whoosh's writer: the merged segment has no posting arrays.
+    path = src / "small_08.txt"
+    path.write_text(path.read_text("utf-8") + "三、补充条款乙\n另行通知。\n", "utf-8")
+    second = update_index([src], root, UpdateOptions(workers=1, progress=False, max_segments=2, min_ratio=0.5))
+    assert "merge" in second.phases
+    build = current_build_path(root)
+    assert sidecar_files(build) == [carried]
+    compared, mapped_only = assert_terms_read_alike(build)
+    assert 0 < mapped_only < compared
+
+
+def test_the_writer_takes_terms_in_posting_file_order_and_a_cancelled_file_is_gone(tmp_path):
+    path = tmp_path / "MAIN_x.gvpost"
+    writer = SidecarWriter(path, "MAIN_x")
+    writer.add(np.array([10, 20]), np.array([1, 2]), np.array([3, 1, 4]), np.array([1.0, 2.0, 1.0]))
+    with pytest.raises(ValueError):
+        writer.add(np.array([15]), np.array([1]), np.array([0]), np.array([1.0]))
+    with pytest.raises(ValueError):
+        writer.add(np.array([30]), np.array([2]), np.array([0]), np.array([1.0]))
+    assert open_sidecar(path, "MAIN_x", 5) is None  # not closed yet
+    writer.close(5)
+    side = open_sidecar(path, "MAIN_x", 5)
+    assert side is not None and open_sidecar(path, "MAIN_x", 6) is None and open_sidecar(path, "MAIN_y", 5) is None
+    ids, weights = side.term(20)
+    assert ids.tolist() == [1, 4] and weights.tolist() == [2.0, 1.0]
+    assert side.term(10)[0].tolist() == [3] and side.term(15) is None and side.term(30) is None
+    cancelled = SidecarWriter(tmp_path / "MAIN_y.gvpost", "MAIN_y")
+    cancelled.add(np.array([1]), np.array([1]), np.array([0]), np.array([1.0]))
+    cancelled.cancel()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["MAIN_x.gvpost"]
