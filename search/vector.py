@@ -40,7 +40,8 @@ from search.whoosh_fence import (
     unwrap_deleted,
 )
 
-# Posting arrays kept per opened build, in bytes (ids 4 + weights 4 per posting).
+# Posting arrays decoded from blocks kept per opened build, in bytes (ids 4 + weights 4 per posting); postings
+# sliced from a segment's mapped posting arrays (search.sidecar) are not kept.
 POSTINGS_CACHE_BYTES = 24 * 1024 * 1024
 # What phrases read, kept per opened build apart from the above: the postings of their rarest bigrams, the
 # block tables of the others (about 14 bytes per block of about 128 postings).
