@@ -232,6 +232,10 @@ class BulkSegmentWriter(BulkWriterBase):
                 int(lengths.sum(dtype=np.int64)),
             )
 
+    def held_tokens(self) -> int:
+        """The tokens of every field added so far (one term id each, held until the segment is written)."""
+        return sum(len(postings.tokens) for postings in self._bulk_fields.values())
+
     def delete_document(self, docnum, delete=True) -> None:
         raise NotImplementedError("the bulk segment writer only adds documents")
 
