@@ -47,6 +47,11 @@ from search.whoosh_fence import WHOOSH_VERSION, cancel_writer, finish_segment, h
 
 WRITER_LIMIT_MB = 1024
 PARALLEL_MIN_FILES = 8
+# Tokens (a term id of 4 bytes for each token of every indexed field) the bulk writer holds for a segment before
+# it writes that segment and starts another: a build worker's memory follows this, not the size of its share
+# (about 10 bytes a token while adding, and the sorting at the end). A worker's share of the laws corpus on two
+# workers is about 16 million tokens, so that build still writes one segment per worker.
+SEGMENT_TOKENS = 24_000_000
 PART_PREFIX = ".part-"
 KEEP_BUILDS = 3
 LOCK_FILE = ".lock"
@@ -485,9 +490,10 @@ def _write_report_files(
 
 @dataclass
 class _Part:
-    """What one worker of a parallel build wrote: a finished segment (None if it indexed nothing), its store."""
+    """What one worker of a parallel build wrote: its finished segments in docnum order (none if it indexed
+    nothing), its store."""
 
-    segment: Segment | None
+    segments: list[Segment]
     store: Path
     errors: list[FileError]
     hashes: dict[str, str]
@@ -513,31 +519,44 @@ def _size(path: Path) -> int:
         return 0
 
 
-def add_bulk_segment(ix, records: Iterable[dict]) -> Segment | None:
-    """Write `records` into a new segment of `ix` with the bulk writer and return it, without listing it in a
-    TOC (the caller does, with write_toc); None when there are no records. No lock: the caller holds the root's."""
-    writer = segment_writer(BulkSegmentWriter, ix, lock=False, compound=False)
+def add_bulk_segments(ix, documents: Iterable[Iterable[dict]], budget: int | None = None) -> list[Segment]:
+    """Write the records of `documents` (each document's records together) into new segments of `ix` with the
+    bulk writer, in order, a new segment once one holds `budget` tokens (SEGMENT_TOKENS; a document is never
+    split), and return them without listing them in a TOC (the caller does, with write_toc). No lock: the
+    caller holds the root's."""
+    budget = SEGMENT_TOKENS if budget is None else budget
+    segments: list[Segment] = []
+    writer = None
     try:
-        for rec in records:
-            writer.add_document(**rec)
-        if has_documents(writer):
-            return finish_segment(writer)
-        writer.cancel()
-        return None
+        for records in documents:
+            if writer is None:
+                writer = segment_writer(BulkSegmentWriter, ix, lock=False, compound=False)
+            for rec in records:
+                writer.add_document(**rec)
+            if writer.held_tokens() >= budget:
+                segments.append(finish_segment(writer))
+                writer = None
+        if writer is not None and has_documents(writer):
+            segments.append(finish_segment(writer))
+        elif writer is not None:
+            writer.cancel()
+        return segments
     except BaseException:
-        cancel_writer(writer)
+        if writer is not None:
+            cancel_writer(writer)
         raise
 
 
 def _write_part(part_dir: Path, files: list[SourceFile]) -> _Part:
-    """Index `files` into a segment of its own in a folder of its own (run in a worker process)."""
+    """Index `files` into segments of their own (a new one every SEGMENT_TOKENS) in a folder of its own (run in a
+    worker process)."""
     part_dir.mkdir()
     ix = whoosh_index.create_in(str(part_dir), make_schema())
     store_path = part_dir / STORE_FILE
     store = StoreWriter(store_path)
-    part = _Part(segment=None, store=store_path, errors=[], hashes={}, sections=0)
+    part = _Part(segments=[], store=store_path, errors=[], hashes={}, sections=0)
     try:
-        part.segment = add_bulk_segment(ix, _part_records(files, part, store))
+        part.segments = add_bulk_segments(ix, _part_records(files, part, store))
         store.close()
     except BaseException:
         store.close(commit=False)
@@ -547,9 +566,9 @@ def _write_part(part_dir: Path, files: list[SourceFile]) -> _Part:
     return part
 
 
-def _part_records(files: list[SourceFile], part: _Part, store: StoreWriter) -> Iterator[dict]:
-    """The index records of `files`, each file's document added to `store` and noted in `part` once its records
-    are taken (a file that fails is noted as an error instead)."""
+def _part_records(files: list[SourceFile], part: _Part, store: StoreWriter) -> Iterator[list[dict]]:
+    """The index records of `files`, a file's at a time, each file's document added to `store` and noted in
+    `part` once its records are taken (a file that fails is noted as an error instead)."""
     for sf in files:
         doc = build_document(sf)
         if isinstance(doc, FileError):
@@ -560,7 +579,7 @@ def _part_records(files: list[SourceFile], part: _Part, store: StoreWriter) -> I
         except Exception as e:  # noqa: BLE001 - one bad file must never stop a build; it is reported instead
             part.errors.append(FileError(sf.source, str(sf.path), "internal", f"{type(e).__name__}: {e}"))
             continue
-        yield from records
+        yield records
         part.sections += len(records)
         store.add(doc)
         part.hashes[doc.source] = doc.content_hash
@@ -575,7 +594,7 @@ def _worker_pause_point() -> None:
 
 
 def write_build_parallel(path: Path, files: list[SourceFile], report: BuildReport, workers: int) -> None:
-    """Like write_build, with `workers` processes each cleaning, analysing and writing a segment of its own share
+    """Like write_build, with `workers` processes each cleaning, analysing and writing segments of its own share
     of the files; the index is their segments side by side, in file order (docnums as a one-writer build)."""
     path.mkdir(parents=True)
     schema = make_schema()
@@ -586,12 +605,12 @@ def write_build_parallel(path: Path, files: list[SourceFile], report: BuildRepor
     # writer commits the segments of its sub-writers).
     segments = []
     for n, p in enumerate(parts):
-        if p.segment is not None:
-            prefix = p.segment.make_filename("")
+        for segment in p.segments:
+            prefix = segment.make_filename("")
             for f in (path / f"{PART_PREFIX}{n}").iterdir():
                 if f.name.startswith(prefix):
                     os.rename(f, path / f.name)
-            segments.append(p.segment)
+            segments.append(segment)
     write_toc(str(path), schema, segments)
     hashes: dict[str, str] = {}
     with StoreWriter(path / STORE_FILE) as store:

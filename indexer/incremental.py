@@ -7,11 +7,12 @@ the new records go into one new segment written by the bulk writer, and a new TO
 documents go into the store's delta (search/store.py), a copy of the previous build's delta if it had one, where
 the documents they replace are listed as gone.
 
-Both would pile up night after night: when a build has more than MAX_SEGMENTS, its small ones (each under
-SMALL_SEGMENT_SHARE of the records) are merged into one by Whoosh's writer, which also drops their deleted
-records; when the store's delta passes DELTA_SHARE of the full store, the two are written into a new full store.
-Each costs as much as what it merges, comes about once a week or two of daily 1 % changes, and is timed on its
-own (`merge`).
+Both would pile up night after night: once a build has more than MAX_SMALL_SEGMENTS small segments (each under
+SMALL_SEGMENT_SHARE of the records of its largest: a full build writes segments of a fixed size, SEGMENT_TOKENS,
+and an update's are small beside them), they are merged into one by Whoosh's writer, which also drops their
+deleted records; when the store's delta passes DELTA_SHARE of the full store, the two are written into a new
+full store. Each costs as much as what it merges, comes about once a week or two of daily 1 % changes, and is
+timed on its own (`merge`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
 
-from indexer.build import ERRORS_FILE, WRITER_LIMIT_MB, add_bulk_segment
+from indexer.build import ERRORS_FILE, WRITER_LIMIT_MB, add_bulk_segments
 from indexer.pipeline import doc_id_for, section_records
 from search.index import MANIFEST_FILE
 from search.model import Document
@@ -33,9 +34,10 @@ from search.store import DELTA_FILE, STORE_FILE, StoreWriter, delta_share, merge
 from search.warm import WARM_SETS_FILE
 from search.whoosh_fence import cancel_writer, index_segments, write_toc
 
-# A build may have this many segments before its small ones are merged (a full build has one per worker).
-MAX_SEGMENTS = 8
-# A segment with fewer records than this share of the build's is small (merged when there are too many).
+# A build may have this many small segments before they are merged (with a full build's two segments, the
+# ninth segment of a daily update merges the seven small ones).
+MAX_SMALL_SEGMENTS = 6
+# A segment with fewer records than this share of the build's largest segment is small.
 SMALL_SEGMENT_SHARE = 0.10
 # Files of the published build an update does not carry over: Whoosh's lock, the build's own report and change
 # list, hidden files, and the manifest, error list and warm match sets (written anew for the new build).
@@ -100,9 +102,7 @@ def write_incremental(previous: Path, path: Path, docs: list[Document], delete_s
     try:
         segments = index_segments(ix)
         deleted = delete_records(ix, segments, doomed)
-        added = add_bulk_segment(ix, (rec for doc in docs for rec in section_records(doc)))
-        if added is not None:
-            segments.append(added)
+        segments += add_bulk_segments(ix, (section_records(doc) for doc in docs))
         write_toc(str(path), ix.schema, segments, ix.latest_generation() + 1)
     finally:
         ix.close()
@@ -114,19 +114,18 @@ def write_incremental(previous: Path, path: Path, docs: list[Document], delete_s
     return Written(records=sum(s.doc_count() for s in segments), segments=len(segments), deleted=deleted)
 
 
-def small_segments(counts: list[int], limit: int = MAX_SEGMENTS, share: float = SMALL_SEGMENT_SHARE) -> list[int]:
-    """Which segments (by place; `counts` their records, deleted ones included) to merge: none while there are
-    at most `limit`, else every one under `share` of all records (none if fewer than two are that small)."""
-    if len(counts) <= limit:
-        return []
-    total = sum(counts)
-    small = [i for i, n in enumerate(counts) if n < share * total]
-    return small if len(small) > 1 else []
+def small_segments(counts: list[int], limit: int = MAX_SMALL_SEGMENTS, share: float = SMALL_SEGMENT_SHARE) -> list[int]:
+    """Which segments (by place; `counts` their records, deleted ones included) to merge: the small ones, each
+    under `share` of the largest segment's records, once there are more than `limit` of them (and two at least);
+    else none. A full build's segments are never small, however many it wrote."""
+    largest = max(counts, default=0)
+    small = [i for i, n in enumerate(counts) if n < share * largest]
+    return small if len(small) > max(limit, 1) else []
 
 
-def merge_small_segments(path: Path, limit: int = MAX_SEGMENTS, share: float = SMALL_SEGMENT_SHARE) -> int:
-    """Merge the small segments of the index in `path` into one when it has more than `limit` (small_segments);
-    returns how many were merged (0: none)."""
+def merge_small_segments(path: Path, limit: int = MAX_SMALL_SEGMENTS, share: float = SMALL_SEGMENT_SHARE) -> int:
+    """Merge the small segments of the index in `path` into one when it has more than `limit` of them
+    (small_segments); returns how many were merged (0: none)."""
     ix = whoosh_index.open_dir(str(path))
     try:
         segments = index_segments(ix)

@@ -137,9 +137,18 @@ def _decode_lines(data: bytes) -> list[str]:
 def parse_metadata_lines(
     lines: list[str], *, prefix: str = "", label: str = METADATA_FILE
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """Rows keyed by `prefix` + their `path`, and one error per bad line; the first row for a path wins."""
+    """Rows keyed by `prefix` + their `path`, and one error per bad line; the first row for a path wins.
+
+    Equal keys and strings of all rows are one object each: a build holds every row of its sources until it is
+    written, and most rows repeat their keys and many of their values (a level, a region, a date)."""
     rows: dict[str, dict[str, Any]] = {}
     errors: list[str] = []
+    shared: dict[str, str] = {}
+
+    def one_of_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        return {shared.setdefault(k, k): shared.setdefault(v, v) if isinstance(v, str) else v for k, v in pairs}
+
+    decoder = json.JSONDecoder(object_pairs_hook=one_of_each)
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -148,7 +157,7 @@ def parse_metadata_lines(
             errors.append(f"{where}: {line[1:]}")
             continue
         try:
-            row = json.loads(line)
+            row = decoder.decode(line)
         except json.JSONDecodeError as exc:
             errors.append(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
             continue

@@ -233,6 +233,10 @@ class BulkSegmentWriter(BulkWriterBase):
                 int(lengths.sum(dtype=np.int64)),
             )
 
+    def held_tokens(self) -> int:
+        """The tokens of every field added so far (one term id each, held until the segment is written)."""
+        return sum(len(postings.tokens) for postings in self._bulk_fields.values())
+
     def delete_document(self, docnum, delete=True) -> None:
         raise NotImplementedError("the bulk segment writer only adds documents")
 
@@ -316,8 +320,12 @@ def _write_field(
     rank = np.empty(len(texts), dtype=np.int32)
     rank[np.array(by_text, dtype=np.int64)] = np.arange(len(texts), dtype=np.int32)
     del by_text
-    r = rank[np.frombuffer(fp.tokens, dtype=np.int32)]
-    fp.tokens = array("i")  # written: its memory is freed
+    # Each token's term id becomes its term's rank in place, a pass at a time: a copy of the field's tokens
+    # would be the largest array of the segment's write.
+    r = np.frombuffer(fp.tokens, dtype=np.int32)
+    fp.tokens = array("i")  # its memory goes with `r`
+    for start in range(0, len(r), PASS_TOKENS):
+        r[start : start + PASS_TOKENS] = rank[r[start : start + PASS_TOKENS]]
     del rank
     counts = np.frombuffer(fp.counts, dtype=np.int32).astype(np.int64)
     record_starts = np.cumsum(counts) - counts

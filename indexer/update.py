@@ -62,7 +62,7 @@ from indexer.build import (
 )
 from indexer.changes import Change, append_changes, log_unlogged_build, write_build_changes
 from indexer.gate import GATE_MIN_RATIO, GATE_SAMPLE, GateQuery, GateResult, run_gate, sample_titles
-from indexer.incremental import MAX_SEGMENTS, merge_small_segments, merge_store_delta, write_incremental
+from indexer.incremental import MAX_SMALL_SEGMENTS, merge_small_segments, merge_store_delta, write_incremental
 from indexer.pipeline import FileError, SourceFile, doc_id_for, file_hash, iter_documents, iter_sources
 from search.index import BUILDS_DIR, MANIFEST_FILE, BuildVersionError, check_build_whoosh
 from search.model import Document
@@ -143,7 +143,7 @@ class UpdateOptions:
     gate_sample: int = GATE_SAMPLE
     min_ratio: float = GATE_MIN_RATIO
     full: bool = False  # read every file again, as after a change of the indexing code
-    max_segments: int = MAX_SEGMENTS  # past this many segments, the small ones are merged (indexer/incremental.py)
+    max_small_segments: int = MAX_SMALL_SEGMENTS  # past this many small segments they are merged (incremental.py)
     dry_run: bool = False  # scan and report what would change; write nothing
     # Write the warm match sets (search/warm.py) into a build that passes the gate: the web workers warm it
     # faster, the update takes seconds longer (the sets are found over the whole build, not the change).
@@ -630,7 +630,7 @@ def _write_changes(
     run.timed("write", t)
     event("write.segments", segments=written.segments, deleted_records=written.deleted, records=written.records)
     t = time.perf_counter()
-    merged = merge_small_segments(tmp, options.max_segments)
+    merged = merge_small_segments(tmp, options.max_small_segments)
     store_merged = merge_store_delta(tmp)
     if merged or store_merged:
         run.timed("merge", t)

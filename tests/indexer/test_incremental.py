@@ -70,12 +70,21 @@ def digests(build: Path) -> dict[str, str]:
 
 
 def test_small_segments_are_merged_only_past_the_limit_and_two_at_least():
-    assert small_segments([100, 1, 1], limit=3) == []
-    assert small_segments([100, 1, 1, 1], limit=3) == [1, 2, 3]
-    assert small_segments([50, 50, 1, 1, 1], limit=4) == [2, 3, 4]
-    assert small_segments([50, 50, 2, 40, 30], limit=4) == []  # one small segment: nothing to merge it with
-    assert small_segments([10, 10, 10, 10, 10], limit=4) == []  # none under a tenth of the records
-    assert small_segments([100, 30, 5, 5], limit=3, share=0.2) == [2, 3]
+    assert small_segments([100, 1, 1], limit=2) == []
+    assert small_segments([100, 1, 1, 1], limit=2) == [1, 2, 3]
+    assert small_segments([50, 50, 1, 1, 1], limit=2) == [2, 3, 4]
+    assert small_segments([50, 50, 4, 40, 30], limit=0) == []  # one small segment: nothing to merge it with
+    assert small_segments([10, 10, 10, 10, 10], limit=0) == []  # none under a tenth of the largest
+    assert small_segments([100, 30, 15, 15], limit=1, share=0.2) == [2, 3]
+    assert small_segments([], limit=0) == []
+
+
+def test_the_many_segments_of_a_large_full_build_are_not_small():
+    # Two workers' segments of SEGMENT_TOKENS each and their last, shorter ones; then daily updates.
+    full = [125, 125, 125, 70, 125, 125, 125, 9]
+    assert small_segments(full) == []
+    assert small_segments([*full, 3, 2, 3, 3, 2]) == []
+    assert small_segments([*full, 3, 2, 3, 3, 2, 3]) == [7, 8, 9, 10, 11, 12, 13]
 
 
 def test_an_update_links_the_published_files_and_leaves_them_as_they_were(corpus):
@@ -109,14 +118,14 @@ def test_an_update_links_the_published_files_and_leaves_them_as_they_were(corpus
 
 def test_segments_past_the_limit_are_merged_and_the_build_answers_like_a_full_build(corpus, tmp_path):
     src, root = corpus
-    options = UpdateOptions(workers=1, progress=False, max_segments=2)
+    options = UpdateOptions(workers=1, progress=False, max_small_segments=1)
     append(src, "small_07.txt", "三、补充条款甲\n另行通知。\n")
     first = update_index([src], root, options)
     assert first.status == "published" and "merge" not in first.phases
     assert [deleted for _, deleted in leaves(current_build_path(root))] == [True, False]
     append(src, "small_08.txt", "三、补充条款乙\n另行通知。\n")
     (src / "small_09.txt").unlink()
-    second = update_index([src], root, UpdateOptions(workers=1, progress=False, max_segments=2, min_ratio=0.5))
+    second = update_index([src], root, UpdateOptions(workers=1, progress=False, max_small_segments=1, min_ratio=0.5))
     assert second.status == "published" and "merge" in second.phases
     build = current_build_path(root)
     # The two small segments (small_07's and small_08's records) merged into one, without deleted records.

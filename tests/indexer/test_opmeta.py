@@ -112,6 +112,20 @@ def test_metadata_files_in_subfolders_are_keyed_from_the_top(tmp_path):
     ]
 
 
+def test_rows_share_their_keys_and_equal_strings(tmp_path):
+    other = {
+        **LAWS_CURRENT,
+        "path": "DLC/上海地方法规/地方性法规/上海/上海市专利保护条例.md",
+        "title": "上海市专利保护条例",
+    }
+    (tmp_path / "metadata.jsonl").write_text(_jsonl(LAWS_CURRENT, other), encoding="utf-8")
+    first, second = read_metadata_file(tmp_path).rows.values()
+    assert first == LAWS_CURRENT and second == other
+    assert all(a is b for a, b in zip(first, second, strict=True))  # the keys, in the same order
+    assert first["level"] is second["level"] and first["region"] is second["region"] is first["category"]
+    assert first["title"] is not second["title"]
+
+
 def test_missing_metadata_file(tmp_path):
     assert read_metadata_file(tmp_path) == MetadataFile(rows={}, errors=[])
 

@@ -1,13 +1,16 @@
-"""A full build written by several worker processes, one segment each, is the build one writer would write."""
+"""A full build written by several worker processes, each writing segments of its own share, is the build one
+writer would write, whatever the number of segments."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
 
+from indexer import build as build_module
 from indexer.build import PARALLEL_MIN_FILES, build_index, split_files
 from indexer.pipeline import iter_sources
 from indexer.update import UpdateOptions, update_index
@@ -88,6 +91,82 @@ def test_a_parallel_build_equals_a_one_writer_build(folder, tmp_path):
     # No part files are left behind.
     assert not list(two.glob(".part-*"))
     assert not list(one.glob(".part-*"))
+
+
+def segment_records(path: Path) -> list[int]:
+    """The records of each segment of a build's index, in docnum order."""
+    ix = whoosh_index.open_dir(str(path))
+    try:
+        return [s.doc_count_all() for s in ix._segments()]
+    finally:
+        ix.close()
+
+
+def answers(path: Path) -> tuple:
+    """Every document with its sections' texts, and the hits, scores, snippets and facets of QUERIES."""
+    opened = OpenIndex.open(path)
+    try:
+        docs = {}
+        for doc_id in sorted(opened.docs):
+            doc = opened.store.get(doc_id)
+            docs[doc_id] = (doc, opened.store.sections(doc_id, [s.anchor for s in doc.sections]))
+        results = []
+        for q in QUERIES:
+            r = run_search(opened, params_from({"q": q}))
+            results.append(([(h.doc_id, h.score, h.snippet) for h in r.hits], r.total, r.facets))
+        return docs, results
+    finally:
+        opened.close()
+
+
+def test_a_worker_starts_a_new_segment_past_its_token_budget(folder, tmp_path, monkeypatch):
+    two = built(folder, tmp_path / "two", workers=2)
+    assert len(segment_records(two)) == 2
+    # Past 20,000 tokens (the seeds hold 4,300 to 10,800 each, their copies a few more) a worker writes the
+    # segment and starts another; at 1 token, every document is a segment of its own.
+    monkeypatch.setattr(build_module, "SEGMENT_TOKENS", 20_000)
+    some = built(folder, tmp_path / "some", workers=2)
+    monkeypatch.setattr(build_module, "SEGMENT_TOKENS", 1)
+    each = built(folder, tmp_path / "each", workers=2)
+    # The first worker: seed 000 and its copies with seed 001 (13 + 13 + 13 + 17 sections), 001's copies with 002
+    # (17 + 17 + 21), 002's copies with 003, its share's last; the second: 003's copies, 004 and a copy, the last.
+    assert segment_records(some) == [56, 55, 81, 78, 90, 45]
+    sections = [len(doc.sections) or 1 for doc, _ in sorted(answers(two)[0].values(), key=lambda d: d[0].source)]
+    assert segment_records(each) == sections and len(sections) == 15
+    # The same records in the same docnum order (file order), the same postings, documents, sections and answers.
+    assert stored(some) == stored(two) and stored(each) == stored(two)
+    assert postings(some) == postings(two) and postings(each) == postings(two)
+    assert answers(some) == answers(two) and answers(each) == answers(two)
+    for path in (some, each):
+        assert (
+            json.loads((path / "manifest.json").read_text("utf-8"))["files"]
+            == json.loads((two / "manifest.json").read_text("utf-8"))["files"]
+        )
+    assert not list(each.glob(".part-*"))
+
+
+def test_an_update_writes_its_records_in_segments_of_the_budget_too(folder, tmp_path, monkeypatch):
+    src = tmp_path / "docs"
+    shutil.copytree(folder, src)
+    root = tmp_path / "ix"
+    built(src, root, workers=2)
+    for name in ("001_8388e48a1664613c_copy1.txt", "003_68910bc0cfdf6076.txt"):
+        (src / name).write_text((src / name).read_text("utf-8") + "\n新增一句：数字政府专项督查。\n", "utf-8")
+    monkeypatch.setattr(build_module, "SEGMENT_TOKENS", 1)
+    report = update_index([src], root, UpdateOptions(workers=2, progress=False, min_ratio=0.5))
+    assert report.status == "published" and report.mode == "incremental"
+    # The two workers' segments, then one segment per changed document (17 and 39 sections: the added line
+    # ends their last one).
+    assert segment_records(current_build_path(root)) == [192, 213, 17, 39]
+    # Its documents and sections are a fresh build's, and so are its hits (not their scores: the deleted
+    # records still count in the statistics until they are merged away).
+    fresh = tmp_path / "fresh"
+    build_index([src], fresh, workers=1, progress=False)
+    (docs, results), (fresh_docs, fresh_results) = answers(current_build_path(root)), answers(current_build_path(fresh))
+    assert docs == fresh_docs
+    assert [([h[0] for h in hits], total) for hits, total, _ in results] == [
+        ([h[0] for h in hits], total) for hits, total, _ in fresh_results
+    ]
 
 
 def test_a_parallel_build_updates_incrementally(folder, tmp_path):
