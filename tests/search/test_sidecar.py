@@ -184,7 +184,7 @@ def test_an_incremental_update_links_posting_arrays_and_merges_leave_none(tmp_pa
     assert len(sidecar_files(full)) == 1
     path = src / "small_07.txt"
     path.write_text(path.read_text("utf-8") + "三、补充条款甲\n另行通知。\n", "utf-8")
-    options = UpdateOptions(workers=1, progress=False, max_segments=2)
+    options = UpdateOptions(workers=1, progress=False, max_small_segments=1)
     assert update_index([src], root, options).mode == "incremental"
     first = current_build_path(root)
     # The published segment's posting arrays linked with it; the new segment has its own.
@@ -203,10 +203,10 @@ def test_an_incremental_update_links_posting_arrays_and_merges_leave_none(tmp_pa
         assert [h.source for h in run_search(opened, params_from(q="补充条款甲")).hits] == ["docs/small_07.txt"]
     finally:
         opened.close()
-    # Past two segments the small ones are merged by Whoosh's writer: the merged segment has no posting arrays.
+    # Past one small segment the small ones are merged by Whoosh's writer: the merged segment has no posting arrays.
     path = src / "small_08.txt"
     path.write_text(path.read_text("utf-8") + "三、补充条款乙\n另行通知。\n", "utf-8")
-    second = update_index([src], root, UpdateOptions(workers=1, progress=False, max_segments=2, min_ratio=0.5))
+    second = update_index([src], root, UpdateOptions(workers=1, progress=False, max_small_segments=1, min_ratio=0.5))
     assert "merge" in second.phases
     build = current_build_path(root)
     assert sidecar_files(build) == [carried]
