@@ -201,7 +201,7 @@ def test_phrases_of_repeated_and_missing_bigrams(opened):
 
 def test_rare_and_common_bigrams_of_a_phrase_are_read_differently(opened):
     # The rarest bigram's postings are read whole; the others are looked up by block in its sections.
-    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING)
+    scorer = VectorScorer(opened.searcher, opened.section_count, WEIGHTING)
     grams = analysis.bigrams("法治政府建设")
     q = wq.Phrase("body_bi", grams)
     got = scorer.evaluate(q)
@@ -219,7 +219,7 @@ def test_rare_and_common_bigrams_of_a_phrase_are_read_differently(opened):
 
 
 def test_a_phrase_whose_postings_are_not_in_blocks_is_left_to_whoosh(opened):
-    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING)
+    scorer = VectorScorer(opened.searcher, opened.section_count, WEIGHTING)
     q = wq.Or([wq.Term("body", "法治"), wq.Phrase("body_bi", analysis.bigrams("法治政府建设"))])
     with patch.object(phrase, "read_block_table", lambda m: None):
         assert scorer.evaluate(q) is None
@@ -273,7 +273,7 @@ def test_several_segments_with_deleted_records(seed_index, tmp_path):
 
 
 def test_postings_cache_stays_within_its_bytes(opened):
-    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING, cache_bytes=4096)
+    scorer = VectorScorer(opened.searcher, opened.section_count, WEIGHTING, cache_bytes=4096)
     reader = opened.searcher().reader()
     for text in list(reader.lexicon("body"))[:300]:
         scorer.postings("body", text)
@@ -282,7 +282,7 @@ def test_postings_cache_stays_within_its_bytes(opened):
 
 
 def test_what_phrases_read_is_kept_apart_within_its_bytes(opened):
-    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING, phrase_cache_bytes=8192)
+    scorer = VectorScorer(opened.searcher, opened.section_count, WEIGHTING, phrase_cache_bytes=8192)
     reader = opened.searcher().reader()
     scorer.postings("body", "法治".encode())
     kept = scorer.cached_postings.nbytes
