@@ -42,3 +42,11 @@ def test_deleted_records_belong_to_no_document(opened):
     assert table.first_sections([4, 2, 0, 3]).tolist() == [0, 3]
     assert table.docs_of(np.array([2, 5, 6])).tolist() == [True, False, False, False, False]
 
+
+def test_values_documents_share_are_one_object(opened):
+    docs = {source: opened.docs[doc_id] for source, doc_id, _ in SEEDS}
+    a, b, c, d, e = (docs[source] for source, _, _ in SEEDS)
+    assert a.level == b.level == c.level == d.level == "工作文件" and a.level is d.level
+    assert a.doc_type == c.doc_type == "报告" and a.doc_type is c.doc_type
+    assert a.region == e.region == "河南省郑州市" and a.region is e.region
+    assert a.title is not b.title
