@@ -126,8 +126,7 @@ def _term_matched(index: OpenIndex, plan: TermPlan) -> _Matched:
         by_issuer = [i for i, names in enumerate(table.issuers) if any(needle in n for n in names)]
         docs[by_issuer] = True
         # The title record carries the issuer's words: it is the section that scores for this term.
-        firsts = [s[0] for i in by_issuer if (s := index.sections_of.get(table.ids[i]))]
-        sections = np.union1d(sections, np.asarray(firsts, dtype=np.int32)).astype(np.int32)
+        sections = np.union1d(sections, table.first_sections(by_issuer)).astype(np.int32)
     return _Matched(sections=sections, exact=exact, docs=docs)
 
 

@@ -18,7 +18,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,11 +74,14 @@ def newest_first_key(meta: DocMeta) -> str:
 @dataclass(frozen=True, slots=True)
 class DocTable:
     """The documents of a build as arrays over document ordinals (0..n-1, in doc_id order), so that matching,
-    filtering, facet counting and ordering work on whole arrays instead of one document at a time."""
+    filtering, facet counting and ordering work on whole arrays instead of one document at a time. What is kept
+    per index record (a section) is NumPy arrays only: a build has fifty times more sections than documents."""
 
     ids: tuple[str, ...]  # ordinal -> doc_id
     ordinal: dict[str, int]  # doc_id -> ordinal
     of_section: np.ndarray  # index docnum -> ordinal (-1: a deleted record)
+    section_order: np.ndarray  # the live index docnums by ordinal, ascending within a document
+    section_starts: np.ndarray  # ordinal -> where its docnums start in section_order (n + 1 entries)
     newest_rank: np.ndarray  # ordinal -> place in (newest first, then title) order
     facet_names: dict[str, tuple[str, ...]]  # facet -> its values (simplified script)
     facet_pairs: dict[str, tuple[np.ndarray, np.ndarray]]  # facet -> (ordinals, value indexes), one per value
@@ -87,36 +90,41 @@ class DocTable:
     issuers: tuple[tuple[str, ...], ...]  # normalised issuer names
 
     @classmethod
-    def build(
-        cls, docs: dict[str, DocMeta], facets: dict[str, dict[str, tuple[str, ...]]], doc_of: list[str]
-    ) -> DocTable:
+    def build(cls, docs: dict[str, DocMeta], of_section: np.ndarray) -> DocTable:
+        """The table of `docs`, whose index records belong to the ordinals `of_section` (of doc_ids in sorted
+        order, as `section_ordinals` numbers them)."""
         ids = tuple(sorted(docs))
-        ordinal = {d: i for i, d in enumerate(ids)}
-        of_section = np.fromiter((ordinal.get(d, -1) for d in doc_of), dtype=np.int32, count=len(doc_of))
         by_date = sorted(range(len(ids)), key=lambda i: (newest_first_key(docs[ids[i]]), docs[ids[i]].title))
         newest_rank = np.empty(len(ids), dtype=np.int32)
         newest_rank[by_date] = np.arange(len(ids), dtype=np.int32)
-        names: dict[str, tuple[str, ...]] = {}
-        pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for f in FACETS:
-            index: dict[str, int] = {}
-            ords, vals = [], []
-            for i, d in enumerate(ids):
-                for v in facets[d][f]:
-                    ords.append(i)
-                    vals.append(index.setdefault(v, len(index)))
-            names[f] = tuple(index)
-            pairs[f] = (np.asarray(ords, dtype=np.int32), np.asarray(vals, dtype=np.int32))
+        live = np.flatnonzero(of_section >= 0)
+        section_order = live[np.argsort(of_section[live], kind="stable")].astype(np.int32)
+        section_starts = np.searchsorted(of_section[section_order], np.arange(len(ids) + 1)).astype(np.int64)
+        index: dict[str, dict[str, int]] = {f: {} for f in FACETS}
+        ords: dict[str, list[int]] = {f: [] for f in FACETS}
+        vals: dict[str, list[int]] = {f: [] for f in FACETS}
+        for i, d in enumerate(ids):
+            for f, values in facet_values(docs[d]).items():
+                for v in values:
+                    ords[f].append(i)
+                    vals[f].append(index[f].setdefault(v, len(index[f])))
+        shared: dict[tuple[str, ...], tuple[str, ...]] = {}
         return cls(
             ids=ids,
-            ordinal=ordinal,
+            ordinal={d: i for i, d in enumerate(ids)},
             of_section=of_section,
+            section_order=section_order,
+            section_starts=section_starts,
             newest_rank=newest_rank,
-            facet_names=names,
-            facet_pairs=pairs,
+            facet_names={f: tuple(index[f]) for f in FACETS},
+            facet_pairs={f: (np.asarray(ords[f], dtype=np.int32), np.asarray(vals[f], dtype=np.int32)) for f in FACETS},
             titles=(titles := tuple(analysis.normalize("".join(docs[d].title.split())) for d in ids)),
             title_lengths=np.asarray([max(len(t), 1) for t in titles], dtype=np.float64),
-            issuers=tuple(tuple(analysis.normalize(i) for i in docs[d].issuer) for d in ids),
+            # Most documents share their issuers' names with others: one tuple of each.
+            issuers=tuple(
+                shared.setdefault(names, names)
+                for names in (tuple(analysis.normalize(i) for i in docs[d].issuer) for d in ids)
+            ),
         )
 
     def mask(self, doc_ids) -> np.ndarray:
@@ -132,23 +140,36 @@ class DocTable:
         out[ords[ords >= 0]] = True
         return out
 
+    def sections(self, ordinal: int) -> np.ndarray:
+        """The live index docnums of a document, ascending (its title record first)."""
+        return self.section_order[self.section_starts[ordinal] : self.section_starts[ordinal + 1]]
 
-def _map_sections(ix: whoosh_index.Index) -> tuple[list[str], dict[str, list[int]]]:
-    """Of every index docnum, the doc_id owning it ("" for a deleted record); of every doc_id, its index docnums.
-    Each segment's doc_id column is read through in one pass (a lookup per docnum costs several times more)."""
-    doc_of: list[str] = []
+    def first_sections(self, ordinals: Sequence[int]) -> np.ndarray:
+        """The first live index docnum of each of the documents that has one."""
+        ords = np.asarray(ordinals, dtype=np.int64)
+        starts, ends = self.section_starts[ords], self.section_starts[ords + 1]
+        return self.section_order[starts[starts < ends]]
+
+
+def section_ordinals(ix: whoosh_index.Index, ids: Sequence[str]) -> np.ndarray:
+    """Of every index docnum, the ordinal of the doc_id owning it in `ids` (sorted), -1 for a deleted record or
+    a doc_id not there. Each segment's doc_id column is read through in one pass (a lookup per docnum costs
+    several times more), with no string kept per record."""
+    ordinal = {d.encode("utf-8"): i for i, d in enumerate(ids)}
+    parts = []
     with ix.reader() as reader:
         for leaf, _ in reader.leaf_readers():
-            values = [v.decode("utf-8") if isinstance(v, bytes) else v for v in leaf.column_reader("doc_id")]
+            n = leaf.doc_count_all()
+            values = leaf.column_reader("doc_id")
+            part = np.fromiter(
+                (ordinal.get(v if isinstance(v, bytes) else v.encode("utf-8"), -1) for v in values),
+                dtype=np.int32,
+                count=n,
+            )
             if leaf.has_deletions():
-                for docnum in leaf.deleted_docs_set:
-                    values[docnum] = ""
-            doc_of += values
-    sections_of: dict[str, list[int]] = {}
-    for docnum, doc_id in enumerate(doc_of):
-        if doc_id:
-            sections_of.setdefault(doc_id, []).append(docnum)
-    return doc_of, sections_of
+                part[np.fromiter(leaf.deleted_docs_set, dtype=np.int64)] = -1
+            parts.append(part)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
 
 class NoIndexError(RuntimeError):
@@ -193,9 +214,6 @@ class OpenIndex:
     docs: dict[str, DocMeta]
     manifest: dict
     versions: dict[str, tuple[str, ...]]  # doc_id -> its versions, newest first
-    facets: dict[str, dict[str, tuple[str, ...]]]  # doc_id -> facet -> values
-    doc_of: list[str]  # index docnum -> doc_id
-    sections_of: dict[str, list[int]]  # doc_id -> index docnums
     table: DocTable
     # Scores through this index's per-thread searchers, so it is made once the index exists (__post_init__).
     vector: VectorScorer = field(init=False)
@@ -214,8 +232,6 @@ class OpenIndex:
         ix = whoosh_index.open_dir(str(path))
         store = DocStore(path / STORE_FILE)
         docs, versions = link_versions(store.metas())
-        facets = {d: facet_values(m) for d, m in docs.items()}
-        doc_of, sections_of = _map_sections(ix)
         return cls(
             build_id=path.name,
             path=path,
@@ -224,14 +240,21 @@ class OpenIndex:
             docs=docs,
             manifest=manifest,
             versions=versions,
-            facets=facets,
-            doc_of=doc_of,
-            sections_of=sections_of,
-            table=DocTable.build(docs, facets, doc_of),
+            table=DocTable.build(docs, section_ordinals(ix, sorted(docs))),
         )
 
     def __post_init__(self) -> None:
-        self.vector = VectorScorer(self.searcher, len(self.doc_of), WEIGHTING)
+        self.vector = VectorScorer(self.searcher, self.section_count, WEIGHTING)
+
+    @property
+    def section_count(self) -> int:
+        """The index records (sections) of the build, deleted ones included: its docnums are 0..count-1."""
+        return len(self.table.of_section)
+
+    def sections_of(self, doc_id: str) -> np.ndarray:
+        """The live index docnums of a document's sections, ascending (none for a document not in the build)."""
+        ordinal = self.table.ordinal.get(doc_id)
+        return self.table.sections(ordinal) if ordinal is not None else np.zeros(0, dtype=np.int32)
 
     def sections_for(self, query: Query) -> np.ndarray:
         """Index docnums of the sections matching a query (sorted, unscored); remembered for this build (LRU)."""

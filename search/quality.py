@@ -180,7 +180,7 @@ def folder_quality(index: OpenIndex) -> tuple[dict[str, Any], ...]:
         for doc_id, meta in index.docs.items():
             q = folders.setdefault(_folder(meta.source), FolderQuality(_folder(meta.source)))
             q.documents += 1
-            q.sections += len(index.sections_of.get(doc_id, ()))
+            q.sections += len(index.sections_of(doc_id))
             for name in SHARE_FIELDS:
                 if getattr(meta, name):
                     q.with_field[name] += 1

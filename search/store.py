@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from search.fields import NAMES, TABLE, with_fields
+from search.fields import DATE, KEYWORD, NAMES, TABLE, with_fields
 from search.model import Document, Section
 
 STORE_FILE = "docs.sqlite"
@@ -66,19 +66,24 @@ class DocMeta:
     content_hash: str
 
     @classmethod
-    def from_dict(cls, d: dict) -> DocMeta:
-        """From a stored document's JSON (a missing required field is a KeyError)."""
+    def from_dict(cls, d: dict, shared: dict | None = None) -> DocMeta:
+        """From a stored document's JSON (a missing required field is a KeyError). With `shared`, a value of the
+        fields whose values documents share (names, dates, keywords) is the one already there, or is added."""
         kwargs: dict[str, Any] = {name: d.get(name) for name in _TABLE_NAMES}
         for name in _REQUIRED:
             kwargs[name] = d[name]
         for name in _NAMES:
             kwargs[name] = tuple(kwargs[name] or ())
+        if shared is not None:
+            for name in _SHARED:
+                kwargs[name] = shared.setdefault(kwargs[name], kwargs[name])
         return cls(**kwargs, content_hash=d.get("content_hash", ""))
 
 
 _TABLE_NAMES = tuple(f.name for f in TABLE)
 _REQUIRED = tuple(f.name for f in TABLE if f.required)
 _NAMES = tuple(f.name for f in TABLE if f.kind == NAMES)
+_SHARED = tuple(f.name for f in TABLE if f.kind in (NAMES, DATE, KEYWORD))
 
 
 class StoreWriter:
@@ -210,8 +215,10 @@ class DocStore:
         self._con.close()
 
     def metas(self) -> Iterator[DocMeta]:
+        """Every document's DocMeta, by source; a name, date or keyword many documents hold is one object."""
+        shared: dict = {}
         for (meta,) in self._con.execute("SELECT meta FROM docs ORDER BY source"):
-            yield DocMeta.from_dict(json.loads(meta))
+            yield DocMeta.from_dict(json.loads(meta), shared)
 
     def get(self, doc_id: str) -> Document | None:
         row = self._con.execute("SELECT meta, text FROM docs WHERE doc_id = ?", (doc_id,)).fetchone()

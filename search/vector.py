@@ -162,8 +162,8 @@ def read_postings(
     return found.ids, found.weights
 
 
-def read_lengths(reader: IndexReader, fieldname: str) -> np.ndarray:
-    """Every document's length of a field as Whoosh's scorer sees it (decoded from its stored byte)."""
+def read_length_bytes(reader: IndexReader, fieldname: str) -> np.ndarray:
+    """Every document's length of a field as Whoosh stores it, one byte each (decoded by _BYTE_LENGTHS)."""
     out = np.zeros(reader.doc_count_all(), dtype=np.uint8)
     for leaf, offset in reader.leaf_readers():
         n = leaf.doc_count_all()
@@ -172,7 +172,12 @@ def read_lengths(reader: IndexReader, fieldname: str) -> np.ndarray:
             out[offset : offset + n] = [_length_byte(leaf, d, fieldname) for d in range(n)]
         else:
             out[offset : offset + len(raw)] = raw
-    return _BYTE_LENGTHS[out]
+    return out
+
+
+def read_lengths(reader: IndexReader, fieldname: str) -> np.ndarray:
+    """Every document's length of a field as Whoosh's scorer sees it (decoded from its stored byte)."""
+    return _BYTE_LENGTHS[read_length_bytes(reader, fieldname)]
 
 
 def _length_byte(leaf: IndexReader, docnum: int, fieldname: str) -> int:
@@ -280,10 +285,11 @@ class VectorScorer:
             self.cached_for_phrases.put(key, blocks)
         return blocks
 
-    def lengths(self, fieldname: str) -> np.ndarray:
+    def length_bytes(self, fieldname: str) -> np.ndarray:
+        """Every section's length of a field as stored, a byte each (8 times less than the decoded floats)."""
         found = self._lengths.get(fieldname)
         if found is None:
-            found = self._lengths[fieldname] = read_lengths(self._searcher().reader(), fieldname)
+            found = self._lengths[fieldname] = read_length_bytes(self._searcher().reader(), fieldname)
         return found
 
     def _idf_avgfl(self, fieldname: str, text: bytes) -> tuple[float, float]:
@@ -384,7 +390,7 @@ class VectorScorer:
         idf, avgfl = self._idf_avgfl(fieldname, text)
         b = bm25f_b(self._weighting, fieldname)
         k1 = self._weighting.K1
-        fl = self.lengths(fieldname)[ids]
+        fl = _BYTE_LENGTHS[self.length_bytes(fieldname)[ids]]
         return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
 
     def _phrase(self, q: wq.Phrase) -> Evaluated:

@@ -125,7 +125,7 @@ def write_warm_sets(index: OpenIndex, build_id: str) -> Path:
         np.savez(
             f,
             build=np.array(build_id),
-            sections=np.array(len(index.doc_of)),
+            sections=np.array(index.section_count),
             keys=np.array(keys, dtype=str),
             sizes=np.array([len(a) for a in arrays], dtype=np.int64),
             docnums=np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int32),
@@ -139,7 +139,7 @@ def load_warm_sets(index: OpenIndex) -> int:
     (0 when there is no such file, or it is another build's)."""
     try:
         with np.load(index.path / WARM_SETS_FILE, allow_pickle=False) as data:
-            if str(data["build"]) != index.build_id or int(data["sections"]) != len(index.doc_of):
+            if str(data["build"]) != index.build_id or int(data["sections"]) != index.section_count:
                 return 0
             keys, sizes, docnums = data["keys"], data["sizes"], data["docnums"].astype(np.int32, copy=False)
     except (OSError, KeyError, ValueError):

@@ -78,7 +78,7 @@ def test_the_good_files_index_exactly_as_without_the_bad_ones(builds):
         for doc_id, meta in a.docs.items():
             assert b.docs[doc_id] == meta
             assert b.store.get(doc_id) == a.store.get(doc_id)
-            assert b.sections_of[doc_id] and len(b.sections_of[doc_id]) == len(a.sections_of[doc_id])
+            assert len(b.sections_of(doc_id)) and len(b.sections_of(doc_id)) == len(a.sections_of(doc_id))
         titles = [m.title for m in a.docs.values() if m.title]
         for q in (*TINY_QUERIES, *titles):
             hits_a = [h.source for h in run_search(a, params_from(q=q, size="100")).hits]

@@ -74,17 +74,19 @@ def test_small_segments_are_merged_only_past_the_limit_and_two_at_least():
     assert small_segments([100, 1, 1, 1], limit=2) == [1, 2, 3]
     assert small_segments([50, 50, 1, 1, 1], limit=2) == [2, 3, 4]
     assert small_segments([50, 50, 4, 40, 30], limit=0) == []  # one small segment: nothing to merge it with
-    assert small_segments([10, 10, 10, 10, 10], limit=0) == []  # none under a tenth of the largest
+    assert small_segments([10, 10, 10, 10, 10], limit=0) == []  # none under a quarter of the largest
+    assert small_segments([100, 24, 25, 24], limit=1) == [1, 3]
     assert small_segments([100, 30, 15, 15], limit=1, share=0.2) == [2, 3]
     assert small_segments([], limit=0) == []
 
 
 def test_the_many_segments_of_a_large_full_build_are_not_small():
-    # Two workers' segments of SEGMENT_TOKENS each and their last, shorter ones; then daily updates.
-    full = [125, 125, 125, 70, 125, 125, 125, 9]
+    # Two workers' segments of SEGMENT_TOKENS each and their last, shorter ones (thousands of records); then
+    # daily updates of 1 % of the files at ten times the laws corpus.
+    full = [124, 127, 127, 126, 126, 123, 128, 93, 124, 127, 127, 126, 126, 123, 127, 9]
     assert small_segments(full) == []
-    assert small_segments([*full, 3, 2, 3, 3, 2]) == []
-    assert small_segments([*full, 3, 2, 3, 3, 2, 3]) == [7, 8, 9, 10, 11, 12, 13]
+    assert small_segments([*full, 17, 17, 18, 17, 17]) == []
+    assert small_segments([*full, 17, 17, 18, 17, 17, 18]) == [15, 16, 17, 18, 19, 20, 21]
 
 
 def test_an_update_links_the_published_files_and_leaves_them_as_they_were(corpus):

@@ -45,7 +45,7 @@ def snapshot(root: Path) -> tuple:
     try:
         docs = tuple(sorted((m.source, m.content_hash) for m in opened.docs.values()))
         hits = tuple(tuple(h.source for h in run_search(opened, params_from(q=q)).hits) for q in QUERIES)
-        assert opened.ix.doc_count() == sum(len(v) for v in opened.sections_of.values())
+        assert opened.ix.doc_count() == sum(len(opened.sections_of(d)) for d in opened.docs)
         return docs, hits
     finally:
         opened.close()

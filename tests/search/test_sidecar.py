@@ -135,14 +135,14 @@ def test_posting_arrays_of_another_segment_or_cut_short_are_not_read(seed_index,
 
 
 def test_mapped_postings_are_not_cached_and_phrases_read_every_bigram_by_block(opened):
-    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING, sidecars=True)
+    scorer = VectorScorer(opened.searcher, opened.section_count, WEIGHTING, sidecars=True)
     found = scorer.term_postings("body", "法治".encode())
     assert found.mapped and found.blocks is None
     assert scorer.cached_postings.nbytes == 0
     grams = analysis.bigrams("法治政府建设")
     q = wq.Phrase("body_bi", grams)
     got = scorer.evaluate(q)
-    want = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING, sidecars=False).evaluate(q)
+    want = VectorScorer(opened.searcher, opened.section_count, WEIGHTING, sidecars=False).evaluate(q)
     assert got is not None and want is not None and len(got[0]) > 5
     assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
     # No postings kept; the block tables of every bigram (the rarest's too) in the phrase cache.
@@ -197,7 +197,7 @@ def test_an_incremental_update_links_posting_arrays_and_merges_leave_none(tmp_pa
     opened = OpenIndex.open(first)
     try:
         ids = opened.vector.postings("body", "依法".encode())[0]
-        live = [d for d in range(len(opened.doc_of)) if not opened.searcher().reader().is_deleted(d)]
+        live = [d for d in range(opened.section_count) if not opened.searcher().reader().is_deleted(d)]
         assert len(ids) and set(ids.tolist()) <= set(live)
         assert opened.searcher().reader().has_deletions()
         assert [h.source for h in run_search(opened, params_from(q="补充条款甲")).hits] == ["docs/small_07.txt"]

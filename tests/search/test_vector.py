@@ -202,7 +202,7 @@ def test_phrases_of_repeated_and_missing_bigrams(opened):
 def test_rare_and_common_bigrams_of_a_phrase_are_read_differently(opened):
     # The rarest bigram's postings are read whole; the others are looked up by block in its sections. Decoded
     # from the blocks (tests/search/test_sidecar.py: from posting arrays).
-    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING, sidecars=False)
+    scorer = VectorScorer(opened.searcher, opened.section_count, WEIGHTING, sidecars=False)
     grams = analysis.bigrams("法治政府建设")
     q = wq.Phrase("body_bi", grams)
     got = scorer.evaluate(q)
@@ -220,7 +220,7 @@ def test_rare_and_common_bigrams_of_a_phrase_are_read_differently(opened):
 
 
 def test_a_phrase_whose_postings_are_not_in_blocks_is_left_to_whoosh(opened):
-    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING)
+    scorer = VectorScorer(opened.searcher, opened.section_count, WEIGHTING)
     q = wq.Or([wq.Term("body", "法治"), wq.Phrase("body_bi", analysis.bigrams("法治政府建设"))])
     with patch.object(phrase, "read_block_table", lambda m: None):
         assert scorer.evaluate(q) is None
@@ -275,7 +275,7 @@ def test_several_segments_with_deleted_records(seed_index, tmp_path):
 
 def test_postings_cache_stays_within_its_bytes(opened):
     # What is decoded from posting blocks is cached; what is sliced from posting arrays is not.
-    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING, cache_bytes=4096, sidecars=False)
+    scorer = VectorScorer(opened.searcher, opened.section_count, WEIGHTING, cache_bytes=4096, sidecars=False)
     reader = opened.searcher().reader()
     for text in list(reader.lexicon("body"))[:300]:
         scorer.postings("body", text)
@@ -284,7 +284,7 @@ def test_postings_cache_stays_within_its_bytes(opened):
 
 
 def test_what_phrases_read_is_kept_apart_within_its_bytes(opened):
-    scorer = VectorScorer(opened.searcher, len(opened.doc_of), WEIGHTING, phrase_cache_bytes=8192, sidecars=False)
+    scorer = VectorScorer(opened.searcher, opened.section_count, WEIGHTING, phrase_cache_bytes=8192, sidecars=False)
     reader = opened.searcher().reader()
     scorer.postings("body", "法治".encode())
     kept = scorer.cached_postings.nbytes

@@ -241,7 +241,8 @@ def test_an_update_asked_to_write_the_match_sets_of_its_build_and_only_that_buil
         assert load_warm_sets(loaded) == len(expected) == 2
         assert {k: loaded._cache[k].tolist() for k in expected} == expected
         about = expected["Or([Term('title_bi', '关于'), Term('body_bi', '关于')])"]
-        assert sorted(fresh.docs[fresh.doc_of[d]].source for d in about) == ["docs/a_notice.txt", "docs/c_plan.txt"]
+        owners = sorted(fresh.docs[fresh.table.ids[fresh.table.of_section[d]]].source for d in about)
+        assert owners == ["docs/a_notice.txt", "docs/c_plan.txt"]
     finally:
         loaded.close()
         fresh.close()
