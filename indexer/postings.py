@@ -71,6 +71,7 @@ class _Postings:
     bstarts: np.ndarray  # per block: its first posting
     bends: np.ndarray  # per block: past its last posting
     delta_ids: np.ndarray  # the document number, less the one before it in its block
+    positions: np.ndarray | None  # per token: its position (None: no positions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +161,7 @@ def _group_postings(r: np.ndarray, docs: np.ndarray, positions: np.ndarray | Non
     del tfirst, terms
     bstarts, bends, delta_ids = _split_blocks(tstarts, tends, pdocs, block_limit)
     tblocks = np.append(np.searchsorted(bstarts, tstarts), len(bstarts))
-    return _Postings(n, starts, freqs, pdocs, deltas, tstarts, tends, tblocks, bstarts, bends, delta_ids)
+    return _Postings(n, starts, freqs, pdocs, deltas, tstarts, tends, tblocks, bstarts, bends, delta_ids, positions)
 
 
 def _split_blocks(
@@ -260,7 +261,13 @@ def _write_chunk(
     places = offset + term_at[:-1]
     _add_rows(tindex, keys, _term_rows(p, stats, t0, t1, places, np.diff(term_at)))
     if sidecar is not None:
-        sidecar.add(places, p.tends[t0:t1] - p.tstarts[t0:t1], p.docs[p0:p1], stats.weights32[p0:p1])
+        positions = None
+        if p.positions is not None:
+            s0 = int(p.starts[p0])
+            s1 = int(p.starts[p1]) if p1 < len(p.starts) else p.n_tokens
+            positions = p.positions[s0:s1]
+        counts = p.tends[t0:t1] - p.tstarts[t0:t1]
+        sidecar.add(places, counts, p.docs[p0:p1], stats.weights32[p0:p1], p.freqs[p0:p1], positions)
     return offset + int(term_at[-1])
 
 

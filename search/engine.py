@@ -98,6 +98,7 @@ BREADTH_B = 0.75
 FACET_LIMIT = 30
 SEARCHED_FIELDS = ("title", "heading", "body", "docno", "issuer")
 _NONE = np.zeros(0, dtype=np.int32)
+_TITLE_SEPARATOR = "\x00"  # between titles joined to be searched at once (no title holds it)
 # A hit's metadata, read from the document table; and (field, its label's field, labels) of labelled values.
 _HIT_NAMES = tuple(f.name for f in HIT)
 _HIT_LABELS = tuple((f.name, label, f.value_labels) for f in HIT if (label := f.label_name) and f.value_labels)
@@ -358,18 +359,34 @@ def _title_matches(index: OpenIndex, wanted: set[str]) -> tuple[np.ndarray, np.n
     by_title = titles_by_form(index)
     for w in wanted:
         exact[by_title.get(w, [])] = True
-        containing = index.memo(
-            ("title-contains", w),
-            lambda w=w: np.asarray([i for i, t in enumerate(table.titles) if w in t], dtype=np.int32),
-        )
+        containing = index.memo(("title-contains", w), lambda w=w: _titles_containing(index, w))
         np.maximum.at(longest, containing, len(w))
     return exact, longest
+
+
+def _titles_containing(index: OpenIndex, text: str) -> np.ndarray:
+    """The ordinals of the documents whose title contains `text`, ascending: found in all the titles joined
+    (one search in C, not a test per title)."""
+    if not text or _TITLE_SEPARATOR in text:
+        return np.asarray([i for i, t in enumerate(index.table.titles) if text in t], dtype=np.int32)
+
+    def join() -> tuple[str, np.ndarray]:
+        titles = index.table.titles
+        starts = np.zeros(len(titles), dtype=np.int64)
+        np.cumsum([len(t) + 1 for t in titles[:-1]], out=starts[1:])
+        return _TITLE_SEPARATOR.join(titles), starts
+
+    joined, starts = index.memo("titles-joined", join)
+    at = [m.start() for m in re.finditer(re.escape(text), joined)]
+    if not at:
+        return _NONE
+    return np.unique(np.searchsorted(starts, at, side="right") - 1).astype(np.int32)
 
 
 def _section_scores(index: OpenIndex, q: Query, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(docnums, scores) of the SCORE_LIMIT best allowed sections matching q, best first (ties: lower docnum);
     `allowed` is a boolean array over docnums."""
-    found = index.vector.evaluate(q)
+    found = index.vector.evaluate(q, within=allowed)
     if found is None:
         searcher = index.searcher()
         matcher = q.matcher(searcher, searcher.context())
@@ -450,40 +467,56 @@ def _group_section_scores(
     # A section with the exact string but none of its words as words (述法 inside 述法制度) still counts.
     exact = m.exact[allowed[m.exact]]
     if len(exact):
-        # Membership by a mask over sections (ids and exact are section docnums).
-        is_exact = np.zeros(len(allowed), dtype=bool)
-        is_exact[exact] = True
-        is_scored = np.zeros(len(allowed), dtype=bool)
-        is_scored[ids] = True
-        extra = exact[~is_scored[exact]]
+        extra = exact[~_in_sorted(exact, np.sort(ids))]
         ids = np.concatenate([ids, extra])
         scores = np.concatenate([scores, np.full(len(extra), EXACT_BASE_SCORE)])
-        scores = np.where(is_exact[ids], scores * EXACT_FACTOR, scores)
+        scores = np.where(_in_sorted(ids, exact), scores * EXACT_FACTOR, scores)
     # Coordination counts a group where it matched, not where a word of it merely scored (行为 of
     # 欺诈行为); a question's group scores only there too (负责 of 负责人 is no answer to 要负责吗).
-    in_group = np.zeros(len(allowed), dtype=bool)
-    in_group[m.sections] = True
+    in_group = _in_sorted(ids, m.sections)
     if relaxed:
-        keep = in_group[ids]
-        ids, scores = ids[keep], scores[keep]
-    return ids, scores, in_group[ids]
+        ids, scores = ids[in_group], scores[in_group]
+        in_group = in_group[in_group]
+    return ids, scores, in_group
+
+
+def _in_sorted(values: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Per value: whether it is in `members` (sorted)."""
+    if not len(members) or not len(values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(members, values)
+    at[at == len(members)] = 0
+    return members[at] == values
 
 
 def _coordinated(
-    total: np.ndarray, found: np.ndarray, reached: np.ndarray, touched: list[np.ndarray], groups: int, relaxed: bool
+    scored: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]], size: int, relaxed: bool
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(docnums, scores) of every scored section: its summed group scores (`total`, over docnums) lowered for
-    each of the `groups` it did not match (`found`: how many it matched; `reached`: whether any group, counted
-    or not, matched it); `touched`: the docnums scored."""
-    count = sum(len(t) for t in touched)
-    sections = (
-        np.flatnonzero(reached).astype(np.int32)
-        if count * 16 > len(found)
-        else np.unique(np.concatenate(touched)).astype(np.int32)
-    )
+    """(docnums, scores) of the scored sections, from each group's (docnums, weighted scores, whether the group
+    matched there, whether it is counted): a section's summed group scores, lowered for each counted group it
+    did not match (`size`: the number of docnums). Where the groups scored many sections, only those some group
+    matched are kept; otherwise every scored one."""
+    groups = sum(counted for *_, counted in scored)
+    scored = [s for s in scored if len(s[0])]
+    if not scored:
+        return _NONE, np.zeros(0)
+    ids = np.concatenate([s[0] for s in scored])
+    scores = np.concatenate([s[1] for s in scored])
+    matched = np.concatenate([s[2] for s in scored])
+    counts = np.concatenate([in_group & counted for _, _, in_group, counted in scored])
+    if len(ids) * 16 > size:  # many: over every docnum
+        reached = np.bincount(ids, weights=matched, minlength=size) > 0
+        sections = np.flatnonzero(reached).astype(np.int32)
+        total = np.bincount(ids, weights=scores, minlength=size)[sections]
+        found = np.bincount(ids, weights=counts, minlength=size)[sections]
+    else:
+        uniq, inverse = np.unique(ids, return_inverse=True)
+        sections = uniq.astype(np.int32)
+        total = np.bincount(inverse, weights=scores, minlength=len(uniq))
+        found = np.bincount(inverse, weights=counts, minlength=len(uniq))
     # Coordination: a section with every group beats one that has only some of them.
     missing = RELAXED_MISSING_GROUP_FACTOR if relaxed else MISSING_GROUP_FACTOR
-    return sections, total[sections] * missing ** (groups - found[sections])
+    return sections, total * missing ** (groups - found)
 
 
 def _document_scores(
@@ -572,19 +605,11 @@ def _rank(
     # Documents put in only as cited articles' laws may match no group: nothing to score then.
     if scored and docs.any() and any(len(m.sections) for m in matches):
         allowed = _allowed_sections(index, docs, matches)
-        total = np.zeros(len(table.of_section))
-        found = np.zeros(len(table.of_section), dtype=np.int32)
-        reached = np.zeros(len(table.of_section), dtype=bool)
-        touched = []
+        groups = []
         for q, m, alternatives, asks in scored:
             ids, scores, in_group = _group_section_scores(index, q, m, alternatives, allowed, relaxed)
-            total[ids] += scores * (questions.INTENT_WEIGHT if asks else 1.0)
-            reached[ids[in_group]] = True
-            if not asks:
-                found[ids[in_group]] += 1
-            touched.append(ids)
-        counted = sum(not asks for *_, asks in scored)
-        sections, section_score = _coordinated(total, found, reached, touched, counted, relaxed)
+            groups.append((ids, scores * (questions.INTENT_WEIGHT if asks else 1.0), in_group, not asks))
+        sections, section_score = _coordinated(groups, len(table.of_section), relaxed)
         doc_scores, best = _document_scores(index, sections, section_score)
     else:
         doc_scores, best = np.zeros(len(table.ids)), _BestSections(_NONE, _NONE)

@@ -44,6 +44,9 @@ RETIRE_SECONDS = 60.0
 WEIGHTING = scoring.BM25F(B=0.3, K1=1.2)
 # Match sets remembered per build, in bytes (4 per matching section).
 MATCH_CACHE_BYTES = 16 * 1024 * 1024
+# Values derived from a build (OpenIndex.memo) remembered apart from the match sets, in bytes of their arrays:
+# the match sets of a large corpus would otherwise push out the tables every query needs.
+MEMO_CACHE_BYTES = 32 * 1024 * 1024
 CURRENT_LINK = "current"
 BUILDS_DIR = "builds"
 MANIFEST_FILE = "manifest.json"
@@ -220,6 +223,8 @@ class OpenIndex:
     _cached_bytes: int = 0
     _local: threading.local = field(default_factory=threading.local, repr=False)
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _memos: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _memo_bytes: int = 0
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _searchers: list[Searcher] = field(default_factory=list, repr=False)  # of every thread, closed by close()
 
@@ -284,19 +289,22 @@ class OpenIndex:
             return self._cache[key]
 
     def memo(self, key, compute):
-        """A value derived from this build alone, computed once (kept with the match sets, counted as small)."""
-        key = ("memo", key)
+        """A value derived from this build alone, computed once and remembered (least recently used dropped
+        first past MEMO_CACHE_BYTES of arrays; a value without `nbytes` counts as small)."""
         with self._cache_lock:
-            found = self._cache.get(key)
+            found = self._memos.get(key)
             if found is not None:
-                self._cache.move_to_end(key)
+                self._memos.move_to_end(key)
                 return found
         found = compute()
         with self._cache_lock:
-            if key not in self._cache:
-                self._cache[key] = found
-                self._cached_bytes += getattr(found, "nbytes", 0)
-        return found
+            if key not in self._memos:
+                self._memos[key] = found
+                self._memo_bytes += getattr(found, "nbytes", 0)
+                while self._memo_bytes > MEMO_CACHE_BYTES and len(self._memos) > 1:
+                    _, old = self._memos.popitem(last=False)
+                    self._memo_bytes -= getattr(old, "nbytes", 0)
+            return self._memos[key]
 
     def searcher(self) -> Searcher:
         """This thread's searcher, reused across requests (Whoosh searchers are not shared between threads)."""

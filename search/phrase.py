@@ -21,8 +21,8 @@ from whoosh.reading import IndexReader
 
 from search.whoosh_fence import block_positions, read_block_table, unwrap_deleted
 
-_POSITION_BITS = 32  # a key is docnum << 32 | position
-_POSITION_MASK = (1 << _POSITION_BITS) - 1
+POSITION_BITS = 32  # a key is docnum << 32 | position
+_POSITION_MASK = (1 << POSITION_BITS) - 1
 _NO_IDS = np.zeros(0, dtype=np.int32)
 _NO_WEIGHTS = np.zeros(0, dtype=np.float32)
 _NO_KEYS = np.zeros(0, dtype=np.int64)
@@ -118,7 +118,7 @@ def term_positions(
     return Positions(
         held.astype(np.int32, copy=False),
         np.concatenate(weight_parts),
-        (owners << _POSITION_BITS) | np.asarray(flat, dtype=np.int64),
+        (owners << POSITION_BITS) | np.asarray(flat, dtype=np.int64),
     )
 
 
@@ -129,7 +129,7 @@ def follow(ends: np.ndarray, keys: np.ndarray, slop: int) -> np.ndarray:
         return _NO_KEYS
     at = np.searchsorted(ends, keys) - 1  # the last end before each key
     prev = ends[np.maximum(at, 0)]
-    ok = (at >= 0) & (keys - prev <= slop) & ((prev >> _POSITION_BITS) == (keys >> _POSITION_BITS))
+    ok = (at >= 0) & (keys - prev <= slop) & ((prev >> POSITION_BITS) == (keys >> POSITION_BITS))
     return keys[ok]
 
 
@@ -146,5 +146,5 @@ def starts_with(starts: np.ndarray | None, keys: np.ndarray, places: list[int]) 
 
 def sections_of(keys: np.ndarray) -> np.ndarray:
     """The docnums of ascending keys, once each."""
-    docs = (keys >> _POSITION_BITS).astype(np.int32)
+    docs = (keys >> POSITION_BITS).astype(np.int32)
     return docs[np.r_[True, docs[1:] != docs[:-1]]] if len(docs) else docs

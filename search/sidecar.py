@@ -12,6 +12,13 @@ Layout (little-endian): a header of HEADER_BYTES (HEADER, then zeros); the posti
 int32, weight float32) each, the terms' postings one after another; the terms' places in the posting file
 (int64, ascending); the terms' first postings (int64, one more than the terms: the last is the total). The
 header is written last and the file renamed into place, so that a file with a valid header is a complete one.
+
+The positions of the terms of fields with positions (the bigram fields phrases match over) go to a second file
+(POSITIONS_SUFFIX), for the same terms in the same order, so that a phrase finds a word's positions in its
+candidate sections by slicing instead of unpickling each posting's value: a header of HEADER_BYTES
+(POSITIONS_HEADER); every position (uint32), the terms' postings' positions one after another; per posting,
+where its positions start counted from its term's first (uint32); the terms' places (int64); their first
+postings and their first positions (int64 each, one more than the terms). Written and checked as the first file.
 """
 
 from __future__ import annotations
@@ -31,11 +38,20 @@ HEADER_BYTES = 128
 POSTING = np.dtype([("id", "<i4"), ("weight", "<f4")])
 assert HEADER.itemsize <= HEADER_BYTES and POSTING.itemsize == 8
 _PART_SUFFIX = ".part"
+POSITIONS_SUFFIX = ".gvpos"
+POSITIONS_MAGIC = b"GVPOS001"
+POSITIONS_HEADER = np.dtype(
+    [("magic", "S8"), ("segment", "S64"), ("docs", "<i8"), ("positions", "<i8"), ("postings", "<i8"), ("terms", "<i8")]
+)
+assert POSITIONS_HEADER.itemsize <= HEADER_BYTES
+_STARTS_SUFFIX = ".starts"
+_COPY_BYTES = 16 * 1024 * 1024
 
 
 class SidecarWriter:
     """Writes a segment's posting arrays, a few terms at a time (add), in the order of their places in the
-    posting file; close() completes the file, cancel() removes what was written."""
+    posting file, and the positions of the terms given with theirs (PositionsWriter, the file beside it with
+    POSITIONS_SUFFIX); close() completes the files, cancel() removes what was written."""
 
     def __init__(self, path: str | Path, segment_id: str):
         self.path = Path(path)
@@ -47,12 +63,28 @@ class SidecarWriter:
         self._counts: list[np.ndarray] = []
         self._postings = 0
         self._last_place = -1
+        self._positions: PositionsWriter | None = None
 
-    def add(self, places: np.ndarray, counts: np.ndarray, ids: np.ndarray, weights: np.ndarray) -> None:
+    def add(
+        self,
+        places: np.ndarray,
+        counts: np.ndarray,
+        ids: np.ndarray,
+        weights: np.ndarray,
+        freqs: np.ndarray | None = None,
+        positions: np.ndarray | None = None,
+    ) -> None:
         """Terms starting at `places` of the posting file (ascending, after every term added before), with
-        `counts` postings each, whose segment-local docnums and weights are `ids` and `weights`, term by term."""
+        `counts` postings each, whose segment-local docnums and weights are `ids` and `weights`, term by term;
+        with `positions` (each posting's `freqs` positions, one posting after another) for a positional field."""
         if not len(places):
             return
+        if positions is not None:
+            if freqs is None:
+                raise ValueError("positions come with each posting's number of them")
+            if self._positions is None:
+                self._positions = PositionsWriter(self.path.with_suffix(POSITIONS_SUFFIX), self.segment_id)
+            self._positions.add(places, counts, freqs, positions)
         places = np.asarray(places, dtype=np.int64)
         counts = np.asarray(counts, dtype=np.int64)
         if places[0] <= self._last_place or np.any(places[1:] <= places[:-1]):
@@ -69,7 +101,10 @@ class SidecarWriter:
         self._last_place = int(places[-1])
 
     def close(self, doc_count: int) -> Path:
-        """Write the term table and the header, and put the file in place; returns its path."""
+        """Write the term table and the header, and put the file in place (the positions file before it);
+        returns its path."""
+        if self._positions is not None:
+            self._positions.close(doc_count)
         places = np.concatenate(self._places) if self._places else np.zeros(0, dtype=np.int64)
         counts = np.concatenate(self._counts) if self._counts else np.zeros(0, dtype=np.int64)
         starts = np.zeros(len(counts) + 1, dtype=np.int64)
@@ -86,8 +121,183 @@ class SidecarWriter:
         return self.path
 
     def cancel(self) -> None:
+        if self._positions is not None:
+            self._positions.cancel()
         self._file.close()
         self._part.unlink(missing_ok=True)
+
+
+class PositionsWriter:
+    """Writes the positions of a segment's positional terms (POSITIONS_SUFFIX), a few terms at a time (add), in
+    the order of their places in the posting file; close() completes the file, cancel() removes what was
+    written. The per-posting starts go to a file of their own until close() appends them."""
+
+    def __init__(self, path: str | Path, segment_id: str):
+        self.path = Path(path)
+        self.segment_id = segment_id
+        self._part = self.path.with_name(self.path.name + _PART_SUFFIX)
+        self._starts_part = self.path.with_name(self.path.name + _STARTS_SUFFIX + _PART_SUFFIX)
+        self._file = open(self._part, "wb")  # noqa: SIM115 - closed by close() or cancel()
+        self._starts_file = open(self._starts_part, "wb")  # noqa: SIM115 - as above
+        self._file.write(bytes(HEADER_BYTES))
+        self._places: list[np.ndarray] = []
+        self._counts: list[np.ndarray] = []
+        self._firsts: list[np.ndarray] = []
+        self._positions = 0
+        self._postings = 0
+        self._last_place = -1
+
+    def add(self, places: np.ndarray, counts: np.ndarray, freqs: np.ndarray, positions: np.ndarray) -> None:
+        """Terms starting at `places` of the posting file (ascending, after every term added before), with
+        `counts` postings each, holding `freqs` positions each, which are `positions` (posting by posting, in
+        the order of the postings)."""
+        if not len(places):
+            return
+        places = np.asarray(places, dtype=np.int64)
+        counts = np.asarray(counts, dtype=np.int64)
+        freqs = np.asarray(freqs, dtype=np.int64)
+        if places[0] <= self._last_place or np.any(places[1:] <= places[:-1]):
+            raise ValueError("terms are added in the order of their places in the posting file")
+        if int(counts.sum()) != len(freqs) or int(freqs.sum()) != len(positions):
+            raise ValueError("the positions are not those of the terms' postings")
+        if len(positions) and (int(np.min(positions)) < 0 or int(np.max(positions)) > np.iinfo(np.uint32).max):
+            raise ValueError("a position is out of the range of uint32")
+        # Each posting's first position, counted from its term's first.
+        first = np.zeros(len(freqs), dtype=np.int64)
+        np.cumsum(freqs[:-1], out=first[1:])
+        term_first = first[np.cumsum(counts) - counts]
+        relative = first - np.repeat(term_first, counts)
+        if len(relative) and int(relative.max()) > np.iinfo(np.uint32).max:
+            raise ValueError("a term's positions in one segment are more than uint32 counts")
+        self._file.write(np.asarray(positions, dtype="<u4").tobytes())
+        self._starts_file.write(relative.astype("<u4").tobytes())
+        self._places.append(places)
+        self._counts.append(counts)
+        self._firsts.append(term_first + self._positions)
+        self._positions += len(positions)
+        self._postings += len(freqs)
+        self._last_place = int(places[-1])
+
+    def close(self, doc_count: int) -> Path:
+        """Append the per-posting starts and the term tables, write the header, and put the file in place."""
+        places = np.concatenate(self._places) if self._places else np.zeros(0, dtype=np.int64)
+        counts = np.concatenate(self._counts) if self._counts else np.zeros(0, dtype=np.int64)
+        firsts = np.concatenate(self._firsts) if self._firsts else np.zeros(0, dtype=np.int64)
+        term_postings = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=term_postings[1:])
+        term_positions = np.append(firsts, self._positions).astype(np.int64)
+        self._starts_file.close()
+        f = self._file
+        with open(self._starts_part, "rb") as starts:
+            while chunk := starts.read(_COPY_BYTES):
+                f.write(chunk)
+        self._starts_part.unlink()
+        f.write(places.astype("<i8").tobytes())
+        f.write(term_postings.astype("<i8").tobytes())
+        f.write(term_positions.astype("<i8").tobytes())
+        header = np.zeros(1, dtype=POSITIONS_HEADER)
+        header[0] = (
+            POSITIONS_MAGIC,
+            self.segment_id.encode("ascii"),
+            doc_count,
+            self._positions,
+            self._postings,
+            len(places),
+        )
+        f.seek(0)
+        f.write(header.tobytes())
+        f.close()
+        os.replace(self._part, self.path)
+        return self.path
+
+    def cancel(self) -> None:
+        self._file.close()
+        self._starts_file.close()
+        self._part.unlink(missing_ok=True)
+        self._starts_part.unlink(missing_ok=True)
+
+
+class TermPositions(NamedTuple):
+    """A term's positions in a segment (mapped views): per posting, where its positions start in `positions`
+    (uint32); the positions (uint32), posting after posting."""
+
+    starts: np.ndarray
+    positions: np.ndarray
+
+    def of(self, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(how many positions, the positions one posting after another) of the postings numbered `at`."""
+        at = np.asarray(at, dtype=np.int64)
+        first = self.starts[at].astype(np.int64)
+        following = np.minimum(at + 1, len(self.starts) - 1)
+        end = np.where(at + 1 < len(self.starts), self.starts[following].astype(np.int64), len(self.positions))
+        counts = end - first
+        if not len(counts):
+            return counts, np.zeros(0, dtype=np.int64)
+        # Each posting's positions, gathered: a running index that jumps to the next posting's first.
+        jumps = first - np.concatenate(([0], np.cumsum(counts)[:-1]))
+        index = np.repeat(jumps, counts) + np.arange(int(counts.sum()), dtype=np.int64)
+        return counts, self.positions[index].astype(np.int64)
+
+
+class SidecarPositions(NamedTuple):
+    """A segment's positions file (POSITIONS_SUFFIX), mapped (read-only views of the file)."""
+
+    positions: np.ndarray  # uint32, every position
+    starts: np.ndarray  # uint32, per posting: its first position counted from its term's first
+    places: np.ndarray  # int64, per term, ascending
+    term_postings: np.ndarray  # int64, per term and one past the last: its first posting
+    term_positions: np.ndarray  # int64, per term and one past the last: its first position
+
+    def term(self, place: int) -> TermPositions | None:
+        """The positions of the term whose postings start at `place` of the posting file; None if the file
+        has no such term."""
+        i = int(np.searchsorted(self.places, place))
+        if i == len(self.places) or int(self.places[i]) != place:
+            return None
+        p0, p1 = int(self.term_postings[i]), int(self.term_postings[i + 1])
+        s0, s1 = int(self.term_positions[i]), int(self.term_positions[i + 1])
+        return TermPositions(self.starts[p0:p1], self.positions[s0:s1])
+
+
+def open_positions(path: str | Path, segment_id: str, doc_count: int) -> SidecarPositions | None:
+    """The positions file at `path` if it is complete and that of the segment `segment_id` of `doc_count`
+    documents; None otherwise."""
+    data = _mapped(path)
+    if data is None:
+        return None
+    header = data[: POSITIONS_HEADER.itemsize].view(POSITIONS_HEADER)[0]
+    n_pos, n, t = int(header["positions"]), int(header["postings"]), int(header["terms"])
+    if (
+        bytes(header["magic"]) != POSITIONS_MAGIC
+        or bytes(header["segment"]).decode("ascii", "replace") != segment_id
+        or int(header["docs"]) != doc_count
+        or min(n_pos, n, t) < 0
+        or len(data) != HEADER_BYTES + 4 * n_pos + 4 * n + 8 * t + 16 * (t + 1)
+    ):
+        return None
+    at = HEADER_BYTES
+    positions = data[at : at + 4 * n_pos].view("<u4")
+    at += 4 * n_pos
+    starts = data[at : at + 4 * n].view("<u4")
+    at += 4 * n
+    places = data[at : at + 8 * t].view("<i8")
+    at += 8 * t
+    term_postings = data[at : at + 8 * (t + 1)].view("<i8")
+    term_positions = data[at + 8 * (t + 1) :].view("<i8")
+    if int(term_postings[-1]) != n or int(term_positions[-1]) != n_pos:
+        return None
+    return SidecarPositions(positions, starts, places, term_postings, term_positions)
+
+
+def _mapped(path: str | Path) -> np.ndarray | None:
+    """A file's bytes, mapped read-only, if it is at least HEADER_BYTES long."""
+    try:
+        with open(path, "rb") as f:
+            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):  # no file; an empty one cannot be mapped
+        return None
+    data = np.frombuffer(mapped, dtype=np.uint8)
+    return data if len(data) >= HEADER_BYTES else None
 
 
 class Sidecar(NamedTuple):
@@ -110,13 +320,8 @@ class Sidecar(NamedTuple):
 def open_sidecar(path: str | Path, segment_id: str, doc_count: int) -> Sidecar | None:
     """The posting arrays at `path` if they are complete and those of the segment `segment_id` of `doc_count`
     documents; None otherwise (no file, or another segment's, or a file cut short)."""
-    try:
-        with open(path, "rb") as f:
-            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):  # no file; an empty one cannot be mapped
-        return None
-    data = np.frombuffer(mapped, dtype=np.uint8)
-    if len(data) < HEADER_BYTES:
+    data = _mapped(path)
+    if data is None:
         return None
     header = data[: HEADER.itemsize].view(HEADER)[0]
     n, t = int(header["postings"]), int(header["terms"])

@@ -28,8 +28,15 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
 from search import phrase
-from search.phrase import NotInBlocksError, PostingBlocks, posting_blocks
-from search.sidecar import SIDECAR_SUFFIX, open_sidecar
+from search.phrase import NotInBlocksError, Positions, PostingBlocks, posting_blocks
+from search.sidecar import (
+    POSITIONS_SUFFIX,
+    SIDECAR_SUFFIX,
+    Sidecar,
+    SidecarPositions,
+    open_positions,
+    open_sidecar,
+)
 from search.whoosh_fence import (
     attached,
     bm25f_b,
@@ -105,7 +112,7 @@ def read_term_postings(reader: IndexReader, fieldname: str, text: bytes, sidecar
             else:
                 block_parts.append((leaf_no, offset, *blocks))
         if deleted is not None and len(deleted):
-            keep = ~np.isin(ids, deleted)
+            keep = _live_mask(leaf, deleted)[ids]
             ids, weights = ids[keep], weights[keep]
         ids_parts.append(ids + offset)
         weight_parts.append(weights)
@@ -118,6 +125,18 @@ def read_term_postings(reader: IndexReader, fieldname: str, text: bytes, sidecar
         blocks,
         mapped,
     )
+
+
+def _live_mask(leaf, deleted: np.ndarray) -> np.ndarray:
+    """Per segment-local docnum: not deleted (kept with the segment reader while its deleted docnums are the
+    same: a lookup per posting, where a set membership test would sort the postings)."""
+    state = attached(leaf)
+    found = state.get("live")
+    if found is None or (found[0] is not deleted and not np.array_equal(found[0], deleted)):
+        live = np.ones(leaf.doc_count_all(), dtype=bool)
+        live[deleted] = False
+        found = state["live"] = (deleted, live)
+    return found[1]
 
 
 def _decoded_postings(leaf, fieldname: str, text: bytes) -> tuple:
@@ -134,9 +153,8 @@ def _decoded_postings(leaf, fieldname: str, text: bytes) -> tuple:
     return found.ids, found.weights, deleted, (found.block_starts, found.block_max_ids)
 
 
-def _mapped_postings(leaf, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
-    """A segment's postings of a term sliced from its posting arrays, and its deleted docnums; None when the
-    segment has no posting arrays or they lack the term."""
+def _leaf_sidecar(leaf) -> Sidecar | None:
+    """A segment's posting arrays (search.sidecar), opened once per segment reader; None where it has none."""
     state = attached(leaf)
     side = state.get("sidecar", _UNOPENED)
     if side is _UNOPENED:
@@ -145,13 +163,72 @@ def _mapped_postings(leaf, fieldname: str, text: bytes) -> tuple[np.ndarray, np.
         side = open_sidecar(path, segment.segment_id(), leaf.doc_count_all()) if path is not None else None
         state["deleted"] = np.array(sorted(segment.deleted_docs()), dtype=np.int64) if side is not None else None
         state["sidecar"] = side
+    return side
+
+
+def _leaf_positions(leaf) -> SidecarPositions | None:
+    """A segment's positions file (search.sidecar), opened once per segment reader; None where it has none."""
+    state = attached(leaf)
+    found = state.get("positions", _UNOPENED)
+    if found is _UNOPENED:
+        path = leaf_file_path(leaf, POSITIONS_SUFFIX)
+        found = open_positions(path, leaf.segment().segment_id(), leaf.doc_count_all()) if path else None
+        state["positions"] = found
+    return found
+
+
+def _mapped_postings(leaf, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+    """A segment's postings of a term sliced from its posting arrays, and its deleted docnums; None when the
+    segment has no posting arrays or they lack the term."""
+    side = _leaf_sidecar(leaf)
     if side is None:
         return None
     place = postings_place(leaf, fieldname, text)
     found = side.term(place) if place is not None else None
     if found is None:
         return None
-    return found[0], found[1], state["deleted"]
+    return found[0], found[1], attached(leaf)["deleted"]
+
+
+def read_mapped_positions(reader: IndexReader, fieldname: str, text: bytes, docnums: np.ndarray) -> Positions | None:
+    """A term's Positions in those of the sections `docnums` (ascending, live) that hold it, sliced from the
+    segments' posting arrays and positions files (search.sidecar); None when a segment holding the term lacks
+    either."""
+    leaves = list(reader.leaf_readers())
+    bounds = np.searchsorted(docnums, [offset for _, offset in leaves] + [reader.doc_count_all()]).tolist()
+    held_parts, weight_parts, count_parts, position_parts = [], [], [], []
+    for k, (leaf, offset) in enumerate(leaves):
+        wanted = docnums[bounds[k] : bounds[k + 1]]
+        if not len(wanted) or (fieldname, text) not in leaf:
+            continue
+        side, positions = _leaf_sidecar(leaf), _leaf_positions(leaf)
+        if side is None or positions is None:
+            return None
+        place = postings_place(leaf, fieldname, text)
+        if place is None:
+            return None
+        postings, term = side.term(place), positions.term(place)
+        if postings is None or term is None:
+            return None
+        ids, weights = postings
+        local = wanted.astype(np.int64) - offset
+        at = np.minimum(np.searchsorted(ids, local), len(ids) - 1)
+        present = ids[at] == local
+        at = at[present]
+        counts, found = term.of(at)
+        held_parts.append(wanted[present])
+        weight_parts.append(weights[at])
+        count_parts.append(counts)
+        position_parts.append(found)
+    if not held_parts:
+        return Positions(_EMPTY_IDS, _EMPTY_WEIGHTS, _EMPTY_KEYS)
+    held = np.concatenate(held_parts).astype(np.int32, copy=False)
+    owners = np.repeat(held.astype(np.int64), np.concatenate(count_parts))
+    return Positions(
+        held,
+        np.concatenate(weight_parts).astype(np.float32, copy=False),
+        (owners << phrase.POSITION_BITS) | np.concatenate(position_parts),
+    )
 
 
 def read_postings(
@@ -333,40 +410,48 @@ class VectorScorer:
         fmt = schema[fieldname].format
         return bool(fmt and fmt.supports("positions"))
 
-    def evaluate(self, q: wq.Query) -> Evaluated | None:
-        """(docnums, scores) of the sections matching `q`, as Whoosh scores them; None if not supported here."""
+    def evaluate(self, q: wq.Query, within: np.ndarray | None = None) -> Evaluated | None:
+        """(docnums, scores) of the sections matching `q`, as Whoosh scores them; None if not supported here.
+        `within` (a boolean array over docnums): only those sections are matched and scored (a section's score
+        does not depend on which others are scored, so these are the scores of the whole evaluation, selected)."""
         if not self.supports(q):
             return None
         try:
-            return self._eval(q)
+            return self._eval(q, within, True)
         except NotInBlocksError:
             return None
 
     def matches(self, q: wq.Query) -> np.ndarray | None:
-        """Docnums matching `q` (sorted), or None if not supported here."""
-        found = self.evaluate(q)
-        return None if found is None else found[0]
+        """Docnums matching `q` (sorted), or None if not supported here; nothing is scored."""
+        if not self.supports(q):
+            return None
+        try:
+            return self._eval(q, None, False)[0]
+        except NotInBlocksError:
+            return None
 
-    def _eval(self, q: wq.Query) -> Evaluated:
+    def _eval(self, q: wq.Query, within: np.ndarray | None, scored: bool) -> Evaluated:
+        """(docnums, scores) of `q` within the sections `within` (None: all); without `scored` the scores are
+        an empty array and only the docnums are found."""
         if isinstance(q, wq.Term):
-            return self._term(q)
+            return self._term(q, within, scored)
         if isinstance(q, wq.Phrase):
-            return self._phrase(q)
+            return self._phrase(q, within, scored)
         subs = q.subqueries
         if not subs:
             return _EMPTY_IDS, np.zeros(0)
         if len(subs) == 1:  # Whoosh ignores the boost of a compound query of one subquery
-            return self._eval(subs[0])
-        parts = [self._eval(s) for s in subs]
+            return self._eval(subs[0], within, scored)
+        parts = [self._eval(s, within, scored) for s in subs]
         if isinstance(q, wq.And):
-            ids, scores = _intersect(parts, self.doc_count)
+            ids, scores = _intersect(parts, self.doc_count, scored)
         else:
-            ids, scores = _union(parts, self.doc_count)
-        if q.boost != 1.0:
+            ids, scores = _union(parts, self.doc_count, scored)
+        if scored and q.boost != 1.0:
             scores = scores * q.boost
         return ids, scores
 
-    def _term(self, q: wq.Term) -> Evaluated:
+    def _term(self, q: wq.Term, within: np.ndarray | None = None, scored: bool = True) -> Evaluated:
         schema = self._searcher().schema
         if q.fieldname not in schema:
             return _EMPTY_IDS, np.zeros(0)
@@ -375,7 +460,10 @@ class VectorScorer:
         except ValueError:
             return _EMPTY_IDS, np.zeros(0)
         ids, weights = self.postings(q.fieldname, text)
-        if not len(ids):
+        if within is not None and len(ids):
+            keep = within[ids]
+            ids, weights = ids[keep], weights[keep]
+        if not len(ids) or not scored:
             return ids, np.zeros(0)
         scores = self._scores(q.fieldname, text, ids, weights)
         if q.boost != 1.0:
@@ -393,7 +481,7 @@ class VectorScorer:
         fl = _BYTE_LENGTHS[self.length_bytes(fieldname)[ids]]
         return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
 
-    def _phrase(self, q: wq.Phrase) -> Evaluated:
+    def _phrase(self, q: wq.Phrase, within: np.ndarray | None = None, scored: bool = True) -> Evaluated:
         """Whoosh's Phrase: the sections where the words follow each other in order, each at most `slop`
         positions after the one before; scored as the sum of its words' scores (each word once per time it
         occurs in the phrase, added up pairwise as Whoosh's tree of intersections adds them)."""
@@ -410,17 +498,20 @@ class VectorScorer:
         # so a section holding the words apart is dropped at once; another slop is chained at the end.
         distinct = sorted(dict.fromkeys(texts), key=lambda t: self._doc_frequency(q.fieldname, t))
         rarest = self.term_postings(q.fieldname, distinct[0], for_phrase=True)
-        sections = rarest.ids
+        sections = rarest.ids if within is None else rarest.ids[within[rarest.ids]]
         reader = searcher.reader()
         seen: dict[bytes, phrase.Positions] = {}
         starts: np.ndarray | None = None
         for text in distinct:
             if not len(sections):
                 return _EMPTY_IDS, np.zeros(0)
-            blocks = rarest.blocks if text == distinct[0] else None
-            if blocks is None:  # not read with the postings (or not W3 blocks: term_blocks says so again)
-                blocks = self.term_blocks(q.fieldname, text)
-            found = seen[text] = phrase.term_positions(reader, q.fieldname, text, blocks, sections)
+            found = read_mapped_positions(reader, q.fieldname, text, sections) if self.sidecars else None
+            if found is None:  # a segment without positions files: from the posting blocks
+                blocks = rarest.blocks if text == distinct[0] else None
+                if blocks is None:  # not read with the postings (or not W3 blocks: term_blocks says so again)
+                    blocks = self.term_blocks(q.fieldname, text)
+                found = phrase.term_positions(reader, q.fieldname, text, blocks, sections)
+            seen[text] = found
             sections = found.docnums
             if q.slop == 1:
                 starts = phrase.starts_with(starts, found.keys, [i for i, t in enumerate(texts) if t == text])
@@ -430,8 +521,8 @@ class VectorScorer:
             for text in texts[1:]:
                 ends = phrase.follow(ends, seen[text].keys, q.slop)
             sections = phrase.sections_of(ends)
-        if not len(sections):
-            return _EMPTY_IDS, np.zeros(0)
+        if not len(sections) or not scored:
+            return sections, np.zeros(0)
         parts = []
         for text in texts:
             found = seen[text]
@@ -451,7 +542,8 @@ def _pairwise_sum(parts: list[np.ndarray]) -> np.ndarray:
     return _pairwise_sum(parts[:half]) + _pairwise_sum(parts[half:])
 
 
-def _union(parts: list[Evaluated], n: int) -> Evaluated:
+def _union(parts: list[Evaluated], n: int, scored: bool = True) -> Evaluated:
+    """Sections matching any part, with the sum of their scores (without `scored`: docnums only)."""
     parts = [p for p in parts if len(p[0])]
     if not parts:
         return _EMPTY_IDS, np.zeros(0)
@@ -460,26 +552,43 @@ def _union(parts: list[Evaluated], n: int) -> Evaluated:
     total = sum(len(p[0]) for p in parts)
     if total * 8 < n:  # small: sort the concatenation
         ids = np.concatenate([p[0] for p in parts])
+        if not scored:
+            return np.unique(ids).astype(np.int32, copy=False), np.zeros(0)
         scores = np.concatenate([p[1] for p in parts])
         uniq, inverse = np.unique(ids, return_inverse=True)
         return uniq.astype(np.int32, copy=False), np.bincount(inverse, weights=scores, minlength=len(uniq))
-    acc = np.zeros(n)
     hit = np.zeros(n, dtype=bool)
+    for ids, _ in parts:
+        hit[ids] = True
+    found = np.flatnonzero(hit).astype(np.int32)
+    if not scored:
+        return found, np.zeros(0)
+    acc = np.zeros(n)
     for ids, scores in parts:
         acc[ids] += scores
-        hit[ids] = True
-    ids = np.flatnonzero(hit).astype(np.int32)
-    return ids, acc[ids]
+    return found, acc[found]
 
 
-def _intersect(parts: list[Evaluated], n: int) -> Evaluated:
+def _common(small: np.ndarray, large: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The docnums in both sorted unique arrays, and their places in each (`small` looked up in `large`)."""
+    if not len(small) or not len(large):
+        return _EMPTY_IDS, _EMPTY_IDS, _EMPTY_IDS
+    at = np.searchsorted(large, small)
+    at[at == len(large)] = 0
+    found = large[at] == small
+    return small[found], np.flatnonzero(found), at[found]
+
+
+def _intersect(parts: list[Evaluated], n: int, scored: bool = True) -> Evaluated:
+    """Sections matching every part, with the sum of their scores (without `scored`: docnums only)."""
     if any(not len(p[0]) for p in parts):
         return _EMPTY_IDS, np.zeros(0)
     parts = sorted(parts, key=lambda p: len(p[0]))
     ids, scores = parts[0]
     for other_ids, other_scores in parts[1:]:
-        common, a, b = np.intersect1d(ids, other_ids, assume_unique=True, return_indices=True)
-        ids, scores = common, scores[a] + other_scores[b]
+        ids, a, b = _common(ids, other_ids)
+        if scored:
+            scores = scores[a] + other_scores[b]
         if not len(ids):
             break
-    return ids.astype(np.int32, copy=False), scores
+    return ids.astype(np.int32, copy=False), scores if scored else np.zeros(0)

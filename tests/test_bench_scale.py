@@ -91,6 +91,7 @@ def side(build_s, rss, index_mb, docs, rps, http_p50, http_p99, worker, p50, p99
             "latency": lat(http_p50, http_p99),
             "errors": 0,
             "worker_rss_mb": {"1": worker - 5, "2": worker},
+            "worker_rss_anon_mb": {"1": worker - 60, "2": worker - 50},
         },
         "switch": {
             "warmed": {"reference": lat(5.0, warm), "after_switch": lat(6.0, after)},
@@ -116,6 +117,7 @@ def test_the_comparison_gives_both_sides_and_their_ratio():
         "| HTTP p50 (ms)                                 | 28.0  | 40.0   | 1.43  |",
         "| HTTP p99 (ms)                                 | 80.0  | 160.0  | 2.0   |",
         "| worker RSS (MB, largest)                      | 180.0 | 280.0  | 1.56  |",
+        "| of which its own, RssAnon (MB, largest)       | 130.0 | 230.0  | 1.77  |",
         "| in-process run_search p50 (ms)                | 4.5   | 6.0    | 1.33  |",
         "| in-process run_search p99 (ms)                | 25.0  | 36.0   | 1.44  |",
         "| in-process run_search p99 of phrases (ms)     | 20.0  | 70.0   | 3.5   |",

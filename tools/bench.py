@@ -493,6 +493,8 @@ def http(root: Path, mix: Sequence[MixQuery], seconds: float, work: Path) -> dic
         warm = load(server.port, HTTP_WORKERS, seconds=max(10.0, seconds / 2), max_requests=len(paths), paths=paths)
         result = load(server.port, HTTP_CLIENTS, seconds=seconds, paths=paths)
         workers = {pid: round(kb / 1024, 1) for pid, (kb, _) in server.worker_status().items()}
+        # Of that, the worker's own (not pages of mapped index files, which the page cache shares and can drop).
+        private = {pid: round(rss_kb(pid, "RssAnon") / 1024, 1) for pid in workers}
         restarts, timeouts = server.worker_restarts(), server.worker_timeouts()
     ok = [r.seconds for r in result.responses if r.status == 200]
     return {
@@ -506,6 +508,7 @@ def http(root: Path, mix: Sequence[MixQuery], seconds: float, work: Path) -> dic
         "statuses": {str(k): v for k, v in result.statuses.items()},
         "warmup_requests": len(warm.responses),
         "worker_rss_mb": workers,
+        "worker_rss_anon_mb": private,
         "worker_restarts": restarts,
         "worker_timeouts": timeouts,
     }
@@ -601,6 +604,7 @@ def figures(result: dict) -> dict[str, float | None]:
         "http_p99_ms": h["latency"]["p99"] if h else None,
         "http_errors": h["errors"] if h else None,
         "worker_rss_mb": max(h["worker_rss_mb"].values()) if h and h["worker_rss_mb"] else None,
+        "worker_rss_anon_mb": max(h["worker_rss_anon_mb"].values()) if h and h.get("worker_rss_anon_mb") else None,
     }
 
 

@@ -105,7 +105,7 @@ def as_of_rows(index: OpenIndex) -> list[tuple[str, str, str]]:
     for p in plain[:20]:
         run_search(index, p)  # warm the caches of the searches themselves
     _, without = _median_s(lambda: run_all(plain), runs=3)
-    computed_before = ("memo", "periods") in index._cache
+    computed_before = "periods" in index._memos
     first_dated, with_as_of = _median_s(lambda: run_all(dated), runs=3)
     rows.append(
         (

@@ -22,11 +22,11 @@ from indexer.pipeline import FileError, build_document, iter_sources, section_re
 from indexer.segment import BulkSegmentWriter
 from search import analysis
 from search.schema import make_schema
-from search.sidecar import SIDECAR_SUFFIX
+from search.sidecar import POSITIONS_SUFFIX, SIDECAR_SUFFIX
 from search.vector import read_postings
 from tests.conftest import SEEDS, require_corpus
 from tests.indexer.test_prepared_build import FIELDS, postings
-from tests.search.test_sidecar import assert_terms_read_alike
+from tests.search.test_sidecar import assert_positions_read_alike, assert_terms_read_alike
 
 
 def records(folders: list[Path], sample: int | None = None) -> list[dict]:
@@ -58,7 +58,7 @@ def write_segment(
     out = {
         f.name[len(prefix) :]: f.read_bytes()
         for f in path.iterdir()
-        if f.name.startswith(prefix) and not f.name.endswith(SIDECAR_SUFFIX)
+        if f.name.startswith(prefix) and not f.name.endswith((SIDECAR_SUFFIX, POSITIONS_SUFFIX))
     }
     # The segment's field length totals (kept in the TOC), in order.
     out["fieldlengths"] = repr(list(seg._fieldlengths.items())).encode()
@@ -83,9 +83,10 @@ def test_seed_segments_are_byte_identical(tmp_path, monkeypatch, whoosh_compress
     assert set(ours) == set(theirs) >= {".trm", ".pst", "._stored.col", "._body_len.col"}
     for ext in theirs:
         assert ours[ext] == theirs[ext], ext
-    # Its posting arrays, written a chunk of terms at a time, hold every term's postings.
+    # Its posting arrays and positions, written a chunk of terms at a time, hold every term's postings.
     compared, mapped_only = assert_terms_read_alike(tmp_path / "bulk")
     assert compared > 10_000 and mapped_only == compared
+    assert assert_positions_read_alike(tmp_path / "bulk", step=3) > 2500
 
 
 @pytest.mark.parametrize(

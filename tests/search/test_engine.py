@@ -214,3 +214,13 @@ def test_an_answer_is_empty_only_when_no_word_of_the_query_occurs(opened):
     assert [h.source for h in result.hits] == [SEED_001]
     assert result.query.notes == ("没有同时包含全部检索词的文件，以下按匹配的检索词多少和权重排序",)
     assert run_search(opened, params_from({"q": "黴黴黴吗"})).total == 0
+
+
+def test_titles_containing_a_string_are_found_in_the_joined_titles(opened):
+    from search.engine import _titles_containing
+
+    titles = opened.table.titles
+    for text in ("法治政府", "郑州市", "关于", "报告", "市", "没有这样的标题", titles[0], titles[-1][-3:]):
+        want = [i for i, t in enumerate(titles) if text in t]
+        assert _titles_containing(opened, text).tolist() == want, text
+    assert len(_titles_containing(opened, "法治政府")) >= 3

@@ -19,8 +19,16 @@ from search import analysis, vector
 from search.engine import run_search
 from search.index import WEIGHTING, OpenIndex, current_build_path
 from search.params import params_from
-from search.sidecar import HEADER_BYTES, SIDECAR_SUFFIX, SidecarWriter, open_sidecar
-from search.vector import VectorScorer, read_term_postings
+from search.sidecar import (
+    HEADER_BYTES,
+    POSITIONS_SUFFIX,
+    SIDECAR_SUFFIX,
+    PositionsWriter,
+    SidecarWriter,
+    open_positions,
+    open_sidecar,
+)
+from search.vector import VectorScorer, read_mapped_positions, read_term_postings
 from search.whoosh_fence import leaf_file_path
 from tests.conftest import SEEDS
 from tests.indexer.test_incremental import small_text
@@ -134,7 +142,7 @@ def test_posting_arrays_of_another_segment_or_cut_short_are_not_read(seed_index,
     assert mapped_only == 0
 
 
-def test_mapped_postings_are_not_cached_and_phrases_read_every_bigram_by_block(opened):
+def test_mapped_postings_are_not_cached_and_phrases_read_positions_files(opened):
     scorer = VectorScorer(opened.searcher, opened.section_count, WEIGHTING, sidecars=True)
     found = scorer.term_postings("body", "法治".encode())
     assert found.mapped and found.blocks is None
@@ -142,13 +150,78 @@ def test_mapped_postings_are_not_cached_and_phrases_read_every_bigram_by_block(o
     grams = analysis.bigrams("法治政府建设")
     q = wq.Phrase("body_bi", grams)
     got = scorer.evaluate(q)
-    want = VectorScorer(opened.searcher, opened.section_count, WEIGHTING, sidecars=False).evaluate(q)
+    blocks = VectorScorer(opened.searcher, opened.section_count, WEIGHTING, sidecars=False)
+    want = blocks.evaluate(q)
     assert got is not None and want is not None and len(got[0]) > 5
     assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()
-    # No postings kept; the block tables of every bigram (the rarest's too) in the phrase cache.
-    assert [k for k in (("body_bi", g.encode()) for g in grams) if k in scorer.cached_for_phrases] == []
-    assert all(("body_bi", g.encode(), "blocks") in scorer.cached_for_phrases for g in grams)
-    assert scorer.cached_postings.nbytes == 0
+    # Positions sliced from the positions files: no posting kept and no block table read.
+    assert scorer.cached_for_phrases.nbytes == 0 and scorer.cached_postings.nbytes == 0
+    # Read from the posting blocks: the rarest bigram's postings and the others' block tables are kept.
+    assert blocks.cached_for_phrases.nbytes > 0
+
+
+def assert_positions_read_alike(build: Path, step: int = 1) -> int:
+    """Every `step`-th term of each positional field of `build`: the positions its segments' positions files
+    give, for every section, are those Whoosh decodes, with the same weights; returns the terms compared."""
+    ix = whoosh_index.open_dir(str(build))
+    checked = 0
+    try:
+        with ix.reader() as reader:
+            every = np.arange(reader.doc_count_all(), dtype=np.int32)
+            for fieldname in ("title_bi", "body_bi"):
+                texts = sorted({t for leaf, _ in reader.leaf_readers() for f, t in each_term(leaf) if f == fieldname})
+                for text in texts[::step]:
+                    want_keys = []
+                    m = reader.postings(fieldname, text)
+                    while m.is_active():
+                        want_keys += [(m.id() << 32) | p for p in m.value_as("positions")]
+                        m.next()
+                    got = read_mapped_positions(reader, fieldname, text, every)
+                    assert got is not None
+                    assert got.keys.tolist() == want_keys, (fieldname, text)
+                    assert got.docnums.tolist() == sorted({k >> 32 for k in want_keys})
+                    assert got.weights.tolist() == read_term_postings(reader, fieldname, text).weights.tolist()
+                    checked += 1
+            # A field without positions has none in the positions files.
+            assert read_mapped_positions(reader, "body", "法治".encode(), every) is None
+    finally:
+        ix.close()
+    return checked
+
+
+def test_positions_files_hold_every_position_whoosh_decodes(seed_index):
+    build = current_build_path(seed_index)
+    assert len([p for p in build.iterdir() if p.name.endswith(POSITIONS_SUFFIX)]) == 2
+    assert assert_positions_read_alike(build, step=7) > 1000
+
+
+def test_the_positions_writer_checks_its_input_and_reads_back_by_posting(tmp_path):
+    path = tmp_path / "MAIN_x.gvpos"
+    writer = PositionsWriter(path, "MAIN_x")
+    # Term at 10: postings with 2 and 1 positions; term at 20: one posting with 3.
+    writer.add(np.array([10]), np.array([2]), np.array([2, 1]), np.array([0, 5, 7]))
+    with pytest.raises(ValueError):
+        writer.add(np.array([5]), np.array([1]), np.array([1]), np.array([0]))
+    with pytest.raises(ValueError):
+        writer.add(np.array([30]), np.array([1]), np.array([2]), np.array([0]))
+    writer.add(np.array([20]), np.array([1]), np.array([3]), np.array([1, 2, 9]))
+    assert open_positions(path, "MAIN_x", 4) is None  # not closed yet
+    writer.close(4)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["MAIN_x.gvpos"]
+    found = open_positions(path, "MAIN_x", 4)
+    assert found is not None and open_positions(path, "MAIN_x", 5) is None and open_positions(path, "MAIN_y", 4) is None
+    counts, positions = found.term(10).of(np.array([0, 1]))
+    assert counts.tolist() == [2, 1] and positions.tolist() == [0, 5, 7]
+    counts, positions = found.term(10).of(np.array([1]))
+    assert counts.tolist() == [1] and positions.tolist() == [7]
+    assert found.term(20).of(np.array([0]))[1].tolist() == [1, 2, 9]
+    assert found.term(15) is None
+    (tmp_path / "cut.gvpos").write_bytes(path.read_bytes()[:-8])
+    assert open_positions(tmp_path / "cut.gvpos", "MAIN_x", 4) is None
+    cancelled = PositionsWriter(tmp_path / "MAIN_y.gvpos", "MAIN_y")
+    cancelled.add(np.array([1]), np.array([1]), np.array([1]), np.array([0]))
+    cancelled.cancel()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["MAIN_x.gvpos", "cut.gvpos"]
 
 
 def test_search_results_are_the_same_with_and_without_posting_arrays(fixture_index):

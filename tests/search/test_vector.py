@@ -220,7 +220,8 @@ def test_rare_and_common_bigrams_of_a_phrase_are_read_differently(opened):
 
 
 def test_a_phrase_whose_postings_are_not_in_blocks_is_left_to_whoosh(opened):
-    scorer = VectorScorer(opened.searcher, opened.section_count, WEIGHTING)
+    # Read from the posting blocks (a build's positions files would need none).
+    scorer = VectorScorer(opened.searcher, opened.section_count, WEIGHTING, sidecars=False)
     q = wq.Or([wq.Term("body", "法治"), wq.Phrase("body_bi", analysis.bigrams("法治政府建设"))])
     with patch.object(phrase, "read_block_table", lambda m: None):
         assert scorer.evaluate(q) is None
