@@ -23,6 +23,7 @@ postings and their first positions (int64 each, one more than the terms). Writte
 
 from __future__ import annotations
 
+import contextlib
 import mmap
 import os
 from pathlib import Path
@@ -102,7 +103,14 @@ class SidecarWriter:
 
     def close(self, doc_count: int) -> Path:
         """Write the term table and the header, and put the file in place (the positions file before it);
-        returns its path."""
+        returns its path. If that fails (a full disk), what was written is removed and the error raised."""
+        try:
+            return self._close(doc_count)
+        except BaseException:
+            self.cancel()
+            raise
+
+    def _close(self, doc_count: int) -> Path:
         if self._positions is not None:
             self._positions.close(doc_count)
         places = np.concatenate(self._places) if self._places else np.zeros(0, dtype=np.int64)
@@ -121,9 +129,11 @@ class SidecarWriter:
         return self.path
 
     def cancel(self) -> None:
+        """Remove what was written (the files closed first; closing may fail on a full disk, and is not retried)."""
         if self._positions is not None:
             self._positions.cancel()
-        self._file.close()
+            self._positions.path.unlink(missing_ok=True)  # put in place before this file failed
+        _close_quietly(self._file)
         self._part.unlink(missing_ok=True)
 
 
@@ -179,7 +189,15 @@ class PositionsWriter:
         self._last_place = int(places[-1])
 
     def close(self, doc_count: int) -> Path:
-        """Append the per-posting starts and the term tables, write the header, and put the file in place."""
+        """Append the per-posting starts and the term tables, write the header, and put the file in place. If
+        that fails, what was written is removed and the error raised."""
+        try:
+            return self._close(doc_count)
+        except BaseException:
+            self.cancel()
+            raise
+
+    def _close(self, doc_count: int) -> Path:
         places = np.concatenate(self._places) if self._places else np.zeros(0, dtype=np.int64)
         counts = np.concatenate(self._counts) if self._counts else np.zeros(0, dtype=np.int64)
         firsts = np.concatenate(self._firsts) if self._firsts else np.zeros(0, dtype=np.int64)
@@ -211,10 +229,17 @@ class PositionsWriter:
         return self.path
 
     def cancel(self) -> None:
-        self._file.close()
-        self._starts_file.close()
+        """Remove what was written (the files closed first; closing may fail on a full disk, and is not retried)."""
+        _close_quietly(self._file)
+        _close_quietly(self._starts_file)
         self._part.unlink(missing_ok=True)
         self._starts_part.unlink(missing_ok=True)
+
+
+def _close_quietly(f) -> None:
+    """Close a file being abandoned: a failure to flush it (a full disk) is no further error."""
+    with contextlib.suppress(OSError):
+        f.close()
 
 
 class TermPositions(NamedTuple):

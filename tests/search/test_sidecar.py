@@ -306,3 +306,21 @@ def test_the_writer_takes_terms_in_posting_file_order_and_a_cancelled_file_is_go
     cancelled.add(np.array([1]), np.array([1]), np.array([0]), np.array([1.0]))
     cancelled.cancel()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["MAIN_x.gvpost"]
+
+
+def test_a_writer_failing_on_a_full_disk_leaves_no_file_and_closes_its_files(tmp_path, monkeypatch):
+    writer = SidecarWriter(tmp_path / "MAIN_z.gvpost", "MAIN_z")
+    writer.add(np.array([1]), np.array([1]), np.array([0]), np.array([1.0]), np.array([2]), np.array([3, 4]))
+    files = [writer._file, writer._positions._file, writer._positions._starts_file]
+    calls = []
+
+    def full_disk(data):
+        calls.append(len(data))
+        raise OSError(28, "No space left on device")
+
+    # The positions file is completed; the posting arrays' term table finds the disk full.
+    monkeypatch.setattr(files[0], "write", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        writer.close(1)
+    assert calls and all(f.closed for f in files)
+    assert list(tmp_path.iterdir()) == []
