@@ -467,23 +467,28 @@ def _group_section_scores(
     # A section with the exact string but none of its words as words (述法 inside 述法制度) still counts.
     exact = m.exact[allowed[m.exact]]
     if len(exact):
-        extra = exact[~_in_sorted(exact, np.sort(ids))]
+        size = len(allowed)
+        extra = exact[~_in_sorted(exact, np.sort(ids), size)]
         ids = np.concatenate([ids, extra])
         scores = np.concatenate([scores, np.full(len(extra), EXACT_BASE_SCORE)])
-        scores = np.where(_in_sorted(ids, exact), scores * EXACT_FACTOR, scores)
+        scores = np.where(_in_sorted(ids, exact, size), scores * EXACT_FACTOR, scores)
     # Coordination counts a group where it matched, not where a word of it merely scored (行为 of
     # 欺诈行为); a question's group scores only there too (负责 of 负责人 is no answer to 要负责吗).
-    in_group = _in_sorted(ids, m.sections)
+    in_group = _in_sorted(ids, m.sections, len(allowed))
     if relaxed:
         ids, scores = ids[in_group], scores[in_group]
         in_group = in_group[in_group]
     return ids, scores, in_group
 
 
-def _in_sorted(values: np.ndarray, members: np.ndarray) -> np.ndarray:
-    """Per value: whether it is in `members` (sorted)."""
+def _in_sorted(values: np.ndarray, members: np.ndarray, size: int) -> np.ndarray:
+    """Per value (a docnum below `size`): whether it is in `members` (sorted docnums)."""
     if not len(members) or not len(values):
         return np.zeros(len(values), dtype=bool)
+    if (len(values) + len(members)) * 32 > size:  # many: a mask over the docnums (a byte each) is cheaper
+        mask = np.zeros(size, dtype=bool)
+        mask[members] = True
+        return mask[values]
     at = np.searchsorted(members, values)
     at[at == len(members)] = 0
     return members[at] == values
