@@ -49,10 +49,10 @@ _STARTS_SUFFIX = ".starts"
 _COPY_BYTES = 16 * 1024 * 1024
 
 
-class SidecarWriter:
-    """Writes a segment's posting arrays, a few terms at a time (add), in the order of their places in the
-    posting file, and the positions of the terms given with theirs (PositionsWriter, the file beside it with
-    POSITIONS_SUFFIX); close() completes the files, cancel() removes what was written."""
+class _SegmentFileWriter:
+    """What both writers share: a file written as `<path>.part` after HEADER_BYTES of room for its header, terms
+    taken in the order of their places in the posting file, and a completion that writes the header last and
+    renames the file into place, or, if it fails (a full disk), removes what was written and raises."""
 
     def __init__(self, path: str | Path, segment_id: str):
         self.path = Path(path)
@@ -64,6 +64,60 @@ class SidecarWriter:
         self._counts: list[np.ndarray] = []
         self._postings = 0
         self._last_place = -1
+
+    def _take_terms(self, places: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The terms' places and posting counts as int64, checked to follow every term taken before, and kept."""
+        places = np.asarray(places, dtype=np.int64)
+        counts = np.asarray(counts, dtype=np.int64)
+        if places[0] <= self._last_place or np.any(places[1:] <= places[:-1]):
+            raise ValueError("terms are added in the order of their places in the posting file")
+        self._places.append(places)
+        self._counts.append(counts)
+        self._last_place = int(places[-1])
+        return places, counts
+
+    def _terms(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every term's place, and its first posting (one more than the terms: the last is the total)."""
+        places = np.concatenate(self._places) if self._places else np.zeros(0, dtype=np.int64)
+        counts = np.concatenate(self._counts) if self._counts else np.zeros(0, dtype=np.int64)
+        first = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=first[1:])
+        return places, first
+
+    def close(self, doc_count: int) -> Path:
+        """Complete the file and put it in place; returns its path. If that fails, what was written is removed
+        and the error raised."""
+        try:
+            self._complete(doc_count)
+        except BaseException:
+            self.cancel()
+            raise
+        return self.path
+
+    def _complete(self, doc_count: int) -> None:
+        raise NotImplementedError
+
+    def _finish(self, header: np.ndarray) -> None:
+        """Write the header over the room left for it, close the file and rename it into place."""
+        f = self._file
+        f.seek(0)
+        f.write(header.tobytes())
+        f.close()
+        os.replace(self._part, self.path)
+
+    def cancel(self) -> None:
+        """Remove what was written (the file closed first; closing may fail on a full disk, and is not retried)."""
+        _close_quietly(self._file)
+        self._part.unlink(missing_ok=True)
+
+
+class SidecarWriter(_SegmentFileWriter):
+    """Writes a segment's posting arrays, a few terms at a time (add), in the order of their places in the
+    posting file, and the positions of the terms given with theirs (PositionsWriter, the file beside it with
+    POSITIONS_SUFFIX); close() completes the files, cancel() removes what was written."""
+
+    def __init__(self, path: str | Path, segment_id: str):
+        super().__init__(path, segment_id)
         self._positions: PositionsWriter | None = None
 
     def add(
@@ -86,76 +140,44 @@ class SidecarWriter:
             if self._positions is None:
                 self._positions = PositionsWriter(self.path.with_suffix(POSITIONS_SUFFIX), self.segment_id)
             self._positions.add(places, counts, freqs, positions)
-        places = np.asarray(places, dtype=np.int64)
-        counts = np.asarray(counts, dtype=np.int64)
-        if places[0] <= self._last_place or np.any(places[1:] <= places[:-1]):
-            raise ValueError("terms are added in the order of their places in the posting file")
-        if int(counts.sum()) != len(ids) or len(ids) != len(weights):
+        if int(np.sum(counts)) != len(ids) or len(ids) != len(weights):
             raise ValueError("the postings are not those of the terms' counts")
+        self._take_terms(places, counts)
         records = np.empty(len(ids), dtype=POSTING)
         records["id"] = ids
         records["weight"] = weights
         self._file.write(records.tobytes())
-        self._places.append(places)
-        self._counts.append(counts)
         self._postings += len(ids)
-        self._last_place = int(places[-1])
 
-    def close(self, doc_count: int) -> Path:
-        """Write the term table and the header, and put the file in place (the positions file before it);
-        returns its path. If that fails (a full disk), what was written is removed and the error raised."""
-        try:
-            return self._close(doc_count)
-        except BaseException:
-            self.cancel()
-            raise
-
-    def _close(self, doc_count: int) -> Path:
+    def _complete(self, doc_count: int) -> None:
+        """The positions file first, then this one's term table and header."""
         if self._positions is not None:
             self._positions.close(doc_count)
-        places = np.concatenate(self._places) if self._places else np.zeros(0, dtype=np.int64)
-        counts = np.concatenate(self._counts) if self._counts else np.zeros(0, dtype=np.int64)
-        starts = np.zeros(len(counts) + 1, dtype=np.int64)
-        np.cumsum(counts, out=starts[1:])
-        f = self._file
-        f.write(places.astype("<i8").tobytes())
-        f.write(starts.astype("<i8").tobytes())
+        places, first = self._terms()
+        self._file.write(places.astype("<i8").tobytes())
+        self._file.write(first.astype("<i8").tobytes())
         header = np.zeros(1, dtype=HEADER)
         header[0] = (MAGIC, self.segment_id.encode("ascii"), doc_count, self._postings, len(places))
-        f.seek(0)
-        f.write(header.tobytes())
-        f.close()
-        os.replace(self._part, self.path)
-        return self.path
+        self._finish(header)
 
     def cancel(self) -> None:
-        """Remove what was written (the files closed first; closing may fail on a full disk, and is not retried)."""
         if self._positions is not None:
             self._positions.cancel()
             self._positions.path.unlink(missing_ok=True)  # put in place before this file failed
-        _close_quietly(self._file)
-        self._part.unlink(missing_ok=True)
+        super().cancel()
 
 
-class PositionsWriter:
+class PositionsWriter(_SegmentFileWriter):
     """Writes the positions of a segment's positional terms (POSITIONS_SUFFIX), a few terms at a time (add), in
     the order of their places in the posting file; close() completes the file, cancel() removes what was
     written. The per-posting starts go to a file of their own until close() appends them."""
 
     def __init__(self, path: str | Path, segment_id: str):
-        self.path = Path(path)
-        self.segment_id = segment_id
-        self._part = self.path.with_name(self.path.name + _PART_SUFFIX)
+        super().__init__(path, segment_id)
         self._starts_part = self.path.with_name(self.path.name + _STARTS_SUFFIX + _PART_SUFFIX)
-        self._file = open(self._part, "wb")  # noqa: SIM115 - closed by close() or cancel()
-        self._starts_file = open(self._starts_part, "wb")  # noqa: SIM115 - as above
-        self._file.write(bytes(HEADER_BYTES))
-        self._places: list[np.ndarray] = []
-        self._counts: list[np.ndarray] = []
+        self._starts_file = open(self._starts_part, "wb")  # noqa: SIM115 - closed by close() or cancel()
         self._firsts: list[np.ndarray] = []
         self._positions = 0
-        self._postings = 0
-        self._last_place = -1
 
     def add(self, places: np.ndarray, counts: np.ndarray, freqs: np.ndarray, positions: np.ndarray) -> None:
         """Terms starting at `places` of the posting file (ascending, after every term added before), with
@@ -163,15 +185,12 @@ class PositionsWriter:
         the order of the postings)."""
         if not len(places):
             return
-        places = np.asarray(places, dtype=np.int64)
-        counts = np.asarray(counts, dtype=np.int64)
         freqs = np.asarray(freqs, dtype=np.int64)
-        if places[0] <= self._last_place or np.any(places[1:] <= places[:-1]):
-            raise ValueError("terms are added in the order of their places in the posting file")
-        if int(counts.sum()) != len(freqs) or int(freqs.sum()) != len(positions):
+        if int(np.sum(counts)) != len(freqs) or int(freqs.sum()) != len(positions):
             raise ValueError("the positions are not those of the terms' postings")
         if len(positions) and (int(np.min(positions)) < 0 or int(np.max(positions)) > np.iinfo(np.uint32).max):
             raise ValueError("a position is out of the range of uint32")
+        counts = np.asarray(counts, dtype=np.int64)
         # Each posting's first position, counted from its term's first.
         first = np.zeros(len(freqs), dtype=np.int64)
         np.cumsum(freqs[:-1], out=first[1:])
@@ -179,40 +198,26 @@ class PositionsWriter:
         relative = first - np.repeat(term_first, counts)
         if len(relative) and int(relative.max()) > np.iinfo(np.uint32).max:
             raise ValueError("a term's positions in one segment are more than uint32 counts")
+        self._take_terms(places, counts)
         self._file.write(np.asarray(positions, dtype="<u4").tobytes())
         self._starts_file.write(relative.astype("<u4").tobytes())
-        self._places.append(places)
-        self._counts.append(counts)
         self._firsts.append(term_first + self._positions)
         self._positions += len(positions)
         self._postings += len(freqs)
-        self._last_place = int(places[-1])
 
-    def close(self, doc_count: int) -> Path:
-        """Append the per-posting starts and the term tables, write the header, and put the file in place. If
-        that fails, what was written is removed and the error raised."""
-        try:
-            return self._close(doc_count)
-        except BaseException:
-            self.cancel()
-            raise
-
-    def _close(self, doc_count: int) -> Path:
-        places = np.concatenate(self._places) if self._places else np.zeros(0, dtype=np.int64)
-        counts = np.concatenate(self._counts) if self._counts else np.zeros(0, dtype=np.int64)
+    def _complete(self, doc_count: int) -> None:
+        """Append the per-posting starts and the term tables, then the header."""
+        places, term_postings = self._terms()
         firsts = np.concatenate(self._firsts) if self._firsts else np.zeros(0, dtype=np.int64)
-        term_postings = np.zeros(len(counts) + 1, dtype=np.int64)
-        np.cumsum(counts, out=term_postings[1:])
         term_positions = np.append(firsts, self._positions).astype(np.int64)
         self._starts_file.close()
-        f = self._file
         with open(self._starts_part, "rb") as starts:
             while chunk := starts.read(_COPY_BYTES):
-                f.write(chunk)
+                self._file.write(chunk)
         self._starts_part.unlink()
-        f.write(places.astype("<i8").tobytes())
-        f.write(term_postings.astype("<i8").tobytes())
-        f.write(term_positions.astype("<i8").tobytes())
+        self._file.write(places.astype("<i8").tobytes())
+        self._file.write(term_postings.astype("<i8").tobytes())
+        self._file.write(term_positions.astype("<i8").tobytes())
         header = np.zeros(1, dtype=POSITIONS_HEADER)
         header[0] = (
             POSITIONS_MAGIC,
@@ -222,18 +227,12 @@ class PositionsWriter:
             self._postings,
             len(places),
         )
-        f.seek(0)
-        f.write(header.tobytes())
-        f.close()
-        os.replace(self._part, self.path)
-        return self.path
+        self._finish(header)
 
     def cancel(self) -> None:
-        """Remove what was written (the files closed first; closing may fail on a full disk, and is not retried)."""
-        _close_quietly(self._file)
         _close_quietly(self._starts_file)
-        self._part.unlink(missing_ok=True)
         self._starts_part.unlink(missing_ok=True)
+        super().cancel()
 
 
 def _close_quietly(f) -> None:
