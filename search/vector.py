@@ -211,10 +211,7 @@ def read_mapped_positions(reader: IndexReader, fieldname: str, text: bytes, docn
         if postings is None or term is None:
             return None
         ids, weights = postings
-        local = wanted.astype(np.int64) - offset
-        at = np.minimum(np.searchsorted(ids, local), len(ids) - 1)
-        present = ids[at] == local
-        at = at[present]
+        _, present, at = _common(wanted.astype(np.int64) - offset, ids)
         counts, found = term.of(at)
         held_parts.append(wanted[present])
         weight_parts.append(weights[at])
@@ -414,19 +411,18 @@ class VectorScorer:
         """(docnums, scores) of the sections matching `q`, as Whoosh scores them; None if not supported here.
         `within` (a boolean array over docnums): only those sections are matched and scored (a section's score
         does not depend on which others are scored, so these are the scores of the whole evaluation, selected)."""
-        if not self.supports(q):
-            return None
-        try:
-            return self._eval(q, within, True)
-        except NotInBlocksError:
-            return None
+        return self._supported(q, within, True)
 
     def matches(self, q: wq.Query) -> np.ndarray | None:
         """Docnums matching `q` (sorted), or None if not supported here; nothing is scored."""
+        found = self._supported(q, None, False)
+        return None if found is None else found[0]
+
+    def _supported(self, q: wq.Query, within: np.ndarray | None, scored: bool) -> Evaluated | None:
         if not self.supports(q):
             return None
         try:
-            return self._eval(q, None, False)[0]
+            return self._eval(q, within, scored)
         except NotInBlocksError:
             return None
 
@@ -570,7 +566,8 @@ def _union(parts: list[Evaluated], n: int, scored: bool = True) -> Evaluated:
 
 
 def _common(small: np.ndarray, large: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The docnums in both sorted unique arrays, and their places in each (`small` looked up in `large`)."""
+    """The docnums in both sorted unique arrays, and their places in each (`small` is looked up in `large`: the
+    cheaper way round when it is the smaller)."""
     if not len(small) or not len(large):
         return _EMPTY_IDS, _EMPTY_IDS, _EMPTY_IDS
     at = np.searchsorted(large, small)
