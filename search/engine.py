@@ -95,6 +95,14 @@ AMENDING_TITLE_RE = re.compile(r"关于修改.+的决定$|修正案(?:[(（][^()
 BREADTH_WEIGHT = 1.0
 BREADTH_K1 = 1.2
 BREADTH_B = 0.75
+# The same queries, when they hold at least TITLE_TOPIC_GROUPS content words: a statute, regulation or judicial
+# interpretation whose title names what they mean is multiplied by up to 1 + TITLE_TOPIC_WEIGHT
+# (`_add_title_topic`); words shorter than TITLE_TOPIC_MIN_CHARS are not looked for in titles. Local documents
+# and cases name their subject in their titles as often, and have the level factors and their national rule.
+TITLE_TOPIC_WEIGHT = 1.0
+TITLE_TOPIC_GROUPS = 2
+TITLE_TOPIC_MIN_CHARS = 2
+TITLE_TOPIC_LEVELS = frozenset(("法律", "行政法规", "部门规章", "司法解释"))
 FACET_LIMIT = 30
 SEARCHED_FIELDS = ("title", "heading", "body", "docno", "issuer")
 _NONE = np.zeros(0, dtype=np.int32)
@@ -571,6 +579,43 @@ def _add_breadth(index: OpenIndex, doc_scores: np.ndarray, docs: np.ndarray, mat
         doc_scores *= 1 + BREADTH_WEIGHT * breadth / top
 
 
+def _add_title_topic(index: OpenIndex, doc_scores: np.ndarray, groups: list[tuple[TermPlan, ...]]) -> None:
+    """Questions of several content words: raise the statutes, regulations and interpretations whose title names
+    what the words mean (身份证 of 小孩能办身份证吗 in 居民身份证法, 发票 in 发票管理办法). A group is named when
+    its typed word or one of its statutory alternatives (all of its words) is in the title; a document is
+    multiplied by 1 + TITLE_TOPIC_WEIGHT × the share of the groups' rarity among titles that its title names,
+    so 残疾人 (in few titles) weighs more than 公司 (in many)."""
+    if len(groups) < TITLE_TOPIC_GROUPS:
+        return
+    table = index.table
+    n_docs = len(table.ids)
+    named = np.zeros(n_docs)
+    total = 0.0
+    for group in groups:
+        # The typed word's own words (身份证 of 办身份证), and each statutory alternative with all of its words.
+        typed = analysis.normalize(group[0].term.text)
+        wanted = [[w] for w in analysis.words(typed) if len(w) >= TITLE_TOPIC_MIN_CHARS]
+        wanted += [analysis.normalize(p.term.text).split() for p in group[1:]]
+        has = np.zeros(n_docs, dtype=bool)
+        for words in wanted:
+            if not words or any(len(w) < TITLE_TOPIC_MIN_CHARS for w in words):
+                continue
+            has_all = np.ones(n_docs, dtype=bool)
+            for w in words:
+                one = np.zeros(n_docs, dtype=bool)
+                one[index.memo(("title-contains", w), lambda w=w: _titles_containing(index, w))] = True
+                has_all &= one
+            has |= has_all
+        weight = math.log(1 + n_docs / (1 + np.count_nonzero(has)))
+        total += weight
+        named[has] += weight
+    eligible = index.memo(
+        "title-topic-levels",
+        lambda: np.asarray([(index.docs[d].level or "") in TITLE_TOPIC_LEVELS for d in table.ids]),
+    )
+    doc_scores *= 1 + TITLE_TOPIC_WEIGHT * eligible * named / total
+
+
 def _add_title_bonus(index: OpenIndex, doc_scores: np.ndarray, parsed: ParsedQuery) -> None:
     """Known items: raise the scored documents whose title is, or contains, a title the query names."""
     scored = np.flatnonzero(doc_scores)
@@ -622,11 +667,12 @@ def _rank(
         # Not the words that ask, nor a place: a report naming 郑州 in every section is not about the query.
         places = _places(index)
         topical = [
-            m
-            for m, g, asks in zip(matches, plan.groups, asking, strict=True)
+            i
+            for i, (g, asks) in enumerate(zip(plan.groups, asking, strict=True))
             if not asks and analysis.normalize(g[0].term.text) not in places
         ]
-        _add_breadth(index, doc_scores, docs, topical)
+        _add_breadth(index, doc_scores, docs, [matches[i] for i in topical])
+        _add_title_topic(index, doc_scores, [plan.groups[i] for i in topical])
     _add_title_bonus(index, doc_scores, parsed)
     if prior is not None and prior.copies is not None:
         _lift_national(doc_scores, docs, prior.copies)

@@ -40,3 +40,14 @@ def test_golden_queries(golden_index):
     if os.environ.get("GOVLAW_GOLDEN_WRITE"):
         GOLDEN.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in actual), "utf-8")
     assert [(a["q"], a["top"]) for a in actual] == [(c["q"], c["top"]) for c in cases]
+
+
+def test_a_question_finds_the_law_its_title_names(golden_index, monkeypatch):
+    """The golden ranking of 小孩能办身份证吗 is the title topic's doing: without it the household-registration
+    regulation, which names minors and the card in its articles, comes first."""
+    from search import engine
+
+    law, regulation = "fixtures/identity/居民身份证法(2011-10-29).md", "fixtures/identity/户口登记条例(1958-01-09).md"
+    assert [s.split(" ")[0] for s in _top(golden_index, "小孩能办身份证吗")[:2]] == [law, regulation]
+    monkeypatch.setattr(engine, "TITLE_TOPIC_WEIGHT", 0.0)
+    assert [s.split(" ")[0] for s in _top(golden_index, "小孩能办身份证吗")[:2]] == [regulation, law]
