@@ -315,6 +315,33 @@ def _age_groups(norm: str, text: str, rest: list[str]) -> list[tuple[Term, ...]]
     return groups
 
 
+# Time gone by since something happened (三年多了, 两年多, 过了两年, 十个月前), in a question asking whether
+# something can still be done or still be punished (还能起诉吗, 还来得及吗, 要不回来了吗, 还会被抓吗): it asks
+# whether a claim is still timely, which statutes answer under 时效 (诉讼时效, 申请执行时效, 追诉时效).
+_ELAPSED_RE = re.compile(
+    r"(?:过了|已经|都)?(?:\d{1,2}|[一二三四五六七八九十两几好]{1,3})多?(?:年|个多?月)(?:多(?:了|前)?|了|前|之前|以前)"
+    r"|过了(?:\d{1,2}|[一二三四五六七八九十两几好]{1,3})多?(?:年|个多?月)多?"
+)
+_STILL_RE = re.compile(r"还(?:能|可以|可不可以|能不能|来得及|有效|算数|作数|管用|会被)|要不回|过期")
+ELAPSED_TERMS = ("诉讼时效", "时效")
+
+
+def _elapsed_groups(norm: str, text: str, rest: list[str]) -> list[tuple[Term, ...]]:
+    """One group per span of elapsed time in the free part of the text (`rest`, marked taken), with the words
+    statutes use for how long a claim lasts."""
+    groups: list[tuple[Term, ...]] = []
+    if not _STILL_RE.search(norm):
+        return groups
+    for m in _ELAPSED_RE.finditer(norm):
+        start, end = m.span()
+        if any(c == " " for c in rest[start:end]):
+            continue
+        typed = text[start:end]
+        groups.append((Term(typed), *(Term(t, alias_of=typed) for t in ELAPSED_TERMS)))
+        rest[start:end] = " " * (end - start)
+    return groups
+
+
 def _trimmed(word: str, start: int, frequency: Frequency) -> tuple[str, int]:
     """A word the segmenter glued to a particle or pronoun (能告, 我能, 钱会, 要管, 办卡后), without them, where
     statutes do not use the glued word; and where it now starts."""
@@ -348,6 +375,7 @@ def content_groups(
         groups.append((Term(typed), *(Term(e, alias_of=typed) for e in expansions)))
         rest[start:end] = " " * (end - start)
     groups += _age_groups(norm, text, rest)
+    groups += _elapsed_groups(norm, text, rest)
     rest_text = "".join(rest)
     words, at = [], 0
     for word in analysis.words(rest_text):

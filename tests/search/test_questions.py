@@ -158,6 +158,21 @@ def test_an_age_is_searched_as_statutes_write_it():
     assert _groups("满十八周岁了吗") == [[("十八周岁", None)]]
 
 
+def test_time_gone_by_in_a_question_whether_one_still_can_asks_for_the_limitation_period():
+    def limit_group(q: str) -> list[tuple[str, str | None]]:
+        return [g for g in _groups(q) if ("时效", g[0][0]) in g]
+
+    assert limit_group("朋友借钱不还已经三年多了，还能起诉吗") == [
+        [("已经三年多了", None), ("诉讼时效", "已经三年多了"), ("时效", "已经三年多了")]
+    ]
+    assert limit_group("官司赢了两年多对方不给钱，还能申请执行吗")[0][0] == ("两年多", None)
+    assert limit_group("过了几年就要不回来了吗")[0][0] == ("过了几年", None)
+    assert limit_group("打人是十年前的事了，现在还会被抓吗")[0][0] == ("十年前", None)
+    # Time gone by without asking whether something still can be done is part of the situation.
+    assert limit_group("孩子出生三个月了还没上户口会被罚吗") == []
+    assert limit_group("公司三个月没发工资了怎么办") == []
+
+
 def test_an_aspect_particle_inside_a_rare_word_is_dropped_for_the_statutes_word():
     frequency = {"犯了罪": 0, "犯罪": 5000}.get
     groups = questions.relax(parse_query("犯了罪要判刑吗"), lambda w: frequency(w, 0)).groups
