@@ -294,10 +294,25 @@ def _word_group(word: str, typed: str, frequency: Frequency) -> tuple[Term, ...]
 
 # An age as people say it (14岁, 十四岁, 两岁) and as statutes write it (十四周岁, 两周岁).
 _AGE_RE = re.compile(r"(\d{1,3}|[一二三四五六七八九十两]{1,4})周?岁")
+# The ages statutes draw lines at (已满十二周岁不满十四周岁的人, 未满十六周岁的未成年人, 年满六十周岁): an age between
+# two of them (13岁) is also searched as the nearest line below and above it, within AGE_LINE_REACH years.
+AGE_LINES = (1, 2, 3, 6, 8, 10, 12, 14, 16, 18, 20, 22, 45, 50, 55, 60, 65, 70, 75, 80)
+AGE_LINE_REACH = 5
+
+
+def _age_words(value: int) -> list[str]:
+    """How statutes write an age (十三周岁), then the lines around it (十二周岁, 十四周岁) where it is none."""
+    ages = [value]
+    if value not in AGE_LINES:
+        below = [a for a in AGE_LINES if value - AGE_LINE_REACH <= a < value]
+        above = [a for a in AGE_LINES if value < a <= value + AGE_LINE_REACH]
+        ages += below[-1:] + above[:1]
+    return [("两" if a == 2 else cn_numeral(a)) + "周岁" for a in ages]
 
 
 def _age_groups(norm: str, text: str, rest: list[str]) -> list[tuple[Term, ...]]:
-    """One group per age in the free part of the text (`rest`, marked taken), with the statutes' wording."""
+    """One group per age in the free part of the text (`rest`, marked taken), with the statutes' wording and the
+    lines around it."""
     groups: list[tuple[Term, ...]] = []
     for m in _AGE_RE.finditer(norm):
         start, end = m.span()
@@ -307,10 +322,9 @@ def _age_groups(norm: str, text: str, rest: list[str]) -> list[tuple[Term, ...]]
         value = int(number) if number.isdigit() else chinese_to_int(number.replace("两", "二"))
         if value is None or not 0 < value < 200:
             continue
-        statutory = ("两" if value == 2 else cn_numeral(value)) + "周岁"
         typed = text[start:end]
-        same = statutory == norm[start:end]
-        groups.append((Term(typed),) if same else (Term(typed), Term(statutory, alias_of=typed)))
+        statutory = [w for w in _age_words(value) if w != norm[start:end]]
+        groups.append((Term(typed), *(Term(w, alias_of=typed) for w in statutory)))
         rest[start:end] = " " * (end - start)
     return groups
 

@@ -158,6 +158,27 @@ def test_an_age_is_searched_as_statutes_write_it():
     assert _groups("满十八周岁了吗") == [[("十八周岁", None)]]
 
 
+def test_an_age_between_the_lines_statutes_draw_is_also_searched_as_those_lines():
+    def age_group(q: str, typed: str) -> list[tuple[str, str | None]]:
+        return next(g for g in _groups(q) if g[0] == (typed, None))
+
+    assert age_group("13岁的孩子偷东西会被判刑吗", "13岁") == [
+        ("13岁", None),
+        ("十三周岁", "13岁"),
+        ("十二周岁", "13岁"),
+        ("十四周岁", "13岁"),
+    ]
+    assert age_group("十五岁能打工吗", "十五岁")[1:] == [
+        ("十五周岁", "十五岁"),
+        ("十四周岁", "十五岁"),
+        ("十六周岁", "十五岁"),
+    ]
+    assert age_group("孩子7岁上学了吗", "7岁")[1:] == [("七周岁", "7岁"), ("六周岁", "7岁"), ("八周岁", "7岁")]
+    # An age that is a line is searched as itself; one with no line within five years, too.
+    assert age_group("16岁能打工吗", "16岁")[1:] == [("十六周岁", "16岁")]
+    assert age_group("35岁还能考公务员吗", "35岁")[1:] == [("三十五周岁", "35岁")]
+
+
 def test_time_gone_by_in_a_question_whether_one_still_can_asks_for_the_limitation_period():
     def limit_group(q: str) -> list[tuple[str, str | None]]:
         return [g for g in _groups(q) if ("时效", g[0][0]) in g]
