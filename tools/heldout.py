@@ -23,6 +23,11 @@ TOP = 3
 KINDS = ("question", "colloquial")
 
 
+def set_paths() -> list[Path]:
+    """The sets' files in their order (set1, set2, …, set10)."""
+    return sorted(SETS.glob("set*.jsonl"), key=lambda p: int(p.stem.removeprefix("set")))
+
+
 def score(index, path: Path, misses: bool) -> dict[str, tuple[int, int, int]]:
     """Per kind: (successes, queries, empty answers)."""
     out = {k: [0, 0, 0] for k in KINDS}
@@ -50,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     analysis.preload()
     index = IndexHolder(args.index).get()
     print(f"held-out sets, success@{TOP} (empty answers):")
-    for path in sorted(SETS.glob("set*.jsonl")):
+    for path in set_paths():
         figures = score(index, path, args.misses)
         cells = [f"{k} {ok}/{n} = {ok / n:.3f} ({empty})" for k, (ok, n, empty) in figures.items()]
         print(f"  {path.stem}: " + "; ".join(cells))
