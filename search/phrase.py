@@ -13,7 +13,9 @@ matched are Whoosh's own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
@@ -142,6 +144,43 @@ def starts_with(starts: np.ndarray | None, keys: np.ndarray, places: list[int]) 
         starts = found if starts is None else starts[np.isin(starts, found, assume_unique=True)]
     assert starts is not None, "a word of the phrase has a place in it"
     return starts
+
+
+_PAIR_RE = re.compile(
+    r"^(?:([0-9a-z]+) ([0-9a-z]+)|([0-9a-z]+)([^0-9a-z])|([^0-9a-z])([0-9a-z]+)|([^0-9a-z])([^0-9a-z]))$"
+)
+
+
+def _pair(bigram: str) -> tuple[str, str] | None:
+    """The two units of a bigram term (人民: 人, 民; "20 17": 20, 17; 2017年: 2017, 年), None for another term."""
+    m = _PAIR_RE.match(bigram)
+    if m is None:
+        return None
+    a, b = [g for g in m.groups() if g is not None]
+    return a, b
+
+
+def covering(words: list[bytes], by_rarity: list[bytes]) -> list[bytes]:
+    """Of a phrase's bigrams (`words`, in order; `by_rarity`: each once, rarest first), the rarest ones that
+    together cover every character of the phrase, rarest first: enough to find where it stands. A bigram field
+    holds each pair of adjacent units at consecutive positions, so where 人民 stands at the phrase's place 0 and
+    政府 at place 2, 民政 stands at place 1: 中华人民共和国 is found with 5 of its 6 bigrams' positions, a long
+    title with about half of them. (For phrases of adjacent bigrams only; matching, not scoring, which counts
+    every word.)"""
+    pairs = [_pair(w.decode("utf-8")) for w in words]
+    if any(a is None or b is None or a[1] != b[0] for a, b in pairwise(pairs)):
+        return by_rarity  # not the overlapping pairs of one run of characters: every word is needed
+    covered = [False] * (len(words) + 1)
+    out = []
+    for word in by_rarity:
+        places = [i for i, w in enumerate(words) if w == word]
+        if any(not (covered[i] and covered[i + 1]) for i in places):
+            out.append(word)
+            for i in places:
+                covered[i] = covered[i + 1] = True
+        if all(covered):
+            break
+    return out
 
 
 def sections_of(keys: np.ndarray) -> np.ndarray:

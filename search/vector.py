@@ -493,6 +493,8 @@ class VectorScorer:
         # sections still possible. A phrase of adjacent words (slop 1) keeps the positions where it could start,
         # so a section holding the words apart is dropped at once; another slop is chained at the end.
         distinct = sorted(dict.fromkeys(texts), key=lambda t: self._doc_frequency(q.fieldname, t))
+        if q.slop == 1 and not scored:
+            distinct = phrase.covering(texts, distinct)
         rarest = self.term_postings(q.fieldname, distinct[0], for_phrase=True)
         sections = rarest.ids if within is None else rarest.ids[within[rarest.ids]]
         reader = searcher.reader()

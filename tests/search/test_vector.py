@@ -47,6 +47,9 @@ def assert_same(index: OpenIndex, q: wq.Query, scorer: VectorScorer | None = Non
     assert ids.tolist() == sorted(want), q
     for docnum, score in zip(ids.tolist(), scores.tolist(), strict=True):
         assert math.isclose(score, want[docnum], rel_tol=1e-9), (q, docnum, score, want[docnum])
+    # Matching without scores (a phrase reads the positions of only the bigrams covering it) finds the same.
+    matched = (scorer or index.vector).matches(q)
+    assert matched is not None and matched.tolist() == sorted(want), q
 
 
 def plan_queries(text: str) -> list[wq.Query]:
@@ -197,6 +200,26 @@ def test_phrases_of_repeated_and_missing_bigrams(opened):
         assert_same(opened, q)
     assert len(opened.vector.matches(wq.Phrase("body_bi", ["法治", "治政", "政府"]))) > 10
     assert len(opened.vector.matches(wq.Phrase("body_bi", ["法治", "没有这个"]))) == 0
+
+
+def test_a_phrase_is_matched_by_the_rarest_bigrams_that_cover_its_characters():
+    words = [w.encode() for w in analysis.bigrams("中华人民共和国")]  # 中华 华人 人民 民共 共和 和国
+    by_rarity = [w.encode() for w in ("民共", "华人", "共和", "和国", "中华", "人民")]
+    assert phrase.covering(words, by_rarity) == [w.encode() for w in ("民共", "华人", "共和", "和国", "中华")]
+    # The first and the last bigram are always needed (only they hold the first and the last character).
+    words = [w.encode() for w in analysis.bigrams("人民政府")]
+    assert phrase.covering(words, [b"\xe6\xb0\x91\xe6\x94\xbf", *words[::2]]) == [
+        "民政".encode(),
+        "人民".encode(),
+        "政府".encode(),
+    ]
+    # Units of digits and letters: 2017年 is the units 2017 and 年.
+    words = [w.encode() for w in analysis.bigrams("第2017年度")]  # 第2017 2017年 年度
+    assert phrase.covering(words, [words[1], words[0], words[2]]) == [words[1], words[0], words[2]]
+    assert phrase.covering(words, [words[0], words[2], words[1]]) == [words[0], words[2]]
+    # Words that are not the overlapping pairs of one run: every one is needed.
+    apart = ["法治".encode(), "政府".encode()]
+    assert phrase.covering(apart, apart) == apart
 
 
 def test_rare_and_common_bigrams_of_a_phrase_are_read_differently(opened):
