@@ -535,11 +535,46 @@ def _coordinated(
 def _document_scores(
     index: OpenIndex, sections: np.ndarray, section_score: np.ndarray
 ) -> tuple[np.ndarray, _BestSections]:
-    """Every document's score (over ordinals) from its best sections' scores, and those best sections."""
+    """Every document's score (over ordinals) from its best sections' scores, and those best sections
+    (`sections`: ascending docnums)."""
     table = index.table
     doc_scores = np.zeros(len(table.ids))
     if not len(sections):
         return doc_scores, _BestSections(_NONE, _NONE)
+    owner = table.of_section[sections]
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    runs = owner[starts]
+    if len(np.unique(runs)) != len(runs):  # a document's sections are not one run of docnums: sort them
+        return _document_scores_sorted(index, sections, section_score)
+    # A document's sections are consecutive docnums (written together), so its scored sections are one run:
+    # its best, second and third are found run by run (equal scores: higher docnum first) without sorting.
+    lengths = np.diff(np.r_[starts, len(owner)])
+    left = section_score.astype(np.float64, copy=True)
+    at = np.arange(len(left))
+    picks, bests = [], []
+    for _ in range(SECTIONS_PER_HIT):
+        best = np.maximum.reduceat(left, starts)
+        last = np.maximum.reduceat(np.where(left == np.repeat(best, lengths), at, -1), starts)
+        last[best == -np.inf] = -1
+        picks.append(last)
+        bests.append(np.where(last >= 0, best, 0.0))
+        left[last[last >= 0]] = -np.inf
+    nxt = np.zeros(len(runs))
+    for best in bests[1:]:
+        nxt += best
+    doc_scores[runs] = bests[0] + NEXT_SECTION_WEIGHT * nxt
+    by_owner = np.argsort(runs, kind="stable")
+    chosen = np.stack(picks, axis=1)[by_owner].ravel()
+    kept = chosen >= 0
+    return doc_scores, _BestSections(np.repeat(runs[by_owner], SECTIONS_PER_HIT)[kept], sections[chosen[kept]])
+
+
+def _document_scores_sorted(
+    index: OpenIndex, sections: np.ndarray, section_score: np.ndarray
+) -> tuple[np.ndarray, _BestSections]:
+    """`_document_scores` for sections in any order: sorted by document, then score."""
+    table = index.table
+    doc_scores = np.zeros(len(table.ids))
     owner = table.of_section[sections]
     # Per document, best sections first (equal scores: higher docnum first).
     order = np.lexsort((-sections, -section_score, owner))

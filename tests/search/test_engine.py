@@ -1,5 +1,6 @@
 """Searching the seed index end to end through the one search function."""
 
+import numpy as np
 import pytest
 
 from search.engine import AMENDING_TITLE_RE, copied_rules, run_search
@@ -224,3 +225,48 @@ def test_titles_containing_a_string_are_found_in_the_joined_titles(opened):
         want = [i for i, t in enumerate(titles) if text in t]
         assert _titles_containing(opened, text).tolist() == want, text
     assert len(_titles_containing(opened, "法治政府")) >= 3
+
+
+def _table_index(of_section: list[int], documents: int):
+    from types import SimpleNamespace
+
+    table = SimpleNamespace(of_section=np.asarray(of_section, dtype=np.int32), ids=[f"d{i}" for i in range(documents)])
+    return SimpleNamespace(table=table)
+
+
+def test_a_document_scores_its_best_section_and_a_quarter_of_the_next_two():
+    from search.engine import _document_scores
+
+    # Documents 2, 0 and 1 own docnums 0–3, 4–6 and 7 (written in that order).
+    index = _table_index([2, 2, 2, 2, 0, 0, 0, 1], 3)
+    sections = np.asarray([0, 1, 2, 3, 4, 6, 7], dtype=np.int32)
+    scores = np.asarray([4.0, 8.0, 4.0, 2.0, 1.0, 3.0, 5.0])
+    doc_scores, best = _document_scores(index, sections, scores)
+    assert doc_scores.tolist() == [3.0 + 0.25 * 1.0, 5.0, 8.0 + 0.25 * (4.0 + 4.0)]
+    # Grouped by document; best first, equal scores by the higher docnum first; three at most.
+    assert best.owners.tolist() == [0, 0, 1, 2, 2, 2]
+    assert best.sections.tolist() == [6, 4, 7, 1, 2, 0]
+    assert best.get(2) == [1, 2, 0] and best.get(1) == [7]
+
+
+def test_document_scores_are_the_same_when_a_documents_sections_are_apart():
+    from search.engine import _document_scores, _document_scores_sorted
+
+    # Document 0's sections are docnums 0–1 and 4 (an update wrote its last section later): sorted instead.
+    index = _table_index([0, 0, 1, 1, 0], 2)
+    sections = np.arange(5, dtype=np.int32)
+    scores = np.asarray([1.0, 2.0, 7.0, 1.0, 3.0])
+    doc_scores, best = _document_scores(index, sections, scores)
+    assert doc_scores.tolist() == [3.0 + 0.25 * (2.0 + 1.0), 7.0 + 0.25 * 1.0]
+    assert best.sections.tolist() == [4, 1, 0, 2, 3]
+    rng = np.random.default_rng(5)
+    index = _table_index(np.repeat(np.arange(40), 5).tolist(), 40)
+    for _ in range(20):
+        sections = np.unique(rng.integers(0, 200, 120)).astype(np.int32)
+        scores = rng.choice([1.0, 2.5, 0.7], len(sections))
+        fast, slow = _document_scores(index, sections, scores), _document_scores_sorted(index, sections, scores)
+        assert fast[0].tolist() == slow[0].tolist()
+        assert (fast[1].owners.tolist(), fast[1].sections.tolist()) == (
+            slow[1].owners.tolist(),
+            slow[1].sections.tolist(),
+        )
