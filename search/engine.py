@@ -651,13 +651,18 @@ def _add_title_topic(index: OpenIndex, doc_scores: np.ndarray, groups: list[tupl
     doc_scores *= 1 + TITLE_TOPIC_WEIGHT * eligible * named / total
 
 
-def _add_title_bonus(index: OpenIndex, doc_scores: np.ndarray, parsed: ParsedQuery) -> None:
-    """Known items: raise the scored documents whose title is, or contains, a title the query names."""
-    scored = np.flatnonzero(doc_scores)
+def _add_title_bonus(index: OpenIndex, doc_scores: np.ndarray, docs: np.ndarray, parsed: ParsedQuery) -> None:
+    """Known items: raise the scored documents whose title is, or contains, a title the query names. A matched
+    document whose title is the query scores as the best one before its bonus even where none of its sections
+    was among those scored (many documents holding the words many times, as ten copies of a corpus do, can fill
+    every group's SCORE_LIMIT)."""
     top = doc_scores.max(initial=0.0)
     wanted = _wanted_titles(parsed)
-    if top and wanted and len(scored):
+    if top and wanted:
         exact, longest = _title_matches(index, wanted)
+        unscored = exact & docs & (doc_scores == 0)
+        doc_scores[unscored] = top
+        scored = np.flatnonzero(doc_scores)
         bonus = np.where(
             exact, TITLE_EXACT_BONUS * top, TITLE_CONTAINS_BONUS * top * longest / index.table.title_lengths
         )
@@ -668,14 +673,14 @@ def _rank(
     index: OpenIndex,
     docs: np.ndarray,
     plan: QueryPlan,
-    parsed: ParsedQuery,
+    typed: ParsedQuery,
     matches: list[_Matched],
     day: DayView,
     prior: _Prior | None = None,
 ) -> tuple[np.ndarray, np.ndarray, _BestSections]:
     """Document ordinals best first, every document's score (an array over ordinals), and each scored
-    document's best section docnums; `prior`: what a question weighs beside the text (`_prior`); statuses are
-    those of `day`."""
+    document's best section docnums; `typed`: the query as typed, before any reading as a question (the titles
+    it names); `prior`: what a question weighs beside the text (`_prior`); statuses are those of `day`."""
     table = index.table
     relaxed = any(plan.optional)
     # A question's groups that only ask for a remedy or a verdict (告他, 赔): weighed less, not coordinated.
@@ -708,7 +713,7 @@ def _rank(
         ]
         _add_breadth(index, doc_scores, docs, [matches[i] for i in topical])
         _add_title_topic(index, doc_scores, [plan.groups[i] for i in topical])
-    _add_title_bonus(index, doc_scores, parsed)
+    _add_title_bonus(index, doc_scores, docs, typed)
     if prior is not None and prior.copies is not None:
         _lift_national(doc_scores, docs, prior.copies)
     doc_scores *= index.memo(
@@ -846,9 +851,9 @@ def _places(index: OpenIndex) -> frozenset[str]:
 
 def _read(
     index: OpenIndex, params: SearchParams, reading: CitationReading
-) -> tuple[ParsedQuery, QueryPlan, np.ndarray, list[_Matched], list[str]]:
-    """The query as parsed, planned and matched: a question is read for any of its content words, and so is a
-    query whose words occur in no document all together."""
+) -> tuple[ParsedQuery, ParsedQuery, QueryPlan, np.ndarray, list[_Matched], list[str]]:
+    """The query as typed, and as read, planned and matched: a question is read for any of its content words,
+    and so is a query whose words occur in no document all together."""
     notes = []
     parsed = parse_query(reading.list_text)
     searcher = index.searcher()
@@ -879,7 +884,7 @@ def _read(
     if parsed.empty and reading.pinned:
         # Nothing but citations: the cited laws alone (an article that does not exist brings no unrelated text).
         matched = np.zeros_like(pinned)
-    return parsed, plan, matched | pinned, groups, notes
+    return typed, parsed, plan, matched | pinned, groups, notes
 
 
 @dataclass(frozen=True, slots=True)
@@ -955,7 +960,7 @@ def run_search(index: OpenIndex, params: SearchParams, day: dt.date | None = Non
     started = time.perf_counter()
     on_day = day_view(index, day)
     reading = read_citations(index, params.q, as_of=params.as_of)
-    parsed, plan, matched, groups, notes = _read(index, params, reading)
+    typed, parsed, plan, matched, groups, notes = _read(index, params, reading)
     matched_before = int(matched.sum())
     docs, applied = _apply_filters(index, matched, params, on_day)
     facets = _facets(index, docs, params, on_day)
@@ -968,9 +973,9 @@ def run_search(index: OpenIndex, params: SearchParams, day: dt.date | None = Non
         scores = np.zeros(len(table.ids))
         best = _BestSections(_NONE, _NONE)
         if not parsed.empty:
-            _, scores, best = _rank(index, docs, plan, parsed, groups, on_day, prior)
+            _, scores, best = _rank(index, docs, plan, typed, groups, on_day, prior)
     else:
-        order, scores, best = _rank(index, docs, plan, parsed, groups, on_day, prior)
+        order, scores, best = _rank(index, docs, plan, typed, groups, on_day, prior)
     sections_first: dict[int, tuple[str, ...]] = {}
     if reading.pinned and params.sort != "date":
         # The cited articles' documents first, in the order cited, each with its article as its section.

@@ -270,3 +270,18 @@ def test_document_scores_are_the_same_when_a_documents_sections_are_apart():
             slow[1].owners.tolist(),
             slow[1].sections.tolist(),
         )
+
+
+def test_a_title_read_as_everyday_words_is_still_a_known_item():
+    from search import analysis, questions
+    from search.engine import _wanted_titles
+    from search.query import parse_query
+
+    # 出國 is an everyday word of the colloquial table, so the title is read for its words; the titles it names
+    # come from the query as typed, not from the words read (出國 first, then 中國 …).
+    typed = parse_query("中國公民出國旅游管理辦法")
+    assert questions.is_everyday_phrase(typed)
+    assert "中国公民出国旅游管理办法" in _wanted_titles(typed)
+    relaxed = questions.relax(typed)
+    assert relaxed.relaxed and "中国公民出国旅游管理办法" not in _wanted_titles(relaxed)
+    assert analysis.normalize("".join(t.text for t in relaxed.positive_terms if not t.alias_of)).startswith("出国")
