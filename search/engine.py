@@ -124,10 +124,16 @@ class _Matched:
     docs: np.ndarray
 
 
-def _term_matched(index: OpenIndex, plan: TermPlan) -> _Matched:
+def _term_matched(index: OpenIndex, plan: TermPlan, within: np.ndarray | None = None) -> _Matched:
+    """What a term matched; `within` (a boolean array over docnums): in those sections only."""
     table = index.table
-    exact = index.sections_for(plan.exact) if plan.exact is not None else _NONE
-    loose = index.sections_for(plan.loose) if plan.loose is not None else _NONE
+
+    def matched_by(q: Query | None) -> np.ndarray:
+        if q is None:
+            return _NONE
+        return index.sections_for(q) if within is None else index.sections_within(q, within)
+
+    exact, loose = matched_by(plan.exact), matched_by(plan.loose)
     sections = _union_all([exact, loose], len(table.of_section))
     docs = table.docs_of(sections)
     if plan.term.field == "issuer":
@@ -139,8 +145,8 @@ def _term_matched(index: OpenIndex, plan: TermPlan) -> _Matched:
     return _Matched(sections=sections, exact=exact, docs=docs)
 
 
-def _group_matched(index: OpenIndex, group: tuple[TermPlan, ...]) -> _Matched:
-    parts = [_term_matched(index, p) for p in group]
+def _group_matched(index: OpenIndex, group: tuple[TermPlan, ...], within: np.ndarray | None = None) -> _Matched:
+    parts = [_term_matched(index, p, within) for p in group]
     if len(parts) == 1:
         return parts[0]
     docs = parts[0].docs.copy()
@@ -169,11 +175,19 @@ def _union_all(arrays: list[np.ndarray], size: int) -> np.ndarray:
     return np.flatnonzero(mask).astype(np.int32)
 
 
-def _match(index: OpenIndex, plan: QueryPlan) -> tuple[np.ndarray, list[_Matched]]:
+def _match(
+    index: OpenIndex, plan: QueryPlan, narrow: bool = False, ranked: np.ndarray | None = None
+) -> tuple[np.ndarray, list[_Matched]]:
     """Documents (a boolean array over ordinals) where every group matches some section and no excluded term
-    matches any; per-group matches."""
-    groups = [_group_matched(index, g) for g in plan.groups]
-    optional = plan.optional or (False,) * len(groups)
+    matches any; per-group matches. With `narrow`, the groups of a query that needs them all are matched in the
+    sections of the documents still possible and of those ranked whatever they match (`ranked`: cited laws),
+    `_narrowed_groups`; ranking then sees the same sections of the documents it ranks, but not what a group
+    matched elsewhere (breadth, which counts documents, needs that)."""
+    optional = plan.optional or (False,) * len(plan.groups)
+    if narrow and len(plan.groups) > 1 and not any(optional):
+        groups = _narrowed_groups(index, plan, ranked)
+    else:
+        groups = [_group_matched(index, g) for g in plan.groups]
     matched = np.ones(len(index.table.ids), dtype=bool)
     for g, opt in zip(groups, optional, strict=True):
         if not opt:
@@ -188,6 +202,32 @@ def _match(index: OpenIndex, plan: QueryPlan) -> tuple[np.ndarray, list[_Matched
     for term in plan.excluded:
         matched &= ~_term_matched(index, term).docs
     return matched, groups
+
+
+def _match_cost(index: OpenIndex, group: tuple[TermPlan, ...]) -> tuple[bool, int]:
+    """(not remembered, at most how many sections) of matching a group: remembered groups cost nothing."""
+    queries = [q for p in group for q in (p.exact, p.loose) if q is not None]
+    remembered = all(index.cached_sections(q) is not None for q in queries)
+    estimates = [index.vector.estimate(q) for q in queries]
+    return not remembered, sum(len(index.table.of_section) if e is None else e for e in estimates)
+
+
+def _narrowed_groups(index: OpenIndex, plan: QueryPlan, ranked: np.ndarray | None) -> list[_Matched]:
+    """Every group's match, the remembered and the rarest first, each next one matched in the sections of the
+    documents that matched all before it (and of `ranked`) alone: a common word or phrase then costs what those
+    documents hold, not what the whole index holds."""
+    table = index.table
+    order = sorted(range(len(plan.groups)), key=lambda i: _match_cost(index, plan.groups[i]))
+    out: list[_Matched | None] = [None] * len(plan.groups)
+    possible = np.ones(len(table.ids), dtype=bool)
+    within = None
+    for i in order:
+        found = _group_matched(index, plan.groups[i], within)
+        out[i] = found
+        possible &= found.docs
+        # Over docnums; deleted records own -1, which the appended False rejects.
+        within = np.append(possible if ranked is None else possible | ranked, False)[table.of_section]
+    return [m for m in out if m is not None]
 
 
 def _in_dates(date: str | None, date_from: str | None, date_to: str | None) -> bool:
@@ -849,6 +889,11 @@ def _places(index: OpenIndex) -> frozenset[str]:
     return index.memo("places", compute)
 
 
+def _everyday(parsed: ParsedQuery) -> bool:
+    """Is the query read as a question or everyday words (ranked with breadth and the level factors)?"""
+    return parsed.relaxed or any(colloquial.extra_terms(t.text) for t in parsed.positive_terms)
+
+
 def _read(
     index: OpenIndex, params: SearchParams, reading: CitationReading
 ) -> tuple[ParsedQuery, ParsedQuery, QueryPlan, np.ndarray, list[_Matched], list[str]]:
@@ -866,8 +911,8 @@ def _read(
     if asks:
         parsed = questions.relax(parsed, frequency)
     plan = plan_query(parsed)
-    matched, groups = _match(index, plan)
     pinned = pinned_mask(index, reading)
+    matched, groups = _match(index, plan, narrow=not _everyday(parsed), ranked=pinned)
     # Nothing found: read the query for any of its content words, then for any of its words at all (an answer
     # is empty only when no word of the query occurs in the corpus).
     fallbacks = (False, True) if not asks else (True,)
@@ -965,7 +1010,7 @@ def run_search(index: OpenIndex, params: SearchParams, day: dt.date | None = Non
     docs, applied = _apply_filters(index, matched, params, on_day)
     facets = _facets(index, docs, params, on_day)
     table = index.table
-    everyday = parsed.relaxed or any(colloquial.extra_terms(t.text) for t in parsed.positive_terms)
+    everyday = _everyday(parsed)
     prior = _prior(index, params.q) if everyday else None
     if params.sort == "date" or parsed.empty:
         candidates = np.flatnonzero(docs)

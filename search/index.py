@@ -275,6 +275,25 @@ class OpenIndex:
             found.sort()
         return self.remember_sections(key, found)
 
+    def cached_sections(self, query: Query) -> np.ndarray | None:
+        """The sections matching a query if they are remembered for this build, else None (nothing computed)."""
+        with self._cache_lock:
+            found = self._cache.get(repr(query))
+            if found is not None:
+                self._cache.move_to_end(repr(query))
+            return found
+
+    def sections_within(self, query: Query, within: np.ndarray) -> np.ndarray:
+        """Of the sections matching a query, those in `within` (a boolean array over docnums), sorted: taken from
+        the remembered match set where there is one, else matched in those sections alone (not remembered)."""
+        found = self.cached_sections(query)
+        if found is None:
+            found = self.vector.matches(query, within)
+            if found is not None:
+                return found
+            found = self.sections_for(query)
+        return found[within[found]]
+
     def remember_sections(self, key: str, found: np.ndarray) -> np.ndarray:
         """Remember the sections matching a query (`key`: its repr), as `sections_for` found them or as they
         were found for this same build before (search/warm.py); returns what is remembered."""

@@ -413,10 +413,34 @@ class VectorScorer:
         does not depend on which others are scored, so these are the scores of the whole evaluation, selected)."""
         return self._supported(q, within, True)
 
-    def matches(self, q: wq.Query) -> np.ndarray | None:
-        """Docnums matching `q` (sorted), or None if not supported here; nothing is scored."""
-        found = self._supported(q, None, False)
+    def matches(self, q: wq.Query, within: np.ndarray | None = None) -> np.ndarray | None:
+        """Docnums matching `q` (sorted), or None if not supported here; nothing is scored. `within` (a boolean
+        array over docnums): only those sections are matched."""
+        found = self._supported(q, within, False)
         return None if found is None else found[0]
+
+    def estimate(self, q: wq.Query) -> int | None:
+        """At most how many sections match `q`, from the term table alone (a phrase: its rarest word; And: its
+        rarest part; Or: its parts added up); None if not supported here."""
+        if not self.supports(q):
+            return None
+        schema = self._searcher().schema
+        if isinstance(q, wq.Term | wq.Phrase):
+            if q.fieldname not in schema:
+                return 0
+            words = [q.text] if isinstance(q, wq.Term) else list(q.words)
+            try:
+                texts = [schema[q.fieldname].to_bytes(w) for w in words]
+            except ValueError:
+                return 0
+            return min(self._doc_frequency(q.fieldname, t) for t in texts) if texts else 0
+        parts = [self.estimate(s) for s in q.subqueries]
+        if any(p is None for p in parts):
+            return None
+        known = [p for p in parts if p is not None]
+        if not known:
+            return 0
+        return min(known) if isinstance(q, wq.And) else sum(known)
 
     def _supported(self, q: wq.Query, within: np.ndarray | None, scored: bool) -> Evaluated | None:
         if not self.supports(q):

@@ -285,3 +285,77 @@ def test_a_title_read_as_everyday_words_is_still_a_known_item():
     relaxed = questions.relax(typed)
     assert relaxed.relaxed and "中国公民出国旅游管理办法" not in _wanted_titles(relaxed)
     assert analysis.normalize("".join(t.text for t in relaxed.positive_terms if not t.alias_of)).startswith("出国")
+
+
+NARROWED_QUERIES = (
+    "法治政府 建设",
+    "法治政府 建设 工作",
+    '"法治政府建设" 行政执法',
+    "食品安全法 第二条",
+    "刑法第二百六十四条 盗窃",
+    "issuer:人民政府 法治",
+    "法治 -行政执法",
+    "title:食品安全法 生产",
+    "没有这个词 法治",
+)
+
+
+def test_a_query_needing_all_its_groups_is_matched_narrowed_with_the_same_answers(fixture_index, monkeypatch):
+    """Each next group is matched only in the sections of the documents that can still match (cited laws
+    included): the same totals, hits, scores, best sections and facets as matching every group in full."""
+    from search import engine
+    from search.index import IndexHolder
+
+    index = IndexHolder(fixture_index).get()
+
+    def answers() -> list:
+        out = []
+        for q in NARROWED_QUERIES:
+            r = run_search(index, params_from({"q": q, "size": "20"}))
+            facets = [(f.name, [(v.value, v.count) for v in f.values]) for f in r.facets]
+            out.append((r.total, [(h.source, h.score, [s.section_id for s in h.sections]) for h in r.hits], facets))
+        return out
+
+    narrowed = answers()
+    assert [n[0] for n in narrowed] == [5, 5, 5, 1, 2, 4, 0, 3, 5]
+    matched_in_full = engine._match
+    monkeypatch.setattr(engine, "_match", lambda i, plan, narrow=False, ranked=None: matched_in_full(i, plan))
+    index._cache.clear()
+    index._cached_bytes = 0
+    assert answers() == narrowed
+    index.close()
+
+
+def test_matching_cost_is_estimated_from_the_term_table(opened):
+    from whoosh import query as wq
+
+    searcher = opened.searcher()
+    vector = opened.vector
+
+    def df(field: str, text: str) -> int:
+        return searcher.doc_frequency(field, text)
+
+    assert vector.estimate(wq.Term("body", "法治")) == df("body", "法治")
+    grams = ["法治", "治政", "政府"]
+    assert vector.estimate(wq.Phrase("body_bi", grams)) == min(df("body_bi", g) for g in grams)
+    both = wq.And([wq.Term("body", "法治"), wq.Term("body", "行政")])
+    assert vector.estimate(both) == min(df("body", "法治"), df("body", "行政"))
+    either = wq.Or([wq.Term("body", "法治"), wq.Term("title", "法治")])
+    assert vector.estimate(either) == df("body", "法治") + df("title", "法治")
+    assert vector.estimate(wq.Term("no_such_field", "法治")) == 0
+
+
+def test_sections_within_take_a_remembered_match_set(opened):
+    from whoosh import query as wq
+
+    q = wq.Term("body", "法治")
+    everywhere = opened.sections_for(q)
+    within = np.zeros(opened.section_count, dtype=bool)
+    within[everywhere[::2]] = True
+    assert opened.cached_sections(q) is everywhere
+    assert opened.sections_within(q, within).tolist() == everywhere[::2].tolist()
+    other = wq.Term("body", "行政")
+    assert opened.cached_sections(other) is None
+    assert opened.sections_within(other, within).tolist() == [
+        d for d in opened.sections_for(other).tolist() if within[d]
+    ]
