@@ -204,6 +204,16 @@ def _match(
     return matched, groups
 
 
+def _required_match(index: OpenIndex, plan: QueryPlan) -> np.ndarray:
+    """The documents where every group the plan requires matches (all documents when it requires none)."""
+    matched = np.ones(len(index.table.ids), dtype=bool)
+    optional = plan.optional or (False,) * len(plan.groups)
+    for group, opt in zip(plan.groups, optional, strict=True):
+        if not opt:
+            matched &= _group_matched(index, group).docs
+    return matched
+
+
 def _match_cost(index: OpenIndex, group: tuple[TermPlan, ...]) -> tuple[bool, int]:
     """(not remembered, at most how many sections) of matching a group: remembered groups cost nothing."""
     queries = [q for p in group for q in (p.exact, p.loose) if q is not None]
@@ -921,6 +931,8 @@ def _read(
         if not relaxed.relaxed or relaxed == parsed:
             continue
         relaxed_plan = plan_query(relaxed)
+        if not _required_match(index, relaxed_plan).any():
+            continue  # a quoted or scoped part it keeps matches nowhere (or not together): it finds nothing either
         relaxed_matched, relaxed_groups = _match(index, relaxed_plan)
         if relaxed_matched.any():
             parsed, plan, matched, groups = relaxed, relaxed_plan, relaxed_matched, relaxed_groups

@@ -359,3 +359,20 @@ def test_sections_within_take_a_remembered_match_set(opened):
     assert opened.sections_within(other, within).tolist() == [
         d for d in opened.sections_for(other).tolist() if within[d]
     ]
+
+
+def test_a_reading_as_words_that_keeps_a_part_matching_nothing_is_not_searched(opened):
+    from search import questions
+    from search.engine import _required_match
+    from search.plan import plan_query
+    from search.query import parse_query
+
+    # Read for any of its words, a query keeps its quoted part required: where that matches nowhere, the
+    # reading can find nothing and is skipped (a citation's article searched as a phrase, say).
+    kept = questions.relax(parse_query('"没有这个短语" 法治 建设'))
+    assert kept.relaxed and not _required_match(opened, plan_query(kept)).any()
+    found = questions.relax(parse_query('"法治政府" 没有这个词'))
+    assert _required_match(opened, plan_query(found)).sum() == 5
+    assert _required_match(opened, plan_query(questions.relax(parse_query("法治 建设")))).all()
+    result = run_search(opened, params_from({"q": '"没有这个短语" 法治 建设'}))
+    assert result.total == 0 and result.query.notes == ()
