@@ -899,6 +899,13 @@ def _places(index: OpenIndex) -> frozenset[str]:
     return index.memo("places", compute)
 
 
+def _names_a_title(index: OpenIndex, text: str) -> bool:
+    """Is the text, without spaces and normalised, a document's title (with or without 中华人民共和国)?"""
+    norm = analysis.normalize("".join(text.split()))
+    by_form = titles_by_form(index)
+    return norm in by_form or strip_prefix(norm) in by_form
+
+
 def _everyday(parsed: ParsedQuery) -> bool:
     """Is the query read as a question or everyday words (ranked with breadth and the level factors)?"""
     return parsed.relaxed or any(colloquial.extra_terms(t.text) for t in parsed.positive_terms)
@@ -917,7 +924,11 @@ def _read(
         return searcher.doc_frequency("body", word)
 
     typed = parsed
-    asks = questions.is_question(params.q) or questions.is_everyday_phrase(parsed)
+    # A title typed whole is a known item, whatever everyday or asking words it holds (关于…是否…的批复,
+    # 中国公民出国旅游管理办法): read as a question it would match every document holding any of its words.
+    asks = (questions.is_question(params.q) or questions.is_everyday_phrase(parsed)) and not _names_a_title(
+        index, params.q
+    )
     if asks:
         parsed = questions.relax(parsed, frequency)
     plan = plan_query(parsed)

@@ -376,3 +376,20 @@ def test_a_reading_as_words_that_keeps_a_part_matching_nothing_is_not_searched(o
     assert _required_match(opened, plan_query(questions.relax(parse_query("法治 建设")))).all()
     result = run_search(opened, params_from({"q": '"没有这个短语" 法治 建设'}))
     assert result.total == 0 and result.query.notes == ()
+
+
+def test_a_title_typed_whole_is_a_known_item_not_everyday_words(fixture_index):
+    from search import questions
+    from search.index import IndexHolder
+    from search.query import parse_query
+
+    index = IndexHolder(fixture_index).get()
+    title = "保障农民工工资支付条例"
+    # It holds a phrase of the colloquial table: typed alone it would be read for any of its words.
+    assert questions.is_everyday_phrase(parse_query(title))
+    result = run_search(index, params_from({"q": title}))
+    assert (result.total, result.hits[0].source) == (1, "fixtures/labor/保障农民工工资支付条例(2019-12-30).md")
+    assert result.query.aliases == ()
+    # Asked about, it is a question again: read for any of its words, it finds more.
+    assert run_search(index, params_from({"q": "保障农民工工资支付条例怎么规定的"})).total > 1
+    index.close()
