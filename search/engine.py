@@ -568,10 +568,11 @@ def _coordinated(
     matched = np.concatenate([s[2] for s in scored])
     counts = np.concatenate([in_group & counted for _, _, in_group, counted in scored])
     if len(ids) * 16 > size:  # many: over every docnum
-        reached = np.bincount(ids, weights=matched, minlength=size) > 0
+        reached = np.zeros(size, dtype=bool)
+        reached[ids[matched]] = True
         sections = np.flatnonzero(reached).astype(np.int32)
         total = np.bincount(ids, weights=scores, minlength=size)[sections]
-        found = np.bincount(ids, weights=counts, minlength=size)[sections]
+        found = np.bincount(ids[counts], minlength=size)[sections]
     else:
         uniq, inverse = np.unique(ids, return_inverse=True)
         sections = uniq.astype(np.int32)
