@@ -225,6 +225,10 @@ def test_warming_searches_the_shared_title_words_and_stops_when_told(seed_index)
         assert len(index._cache) == 0
         assert warm_build(index, lambda: False) == 8
         assert len(index._cache) > 0  # their match sets are remembered
+        # A question's per-build tables too (the first question after a switch would compute them).
+        assert {"level-factor", "copied-rules", "places", "sections-per-document", "title-topic-levels"} <= set(
+            index._memos
+        )
     finally:
         index.close()
 
