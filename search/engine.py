@@ -231,12 +231,12 @@ def _narrowed_groups(index: OpenIndex, plan: QueryPlan, ranked: np.ndarray | Non
     out: list[_Matched | None] = [None] * len(plan.groups)
     possible = np.ones(len(table.ids), dtype=bool)
     within = None
-    for i in order:
+    for n, i in enumerate(order):
+        if n:  # over docnums; deleted records own -1, which the appended False rejects
+            within = np.append(possible if ranked is None else possible | ranked, False)[table.of_section]
         found = _group_matched(index, plan.groups[i], within)
         out[i] = found
         possible &= found.docs
-        # Over docnums; deleted records own -1, which the appended False rejects.
-        within = np.append(possible if ranked is None else possible | ranked, False)[table.of_section]
     return [m for m in out if m is not None]
 
 
@@ -697,7 +697,7 @@ def _add_title_topic(index: OpenIndex, doc_scores: np.ndarray, groups: list[tupl
         named[has] += weight
     eligible = index.memo(
         "title-topic-levels",
-        lambda: np.asarray([(index.docs[d].level or "") in TITLE_TOPIC_LEVELS for d in table.ids]),
+        lambda: np.asarray([level in TITLE_TOPIC_LEVELS for level in _levels(index)]),
     )
     doc_scores *= 1 + TITLE_TOPIC_WEIGHT * eligible * named / total
 
@@ -986,12 +986,16 @@ def copied_rules(titles: Sequence[str], levels: Sequence[str]) -> list[tuple[int
     return sorted(pairs)
 
 
+def _levels(index: OpenIndex) -> tuple[str, ...]:
+    """Every document's level (效力级别; "" where unknown), by ordinal (read once per build)."""
+    return index.memo("levels", lambda: tuple(index.docs[d].level or "" for d in index.table.ids))
+
+
 def _copied_rules(index: OpenIndex) -> tuple[np.ndarray, np.ndarray]:
     """`copied_rules` of the index's documents as two ordinal arrays (computed once per build)."""
 
     def compute() -> tuple[np.ndarray, np.ndarray]:
-        levels = [index.docs[d].level or "" for d in index.table.ids]
-        pairs = np.asarray(copied_rules(index.table.titles, levels), dtype=np.int64).reshape(-1, 2)
+        pairs = np.asarray(copied_rules(index.table.titles, _levels(index)), dtype=np.int64).reshape(-1, 2)
         return pairs[:, 0], pairs[:, 1]
 
     return index.memo("copied-rules", compute)
@@ -1017,9 +1021,7 @@ def _prior(index: OpenIndex, query: str) -> _Prior:
     )
     if questions.names_a_place(query, lambda: _places(index)):
         return _Prior(amending, None)
-    level = index.memo(
-        "level-factor", lambda: np.asarray([LEVEL_FACTOR.get(index.docs[d].level or "", 1.0) for d in table.ids])
-    )
+    level = index.memo("level-factor", lambda: np.asarray([LEVEL_FACTOR.get(v, 1.0) for v in _levels(index)]))
     return _Prior(amending * level, _copied_rules(index))
 
 
