@@ -129,11 +129,14 @@ class BuildReport:
     errors: list[FileError] = field(default_factory=list)
     seconds: float = 0.0
     published: bool = False
+    shards: int = 0  # Xapian shards written (indexer/shards.py)
+    shard_seconds: float = 0.0  # of `seconds`, spent writing them
 
     def summary(self) -> str:
         return (
             f"build {self.build_id}: {self.documents} documents, {self.sections} sections, "
             f"{len(self.errors)} errors, {self.skipped} skipped, {self.seconds:.1f} s"
+            + (f" ({self.shards} Xapian shards: {self.shard_seconds:.1f} s)" if self.shards else "")
             + ("" if self.published else " (not published)")
         )
 
@@ -146,6 +149,8 @@ class BuildReport:
             "errors": [e.to_dict() for e in self.errors],
             "seconds": round(self.seconds, 3),
             "published": self.published,
+            "shards": self.shards,
+            "shard_seconds": round(self.shard_seconds, 3),
         }
 
 
@@ -634,13 +639,17 @@ def build_index(
     progress: bool | None = None,
     use_metadata_file: bool = True,
     writer: str | None = None,
+    shards: int | None = None,
 ) -> BuildReport:
     """Index every supported file under `sources` into a new build of `root` and publish it.
 
     The index is written in bulk by `workers` processes when there are several workers and files enough to
-    share (PARALLEL_MIN_FILES), else by Whoosh's writer; `writer` (one of WRITERS) chooses instead."""
+    share (PARALLEL_MIN_FILES), else by Whoosh's writer; `writer` (one of WRITERS) chooses instead. With
+    `shards`, the build also gets that many Xapian shards (indexer/shards.py)."""
     if writer is not None and writer not in WRITERS:
         raise ValueError(f"unknown writer {writer!r}: one of {', '.join(WRITERS)}")
+    if shards is not None and shards < 1:
+        raise ValueError(f"--shards must be at least 1, not {shards}")
     started = time.perf_counter()
     root = Path(root)
     workers = workers or min(2, os.cpu_count() or 1)
@@ -660,6 +669,12 @@ def build_index(
             else:
                 bar = _progress(len(files), progress)
                 write_build(tmp, bar(iter_documents(files, workers, prepared=True)), report, files=files)
+            if shards is not None:
+                from indexer.shards import note_in_manifest, write_shards  # Xapian: an optional extra
+
+                t = time.perf_counter()
+                note_in_manifest(tmp, write_shards(tmp, build_id, shards, workers))
+                report.shards, report.shard_seconds = shards, time.perf_counter() - t
             fsync_tree(tmp)
             os.rename(tmp, report.path)
             fsync_dir(root / BUILDS_DIR)

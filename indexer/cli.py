@@ -16,6 +16,8 @@ from search.config import index_root
 from search.exitcodes import EXIT_FAILED, EXIT_LOCKED, EXIT_REFUSED, run_click
 from search.logs import LOG_FORMATS, setup_logging
 
+# Shards of a Xapian build when --shards is not given.
+DEFAULT_SHARDS = 3
 EXIT_CODES = {"published": 0, "unchanged": 0, "failed": EXIT_FAILED, "locked": EXIT_LOCKED, "refused": EXIT_REFUSED}
 
 
@@ -34,6 +36,40 @@ _log_option = click.option(
     show_default=True,
     help="Log lines on stderr: JSON objects, logfmt, or text (auto: text on a terminal).",
 )
+
+
+_backend_options = [
+    click.option(
+        "--backend",
+        type=click.Choice(("whoosh", "xapian")),
+        default=None,
+        help="xapian: the build also gets Xapian shards, served by `govlaw-shard` (default: whoosh; for update, "
+        "the published build's).",
+    ),
+    click.option(
+        "--shards",
+        type=click.IntRange(1, 256),
+        default=None,
+        help="Xapian shards of the build (default 3; for update, the published build's number).",
+    ),
+]
+
+
+def _backend(func):
+    for option in reversed(_backend_options):
+        func = option(func)
+    return func
+
+
+def _shards(backend: str | None, shards: int | None) -> int | None:
+    """The shards to write: None for a Whoosh-only build; --shards alone implies xapian."""
+    if backend == "whoosh":
+        if shards is not None:
+            raise click.UsageError("--shards is for --backend xapian")
+        return None
+    if backend == "xapian":
+        return shards or DEFAULT_SHARDS
+    return shards
 
 
 @click.group()
@@ -55,6 +91,7 @@ def cli() -> None:
 @click.option("--no-metadata-file", is_flag=True, help="Ignore metadata.jsonl files in the source folders.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report here.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@_backend
 @_log_option
 def build(
     sources: tuple[Path, ...],
@@ -64,6 +101,8 @@ def build(
     no_metadata_file: bool,
     report: Path | None,
     progress: bool | None,
+    backend: str | None,
+    shards: int | None,
     log_format: str,
 ) -> None:
     """Build a new index from every supported file under SOURCES and publish it atomically.
@@ -75,7 +114,13 @@ def build(
     root = index_root(index)
     try:
         result = build_index(
-            list(sources), root, workers=workers, keep=keep, progress=progress, use_metadata_file=not no_metadata_file
+            list(sources),
+            root,
+            workers=workers,
+            keep=keep,
+            progress=progress,
+            use_metadata_file=not no_metadata_file,
+            shards=_shards(backend, shards),
         )
     except LockedError as e:
         click.echo(f"error: {e}; try again when it has finished", err=True)
@@ -161,6 +206,7 @@ _index_option = click.option(
 )
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Also write the JSON report here.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@_backend
 @_log_option
 def update(
     sources: tuple[Path, ...],
@@ -176,6 +222,8 @@ def update(
     warm_sets: bool,
     report: Path | None,
     progress: bool | None,
+    backend: str | None,
+    shards: int | None,
     log_format: str,
 ) -> None:
     """Bring the index up to date with SOURCES: read only new and changed files, drop removed ones, check the
@@ -205,6 +253,8 @@ def update(
         full=full,
         dry_run=dry_run,
         warm_sets=warm_sets,
+        backend=backend,
+        shards=_shards(backend, shards),
     )
     result = update_index(list(sources), root, options)
     if report:

@@ -148,6 +148,21 @@ class UpdateOptions:
     # Write the warm match sets (search/warm.py) into a build that passes the gate: the web workers warm it
     # faster, the update takes seconds longer (the sets are found over the whole build, not the change).
     warm_sets: bool = False
+    # Xapian shards (indexer/shards.py): backend None keeps the published build's (with its number of shards
+    # unless `shards` says), "whoosh" writes none, "xapian" writes `shards` (3 if None).
+    backend: str | None = None
+    shards: int | None = None
+
+    def shards_for(self, previous: Mapping) -> int | None:
+        """The shards the new build gets, given the published build's manifest."""
+        from indexer.shards import manifest_shards
+
+        if self.backend == "whoosh":
+            return None
+        had = manifest_shards(dict(previous))
+        if self.backend == "xapian":
+            return self.shards or had or 3
+        return self.shards or had
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,9 +479,15 @@ def _gate(tmp: Path, previous: Path | None, manifest: Mapping, plan: Plan, optio
     ask whether it found the document), and its document count is its manifest's. With `warm_sets`, a build
     that passes gets its warm match sets (search/warm.py) while it is open, so that the web workers warm it
     quickly."""
+    from search.backend import has_shards
     from search.index import OpenIndex
 
-    new = OpenIndex.open(tmp)
+    def open_build(path: Path) -> OpenIndex:
+        # From disk, whatever the service is configured with: a build with Xapian shards is checked through them
+        # (what a sharded service serves), another through Whoosh.
+        return OpenIndex.open(path, "xapian" if has_shards(path) else "whoosh", [])
+
+    new = open_build(tmp)
     opened: list[OpenIndex] = []
     try:
         pause_point("gate")
@@ -478,7 +499,7 @@ def _gate(tmp: Path, previous: Path | None, manifest: Mapping, plan: Plan, optio
 
             def open_previous() -> OpenIndex:
                 if not opened:
-                    opened.append(OpenIndex.open(path))
+                    opened.append(open_build(path))
                 return opened[0]
 
             if options.gate_sample:
@@ -591,6 +612,7 @@ def _write_full(
         write_build(tmp, _processed(files, workers, options.progress, run), breport, files=files)
     run.errors = breport.errors
     run.documents, run.sections = breport.documents, breport.sections
+    _write_shards(tmp, None, {}, [], (), options.shards_for({}), workers)
     sources = {f.source for f in files}
     touched = set(plan.new) | set(plan.changed)
     indexed = {s: h for s, h in _read_manifest(tmp)["files"].items() if s in touched}
@@ -659,8 +681,41 @@ def _write_changes(
     )
     (tmp / MANIFEST_FILE).write_text(json.dumps(new_manifest, ensure_ascii=False, indent=1), "utf-8")
     run.documents, run.sections = len(files_map), written.records
+    doomed = {doc_id_for(s) for s in plan.changed + plan.removed} | {d.doc_id for d in docs}
+    _write_shards(tmp, previous, manifest, docs, doomed, options.shards_for(manifest), workers)
     run.timed("write", t)
     return _Written(tuple(failures), {d.source: d.content_hash for d in docs})
+
+
+def _write_shards(
+    tmp: Path,
+    previous: Path | None,
+    manifest: Mapping,
+    docs: list[Document],
+    doomed: Iterable[str],
+    shards: int | None,
+    workers: int,
+) -> None:
+    """The new build's Xapian shards (none when `shards` is None): only those of changed documents written
+    again where the published build has as many shards, else all of them."""
+    from indexer.shards import manifest_shards, note_in_manifest, update_shards, write_shards
+    from search.backend import XAPIAN_DIR, has_shards
+
+    shutil.rmtree(tmp / XAPIAN_DIR, ignore_errors=True)  # as carried over from the published build
+    if shards is None:
+        return
+    build_id = tmp.name.removeprefix(TMP_PREFIX)
+    if previous is not None and manifest_shards(dict(manifest)) == shards and has_shards(previous):
+        (tmp / XAPIAN_DIR).mkdir()
+        for f in (previous / XAPIAN_DIR).iterdir():  # hard links, as the rest of the build carried over
+            if f.is_dir():
+                shutil.copytree(f, tmp / XAPIAN_DIR / f.name, copy_function=os.link)
+        table, touched = update_shards(previous, tmp, build_id, docs, doomed)
+        event("write.shards", shards=shards, written=touched)
+    else:
+        table = write_shards(tmp, build_id, shards, workers)
+        event("write.shards", shards=shards, written=list(range(shards)))
+    note_in_manifest(tmp, table)
 
 
 def _switch(root: Path, tmp: Path, final: Path, changes: list[Change], run: _Run) -> None:

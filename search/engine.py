@@ -446,15 +446,7 @@ def _section_scores(index: OpenIndex, q: Query, allowed: np.ndarray) -> tuple[np
     `allowed` is a boolean array over docnums."""
     found = index.vector.evaluate(q, within=allowed)
     if found is None:
-        searcher = index.searcher()
-        matcher = q.matcher(searcher, searcher.context())
-        id_list: list[int] = []
-        score_list: list[float] = []
-        while matcher.is_active():
-            id_list.append(matcher.id())
-            score_list.append(matcher.score())
-            matcher.next()
-        found = (np.asarray(id_list, dtype=np.int32), np.asarray(score_list, dtype=np.float64))
+        found = index.backend.fallback(q)
     ids, scores = found
     keep = allowed[ids]
     ids, scores = ids[keep], scores[keep]
@@ -791,8 +783,7 @@ def _wanted_titles(parsed: ParsedQuery) -> set[str]:
 
 
 def _section_ids(index: OpenIndex, docnums: list[int]) -> list[str]:
-    stored = index.searcher().reader()
-    return [stored.stored_fields(n)["section_id"] for n in docnums]
+    return index.backend.section_ids(docnums)
 
 
 def _hit(
@@ -919,10 +910,9 @@ def _read(
     and so is a query whose words occur in no document all together."""
     notes = []
     parsed = parse_query(reading.list_text)
-    searcher = index.searcher()
 
     def frequency(word: str) -> int:
-        return searcher.doc_frequency("body", word)
+        return index.backend.doc_frequency("body", word)
 
     typed = parsed
     # A title typed whole is a known item, whatever everyday or asking words it holds (关于…是否…的批复,

@@ -2,7 +2,8 @@
 
 Layout of an index root (GOVLAW_INDEX):
 
-    builds/<build id>/     a complete build: the Whoosh index, docs.sqlite, manifest.json, errors.jsonl
+    builds/<build id>/     a complete build: the Whoosh index, docs.sqlite, manifest.json, errors.jsonl, and
+                           with `--backend xapian` its Xapian shards (xapian/, search/xapian_backend.py)
     current                symlink to builds/<build id>, replaced in one atomic rename to publish a build
 
 The search side only reads. A process holds an `IndexHolder`; every request asks it for the `OpenIndex` of the
@@ -23,12 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from whoosh import index as whoosh_index
-from whoosh import scoring
 from whoosh.query import Query
 from whoosh.searching import Searcher
 
 from search import analysis
+from search.backend import Backend, ShardError, WhooshBackend, open_backend
 from search.schema import STORED_FACETS as FACETS
 from search.store import STORE_FILE, DocMeta, DocStore
 from search.vector import VectorScorer
@@ -39,9 +39,6 @@ log = logging.getLogger(__name__)
 # A replaced build is closed this long after the switch: longer than any request may take (gunicorn's worker
 # timeout is 30 s), so that a request of another thread still using it is never cut off.
 RETIRE_SECONDS = 60.0
-# Sections range from a one-line article to a report chapter of thousands of characters: full BM25 length
-# normalisation (B=0.75) would favour any short article that mentions a term, so it is weakened.
-WEIGHTING = scoring.BM25F(B=0.3, K1=1.2)
 # Match sets remembered per build, in bytes (4 per matching section).
 MATCH_CACHE_BYTES = 16 * 1024 * 1024
 # Values derived from a build (OpenIndex.memo) remembered apart from the match sets, in bytes of their arrays:
@@ -154,27 +151,6 @@ class DocTable:
         return self.section_order[starts[starts < ends]]
 
 
-def section_ordinals(ix: whoosh_index.Index, ids: Sequence[str]) -> np.ndarray:
-    """Of every index docnum, the ordinal of the doc_id owning it in `ids` (sorted), -1 for a deleted record or
-    a doc_id not there. Each segment's doc_id column is read through in one pass (a lookup per docnum costs
-    several times more), with no string kept per record."""
-    ordinal = {d.encode("utf-8"): i for i, d in enumerate(ids)}
-    parts = []
-    with ix.reader() as reader:
-        for leaf, _ in reader.leaf_readers():
-            n = leaf.doc_count_all()
-            values = leaf.column_reader("doc_id")
-            part = np.fromiter(
-                (ordinal.get(v if isinstance(v, bytes) else v.encode("utf-8"), -1) for v in values),
-                dtype=np.int32,
-                count=n,
-            )
-            if leaf.has_deletions():
-                part[np.fromiter(leaf.deleted_docs_set, dtype=np.int64)] = -1
-            parts.append(part)
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-
-
 class NoIndexError(RuntimeError):
     """There is no published build under the index root."""
 
@@ -208,48 +184,67 @@ def current_build_path(root: Path) -> Path | None:
 
 @dataclass
 class OpenIndex:
-    """One published build, opened: Whoosh index, document store and the in-memory document table."""
+    """One published build, opened: its backend (search/backend.py), document store and document table."""
 
     build_id: str
     path: Path
-    ix: whoosh_index.Index
+    backend: Backend
     store: DocStore
     docs: dict[str, DocMeta]
     manifest: dict
     versions: dict[str, tuple[str, ...]]  # doc_id -> its versions, newest first
     table: DocTable
-    # Scores through this index's per-thread searchers, so it is made once the index exists (__post_init__).
-    vector: VectorScorer = field(init=False)
     _cached_bytes: int = 0
-    _local: threading.local = field(default_factory=threading.local, repr=False)
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _memos: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _memo_bytes: int = 0
     _cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _searchers: list[Searcher] = field(default_factory=list, repr=False)  # of every thread, closed by close()
 
     @classmethod
-    def open(cls, path: Path) -> OpenIndex:
+    def open(cls, path: Path, backend: str | None = None, shards: list[tuple[str, int]] | None = None) -> OpenIndex:
+        """Open the build at `path` with the backend `backend` (whoosh or xapian; None: GOVLAW_BACKEND) and, for
+        xapian, the shard servers `shards` (None: GOVLAW_SHARDS; none: the shards inside the build)."""
         manifest_path = path / MANIFEST_FILE
         manifest = json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {}
         # Before Whoosh reads anything of the build: another version's files may not even open.
         check_build_whoosh(manifest, path)
-        ix = whoosh_index.open_dir(str(path))
-        store = DocStore(path / STORE_FILE)
-        docs, versions = link_versions(store.metas())
+        opened = open_backend(path, manifest, backend, shards)
+        try:
+            store = DocStore(path / STORE_FILE)
+            docs, versions = link_versions(store.metas())
+            table = DocTable.build(docs, opened.section_ordinals(sorted(docs)))
+        except BaseException:
+            opened.close()
+            raise
         return cls(
             build_id=path.name,
             path=path,
-            ix=ix,
+            backend=opened,
             store=store,
             docs=docs,
             manifest=manifest,
             versions=versions,
-            table=DocTable.build(docs, section_ordinals(ix, sorted(docs))),
+            table=table,
         )
 
-    def __post_init__(self) -> None:
-        self.vector = VectorScorer(self.searcher, self.section_count, WEIGHTING)
+    @property
+    def vector(self) -> VectorScorer:
+        """Term, phrase, And and Or queries matched and scored over whole arrays, by the backend's postings."""
+        return self.backend.scorer
+
+    @property
+    def ix(self):
+        """The Whoosh index of a build served by Whoosh."""
+        return self._whoosh().ix
+
+    def searcher(self) -> Searcher:
+        """This thread's Whoosh searcher, of a build served by Whoosh."""
+        return self._whoosh().searcher()
+
+    def _whoosh(self) -> WhooshBackend:
+        if not isinstance(self.backend, WhooshBackend):
+            raise TypeError(f"build {self.build_id} is served by {type(self.backend).__name__}, not Whoosh")
+        return self.backend
 
     @property
     def section_count(self) -> int:
@@ -271,8 +266,7 @@ class OpenIndex:
                 return found
         found = self.vector.matches(query)
         if found is None:
-            found = np.fromiter(self.searcher().docs_for_query(query), dtype=np.int32)
-            found.sort()
+            found = self.backend.fallback(query, scored=False)[0]
         return self.remember_sections(key, found)
 
     def cached_sections(self, query: Query) -> np.ndarray | None:
@@ -325,15 +319,6 @@ class OpenIndex:
                     self._memo_bytes -= getattr(old, "nbytes", 0)
             return self._memos[key]
 
-    def searcher(self) -> Searcher:
-        """This thread's searcher, reused across requests (Whoosh searchers are not shared between threads)."""
-        s = getattr(self._local, "searcher", None)
-        if s is None:
-            s = self._local.searcher = self.ix.searcher(weighting=WEIGHTING)
-            with self._cache_lock:
-                self._searchers.append(s)
-        return s
-
     def __del__(self) -> None:
         # A build dropped without close() (a test, a one-off script) still closes its files.
         # Nothing to report to during garbage collection.
@@ -341,13 +326,9 @@ class OpenIndex:
             self.close()
 
     def close(self) -> None:
-        """Close every thread's searcher and the store (call once no request uses this build any more)."""
-        with self._cache_lock:
-            searchers, self._searchers = self._searchers, []
-        for s in searchers:
-            s.close()
+        """Close the backend and the store (call once no request uses this build any more)."""
         self.store.close()
-        self.ix.close()
+        self.backend.close()
 
 
 # What warms a build before it serves: called with the opened build and a function telling it to stop (the
@@ -478,6 +459,8 @@ class IndexHolder:
     def _open_first(self, path: Path) -> OpenIndex:
         try:
             fresh = OpenIndex.open(path)
+        except ShardError:
+            raise  # a 503 naming the shards; the next request opens the build again
         except Exception as e:
             raise NoIndexError(f"the published build {path.name} cannot be opened: {e}") from e
         deadline = time.monotonic() + self.warm_seconds

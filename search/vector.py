@@ -327,6 +327,11 @@ class VectorScorer:
 
     # --- data --------------------------------------------------------------------------------------------
 
+    @property
+    def schema(self):
+        """The build's schema (its fields' types: how a word is turned into a term, which fields are scored)."""
+        return self._searcher().schema
+
     def postings(self, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
         found = self.term_postings(fieldname, text)
         return found.ids, found.weights
@@ -401,7 +406,7 @@ class VectorScorer:
     def _has_positions(self, fieldname: str) -> bool:
         """Whether a phrase over the field can be matched (Whoosh refuses a field without positions; a field
         the schema lacks matches nothing)."""
-        schema = self._searcher().schema
+        schema = self.schema
         if fieldname not in schema:
             return True
         fmt = schema[fieldname].format
@@ -424,7 +429,7 @@ class VectorScorer:
         rarest part; Or: its parts added up); None if not supported here."""
         if not self.supports(q):
             return None
-        schema = self._searcher().schema
+        schema = self.schema
         if isinstance(q, wq.Term | wq.Phrase):
             if q.fieldname not in schema:
                 return 0
@@ -472,7 +477,7 @@ class VectorScorer:
         return ids, scores
 
     def _term(self, q: wq.Term, within: np.ndarray | None = None, scored: bool = True) -> Evaluated:
-        schema = self._searcher().schema
+        schema = self.schema
         if q.fieldname not in schema:
             return _EMPTY_IDS, np.zeros(0)
         try:
@@ -493,7 +498,7 @@ class VectorScorer:
     def _scores(self, fieldname: str, text: bytes, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """A term's scores in the sections `ids`, where it has the frequencies `weights`."""
         tf = weights.astype(np.float64)
-        if not self._searcher().schema[fieldname].scorable:
+        if not self.schema[fieldname].scorable:
             return tf
         idf, avgfl = self._idf_avgfl(fieldname, text)
         b = bm25f_b(self._weighting, fieldname)
@@ -505,14 +510,10 @@ class VectorScorer:
         """Whoosh's Phrase: the sections where the words follow each other in order, each at most `slop`
         positions after the one before; scored as the sum of its words' scores (each word once per time it
         occurs in the phrase, added up pairwise as Whoosh's tree of intersections adds them)."""
+        texts = self._phrase_texts(q)
+        if texts is None:
+            return _EMPTY_IDS, np.zeros(0)
         searcher = self._searcher()
-        if q.fieldname not in searcher.schema:
-            return _EMPTY_IDS, np.zeros(0)
-        field = searcher.schema[q.fieldname]
-        try:
-            texts = [field.to_bytes(w) for w in q.words]
-        except ValueError:
-            return _EMPTY_IDS, np.zeros(0)
         # Rarest first: the rarest word's postings are the candidates, each next word is looked up in the
         # sections still possible. A phrase of adjacent words (slop 1) keeps the positions where it could start,
         # so a section holding the words apart is dropped at once; another slop is chained at the end.
@@ -545,15 +546,34 @@ class VectorScorer:
             sections = phrase.sections_of(ends)
         if not len(sections) or not scored:
             return sections, np.zeros(0)
-        parts = []
-        for text in texts:
+
+        def weights_of(text: bytes) -> np.ndarray:
             found = seen[text]
-            weights = found.weights[np.searchsorted(found.docnums, sections)]
-            parts.append(self._scores(q.fieldname, text, sections, weights))
-        scores = _pairwise_sum(parts)
+            return found.weights[np.searchsorted(found.docnums, sections)]
+
+        return sections, self._phrase_scores(q, texts, sections, weights_of)
+
+    def _phrase_texts(self, q: wq.Phrase) -> list[bytes] | None:
+        """The terms of a phrase's words in its field; None where it can match nothing (a field the schema lacks,
+        a word the field cannot hold)."""
+        if q.fieldname not in self.schema:
+            return None
+        field = self.schema[q.fieldname]
+        try:
+            return [field.to_bytes(w) for w in q.words]
+        except ValueError:
+            return None
+
+    def _phrase_scores(
+        self, q: wq.Phrase, texts: list[bytes], sections: np.ndarray, weights_of: Callable[[bytes], np.ndarray]
+    ) -> np.ndarray:
+        """A phrase's scores in the sections it matched: the sum of its words' scores (each word once per time
+        it occurs in the phrase, added up pairwise as Whoosh's tree of intersections adds them); `weights_of`
+        gives a word's frequencies in those sections."""
+        scores = _pairwise_sum([self._scores(q.fieldname, text, sections, weights_of(text)) for text in texts])
         if q.boost != 1.0:
             scores = scores * q.boost
-        return sections, scores
+        return scores
 
 
 def _pairwise_sum(parts: list[np.ndarray]) -> np.ndarray:

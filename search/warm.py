@@ -98,8 +98,7 @@ def frequent_body_words(
 ) -> tuple[str, ...]:
     """The words (two or more Chinese characters) most frequent in the bodies of a build, most frequent first,
     each occurring at least `min_frequency` times."""
-    reader = index.searcher().reader()
-    found = (text.decode("utf-8") for n, text in reader.most_frequent_terms("body", 2 * limit) if n >= min_frequency)
+    found = (text for n, text in index.backend.frequent_words("body", 2 * limit) if n >= min_frequency)
     return tuple(w for w in found if _WORD_RE.match(w))[:limit]
 
 
@@ -125,6 +124,7 @@ def write_warm_sets(index: OpenIndex, build_id: str) -> Path:
         np.savez(
             f,
             build=np.array(build_id),
+            backend=np.array(index.backend.name),
             sections=np.array(index.section_count),
             keys=np.array(keys, dtype=str),
             sizes=np.array([len(a) for a in arrays], dtype=np.int64),
@@ -135,11 +135,15 @@ def write_warm_sets(index: OpenIndex, build_id: str) -> Path:
 
 
 def load_warm_sets(index: OpenIndex) -> int:
-    """Remember the match sets written for this very build (same id, same number of sections); returns how many
-    (0 when there is no such file, or it is another build's)."""
+    """Remember the match sets written for this very build and backend (same id, same number of sections, docnums
+    of the same backend); returns how many (0 when there is no such file, or it is another build's)."""
     try:
         with np.load(index.path / WARM_SETS_FILE, allow_pickle=False) as data:
-            if str(data["build"]) != index.build_id or int(data["sections"]) != index.section_count:
+            if (
+                str(data["build"]) != index.build_id
+                or int(data["sections"]) != index.section_count
+                or str(data["backend"]) != index.backend.name
+            ):
                 return 0
             keys, sizes, docnums = data["keys"], data["sizes"], data["docnums"].astype(np.int32, copy=False)
     except (OSError, KeyError, ValueError):

@@ -13,7 +13,9 @@ import pytest
 from tests.conftest import ROOT
 
 DEPLOY = ROOT / "deploy"
-UNITS = ("govlaw-web.service", "govlaw-reindex.service", "govlaw-reindex.timer")
+# As installed: the shard unit is a template, checked as its instance for shard 0.
+UNITS = ("govlaw-web.service", "govlaw-reindex.service", "govlaw-reindex.timer", "govlaw-shard@0.service")
+SERVICES = ("govlaw-web.service", "govlaw-reindex.service", "govlaw-shard@0.service")
 INSTALLED_AT = "/opt/govlaw"
 # systemd-analyze security's exposure (0 safest, 10 exposed): both services must stay "OK" or better.
 MAX_EXPOSURE = 2.0
@@ -28,9 +30,14 @@ SANDBOX = (
 )
 
 
+def unit_file(unit: str) -> Path:
+    """The file of deploy/ an installed unit comes from (a template's, for an instance)."""
+    return DEPLOY / re.sub(r"@[^.]+\.", "@.", unit)
+
+
 def directives(unit: str) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for line in (DEPLOY / unit).read_text("utf-8").splitlines():
+    for line in unit_file(unit).read_text("utf-8").splitlines():
         if "=" in line and not line.startswith(("#", "[")):
             key, value = line.split("=", 1)
             out.setdefault(key, []).append(value)
@@ -45,7 +52,7 @@ def units_here(tmp_path) -> Path:
     if not (ROOT / ".venv" / "bin" / "gunicorn").exists():
         pytest.skip("no .venv with gunicorn in this checkout")
     for unit in UNITS:
-        text = (DEPLOY / unit).read_text("utf-8").replace(INSTALLED_AT, str(ROOT))
+        text = unit_file(unit).read_text("utf-8").replace(INSTALLED_AT, str(ROOT))
         (tmp_path / unit).write_text(text, "utf-8")
     return tmp_path
 
@@ -61,7 +68,7 @@ def test_systemd_analyze_verify_accepts_the_units_without_a_word(units_here):
     assert result.stdout + result.stderr == ""
 
 
-@pytest.mark.parametrize("unit", ["govlaw-web.service", "govlaw-reindex.service"])
+@pytest.mark.parametrize("unit", SERVICES)
 def test_the_services_are_sandboxed_to_an_ok_exposure(units_here, unit):
     result = subprocess.run(
         ["systemd-analyze", "security", "--offline=true", "--no-pager", str(units_here / unit)],
@@ -74,8 +81,8 @@ def test_the_services_are_sandboxed_to_an_ok_exposure(units_here, unit):
     assert float(found.group(1)) <= MAX_EXPOSURE
 
 
-def test_both_services_have_the_sandbox_and_a_memory_cap():
-    for unit in ("govlaw-web.service", "govlaw-reindex.service"):
+def test_the_services_have_the_sandbox_and_a_memory_cap():
+    for unit in SERVICES:
         d = directives(unit)
         assert all(value in d.get(key, []) for key, value in (s.split("=", 1) for s in SANDBOX)), unit
         assert d["EnvironmentFile"] == ["/etc/govlaw/govlaw.env"], unit
@@ -87,6 +94,9 @@ def test_both_services_have_the_sandbox_and_a_memory_cap():
     assert web["ReadOnlyPaths"] == ["/srv/govlaw/index"] and "ReadWritePaths" not in web
     assert reindex["ReadWritePaths"] == ["/srv/govlaw/index"]
     assert reindex["RestrictAddressFamilies"] == ["AF_UNIX"] and reindex["PrivateNetwork"] == ["true"]
+    shard = directives("govlaw-shard@0.service")
+    assert shard["ExecStart"] == ["/opt/govlaw/.venv/bin/python -m search.shard --shard %i --log-format json"]
+    assert shard["ReadOnlyPaths"] == ["/srv/govlaw/index"] and shard["Restart"] == ["always"]
     env = (DEPLOY / "govlaw.env").read_text("utf-8")
     assert "GOVLAW_INDEX=/srv/govlaw/index\n" in env and "GOVLAW_PROXY_FIX=true\n" in env
 

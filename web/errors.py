@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from search.backend import BackendConfigError, ShardError
 from search.index import NoIndexError
 from search.params import ParamError
 from search.query import QueryError
@@ -50,6 +51,16 @@ def register(app: Flask) -> None:
     @app.errorhandler(NoIndexError)
     def no_index(e: NoIndexError):
         return _respond(503, "no index has been published yet: build one with `python -m indexer build`")
+
+    @app.errorhandler(ShardError)
+    def shard_error(e: ShardError):
+        # Never a partial answer: the request fails whole, naming the shards; the next one connects again.
+        log.warning("shard.error", extra={"govlaw": {"path": request.path, "error": str(e), "shards": list(e.shards)}})
+        return _respond(503, str(e), [("Retry-After", "2")])
+
+    @app.errorhandler(BackendConfigError)
+    def backend_config(e: BackendConfigError):
+        return _respond(503, f"the search backend is misconfigured: {e}")
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):

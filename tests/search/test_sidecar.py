@@ -16,8 +16,9 @@ from whoosh import query as wq
 from indexer.build import build_index
 from indexer.update import UpdateOptions, update_index
 from search import analysis, vector
+from search.backend import WEIGHTING
 from search.engine import run_search
-from search.index import WEIGHTING, OpenIndex, current_build_path
+from search.index import OpenIndex, current_build_path
 from search.params import params_from
 from search.sidecar import (
     HEADER_BYTES,

@@ -18,7 +18,8 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from indexer.build import build_index
 from indexer.pipeline import build_document, iter_sources, section_records
 from search import analysis, phrase
-from search.index import WEIGHTING, IndexHolder, OpenIndex, current_build_path
+from search.backend import WEIGHTING
+from search.index import IndexHolder, OpenIndex, current_build_path
 from search.phrase import PostingBlocks
 from search.plan import plan_query
 from search.query import parse_query

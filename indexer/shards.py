@@ -1,0 +1,267 @@
+"""Writing a build's Xapian shards (search/xapian_backend.py reads them), beside its Whoosh index and store.
+
+A document's records go to the shard its id hashes to (shard_of), so that an update rewrites only the shards
+of the documents it changes; the others stay hard links to the previous build's files. Each shard is written
+into a folder of its own and compacted into place; its `govlaw.build` metadata names the build that wrote it.
+The record table (xapian/records.json, lengths.npy) is read back from the shards once they are written.
+
+Terms are made as indexer/segment.py makes the Whoosh index's (the same analyzer functions, field by field):
+word fields' terms with their frequencies, bigram fields' terms at their positions (1, 2, …), every other field
+through the field's own `index`; a scored field's length is its number of terms.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import os
+import re
+import shutil
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import xapian  # type: ignore[import-untyped]  # no type information published
+from whoosh import formats
+
+from indexer.pipeline import section_records
+from indexer.postings import _length_bytes
+from indexer.segment import _field_kind, _index_terms
+from indexer.workers import run_each
+from search.analysis import index_bigrams, index_segments, word_terms
+from search.index import MANIFEST_FILE
+from search.model import Document
+from search.schema import make_schema
+from search.store import STORE_FILE, DocStore
+from search.xapian_backend import (
+    BUILD_METADATA,
+    MANIFEST_KEY,
+    XAPIAN_DIR,
+    RecordTable,
+    shard_of,
+    shard_path,
+    xapian_term,
+)
+
+# Words kept in the record table as the body's most frequent (search/warm.py warms some of them).
+FREQUENT_WORDS = 200
+_CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
+
+
+class _Fields:
+    """How each indexed field of the schema becomes Xapian terms."""
+
+    def __init__(self) -> None:
+        schema = make_schema()
+        self.plans = []
+        for name, field in schema.items():
+            if not field.indexed:
+                continue
+            kind = _field_kind(field)
+            self.plans.append((name, field, kind, type(field.format) is formats.Positions, field.scorable))
+        self.length_fields = tuple(sorted(name for name, *_, scorable in self.plans if scorable))
+        self._terms: dict[tuple[str, object], bytes] = {}
+
+    def term(self, fieldname: str, text) -> bytes:
+        key = (fieldname, text)
+        found = self._terms.get(key)
+        if found is None:
+            if len(self._terms) > 500_000:
+                self._terms.clear()
+            raw = text if isinstance(text, bytes) else text.encode("utf-8")
+            found = self._terms[key] = xapian_term(fieldname, raw)
+        return found
+
+    def document(self, rec: dict, doc_id: str) -> xapian.Document:
+        """The Xapian document of one index record; its data: [doc_id, section_id, lengths of length_fields]."""
+        doc = xapian.Document()
+        lengths = dict.fromkeys(self.length_fields, 0)
+        for name, field, kind, positional, scorable in self.plans:
+            value = rec.get(name)
+            if value is None:
+                continue
+            if kind == "words":
+                terms: Sequence = [t for w in index_segments(value) for t in word_terms(w)]
+            elif kind == "grams":
+                terms = index_bigrams(value)
+            elif kind == "id" and type(value) is str:
+                terms = (value,)
+            else:
+                terms = _index_terms(field, kind, value)
+            if positional:
+                for pos, t in enumerate(terms, 1):
+                    doc.add_posting(self.term(name, t), pos)
+            else:
+                for t, n in Counter(terms).items():
+                    doc.add_term(self.term(name, t), n)
+            if scorable:
+                lengths[name] = len(terms)
+        doc.set_data(json.dumps([doc_id, rec["section_id"], [lengths[f] for f in self.length_fields]]))
+        return doc
+
+
+def _add_documents(db: xapian.WritableDatabase, fields: _Fields, docs: Iterable[Document]) -> int:
+    added = 0
+    for doc in docs:
+        for rec in section_records(doc):
+            db.add_document(fields.document(rec, doc.doc_id))
+            added += 1
+    return added
+
+
+def _compact_into(source: Path, final: Path, build_id: str) -> None:
+    """Commit `source`'s build metadata, compact it into `final` (replaced) and remove it."""
+    db = xapian.WritableDatabase(str(source), xapian.DB_OPEN)
+    db.set_metadata(BUILD_METADATA, build_id)
+    db.commit()
+    db.close()
+    if final.exists():
+        shutil.rmtree(final)
+    xapian.Database(str(source)).compact(str(final))
+    shutil.rmtree(source)
+
+
+def _write_shard(build: Path, build_id: str, k: int, doc_ids: list[str]) -> int:
+    """Shard k of a new build: the records of `doc_ids` (read from the build's store), in that order."""
+    tmp = build / XAPIAN_DIR / f".writing-{k}"
+    db = xapian.WritableDatabase(str(tmp), xapian.DB_CREATE_OR_OVERWRITE)
+    store = DocStore(build / STORE_FILE)
+    try:
+        added = _add_documents(db, _Fields(), filter(None, map(store.get, doc_ids)))
+        db.commit()
+    finally:
+        db.close()
+        store.close()
+    _compact_into(tmp, shard_path(build, k), build_id)
+    return added
+
+
+def write_shards(build: Path, build_id: str, shards: int, workers: int = 1) -> RecordTable:
+    """The Xapian shards of a build whose store is written, and its record table; `workers` processes write
+    them (one shard each at a time)."""
+    if shards < 1:
+        raise ValueError(f"--shards must be at least 1, not {shards}")
+    (build / XAPIAN_DIR).mkdir(exist_ok=True)
+    store = DocStore(build / STORE_FILE)
+    try:
+        ids = sorted(m.doc_id for m in store.metas())
+    finally:
+        store.close()
+    groups: list[list[str]] = [[] for _ in range(shards)]
+    for doc_id in ids:
+        groups[shard_of(doc_id, shards)].append(doc_id)
+    jobs = [(build, build_id, k, groups[k]) for k in range(shards)]
+    if workers > 1 and len(ids) > 1:
+        for start in range(0, shards, workers):
+            run_each(_write_shard, jobs[start : start + workers])
+    else:
+        for job in jobs:
+            _write_shard(*job)
+    return write_table(build, [build_id] * shards)
+
+
+def update_shards(
+    previous: Path, build: Path, build_id: str, docs: list[Document], doomed: Iterable[str]
+) -> tuple[RecordTable, list[int]]:
+    """The shards of a build made from `previous` (whose files the build already holds as hard links) without
+    the records of `doomed` doc_ids, with `docs` added: only the shards holding any of them are written again,
+    from a copy. Returns the table and the shards written."""
+    before = RecordTable.load(previous / XAPIAN_DIR)
+    n = before.shards
+    doomed = sorted(set(doomed))
+    touched = sorted({shard_of(d, n) for d in doomed} | {shard_of(d.doc_id, n) for d in docs})
+    fields = _Fields()
+    for k in touched:
+        final = shard_path(build, k)
+        tmp = build / XAPIAN_DIR / f".writing-{k}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(shard_path(previous, k), tmp)  # copies: the linked files are the published build's
+        db = xapian.WritableDatabase(str(tmp), xapian.DB_OPEN)
+        try:
+            for doc_id in doomed:
+                if shard_of(doc_id, n) == k:
+                    db.delete_document(xapian_term("doc_id", doc_id.encode("utf-8")))
+            _add_documents(db, fields, (d for d in docs if shard_of(d.doc_id, n) == k))
+            db.commit()
+        finally:
+            db.close()
+        _compact_into(tmp, final, build_id)
+    builds = [build_id if k in touched else before.shard_builds[k] for k in range(n)]
+    return write_table(build, builds), touched
+
+
+def write_table(build: Path, shard_builds: list[str]) -> RecordTable:
+    """Read every record's data back from the shards into the record table, and write it into the build."""
+    n = len(shard_builds)
+    length_fields = _Fields().length_fields
+    per_shard = []
+    last = 0
+    for k in range(n):
+        db = xapian.Database(str(shard_path(build, k)))
+        rows = {}
+        for item in db.postlist(b""):
+            rows[item.docid] = json.loads(db.get_document(item.docid).get_data())
+        per_shard.append(rows)
+        last = max(last, db.get_lastdocid())
+        db.close()
+    count = last * n
+    doc_ids = [""] * count
+    section_ids = [""] * count
+    lengths = np.zeros((len(length_fields), count), dtype=np.int64)
+    for k, rows in enumerate(per_shard):
+        for docid, (doc_id, section_id, field_lengths) in rows.items():
+            docnum = (docid - 1) * n + k
+            doc_ids[docnum] = doc_id
+            section_ids[docnum] = section_id
+            lengths[:, docnum] = field_lengths
+    table = RecordTable(
+        shards=n,
+        shard_builds=tuple(shard_builds),
+        doc_ids=tuple(doc_ids),
+        section_ids=tuple(section_ids),
+        records=sum(len(rows) for rows in per_shard),
+        totals={f: int(lengths[i].sum()) for i, f in enumerate(length_fields)},
+        length_fields=length_fields,
+        lengths=np.stack([_length_bytes(row).astype(np.uint8) for row in lengths])
+        if count
+        else lengths.astype(np.uint8),
+        frequent=_frequent_body_words(build, n),
+    )
+    table.save(build / XAPIAN_DIR)
+    return table
+
+
+def _frequent_body_words(build: Path, n: int) -> tuple[tuple[int, str], ...]:
+    """The body's words of two or more Chinese characters most frequent over all shards (collection frequency)."""
+    db = xapian.Database()
+    for k in range(n):
+        db.add_database(xapian.Database(str(shard_path(build, k))))
+    prefix = b"body:"
+    found = (
+        (db.get_collection_freq(item.term), item.term[len(prefix) :].decode("utf-8")) for item in db.allterms(prefix)
+    )
+    best = heapq.nlargest(FREQUENT_WORDS, ((f, w) for f, w in found if _CJK_WORD.match(w)))
+    db.close()
+    return tuple(best)
+
+
+def note_in_manifest(build: Path, table: RecordTable) -> None:
+    """Say in the build's manifest that it has Xapian shards (`update` keeps a build's backend)."""
+    path = build / MANIFEST_FILE
+    manifest = json.loads(path.read_text("utf-8"))
+    manifest[MANIFEST_KEY] = {
+        "shards": table.shards,
+        "shard_builds": list(table.shard_builds),
+        "records": table.records,
+        "xapian": xapian.version_string(),
+    }
+    tmp = path.with_name(f".{MANIFEST_FILE}")
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
+    os.replace(tmp, path)
+
+
+def manifest_shards(manifest: dict) -> int | None:
+    """The number of Xapian shards a build's manifest says it has (None: none)."""
+    found = manifest.get(MANIFEST_KEY)
+    return int(found["shards"]) if isinstance(found, dict) and "shards" in found else None
