@@ -110,36 +110,52 @@ def _add_documents(db: xapian.WritableDatabase, fields: _Fields, docs: Iterable[
     return added
 
 
-def _compact_into(source: Path, final: Path, build_id: str) -> None:
-    """Commit `source`'s build metadata, compact it into `final` (replaced) and remove it."""
-    db = xapian.WritableDatabase(str(source), xapian.DB_OPEN)
-    db.set_metadata(BUILD_METADATA, build_id)
-    db.commit()
-    db.close()
+def _compact_into(sources: Sequence[Path], final: Path, build_id: str) -> None:
+    """Set the build metadata of `sources`, compact them into `final` (replaced; their records in that order,
+    renumbered) and remove them."""
+    for source in sources:
+        db = xapian.WritableDatabase(str(source), xapian.DB_OPEN)
+        db.set_metadata(BUILD_METADATA, build_id)
+        db.commit()
+        db.close()
     if final.exists():
         shutil.rmtree(final)
-    xapian.Database(str(source)).compact(str(final))
-    shutil.rmtree(source)
+    combined = xapian.Database()
+    for source in sources:
+        combined.add_database(xapian.Database(str(source)))
+    combined.compact(str(final))
+    combined.close()
+    for source in sources:
+        shutil.rmtree(source)
 
 
-def _write_shard(build: Path, build_id: str, k: int, doc_ids: list[str]) -> int:
-    """Shard k of a new build: the records of `doc_ids` (read from the build's store), in that order."""
-    tmp = build / XAPIAN_DIR / f".writing-{k}"
-    db = xapian.WritableDatabase(str(tmp), xapian.DB_CREATE_OR_OVERWRITE)
+def _part_path(build: Path, part: int, k: int) -> Path:
+    return build / XAPIAN_DIR / f".part-{part}-{k}"
+
+
+def _write_part(build: Path, part: int, groups: list[list[str]]) -> int:
+    """Worker `part`'s share of every shard: the records of the documents `groups[k]` of shard k (read from the
+    build's store), in that order, each shard's in a database of its own."""
+    fields = _Fields()
     store = DocStore(build / STORE_FILE)
+    added = 0
     try:
-        added = _add_documents(db, _Fields(), filter(None, map(store.get, doc_ids)))
-        db.commit()
+        for k, doc_ids in enumerate(groups):
+            db = xapian.WritableDatabase(str(_part_path(build, part, k)), xapian.DB_CREATE_OR_OVERWRITE)
+            try:
+                added += _add_documents(db, fields, filter(None, map(store.get, doc_ids)))
+                db.commit()
+            finally:
+                db.close()
     finally:
-        db.close()
         store.close()
-    _compact_into(tmp, shard_path(build, k), build_id)
     return added
 
 
 def write_shards(build: Path, build_id: str, shards: int, workers: int = 1) -> RecordTable:
-    """The Xapian shards of a build whose store is written, and its record table; `workers` processes write
-    them (one shard each at a time)."""
+    """The Xapian shards of a build whose store is written, and its record table. Each of `workers` processes
+    writes its consecutive share of every shard's documents (so that the work is shared evenly whatever the
+    number of shards); each shard is then its shares compacted into one, in order."""
     if shards < 1:
         raise ValueError(f"--shards must be at least 1, not {shards}")
     (build / XAPIAN_DIR).mkdir(exist_ok=True)
@@ -151,13 +167,14 @@ def write_shards(build: Path, build_id: str, shards: int, workers: int = 1) -> R
     groups: list[list[str]] = [[] for _ in range(shards)]
     for doc_id in ids:
         groups[shard_of(doc_id, shards)].append(doc_id)
-    jobs = [(build, build_id, k, groups[k]) for k in range(shards)]
-    if workers > 1 and len(ids) > 1:
-        for start in range(0, shards, workers):
-            run_each(_write_shard, jobs[start : start + workers])
+    parts = max(1, min(workers, len(ids)))
+    shares = [[g[len(g) * p // parts : len(g) * (p + 1) // parts] for g in groups] for p in range(parts)]
+    if parts > 1:
+        run_each(_write_part, [(build, p, shares[p]) for p in range(parts)])
     else:
-        for job in jobs:
-            _write_shard(*job)
+        _write_part(build, 0, shares[0])
+    for k in range(shards):
+        _compact_into([_part_path(build, p, k) for p in range(parts)], shard_path(build, k), build_id)
     return write_table(build, [build_id] * shards)
 
 
@@ -186,7 +203,7 @@ def update_shards(
             db.commit()
         finally:
             db.close()
-        _compact_into(tmp, final, build_id)
+        _compact_into([tmp], final, build_id)
     builds = [build_id if k in touched else before.shard_builds[k] for k in range(n)]
     return write_table(build, builds), touched
 
