@@ -39,6 +39,7 @@ from indexer.pipeline import (
 )
 from indexer.segment import BulkSegmentWriter
 from indexer.workers import WorkerError, register_lock_fd, run_each, unregister_lock_fd
+from search.backend import require_xapian
 from search.index import BUILDS_DIR, CURRENT_LINK, MANIFEST_FILE, current_build_path
 from search.model import Document
 from search.schema import make_schema
@@ -650,6 +651,8 @@ def build_index(
         raise ValueError(f"unknown writer {writer!r}: one of {', '.join(WRITERS)}")
     if shards is not None and shards < 1:
         raise ValueError(f"--shards must be at least 1, not {shards}")
+    if shards is not None:
+        require_xapian()  # before anything is read or written
     started = time.perf_counter()
     root = Path(root)
     workers = workers or min(2, os.cpu_count() or 1)

@@ -699,11 +699,12 @@ def _write_shards(
     """The new build's Xapian shards (none when `shards` is None): only those of changed documents written
     again where the published build has as many shards, else all of them."""
     from indexer.shards import manifest_shards, note_in_manifest, update_shards, write_shards
-    from search.backend import XAPIAN_DIR, has_shards
+    from search.backend import XAPIAN_DIR, has_shards, require_xapian
 
     shutil.rmtree(tmp / XAPIAN_DIR, ignore_errors=True)  # as carried over from the published build
     if shards is None:
         return
+    require_xapian()
     build_id = tmp.name.removeprefix(TMP_PREFIX)
     if previous is not None and manifest_shards(dict(manifest)) == shards and has_shards(previous):
         (tmp / XAPIAN_DIR).mkdir()

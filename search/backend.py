@@ -123,12 +123,23 @@ def parse_shards(text: str) -> list[tuple[str, int]]:
     return out
 
 
+def require_xapian() -> None:
+    """Refuse, with what to install, where the Xapian extra is not installed."""
+    try:
+        import xapian  # type: ignore[import-untyped]  # noqa: F401
+    except ImportError:
+        raise BackendConfigError(
+            "the Xapian backend needs the Xapian bindings: pip install 'govlaw[xapian]' (xapian-bindings-binary)"
+        ) from None
+
+
 def open_backend(path: Path, manifest: dict, name: str | None = None, shards: list[tuple[str, int]] | None = None):
     """The backend serving the build at `path`: `name` and `shards` as given, else as configured."""
     if name is None:
         name, configured = configured_backend()
         shards = configured if shards is None else shards
     if name == XAPIAN:
+        require_xapian()
         from search.xapian_backend import XapianBackend  # an optional extra: imported only where asked for
 
         return XapianBackend.open(path, manifest, shards or None)
