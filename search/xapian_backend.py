@@ -67,6 +67,11 @@ SHARD_TIMEOUT_MS = 1000
 PROBE_TIMEOUT_MS = 300
 # Wait before connecting once more to shards that serve another build than expected (a switch under way).
 MISMATCH_RETRY_SECONDS = 0.2
+# Posting lists and phrase matches kept per opened build, in bytes: more than search/vector.py keeps of the Whoosh
+# index (which slices most postings from mapped files at no cost), since each one read again is a round trip to
+# every shard and a copy of the list over the network.
+POSTINGS_CACHE_BYTES = 64 * 1024 * 1024
+PHRASE_CACHE_BYTES = 16 * 1024 * 1024
 _NETWORK_ERRORS = (xapian.NetworkError, xapian.DatabaseError)
 
 
@@ -352,7 +357,14 @@ class XapianScorer(VectorScorer):
     lengths and totals from the build's record table; scores computed as for the Whoosh index."""
 
     def __init__(self, backend: XapianBackend):
-        super().__init__(lambda: None, backend.table.count, WEIGHTING, sidecars=False)
+        super().__init__(
+            lambda: None,
+            backend.table.count,
+            WEIGHTING,
+            cache_bytes=POSTINGS_CACHE_BYTES,
+            phrase_cache_bytes=PHRASE_CACHE_BYTES,
+            sidecars=False,
+        )
         self.backend = backend
         self._schema = make_schema()
         table = backend.table
