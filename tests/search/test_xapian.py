@@ -361,3 +361,44 @@ def test_govlaw_shard_waits_for_a_build_holding_its_shard(tmp_path):
         _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0
     assert "shard.waiting" in err and f"shard.serving shard=0 build={current_build_path(root).name}" in err
+
+
+def test_an_update_can_change_the_number_of_shards_or_drop_them(tmp_path):
+    sources = _fixture_sources(tmp_path / "src")
+    root = tmp_path / "index"
+    build_index(sources, root, shards=SHARDS, **INDEX_OPTIONS)
+    (sources[1] / "notice" / "dogs.txt").write_text("某市关于加强犬只管理的通告\n\n出户时系犬绳。\n", "utf-8")
+    report = update_index(sources, root, UpdateOptions(workers=1, gate_sample=0, shards=2))
+    assert report.status == "published", report.message
+    build = current_build_path(root)
+    table = RecordTable.load(build / XAPIAN_DIR)
+    assert table.shards == 2 and table.shard_builds == (build.name, build.name)
+    assert sorted(p.name for p in (build / XAPIAN_DIR).glob("shard-*")) == ["shard-00", "shard-01"]
+    whoosh, xapian = OpenIndex.open(build, "whoosh"), OpenIndex.open(build, "xapian", [])
+    try:
+        assert _answer(xapian, "犬绳") == _answer(whoosh, "犬绳") and _answer(xapian, "犬绳")["total"] == 1
+    finally:
+        whoosh.close()
+        xapian.close()
+    (sources[1] / "notice" / "dogs.txt").unlink()
+    report = update_index(sources, root, UpdateOptions(workers=1, gate_sample=0, backend="whoosh"))
+    assert report.status == "published", report.message
+    build = current_build_path(root)
+    assert not (build / XAPIAN_DIR).exists()
+    assert "xapian" not in json.loads((build / "manifest.json").read_text("utf-8"))
+
+
+def test_the_command_line_takes_the_backend_and_its_shards(tmp_path):
+    from click.testing import CliRunner
+
+    from indexer.cli import cli
+
+    root = tmp_path / "index"
+    result = CliRunner().invoke(cli, ["build", str(SEEDS), "--index", str(root), "--shards", "2", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "(2 Xapian shards:" in result.output
+    assert json.loads((current_build_path(root) / "manifest.json").read_text("utf-8"))["xapian"]["shards"] == 2
+    result = CliRunner().invoke(
+        cli, ["build", str(SEEDS), "--index", str(root), "--backend", "whoosh", "--shards", "2"]
+    )
+    assert result.exit_code == 2 and "--shards is for --backend xapian" in result.output
