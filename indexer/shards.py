@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import logging
 import os
 import re
 import shutil
@@ -30,6 +31,7 @@ from indexer.postings import _length_bytes
 from indexer.segment import _field_kind, _index_terms
 from indexer.workers import run_each
 from search.analysis import index_bigrams, index_segments, word_terms
+from search.backend import WhooshBackend
 from search.index import MANIFEST_FILE
 from search.model import Document
 from search.schema import make_schema
@@ -44,6 +46,7 @@ from search.xapian_backend import (
     xapian_term,
 )
 
+log = logging.getLogger("govlaw.indexer")
 # Words kept in the record table as the body's most frequent (search/warm.py warms some of them).
 FREQUENT_WORDS = 200
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$")
@@ -209,7 +212,11 @@ def update_shards(
 
 
 def write_table(build: Path, shard_builds: list[str]) -> RecordTable:
-    """Read every record's data back from the shards into the record table, and write it into the build."""
+    """Read every record's data back from the shards into the record table, and write it into the build.
+
+    The table numbers the records as the build's Whoosh index does (a document's sections there and in its shard
+    are in the same order), so that both backends rank the same docnums: ties, broken by lower docnum, fall
+    alike. A build without a Whoosh index keeps Xapian's numbering."""
     n = len(shard_builds)
     length_fields = _Fields().length_fields
     per_shard = []
@@ -222,13 +229,24 @@ def write_table(build: Path, shard_builds: list[str]) -> RecordTable:
         per_shard.append(rows)
         last = max(last, db.get_lastdocid())
         db.close()
-    count = last * n
+    ids = sorted({row[0] for rows in per_shard for row in rows.values()})
+    ordinal = {d: i for i, d in enumerate(ids)}
+    of_xapian = np.full(last * n, -1, dtype=np.int32)  # Xapian docnum -> ordinal of its document
+    for k, rows in enumerate(per_shard):
+        for docid, row in rows.items():
+            of_xapian[(docid - 1) * n + k] = ordinal[row[0]]
+    numbered = _whoosh_numbering(build, ids, of_xapian)
+    if numbered is None:
+        docnums = np.where(of_xapian >= 0, np.arange(len(of_xapian)), -1).astype(np.int32)
+        count = len(of_xapian)
+    else:
+        docnums, count = numbered
     doc_ids = [""] * count
     section_ids = [""] * count
     lengths = np.zeros((len(length_fields), count), dtype=np.int64)
     for k, rows in enumerate(per_shard):
         for docid, (doc_id, section_id, field_lengths) in rows.items():
-            docnum = (docid - 1) * n + k
+            docnum = docnums[(docid - 1) * n + k]
             doc_ids[docnum] = doc_id
             section_ids[docnum] = section_id
             lengths[:, docnum] = field_lengths
@@ -237,16 +255,42 @@ def write_table(build: Path, shard_builds: list[str]) -> RecordTable:
         shard_builds=tuple(shard_builds),
         doc_ids=tuple(doc_ids),
         section_ids=tuple(section_ids),
+        docnums=docnums,
         records=sum(len(rows) for rows in per_shard),
         totals={f: int(lengths[i].sum()) for i, f in enumerate(length_fields)},
         length_fields=length_fields,
-        lengths=np.stack([_length_bytes(row).astype(np.uint8) for row in lengths])
+        lengths=np.stack([_length_bytes(row) for row in lengths]).astype(np.uint8)
         if count
         else lengths.astype(np.uint8),
         frequent=_frequent_body_words(build, n),
     )
     table.save(build / XAPIAN_DIR)
     return table
+
+
+def _whoosh_numbering(build: Path, ids: list[str], of_xapian: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """Of every Xapian docnum, the docnum of the same record in the build's Whoosh index (-1: no record), and
+    the number of the index's docnums; None where the build has no Whoosh index, or its documents' records are
+    not the shards' (then Xapian's own numbering is kept)."""
+    from whoosh import index as whoosh_index
+
+    if not whoosh_index.exists_in(str(build)):
+        return None
+    backend = WhooshBackend.open(build)
+    try:
+        of_whoosh = backend.section_ordinals(ids)
+    finally:
+        backend.close()
+    live_x, live_w = np.flatnonzero(of_xapian >= 0), np.flatnonzero(of_whoosh >= 0)
+    # Each document's records in order, the documents in ordinal order, on both sides.
+    x_order = live_x[np.argsort(of_xapian[live_x], kind="stable")]
+    w_order = live_w[np.argsort(of_whoosh[live_w], kind="stable")]
+    if not np.array_equal(of_xapian[x_order], of_whoosh[w_order]):
+        log.warning("shards.numbering", extra={"govlaw": {"build": build.name, "reason": "records differ"}})
+        return None
+    out = np.full(len(of_xapian), -1, dtype=np.int32)
+    out[x_order] = w_order
+    return out, len(of_whoosh)
 
 
 def _frequent_body_words(build: Path, n: int) -> tuple[tuple[int, str], ...]:

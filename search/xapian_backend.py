@@ -5,10 +5,12 @@ A build written with `--backend xapian --shards N` (indexer/shards.py) holds, be
     xapian/shard-00 … shard-NN   Xapian databases, each with the records of the documents hashed to it
     xapian/records.json          every docnum's document and section, the shards' builds, field totals
     xapian/lengths.npy           every docnum's field lengths, one byte each as Whoosh stores them
+    xapian/docnums.npy           of every record as the shards number it, its docnum
 
 The terms are the analyzer's, as the Whoosh index has them, each prefixed with its field (`body_bi:中华`), with
-the same frequencies, and positions in the bigram fields. A docnum is Xapian's docid of the shards opened as one
-database, less one: shard k's record d is docnum (d - 1) * N + k.
+the same frequencies, and positions in the bigram fields. Opened as one database, the shards number their
+records (docid - 1) * N + k for shard k's record d; the table turns that into the docnum of the same record in
+the build's Whoosh index, so that both backends rank the same docnums (and break ties alike).
 
 Queries are evaluated by search/vector.py's VectorScorer over arrays read from the shards: a term's sections
 and frequencies (an Enquire weighting each section by its frequency: TfIdfWeight "nnn"), a phrase's sections
@@ -57,6 +59,7 @@ from search.schema import make_schema
 from search.vector import _EMPTY_IDS, _EMPTY_WEIGHTS, TermPostings, VectorScorer
 
 BUILD_METADATA = "govlaw.build"
+DOCNUMS_FILE = "docnums.npy"
 # The manifest's entry for a build's shards: {"shards": N, "shard_builds": [...], "records": …, "xapian": version}.
 MANIFEST_KEY = "xapian"
 # Xapian refuses terms of more than 245 bytes: a longer one is stored as its field and a hash (both sides).
@@ -97,6 +100,9 @@ class RecordTable:
     shard_builds: tuple[str, ...]  # shard k -> the build that wrote it (its govlaw.build metadata)
     doc_ids: tuple[str, ...]  # docnum -> doc_id ("" where no record is)
     section_ids: tuple[str, ...]  # docnum -> section anchor
+    # Xapian's docnum (its docid of the shards opened as one, less one) -> the docnum above (-1: none); the
+    # numbering of the build's Whoosh index, so that both backends rank the same docnums
+    docnums: np.ndarray
     records: int  # the live records (Xapian's document count)
     totals: dict[str, int]  # scored field -> the sum of its lengths over the records
     length_fields: tuple[str, ...]  # the rows of `lengths`
@@ -120,10 +126,11 @@ class RecordTable:
         }
         # Written beside and renamed into place: a build made from another holds its files as hard links.
         (folder / f".{TABLE_FILE}").write_text(json.dumps(body, ensure_ascii=False), "utf-8")
-        with open(folder / f".{LENGTHS_FILE}", "wb") as f:
-            np.save(f, self.lengths)
-        os.replace(folder / f".{TABLE_FILE}", folder / TABLE_FILE)
-        os.replace(folder / f".{LENGTHS_FILE}", folder / LENGTHS_FILE)
+        for name, array in ((LENGTHS_FILE, self.lengths), (DOCNUMS_FILE, self.docnums)):
+            with open(folder / f".{name}", "wb") as f:
+                np.save(f, array)
+        for name in (TABLE_FILE, LENGTHS_FILE, DOCNUMS_FILE):
+            os.replace(folder / f".{name}", folder / name)
 
     @classmethod
     def load(cls, folder: Path) -> RecordTable:
@@ -137,12 +144,13 @@ class RecordTable:
             totals={k: int(v) for k, v in body["totals"].items()},
             length_fields=tuple(body["length_fields"]),
             lengths=np.load(folder / LENGTHS_FILE),
+            docnums=np.load(folder / DOCNUMS_FILE),
             frequent=tuple((int(n), w) for n, w in body["frequent"]),
         )
 
 
 def _mset_docnums(mset) -> np.ndarray:
-    """The docnums of an MSet, in its order."""
+    """The Xapian docnums (docids less one) of an MSet, in its order."""
     n = mset.size()
     return np.fromiter(map(mset.get_docid, range(n)), dtype=np.int64, count=n) - 1
 
@@ -311,12 +319,12 @@ class XapianBackend:
             enquire.set_weighting_scheme(xapian.TfIdfWeight("nnn") if scored else xapian.BoolWeight())
             enquire.set_docid_order(xapian.Enquire.ASCENDING)
             mset = enquire.get_mset(0, max(db.get_doccount(), 1))
-            docnums = _mset_docnums(mset)
+            docnums = self.table.docnums[_mset_docnums(mset)]
             if not scored:
-                return docnums.astype(np.int32), np.zeros(0, dtype=np.float32)
+                return np.sort(docnums), np.zeros(0, dtype=np.float32)
             weights = _mset_weights(mset)
             order = np.argsort(docnums, kind="stable")
-            return docnums[order].astype(np.int32), weights[order]
+            return docnums[order], weights[order]
 
         return self.run(ask)
 

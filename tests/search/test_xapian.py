@@ -124,13 +124,19 @@ def test_the_build_has_its_shards_and_table(sharded):
     whoosh = OpenIndex.open(build, "whoosh")
     try:
         assert {d for d in table.doc_ids if d} == set(whoosh.docs)
-        assert table.records == whoosh.section_count
+        assert table.records == whoosh.section_count == table.count
+        # The table numbers each record as the Whoosh index does.
+        stored = whoosh.searcher().reader()
+        for docnum in range(whoosh.section_count):
+            fields = stored.stored_fields(docnum)
+            assert (table.doc_ids[docnum], table.section_ids[docnum]) == tuple(fields["record_id"].rsplit("/", 1))
     finally:
         whoosh.close()
-    # Each document's records are all in the shard its id hashes to: docnum (d - 1) * N + k is in shard k.
-    for docnum, doc_id in enumerate(table.doc_ids):
-        if doc_id:
-            assert docnum % SHARDS == shard_of(doc_id, SHARDS)
+    # Each document's records are all in the shard its id hashes to: the shards' record (d - 1) * N + k is shard k's.
+    for xapian_docnum, docnum in enumerate(table.docnums):
+        if docnum >= 0:
+            assert xapian_docnum % SHARDS == shard_of(table.doc_ids[docnum], SHARDS)
+    assert sorted(table.docnums[table.docnums >= 0].tolist()) == list(range(table.count))
     assert all(shard_path(build, k).is_dir() for k in range(SHARDS))
 
 
