@@ -172,7 +172,7 @@ def report_text(result: dict) -> str:
         "",
         table(
             [
-                ["build (s)", b["whoosh_seconds"], b["shard_seconds"]],
+                ["build (s; a sharded build writes both)", b["whoosh_seconds"], b["shard_seconds"]],
                 ["index size (MB)", b["whoosh_index_mb"], f"{b['xapian_mb']} ({' + '.join(map(str, b['shard_mb']))})"],
                 ["document store (MB, both)", b["store_mb"], b["store_mb"]],
                 *[
@@ -185,6 +185,7 @@ def report_text(result: dict) -> str:
                         for key, field in (("requests/s", "rps"), ("errors", "errors"))
                     ]
                     + [["HTTP p50 / p99 (ms)", *(_lat(result["http"][n]["latency"]) for n in ("whoosh", "xapian"))]]
+                    + [["worker RSS, of which RssAnon (MB)", *(_rss(result["http"][n]) for n in ("whoosh", "xapian"))]]
                     if "http" in result
                     else []
                 ),
@@ -214,6 +215,10 @@ def report_text(result: dict) -> str:
             f"  HTTP p99 ≤ {HTTP_P99_MS:g} ms at 8 clients: {h} ms: {'met' if h <= HTTP_P99_MS else 'NOT met'}"
         )
     return "\n".join(lines)
+
+
+def _rss(h: dict) -> str:
+    return f"{max(h['worker_rss_mb'].values())}, {max(h['worker_rss_anon_mb'].values())}"
 
 
 def _lat(d: dict) -> str:
