@@ -73,8 +73,10 @@ MISMATCH_RETRY_SECONDS = 0.2
 # Posting lists and phrase matches kept per opened build, in bytes: more than search/vector.py keeps of the Whoosh
 # index (which slices most postings from mapped files at no cost), since each one read again is a round trip to
 # every shard and a copy of the list over the network.
+# GOVLAW_XAPIAN_CACHE_MB sets the first (a corpus ten times the laws has posting lists ten times as long).
 POSTINGS_CACHE_BYTES = 64 * 1024 * 1024
 PHRASE_CACHE_BYTES = 16 * 1024 * 1024
+CACHE_ENV = "GOVLAW_XAPIAN_CACHE_MB"
 _NETWORK_ERRORS = (xapian.NetworkError, xapian.DatabaseError)
 
 
@@ -360,6 +362,16 @@ class XapianBackend:
         self._local = threading.local()
 
 
+def postings_cache_bytes() -> int:
+    """The bytes of posting lists a build keeps: GOVLAW_XAPIAN_CACHE_MB, else POSTINGS_CACHE_BYTES."""
+    value = os.environ.get(CACHE_ENV, "").strip()
+    if not value:
+        return POSTINGS_CACHE_BYTES
+    if not value.isdigit() or int(value) < 1:
+        raise BackendConfigError(f"{CACHE_ENV}={value!r}: a number of megabytes, at least 1")
+    return int(value) * 1024 * 1024
+
+
 class XapianScorer(VectorScorer):
     """VectorScorer over a XapianBackend: a term's postings and a phrase's sections read from the shards, field
     lengths and totals from the build's record table; scores computed as for the Whoosh index."""
@@ -369,7 +381,7 @@ class XapianScorer(VectorScorer):
             lambda: None,
             backend.table.count,
             WEIGHTING,
-            cache_bytes=POSTINGS_CACHE_BYTES,
+            cache_bytes=postings_cache_bytes(),
             phrase_cache_bytes=PHRASE_CACHE_BYTES,
             sidecars=False,
         )
@@ -423,29 +435,38 @@ class XapianScorer(VectorScorer):
 
     def _phrase(self, q: wq.Phrase, within: np.ndarray | None = None, scored: bool = True):
         """Adjacent words in order, matched by the shards (OP_PHRASE); scored as VectorScorer scores a phrase,
-        from its words' frequencies in the sections matched."""
+        from its words' frequencies in the sections matched. Those frequencies are asked of the shards for the
+        phrase's sections only (each word filtered by the phrase), unless the word's whole postings are kept:
+        the postings of a phrase's common bigrams run to a million sections at ten times the laws corpus."""
         texts = self._phrase_texts(q)
         if texts is None:
             return _EMPTY_IDS, np.zeros(0)
+        terms = [xapian_term(q.fieldname, t) for t in texts]
+        query = xapian.Query(terms[0]) if len(terms) == 1 else xapian.Query(xapian.Query.OP_PHRASE, terms, len(terms))
         # The sections a phrase matched, kept with what phrases read (a round trip to every shard saved).
         key = (q.fieldname, b"\x00".join(texts), "phrase")
         found = self.cached_for_phrases.get(key)
         if isinstance(found, TermPostings):
-            sections = found.ids
+            matched = found.ids
         else:
-            terms = [xapian_term(q.fieldname, t) for t in texts]
-            query = (
-                xapian.Query(terms[0]) if len(terms) == 1 else xapian.Query(xapian.Query.OP_PHRASE, terms, len(terms))
-            )
-            sections, _ = self.backend.matched(query, scored=False)
-            self.cached_for_phrases.put(key, TermPostings(sections, _EMPTY_WEIGHTS, None))
+            matched, _ = self.backend.matched(query, scored=False)
+            self.cached_for_phrases.put(key, TermPostings(matched, _EMPTY_WEIGHTS, None))
+        sections = matched
         if within is not None and len(sections):
             sections = sections[within[sections]]
         if not len(sections) or not scored:
             return sections, np.zeros(0)
 
         def weights_of(text: bytes) -> np.ndarray:
-            found = self.term_postings(q.fieldname, text, for_phrase=True)
+            found = self.cached_postings.get((q.fieldname, text))
+            if not isinstance(found, TermPostings):
+                word_key = (*key, text)
+                found = self.cached_for_phrases.get(word_key)
+                if not isinstance(found, TermPostings):
+                    word = xapian.Query(xapian_term(q.fieldname, text))
+                    ids, weights = self.backend.matched(xapian.Query(xapian.Query.OP_FILTER, word, query), scored=True)
+                    found = TermPostings(ids, weights, None)
+                    self.cached_for_phrases.put(word_key, found)
             return found.weights[np.searchsorted(found.ids, sections)]
 
         return sections, self._phrase_scores(q, texts, sections, weights_of)

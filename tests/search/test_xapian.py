@@ -408,3 +408,15 @@ def test_the_command_line_takes_the_backend_and_its_shards(tmp_path):
         cli, ["build", str(SEEDS), "--index", str(root), "--backend", "whoosh", "--shards", "2"]
     )
     assert result.exit_code == 2 and "--shards is for --backend xapian" in result.output
+
+
+def test_the_posting_cache_is_configured_in_megabytes(monkeypatch):
+    from search.xapian_backend import postings_cache_bytes
+
+    monkeypatch.delenv("GOVLAW_XAPIAN_CACHE_MB", raising=False)
+    assert postings_cache_bytes() == 64 * 1024 * 1024
+    monkeypatch.setenv("GOVLAW_XAPIAN_CACHE_MB", "512")
+    assert postings_cache_bytes() == 512 * 1024 * 1024
+    monkeypatch.setenv("GOVLAW_XAPIAN_CACHE_MB", "lots")
+    with pytest.raises(BackendConfigError, match="GOVLAW_XAPIAN_CACHE_MB='lots': a number of megabytes"):
+        postings_cache_bytes()
