@@ -420,3 +420,43 @@ def test_the_posting_cache_is_configured_in_megabytes(monkeypatch):
     monkeypatch.setenv("GOVLAW_XAPIAN_CACHE_MB", "lots")
     with pytest.raises(BackendConfigError, match="GOVLAW_XAPIAN_CACHE_MB='lots': a number of megabytes"):
         postings_cache_bytes()
+
+
+def test_nodes_holding_only_their_part_of_a_build_answer_as_one_machine(sharded, tmp_path, monkeypatch):
+    """The layout of several machines (README): a service node with the build but its Whoosh index and shards,
+    and a node per shard with the manifest and that shard alone."""
+    build = current_build_path(sharded)
+
+    def node(name: str, keep) -> Path:
+        root = tmp_path / name
+        for f in build.rglob("*"):
+            rel = f.relative_to(build)
+            if f.is_file() and keep(rel):
+                (root / "builds" / build.name / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(f, root / "builds" / build.name / rel)
+        (root / "current").symlink_to(Path("builds") / build.name)
+        return root
+
+    service = node("service", lambda rel: not rel.name.startswith(("MAIN_", "_MAIN_")) and "shard-" not in str(rel))
+    assert not list((current_build_path(service)).glob("*MAIN_*"))
+    shard_nodes = [
+        node(f"shard{k}", lambda rel, k=k: rel.name == "manifest.json" or rel.parts[:2] == ("xapian", f"shard-0{k}"))
+        for k in range(SHARDS)
+    ]
+    servers = []
+    try:
+        for k, root in enumerate(shard_nodes):
+            running = ShardServers(root, SHARDS)  # ports for every shard; only shard k is started here
+            running.start(k)
+            servers.append(running)
+        monkeypatch.setenv("GOVLAW_BACKEND", "xapian")
+        monkeypatch.setenv("GOVLAW_SHARDS", ",".join(f"127.0.0.1:{s.ports[k]}" for k, s in enumerate(servers)))
+        client = create_app({"INDEX": str(service), "TESTING": True, "WARM_SECONDS": 0}).test_client()
+        whoosh = create_app({"INDEX": str(sharded), "TESTING": True, "WARM_SECONDS": 0}).test_client()
+        for q in ("法治政府建设", "食品安全法第二条", '"一网通办"'):
+            status, body = _api(client, q)
+            assert status == 200, body
+            assert [h["id"] for h in body["hits"]] == [h["id"] for h in _api(whoosh, q)[1]["hits"]]
+    finally:
+        for running in servers:
+            running.stop()
