@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -460,3 +461,26 @@ def test_nodes_holding_only_their_part_of_a_build_answer_as_one_machine(sharded,
     finally:
         for running in servers:
             running.stop()
+
+
+def test_a_shard_that_hangs_is_a_503_naming_it_within_two_seconds(sharded, servers, monkeypatch):
+    """A shard whose machine stops answering (its server stopped, connections left open)."""
+    client = _xapian_app(sharded, servers, monkeypatch).test_client()
+    assert _api(client, "法治政府建设")[0] == 200
+    proc = servers.procs[2]
+    assert proc is not None
+    tcpsrv = int(
+        subprocess.run(["pgrep", "-P", str(proc.pid)], check=True, capture_output=True, text=True).stdout.split()[0]
+    )
+    os.killpg(tcpsrv, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        status, body = _api(client, "依法行政")
+        elapsed = time.monotonic() - started
+    finally:
+        os.killpg(tcpsrv, signal.SIGCONT)
+    assert status == 503 and f"shard-02 (127.0.0.1:{servers.ports[2]})" in body["error"]
+    assert "shard-00" not in body["error"] and "shard-01" not in body["error"]
+    assert elapsed < 2.0
+    status, body = _api(client, "依法行政")
+    assert status == 200 and body["total"] == 5
