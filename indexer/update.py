@@ -701,19 +701,22 @@ def _write_shards(
     from indexer.shards import manifest_shards, note_in_manifest, update_shards, write_shards
     from search.backend import XAPIAN_DIR, has_shards, require_xapian
 
-    shutil.rmtree(tmp / XAPIAN_DIR, ignore_errors=True)  # as carried over from the published build
-    if shards is None:
-        return
-    require_xapian()
     build_id = tmp.name.removeprefix(TMP_PREFIX)
-    if previous is not None and manifest_shards(dict(manifest)) == shards and has_shards(previous):
-        (tmp / XAPIAN_DIR).mkdir()
-        for f in (previous / XAPIAN_DIR).iterdir():  # hard links, as the rest of the build carried over
-            if f.is_dir():
-                shutil.copytree(f, tmp / XAPIAN_DIR / f.name, copy_function=os.link)
+    if (
+        shards is not None
+        and previous is not None
+        and manifest_shards(dict(manifest)) == shards
+        and has_shards(previous)
+    ):
+        # The published build's shards were carried over as hard links with the rest of it.
+        require_xapian()
         table, touched = update_shards(previous, tmp, build_id, docs, doomed)
         event("write.shards", shards=shards, written=touched)
     else:
+        shutil.rmtree(tmp / XAPIAN_DIR, ignore_errors=True)  # another number of shards, or none
+        if shards is None:
+            return
+        require_xapian()
         table = write_shards(tmp, build_id, shards, workers)
         event("write.shards", shards=shards, written=list(range(shards)))
     note_in_manifest(tmp, table)

@@ -15,7 +15,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
@@ -31,7 +30,6 @@ from search.index import OpenIndex, current_build_path
 from tools.bench import (
     HTTP_SECONDS,
     LATENCY_PASSES,
-    OUT_DIR,
     ROOT,
     chosen_folders,
     dir_mb,
@@ -43,6 +41,8 @@ from tools.bench import (
     scaled_folders,
     summarize,
     table,
+    timed_pass,
+    work_options,
 )
 from tools.querymix import DEFAULT_MIX, SEED, query_mix
 from tools.shard_servers import ShardServers
@@ -99,24 +99,14 @@ def parity(whoosh: OpenIndex, xapian: OpenIndex, mix) -> dict:
     return {"queries": len(mix), "same_counts": counts, "same_top10": top10, "differ": differ}
 
 
-def _pass(index: OpenIndex, mix) -> list[float]:
-    out = []
-    for q in mix:
-        params = q.params()
-        t = time.perf_counter()
-        run_search(index, params)
-        out.append(time.perf_counter() - t)
-    return out
-
-
 def latency(whoosh: OpenIndex, xapian: OpenIndex, mix, passes: int) -> dict:
     """A cold pass on each, then `passes` measured passes on each, alternating."""
-    cold = {"whoosh": _pass(whoosh, mix), "xapian": _pass(xapian, mix)}
+    cold = {"whoosh": timed_pass(whoosh, mix), "xapian": timed_pass(xapian, mix)}
     warm: dict[str, list[float]] = {"whoosh": [], "xapian": []}
     for i in range(passes):
         order = (("whoosh", whoosh), ("xapian", xapian)) if i % 2 == 0 else (("xapian", xapian), ("whoosh", whoosh))
         for name, index in order:
-            warm[name] += _pass(index, mix)
+            warm[name] += timed_pass(index, mix)
     return {name: {"cold": asdict(summarize(cold[name])), "measured": asdict(summarize(warm[name]))} for name in warm}
 
 
@@ -232,9 +222,7 @@ def _lat(d: dict) -> str:
 @click.option("--passes", type=click.IntRange(1, 50), default=LATENCY_PASSES, show_default=True)
 @click.option("--http-seconds", type=click.FloatRange(0), default=HTTP_SECONDS, show_default=True)
 @click.option("--seed", type=int, default=SEED, show_default=True, help="Seed of the query mix.")
-@click.option("--work", type=click.Path(file_okay=False, path_type=Path), default=None, help="Scratch directory.")
-@click.option("--keep-work", is_flag=True, help="Leave the scratch directory (the built index) in place.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=ROOT / OUT_DIR)
+@work_options
 def cli(
     folders: tuple[Path, ...],
     shards: int,
