@@ -81,12 +81,26 @@ def find_all(text: str) -> list[tuple[int, int, str]]:
 # A key of at least this many characters is also found with a few words typed inside it (楼上扔东西 in
 # 楼上扔下来的东西, 下班路上 in 下班回家路上): at most GAP_CHARS characters, none of them punctuation or space.
 MIN_GAPPED_KEY = 3
-GAP_CHARS = 3
+GAP_CHARS = 4
 _NOT_IN_GAP = frozenset(" \t,.;:!?，。；：！？、")
 
 
-def _gapped(text: str, key: str, taken: list[bool]) -> tuple[int, int] | None:
-    """The first free span of the text that is the key with one run of 1..GAP_CHARS characters inside it."""
+def _free_or_whole(owner: list[int], spans: list[tuple[int, int, str]], start: int, end: int) -> bool:
+    """Is every character of text[start:end] free, or part of a key found whole inside that span?"""
+    for i in range(start, end):
+        k = owner[i]
+        if k >= 0 and not (start <= spans[k][0] and spans[k][1] <= end):
+            return False
+    return True
+
+
+def _gapped(
+    text: str, key: str, owner: list[int], spans: list[tuple[int, int, str]]
+) -> tuple[int, int, int, int] | None:
+    """The first span of the text that is the key with one run of 1..GAP_CHARS characters inside it, as (start of
+    the key's head, its end, start of its tail, its end): head and tail free or made of shorter keys found whole
+    inside them (老公 of 老公打我 in 老公经常动手打我), the run between them free or another key (喝酒 in
+    老公一喝酒就打我)."""
     for cut in range(1, len(key)):
         head, tail = key[:cut], key[cut:]
         start = text.find(head)
@@ -94,32 +108,56 @@ def _gapped(text: str, key: str, taken: list[bool]) -> tuple[int, int] | None:
             after = start + len(head)
             end_limit = after + GAP_CHARS + len(tail)
             at = text.find(tail, after + 1, end_limit)
-            if at >= 0 and not _NOT_IN_GAP.intersection(text[after:at]) and not any(taken[start : at + len(tail)]):
-                return start, at + len(tail)
+            if (
+                at >= 0
+                and not _NOT_IN_GAP.intersection(text[after:at])
+                and _free_or_whole(owner, spans, start, after)
+                and _free_or_whole(owner, spans, at, at + len(tail))
+            ):
+                return start, after, at, at + len(tail)
             start = text.find(head, start + 1)
     return None
 
 
+def claimed(text: str, start: int, end: int, key: str) -> tuple[tuple[int, int], ...]:
+    """The spans of a found key's own characters: the whole span, or for a key found with characters typed inside
+    it, its head and tail (the words between them are the query's own: 两岁 in 孩子才两岁会判给)."""
+    if text[start:end] == key:
+        return ((start, end),)
+    cut = 1
+    while cut < len(key) and text[start + cut] == key[cut]:
+        cut += 1
+    return (start, start + cut), (end - (len(key) - cut), end)
+
+
 def find(text: str) -> list[tuple[int, int, str]]:
-    """Keys occurring in a normalised text as (start, end, key), longest first where two overlap, in order;
-    then the longer keys found with a few characters typed inside them, where the text is still free."""
-    taken = [False] * len(text)
-    found = []
+    """Keys occurring in a normalised text as (start, end, key), longest first where two overlap, in order; then
+    the longer keys found with a few characters typed inside them, where the text is still free or holds shorter
+    keys that the gapped one takes in (老公打我 in 老公经常动手打我 takes in 老公; its group keeps 老公's words as
+    inner keys)."""
+    owner = [-1] * len(text)
+    spans: list[tuple[int, int, str]] = []
     candidates = _candidates(text)
     keys = sorted((k for k in candidates if len(k) >= MIN_SUBSTRING_KEY), key=lambda k: (-len(k), k))
     for key in keys:
         start = text.find(key)
         while start >= 0:
             end = start + len(key)
-            if not any(taken[start:end]):
-                taken[start:end] = [True] * len(key)
-                found.append((start, end, key))
+            if all(o < 0 for o in owner[start:end]):
+                owner[start:end] = [len(spans)] * len(key)
+                spans.append((start, end, key))
             start = text.find(key, end)
+    gone: set[int] = set()
     for key in keys:
         if len(key) < MIN_GAPPED_KEY or key[-1] not in text:
             continue
-        span = _gapped(text, key, taken)
-        if span is not None:
-            taken[span[0] : span[1]] = [True] * (span[1] - span[0])
-            found.append((span[0], span[1], key))
-    return sorted(found)
+        span = _gapped(text, key, owner, spans)
+        if span is None:
+            continue
+        start, head_end, tail_start, end = span
+        me = len(spans)
+        for lo, hi in ((start, head_end), (tail_start, end)):
+            gone.update(o for o in owner[lo:hi] if o >= 0)
+            owner[lo:hi] = [me] * (hi - lo)
+        spans.append((start, end, key))
+    return sorted(s for i, s in enumerate(spans) if i not in gone)

@@ -754,7 +754,9 @@ def _rank(
             for i, (g, asks) in enumerate(zip(plan.groups, asking, strict=True))
             if not asks and analysis.normalize(g[0].term.text) not in places
         ]
-        _add_breadth(index, doc_scores, docs, [matches[i] for i in topical])
+        # Nor whom it is about (老公, 孩子): a law naming a spouse in every article is not about a beaten wife.
+        subject = [i for i in topical if not questions.is_party(tuple(p.term for p in plan.groups[i]))] or topical
+        _add_breadth(index, doc_scores, docs, [matches[i] for i in subject])
         _add_title_topic(index, doc_scores, [plan.groups[i] for i in topical])
     _add_title_bonus(index, doc_scores, docs, typed)
     if prior is not None and prior.copies is not None:

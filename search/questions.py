@@ -248,6 +248,78 @@ INTENT_WEIGHT = 0.4
 INTENT_TYPED = frozenset(("被抓", "抓走", "处理", "后果", "追究"))
 
 
+# Who a question is about (老公, 孩子, 朋友): kin and acquaintances. Statutes name parties (配偶, 子女, 未成年人) in
+# articles about anything; a document naming a spouse in every article (a servicemen's insurance law) is not
+# about a husband who beats his wife. Such a group still matches and scores in sections, but does not make a
+# document the query's subject (breadth).
+PARTY_WORDS = frozenset(
+    [
+        "老公",
+        "老婆",
+        "丈夫",
+        "妻子",
+        "爱人",
+        "媳妇",
+        "对象",
+        "男朋友",
+        "女朋友",
+        "爸爸",
+        "妈妈",
+        "爸",
+        "妈",
+        "父亲",
+        "母亲",
+        "父母",
+        "爹",
+        "娘",
+        "儿子",
+        "女儿",
+        "孩子",
+        "小孩",
+        "闺女",
+        "儿女",
+        "子女",
+        "爷爷",
+        "奶奶",
+        "姥姥",
+        "姥爷",
+        "外公",
+        "外婆",
+        "哥哥",
+        "姐姐",
+        "弟弟",
+        "妹妹",
+        "兄弟",
+        "姐妹",
+        "兄妹",
+        "叔叔",
+        "舅舅",
+        "阿姨",
+        "婆婆",
+        "公公",
+        "岳父",
+        "岳母",
+        "亲戚",
+        "朋友",
+        "同学",
+        "同事",
+        "家人",
+        "家里人",
+        "表哥",
+        "表姐",
+        "表弟",
+        "表妹",
+        "堂哥",
+        "堂弟",
+    ]
+)
+
+
+def is_party(group: tuple[Term, ...]) -> bool:
+    """Is the group's typed word one that names who the question is about (老公, 孩子)?"""
+    return analysis.normalize(group[0].text) in PARTY_WORDS
+
+
 def is_intent(group: tuple[Term, ...]) -> bool:
     """Does the group (a question's word and its expansions) only ask for a remedy, a verdict or what happens?"""
     typed = analysis.normalize(group[0].text)
@@ -387,7 +459,8 @@ def content_groups(
         inner = [k for _, _, k in colloquial.find_all(key) if len(k) >= colloquial.MIN_SUBSTRING_KEY]
         expansions = dict.fromkeys(e for k in [key, *inner] for e in colloquial.table()[k])
         groups.append((Term(typed), *(Term(e, alias_of=typed) for e in expansions)))
-        rest[start:end] = " " * (end - start)
+        for lo, hi in colloquial.claimed(norm, start, end, key):
+            rest[lo:hi] = " " * (hi - lo)
     groups += _age_groups(norm, text, rest)
     groups += _elapsed_groups(norm, text, rest)
     rest_text = "".join(rest)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from search import colloquial, questions
-from search.query import parse_query
+from search.query import Term, parse_query
 
 
 def _groups(q: str) -> list[list[tuple[str, str | None]]]:
@@ -102,10 +102,22 @@ def test_a_place_named_in_the_query():
 def test_a_longer_everyday_phrase_is_found_with_a_few_words_typed_inside_it():
     assert colloquial.find("下班回家路上被车撞了") == [(0, 6, "下班路上"), (6, 9, "被车撞")]
     assert colloquial.find("楼上扔下来的东西") == [(0, 8, "楼上扔东西")]
-    # Not across punctuation, not with more than three characters inside, never for a two-character key.
+    # Not across punctuation, not with more than four characters inside, never for a two-character key.
     assert [k for _, _, k in colloquial.find("下班，回家路上")] == []
-    assert [k for _, _, k in colloquial.find("下班以后回家路上")] == []
+    assert [k for _, _, k in colloquial.find("下班以后回家路上")] == [("下班路上")]
+    assert [k for _, _, k in colloquial.find("下班以后再回家路上")] == []
     assert [k for _, _, k in colloquial.find("彩色的礼物")] == []
+
+
+def test_a_gapped_phrase_takes_in_the_shorter_keys_of_its_head_and_around_another_key():
+    # 老公 alone is a key (配偶); whole in the head of 老公打我 it is taken in, and its words stay in the group.
+    assert colloquial.find("老公经常动手打我该怎么办") == [(0, 8, "老公打我")]
+    # 喝酒 inside the gap keeps its own place.
+    assert colloquial.find("老公一喝酒就打我咋办") == [(0, 8, "老公打我"), (3, 5, "喝酒")]
+    groups = questions.content_groups(Term("老公经常动手打我该怎么办"))
+    assert [t.text for t in groups[0]] == ["老公经常动手打我", "家庭暴力", "配偶"]
+    # A key only partly inside the head or tail keeps its place: 拍的照片 stays, 照片被盗用 is not found around it.
+    assert [k for _, _, k in colloquial.find("我拍的照片被人盗用发网上怎么办")] == ["拍的照片"]
 
 
 @pytest.mark.parametrize(
@@ -141,8 +153,16 @@ def test_words_that_only_ask_for_a_remedy_are_intent():
 
 
 def test_adverbs_of_time_and_manner_are_not_searched():
-    words = [g[0][0] for g in _groups("老公经常动手打我该怎么办")]
+    words = [g[0][0] for g in _groups("老公经常不回家怎么办")]
     assert "经常" not in words and "老公" in words
+
+
+def test_words_naming_whom_a_question_is_about_are_parties():
+    assert questions.is_party(_group("老公", "配偶"))
+    assert questions.is_party(_group("孩子", "未成年人", "子女"))
+    # What the question is about, though it names people: the elderly's own law, a landlord's duties.
+    assert not questions.is_party(_group("老人", "老年人"))
+    assert not questions.is_party(_group("老公打我", "家庭暴力", "配偶"))
 
 
 def test_what_will_happen_is_asked_not_searched_for():
