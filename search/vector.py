@@ -53,6 +53,11 @@ POSTINGS_CACHE_BYTES = 24 * 1024 * 1024
 # What phrases read, kept per opened build apart from the above: the postings of their rarest bigrams, the
 # block tables of the others (about 14 bytes per block of about 128 postings).
 PHRASE_CACHE_BYTES = 8 * 1024 * 1024
+# Terms whose segments a build's scorer remembers (which segments hold a term, and where its postings start in
+# each): finding a term is a walk of Whoosh's term table in Python, twice per segment, the largest cost of a query
+# over a build of many segments (fourteen at ten times the laws corpus). A few hundred bytes per term; the table
+# is emptied when full.
+TERM_PLACES_LIMIT = 32_768
 # Whether a build reads a segment's posting arrays (search.sidecar) where it has them (VectorScorer's default).
 READ_SIDECARS = True
 _UNOPENED = object()
@@ -90,16 +95,33 @@ class TermPostings(NamedTuple):
         return self.ids.nbytes + self.weights.nbytes + (self.blocks.nbytes if self.blocks is not None else 0)
 
 
-def read_term_postings(reader: IndexReader, fieldname: str, text: bytes, sidecars: bool = True) -> TermPostings:
+# Per segment holding a term: (its number among the reader's segments, where the term's postings start in its
+# posting file, or -1 where they are not in W3 blocks).
+TermPlaces = tuple[tuple[int, int], ...]
+
+
+def term_places(reader: IndexReader, fieldname: str, text: bytes) -> TermPlaces:
+    """The segments of a reader that hold a term, and where its postings start in each."""
+    out = []
+    for leaf_no, (leaf, _offset) in enumerate(reader.leaf_readers()):
+        if (fieldname, text) in leaf:
+            place = postings_place(leaf, fieldname, text)
+            out.append((leaf_no, -1 if place is None else place))
+    return tuple(out)
+
+
+def read_term_postings(
+    reader: IndexReader, fieldname: str, text: bytes, sidecars: bool = True, places: TermPlaces | None = None
+) -> TermPostings:
     """A term's TermPostings in a reader (see TermPostings); from a segment's posting arrays where it has them
-    and `sidecars`, else from its posting blocks."""
+    and `sidecars`, else from its posting blocks. `places`: the term's `term_places` in the reader, if known."""
     ids_parts, weight_parts, block_parts = [], [], []
     in_blocks = True
     mapped = sidecars
-    for leaf_no, (leaf, offset) in enumerate(reader.leaf_readers()):
-        if (fieldname, text) not in leaf:
-            continue
-        found = _mapped_postings(leaf, fieldname, text) if sidecars else None
+    leaves = list(reader.leaf_readers())
+    for leaf_no, place in term_places(reader, fieldname, text) if places is None else places:
+        leaf, offset = leaves[leaf_no]
+        found = _mapped_postings(leaf, place) if sidecars else None
         if found is not None:
             ids, weights, deleted = found
             # Their blocks are not read here (search.phrase reads a term's block table when it needs one).
@@ -177,35 +199,35 @@ def _leaf_positions(leaf) -> SidecarPositions | None:
     return found
 
 
-def _mapped_postings(leaf, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
-    """A segment's postings of a term sliced from its posting arrays, and its deleted docnums; None when the
-    segment has no posting arrays or they lack the term."""
+def _mapped_postings(leaf, place: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+    """A segment's postings of the term whose postings start at `place` of its posting file (-1: not in W3
+    blocks) sliced from its posting arrays, and its deleted docnums; None when the segment has no posting arrays
+    or they lack the term."""
     side = _leaf_sidecar(leaf)
     if side is None:
         return None
-    place = postings_place(leaf, fieldname, text)
-    found = side.term(place) if place is not None else None
+    found = side.term(place) if place >= 0 else None
     if found is None:
         return None
     return found[0], found[1], attached(leaf)["deleted"]
 
 
-def read_mapped_positions(reader: IndexReader, fieldname: str, text: bytes, docnums: np.ndarray) -> Positions | None:
+def read_mapped_positions(
+    reader: IndexReader, fieldname: str, text: bytes, docnums: np.ndarray, places: TermPlaces | None = None
+) -> Positions | None:
     """A term's Positions in those of the sections `docnums` (ascending, live) that hold it, sliced from the
     segments' posting arrays and positions files (search.sidecar); None when a segment holding the term lacks
-    either."""
+    either. `places`: the term's `term_places` in the reader, if known."""
     leaves = list(reader.leaf_readers())
     bounds = np.searchsorted(docnums, [offset for _, offset in leaves] + [reader.doc_count_all()]).tolist()
     held_parts, weight_parts, count_parts, position_parts = [], [], [], []
-    for k, (leaf, offset) in enumerate(leaves):
+    for k, place in term_places(reader, fieldname, text) if places is None else places:
+        leaf, offset = leaves[k]
         wanted = docnums[bounds[k] : bounds[k + 1]]
-        if not len(wanted) or (fieldname, text) not in leaf:
+        if not len(wanted):
             continue
         side, positions = _leaf_sidecar(leaf), _leaf_positions(leaf)
-        if side is None or positions is None:
-            return None
-        place = postings_place(leaf, fieldname, text)
-        if place is None:
+        if side is None or positions is None or place < 0:
             return None
         postings, term = side.term(place), positions.term(place)
         if postings is None or term is None:
@@ -324,6 +346,7 @@ class VectorScorer:
         self._lengths: dict[str, np.ndarray] = {}
         self._stats: dict[tuple[str, bytes], tuple[float, float]] = {}
         self._frequencies: dict[tuple[str, bytes], int] = {}
+        self._places: dict[tuple[str, bytes], TermPlaces] = {}
 
     # --- data --------------------------------------------------------------------------------------------
 
@@ -344,9 +367,21 @@ class VectorScorer:
         found = self.cached_postings.get(key) or self.cached_for_phrases.get(key)
         if isinstance(found, TermPostings):
             return found
-        found = read_term_postings(self._searcher().reader(), fieldname, text, self.sidecars)
+        reader = self._searcher().reader()
+        found = read_term_postings(reader, fieldname, text, self.sidecars, self.places(reader, fieldname, text))
         if not found.mapped:
             (self.cached_for_phrases if for_phrase else self.cached_postings).put(key, found)
+        return found
+
+    def places(self, reader: IndexReader, fieldname: str, text: bytes) -> TermPlaces:
+        """A term's `term_places` in the build (the same in every reader of it), remembered."""
+        key = (fieldname, text)
+        found = self._places.get(key)
+        if found is None:
+            found = term_places(reader, fieldname, text)
+            if len(self._places) >= TERM_PLACES_LIMIT:
+                self._places.clear()
+            self._places[key] = found
         return found
 
     def term_blocks(self, fieldname: str, text: bytes) -> PostingBlocks | None:
@@ -528,7 +563,11 @@ class VectorScorer:
         for text in distinct:
             if not len(sections):
                 return _EMPTY_IDS, np.zeros(0)
-            found = read_mapped_positions(reader, q.fieldname, text, sections) if self.sidecars else None
+            found = (
+                read_mapped_positions(reader, q.fieldname, text, sections, self.places(reader, q.fieldname, text))
+                if self.sidecars
+                else None
+            )
             if found is None:  # a segment without positions files: from the posting blocks
                 blocks = rarest.blocks if text == distinct[0] else None
                 if blocks is None:  # not read with the postings (or not W3 blocks: term_blocks says so again)

@@ -161,6 +161,30 @@ def test_mapped_postings_are_not_cached_and_phrases_read_positions_files(opened)
     assert blocks.cached_for_phrases.nbytes > 0
 
 
+def test_a_terms_segments_are_looked_up_once_per_build(opened):
+    """Which segments hold a term, and where, is asked of Whoosh's term tables once and then remembered: a second
+    read of the postings and of a phrase's positions looks nothing up, and reads the same."""
+    scorer = VectorScorer(opened.searcher, opened.section_count, WEIGHTING, sidecars=True)
+    reader = opened.searcher().reader()
+    assert len(list(reader.leaf_readers())) == 2
+    places = vector.term_places(reader, "body", "法治".encode())
+    assert [leaf for leaf, _ in places] == [0, 1] and all(place >= 0 for _, place in places)
+    assert vector.term_places(reader, "body", "不在索引里的词".encode()) == ()
+    first = scorer.term_postings("body", "法治".encode())
+    q = wq.Phrase("body_bi", analysis.bigrams("法治政府建设"))
+    first_phrase = scorer.evaluate(q)
+    with patch.object(vector, "postings_place", side_effect=AssertionError("looked up again")):
+        again = scorer.term_postings("body", "法治".encode())
+        again_phrase = scorer.evaluate(q)
+    assert again.ids.tolist() == first.ids.tolist() and again.weights.tolist() == first.weights.tolist()
+    assert first_phrase is not None and again_phrase is not None
+    assert again_phrase[0].tolist() == first_phrase[0].tolist() and len(first_phrase[0]) > 5
+    # A full table is emptied, not grown.
+    with patch.object(vector, "TERM_PLACES_LIMIT", 1):
+        scorer.term_postings("body", "政府".encode())
+        assert list(scorer._places) == [("body", "政府".encode())]
+
+
 def assert_positions_read_alike(build: Path, step: int = 1) -> int:
     """Every `step`-th term of each positional field of `build`: the positions its segments' positions files
     give, for every section, are those Whoosh decodes, with the same weights; returns the terms compared."""
