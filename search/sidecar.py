@@ -275,9 +275,15 @@ class SidecarPositions(NamedTuple):
     def term(self, place: int) -> TermPositions | None:
         """The positions of the term whose postings start at `place` of the posting file; None if the file
         has no such term."""
-        i = int(np.searchsorted(self.places, place))
-        if i == len(self.places) or int(self.places[i]) != place:
-            return None
+        i = _find(self.places, place)
+        return self.term_at(i) if i >= 0 else None
+
+    def find(self, place: int) -> int:
+        """The number of the term whose postings start at `place` of the posting file (-1: none)."""
+        return _find(self.places, place)
+
+    def term_at(self, i: int) -> TermPositions:
+        """The positions of the file's term number `i`."""
         p0, p1 = int(self.term_postings[i]), int(self.term_postings[i + 1])
         s0, s1 = int(self.term_positions[i]), int(self.term_positions[i + 1])
         return TermPositions(self.starts[p0:p1], self.positions[s0:s1])
@@ -334,11 +340,23 @@ class Sidecar(NamedTuple):
     def term(self, place: int) -> tuple[np.ndarray, np.ndarray] | None:
         """(segment-local docnums ascending, weights) of the term whose postings start at `place` of the posting
         file; None if the file has no such term."""
-        i = int(np.searchsorted(self.places, place))
-        if i == len(self.places) or int(self.places[i]) != place:
-            return None
+        i = _find(self.places, place)
+        return self.term_at(i) if i >= 0 else None
+
+    def find(self, place: int) -> int:
+        """The number of the term whose postings start at `place` of the posting file (-1: none)."""
+        return _find(self.places, place)
+
+    def term_at(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """(segment-local docnums ascending, weights) of the file's term number `i`."""
         found = self.postings[int(self.starts[i]) : int(self.starts[i + 1])]
         return found["id"], found["weight"]
+
+
+def _find(places: np.ndarray, place: int) -> int:
+    """Where `place` is in the ascending `places` (-1: not there)."""
+    i = int(np.searchsorted(places, place))
+    return i if i < len(places) and int(places[i]) == place else -1
 
 
 def open_sidecar(path: str | Path, segment_id: str, doc_count: int) -> Sidecar | None:

@@ -95,18 +95,29 @@ class TermPostings(NamedTuple):
         return self.ids.nbytes + self.weights.nbytes + (self.blocks.nbytes if self.blocks is not None else 0)
 
 
-# Per segment holding a term: (its number among the reader's segments, where the term's postings start in its
-# posting file, or -1 where they are not in W3 blocks).
-TermPlaces = tuple[tuple[int, int], ...]
+class TermPlace(NamedTuple):
+    """Where a segment holding a term keeps it: the segment's number among the reader's segments, and the
+    term's number in the segment's posting arrays and positions file (search.sidecar; -1 where they lack it,
+    or it is not in W3 blocks, or the segment has no such file)."""
+
+    leaf: int
+    postings: int
+    positions: int
+
+
+TermPlaces = tuple[TermPlace, ...]
 
 
 def term_places(reader: IndexReader, fieldname: str, text: bytes) -> TermPlaces:
-    """The segments of a reader that hold a term, and where its postings start in each."""
+    """The segments of a reader that hold a term, and where each keeps it."""
     out = []
     for leaf_no, (leaf, _offset) in enumerate(reader.leaf_readers()):
         if (fieldname, text) in leaf:
             place = postings_place(leaf, fieldname, text)
-            out.append((leaf_no, -1 if place is None else place))
+            side, positions = _leaf_sidecar(leaf), _leaf_positions(leaf)
+            at = side.find(place) if side is not None and place is not None else -1
+            at_positions = positions.find(place) if positions is not None and place is not None else -1
+            out.append(TermPlace(leaf_no, at, at_positions))
     return tuple(out)
 
 
@@ -119,9 +130,9 @@ def read_term_postings(
     in_blocks = True
     mapped = sidecars
     leaves = list(reader.leaf_readers())
-    for leaf_no, place in term_places(reader, fieldname, text) if places is None else places:
+    for leaf_no, at, _ in term_places(reader, fieldname, text) if places is None else places:
         leaf, offset = leaves[leaf_no]
-        found = _mapped_postings(leaf, place) if sidecars else None
+        found = _mapped_postings(leaf, at) if sidecars else None
         if found is not None:
             ids, weights, deleted = found
             # Their blocks are not read here (search.phrase reads a term's block table when it needs one).
@@ -199,17 +210,14 @@ def _leaf_positions(leaf) -> SidecarPositions | None:
     return found
 
 
-def _mapped_postings(leaf, place: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
-    """A segment's postings of the term whose postings start at `place` of its posting file (-1: not in W3
-    blocks) sliced from its posting arrays, and its deleted docnums; None when the segment has no posting arrays
-    or they lack the term."""
+def _mapped_postings(leaf, at: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+    """A segment's postings of its term number `at` in its posting arrays (TermPlace.postings), and its deleted
+    docnums; None when the segment has no posting arrays or they lack the term (-1)."""
     side = _leaf_sidecar(leaf)
-    if side is None:
+    if side is None or at < 0:
         return None
-    found = side.term(place) if place >= 0 else None
-    if found is None:
-        return None
-    return found[0], found[1], attached(leaf)["deleted"]
+    ids, weights = side.term_at(at)
+    return ids, weights, attached(leaf)["deleted"]
 
 
 def read_mapped_positions(
@@ -221,18 +229,16 @@ def read_mapped_positions(
     leaves = list(reader.leaf_readers())
     bounds = np.searchsorted(docnums, [offset for _, offset in leaves] + [reader.doc_count_all()]).tolist()
     held_parts, weight_parts, count_parts, position_parts = [], [], [], []
-    for k, place in term_places(reader, fieldname, text) if places is None else places:
+    for k, at_postings, at_positions in term_places(reader, fieldname, text) if places is None else places:
         leaf, offset = leaves[k]
         wanted = docnums[bounds[k] : bounds[k + 1]]
         if not len(wanted):
             continue
         side, positions = _leaf_sidecar(leaf), _leaf_positions(leaf)
-        if side is None or positions is None or place < 0:
+        if side is None or positions is None or at_postings < 0 or at_positions < 0:
             return None
-        postings, term = side.term(place), positions.term(place)
-        if postings is None or term is None:
-            return None
-        ids, weights = postings
+        ids, weights = side.term_at(at_postings)
+        term = positions.term_at(at_positions)
         _, present, at = _common(wanted.astype(np.int64) - offset, ids)
         counts, found = term.of(at)
         held_parts.append(wanted[present])

@@ -168,7 +168,10 @@ def test_a_terms_segments_are_looked_up_once_per_build(opened):
     reader = opened.searcher().reader()
     assert len(list(reader.leaf_readers())) == 2
     places = vector.term_places(reader, "body", "法治".encode())
-    assert [leaf for leaf, _ in places] == [0, 1] and all(place >= 0 for _, place in places)
+    # Both segments hold it, in their posting arrays; the body field keeps no positions.
+    assert [(p.leaf, p.postings >= 0, p.positions) for p in places] == [(0, True, -1), (1, True, -1)]
+    gram = analysis.bigrams("法治")[0].encode()
+    assert all(p.postings >= 0 and p.positions >= 0 for p in vector.term_places(reader, "body_bi", gram))
     assert vector.term_places(reader, "body", "不在索引里的词".encode()) == ()
     first = scorer.term_postings("body", "法治".encode())
     q = wq.Phrase("body_bi", analysis.bigrams("法治政府建设"))
