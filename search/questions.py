@@ -252,67 +252,22 @@ INTENT_TYPED = frozenset(("被抓", "抓走", "处理", "后果", "追究"))
 # articles about anything; a document naming a spouse in every article (a servicemen's insurance law) is not
 # about a husband who beats his wife. Such a group still matches and scores in sections, but does not make a
 # document the query's subject (breadth).
-PARTY_WORDS = frozenset(
-    [
-        "老公",
-        "老婆",
-        "丈夫",
-        "妻子",
-        "爱人",
-        "媳妇",
-        "对象",
-        "男朋友",
-        "女朋友",
-        "爸爸",
-        "妈妈",
-        "爸",
-        "妈",
-        "父亲",
-        "母亲",
-        "父母",
-        "爹",
-        "娘",
-        "儿子",
-        "女儿",
-        "孩子",
-        "小孩",
-        "闺女",
-        "儿女",
-        "子女",
-        "爷爷",
-        "奶奶",
-        "姥姥",
-        "姥爷",
-        "外公",
-        "外婆",
-        "哥哥",
-        "姐姐",
-        "弟弟",
-        "妹妹",
-        "兄弟",
-        "姐妹",
-        "兄妹",
-        "叔叔",
-        "舅舅",
-        "阿姨",
-        "婆婆",
-        "公公",
-        "岳父",
-        "岳母",
-        "亲戚",
-        "朋友",
-        "同学",
-        "同事",
-        "家人",
-        "家里人",
-        "表哥",
-        "表姐",
-        "表弟",
-        "表妹",
-        "堂哥",
-        "堂弟",
-    ]
-)
+# fmt: off
+PARTY_WORDS = frozenset((
+    # spouses and partners
+    "老公", "老婆", "丈夫", "妻子", "爱人", "媳妇", "对象", "男朋友", "女朋友",
+    # parents and children
+    "爸爸", "妈妈", "爸", "妈", "父亲", "母亲", "父母", "爹", "娘", "儿子",
+    "女儿", "孩子", "小孩", "闺女", "儿女", "子女",
+    # the wider family
+    "爷爷", "奶奶", "姥姥", "姥爷", "外公", "外婆", "哥哥", "姐姐", "弟弟", "妹妹",
+    "兄弟", "姐妹", "兄妹", "叔叔", "舅舅", "阿姨", "婆婆", "公公", "岳父", "岳母",
+    "亲戚",
+    # acquaintances, the household, cousins
+    "朋友", "同学", "同事", "家人", "家里人", "表哥", "表姐", "表弟", "表妹", "堂哥",
+    "堂弟",
+))
+# fmt: on
 
 
 def is_party(group: tuple[Term, ...]) -> bool:
