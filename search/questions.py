@@ -410,8 +410,13 @@ def content_groups(
     for start, end, key in colloquial.find(norm):
         typed = text[start:end]
         # Shorter keys inside the phrase add their words to its group (买到假货: 欺诈行为, and 假货: 假冒伪劣); not
-        # single characters, which mean something else inside a word (打 of 打工 is no 殴打, 偷 of 偷偷 no 盗窃).
-        inner = [k for _, _, k in colloquial.find_all(key) if len(k) >= colloquial.MIN_SUBSTRING_KEY]
+        # single characters, which mean something else inside a word (打 of 打工 is no 殴打, 偷 of 偷偷 no 盗窃), nor
+        # words naming whom the phrase is about (孩子 of 孩子闯祸 is no 无民事行为能力人 question).
+        inner = [
+            k
+            for _, _, k in colloquial.find_all(key)
+            if len(k) >= colloquial.MIN_SUBSTRING_KEY and (k == key or k not in PARTY_WORDS)
+        ]
         expansions = dict.fromkeys(e for k in [key, *inner] for e in colloquial.table()[k])
         groups.append((Term(typed), *(Term(e, alias_of=typed) for e in expansions)))
         for lo, hi in colloquial.claimed(norm, start, end, key):
