@@ -129,11 +129,16 @@ def with_aliases(group: tuple[Term, ...]) -> tuple[Term, ...]:
     for t in group:
         if t.phrase or t.field or t.docno or t.alias_of:
             continue
-        extra = (*aliases.extra_terms(t.text), *colloquial.extra_terms(t.text))
-        out.extend(
-            Term(e, alias_of=t.text) for e in extra if Term(e) not in out and Term(e, alias_of=t.text) not in out
-        )
+        extra = [Term(e, alias_of=t.text) for e in aliases.extra_terms(t.text)]
+        # An everyday word typed as such (刷单) is searched as the statutes' wording verbatim (虚构交易), not as its
+        # words anywhere in a section (虚假 and 交易 of securities law); a spaced expansion stays a set of words.
+        extra += [Term(e, alias_of=t.text, phrase=not _spaced(e)) for e in colloquial.extra_terms(t.text)]
+        out.extend(e for e in extra if Term(e.text) not in out and e not in out)
     return tuple(out)
+
+
+def _spaced(text: str) -> bool:
+    return any(c.isspace() for c in text)
 
 
 def plan_query(parsed: ParsedQuery) -> QueryPlan:

@@ -215,3 +215,15 @@ def test_an_aspect_particle_inside_a_rare_word_is_dropped_for_the_statutes_word(
     frequency = {"犯了罪": 0, "犯罪": 5000}.get
     groups = questions.relax(parse_query("犯了罪要判刑吗"), lambda w: frequency(w, 0)).groups
     assert [(t.text, t.alias_of) for t in groups[-1]] == [("犯了罪", None), ("犯罪", "犯了罪")]
+
+
+def test_an_everyday_word_typed_alone_is_searched_as_the_statutes_wording_verbatim():
+    from search.plan import with_aliases
+
+    def alternatives(word: str) -> list[tuple[str, bool]]:
+        return [(t.text, t.phrase) for t in with_aliases((Term(word),))]
+
+    # 虚构交易 as a run of characters, not 虚假 and 交易 anywhere in a section (securities law).
+    assert alternatives("刷单") == [("刷单", False), ("虚假交易", True), ("虚构交易", True)]
+    # A spaced expansion stays a set of words that must occur in one article.
+    assert ("民间借贷 利率", False) in alternatives("高利贷") and ("高利放贷", True) in alternatives("高利贷")
