@@ -133,7 +133,9 @@ def with_aliases(group: tuple[Term, ...]) -> tuple[Term, ...]:
         # An everyday word typed as such (刷单) is searched as the statutes' wording verbatim (虚构交易), not as its
         # words anywhere in a section (虚假 and 交易 of securities law); a spaced expansion stays a set of words.
         extra += [Term(e, alias_of=t.text, phrase=not _spaced(e)) for e in colloquial.extra_terms(t.text)]
-        out.extend(e for e in extra if Term(e.text) not in out and e not in out)
+        for e in extra:  # once per text (a typed term, or an expansion quoted or not)
+            if all(o.text != e.text or (o.alias_of not in (None, e.alias_of)) for o in out):
+                out.append(e)
     return tuple(out)
 
 

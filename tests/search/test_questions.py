@@ -227,3 +227,6 @@ def test_an_everyday_word_typed_alone_is_searched_as_the_statutes_wording_verbat
     assert alternatives("刷单") == [("刷单", False), ("虚假交易", True), ("虚构交易", True)]
     # A spaced expansion stays a set of words that must occur in one article.
     assert ("民间借贷 利率", False) in alternatives("高利贷") and ("高利放贷", True) in alternatives("高利贷")
+    # A question's group already holding an expansion does not get it again, quoted.
+    group = with_aliases((Term("摆地摊"), Term("摊贩", alias_of="摆地摊")))
+    assert [(t.text, t.phrase) for t in group] == [("摆地摊", False), ("摊贩", False)]
