@@ -272,12 +272,6 @@ class SidecarPositions(NamedTuple):
     term_postings: np.ndarray  # int64, per term and one past the last: its first posting
     term_positions: np.ndarray  # int64, per term and one past the last: its first position
 
-    def term(self, place: int) -> TermPositions | None:
-        """The positions of the term whose postings start at `place` of the posting file; None if the file
-        has no such term."""
-        i = _find(self.places, place)
-        return self.term_at(i) if i >= 0 else None
-
     def find(self, place: int) -> int:
         """The number of the term whose postings start at `place` of the posting file (-1: none)."""
         return _find(self.places, place)
@@ -336,12 +330,6 @@ class Sidecar(NamedTuple):
     postings: np.ndarray  # POSTING records
     places: np.ndarray  # int64, per term, ascending
     starts: np.ndarray  # int64, per term and one past the last
-
-    def term(self, place: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """(segment-local docnums ascending, weights) of the term whose postings start at `place` of the posting
-        file; None if the file has no such term."""
-        i = _find(self.places, place)
-        return self.term_at(i) if i >= 0 else None
 
     def find(self, place: int) -> int:
         """The number of the term whose postings start at `place` of the posting file (-1: none)."""

@@ -53,10 +53,10 @@ POSTINGS_CACHE_BYTES = 24 * 1024 * 1024
 # What phrases read, kept per opened build apart from the above: the postings of their rarest bigrams, the
 # block tables of the others (about 14 bytes per block of about 128 postings).
 PHRASE_CACHE_BYTES = 8 * 1024 * 1024
-# Terms whose segments a build's scorer remembers (which segments hold a term, and where its postings start in
-# each): finding a term is a walk of Whoosh's term table in Python, twice per segment, the largest cost of a query
-# over a build of many segments (fourteen at ten times the laws corpus). A few hundred bytes per term; the table
-# is emptied when full.
+# Terms whose segments a build's scorer remembers (which segments hold a term, and where each keeps it):
+# finding a term is a walk of Whoosh's term table in Python, twice per segment, the largest cost of a query over a
+# build of many segments (fourteen at ten times the laws corpus). About 280 bytes per term there (TermPlaces),
+# 9 MB when full; the table is emptied when full.
 TERM_PLACES_LIMIT = 32_768
 # Whether a build reads a segment's posting arrays (search.sidecar) where it has them (VectorScorer's default).
 READ_SIDECARS = True
@@ -95,30 +95,24 @@ class TermPostings(NamedTuple):
         return self.ids.nbytes + self.weights.nbytes + (self.blocks.nbytes if self.blocks is not None else 0)
 
 
-class TermPlace(NamedTuple):
-    """Where a segment holding a term keeps it: the segment's number among the reader's segments, and the
-    term's number in the segment's posting arrays and positions file (search.sidecar; -1 where they lack it,
-    or it is not in W3 blocks, or the segment has no such file)."""
-
-    leaf: int
-    postings: int
-    positions: int
-
-
-TermPlaces = tuple[TermPlace, ...]
+# Per segment holding a term, one row of TermPlaces: the segment's number among the reader's segments, and the
+# term's number in the segment's posting arrays and in its positions file (search.sidecar; -1 where they lack it,
+# or it is not in W3 blocks, or the segment has no such file). Kept as int32 so that a remembered term costs
+# 112 + 12 bytes per segment (280 at fourteen segments) rather than a tuple of Python ints per segment.
+TermPlaces = np.ndarray
 
 
 def term_places(reader: IndexReader, fieldname: str, text: bytes) -> TermPlaces:
-    """The segments of a reader that hold a term, and where each keeps it."""
-    out = []
+    """The segments of a reader that hold a term, and where each keeps it (TermPlaces rows)."""
+    rows = []
     for leaf_no, (leaf, _offset) in enumerate(reader.leaf_readers()):
         if (fieldname, text) in leaf:
             place = postings_place(leaf, fieldname, text)
             side, positions = _leaf_sidecar(leaf), _leaf_positions(leaf)
             at = side.find(place) if side is not None and place is not None else -1
             at_positions = positions.find(place) if positions is not None and place is not None else -1
-            out.append(TermPlace(leaf_no, at, at_positions))
-    return tuple(out)
+            rows.append((leaf_no, at, at_positions))
+    return np.asarray(rows, dtype=np.int32).reshape(-1, 3)
 
 
 def read_term_postings(
@@ -130,7 +124,7 @@ def read_term_postings(
     in_blocks = True
     mapped = sidecars
     leaves = list(reader.leaf_readers())
-    for leaf_no, at, _ in term_places(reader, fieldname, text) if places is None else places:
+    for leaf_no, at, _ in (term_places(reader, fieldname, text) if places is None else places).tolist():
         leaf, offset = leaves[leaf_no]
         found = _mapped_postings(leaf, at) if sidecars else None
         if found is not None:
@@ -211,8 +205,8 @@ def _leaf_positions(leaf) -> SidecarPositions | None:
 
 
 def _mapped_postings(leaf, at: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
-    """A segment's postings of its term number `at` in its posting arrays (TermPlace.postings), and its deleted
-    docnums; None when the segment has no posting arrays or they lack the term (-1)."""
+    """A segment's postings of its term number `at` in its posting arrays (a TermPlaces row's second column), and
+    its deleted docnums; None when the segment has no posting arrays or they lack the term (-1)."""
     side = _leaf_sidecar(leaf)
     if side is None or at < 0:
         return None
@@ -229,7 +223,7 @@ def read_mapped_positions(
     leaves = list(reader.leaf_readers())
     bounds = np.searchsorted(docnums, [offset for _, offset in leaves] + [reader.doc_count_all()]).tolist()
     held_parts, weight_parts, count_parts, position_parts = [], [], [], []
-    for k, at_postings, at_positions in term_places(reader, fieldname, text) if places is None else places:
+    for k, at_postings, at_positions in (term_places(reader, fieldname, text) if places is None else places).tolist():
         leaf, offset = leaves[k]
         wanted = docnums[bounds[k] : bounds[k + 1]]
         if not len(wanted):

@@ -169,10 +169,14 @@ def test_a_terms_segments_are_looked_up_once_per_build(opened):
     assert len(list(reader.leaf_readers())) == 2
     places = vector.term_places(reader, "body", "法治".encode())
     # Both segments hold it, in their posting arrays; the body field keeps no positions.
-    assert [(p.leaf, p.postings >= 0, p.positions) for p in places] == [(0, True, -1), (1, True, -1)]
+    assert [(leaf, at >= 0, in_positions) for leaf, at, in_positions in places.tolist()] == [
+        (0, True, -1),
+        (1, True, -1),
+    ]
     gram = analysis.bigrams("法治")[0].encode()
-    assert all(p.postings >= 0 and p.positions >= 0 for p in vector.term_places(reader, "body_bi", gram))
-    assert vector.term_places(reader, "body", "不在索引里的词".encode()) == ()
+    gram_places = vector.term_places(reader, "body_bi", gram)
+    assert len(gram_places) == 2 and (gram_places[:, 1:] >= 0).all()
+    assert vector.term_places(reader, "body", "不在索引里的词".encode()).shape == (0, 3)
     first = scorer.term_postings("body", "法治".encode())
     q = wq.Phrase("body_bi", analysis.bigrams("法治政府建设"))
     first_phrase = scorer.evaluate(q)
@@ -238,12 +242,12 @@ def test_the_positions_writer_checks_its_input_and_reads_back_by_posting(tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["MAIN_x.gvpos"]
     found = open_positions(path, "MAIN_x", 4)
     assert found is not None and open_positions(path, "MAIN_x", 5) is None and open_positions(path, "MAIN_y", 4) is None
-    counts, positions = found.term(10).of(np.array([0, 1]))
+    counts, positions = found.term_at(found.find(10)).of(np.array([0, 1]))
     assert counts.tolist() == [2, 1] and positions.tolist() == [0, 5, 7]
-    counts, positions = found.term(10).of(np.array([1]))
+    counts, positions = found.term_at(found.find(10)).of(np.array([1]))
     assert counts.tolist() == [1] and positions.tolist() == [7]
-    assert found.term(20).of(np.array([0]))[1].tolist() == [1, 2, 9]
-    assert found.term(15) is None
+    assert found.term_at(found.find(20)).of(np.array([0]))[1].tolist() == [1, 2, 9]
+    assert found.find(15) == -1
     (tmp_path / "cut.gvpos").write_bytes(path.read_bytes()[:-8])
     assert open_positions(tmp_path / "cut.gvpos", "MAIN_x", 4) is None
     cancelled = PositionsWriter(tmp_path / "MAIN_y.gvpos", "MAIN_y")
@@ -327,9 +331,9 @@ def test_the_writer_takes_terms_in_posting_file_order_and_a_cancelled_file_is_go
     writer.close(5)
     side = open_sidecar(path, "MAIN_x", 5)
     assert side is not None and open_sidecar(path, "MAIN_x", 6) is None and open_sidecar(path, "MAIN_y", 5) is None
-    ids, weights = side.term(20)
+    ids, weights = side.term_at(side.find(20))
     assert ids.tolist() == [1, 4] and weights.tolist() == [2.0, 1.0]
-    assert side.term(10)[0].tolist() == [3] and side.term(15) is None and side.term(30) is None
+    assert side.term_at(side.find(10))[0].tolist() == [3] and side.find(15) == -1 and side.find(30) == -1
     cancelled = SidecarWriter(tmp_path / "MAIN_y.gvpost", "MAIN_y")
     cancelled.add(np.array([1]), np.array([1]), np.array([0]), np.array([1.0]))
     cancelled.cancel()
