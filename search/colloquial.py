@@ -124,10 +124,16 @@ def claimed(text: str, start: int, end: int, key: str) -> tuple[tuple[int, int],
     it, its head and tail (the words between them are the query's own: 两岁 in 孩子才两岁会判给)."""
     if text[start:end] == key:
         return ((start, end),)
-    cut = 1
-    while cut < len(key) and text[start + cut] == key[cut]:
-        cut += 1
-    return (start, start + cut), (end - (len(key) - cut), end)
+    # The first cut that fits, as _gapped tries them (abcd in abXcd is ab and cd, not abc and d).
+    for cut in range(1, len(key)):
+        head_end, tail_start = start + cut, end - (len(key) - cut)
+        if (
+            text.startswith(key[:cut], start)
+            and text.startswith(key[cut:], tail_start)
+            and 1 <= tail_start - head_end <= GAP_CHARS
+        ):
+            return (start, head_end), (tail_start, end)
+    raise ValueError(f"{text[start:end]!r} is not {key!r} with characters inside it")
 
 
 def find(text: str) -> list[tuple[int, int, str]]:

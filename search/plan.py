@@ -133,8 +133,8 @@ def with_aliases(group: tuple[Term, ...]) -> tuple[Term, ...]:
         # An everyday word typed as such (刷单) is searched as the statutes' wording verbatim (虚构交易), not as its
         # words anywhere in a section (虚假 and 交易 of securities law); a spaced expansion stays a set of words.
         extra += [Term(e, alias_of=t.text, phrase=not _spaced(e)) for e in colloquial.extra_terms(t.text)]
-        for e in extra:  # once per text (a typed term, or an expansion quoted or not)
-            if all(o.text != e.text or (o.alias_of not in (None, e.alias_of)) for o in out):
+        for e in extra:  # once per text: not beside the typed term or the same expansion, quoted or not
+            if not any(o.text == e.text and o.alias_of in (None, e.alias_of) for o in out):
                 out.append(e)
     return tuple(out)
 

@@ -113,6 +113,10 @@ def test_a_gapped_phrase_takes_in_the_shorter_keys_of_its_head_and_around_anothe
     assert colloquial.find("老公一喝酒就打我咋办") == [(0, 8, "老公打我"), (3, 5, "喝酒")]
     groups = questions.content_groups(Term("老公经常动手打我该怎么办"))
     assert [t.text for t in groups[0]] == ["老公经常动手打我", "家庭暴力"]
+    # The key's own characters, head and tail: the first cut that fits, as the search tries them.
+    assert colloquial.claimed("老公一喝酒就打我咋办", 0, 8, "老公打我") == ((0, 2), (6, 8))
+    assert colloquial.claimed("abcXcd", 0, 6, "abcd") == ((0, 2), (4, 6))
+    assert colloquial.claimed("老公打我", 0, 4, "老公打我") == ((0, 4),)
     # A key only partly inside the head or tail keeps its place: 拍的照片 stays, 照片被盗用 is not found around it.
     assert [k for _, _, k in colloquial.find("我拍的照片被人盗用发网上怎么办")] == ["拍的照片"]
 
