@@ -21,6 +21,7 @@ from whoosh.query import Query
 from search import aliases, analysis, colloquial, highlight, questions
 from search.answer import CitationReading, pinned_mask, read_citations, strip_prefix, titles_by_form
 from search.dayview import DAY_FACETS, DayView, day_view
+from search.docnums import distinct, distinct_inverse
 from search.fields import BY_NAME, HIT
 from search.index import OpenIndex
 from search.inforce import period_table
@@ -168,7 +169,7 @@ def _union_all(arrays: list[np.ndarray], size: int) -> np.ndarray:
     if len(arrays) == 1:
         return arrays[0]
     if sum(len(a) for a in arrays) * 16 < size:
-        return np.unique(np.concatenate(arrays))
+        return distinct(np.concatenate(arrays))
     mask = np.zeros(size, dtype=bool)
     for a in arrays:
         mask[a] = True
@@ -438,7 +439,7 @@ def _titles_containing(index: OpenIndex, text: str) -> np.ndarray:
     at = [m.start() for m in re.finditer(re.escape(text), joined)]
     if not at:
         return _NONE
-    return np.unique(np.searchsorted(starts, at, side="right") - 1).astype(np.int32)
+    return distinct(np.searchsorted(starts, at, side="right") - 1).astype(np.int32)
 
 
 def _section_scores(index: OpenIndex, q: Query, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -469,7 +470,7 @@ def _best_of(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np
         return _NONE, np.zeros(0)
     ids = np.concatenate([p[0] for p in parts])
     scores = np.concatenate([p[1] for p in parts])
-    uniq, inverse = np.unique(ids, return_inverse=True)
+    uniq, inverse = distinct_inverse(ids)
     best = np.zeros(len(uniq))
     np.maximum.at(best, inverse, scores)
     order = np.lexsort((uniq, -best))
@@ -566,7 +567,7 @@ def _coordinated(
         total = np.bincount(ids, weights=scores, minlength=size)[sections]
         found = np.bincount(ids[counts], minlength=size)[sections]
     else:
-        uniq, inverse = np.unique(ids, return_inverse=True)
+        uniq, inverse = distinct_inverse(ids)
         sections = uniq.astype(np.int32)
         total = np.bincount(inverse, weights=scores, minlength=len(uniq))
         found = np.bincount(inverse, weights=counts, minlength=len(uniq))
@@ -587,7 +588,7 @@ def _document_scores(
     owner = table.of_section[sections]
     starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
     runs = owner[starts]
-    if len(np.unique(runs)) != len(runs):  # a document's sections are not one run of docnums: sort them
+    if len(distinct(runs)) != len(runs):  # a document's sections are not one run of docnums: sort them
         return _document_scores_sorted(index, sections, section_score)
     # A document's sections are consecutive docnums (written together), so its scored sections are one run:
     # its best, second and third are found run by run (equal scores: higher docnum first) without sorting.

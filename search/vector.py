@@ -27,7 +27,7 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from search import phrase
+from search import docnums, phrase
 from search.phrase import NotInBlocksError, Positions, PostingBlocks, posting_blocks
 from search.sidecar import (
     POSITIONS_SUFFIX,
@@ -634,9 +634,9 @@ def _union(parts: list[Evaluated], n: int, scored: bool = True) -> Evaluated:
     if total * 8 < n:  # small: sort the concatenation
         ids = np.concatenate([p[0] for p in parts])
         if not scored:
-            return np.unique(ids).astype(np.int32, copy=False), np.zeros(0)
+            return docnums.distinct(ids).astype(np.int32, copy=False), np.zeros(0)
         scores = np.concatenate([p[1] for p in parts])
-        uniq, inverse = np.unique(ids, return_inverse=True)
+        uniq, inverse = docnums.distinct_inverse(ids)
         return uniq.astype(np.int32, copy=False), np.bincount(inverse, weights=scores, minlength=len(uniq))
     hit = np.zeros(n, dtype=bool)
     for ids, _ in parts:
