@@ -45,6 +45,9 @@ from search.validity import VALIDITY_FACET, VALIDITY_LABELS, VALIDITY_VALUES
 
 # How many scored sections ranking looks at; documents matched beyond them follow, newest first.
 SCORE_LIMIT = 300
+# Scores of many sections are cut at the SCORE_LIMIT-th by a bound found in a sample, when they are more than
+# this factor × SCORE_LIMIT (`_kth_largest`).
+KTH_SAMPLE_FACTOR = 8
 SECTIONS_PER_HIT = 3
 # A document's score: its best section, plus this share of each next-best one.
 NEXT_SECTION_WEIGHT = 0.25
@@ -442,6 +445,24 @@ def _titles_containing(index: OpenIndex, text: str) -> np.ndarray:
     return distinct(np.searchsorted(starts, at, side="right") - 1).astype(np.int32)
 
 
+def _kth_largest(values: np.ndarray, k: int) -> float:
+    """The k-th largest of `values` (1 <= k <= len(values)). Partitioning the values above a bound taken from
+    a sample costs a tenth of partitioning them all when they are many (a common word's half million sections);
+    the bound is kept only when at least k values reach it, so the answer is always exact."""
+    n = len(values)
+    step = n // (KTH_SAMPLE_FACTOR * k)
+    if step > 1:
+        sample = values[::step]
+        # About twice k values are expected at or above the sample's j-th largest for j = 2k/step; a few more
+        # make it rarer still that fewer than k reach it.
+        rank = max(len(sample) - (2 * k // step + 2), 0)
+        bound = np.partition(sample, rank)[rank]
+        candidates = values[values >= bound]
+        if len(candidates) >= k:
+            return float(np.partition(candidates, len(candidates) - k)[len(candidates) - k])
+    return float(np.partition(values, n - k)[n - k])
+
+
 def _section_scores(index: OpenIndex, q: Query, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(docnums, scores) of the SCORE_LIMIT best allowed sections matching q, best first (ties: lower docnum);
     `allowed` is a boolean array over docnums."""
@@ -452,9 +473,8 @@ def _section_scores(index: OpenIndex, q: Query, allowed: np.ndarray) -> tuple[np
     keep = allowed[ids]
     ids, scores = ids[keep], scores[keep]
     if len(ids) > SCORE_LIMIT:
-        top = np.argpartition(-scores, SCORE_LIMIT - 1)[:SCORE_LIMIT]
-        # argpartition picks any of equal scores at the boundary: take ties by lower docnum, as a heap would.
-        cut = scores[top].min()
+        # Of equal scores at the boundary, take those of lower docnums, as a heap would.
+        cut = _kth_largest(scores, SCORE_LIMIT)
         above = np.flatnonzero(scores > cut)
         at = np.flatnonzero(scores == cut)[: SCORE_LIMIT - len(above)]
         sel = np.concatenate([above, at])
@@ -515,28 +535,43 @@ def _group_section_scores(
     else:
         ids, scores = _section_scores(index, q, allowed)
 
+    # Coordination counts a group where it matched, not where a word of it merely scored (行为 of
+    # 欺诈行为); a question's group scores only there too (负责 of 负责人 is no answer to 要负责吗).
+    size = len(allowed)
+    in_group = _in_sorted(ids, m.sections, size)
     # A section with the exact string but none of its words as words (述法 inside 述法制度) still counts.
     exact = m.exact[allowed[m.exact]]
     if len(exact):
-        size = len(allowed)
-        extra = exact[~_in_sorted(exact, np.sort(ids), size)]
-        ids = np.concatenate([ids, extra])
-        scores = np.concatenate([scores, np.full(len(extra), EXACT_BASE_SCORE)])
         scores = np.where(_in_sorted(ids, exact, size), scores * EXACT_FACTOR, scores)
-    # Coordination counts a group where it matched, not where a word of it merely scored (行为 of
-    # 欺诈行为); a question's group scores only there too (负责 of 负责人 is no answer to 要负责吗).
-    in_group = _in_sorted(ids, m.sections, len(allowed))
+        # The exact sections not scored (a common word's hundreds of thousands) are in the group, as every
+        # exact section is, and scored alike.
+        extra = _without(exact, ids)
+        ids = np.concatenate([ids, extra])
+        scores = np.concatenate([scores, np.full(len(extra), EXACT_BASE_SCORE * EXACT_FACTOR)])
+        in_group = np.concatenate([in_group, np.ones(len(extra), dtype=bool)])
     if relaxed:
         ids, scores = ids[in_group], scores[in_group]
         in_group = in_group[in_group]
     return ids, scores, in_group
 
 
+def _without(members: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The sorted docnums `members` less those among `values` (a few docnums, in any order)."""
+    at = np.searchsorted(members, values)
+    inside = at < len(members)
+    at = at[inside]
+    keep = np.ones(len(members), dtype=bool)
+    keep[at[members[at] == values[inside]]] = False
+    return members[keep]
+
+
 def _in_sorted(values: np.ndarray, members: np.ndarray, size: int) -> np.ndarray:
     """Per value (a docnum below `size`): whether it is in `members` (sorted docnums)."""
     if not len(members) or not len(values):
         return np.zeros(len(values), dtype=bool)
-    if (len(values) + len(members)) * 32 > size:  # many: a mask over the docnums (a byte each) is cheaper
+    # Many values: a mask over the docnums (a byte each) is cheaper than looking each up; a few values are looked
+    # up however many the members.
+    if (len(values) + len(members)) * 32 > size and len(values) * 64 > len(members):
         mask = np.zeros(size, dtype=bool)
         mask[members] = True
         return mask[values]
@@ -551,11 +586,22 @@ def _coordinated(
     """(docnums, scores) of the scored sections, from each group's (docnums, weighted scores, whether the group
     matched there, whether it is counted): a section's summed group scores, lowered for each counted group it
     did not match (`size`: the number of docnums). Where the groups scored many sections, only those some group
-    matched are kept; otherwise every scored one."""
+    matched are kept; otherwise every scored one. A group's docnums are distinct."""
     groups = sum(counted for *_, counted in scored)
     scored = [s for s in scored if len(s[0])]
     if not scored:
         return _NONE, np.zeros(0)
+    # Coordination: a section with every group beats one that has only some of them. The factor per number of
+    # groups missing, looked up (a power per section took longer than the rest of this function).
+    missing = RELAXED_MISSING_GROUP_FACTOR if relaxed else MISSING_GROUP_FACTOR
+    factors = missing ** np.arange(groups + 1, dtype=np.float64)
+    if len(scored) == 1:  # nothing to add up: the group's sections sorted (a common word's half million)
+        ids, scores, matched, counted = scored[0]
+        if len(ids) * 16 > size:
+            ids, scores, matched = ids[matched], scores[matched], matched[matched]
+        order = np.argsort(ids, kind="stable")
+        found = (matched & counted)[order].astype(np.int64)
+        return ids[order].astype(np.int32), scores[order].astype(np.float64) * factors[groups - found]
     ids = np.concatenate([s[0] for s in scored])
     scores = np.concatenate([s[1] for s in scored])
     matched = np.concatenate([s[2] for s in scored])
@@ -571,9 +617,7 @@ def _coordinated(
         sections = uniq.astype(np.int32)
         total = np.bincount(inverse, weights=scores, minlength=len(uniq))
         found = np.bincount(inverse, weights=counts, minlength=len(uniq))
-    # Coordination: a section with every group beats one that has only some of them.
-    missing = RELAXED_MISSING_GROUP_FACTOR if relaxed else MISSING_GROUP_FACTOR
-    return sections, total * missing ** (groups - found)
+    return sections, total * factors[groups - found.astype(np.int64)]
 
 
 def _document_scores(
@@ -588,7 +632,10 @@ def _document_scores(
     owner = table.of_section[sections]
     starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
     runs = owner[starts]
-    if len(distinct(runs)) != len(runs):  # a document's sections are not one run of docnums: sort them
+    # Documents written in the order of their ordinals have their runs ascending; otherwise sorted here, and a
+    # document found in two runs (its sections not one run of docnums) has them sorted by `_document_scores_sorted`.
+    by_owner = None if bool(np.all(runs[1:] > runs[:-1])) else np.argsort(runs, kind="stable")
+    if by_owner is not None and bool(np.any(np.diff(runs[by_owner]) == 0)):
         return _document_scores_sorted(index, sections, section_score)
     # A document's sections are consecutive docnums (written together), so its scored sections are one run:
     # its best, second and third are found run by run (equal scores: higher docnum first) without sorting.
@@ -607,10 +654,12 @@ def _document_scores(
     for best in bests[1:]:
         nxt += best
     doc_scores[runs] = bests[0] + NEXT_SECTION_WEIGHT * nxt
-    by_owner = np.argsort(runs, kind="stable")
-    chosen = np.stack(picks, axis=1)[by_owner].ravel()
+    chosen = np.stack(picks, axis=1)
+    if by_owner is not None:
+        chosen, runs = chosen[by_owner], runs[by_owner]
+    chosen = chosen.ravel()
     kept = chosen >= 0
-    return doc_scores, _BestSections(np.repeat(runs[by_owner], SECTIONS_PER_HIT)[kept], sections[chosen[kept]])
+    return doc_scores, _BestSections(np.repeat(runs, SECTIONS_PER_HIT)[kept], sections[chosen[kept]])
 
 
 def _document_scores_sorted(

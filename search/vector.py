@@ -344,6 +344,7 @@ class VectorScorer:
         self.cached_postings = BytesLRU(cache_bytes)
         self.cached_for_phrases = BytesLRU(phrase_cache_bytes)
         self._lengths: dict[str, np.ndarray] = {}
+        self._norms: dict[tuple[str, float], np.ndarray] = {}
         self._stats: dict[tuple[str, bytes], tuple[float, float]] = {}
         self._frequencies: dict[tuple[str, bytes], int] = {}
         self._places: dict[tuple[str, bytes], TermPlaces] = {}
@@ -536,10 +537,20 @@ class VectorScorer:
         if not self.schema[fieldname].scorable:
             return tf
         idf, avgfl = self._idf_avgfl(fieldname, text)
-        b = bm25f_b(self._weighting, fieldname)
         k1 = self._weighting.K1
-        fl = _BYTE_LENGTHS[self.length_bytes(fieldname)[ids]]
-        return idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
+        return idf * ((tf * (k1 + 1)) / (tf + self._norm(fieldname, avgfl)[self.length_bytes(fieldname)[ids]]))
+
+    def _norm(self, fieldname: str, avgfl: float) -> np.ndarray:
+        """BM25's length normalisation `k1 × (1 - b + b × fl / avgfl)` of a field per stored length byte: one
+        lookup per section instead of five operations (the same operations, on the same values, so the same
+        scores)."""
+        key = (fieldname, avgfl)
+        found = self._norms.get(key)
+        if found is None:
+            b = bm25f_b(self._weighting, fieldname)
+            k1 = self._weighting.K1
+            found = self._norms[key] = k1 * ((1 - b) + b * _BYTE_LENGTHS / avgfl)
+        return found
 
     def _phrase(self, q: wq.Phrase, within: np.ndarray | None = None, scored: bool = True) -> Evaluated:
         """Whoosh's Phrase: the sections where the words follow each other in order, each at most `slop`

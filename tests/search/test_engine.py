@@ -393,3 +393,50 @@ def test_a_title_typed_whole_is_a_known_item_not_everyday_words(fixture_index):
     # Asked about, it is a question again: read for any of its words, it finds more.
     assert run_search(index, params_from({"q": "保障农民工工资支付条例怎么规定的"})).total > 1
     index.close()
+
+
+@pytest.mark.parametrize("n", [300, 301, 2_400, 2_401, 50_000, 600_000])
+@pytest.mark.parametrize("shape", ["random", "ties", "ascending", "descending"])
+def test_the_kth_largest_score_is_exact_however_the_scores_lie(n, shape):
+    from search.engine import _kth_largest
+
+    rng = np.random.default_rng(n)
+    values = rng.random(n) * 5
+    if shape == "ties":
+        values = np.round(values, 1)
+    elif shape == "ascending":
+        values = np.sort(values)
+    elif shape == "descending":
+        values = np.sort(values)[::-1].copy()
+    assert _kth_largest(values, 300) == np.sort(values)[n - 300]
+
+
+def test_a_few_docnums_are_taken_out_of_many_and_looked_up_in_them():
+    from search.engine import _in_sorted, _without
+
+    members = np.array([3, 8, 9, 20, 41], dtype=np.int32)
+    assert _without(members, np.array([41, 5, 3, 99], dtype=np.int32)).tolist() == [8, 9, 20]
+    assert _without(members, np.zeros(0, dtype=np.int32)).tolist() == [3, 8, 9, 20, 41]
+    # Both ways of looking up (a mask over every docnum, a search in the members) answer alike.
+    values = np.array([9, 4, 41, 42, 3], dtype=np.int32)
+    assert _in_sorted(values, members, 50).tolist() == [True, False, True, False, True]
+    assert _in_sorted(values, members, 10_000).tolist() == [True, False, True, False, True]
+
+
+def test_coordination_of_one_group_and_of_two():
+    from search.engine import MISSING_GROUP_FACTOR as F
+    from search.engine import _coordinated
+
+    one = (np.array([7, 2, 5], dtype=np.int32), np.array([3.0, 1.0, 2.0]), np.array([True, True, False]), True)
+    # Few sections: every scored one is kept, one the group did not match lowered once.
+    sections, scores = _coordinated([one], 1_000, False)
+    assert sections.tolist() == [2, 5, 7]
+    assert scores.tolist() == [1.0, 2.0 * F, 3.0]
+    # Many (against the number of docnums): only those the group matched.
+    sections, scores = _coordinated([one], 10, False)
+    assert sections.tolist() == [2, 7]
+    assert scores.tolist() == [1.0, 3.0]
+    other = (np.array([5, 9], dtype=np.int32), np.array([0.5, 4.0]), np.array([True, True]), True)
+    sections, scores = _coordinated([one, other], 1_000, False)
+    assert sections.tolist() == [2, 5, 7, 9]
+    assert scores.tolist() == [1.0 * F, 2.5 * F, 3.0 * F, 4.0 * F]
