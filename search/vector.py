@@ -58,6 +58,11 @@ PHRASE_CACHE_BYTES = 8 * 1024 * 1024
 # build of many segments (fourteen at ten times the laws corpus). About 280 bytes per term there (TermPlaces),
 # 9 MB when full; the table is emptied when full.
 TERM_PLACES_LIMIT = 32_768
+# A term's postings are looked up for the sections a query is evaluated in, rather than read whole and filtered,
+# when it has at least SPARSE_MIN_POSTINGS and SPARSE_RATIO times as many as there are sections (search of a few
+# hundred sections in a common word's million postings, per segment).
+SPARSE_MIN_POSTINGS = 65_536
+SPARSE_RATIO = 16
 # Whether a build reads a segment's posting arrays (search.sidecar) where it has them (VectorScorer's default).
 READ_SIDECARS = True
 _UNOPENED = object()
@@ -214,6 +219,32 @@ def _mapped_postings(leaf, at: int) -> tuple[np.ndarray, np.ndarray, np.ndarray 
     return ids, weights, attached(leaf)["deleted"]
 
 
+def read_postings_at(reader: IndexReader, docnums: np.ndarray, places: TermPlaces) -> Evaluated | None:
+    """Of the sections `docnums` (ascending), those that hold a term (its `term_places` in the reader) and its
+    weights there, looked up in the segments' posting arrays; None when a segment holding the term lacks them."""
+    leaves = list(reader.leaf_readers())
+    bounds = np.searchsorted(docnums, [offset for _, offset in leaves] + [reader.doc_count_all()]).tolist()
+    id_parts, weight_parts = [], []
+    for k, at_postings, _ in places.tolist():
+        leaf, offset = leaves[k]
+        wanted = docnums[bounds[k] : bounds[k + 1]]
+        if not len(wanted):
+            continue
+        found = _mapped_postings(leaf, at_postings)
+        if found is None:
+            return None
+        ids, weights, deleted = found
+        local, _, at = _common((wanted - offset).astype(ids.dtype, copy=False), ids)
+        if deleted is not None and len(deleted):
+            live = _live_mask(leaf, deleted)[local]
+            local, at = local[live], at[live]
+        id_parts.append(local.astype(np.int32) + offset)
+        weight_parts.append(weights[at])
+    if not id_parts:
+        return _EMPTY_IDS, _EMPTY_WEIGHTS
+    return np.concatenate(id_parts).astype(np.int32, copy=False), np.concatenate(weight_parts)
+
+
 def read_mapped_positions(
     reader: IndexReader, fieldname: str, text: bytes, docnums: np.ndarray, places: TermPlaces | None = None
 ) -> Positions | None:
@@ -233,7 +264,8 @@ def read_mapped_positions(
             return None
         ids, weights = side.term_at(at_postings)
         term = positions.term_at(at_positions)
-        _, present, at = _common(wanted.astype(np.int64) - offset, ids)
+        # Looked up as the posting arrays' own type: a search of another type copies the whole array first.
+        _, present, at = _common((wanted - offset).astype(ids.dtype, copy=False), ids)
         counts, found = term.of(at)
         held_parts.append(wanted[present])
         weight_parts.append(weights[at])
@@ -487,11 +519,11 @@ class VectorScorer:
         if not self.supports(q):
             return None
         try:
-            return self._eval(q, within, scored)
+            return self._eval(q, None if within is None else Within(within), scored)
         except NotInBlocksError:
             return None
 
-    def _eval(self, q: wq.Query, within: np.ndarray | None, scored: bool) -> Evaluated:
+    def _eval(self, q: wq.Query, within: Within | None, scored: bool) -> Evaluated:
         """(docnums, scores) of `q` within the sections `within` (None: all); without `scored` the scores are
         an empty array and only the docnums are found."""
         if isinstance(q, wq.Term):
@@ -512,7 +544,7 @@ class VectorScorer:
             scores = scores * q.boost
         return ids, scores
 
-    def _term(self, q: wq.Term, within: np.ndarray | None = None, scored: bool = True) -> Evaluated:
+    def _term(self, q: wq.Term, within: Within | None = None, scored: bool = True) -> Evaluated:
         schema = self.schema
         if q.fieldname not in schema:
             return _EMPTY_IDS, np.zeros(0)
@@ -520,16 +552,32 @@ class VectorScorer:
             text = schema[q.fieldname].to_bytes(q.text)
         except ValueError:
             return _EMPTY_IDS, np.zeros(0)
-        ids, weights = self.postings(q.fieldname, text)
-        if within is not None and len(ids):
-            keep = within[ids]
-            ids, weights = ids[keep], weights[keep]
+        found = self._postings_within(q.fieldname, text, within) if within is not None else None
+        if found is not None:
+            ids, weights = found
+        else:
+            ids, weights = self.postings(q.fieldname, text)
+            if within is not None and len(ids):
+                keep = within.mask[ids]
+                ids, weights = ids[keep], weights[keep]
         if not len(ids) or not scored:
             return ids, np.zeros(0)
         scores = self._scores(q.fieldname, text, ids, weights)
         if q.boost != 1.0:
             scores = scores * q.boost
         return ids, scores
+
+    def _postings_within(self, fieldname: str, text: bytes, within: Within) -> Evaluated | None:
+        """A term's (docnums, weights) in the sections `within`, looked up in the segments' posting arrays when
+        it is in many more sections than those (a common word's million postings are then neither copied nor
+        filtered); None otherwise, or where a segment lacks posting arrays."""
+        if not self.sidecars or (fieldname, text) in self.cached_postings:
+            return None
+        frequency = self._doc_frequency(fieldname, text)
+        if frequency < SPARSE_MIN_POSTINGS or within.count * SPARSE_RATIO > frequency:
+            return None
+        reader = self._searcher().reader()
+        return read_postings_at(reader, within.ids, self.places(reader, fieldname, text))
 
     def _scores(self, fieldname: str, text: bytes, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """A term's scores in the sections `ids`, where it has the frequencies `weights`."""
@@ -552,7 +600,7 @@ class VectorScorer:
             found = self._norms[key] = k1 * ((1 - b) + b * _BYTE_LENGTHS / avgfl)
         return found
 
-    def _phrase(self, q: wq.Phrase, within: np.ndarray | None = None, scored: bool = True) -> Evaluated:
+    def _phrase(self, q: wq.Phrase, within: Within | None = None, scored: bool = True) -> Evaluated:
         """Whoosh's Phrase: the sections where the words follow each other in order, each at most `slop`
         positions after the one before; scored as the sum of its words' scores (each word once per time it
         occurs in the phrase, added up pairwise as Whoosh's tree of intersections adds them)."""
@@ -567,7 +615,7 @@ class VectorScorer:
         if q.slop == 1 and not scored:
             distinct = phrase.covering(texts, distinct)
         rarest = self.term_postings(q.fieldname, distinct[0], for_phrase=True)
-        sections = rarest.ids if within is None else rarest.ids[within[rarest.ids]]
+        sections = rarest.ids if within is None else rarest.ids[within.mask[rarest.ids]]
         reader = searcher.reader()
         seen: dict[bytes, phrase.Positions] = {}
         starts: np.ndarray | None = None
@@ -624,6 +672,30 @@ class VectorScorer:
         if q.boost != 1.0:
             scores = scores * q.boost
         return scores
+
+
+class Within:
+    """The sections a query is evaluated in: a boolean array over docnums, and how many they are and which
+    (counted and found once per evaluation, when a common word asks)."""
+
+    __slots__ = ("_counted", "_docnums", "mask")
+
+    def __init__(self, mask: np.ndarray):
+        self.mask = mask
+        self._counted: int | None = None
+        self._docnums: np.ndarray | None = None
+
+    @property
+    def count(self) -> int:
+        if self._counted is None:
+            self._counted = int(np.count_nonzero(self.mask))
+        return self._counted
+
+    @property
+    def ids(self) -> np.ndarray:
+        if self._docnums is None:
+            self._docnums = np.flatnonzero(self.mask).astype(np.int32)
+        return self._docnums
 
 
 def _pairwise_sum(parts: list[np.ndarray]) -> np.ndarray:

@@ -56,7 +56,7 @@ from search.backend import (
     shard_path,
 )
 from search.schema import make_schema
-from search.vector import _EMPTY_IDS, _EMPTY_WEIGHTS, TermPostings, VectorScorer
+from search.vector import _EMPTY_IDS, _EMPTY_WEIGHTS, TermPostings, VectorScorer, Within
 
 BUILD_METADATA = "govlaw.build"
 DOCNUMS_FILE = "docnums.npy"
@@ -433,7 +433,7 @@ class XapianScorer(VectorScorer):
             return False  # Xapian's phrases are of adjacent words only
         return super().supports(q)
 
-    def _phrase(self, q: wq.Phrase, within: np.ndarray | None = None, scored: bool = True):
+    def _phrase(self, q: wq.Phrase, within: Within | None = None, scored: bool = True):
         """Adjacent words in order, matched by the shards (OP_PHRASE); scored as VectorScorer scores a phrase,
         from its words' frequencies in the sections matched. Those frequencies are asked of the shards for the
         phrase's sections only (each word filtered by the phrase), unless the word's whole postings are kept:
@@ -453,7 +453,7 @@ class XapianScorer(VectorScorer):
             self.cached_for_phrases.put(key, TermPostings(matched, _EMPTY_WEIGHTS, None))
         sections = matched
         if within is not None and len(sections):
-            sections = sections[within[sections]]
+            sections = sections[within.mask[sections]]
         if not len(sections) or not scored:
             return sections, np.zeros(0)
 

@@ -278,7 +278,7 @@ def test_search_results_are_the_same_with_and_without_posting_arrays(fixture_ind
         without.close()
 
 
-def test_an_incremental_update_links_posting_arrays_and_merges_leave_none(tmp_path):
+def test_an_incremental_update_links_posting_arrays_and_merges_leave_none(tmp_path, monkeypatch):
     src = tmp_path / "src" / "docs"
     shutil.copytree(SEEDS, src)
     for n in range(30):
@@ -306,6 +306,24 @@ def test_an_incremental_update_links_posting_arrays_and_merges_leave_none(tmp_pa
         assert len(ids) and set(ids.tolist()) <= set(live)
         assert opened.searcher().reader().has_deletions()
         assert [h.source for h in run_search(opened, params_from(q="补充条款甲")).hits] == ["docs/small_07.txt"]
+        # Within some sections (every other one, deleted ones among them): a term's postings looked up in the
+        # posting arrays, as every term's are with the thresholds lowered, are those filtering them leaves.
+        within = np.zeros(opened.section_count, dtype=bool)
+        within[::2] = True
+        assert any(opened.searcher().reader().is_deleted(d) for d in np.flatnonzero(within).tolist())
+        queries = [
+            wq.Term(f, w) for f in ("body", "title", "heading") for w in ("依法", "通知", "补充", "条款", "规定")
+        ]
+
+        def evaluated() -> list[tuple[list[int], list[float]]]:
+            scorer = VectorScorer(opened.searcher, opened.section_count, WEIGHTING)
+            return [tuple(a.tolist() for a in scorer.evaluate(wq.Or([q]), within)) for q in queries]
+
+        filtered = evaluated()
+        monkeypatch.setattr(vector, "SPARSE_MIN_POSTINGS", 1)
+        monkeypatch.setattr(vector, "SPARSE_RATIO", 0)
+        assert evaluated() == filtered
+        assert sum(len(ids) for ids, _ in filtered) > 20
     finally:
         opened.close()
     # Past one small segment the small ones are merged by Whoosh's writer: the merged segment has no posting arrays.
