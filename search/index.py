@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from whoosh import query as wq
 from whoosh.query import Query
 from whoosh.searching import Searcher
 
@@ -41,6 +42,13 @@ log = logging.getLogger(__name__)
 RETIRE_SECONDS = 60.0
 # Match sets remembered per build, in bytes (4 per matching section).
 MATCH_CACHE_BYTES = 16 * 1024 * 1024
+# A word's match set larger than this share of MATCH_CACHE_BYTES is not remembered.
+REMEMBERED_WORD_SHARE = 64
+# A phrase matched within this share of the sections or more is matched in them all and remembered: within a
+# common word's documents, a common phrase (人民法院 in those holding 起诉) costs nearly what matching it everywhere
+# does, and then it costs nothing the next time. (A word's postings are read at a tenth of a phrase's positions:
+# its match set would take the place of phrases' for little.)
+WITHIN_WHOLE_SHARE = 0.25
 # Values derived from a build (OpenIndex.memo) remembered apart from the match sets, in bytes of their arrays:
 # the match sets of a large corpus would otherwise push out the tables every query needs.
 MEMO_CACHE_BYTES = 32 * 1024 * 1024
@@ -267,6 +275,9 @@ class OpenIndex:
         found = self.vector.matches(query)
         if found is None:
             found = self.backend.fallback(query, scored=False)[0]
+        elif not _has_phrase(query) and found.nbytes > MATCH_CACHE_BYTES // REMEMBERED_WORD_SHARE:
+            # A common word's sections are read again at little cost; kept, they would push out the phrases'.
+            return found
         return self.remember_sections(key, found)
 
     def cached_sections(self, query: Query) -> np.ndarray | None:
@@ -281,10 +292,11 @@ class OpenIndex:
         """Of the sections matching a query, those in `within` (a boolean array over docnums), sorted: taken from
         the remembered match set where there is one, else matched in those sections alone (not remembered)."""
         found = self.cached_sections(query)
-        if found is None:
+        if found is None and (not _has_phrase(query) or np.count_nonzero(within) < WITHIN_WHOLE_SHARE * len(within)):
             found = self.vector.matches(query, within)
             if found is not None:
                 return found
+        if found is None:
             found = self.sections_for(query)
         return found[within[found]]
 
@@ -520,3 +532,8 @@ class IndexHolder:
         self._retired = [(t, o) for t, o in self._retired if now - t < self.retire_seconds]
         for o in due:
             o.close()
+
+
+def _has_phrase(q: Query) -> bool:
+    """Whether a query is or holds a phrase (matched by reading positions)."""
+    return isinstance(q, wq.Phrase) or any(_has_phrase(sub) for sub in getattr(q, "subqueries", ()))

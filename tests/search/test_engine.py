@@ -361,6 +361,40 @@ def test_sections_within_take_a_remembered_match_set(opened):
     ]
 
 
+def test_phrases_match_sets_are_remembered_before_common_words(seed_index, monkeypatch):
+    from whoosh import query as wq
+
+    from search import index as index_module
+    from search.index import OpenIndex, current_build_path
+
+    opened = OpenIndex.open(current_build_path(seed_index))
+    try:
+        # Every word's match set counted as large: read again each time, never remembered.
+        monkeypatch.setattr(index_module, "REMEMBERED_WORD_SHARE", index_module.MATCH_CACHE_BYTES)
+        word = wq.Or([wq.Term("title_bi", "工作"), wq.Term("body_bi", "工作")])
+        assert len(opened.sections_for(word)) > 10 and opened.cached_sections(word) is None
+        phrase = wq.Or(
+            [wq.Phrase("title_bi", ["法治", "治政", "政府"]), wq.Phrase("body_bi", ["法治", "治政", "政府"])]
+        )
+        everywhere = opened.sections_for(phrase)
+        assert len(everywhere) > 10 and opened.cached_sections(phrase) is everywhere
+        # Within a few sections a phrase is matched there alone; within a large share of them, everywhere, and
+        # remembered. Either way the same sections.
+        other = wq.Phrase("body_bi", ["行政", "政执", "执法"])
+        whole = opened.vector.matches(other).tolist()
+        assert len(whole) > 2
+        few = np.zeros(opened.section_count, dtype=bool)
+        few[whole[:2]] = True
+        assert opened.sections_within(other, few).tolist() == whole[:2]
+        assert opened.cached_sections(other) is None
+        most = np.ones(opened.section_count, dtype=bool)
+        most[whole[0]] = False
+        assert opened.sections_within(other, most).tolist() == whole[1:]
+        assert opened.cached_sections(other).tolist() == whole
+    finally:
+        opened.close()
+
+
 def test_a_reading_as_words_that_keeps_a_part_matching_nothing_is_not_searched(opened):
     from search import questions
     from search.engine import _required_match
