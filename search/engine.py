@@ -86,11 +86,9 @@ AMENDING_FACTOR = 0.3
 # matched copy did, so the level factors put it before every copy.
 NATIONAL_LEVELS = frozenset(("法律", "行政法规", "部门规章"))
 LOCAL_LEVELS = frozenset(("地方性法规", "地方政府规章"))
-# Local documents of the same title in several places (郑州市养犬管理条例, 济宁市养犬管理条例), for questions and
-# everyday words that name no place: all but the best matched one are multiplied by this factor, so that one
-# place's rule stands for the others and the rest of the page goes to other answers.
-LOCAL_SIBLING_FACTOR = 0.5
-SIBLING_QUALIFIER = 2
+# Questions and everyday words that name no place: every matched local document but the best is multiplied by
+# this factor, so that one place's rule stands for all of them (three cities' 养犬管理条例 are one answer).
+LOCAL_FOLLOWER_FACTOR = 0.5
 # The shortest national title a local one may end with (物业管理条例; never a bare 条例 or 办法), and the most
 # characters between the place and it (滨州市住宅物业管理条例, 宁波市住宅小区物业管理条例).
 MIN_COPIED_TITLE = 4
@@ -823,7 +821,7 @@ def _rank(
     if prior is not None:
         doc_scores *= prior.factor
     if prior is not None and prior.copies is not None:
-        _collapse_local_siblings(doc_scores, docs, _local_siblings(index))
+        _one_local_first(doc_scores, docs, _local(index))
     candidates = np.flatnonzero(docs)
     order = candidates[np.lexsort((table.newest_rank[candidates], -doc_scores[candidates]))]
     return order, doc_scores, best
@@ -1059,44 +1057,20 @@ def _lift_national(doc_scores: np.ndarray, docs: np.ndarray, copies: tuple[np.nd
     np.maximum(doc_scores, lifted, out=doc_scores)
 
 
-def local_siblings(titles: Sequence[str], levels: Sequence[str]) -> list[int]:
-    """Per position in `titles`: the number of its group of local documents with the same title after their
-    places (郑州市养犬管理条例, 济宁市养犬管理条例: 养犬管理条例), -1 for a document in no such group of two or more."""
-    after: dict[int, str] = {}
-    for o, title in enumerate(titles):
-        if levels[o] in LOCAL_LEVELS and (place := _PLACE_PREFIX_RE.match(norm := analysis.normalize(title))):
-            after[o] = norm[place.end() :]
-    # A qualifier of up to SIBLING_QUALIFIER characters before another place's whole title joins its group
-    # (郑州市城市养犬管理条例 with 济宁市养犬管理条例).
-    known = set(after.values())
-    keys: dict[str, list[int]] = {}
-    for o, rest in after.items():
-        shorter = (rest[k:] for k in range(1, SIBLING_QUALIFIER + 1) if len(rest) - k >= MIN_COPIED_TITLE)
-        keys.setdefault(next((r for r in shorter if r in known), rest), []).append(o)
-    out = [-1] * len(titles)
-    for number, members in enumerate(m for m in keys.values() if len(m) > 1):
-        for o in members:
-            out[o] = number
-    return out
+def _local(index: OpenIndex) -> np.ndarray:
+    """Whether each document (by ordinal) is a local regulation or rule (computed once per build)."""
+    return index.memo("local-levels", lambda: np.asarray([level in LOCAL_LEVELS for level in _levels(index)]))
 
 
-def _local_siblings(index: OpenIndex) -> np.ndarray:
-    """`local_siblings` of the index's documents, by ordinal (computed once per build)."""
-    return index.memo(
-        "local-siblings", lambda: np.asarray(local_siblings(index.table.titles, _levels(index)), dtype=np.int64)
-    )
-
-
-def _collapse_local_siblings(doc_scores: np.ndarray, docs: np.ndarray, siblings: np.ndarray) -> None:
-    """Of the matched local documents of one title in several places, all but the best score LOCAL_SIBLING_FACTOR
-    of their score (in place): three cities' 养犬管理条例 are one answer for a question naming no place."""
-    at = np.flatnonzero(docs & (siblings >= 0))
+def _one_local_first(doc_scores: np.ndarray, docs: np.ndarray, local: np.ndarray) -> None:
+    """Of the matched local documents, all but the best score LOCAL_FOLLOWER_FACTOR of their score (in place):
+    for a question naming no place one place's rule stands for the others (郑州市 and 济宁市养犬管理条例, 周口市文明
+    行为促进条例), and the page goes to the national rules and other answers."""
+    at = np.flatnonzero(docs & local)
     if len(at) < 2:
         return
-    at = at[np.lexsort((at, -doc_scores[at], siblings[at]))]
-    group = siblings[at]
-    later = np.r_[False, group[1:] == group[:-1]]
-    doc_scores[at[later]] *= LOCAL_SIBLING_FACTOR
+    best = at[np.lexsort((at, -doc_scores[at]))[0]]
+    doc_scores[at[at != best]] *= LOCAL_FOLLOWER_FACTOR
 
 
 def _prior(index: OpenIndex, query: str) -> _Prior:

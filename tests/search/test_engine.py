@@ -208,32 +208,16 @@ def test_local_copies_of_a_national_rule_are_known_by_their_titles():
     assert copied_rules(["物业管理条例", "温州市物业管理条例"], ["地方性法规", "地方性法规"]) == []
 
 
-def test_local_documents_of_one_title_in_several_places_are_siblings():
-    from search.engine import local_siblings
+def test_a_question_naming_no_place_gets_one_local_rule_first():
+    from search.engine import LOCAL_FOLLOWER_FACTOR, _one_local_first
 
-    titles = [
-        "郑州市城市养犬管理条例",  # 0 a two-character qualifier before another place's title
-        "济宁市养犬管理条例",  # 1
-        "上海市养犬管理条例",  # 2
-        "温州市物业管理条例",  # 3 alone among the local documents: no group
-        "物业管理条例",  # 4 national: never a sibling
-        "浙江省大气污染防治条例",  # 5
-        "河南省大气污染防治条例",  # 6
-        "杭州市大气污染防治规定",  # 7 another title
-        "河南省大气污染防治条例",  # 8 a case of the same title (not a local level)
-    ]
-    levels = ["地方性法规"] * 4 + ["行政法规", "地方性法规", "地方性法规", "地方政府规章", "案例"]
-    assert local_siblings(titles, levels) == [0, 0, 0, -1, -1, 1, 1, -1, -1]
-
-
-def test_a_question_naming_no_place_gets_one_of_several_places_rules():
-    from search.engine import LOCAL_SIBLING_FACTOR, _collapse_local_siblings
-
-    scores = np.array([5.0, 4.0, 3.0, 2.0, 6.0])
-    docs = np.array([True, True, True, False, True])
-    _collapse_local_siblings(scores, docs, np.array([0, 0, 1, 1, -1]))
-    # The best of group 0 keeps its score, the other drops; group 1 has one matched document.
-    assert scores.tolist() == [5.0, 4.0 * LOCAL_SIBLING_FACTOR, 3.0, 2.0, 6.0]
+    scores = np.array([5.0, 4.0, 3.0, 2.0, 6.0, 5.0])
+    docs = np.array([True, True, True, False, True, True])
+    local = np.array([True, True, True, True, False, True])
+    _one_local_first(scores, docs, local)
+    # The best matched local document keeps its score (of equal ones, the first); the other matched ones drop.
+    f = LOCAL_FOLLOWER_FACTOR
+    assert scores.tolist() == [5.0, 4.0 * f, 3.0 * f, 2.0, 6.0, 5.0 * f]
 
 
 def test_an_answer_is_empty_only_when_no_word_of_the_query_occurs(opened):
