@@ -153,6 +153,11 @@ def test_words_that_only_ask_for_a_remedy_are_intent():
     assert not questions.is_intent(_group("赡养费"))
 
 
+def test_conjunctions_are_not_searched():
+    words = [g[0][0] for g in _groups("房东骗取押金或者扣钱怎么办")]
+    assert "或者" not in words and {"房东", "押金"} <= set(words)
+
+
 def test_adverbs_of_time_and_manner_are_not_searched():
     words = [g[0][0] for g in _groups("老公经常不回家怎么办")]
     assert "经常" not in words and "老公" in words
