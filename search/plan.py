@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from whoosh import query as wq
 
-from search import aliases, analysis, colloquial
+from search import aliases, analysis, colloquial, questions
 from search.docno import COUNTRY_PREFIXES, doc_number_keys
 from search.query import ParsedQuery, Term
 from search.schema import FIELD_BOOSTS
@@ -132,11 +132,21 @@ def with_aliases(group: tuple[Term, ...]) -> tuple[Term, ...]:
         extra = [Term(e, alias_of=t.text) for e in aliases.extra_terms(t.text)]
         # An everyday word typed as such (刷单) is searched as the statutes' wording verbatim (虚构交易), not as its
         # words anywhere in a section (虚假 and 交易 of securities law); a spaced expansion stays a set of words.
-        extra += [Term(e, alias_of=t.text, phrase=not _spaced(e)) for e in colloquial.extra_terms(t.text)]
+        extra += [Term(e, alias_of=t.text, phrase=not _spaced(e)) for e in _everyday_terms(t.text)]
         for e in extra:  # once per text: not beside the typed term or the same expansion, quoted or not
             if not any(o.text == e.text and o.alias_of in (None, e.alias_of) for o in out):
                 out.append(e)
     return tuple(out)
+
+
+def _everyday_terms(text: str) -> tuple[str, ...]:
+    """The colloquial table's expansions of a term that is one of its keys, with those of the shorter keys inside
+    it as a question's phrase has them (山寨货: 假冒 商品, and 山寨: 混淆行为, 假冒注册商标), but not those that
+    contain the term (工伤 -> 工伤保险 adds nothing that 工伤 does not match)."""
+    norm = analysis.normalize(text).strip()
+    if not colloquial.expansions(norm):
+        return ()
+    return tuple(e for e in questions.phrase_expansions(norm) if norm not in analysis.normalize(e))
 
 
 def _spaced(text: str) -> bool:

@@ -400,6 +400,18 @@ def _trimmed(word: str, start: int, frequency: Frequency) -> tuple[str, int]:
     return word, start
 
 
+def phrase_expansions(key: str) -> tuple[str, ...]:
+    """The expansions of a key of the colloquial table and of the shorter keys inside it (买到假货: 欺诈行为, and
+    假货: 假冒伪劣); not single characters, which mean something else inside a word (打 of 打工 is no 殴打, 偷 of
+    偷偷 no 盗窃), nor words naming whom the phrase is about (孩子 of 孩子闯祸 is no 无民事行为能力人 question)."""
+    inner = [
+        k
+        for _, _, k in colloquial.find_all(key)
+        if len(k) >= colloquial.MIN_SUBSTRING_KEY and (k == key or k not in PARTY_WORDS)
+    ]
+    return tuple(dict.fromkeys(e for k in [key, *inner] for e in colloquial.table()[k]))
+
+
 def content_groups(
     term: Term, frequency: Frequency = lambda w: 0, keep_stop_words: bool = False
 ) -> tuple[tuple[Term, ...], ...]:
@@ -416,13 +428,7 @@ def content_groups(
         # Shorter keys inside the phrase add their words to its group (买到假货: 欺诈行为, and 假货: 假冒伪劣); not
         # single characters, which mean something else inside a word (打 of 打工 is no 殴打, 偷 of 偷偷 no 盗窃), nor
         # words naming whom the phrase is about (孩子 of 孩子闯祸 is no 无民事行为能力人 question).
-        inner = [
-            k
-            for _, _, k in colloquial.find_all(key)
-            if len(k) >= colloquial.MIN_SUBSTRING_KEY and (k == key or k not in PARTY_WORDS)
-        ]
-        expansions = dict.fromkeys(e for k in [key, *inner] for e in colloquial.table()[k])
-        groups.append((Term(typed), *(Term(e, alias_of=typed) for e in expansions)))
+        groups.append((Term(typed), *(Term(e, alias_of=typed) for e in phrase_expansions(key))))
         for lo, hi in colloquial.claimed(norm, start, end, key):
             rest[lo:hi] = " " * (hi - lo)
     groups += _age_groups(norm, text, rest)

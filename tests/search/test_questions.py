@@ -239,3 +239,12 @@ def test_an_everyday_word_typed_alone_is_searched_as_the_statutes_wording_verbat
     # A question's group already holding an expansion does not get it again, quoted.
     group = with_aliases((Term("摆地摊"), Term("摊贩", alias_of="摆地摊")))
     assert [(t.text, t.phrase) for t in group] == [("摆地摊", False), ("摊贩", False)]
+    # A key typed alone brings the expansions of the shorter keys inside it too, as in a question (山寨 of 山寨货),
+    # but not a party word's (老公 of 老公打我: no 配偶).
+    assert alternatives("山寨货") == [
+        ("山寨货", False),
+        ("假冒 商品", False),
+        ("混淆行为", True),
+        ("假冒注册商标", True),
+    ]
+    assert alternatives("老公打我") == [("老公打我", False), ("家庭暴力", True)]
