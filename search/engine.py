@@ -48,6 +48,9 @@ SCORE_LIMIT = 300
 # Scores of many sections are cut at the SCORE_LIMIT-th by a bound found in a sample, when they are more than
 # this factor × SCORE_LIMIT (`_kth_largest`).
 KTH_SAMPLE_FACTOR = 8
+# Coordination counts over every docnum, keeping only the sections some group matched, when the groups scored
+# more than 1/COORDINATED_MANY of the docnums (`_coordinated`).
+COORDINATED_MANY = 16
 SECTIONS_PER_HIT = 3
 # A document's score: its best section, plus this share of each next-best one.
 NEXT_SECTION_WEIGHT = 0.25
@@ -527,10 +530,17 @@ def _allowed_sections(index: OpenIndex, docs: np.ndarray, matches: list[_Matched
 
 
 def _group_section_scores(
-    index: OpenIndex, q: Query, m: _Matched, alternatives: tuple[Query, ...], allowed: np.ndarray, relaxed: bool
+    index: OpenIndex,
+    q: Query,
+    m: _Matched,
+    alternatives: tuple[Query, ...],
+    allowed: np.ndarray,
+    relaxed: bool,
+    sole: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One group's (docnums, scores) over the allowed sections, with its exact-string reward, and per docnum
-    whether the group matched that section (what coordination counts)."""
+    whether the group matched that section (what coordination counts). `sole`: the query's only scored group,
+    whose exact sections not scored all score alike, so that a document's best are among the last of them."""
     if relaxed and len(alternatives) > 1:
         # A question's concept scores as its best alternative: 赔偿 and 损害赔偿 found in the same words
         # must not add up to outweigh a second concept.
@@ -549,6 +559,13 @@ def _group_section_scores(
         # The exact sections not scored (a common word's hundreds of thousands) are in the group, as every
         # exact section is, and scored alike.
         extra = _without(exact, ids)
+        if sole:
+            # Kept as coordination would keep them from all the sections (many: those the group matched); of the
+            # rest, a document's SECTIONS_PER_HIT last ones are all that its score and best sections can take
+            # (equal scores, the higher docnum first): not half a million sections of a common word.
+            if (len(ids) + len(extra)) * COORDINATED_MANY > size:
+                ids, scores, in_group = ids[in_group], scores[in_group], in_group[in_group]
+            extra = extra[_last_of_each_document(index, extra)]
         ids = np.concatenate([ids, extra])
         scores = np.concatenate([scores, np.full(len(extra), EXACT_BASE_SCORE * EXACT_FACTOR)])
         in_group = np.concatenate([in_group, np.ones(len(extra), dtype=bool)])
@@ -556,6 +573,14 @@ def _group_section_scores(
         ids, scores = ids[in_group], scores[in_group]
         in_group = in_group[in_group]
     return ids, scores, in_group
+
+
+def _last_of_each_document(index: OpenIndex, sections: np.ndarray) -> np.ndarray:
+    """Over sorted docnums: whether each is among the SECTIONS_PER_HIT last of its document's run of them."""
+    owner = index.table.of_section[sections]
+    keep = np.ones(len(sections), dtype=bool)
+    keep[:-SECTIONS_PER_HIT] = owner[SECTIONS_PER_HIT:] != owner[:-SECTIONS_PER_HIT]
+    return keep
 
 
 def _without(members: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -598,9 +623,9 @@ def _coordinated(
     # groups missing, looked up (a power per section took longer than the rest of this function).
     missing = RELAXED_MISSING_GROUP_FACTOR if relaxed else MISSING_GROUP_FACTOR
     factors = missing ** np.arange(groups + 1, dtype=np.float64)
-    if len(scored) == 1:  # nothing to add up: the group's sections sorted (a common word's half million)
+    if len(scored) == 1:  # nothing to add up: the group's sections sorted
         ids, scores, matched, counted = scored[0]
-        if len(ids) * 16 > size:
+        if len(ids) * COORDINATED_MANY > size:
             ids, scores, matched = ids[matched], scores[matched], matched[matched]
         order = np.argsort(ids, kind="stable")
         found = (matched & counted)[order].astype(np.int64)
@@ -609,7 +634,7 @@ def _coordinated(
     scores = np.concatenate([s[1] for s in scored])
     matched = np.concatenate([s[2] for s in scored])
     counts = np.concatenate([in_group & counted for _, _, in_group, counted in scored])
-    if len(ids) * 16 > size:  # many: over every docnum
+    if len(ids) * COORDINATED_MANY > size:  # many: over every docnum
         reached = np.zeros(size, dtype=bool)
         reached[ids[matched]] = True
         sections = np.flatnonzero(reached).astype(np.int32)
@@ -793,7 +818,8 @@ def _rank(
         allowed = _allowed_sections(index, docs, matches)
         groups = []
         for q, m, alternatives, asks in scored:
-            ids, scores, in_group = _group_section_scores(index, q, m, alternatives, allowed, relaxed)
+            sole = len(scored) == 1
+            ids, scores, in_group = _group_section_scores(index, q, m, alternatives, allowed, relaxed, sole)
             groups.append((ids, scores * (questions.INTENT_WEIGHT if asks else 1.0), in_group, not asks))
         sections, section_score = _coordinated(groups, len(table.of_section), relaxed)
         doc_scores, best = _document_scores(index, sections, section_score)

@@ -486,3 +486,14 @@ def test_coordination_of_one_group_and_of_two():
     sections, scores = _coordinated([one, other], 1_000, False)
     assert sections.tolist() == [2, 5, 7, 9]
     assert scores.tolist() == [1.0 * F, 2.5 * F, 3.0 * F, 4.0 * F]
+
+
+def test_the_last_sections_of_each_document_are_kept(opened):
+    from search.engine import SECTIONS_PER_HIT, _last_of_each_document
+
+    assert SECTIONS_PER_HIT == 3
+    first, second = opened.table.sections(0), opened.table.sections(1)
+    assert len(first) >= 5 and len(second) >= 2
+    sections = np.sort(np.concatenate([first[:5], second[:2]]))
+    kept = sections[_last_of_each_document(opened, sections)]
+    assert sorted(kept.tolist()) == sorted(first[2:5].tolist() + second[:2].tolist())
