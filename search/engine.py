@@ -817,8 +817,8 @@ def _rank(
     if scored and docs.any() and any(len(m.sections) for m in matches):
         allowed = _allowed_sections(index, docs, matches)
         groups = []
+        sole = len(scored) == 1
         for q, m, alternatives, asks in scored:
-            sole = len(scored) == 1
             ids, scores, in_group = _group_section_scores(index, q, m, alternatives, allowed, relaxed, sole)
             groups.append((ids, scores * (questions.INTENT_WEIGHT if asks else 1.0), in_group, not asks))
         sections, section_score = _coordinated(groups, len(table.of_section), relaxed)

@@ -27,7 +27,8 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
-from search import docnums, phrase
+from search import phrase
+from search.docnums import distinct, distinct_inverse
 from search.phrase import NotInBlocksError, Positions, PostingBlocks, posting_blocks
 from search.sidecar import (
     POSITIONS_SUFFIX,
@@ -611,15 +612,15 @@ class VectorScorer:
         # Rarest first: the rarest word's postings are the candidates, each next word is looked up in the
         # sections still possible. A phrase of adjacent words (slop 1) keeps the positions where it could start,
         # so a section holding the words apart is dropped at once; another slop is chained at the end.
-        distinct = sorted(dict.fromkeys(texts), key=lambda t: self._doc_frequency(q.fieldname, t))
+        rare_first = sorted(dict.fromkeys(texts), key=lambda t: self._doc_frequency(q.fieldname, t))
         if q.slop == 1 and not scored:
-            distinct = phrase.covering(texts, distinct)
-        rarest = self.term_postings(q.fieldname, distinct[0], for_phrase=True)
+            rare_first = phrase.covering(texts, rare_first)
+        rarest = self.term_postings(q.fieldname, rare_first[0], for_phrase=True)
         sections = rarest.ids if within is None else rarest.ids[within.mask[rarest.ids]]
         reader = searcher.reader()
         seen: dict[bytes, phrase.Positions] = {}
         starts: np.ndarray | None = None
-        for text in distinct:
+        for text in rare_first:
             if not len(sections):
                 return _EMPTY_IDS, np.zeros(0)
             found = (
@@ -628,7 +629,7 @@ class VectorScorer:
                 else None
             )
             if found is None:  # a segment without positions files: from the posting blocks
-                blocks = rarest.blocks if text == distinct[0] else None
+                blocks = rarest.blocks if text == rare_first[0] else None
                 if blocks is None:  # not read with the postings (or not W3 blocks: term_blocks says so again)
                     blocks = self.term_blocks(q.fieldname, text)
                 found = phrase.term_positions(reader, q.fieldname, text, blocks, sections)
@@ -717,9 +718,9 @@ def _union(parts: list[Evaluated], n: int, scored: bool = True) -> Evaluated:
     if total * 8 < n:  # small: sort the concatenation
         ids = np.concatenate([p[0] for p in parts])
         if not scored:
-            return docnums.distinct(ids).astype(np.int32, copy=False), np.zeros(0)
+            return distinct(ids).astype(np.int32, copy=False), np.zeros(0)
         scores = np.concatenate([p[1] for p in parts])
-        uniq, inverse = docnums.distinct_inverse(ids)
+        uniq, inverse = distinct_inverse(ids)
         return uniq.astype(np.int32, copy=False), np.bincount(inverse, weights=scores, minlength=len(uniq))
     hit = np.zeros(n, dtype=bool)
     for ids, _ in parts:
