@@ -292,7 +292,8 @@ class OpenIndex:
         """Of the sections matching a query, those in `within` (a boolean array over docnums), sorted: taken from
         the remembered match set where there is one, else matched in those sections alone (not remembered)."""
         found = self.cached_sections(query)
-        if found is None and (not _has_phrase(query) or np.count_nonzero(within) < WITHIN_WHOLE_SHARE * len(within)):
+        everywhere = _has_phrase(query) and np.count_nonzero(within) >= WITHIN_WHOLE_SHARE * len(within)
+        if found is None and not everywhere:
             found = self.vector.matches(query, within)
             if found is not None:
                 return found

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 import numpy as np
@@ -220,22 +220,36 @@ def _mapped_postings(leaf, at: int) -> tuple[np.ndarray, np.ndarray, np.ndarray 
     return ids, weights, attached(leaf)["deleted"]
 
 
+def _segments_asked(
+    reader: IndexReader, docnums: np.ndarray, places: TermPlaces
+) -> Iterator[tuple[IndexReader, int, np.ndarray, int, int]]:
+    """Per segment holding a term (its `term_places` rows) and some of the sections `docnums` (ascending): the
+    segment, its offset, those sections, and the term's number in its posting arrays and in its positions file."""
+    leaves = list(reader.leaf_readers())
+    bounds = np.searchsorted(docnums, [offset for _, offset in leaves] + [reader.doc_count_all()]).tolist()
+    for k, at_postings, at_positions in places.tolist():
+        leaf, offset = leaves[k]
+        wanted = docnums[bounds[k] : bounds[k + 1]]
+        if len(wanted):
+            yield leaf, offset, wanted, at_postings, at_positions
+
+
+def _held(wanted: np.ndarray, offset: int, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`_common` of a segment's sections `wanted` (global docnums) and its postings `ids` (local): searched as the
+    posting arrays' own type, since a search of another type copies the whole array first."""
+    return _common((wanted - offset).astype(ids.dtype, copy=False), ids)
+
+
 def read_postings_at(reader: IndexReader, docnums: np.ndarray, places: TermPlaces) -> Evaluated | None:
     """Of the sections `docnums` (ascending), those that hold a term (its `term_places` in the reader) and its
     weights there, looked up in the segments' posting arrays; None when a segment holding the term lacks them."""
-    leaves = list(reader.leaf_readers())
-    bounds = np.searchsorted(docnums, [offset for _, offset in leaves] + [reader.doc_count_all()]).tolist()
     id_parts, weight_parts = [], []
-    for k, at_postings, _ in places.tolist():
-        leaf, offset = leaves[k]
-        wanted = docnums[bounds[k] : bounds[k + 1]]
-        if not len(wanted):
-            continue
+    for leaf, offset, wanted, at_postings, _ in _segments_asked(reader, docnums, places):
         found = _mapped_postings(leaf, at_postings)
         if found is None:
             return None
         ids, weights, deleted = found
-        local, _, at = _common((wanted - offset).astype(ids.dtype, copy=False), ids)
+        local, _, at = _held(wanted, offset, ids)
         if deleted is not None and len(deleted):
             live = _live_mask(leaf, deleted)[local]
             local, at = local[live], at[live]
@@ -252,21 +266,16 @@ def read_mapped_positions(
     """A term's Positions in those of the sections `docnums` (ascending, live) that hold it, sliced from the
     segments' posting arrays and positions files (search.sidecar); None when a segment holding the term lacks
     either. `places`: the term's `term_places` in the reader, if known."""
-    leaves = list(reader.leaf_readers())
-    bounds = np.searchsorted(docnums, [offset for _, offset in leaves] + [reader.doc_count_all()]).tolist()
     held_parts, weight_parts, count_parts, position_parts = [], [], [], []
-    for k, at_postings, at_positions in (term_places(reader, fieldname, text) if places is None else places).tolist():
-        leaf, offset = leaves[k]
-        wanted = docnums[bounds[k] : bounds[k + 1]]
-        if not len(wanted):
-            continue
+    if places is None:
+        places = term_places(reader, fieldname, text)
+    for leaf, offset, wanted, at_postings, at_positions in _segments_asked(reader, docnums, places):
         side, positions = _leaf_sidecar(leaf), _leaf_positions(leaf)
         if side is None or positions is None or at_postings < 0 or at_positions < 0:
             return None
         ids, weights = side.term_at(at_postings)
         term = positions.term_at(at_positions)
-        # Looked up as the posting arrays' own type: a search of another type copies the whole array first.
-        _, present, at = _common((wanted - offset).astype(ids.dtype, copy=False), ids)
+        _, present, at = _held(wanted, offset, ids)
         counts, found = term.of(at)
         held_parts.append(wanted[present])
         weight_parts.append(weights[at])

@@ -317,7 +317,7 @@ def test_an_incremental_update_links_posting_arrays_and_merges_leave_none(tmp_pa
 
         def evaluated() -> list[tuple[list[int], list[float]]]:
             scorer = VectorScorer(opened.searcher, opened.section_count, WEIGHTING)
-            return [tuple(a.tolist() for a in scorer.evaluate(wq.Or([q]), within)) for q in queries]
+            return [tuple(a.tolist() for a in scorer.evaluate(q, within)) for q in queries]
 
         filtered = evaluated()
         monkeypatch.setattr(vector, "SPARSE_MIN_POSTINGS", 1)
