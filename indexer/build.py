@@ -389,6 +389,38 @@ def failed_hashes(errors: Iterable[FileError], sources: set[str]) -> dict[str, s
     return out
 
 
+def write_opened_state(index, build_id: str) -> None:
+    """Write what opening a build computes into it (search/snapshot.py), after one search and one question have
+    filled its per-build tables, so that web workers open it at once. An optimisation: a failure leaves the
+    build without the file (opened from its files, as before), never with another build's."""
+    from search.snapshot import SNAPSHOT_FILE, write_snapshot
+    from search.warm import fill_tables
+
+    try:
+        fill_tables(index)
+        write_snapshot(index, build_id)
+    except Exception as e:  # noqa: BLE001  the build itself is complete
+        (index.path / SNAPSHOT_FILE).unlink(missing_ok=True)
+        log.warning("snapshot.failed", extra={"govlaw": {"build": build_id, "error": f"{type(e).__name__}: {e}"}})
+
+
+def _snapshot_new_build(path: Path, build_id: str) -> None:
+    """Open a build just written (through its Xapian shards if it has them, as the gate does) and write its
+    opened state."""
+    from search.backend import has_shards
+    from search.index import OpenIndex
+
+    try:
+        index = OpenIndex.open(path, "xapian" if has_shards(path) else "whoosh", [])
+    except Exception as e:  # noqa: BLE001  left to the web workers to open, and to report
+        log.warning("snapshot.failed", extra={"govlaw": {"build": build_id, "error": f"{type(e).__name__}: {e}"}})
+        return
+    try:
+        write_opened_state(index, build_id)
+    finally:
+        index.close()
+
+
 def build_manifest(
     build_id: str,
     *,
@@ -678,6 +710,7 @@ def build_index(
                 t = time.perf_counter()
                 note_in_manifest(tmp, write_shards(tmp, build_id, shards, workers))
                 report.shards, report.shard_seconds = shards, time.perf_counter() - t
+            _snapshot_new_build(tmp, build_id)
             fsync_tree(tmp)
             os.rename(tmp, report.path)
             fsync_dir(root / BUILDS_DIR)

@@ -59,6 +59,7 @@ from indexer.build import (
     write_build,
     write_build_parallel,
     write_history,
+    write_opened_state,
 )
 from indexer.changes import Change, append_changes, log_unlogged_build, write_build_changes
 from indexer.gate import GATE_MIN_RATIO, GATE_SAMPLE, GateQuery, GateResult, run_gate, sample_titles
@@ -513,6 +514,8 @@ def _gate(tmp: Path, previous: Path | None, manifest: Mapping, plan: Plan, optio
                 previous_documents=count if isinstance(count, int) else len(open_previous().docs),
                 min_ratio=options.min_ratio,
             )
+        if result.passed:
+            write_opened_state(new, tmp.name.removeprefix(TMP_PREFIX))
         if result.passed and options.warm_sets:
             _write_warm_sets(new, tmp.name.removeprefix(TMP_PREFIX))
         return result

@@ -2,8 +2,9 @@
 
 Layout of an index root (GOVLAW_INDEX):
 
-    builds/<build id>/     a complete build: the Whoosh index, docs.sqlite, manifest.json, errors.jsonl, and
-                           with `--backend xapian` its Xapian shards (xapian/, search/xapian_backend.py)
+    builds/<build id>/     a complete build: the Whoosh index, docs.sqlite, manifest.json, errors.jsonl, the
+                           opened state (opened.pickle, search/snapshot.py), and with `--backend xapian` its
+                           Xapian shards (xapian/, search/xapian_backend.py)
     current                symlink to builds/<build id>, replaced in one atomic rename to publish a build
 
 The search side only reads. A process holds an `IndexHolder`; every request asks it for the `OpenIndex` of the
@@ -31,6 +32,7 @@ from whoosh.searching import Searcher
 from search import analysis
 from search.backend import Backend, ShardError, WhooshBackend, open_backend
 from search.schema import STORED_FACETS as FACETS
+from search.snapshot import read_snapshot
 from search.store import STORE_FILE, DocMeta, DocStore
 from search.vector import VectorScorer
 from search.versions import link_versions
@@ -219,12 +221,17 @@ class OpenIndex:
         opened = open_backend(path, manifest, backend, shards)
         try:
             store = DocStore(path / STORE_FILE)
-            docs, versions = link_versions(store.metas())
-            table = DocTable.build(docs, opened.section_ordinals(sorted(docs)))
+            # What the indexer wrote of this very build when it had it open (search/snapshot.py), else computed.
+            snapshot = read_snapshot(path, opened.name, opened.section_count)
+            if snapshot is not None:
+                docs, versions, table = snapshot.docs, snapshot.versions, snapshot.table
+            else:
+                docs, versions = link_versions(store.metas())
+                table = DocTable.build(docs, opened.section_ordinals(sorted(docs)))
         except BaseException:
             opened.close()
             raise
-        return cls(
+        index = cls(
             build_id=path.name,
             path=path,
             backend=opened,
@@ -234,6 +241,9 @@ class OpenIndex:
             versions=versions,
             table=table,
         )
+        for key, value in snapshot.memos.items() if snapshot is not None else ():
+            index.memo(key, lambda value=value: value)
+        return index
 
     @property
     def vector(self) -> VectorScorer:
@@ -331,6 +341,11 @@ class OpenIndex:
                     _, old = self._memos.popitem(last=False)
                     self._memo_bytes -= getattr(old, "nbytes", 0)
             return self._memos[key]
+
+    def memos(self) -> dict:
+        """The values remembered by `memo`, by key (a copy)."""
+        with self._cache_lock:
+            return dict(self._memos)
 
     def __del__(self) -> None:
         # A build dropped without close() (a test, a one-off script) still closes its files.

@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -33,6 +32,8 @@ from search.index import MATCH_CACHE_BYTES, OpenIndex
 from search.params import params_from
 from search.plan import TermPlan, plan_query
 from search.query import QueryError, parse_query
+from search.sidecar import SIDECAR_SUFFIX
+from search.store import STORE_FILE
 
 # Under "govlaw": the web server logs its info events (search/logs.py).
 log = logging.getLogger("govlaw.warm")
@@ -154,41 +155,57 @@ def load_warm_sets(index: OpenIndex) -> int:
     return len(keys)
 
 
+def read_ahead_files(path: Path) -> list[Path]:
+    """The files of a build that searches read through: all but the document store (a few of its pages a hit)
+    and Whoosh's posting files of segments whose postings are read from their sidecar (search/sidecar.py).
+    At ten times the laws corpus that is 4.3 of 8.4 GB: reading the rest as well pushed pages of the build
+    still serving out of a full page cache, and its answers waited for the disk."""
+    files = [p for p in sorted(path.iterdir()) if p.is_file() and p.name != STORE_FILE]
+    return [p for p in files if not (p.suffix == ".pst" and p.with_suffix(SIDECAR_SUFFIX).exists())]
+
+
 def read_ahead(path: Path, should_stop: Callable[[], bool] = lambda: False) -> int:
-    """Read every file of a build once, so that its pages are in the page cache when queries need them (asking
-    the kernel with posix_fadvise(WILLNEED) left them uncached on the file systems measured); the GIL is free
-    while a block is read. Stops early when told; returns the bytes read."""
+    """Read the files searches use once (`read_ahead_files`), so that their pages are in the page cache when
+    queries need them (asking the kernel with posix_fadvise(WILLNEED) left them uncached on the file systems
+    measured); the GIL is free while a block is read. Stops early when told; returns the bytes read."""
     block = bytearray(READ_BLOCK)
     done = 0
-    for p in sorted(path.iterdir()):
-        if not p.is_file():
-            continue
+    for p in read_ahead_files(path):
         with open(p, "rb", buffering=0) as f:
             while not should_stop() and (n := f.readinto(block)):
                 done += n
     return done
 
 
+def fill_tables(index: OpenIndex, words: tuple[str, ...] | None = None) -> None:
+    """Run one whole search of the commonest title word and one question of the two commonest: they fill the
+    per-build tables (`OpenIndex.memo`) every search and every question uses (levels, copied rules, places,
+    sections per document, the levels titles raise: 0.2–0.6 s each at ten times the laws corpus)."""
+    words = warm_words(index.table.titles) if words is None else words
+    if not words:
+        return
+    run_search(index, params_from(q=words[0]))
+    run_search(index, params_from(q=f"{words[0]}{words[1] if len(words) > 1 else words[0]}吗"))
+
+
 def warm_build(index: OpenIndex, should_stop: Callable[[], bool]) -> int:
-    """Warm an opened build: the match sets written for it loaded, then its files read in a thread of their own
-    while its common title words are matched and scored one by one (the match sets and posting arrays a build
-    remembers; one whole search and one question fill its per-build tables), until both are done or
-    `should_stop()`; returns
-    the number of words warmed."""
+    """Warm an opened build: the match sets written for it loaded, its files read, then its common title words
+    matched and scored one by one (the match sets and posting arrays a build remembers; one whole search and one
+    question fill its per-build tables), until done or `should_stop()`; returns the number of words warmed.
+
+    The files are read first, with the GIL free: a search over pages not yet read faults them in from the disk
+    while it holds the GIL, and over ten times the laws corpus the requests of the build still serving waited
+    0.2–0.4 s at a time for the searches that warmed beside the reading."""
     started = time.monotonic()
     loaded = load_warm_sets(index)
-    reader = threading.Thread(target=read_ahead, args=(index.path, should_stop), name="read-ahead", daemon=True)
-    reader.start()
+    read_ahead(index.path, should_stop)
     words = warm_words(index.table.titles)
     done = 0
     for word in words:
         if should_stop():
             break
         if done == 0:
-            run_search(index, params_from(q=word))
-            # And one question of two words: it fills the tables only questions use (levels, copied rules,
-            # places, sections per document, the levels titles raise), 0.2–0.6 s each at ten times the laws.
-            run_search(index, params_from(q=f"{word}{words[1] if len(words) > 1 else word}吗"))
+            fill_tables(index, words)
         for term in _term_plans(word):
             for q in (term.exact, term.loose):
                 if q is not None:
@@ -196,7 +213,6 @@ def warm_build(index: OpenIndex, should_stop: Callable[[], bool]) -> int:
             if term.score is not None:
                 index.vector.evaluate(term.score)
         done += 1
-    reader.join()
     log.info(
         "index.warmed",
         extra={

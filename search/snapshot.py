@@ -1,0 +1,119 @@
+"""A build's opened state, written into it by the indexer so that a web worker opens it in a fraction of the time.
+
+Opening a build reads every document's metadata from the store (JSON, one document at a time), numbers every
+section by its document (a pass over the doc_id column) and builds the document table: 4.8 s for ten times the
+laws corpus, all of it Python holding the GIL, so that a worker opening a newly published build beside its
+requests (search/index.py, `IndexHolder`) slowed its answers from the old build for that long, and a worker
+starting up answered nothing. The indexer has the build open anyway (the update's gate searches it) and writes
+what opening computed, with the per-build tables its searches filled (`OpenIndex.memo`: document levels, places,
+copied rules …), as one pickle; `OpenIndex.open` loads it in a quarter of a second at that size instead.
+
+The file is a cache: it is used only by the build it was written for (same name, backend and number of sections)
+and by the same code (the fields of the pickled types, SNAPSHOT_FORMAT); any other file, or one that cannot be
+read, is ignored and the build is opened as before. It holds only what the indexer derived from the build's own
+files: the web process trusts a build's files as it trusts its index.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import os
+import pickle
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from search.store import DocMeta
+
+if TYPE_CHECKING:
+    from search.index import DocTable, OpenIndex
+
+log = logging.getLogger(__name__)
+SNAPSHOT_FILE = "opened.pickle"
+# Raised when what the file holds changes in a way the fields below do not show.
+SNAPSHOT_FORMAT = 1
+# Documents are pickled as tuples of their fields, in chunks: one pickle of them all held the GIL for 0.3 s at ten
+# times the laws corpus, as long as a request answered by the build being replaced then waited.
+DOCS_PER_CHUNK = 2048
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    """What `OpenIndex.open` computes from a build, and the per-build tables remembered beside it."""
+
+    docs: dict[str, DocMeta]
+    versions: dict[str, tuple[str, ...]]
+    table: DocTable
+    memos: dict
+
+
+def code_fingerprint() -> str:
+    """Changes whenever the pickled types change their fields (or the format its number): a snapshot of other
+    code is not loaded."""
+    from search.index import DocTable  # search.index imports this module
+
+    names = [f"{t.__name__}:{','.join(f.name for f in dataclasses.fields(t))}" for t in (DocMeta, DocTable)]
+    return hashlib.sha256(f"{SNAPSHOT_FORMAT};{';'.join(names)}".encode()).hexdigest()[:16]
+
+
+def _picklable_memos(memos: dict) -> dict:
+    """The remembered tables that pickle (all of them today; one that does not is left to be computed)."""
+    out = {}
+    for key, value in memos.items():
+        try:
+            pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001  left out of the cache, computed by the worker when asked
+            continue
+        out[key] = value
+    return out
+
+
+def write_snapshot(index: OpenIndex, build_id: str) -> Path:
+    """Write an opened build's state into it, for the name it is (or will be) published under; returns the file."""
+    header = {
+        "format": code_fingerprint(),
+        "build": build_id,
+        "backend": index.backend.name,
+        "sections": index.section_count,
+    }
+    docs = list(index.docs.items())
+    header["chunks"] = -(-len(docs) // DOCS_PER_CHUNK)
+    path = index.path / SNAPSHOT_FILE
+    # Written beside and renamed over: a build made from another by hard links may hold that build's file.
+    partial = path.with_name(f".{SNAPSHOT_FILE}.partial")
+    with open(partial, "wb") as f:
+        pickle.dump(header, f, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((index.versions, index.table, _picklable_memos(index.memos())), f, protocol=pickle.HIGHEST_PROTOCOL)
+        names = [f.name for f in dataclasses.fields(DocMeta)]
+        for start in range(0, len(docs), DOCS_PER_CHUNK):
+            chunk = [(d, tuple(getattr(m, n) for n in names)) for d, m in docs[start : start + DOCS_PER_CHUNK]]
+            pickle.dump(chunk, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(partial, path)
+    return path
+
+
+def read_snapshot(path: Path, backend: str, sections: int) -> Snapshot | None:
+    """The state written for the build at `path` as its backend `backend` numbers `sections` sections, or None
+    (no file, another build's or other code's, or unreadable: the build is then opened from its files)."""
+    try:
+        with open(path / SNAPSHOT_FILE, "rb") as f:
+            header: Any = pickle.load(f)
+            expected = {"format": code_fingerprint(), "build": path.name, "backend": backend, "sections": sections}
+            if not isinstance(header, dict) or {k: header.get(k) for k in expected} != expected:
+                return None
+            versions, table, memos = pickle.load(f)
+            docs: dict[str, DocMeta] = {}
+            for _ in range(header["chunks"]):
+                # A load holds the GIL throughout (a few ms a chunk); the documents are made in Python, which
+                # gives way to other threads' requests (unpickled as such, each ran dataclasses' __setstate__,
+                # 0.23 s in one piece for ten times the laws corpus).
+                time.sleep(0)
+                docs.update((d, DocMeta(*values)) for d, values in pickle.load(f))
+    except FileNotFoundError:
+        return None
+    except Exception as e:  # noqa: BLE001  a damaged cache is no reason not to serve the build
+        log.warning("snapshot.unreadable", extra={"govlaw": {"build": path.name, "error": f"{type(e).__name__}: {e}"}})
+        return None
+    return Snapshot(docs, versions, table, memos)
