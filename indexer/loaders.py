@@ -15,16 +15,16 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import docx
 from bs4 import BeautifulSoup, UnusualUsageWarning
 from bs4.element import CData, NavigableString, PreformattedString, Tag
-from docx.table import Table
-from pypdf import PdfReader
-from pypdf.errors import DependencyError
 
 from indexer import converters, ofd, webpage
 from indexer.encoding import DecodeError, decode_bytes
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # Time for OCR of one PDF's scanned pages (the whole file's budget is indexer.pipeline.FILE_SECONDS).
@@ -483,6 +483,8 @@ def _row_line(row) -> str:
 
 def docx_text(document) -> str:
     """Body paragraphs and table rows in document order, one per line; empty paragraphs are skipped."""
+    from docx.table import Table  # python-docx, pypdf: imported by the files that need them (0.25 s a run)
+
     lines: list[str] = []
     for item in document.iter_inner_content():
         if isinstance(item, Table):
@@ -510,6 +512,8 @@ def _docx_meta(document) -> dict[str, str]:
 
 def load_docx(path: Path) -> Loaded:
     """A Word .docx: paragraphs and table rows (cells separated by a tab) in order, core properties as meta."""
+    import docx
+
     data = _read(path)
     check_docx_container(path, data)
     try:
@@ -552,6 +556,9 @@ def _pdf_meta(reader: PdfReader) -> dict[str, str]:
 
 def load_pdf(path: Path) -> Loaded:
     """The text layer of a PDF, pages separated by a form feed so page furniture can be found later."""
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError
+
     data = _read(path)
     try:
         reader = PdfReader(io.BytesIO(data))
