@@ -10,14 +10,16 @@ copied rules …), as one pickle; `OpenIndex.open` loads it in a quarter of a se
 
 The file is a cache: it is used only by the build it was written for (same name, backend and number of sections)
 and by the same code (the fields of the pickled types, SNAPSHOT_FORMAT); any other file, or one that cannot be
-read, is ignored and the build is opened as before. It holds only what the indexer derived from the build's own
-files: the web process trusts a build's files as it trusts its index.
+read, is ignored and the build is opened as before. It is read by an unpickler that makes no object but of the
+types listed in LOADABLE (arrays, dates, the document table …): a file written by anything else cannot make the
+web process run code, whoever could write into the index.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import logging
 import os
 import pickle
@@ -49,6 +51,39 @@ class Snapshot:
     memos: dict
 
 
+# The only globals a snapshot may name: what the document table, the documents' fields and the per-build tables
+# are made of. A table of a type not listed is left out when the file is written.
+LOADABLE = frozenset(
+    {
+        ("builtins", "frozenset"),
+        ("builtins", "set"),
+        ("collections", "OrderedDict"),
+        ("datetime", "date"),
+        ("numpy", "dtype"),
+        ("numpy", "ndarray"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "scalar"),
+        ("numpy._core.numeric", "_frombuffer"),
+        ("numpy.core.multiarray", "_reconstruct"),  # NumPy 1's names of the same
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy.core.numeric", "_frombuffer"),
+        ("search.dayview", "DayView"),
+        ("search.index", "DocTable"),
+    }
+)
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in LOADABLE:
+            raise pickle.UnpicklingError(f"a snapshot may not hold {module}.{name}")
+        return super().find_class(module, name)
+
+
+def _load(f) -> Any:
+    return _Unpickler(f).load()
+
+
 def code_fingerprint() -> str:
     """Changes whenever the pickled types change their fields (or the format its number): a snapshot of other
     code is not loaded."""
@@ -58,12 +93,13 @@ def code_fingerprint() -> str:
     return hashlib.sha256(f"{SNAPSHOT_FORMAT};{';'.join(names)}".encode()).hexdigest()[:16]
 
 
-def _picklable_memos(memos: dict) -> dict:
-    """The remembered tables that pickle (all of them today; one that does not is left to be computed)."""
+def _loadable_memos(memos: dict) -> dict:
+    """The remembered tables that pickle and load back of the LOADABLE types (all of them today; one that does
+    not is left for the worker to compute)."""
     out = {}
     for key, value in memos.items():
         try:
-            pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
+            _load(io.BytesIO(pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)))
         except Exception:  # noqa: BLE001  left out of the cache, computed by the worker when asked
             continue
         out[key] = value
@@ -85,7 +121,7 @@ def write_snapshot(index: OpenIndex, build_id: str) -> Path:
     partial = path.with_name(f".{SNAPSHOT_FILE}.partial")
     with open(partial, "wb") as f:
         pickle.dump(header, f, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump((index.versions, index.table, _picklable_memos(index.memos())), f, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((index.versions, index.table, _loadable_memos(index.memos())), f, protocol=pickle.HIGHEST_PROTOCOL)
         names = [f.name for f in dataclasses.fields(DocMeta)]
         for start in range(0, len(docs), DOCS_PER_CHUNK):
             chunk = [(d, tuple(getattr(m, n) for n in names)) for d, m in docs[start : start + DOCS_PER_CHUNK]]
@@ -99,18 +135,18 @@ def read_snapshot(path: Path, backend: str, sections: int) -> Snapshot | None:
     (no file, another build's or other code's, or unreadable: the build is then opened from its files)."""
     try:
         with open(path / SNAPSHOT_FILE, "rb") as f:
-            header: Any = pickle.load(f)
+            header: Any = _load(f)
             expected = {"format": code_fingerprint(), "build": path.name, "backend": backend, "sections": sections}
             if not isinstance(header, dict) or {k: header.get(k) for k in expected} != expected:
                 return None
-            versions, table, memos = pickle.load(f)
+            versions, table, memos = _load(f)
             docs: dict[str, DocMeta] = {}
             for _ in range(header["chunks"]):
                 # A load holds the GIL throughout (a few ms a chunk); the documents are made in Python, which
                 # gives way to other threads' requests (unpickled as such, each ran dataclasses' __setstate__,
                 # 0.23 s in one piece for ten times the laws corpus).
                 time.sleep(0)
-                docs.update((d, DocMeta(*values)) for d, values in pickle.load(f))
+                docs.update((d, DocMeta(*values)) for d, values in _load(f))
     except FileNotFoundError:
         return None
     except Exception as e:  # noqa: BLE001  a damaged cache is no reason not to serve the build

@@ -4,6 +4,8 @@ and a file that is not this build's, not this code's or not whole is ignored."""
 from __future__ import annotations
 
 import logging
+import os
+import pickle
 import shutil
 
 import numpy as np
@@ -101,6 +103,35 @@ def test_another_builds_another_codes_or_a_damaged_snapshot_is_ignored(seed_inde
     finally:
         index.close()
     assert [r.getMessage() for r in caplog.records] == ["snapshot.unreadable", "snapshot.unreadable"]
+
+
+class _Runs:
+    """Unpickled, it would run a command."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_snapshot_naming_anything_but_the_tables_types_makes_nothing(seed_index, tmp_path, caplog):
+    path = current_build_path(seed_index)
+    opened = OpenIndex.open(path)
+    backend, sections = opened.backend.name, opened.section_count
+    opened.close()
+    hostile = tmp_path / path.name
+    shutil.copytree(path, hostile)
+    with open(hostile / SNAPSHOT_FILE, "rb") as f:
+        header = pickle.load(f)
+    marker = tmp_path / "ran"
+    with open(hostile / SNAPSHOT_FILE, "wb") as f:
+        pickle.dump(header, f)
+        pickle.dump(_Runs(marker), f)
+    with caplog.at_level(logging.WARNING, logger="search.snapshot"):
+        assert read_snapshot(hostile, backend, sections) is None
+    assert not marker.exists()
+    assert "a snapshot may not hold posix.system" in caplog.records[0].govlaw["error"]
 
 
 def test_each_update_writes_the_state_of_its_own_build(tmp_path):
