@@ -114,11 +114,23 @@ def write_snapshot(index: OpenIndex, build_id: str) -> Path:
         "backend": index.backend.name,
         "sections": index.section_count,
     }
-    docs = list(index.docs.items())
-    header["chunks"] = -(-len(docs) // DOCS_PER_CHUNK)
+    header["chunks"] = -(-len(index.docs) // DOCS_PER_CHUNK)
     path = index.path / SNAPSHOT_FILE
     # Written beside and renamed over: a build made from another by hard links may hold that build's file.
     partial = path.with_name(f".{SNAPSHOT_FILE}.partial")
+    try:
+        _write(partial, header, index)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # a full disk, say: no half-written file is left in the build
+        raise
+    os.replace(partial, path)
+    return path
+
+
+def _write(partial: Path, header: dict, index: OpenIndex) -> None:
+    """The header, the versions, table and per-build tables, then the documents as tuples of their fields in
+    chunks of DOCS_PER_CHUNK."""
+    docs = list(index.docs.items())
     with open(partial, "wb") as f:
         pickle.dump(header, f, protocol=pickle.HIGHEST_PROTOCOL)
         pickle.dump((index.versions, index.table, _loadable_memos(index.memos())), f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -126,8 +138,6 @@ def write_snapshot(index: OpenIndex, build_id: str) -> Path:
         for start in range(0, len(docs), DOCS_PER_CHUNK):
             chunk = [(d, tuple(getattr(m, n) for n in names)) for d, m in docs[start : start + DOCS_PER_CHUNK]]
             pickle.dump(chunk, f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(partial, path)
-    return path
 
 
 def read_snapshot(path: Path, backend: str, sections: int) -> Snapshot | None:

@@ -156,6 +156,24 @@ def test_each_update_writes_the_state_of_its_own_build(tmp_path):
     assert [states[1].docs[d].source for d in changed] == ["docs/a_notice.txt"]
 
 
+def test_a_snapshot_that_cannot_be_written_leaves_nothing_in_the_build(seed_index, tmp_path, monkeypatch):
+    path = tmp_path / "build"
+    shutil.copytree(current_build_path(seed_index), path)
+    (path / SNAPSHOT_FILE).unlink()
+    index = OpenIndex.open(path)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    try:
+        monkeypatch.setattr(snapshot, "_loadable_memos", full_disk)
+        with pytest.raises(OSError, match="No space left"):
+            snapshot.write_snapshot(index, path.name)
+    finally:
+        index.close()
+    assert sorted(p.name for p in path.iterdir() if "pickle" in p.name) == []
+
+
 @pytest.mark.parametrize(
     ("names", "read"),
     [
