@@ -404,14 +404,19 @@ def write_opened_state(index, build_id: str) -> None:
         log.warning("snapshot.failed", extra={"govlaw": {"build": build_id, "error": f"{type(e).__name__}: {e}"}})
 
 
-def _snapshot_new_build(path: Path, build_id: str) -> None:
-    """Open a build just written (through its Xapian shards if it has them, as the gate does) and write its
-    opened state."""
+def open_written_build(path: Path):
+    """A build the indexer wrote, opened from disk whatever the service is configured with: a build with Xapian
+    shards through them (what a sharded service serves), another through Whoosh."""
     from search.backend import has_shards
     from search.index import OpenIndex
 
+    return OpenIndex.open(path, "xapian" if has_shards(path) else "whoosh", [])
+
+
+def _snapshot_new_build(path: Path, build_id: str) -> None:
+    """Open a build just written and write its opened state."""
     try:
-        index = OpenIndex.open(path, "xapian" if has_shards(path) else "whoosh", [])
+        index = open_written_build(path)
     except Exception as e:  # noqa: BLE001  left to the web workers to open, and to report
         log.warning("snapshot.failed", extra={"govlaw": {"build": build_id, "error": f"{type(e).__name__}: {e}"}})
         return

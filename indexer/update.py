@@ -45,6 +45,7 @@ from indexer.build import (
     fsync_dir,
     fsync_tree,
     new_build_id,
+    open_written_build,
     operator_digest,
     pipeline_fingerprint,
     prune_builds,
@@ -480,15 +481,9 @@ def _gate(tmp: Path, previous: Path | None, manifest: Mapping, plan: Plan, optio
     ask whether it found the document), and its document count is its manifest's. With `warm_sets`, a build
     that passes gets its warm match sets (search/warm.py) while it is open, so that the web workers warm it
     quickly."""
-    from search.backend import has_shards
     from search.index import OpenIndex
 
-    def open_build(path: Path) -> OpenIndex:
-        # From disk, whatever the service is configured with: a build with Xapian shards is checked through them
-        # (what a sharded service serves), another through Whoosh.
-        return OpenIndex.open(path, "xapian" if has_shards(path) else "whoosh", [])
-
-    new = open_build(tmp)
+    new = open_written_build(tmp)
     opened: list[OpenIndex] = []
     try:
         pause_point("gate")
@@ -500,7 +495,7 @@ def _gate(tmp: Path, previous: Path | None, manifest: Mapping, plan: Plan, optio
 
             def open_previous() -> OpenIndex:
                 if not opened:
-                    opened.append(open_build(path))
+                    opened.append(open_written_build(path))
                 return opened[0]
 
             if options.gate_sample:

@@ -425,9 +425,7 @@ def content_groups(
     rest = list(norm)
     for start, end, key in colloquial.find(norm):
         typed = text[start:end]
-        # Shorter keys inside the phrase add their words to its group (买到假货: 欺诈行为, and 假货: 假冒伪劣); not
-        # single characters, which mean something else inside a word (打 of 打工 is no 殴打, 偷 of 偷偷 no 盗窃), nor
-        # words naming whom the phrase is about (孩子 of 孩子闯祸 is no 无民事行为能力人 question).
+        # Shorter keys inside the phrase add their words to its group (`phrase_expansions`).
         groups.append((Term(typed), *(Term(e, alias_of=typed) for e in phrase_expansions(key))))
         for lo, hi in colloquial.claimed(norm, start, end, key):
             rest[lo:hi] = " " * (hi - lo)

@@ -113,8 +113,8 @@ def write_snapshot(index: OpenIndex, build_id: str) -> Path:
         "build": build_id,
         "backend": index.backend.name,
         "sections": index.section_count,
+        "chunks": -(-len(index.docs) // DOCS_PER_CHUNK),
     }
-    header["chunks"] = -(-len(index.docs) // DOCS_PER_CHUNK)
     path = index.path / SNAPSHOT_FILE
     # Written beside and renamed over: a build made from another by hard links may hold that build's file.
     partial = path.with_name(f".{SNAPSHOT_FILE}.partial")

@@ -5,10 +5,11 @@ files from disk when they are not in the page cache, and matching the runs of ch
 (phrases over the bigram postings, the slowest part of a search), whose match sets the build then remembers.
 So the nightly update finds the match sets of the words most titles share (条例, 中华人民共和国, 人民法院,
 管理 …: the words typed most often) and of the words most frequent in the bodies for the build it writes
-(`write_warm_sets`), and a worker warming the build loads them, reads the build's files (I/O, which leaves the
-GIL to requests) and reads the posting arrays that score the title words; one whole search fills the per-build
-tables. A build without such a file (a full `indexer build`) finds the title words' match sets itself while
-warming, at a few seconds' more. The words come from the build itself, never from an evaluation set.
+(`write_warm_sets`), and a worker warming the build loads them, reads the files searches read (I/O, which leaves
+the GIL to requests), then reads the posting arrays that score the title words; one whole search and one
+question fill the per-build tables (which the build's opened state, search/snapshot.py, mostly brings already).
+A build without such a file (a full `indexer build`) finds the title words' match sets itself while warming, at
+a few seconds' more. The words come from the build itself, never from an evaluation set.
 
 Warming runs in the worker that will serve the build, beside its requests: while it runs, the old build's answers
 share the process (and its GIL) with it and are slower (`scripts/bench switch` shows by how much).

@@ -32,7 +32,7 @@ from search.engine import run_search
 from search.exitcodes import run_click
 from search.index import BUILDS_DIR, IndexHolder, OpenIndex, current_build_path
 from search.warm import DEFAULT_WARM_SECONDS, warm_build
-from tools.bench import loadavg, summarize, table
+from tools.bench import loadavg, summarize, table, timed_pass
 from tools.querymix import DEFAULT_MIX, SEED, MixQuery, query_mix
 
 # (mode, warming budget in seconds)
@@ -91,14 +91,8 @@ def reference_pass(new: Path, mixes: Mapping[str, Sequence[MixQuery]]) -> list[f
     the reference seed's on one warm build)."""
     index = OpenIndex.open(new)
     try:
-        for q in mixes["base"]:
-            run_search(index, q.params())
-        seconds = []
-        for q in mixes["after"]:
-            t = time.perf_counter()
-            run_search(index, q.params())
-            seconds.append(time.perf_counter() - t)
-        return seconds
+        timed_pass(index, mixes["base"])
+        return timed_pass(index, mixes["after"])
     finally:
         index.close()
 
