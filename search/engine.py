@@ -48,6 +48,9 @@ SCORE_LIMIT = 300
 # Scores of many sections are cut at the SCORE_LIMIT-th by a bound found in a sample, when they are more than
 # this factor × SCORE_LIMIT (`_kth_largest`).
 KTH_SAMPLE_FACTOR = 8
+# Matched documents are put in order only up to the requested page's last when they are more than this factor ×
+# that many (`_first_ranked`).
+PARTIAL_ORDER_FACTOR = 8
 # Coordination counts over every docnum, keeping only the sections some group matched, when the groups scored
 # more than 1/COORDINATED_MANY of the docnums (`_coordinated`).
 COORDINATED_MANY = 16
@@ -660,34 +663,74 @@ def _document_scores(
     owner = table.of_section[sections]
     starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
     runs = owner[starts]
-    # Documents written in the order of their ordinals have their runs ascending; otherwise sorted here, and a
-    # document found in two runs (its sections not one run of docnums) has them sorted by `_document_scores_sorted`.
-    by_owner = None if bool(np.all(runs[1:] > runs[:-1])) else np.argsort(runs, kind="stable")
-    if by_owner is not None and bool(np.any(np.diff(runs[by_owner]) == 0)):
-        return _document_scores_sorted(index, sections, section_score)
+    # Documents written in the order of their ordinals have their runs ascending; otherwise put in that order
+    # here (placed by ordinal: a sort of 30,000 runs took ten times as long), and a document found in two runs
+    # (its sections not one run of docnums) has them sorted by `_document_scores_sorted`.
+    by_owner = None
+    if not bool(np.all(runs[1:] > runs[:-1])):
+        place = np.full(len(table.ids), -1, dtype=np.int64)
+        place[runs] = np.arange(len(runs))
+        by_owner = place[place >= 0]
+        if len(by_owner) < len(runs):
+            return _document_scores_sorted(index, sections, section_score)
     # A document's sections are consecutive docnums (written together), so its scored sections are one run:
     # its best, second and third are found run by run (equal scores: higher docnum first) without sorting.
-    lengths = np.diff(np.r_[starts, len(owner)])
-    left = section_score.astype(np.float64, copy=True)
-    at = np.arange(len(left))
-    picks, bests = [], []
-    for _ in range(SECTIONS_PER_HIT):
-        best = np.maximum.reduceat(left, starts)
-        last = np.maximum.reduceat(np.where(left == np.repeat(best, lengths), at, -1), starts)
-        last[best == -np.inf] = -1
-        picks.append(last)
-        bests.append(np.where(last >= 0, best, 0.0))
-        left[last[last >= 0]] = -np.inf
+    chosen, bests = _best_of_runs(section_score, starts, np.diff(np.r_[starts, len(owner)]))
     nxt = np.zeros(len(runs))
-    for best in bests[1:]:
-        nxt += best
-    doc_scores[runs] = bests[0] + NEXT_SECTION_WEIGHT * nxt
-    chosen = np.stack(picks, axis=1)
+    for k in range(1, SECTIONS_PER_HIT):
+        nxt += bests[:, k]
+    doc_scores[runs] = bests[:, 0] + NEXT_SECTION_WEIGHT * nxt
     if by_owner is not None:
         chosen, runs = chosen[by_owner], runs[by_owner]
     chosen = chosen.ravel()
     kept = chosen >= 0
     return doc_scores, _BestSections(np.repeat(runs, SECTIONS_PER_HIT)[kept], sections[chosen[kept]])
+
+
+def _best_of_runs(scores: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per run of `scores` (its start and length): the indexes of its SECTIONS_PER_HIT highest scores, highest
+    first, equal scores by the higher index first (-1 where the run has fewer), and those scores (0.0 where
+    none); two arrays of runs × SECTIONS_PER_HIT."""
+    picks = np.full((len(starts), SECTIONS_PER_HIT), -1, dtype=np.int64)
+    bests = np.zeros((len(starts), SECTIONS_PER_HIT))
+    short = lengths <= SECTIONS_PER_HIT
+    if int(lengths[~short].sum()) * 2 > len(scores):
+        short[:] = False  # mostly long runs (a common word's): picked by reduceat over all of them
+    if short.any():
+        # A short run's sections are all picked, put in order by comparing them (a phrase's 20,000 documents
+        # with one or two sections each: reduceat over them all cost twice as much).
+        rows = np.flatnonzero(short)
+        ends = starts[rows] + lengths[rows] - 1
+        index = [ends - k for k in range(SECTIONS_PER_HIT)]  # the last first
+        for k in range(1, SECTIONS_PER_HIT):
+            index[k] = np.where(index[k] >= starts[rows], index[k], -1)
+        value = [np.where(i >= 0, scores[i], -np.inf) for i in index]
+        # Bubble passes of strict comparisons keep equal scores in their order: the higher index first.
+        for _ in range(SECTIONS_PER_HIT - 1):
+            for k in range(SECTIONS_PER_HIT - 1):
+                swap = value[k + 1] > value[k]
+                value[k], value[k + 1] = np.where(swap, value[k + 1], value[k]), np.where(swap, value[k], value[k + 1])
+                index[k], index[k + 1] = np.where(swap, index[k + 1], index[k]), np.where(swap, index[k], index[k + 1])
+        for k in range(SECTIONS_PER_HIT):
+            picks[rows, k] = index[k]
+            bests[rows, k] = np.where(index[k] >= 0, value[k], 0.0)
+    if not short.all():
+        # Runs of more sections: each pick is a run's highest score, found by reduceat, then removed.
+        every = not short.any()
+        runs: slice | np.ndarray = slice(None) if every else np.flatnonzero(~short)
+        row_lengths = lengths[runs]
+        at = None if every else np.flatnonzero(np.repeat(~short, lengths))
+        left = scores.astype(np.float64, copy=True) if at is None else scores[at].astype(np.float64)
+        row_starts = starts if every else np.cumsum(row_lengths) - row_lengths
+        local = np.arange(len(left))
+        for k in range(SECTIONS_PER_HIT):
+            best = np.maximum.reduceat(left, row_starts)
+            last = np.maximum.reduceat(np.where(left == np.repeat(best, row_lengths), local, -1), row_starts)
+            found = best > -np.inf
+            picks[runs, k] = np.where(found, last if at is None else at[last], -1)
+            bests[runs, k] = np.where(found, best, 0.0)
+            left[last[found]] = -np.inf
+    return picks, bests
 
 
 def _document_scores_sorted(
@@ -798,9 +841,10 @@ def _rank(
     matches: list[_Matched],
     day: DayView,
     prior: _Prior | None = None,
+    first: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, _BestSections]:
-    """Document ordinals best first, every document's score (an array over ordinals), and each scored
-    document's best section docnums; `typed`: the query as typed, before any reading as a question (the titles
+    """The `first` best document ordinals in order, every document's score (an array over ordinals), and each
+    scored document's best section docnums; `typed`: the query as typed, before any reading as a question (the titles
     it names); `prior`: what a question weighs beside the text (`_prior`); statuses are those of `day`."""
     table = index.table
     relaxed = any(plan.optional)
@@ -848,9 +892,26 @@ def _rank(
         doc_scores *= prior.factor
     if prior is not None and prior.copies is not None:
         _one_local_first(doc_scores, docs, _local(index))
-    candidates = np.flatnonzero(docs)
-    order = candidates[np.lexsort((table.newest_rank[candidates], -doc_scores[candidates]))]
-    return order, doc_scores, best
+    return _first_ranked(np.flatnonzero(docs), doc_scores, table.newest_rank, first), doc_scores, best
+
+
+def _first_ranked(candidates: np.ndarray, scores: np.ndarray, rank: np.ndarray, k: int) -> np.ndarray:
+    """The first k of `candidates` (ordinals) by score, highest first, then by `rank` (unique per ordinal), as
+    ordering them all would give; the rest are left unordered (a page needs its own few of 20,000 matches)."""
+    n = len(candidates)
+    if k <= 0:
+        return candidates[:0]
+    if k * PARTIAL_ORDER_FACTOR >= n:
+        return candidates[np.lexsort((rank[candidates], -scores[candidates]))][:k]
+    values = scores[candidates]
+    cut = _kth_largest(values, k)
+    above = candidates[values > cut]
+    at = candidates[values == cut]
+    if len(above) + len(at) > k:
+        # Of the scores equal to the k-th, those of the lowest ranks.
+        at = at[np.argpartition(rank[at], k - len(above) - 1)[: k - len(above)]]
+    chosen = np.concatenate([above, at])
+    return chosen[np.lexsort((rank[chosen], -scores[chosen]))]
 
 
 def _wanted_titles(parsed: ParsedQuery) -> set[str]:
@@ -1127,23 +1188,24 @@ def run_search(index: OpenIndex, params: SearchParams, day: dt.date | None = Non
     table = index.table
     everyday = _everyday(parsed)
     prior = _prior(index, params.q) if everyday else None
+    total = int(np.count_nonzero(docs))
+    start = (params.page - 1) * params.size
+    # The documents up to the page's last, and the cited articles' ones that may come before them.
+    needed = start + params.size + len(reading.pinned)
     if params.sort == "date" or parsed.empty:
-        candidates = np.flatnonzero(docs)
-        order = candidates[np.argsort(table.newest_rank[candidates], kind="stable")]
         scores = np.zeros(len(table.ids))
+        order = _first_ranked(np.flatnonzero(docs), scores, table.newest_rank, needed)
         best = _BestSections(_NONE, _NONE)
         if not parsed.empty:
             _, scores, best = _rank(index, docs, plan, typed, groups, on_day, prior)
     else:
-        order, scores, best = _rank(index, docs, plan, typed, groups, on_day, prior)
+        order, scores, best = _rank(index, docs, plan, typed, groups, on_day, prior, needed)
     sections_first: dict[int, tuple[str, ...]] = {}
     if reading.pinned and params.sort != "date":
         # The cited articles' documents first, in the order cited, each with its article as its section.
         first = [o for o, _ in reading.pinned if docs[o]]
         sections_first = dict(reading.pinned)
         order = np.concatenate([np.asarray(first, dtype=order.dtype), order[~np.isin(order, first)]])
-    total = len(order)
-    start = (params.page - 1) * params.size
     terms = plan.highlight
     hits = []
     for o in order[start : start + params.size].tolist():

@@ -284,6 +284,44 @@ def test_document_scores_are_the_same_when_a_documents_sections_are_apart():
         )
 
 
+def test_document_scores_pick_alike_from_short_and_long_runs():
+    from search.engine import _document_scores, _document_scores_sorted
+
+    # Documents of 1 to 12 sections, written in shuffled order: runs of up to three sections are put in order by
+    # comparison, longer ones by reduceat, each alone or (mostly long) all by reduceat; all as sorting them gives.
+    rng = np.random.default_rng(11)
+    sizes = rng.integers(1, 13, 60)
+    owners = rng.permutation(60)
+    index = _table_index(np.repeat(owners, sizes).tolist(), 60)
+    for share in (0.05, 0.3, 0.9):
+        for _ in range(10):
+            sections = np.flatnonzero(rng.random(int(sizes.sum())) < share).astype(np.int32)
+            scores = rng.choice([1.0, 2.5, 0.7, 3.25], len(sections))
+            fast, slow = _document_scores(index, sections, scores), _document_scores_sorted(index, sections, scores)
+            assert fast[0].tolist() == slow[0].tolist()
+            assert fast[1].owners.tolist() == slow[1].owners.tolist()
+            assert fast[1].sections.tolist() == slow[1].sections.tolist()
+
+
+def test_only_the_documents_up_to_the_page_are_put_in_order():
+    from search.engine import _first_ranked
+
+    # Ordinals 0–4 scored 1, 3, 3, 0, 3; ranks (newest first) break the tie among the three 3s: 4, then 1, then 2.
+    scores = np.asarray([1.0, 3.0, 3.0, 0.0, 3.0])
+    rank = np.asarray([0, 3, 4, 1, 2])
+    candidates = np.arange(5)
+    assert _first_ranked(candidates, scores, rank, 10).tolist() == [4, 1, 2, 0, 3]
+    assert _first_ranked(candidates, scores, rank, 0).tolist() == []
+    # Many candidates: the k first chosen without ordering the rest, as ordering them all gives (ties at the cut).
+    rng = np.random.default_rng(3)
+    scores = rng.choice([0.0, 1.5, 2.0, 4.0], 5000)
+    rank = rng.permutation(5000)
+    candidates = np.flatnonzero(rng.random(5000) < 0.6)
+    everything = candidates[np.lexsort((rank[candidates], -scores[candidates]))]
+    for k in (1, 10, 30, 200):
+        assert _first_ranked(candidates, scores, rank, k).tolist() == everything[:k].tolist()
+
+
 def test_a_title_read_as_everyday_words_is_still_a_known_item():
     from search import analysis, questions
     from search.engine import _wanted_titles
