@@ -509,10 +509,11 @@ def _gate(tmp: Path, previous: Path | None, manifest: Mapping, plan: Plan, optio
                 previous_documents=count if isinstance(count, int) else len(open_previous().docs),
                 min_ratio=options.min_ratio,
             )
-        if result.passed:
-            write_opened_state(new, tmp.name.removeprefix(TMP_PREFIX))
+        # The warm sets first: finding them also finds the common words' champions, which the opened state holds.
         if result.passed and options.warm_sets:
             _write_warm_sets(new, tmp.name.removeprefix(TMP_PREFIX))
+        if result.passed:
+            write_opened_state(new, tmp.name.removeprefix(TMP_PREFIX))
         return result
     finally:
         new.close()

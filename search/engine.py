@@ -45,6 +45,11 @@ from search.validity import VALIDITY_FACET, VALIDITY_LABELS, VALIDITY_VALUES
 
 # How many scored sections ranking looks at; documents matched beyond them follow, newest first.
 SCORE_LIMIT = 300
+# A query matching at least CHAMPION_MIN_SECTIONS sections (a common word) keeps its CHAMPIONS best for the
+# build, when it is scored in at least 1/CHAMPION_SHARE of them (`_champions`).
+CHAMPION_MIN_SECTIONS = 20_000
+CHAMPIONS = 4096
+CHAMPION_SHARE = 4
 # Scores of many sections are cut at the SCORE_LIMIT-th by a bound found in a sample, when they are more than
 # this factor × SCORE_LIMIT (`_kth_largest`).
 KTH_SAMPLE_FACTOR = 8
@@ -392,11 +397,43 @@ def _facet_order(facet: str) -> Callable[[tuple[str, int]], tuple]:
     return lambda kv: (-kv[1], kv[0])
 
 
+def _facet_codes(index: OpenIndex, day: DayView) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """The facets with at most one value per document, their value codes per document (ordinals × facets; a
+    facet's values numbered from its offset, its last code for none) and the facets' offsets."""
+    single = []
+    for f in FACETS:
+        ords = _facet_arrays(index, f, day)[1][0]
+        if not len(ords) or bool(np.all(ords[1:] > ords[:-1])):  # pairs are in ordinal order
+            single.append(f)
+    offsets = np.cumsum([0] + [len(_facet_arrays(index, f, day)[0]) + 1 for f in single])
+    codes = np.empty((len(index.table.ids), len(single)), dtype=np.int32)
+    for i, f in enumerate(single):
+        names, (ords, vals) = _facet_arrays(index, f, day)
+        codes[:, i] = offsets[i] + len(names)
+        codes[ords, i] = offsets[i] + vals
+    return tuple(single), codes, offsets
+
+
+def _facet_counts(index: OpenIndex, docs: np.ndarray, day: DayView) -> dict[str, np.ndarray]:
+    """Per facet, how many of the documents `docs` have each of its values. The facets of one value per
+    document are counted together, from a table of their codes (a pass over every document's pairs per facet
+    took three times as long)."""
+    single, codes, offsets = index.memo(("facet-codes", day.day.isoformat()), lambda: _facet_codes(index, day))
+    counts = np.bincount(codes[docs].ravel(), minlength=int(offsets[-1]))
+    out = {f: counts[offsets[i] : offsets[i + 1] - 1] for i, f in enumerate(single)}
+    for f in FACETS:
+        if f not in out:
+            names, (ords, vals) = _facet_arrays(index, f, day)
+            out[f] = np.bincount(vals[docs[ords]], minlength=len(names))
+    return out
+
+
 def _facets(index: OpenIndex, docs: np.ndarray, params: SearchParams, day: DayView) -> tuple[Facet, ...]:
     out = []
+    every = _facet_counts(index, docs, day)
     for f in FACETS:
-        names, (ords, vals) = _facet_arrays(index, f, day)
-        counts = np.bincount(vals[docs[ords]], minlength=len(names))
+        names = _facet_arrays(index, f, day)[0]
+        counts = every[f]
         present = [(names[i], int(counts[i])) for i in np.flatnonzero(counts)]
         selected = set(params.filter_values(f))
         ranked = sorted(present, key=_facet_order(f))
@@ -472,20 +509,83 @@ def _kth_largest(values: np.ndarray, k: int) -> float:
     return float(np.partition(values, n - k)[n - k])
 
 
+@dataclass(frozen=True, slots=True)
+class _Champions:
+    """A query's first CHAMPIONS sections in the order `_section_scores` gives (score, then docnum), over every
+    section; `complete` when they are all it matches."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+    complete: bool
+
+    @property
+    def nbytes(self) -> int:  # what the build's memo counts
+        return int(self.ids.nbytes + self.scores.nbytes)
+
+
 def _section_scores(index: OpenIndex, q: Query, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(docnums, scores) of the SCORE_LIMIT best allowed sections matching q, best first (ties: lower docnum);
     `allowed` is a boolean array over docnums."""
+    champions = _champions(index, q, allowed)
+    if champions is not None:
+        # The champions are the head of the order over every section, so the allowed ones among them come first
+        # among the allowed: enough of them are the answer.
+        passing = np.flatnonzero(allowed[champions.ids])
+        if champions.complete or len(passing) >= SCORE_LIMIT:
+            passing = passing[:SCORE_LIMIT]
+            return champions.ids[passing], champions.scores[passing]
+    return _ordered_scores(index, q, allowed)
+
+
+def _champions(index: OpenIndex, q: Query, allowed: np.ndarray | None) -> _Champions | None:
+    """A common query's champions (`_Champions`), found once per build: a common word's BM25 over half a
+    million sections took most of a query's time. None for a query matching fewer than CHAMPION_MIN_SECTIONS,
+    or scored in a small share of what it matches (`allowed`; None: all) (a phrase's few sections: the phrase
+    is rarer than its words, whose champions would seldom hold it)."""
+    estimate = index.vector.estimate(q)
+    if estimate is None or estimate < CHAMPION_MIN_SECTIONS:
+        return None
+    if allowed is not None and int(np.count_nonzero(allowed)) * CHAMPION_SHARE < estimate:
+        return None
+
+    def find() -> _Champions:
+        ids, scores = _ordered_scores(index, q, None, CHAMPIONS)
+        return _Champions(ids, scores, len(ids) < CHAMPIONS)
+
+    return index.memo(("champions", repr(q)), find)
+
+
+def warm_champions(index: OpenIndex, words: Iterable[str]) -> int:
+    """Find the champions of the words' scored queries where a search for them would keep some (common words),
+    so that no search waits for them; returns how many queries have them."""
+    found = 0
+    for word in words:
+        try:
+            plan = plan_query(parse_query(word))
+        except QueryError:
+            continue
+        found += sum(_champions(index, q, None) is not None for q in plan.group_score_queries if q is not None)
+    return found
+
+
+def _ordered_scores(
+    index: OpenIndex, q: Query, allowed: np.ndarray | None, limit: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(docnums, scores) of the `limit` (default SCORE_LIMIT) best sections matching q, among the allowed ones
+    (a boolean array over docnums; None: all), best first (ties: lower docnum)."""
+    limit = SCORE_LIMIT if limit is None else limit
     found = index.vector.evaluate(q, within=allowed)
     if found is None:
         found = index.backend.fallback(q)
     ids, scores = found
-    keep = allowed[ids]
-    ids, scores = ids[keep], scores[keep]
-    if len(ids) > SCORE_LIMIT:
+    if allowed is not None:
+        keep = allowed[ids]
+        ids, scores = ids[keep], scores[keep]
+    if len(ids) > limit:
         # Of equal scores at the boundary, take those of lower docnums, as a heap would.
-        cut = _kth_largest(scores, SCORE_LIMIT)
+        cut = _kth_largest(scores, limit)
         above = np.flatnonzero(scores > cut)
-        at = np.flatnonzero(scores == cut)[: SCORE_LIMIT - len(above)]
+        at = np.flatnonzero(scores == cut)[: limit - len(above)]
         sel = np.concatenate([above, at])
         ids, scores = ids[sel], scores[sel]
     order = np.lexsort((ids, -scores))
@@ -527,7 +627,8 @@ def _allowed_sections(index: OpenIndex, docs: np.ndarray, matches: list[_Matched
         allowed[m.sections] = True
     # Of those, the sections of the documents being ranked (looked up for the matched sections only; docnums of
     # deleted records own -1, which the appended False rejects).
-    matched = np.flatnonzero(allowed)
+    # (One group's sections are those already: a scan of a million docnums for them cost more than the rest.)
+    matched = matches[0].sections if len(matches) == 1 else np.flatnonzero(allowed)
     allowed[matched[~np.append(docs, False)[table.of_section[matched]]]] = False
     return allowed
 

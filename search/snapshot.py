@@ -9,15 +9,17 @@ what opening computed, with the per-build tables its searches filled (`OpenIndex
 copied rules …), as one pickle; `OpenIndex.open` loads it in a quarter of a second at that size instead.
 
 The file is a cache: it is used only by the build it was written for (same name, backend and number of sections)
-and by the same code (the fields of the pickled types, SNAPSHOT_FORMAT); any other file, or one that cannot be
-read, is ignored and the build is opened as before. It is read by an unpickler that makes no object but of the
-types listed in LOADABLE (arrays, dates, the document table …): a file written by anything else cannot make the
-web process run code, whoever could write into the index.
+and by the same code (the source of the search package, whose constants and scoring the remembered tables hold,
+and SNAPSHOT_FORMAT); any other file, or one that cannot be read, is ignored and the build is opened as before.
+It is read by an unpickler that makes no object but of the types listed in LOADABLE (arrays, dates, the document
+table …): a file written by anything else cannot make the web process run code, whoever could write into the
+index.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 import logging
@@ -68,6 +70,7 @@ LOADABLE = frozenset(
         ("numpy.core.multiarray", "scalar"),
         ("numpy.core.numeric", "_frombuffer"),
         ("search.dayview", "DayView"),
+        ("search.engine", "_Champions"),
         ("search.index", "DocTable"),
     }
 )
@@ -85,12 +88,20 @@ def _load(f) -> Any:
 
 
 def code_fingerprint() -> str:
-    """Changes whenever the pickled types change their fields (or the format its number): a snapshot of other
-    code is not loaded."""
-    from search.index import DocTable  # search.index imports this module
+    """Changes whenever the search package's source changes (the pickled types' fields, and the constants and
+    scoring that the remembered tables were computed with: a common word's best sections, the levels' factors)
+    or the format its number: a snapshot of other code is not loaded."""
+    return hashlib.sha256(f"{SNAPSHOT_FORMAT};{source_digest()}".encode()).hexdigest()[:16]
 
-    names = [f"{t.__name__}:{','.join(f.name for f in dataclasses.fields(t))}" for t in (DocMeta, DocTable)]
-    return hashlib.sha256(f"{SNAPSHOT_FORMAT};{';'.join(names)}".encode()).hexdigest()[:16]
+
+@functools.cache
+def source_digest() -> str:
+    """A digest of the search package's source files (read once per process)."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(f"{source.name}\0".encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
 
 
 def _loadable_memos(memos: dict) -> dict:

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from search import analysis
-from search.engine import run_search
+from search.engine import run_search, warm_champions
 from search.index import MATCH_CACHE_BYTES, OpenIndex
 from search.params import params_from
 from search.plan import TermPlan, plan_query
@@ -107,15 +107,18 @@ def frequent_body_words(
 def write_warm_sets(index: OpenIndex, build_id: str) -> Path:
     """Find the match sets of an opened build's warm words (its shared title words, then its most frequent body
     words, up to WARM_SETS_BYTES) and write them into it; the build is not yet published, so `build_id` is the
-    name it will be published under. Returns the file."""
+    name it will be published under. The words' champions are found too and kept by `index`. Returns the file."""
     sets: dict[str, np.ndarray] = {}
     size = 0
-    for word in dict.fromkeys((*warm_words(index.table.titles), *frequent_body_words(index))):
+    words = tuple(dict.fromkeys((*warm_words(index.table.titles), *frequent_body_words(index))))
+    for word in words:
         found = match_sets(index, (word,))
         size += sum(a.nbytes for k, a in found.items() if k not in sets)
         if size > WARM_SETS_BYTES:
             break
         sets.update(found)
+    # The same words' champions, kept by the opened build (its opened state, written after, holds them).
+    warm_champions(index, words)
     keys = list(sets)
     arrays = [sets[k] for k in keys]
     path = index.path / WARM_SETS_FILE
@@ -181,12 +184,14 @@ def read_ahead(path: Path, should_stop: Callable[[], bool] = lambda: False) -> i
 def fill_tables(index: OpenIndex, words: tuple[str, ...] | None = None) -> None:
     """Run one whole search of the commonest title word and one question of the two commonest: they fill the
     per-build tables (`OpenIndex.memo`) every search and every question uses (levels, copied rules, places,
-    sections per document, the levels titles raise: 0.2–0.6 s each at ten times the laws corpus)."""
+    sections per document, the levels titles raise: 0.2–0.6 s each at ten times the laws corpus); then find the
+    champions of the common ones of the words (search/engine.py, `warm_champions`)."""
     words = warm_words(index.table.titles) if words is None else words
     if not words:
         return
     run_search(index, params_from(q=words[0]))
     run_search(index, params_from(q=f"{words[0]}{words[1] if len(words) > 1 else words[0]}吗"))
+    warm_champions(index, words)
 
 
 def warm_build(index: OpenIndex, should_stop: Callable[[], bool]) -> int:

@@ -322,6 +322,43 @@ def test_only_the_documents_up_to_the_page_are_put_in_order():
         assert _first_ranked(candidates, scores, rank, k).tolist() == everything[:k].tolist()
 
 
+def test_a_common_words_champions_give_the_best_sections_that_scoring_them_all_gives(seed_index, monkeypatch):
+    from search import engine
+    from search.index import IndexHolder
+    from search.plan import plan_query
+    from search.query import parse_query
+
+    # The seeds' 法治 made common: its 12 best sections over the index are kept, 3 scored per query.
+    monkeypatch.setattr(engine, "CHAMPION_MIN_SECTIONS", 1)
+    monkeypatch.setattr(engine, "CHAMPIONS", 12)
+    monkeypatch.setattr(engine, "SCORE_LIMIT", 3)
+    index = IndexHolder(seed_index).get()
+    try:
+        q = plan_query(parse_query("法治")).group_score_queries[0]
+        everywhere = engine._ordered_scores(index, q, None, 10_000)
+        assert len(everywhere[0]) > 40  # many more sections than the champions
+        rng = np.random.default_rng(7)
+        answered = []
+        for share in (1.0, 0.9, 0.5, 0.3, 0.1):
+            allowed = rng.random(len(index.table.of_section)) < share
+            expected = engine._ordered_scores(index, q, allowed)
+            got = engine._section_scores(index, q, allowed)
+            assert got[0].tolist() == expected[0].tolist() and got[1].tolist() == expected[1].tolist()
+            passing = allowed[everywhere[0][:12]].sum()
+            answered.append(bool(passing >= 3))
+        champions = index.memos()[("champions", repr(q))]
+        assert champions.ids.tolist() == everywhere[0][:12].tolist() and not champions.complete
+        assert answered[0] and not answered[-1]  # by the champions, and by scoring the allowed ones
+        # A query scored in few of the sections it matches (a phrase's) keeps none.
+        rare = np.zeros(len(index.table.of_section), dtype=bool)
+        rare[everywhere[0][:5]] = True
+        phrase = plan_query(parse_query("政府")).group_score_queries[0]
+        assert engine._champions(index, phrase, rare) is None
+        assert engine.warm_champions(index, ["法治", "政府"]) == 2
+    finally:
+        index.close()
+
+
 def test_a_title_read_as_everyday_words_is_still_a_known_item():
     from search import analysis, questions
     from search.engine import _wanted_titles

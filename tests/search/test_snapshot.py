@@ -68,6 +68,27 @@ def test_a_build_opens_from_the_state_the_indexer_wrote_into_it(seed_index, monk
         index.close()
 
 
+def test_a_common_words_champions_are_written_with_the_opened_state(seed_index, tmp_path, monkeypatch):
+    from search import engine
+
+    monkeypatch.setattr(engine, "CHAMPION_MIN_SECTIONS", 1)  # the seeds' words made common
+    path = tmp_path / current_build_path(seed_index).name
+    shutil.copytree(current_build_path(seed_index), path)
+    index = OpenIndex.open(path)
+    try:
+        assert engine.warm_champions(index, ["法治"]) == 1
+        (key,) = [k for k in index.memos() if k[0] == "champions"]
+        kept = index.memos()[key]
+        snapshot.write_snapshot(index, path.name)
+        backend, sections = index.backend.name, index.section_count
+    finally:
+        index.close()
+    loaded = read_snapshot(path, backend, sections)
+    assert loaded is not None
+    assert loaded.memos[key].ids.tolist() == kept.ids.tolist()
+    assert loaded.memos[key].scores.tolist() == kept.scores.tolist() and loaded.memos[key].complete
+
+
 def test_another_builds_another_codes_or_a_damaged_snapshot_is_ignored(seed_index, tmp_path, monkeypatch, caplog):
     path = current_build_path(seed_index)
     docs, _, _ = _opened_from_files(path)
@@ -90,6 +111,11 @@ def test_another_builds_another_codes_or_a_damaged_snapshot_is_ignored(seed_inde
     monkeypatch.setattr(snapshot, "SNAPSHOT_FORMAT", snapshot.SNAPSHOT_FORMAT + 1)
     assert read_snapshot(path, backend, sections) is None
     monkeypatch.undo()
+    # Other search code (another scoring, other constants): its remembered tables are not this code's.
+    monkeypatch.setattr(snapshot, "source_digest", lambda: "0" * 64)
+    assert read_snapshot(path, backend, sections) is None
+    monkeypatch.undo()
+    assert read_snapshot(path, backend, sections) is not None
 
     damaged = tmp_path / path.name
     shutil.copytree(path, damaged)
