@@ -608,15 +608,38 @@ def _best_of(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np
 
 @dataclass(frozen=True, slots=True)
 class _BestSections:
-    """Each scored document's best section docnums, best first: ordinals and docnums in parallel arrays,
-    grouped by ordinal (looked up only for the page of hits)."""
+    """Each scored document's best section docnums, best first: the documents (ordinals, distinct, in any
+    order) and per document a row of SECTIONS_PER_HIT indexes into `sections` (-1 past its last). Looked up
+    only for the page of hits: nothing is put in order for the 20,000 other documents."""
 
-    owners: np.ndarray
+    runs: np.ndarray
+    picks: np.ndarray
     sections: np.ndarray
 
+    @classmethod
+    def grouped(cls, owners: np.ndarray, sections: np.ndarray) -> _BestSections:
+        """From ordinals and docnums in parallel arrays, grouped by ordinal, best first."""
+        starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]) if len(owners) else _NONE
+        lengths = np.diff(np.r_[starts, len(owners)])
+        picks = np.full((len(starts), SECTIONS_PER_HIT), -1, dtype=np.int64)
+        picks[np.repeat(np.arange(len(starts)), lengths), np.arange(len(owners)) - np.repeat(starts, lengths)] = (
+            np.arange(len(owners))
+        )
+        return cls(owners[starts], picks, sections)
+
     def get(self, ordinal: int) -> list[int]:
-        lo, hi = np.searchsorted(self.owners, [ordinal, ordinal + 1])
-        return self.sections[lo:hi].tolist()
+        at = np.flatnonzero(self.runs == ordinal)
+        if not len(at):
+            return []
+        row = self.picks[at[0]]
+        return self.sections[row[row >= 0]].tolist()
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(ordinals, docnums) in parallel arrays, grouped by ordinal ascending, best first."""
+        order = np.argsort(self.runs, kind="stable")
+        picks = self.picks[order].ravel()
+        kept = picks >= 0
+        return np.repeat(self.runs[order], SECTIONS_PER_HIT)[kept], self.sections[picks[kept]]
 
 
 def _allowed_sections(index: OpenIndex, docs: np.ndarray, matches: list[_Matched]) -> np.ndarray:
@@ -760,19 +783,16 @@ def _document_scores(
     table = index.table
     doc_scores = np.zeros(len(table.ids))
     if not len(sections):
-        return doc_scores, _BestSections(_NONE, _NONE)
+        return doc_scores, _BestSections.grouped(_NONE, _NONE)
     owner = table.of_section[sections]
     starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
     runs = owner[starts]
-    # Documents written in the order of their ordinals have their runs ascending; otherwise put in that order
-    # here (placed by ordinal: a sort of 30,000 runs took ten times as long), and a document found in two runs
-    # (its sections not one run of docnums) has them sorted by `_document_scores_sorted`.
-    by_owner = None
+    # A document found in two runs (its sections not one run of docnums: runs not ascending, and fewer
+    # documents than runs) has them sorted by `_document_scores_sorted`.
     if not bool(np.all(runs[1:] > runs[:-1])):
-        place = np.full(len(table.ids), -1, dtype=np.int64)
-        place[runs] = np.arange(len(runs))
-        by_owner = place[place >= 0]
-        if len(by_owner) < len(runs):
+        seen = np.zeros(len(table.ids), dtype=bool)
+        seen[runs] = True
+        if int(np.count_nonzero(seen)) < len(runs):
             return _document_scores_sorted(index, sections, section_score)
     # A document's sections are consecutive docnums (written together), so its scored sections are one run:
     # its best, second and third are found run by run (equal scores: higher docnum first) without sorting.
@@ -781,11 +801,7 @@ def _document_scores(
     for k in range(1, SECTIONS_PER_HIT):
         nxt += bests[:, k]
     doc_scores[runs] = bests[:, 0] + NEXT_SECTION_WEIGHT * nxt
-    if by_owner is not None:
-        chosen, runs = chosen[by_owner], runs[by_owner]
-    chosen = chosen.ravel()
-    kept = chosen >= 0
-    return doc_scores, _BestSections(np.repeat(runs, SECTIONS_PER_HIT)[kept], sections[chosen[kept]])
+    return doc_scores, _BestSections(runs, chosen, sections)
 
 
 def _best_of_runs(scores: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -852,7 +868,7 @@ def _document_scores_sorted(
         nxt[owner[at]] += section_score[at]
     doc_scores[owner[starts]] = section_score[starts] + NEXT_SECTION_WEIGHT * nxt[owner[starts]]
     keep = rank < SECTIONS_PER_HIT
-    return doc_scores, _BestSections(owner[keep], sections[keep])
+    return doc_scores, _BestSections.grouped(owner[keep], sections[keep])
 
 
 def _add_breadth(index: OpenIndex, doc_scores: np.ndarray, docs: np.ndarray, matches: list[_Matched]) -> None:
@@ -969,7 +985,7 @@ def _rank(
         sections, section_score = _coordinated(groups, len(table.of_section), relaxed)
         doc_scores, best = _document_scores(index, sections, section_score)
     else:
-        doc_scores, best = np.zeros(len(table.ids)), _BestSections(_NONE, _NONE)
+        doc_scores, best = np.zeros(len(table.ids)), _BestSections.grouped(_NONE, _NONE)
     if prior is not None:
         # Not the words that ask, nor a place: a report naming 郑州 in every section is not about the query.
         places = _places(index)
@@ -1296,7 +1312,7 @@ def run_search(index: OpenIndex, params: SearchParams, day: dt.date | None = Non
     if params.sort == "date" or parsed.empty:
         scores = np.zeros(len(table.ids))
         order = _first_ranked(np.flatnonzero(docs), scores, table.newest_rank, needed)
-        best = _BestSections(_NONE, _NONE)
+        best = _BestSections.grouped(_NONE, _NONE)
         if not parsed.empty:
             _, scores, best = _rank(index, docs, plan, typed, groups, on_day, prior)
     else:
