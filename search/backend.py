@@ -32,6 +32,7 @@ from whoosh.query import Query
 from whoosh.searching import Searcher
 
 from search.vector import VectorScorer
+from search.whoosh_fence import column_bytes
 
 # Sections range from a one-line article to a report chapter of thousands of characters: full BM25 length
 # normalisation (B=0.75) would favour any short article that mentions a term, so it is weakened.
@@ -178,14 +179,14 @@ class WhooshBackend:
 
     def section_ordinals(self, ids: Sequence[str]) -> np.ndarray:
         """Of every index docnum, the ordinal of the doc_id owning it in `ids` (sorted), -1 for a deleted record
-        or a doc_id not there. Each segment's doc_id column is read through in one pass (a lookup per docnum
-        costs several times more), with no string kept per record."""
+        or a doc_id not there. Each segment's doc_id column is read at once (`column_bytes`; a lookup per docnum
+        costs several times more), with no string kept past its segment."""
         ordinal = {d.encode("utf-8"): i for i, d in enumerate(ids)}
         parts = []
         with self.ix.reader() as reader:
             for leaf, _ in reader.leaf_readers():
                 n = leaf.doc_count_all()
-                values = leaf.column_reader("doc_id")
+                values = column_bytes(leaf, "doc_id") or leaf.column_reader("doc_id")
                 part = np.fromiter(
                     (ordinal.get(v if isinstance(v, bytes) else v.encode("utf-8"), -1) for v in values),
                     dtype=np.int32,

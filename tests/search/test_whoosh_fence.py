@@ -257,3 +257,24 @@ def test_importing_the_fence_under_another_whoosh_fails_even_with_optimisation()
         "2.7.5 (whoosh-reloaded==2.7.5): its bulk writer and vectorised scorer use Whoosh internals of that "
         "version. Install whoosh-reloaded==2.7.5, or port search/whoosh_fence.py."
     )
+
+
+def test_a_segments_doc_ids_read_at_once_are_those_its_column_reader_gives(seed_index, monkeypatch):
+    from search import backend as backend_module
+    from search.index import IndexHolder
+    from search.whoosh_fence import column_bytes
+
+    index = IndexHolder(seed_index).get()
+    try:
+        with index.backend.ix.reader() as reader:
+            for leaf, _ in reader.leaf_readers():
+                values = column_bytes(leaf, "doc_id")
+                assert values == list(leaf.column_reader("doc_id", translate=False))
+                assert len(values) == leaf.doc_count_all() and values[0].decode() in index.docs
+        ids = sorted(index.docs)
+        at_once = index.backend.section_ordinals(ids)
+        monkeypatch.setattr(backend_module, "column_bytes", lambda leaf, fieldname: None)  # the reader's own pass
+        assert at_once.tolist() == index.backend.section_ordinals(ids).tolist()
+        assert sorted(set(at_once.tolist()) - {-1}) == list(range(len(ids)))
+    finally:
+        index.close()
