@@ -56,7 +56,7 @@ PARALLEL_MIN_FILES = 8
 SEGMENT_TOKENS = 24_000_000
 # The zlib level of the posting blocks the bulk writer compresses (Whoosh's default is 3). Searches read postings
 # from the segments' sidecars; the blocks are read by Whoosh's own matchers only. Level 1: a build of the laws
-# corpus 32.8 → 31.5 s, its index 885 → 892 MB (no compression at all: 27.2 s, 1,348 MB).
+# corpus 32.2–32.8 → 31.5 s, its index 885 → 892 MB (no compression at all: 27.2 s, 1,348 MB).
 BLOCK_COMPRESSION = 1
 PART_PREFIX = ".part-"
 KEEP_BUILDS = 3

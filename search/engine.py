@@ -400,15 +400,13 @@ def _facet_order(facet: str) -> Callable[[tuple[str, int]], tuple]:
 def _facet_codes(index: OpenIndex, day: DayView) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     """The facets with at most one value per document, their value codes per document (ordinals × facets; a
     facet's values numbered from its offset, its last code for none) and the facets' offsets."""
-    single = []
-    for f in FACETS:
-        ords = _facet_arrays(index, f, day)[1][0]
-        if not len(ords) or bool(np.all(ords[1:] > ords[:-1])):  # pairs are in ordinal order
-            single.append(f)
-    offsets = np.cumsum([0] + [len(_facet_arrays(index, f, day)[0]) + 1 for f in single])
+    arrays = {f: _facet_arrays(index, f, day) for f in FACETS}
+    # Pairs are in ordinal order: strictly ascending ordinals are one value per document at most.
+    single = [f for f, (_, (ords, _)) in arrays.items() if bool(np.all(ords[1:] > ords[:-1]))]
+    offsets = np.cumsum([0] + [len(arrays[f][0]) + 1 for f in single])
     codes = np.empty((len(index.table.ids), len(single)), dtype=np.int32)
     for i, f in enumerate(single):
-        names, (ords, vals) = _facet_arrays(index, f, day)
+        names, (ords, vals) = arrays[f]
         codes[:, i] = offsets[i] + len(names)
         codes[ords, i] = offsets[i] + vals
     return tuple(single), codes, offsets

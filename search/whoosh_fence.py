@@ -449,10 +449,10 @@ def column_bytes(leaf, fieldname: str) -> list[bytes] | None:
     column = leaf.column_reader(fieldname, translate=False)
     if not isinstance(column, VarBytesColumn.Reader):
         return None
-    ends = np.cumsum(np.asarray(column._lengths, dtype=np.int64))
+    lengths = np.asarray(column._lengths, dtype=np.int64)
+    ends = np.cumsum(lengths)
     data = column._dbfile.get(column._basepos, int(ends[-1])) if len(ends) else b""
-    starts = ends - np.asarray(column._lengths, dtype=np.int64)
-    return [data[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    return [data[a:b] for a, b in zip((ends - lengths).tolist(), ends.tolist(), strict=True)]
 
 
 def bm25f_b(weighting, fieldname: str) -> float:
