@@ -54,9 +54,10 @@ PARALLEL_MIN_FILES = 8
 # (about 10 bytes a token while adding, and the sorting at the end). A worker's share of the laws corpus on two
 # workers is about 16 million tokens, so that build still writes one segment per worker.
 SEGMENT_TOKENS = 24_000_000
-# The zlib level of the posting blocks the bulk writer compresses (Whoosh's default is 3). Searches read postings
-# from the segments' sidecars; the blocks are read by Whoosh's own matchers only. Level 1: a build of the laws
-# corpus 32.2–32.8 → 31.5 s, its index 885 → 892 MB (no compression at all: 27.2 s, 1,348 MB).
+# The deflate level of the posting blocks the bulk writer compresses (indexer.postings.compress_block, ISA-L's
+# levels 0–3; Whoosh's own writer uses zlib at 3). Searches read postings from the segments' sidecars; the blocks
+# are read by Whoosh's own matchers only. Laws corpus, ISA-L: level 1 27.3–27.7 s and 902 MB, level 2 28.6 s and
+# 902 MB, level 0 27.3 s and 982 MB (zlib at level 1: 30.9–33.3 s, 892 MB; no compression: 27.2 s, 1,348 MB).
 BLOCK_COMPRESSION = 1
 PART_PREFIX = ".part-"
 KEEP_BUILDS = 3

@@ -9,7 +9,6 @@ pickles (protocol 2) are assembled from NumPy byte arrays, opcode by opcode as p
 from __future__ import annotations
 
 import pickle
-import zlib
 from array import array
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,6 +16,7 @@ from hashlib import md5
 from itertools import chain
 
 import numpy as np
+from isal import isal_zlib
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.filedb.filetables import md5_hash
 from whoosh.util.numeric import length_to_byte
@@ -28,6 +28,10 @@ from search.whoosh_fence import TERM_INFO_FORMAT, attached, write_hash_tables_wi
 # larger, so blocks whose pickle is shorter than this are written uncompressed (the reader reads the block's
 # compression flag).
 COMPRESS_MIN_BYTES = 256
+# The blocks' compressor: ISA-L's deflate writes a zlib stream (Whoosh's reader inflates it with zlib) about three
+# times as fast as zlib's level 1 with the same ratio (laws corpus: a build 30.9–33.3 → 27.3–27.7 s, its index 892 →
+# 902 MB). The level is ISA-L's (0–3), and it is also what each block's header records (Whoosh only asks if it is 0).
+compress_block = isal_zlib.compress
 # Postings encoded at a time (the byte arrays of a chunk take tens of bytes per posting, and per token for
 # positions).
 CHUNK_POSTINGS = 1 << 16
@@ -297,7 +301,7 @@ def _compress_blocks(
         return data, dlen, comp
     view = data.data
     packed = [
-        zlib.compress(view[a:e], compression)
+        compress_block(view[a:e], compression)
         for a, e in zip(data_starts[big].tolist(), data_starts[big + 1].tolist(), strict=True)
     ]
     comp[big] = compression

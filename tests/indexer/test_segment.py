@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import random
+import zlib
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from isal import isal_zlib
 from whoosh import fields
 from whoosh import index as whoosh_index
 from whoosh.analysis import StandardAnalyzer
@@ -67,8 +69,9 @@ def write_segment(
 
 @pytest.fixture
 def whoosh_compresses_every_block(monkeypatch):
-    # Whoosh compresses every block; so does the bulk writer with this threshold.
+    # Whoosh compresses every block with zlib; so does the bulk writer with this threshold and compressor.
     monkeypatch.setattr(postings_module, "COMPRESS_MIN_BYTES", 0)
+    monkeypatch.setattr(postings_module, "compress_block", zlib.compress)
 
 
 @pytest.mark.parametrize("small_passes", [False, True])
@@ -133,11 +136,18 @@ def test_corpus_sample_segments_are_byte_identical(tmp_path, whoosh_compresses_e
     assert ours == theirs
 
 
-def test_small_blocks_are_left_uncompressed_and_read_the_same(tmp_path):
+def test_small_blocks_are_left_uncompressed_and_the_others_deflated_by_isal_read_the_same(tmp_path, monkeypatch):
     recs = records([SEEDS])
+    deflated = []
+    monkeypatch.setattr(
+        postings_module, "compress_block", lambda b, level: deflated.append(b) or isal_zlib.compress(b, level)
+    )
     ours = write_segment(tmp_path / "bulk", BulkSegmentWriter, recs)
     theirs = write_segment(tmp_path / "whoosh", SegmentWriter, recs)
     assert ours[".trm"] != theirs[".trm"] and ours[".pst"] != theirs[".pst"]
+    # Blocks of COMPRESS_MIN_BYTES or more went through ISA-L, whose streams differ from zlib's.
+    assert len(deflated) > 100 and min(map(len, deflated)) >= postings_module.COMPRESS_MIN_BYTES
+    assert any(isal_zlib.compress(b, 1) != zlib.compress(b, 1) for b in deflated[:20])
     assert ours["._stored.col"] == theirs["._stored.col"]
     a, b = postings(tmp_path / "bulk"), postings(tmp_path / "whoosh")
     assert len(a) > 10000 and a == b
