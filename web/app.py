@@ -14,6 +14,7 @@ from search.config import index_root
 from search.index import IndexHolder, NoIndexError
 from search.warm import DEFAULT_WARM_SECONDS, warm_build
 from web import api, changes, check, compare, errors, expiring, feeds, overload, pages, quality
+from web.mapped import DEFAULT_MAPPED_MB, MappedBudget
 from web.requests import RequestLog
 
 # Content-Security-Policy with no inline script or style anywhere.
@@ -38,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024,
         PROXY_FIX=False,
         WARM_SECONDS=DEFAULT_WARM_SECONDS,
+        MAPPED_MB=DEFAULT_MAPPED_MB,
     )
     app.config.from_prefixed_env("GOVLAW")
     if test_config:
@@ -47,6 +49,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["govlaw_index"] = IndexHolder(
         Path(index_root(app.config["INDEX"])), warm_seconds=float(app.config["WARM_SECONDS"]), warmer=warm_build
     )
+
+    app.extensions["govlaw_mapped"] = MappedBudget(float(app.config["MAPPED_MB"]))
 
     overload.register(app)
     app.before_request(api.not_modified_early)
@@ -83,3 +87,10 @@ def open_index_early(app: Flask) -> None:
     published yet is no error here: requests answer 503 until a build is."""
     with contextlib.suppress(NoIndexError):
         app.extensions["govlaw_index"].get()
+    app.extensions["govlaw_mapped"].settle()
+
+
+def after_request_sent(app: Flask) -> None:
+    """Work left until the response has gone (gunicorn's post_request): releasing mapped index pages beyond the
+    worker's budget (web/mapped.py)."""
+    app.extensions["govlaw_mapped"].after_request()

@@ -3,7 +3,8 @@
 
 Each worker opens the index itself, after the fork (a searcher shared across a fork gave wrong results), loads
 jieba's dictionary in post_fork and opens and warms the published build once the app is loaded
-(GOVLAW_WARM_SECONDS, search/warm.py), so that no request pays for either.
+(GOVLAW_WARM_SECONDS, search/warm.py), so that no request pays for either. After each response a worker lets
+go of mapped index pages beyond GOVLAW_MAPPED_MB (web/mapped.py).
 """
 
 import multiprocessing
@@ -44,3 +45,9 @@ def post_worker_init(worker):
     from web.app import open_index_early
 
     open_index_early(worker.wsgi)
+
+
+def post_request(worker, req, environ, resp):
+    from web.app import after_request_sent
+
+    after_request_sent(worker.wsgi)
