@@ -50,6 +50,9 @@ OUT_DIR = "var/bench"
 POLL_SECONDS = 0.1
 HTTP_CLIENTS = 8
 HTTP_WORKERS = 2
+# The workers' size is read this long after the last response: what a worker does once a response has gone
+# (gunicorn's post_request: releasing mapped index pages beyond GOVLAW_MAPPED_MB, web/mapped.py) is over by then.
+WORKER_SETTLE_SECONDS = 1.0
 HTTP_SECONDS = 60
 LATENCY_PASSES = 3
 CHANGED_SHARE = 0.01
@@ -492,6 +495,7 @@ def http(root: Path, mix: Sequence[MixQuery], seconds: float, work: Path) -> dic
     with Server(root, work / "gunicorn.log", workers=HTTP_WORKERS) as server:
         warm = load(server.port, HTTP_WORKERS, seconds=max(10.0, seconds / 2), max_requests=len(paths), paths=paths)
         result = load(server.port, HTTP_CLIENTS, seconds=seconds, paths=paths)
+        time.sleep(WORKER_SETTLE_SECONDS)
         workers = {pid: round(kb / 1024, 1) for pid, (kb, _) in server.worker_status().items()}
         # Of that, the worker's own (not pages of mapped index files, which the page cache shares and can drop).
         private = {pid: round(rss_kb(pid, "RssAnon") / 1024, 1) for pid in workers}
