@@ -632,13 +632,6 @@ class _BestSections:
         row = self.picks[at[0]]
         return self.sections[row[row >= 0]].tolist()
 
-    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
-        """(ordinals, docnums) in parallel arrays, grouped by ordinal ascending, best first."""
-        order = np.argsort(self.runs, kind="stable")
-        picks = self.picks[order].ravel()
-        kept = picks >= 0
-        return np.repeat(self.runs[order], SECTIONS_PER_HIT)[kept], self.sections[picks[kept]]
-
 
 def _allowed_sections(index: OpenIndex, docs: np.ndarray, matches: list[_Matched]) -> np.ndarray:
     """Over docnums: the sections that matched some group and belong to a document being ranked (`docs`)."""
