@@ -25,12 +25,14 @@ from whoosh.fields import ID
 from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length
 
+from indexer.numbering import KeyNumbers
 from indexer.postings import _length_bytes, _write_terms
 from search.analysis import (
     BigramTokenizer,
     WordTokenizer,
+    bigram_key_text,
     forget_index_terms,
-    index_bigrams,
+    index_bigram_keys,
     index_segments,
     word_terms,
 )
@@ -43,6 +45,8 @@ PASS_TOKENS = 1 << 20
 FIELD_TERMS_CACHE_SIZE = 100_000
 # Words whose term ids a word field remembers before the memory is cleared.
 WORD_IDS_CACHE_SIZE = 200_000
+# Bigram keys a bigram field gathers before numbering them at once (KeyNumbers).
+GRAM_BATCH_KEYS = 1 << 18
 
 
 class _TermIds(dict):
@@ -78,6 +82,34 @@ class _FieldPostings:
         self.tokens = array("i")
         self.docs = array("i")
         self.counts = array("i")
+        # A bigram field's tokens are keys (search.analysis.index_bigram_keys), numbered a batch at a time.
+        self.key_numbers = KeyNumbers() if kind == "grams" else None
+        self.runs = _TermIds()
+        self.pending: list[np.ndarray] = []
+        self.pending_keys = 0
+
+    def held(self) -> int:
+        """Tokens added so far."""
+        return len(self.tokens) + self.pending_keys
+
+    def add_grams(self, docnum: int, text: str) -> int:
+        """add() of index_bigrams(text), as keys numbered in bulk."""
+        keys = index_bigram_keys(text, self.runs)
+        n = len(keys)
+        if n:
+            self.pending.append(keys)
+            self.pending_keys += n
+            self.docs.append(docnum)
+            self.counts.append(n)
+            if self.pending_keys >= GRAM_BATCH_KEYS:
+                self._number_pending()
+        return n
+
+    def _number_pending(self) -> None:
+        if self.pending and self.key_numbers is not None:
+            self.tokens.frombytes(self.key_numbers.numbers(np.concatenate(self.pending)).tobytes())
+        self.pending = []
+        self.pending_keys = 0
 
     def add_words(self, docnum: int, words: list[str]) -> int:
         """add() of the terms of segmented words (search.analysis.word_terms), numbered once per word."""
@@ -98,6 +130,13 @@ class _FieldPostings:
 
     def take_terms(self) -> list:
         """The terms in id order; the postings forget them (and the words), freeing their memory."""
+        if self.key_numbers is not None:
+            self._number_pending()
+            run_texts = list(self.runs)
+            terms = [bigram_key_text(k, run_texts) for k in self.key_numbers.keys().tolist()]
+            self.key_numbers = KeyNumbers()
+            self.runs = _TermIds()
+            return terms
         terms = list(self.ids)
         self.ids = _TermIds()
         self.word_ids = _WordIds(self.ids)
@@ -179,7 +218,7 @@ class BulkSegmentWriter(BulkWriterBase):
                     if kind == "words":
                         length = postings.add_words(docnum, index_segments(value))
                     elif kind == "grams":
-                        length = postings.add(docnum, index_bigrams(value))
+                        length = postings.add_grams(docnum, value)
                     elif kind == "id" and type(value) is str:
                         length = postings.add(docnum, (value,))  # an ID field's one term is its value
                     else:
@@ -235,7 +274,7 @@ class BulkSegmentWriter(BulkWriterBase):
 
     def held_tokens(self) -> int:
         """The tokens of every field added so far (one term id each, held until the segment is written)."""
-        return sum(len(postings.tokens) for postings in self._bulk_fields.values())
+        return sum(postings.held() for postings in self._bulk_fields.values())
 
     def delete_document(self, docnum, delete=True) -> None:
         raise NotImplementedError("the bulk segment writer only adds documents")
@@ -256,7 +295,7 @@ class BulkSegmentWriter(BulkWriterBase):
             fieldid = 0
             for name in sorted(self._bulk_fields):
                 postings = self._bulk_fields[name]
-                if not postings.tokens:
+                if not postings.held():
                     continue
                 self.number_field(name, fieldid)
                 lengths = self._bulk_lengths.get(name)

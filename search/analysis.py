@@ -373,6 +373,60 @@ def index_bigrams(text: str) -> list[str]:
     return grams
 
 
+# index_bigram_keys: a unit as a number. A CJK character is its code point (every one is in the BMP, so below
+# RUN_BASE); a letter/digit run is RUN_BASE plus its number in the caller's run table. A key is the first unit's
+# number shifted left by KEY_SHIFT, or'ed with the second's.
+RUN_BASE = 1 << 16
+KEY_SHIFT = 32
+
+
+def _bmp_table(char_class: str) -> np.ndarray:
+    """A BMP code point -> is it in `char_class` (single characters and a-b ranges, as in a regex class)."""
+    table = np.zeros(RUN_BASE, dtype=bool)
+    i = 0
+    while i < len(char_class):
+        lo = hi = ord(char_class[i])
+        if i + 2 < len(char_class) and char_class[i + 1] == "-":
+            hi = ord(char_class[i + 2])
+            i += 2
+        table[lo : hi + 1] = True
+        i += 1
+    return table
+
+
+_IS_CJK_UNIT = _bmp_table(_CJK)
+_IS_ASCII_UNIT = _bmp_table("0-9a-z")
+_ASCII_RUN_RE = re.compile("[0-9a-z]+")
+
+
+def index_bigram_keys(text: str, runs: dict[str, int]) -> np.ndarray:
+    """index_bigrams(text) as int64 keys, each its two units as numbers (RUN_BASE): the same tokens without a
+    string each, for a writer that numbers them in bulk. `runs` gives each letter/digit run its number (a new
+    one for a new run: a dict with __missing__); bigram_key_text turns a key back into its term."""
+    norm = _normalized(text)
+    # UTF-16: an astral character becomes two surrogates, neither of them a unit, as it is none itself.
+    chars = np.frombuffer(norm.encode("utf-16-le"), dtype=np.uint16)
+    is_unit = _IS_CJK_UNIT[chars]
+    numbers = chars.astype(np.int64)
+    if _ASCII_UNIT_RE.search(norm):
+        ascii_unit = _IS_ASCII_UNIT[chars]
+        starts = ascii_unit.copy()
+        starts[1:] &= ~ascii_unit[:-1]
+        found = _ASCII_RUN_RE.findall(norm)
+        numbers[starts] = np.fromiter(map(runs.__getitem__, found), dtype=np.int64, count=len(found)) + RUN_BASE
+        is_unit |= starts
+    u = numbers[is_unit]
+    return (u[:-1] << KEY_SHIFT) | u[1:]
+
+
+def bigram_key_text(key: int, run_texts: list[str]) -> str:
+    """The term of an index_bigram_keys key; run_texts[k] is the run numbered k."""
+    a, b = key >> KEY_SHIFT, key & ((1 << KEY_SHIFT) - 1)
+    return bigram_text(
+        chr(a) if a < RUN_BASE else run_texts[a - RUN_BASE], chr(b) if b < RUN_BASE else run_texts[b - RUN_BASE]
+    )
+
+
 _SEP = "\x1f"  # joins token texts in an Analyzed value (never part of a token: only CJK and [0-9a-z])
 
 

@@ -18,8 +18,8 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 from whoosh.writing import SegmentWriter
 
+from indexer import numbering, segment
 from indexer import postings as postings_module
-from indexer import segment
 from indexer.pipeline import FileError, build_document, iter_sources, section_records
 from indexer.segment import BulkSegmentWriter
 from search import analysis
@@ -77,9 +77,12 @@ def whoosh_compresses_every_block(monkeypatch):
 @pytest.mark.parametrize("small_passes", [False, True])
 def test_seed_segments_are_byte_identical(tmp_path, monkeypatch, whoosh_compresses_every_block, small_passes):
     if small_passes:
-        # Many sorting passes per field, and few postings per Python chunk (terms across both boundaries).
+        # Many sorting passes per field, and few postings per Python chunk (terms across both boundaries); the
+        # bigram keys numbered a few records at a time, in a table that starts with 4 slots and grows often.
         monkeypatch.setattr(segment, "PASS_TOKENS", 50)
         monkeypatch.setattr(postings_module, "CHUNK_POSTINGS", 7)
+        monkeypatch.setattr(segment, "GRAM_BATCH_KEYS", 64)
+        monkeypatch.setattr(numbering, "INITIAL_BITS", 2)
     recs = records([SEEDS])
     ours = write_segment(tmp_path / "bulk", BulkSegmentWriter, recs)
     theirs = write_segment(tmp_path / "whoosh", SegmentWriter, recs)
@@ -214,6 +217,30 @@ def _token_texts(tokenizer, text: str) -> list[str]:
     return [t.text for t in tokenizer(text, positions=True, chars=True, mode="index")]
 
 
+def _key_texts(text: str) -> list[str]:
+    """index_bigram_keys(text), each key turned back into its term."""
+    runs = segment._TermIds()
+    keys = analysis.index_bigram_keys(text, runs)
+    assert keys.dtype == "int64"
+    return [analysis.bigram_key_text(k, list(runs)) for k in keys.tolist()]
+
+
+def test_bigram_keys_name_the_bigrams_of_the_text():
+    # Runs of letters and digits are units (two runs meeting take a space); punctuation and the astral
+    # character 𠀀 are none; full width and the traditional script are normalised first.
+    text = "第12條ａｂ 中，2017 10𠀀年〇"
+    assert analysis.index_bigrams(text) == ["第12", "12条", "条ab", "ab中", "中2017", "2017 10", "10年", "年〇"]
+    assert _key_texts(text) == analysis.index_bigrams(text)
+    assert _key_texts("中") == [] and _key_texts("") == [] and _key_texts("，。") == []
+
+
+def test_bigram_key_units_are_the_units_of_the_bigram_stream():
+    # Every BMP character: a CJK unit exactly when the bigram stream's pattern takes it alone.
+    cjk = [cp for cp in range(0x10000) if analysis._IS_CJK_UNIT[cp]]
+    assert cjk == [cp for cp in range(0x10000) if analysis._CJK_RE.fullmatch(chr(cp))]
+    assert len(cjk) == 6592 + 20992 + 512 + 1
+
+
 def test_list_tokenizers_equal_the_whoosh_tokenizers_on_the_seeds():
     seeds = records([SEEDS])
     texts = [r["body"] for r in seeds] + [r["title"] for r in seeds if "title" in r]
@@ -221,6 +248,7 @@ def test_list_tokenizers_equal_the_whoosh_tokenizers_on_the_seeds():
     for text in texts:
         assert analysis.index_words(text) == _token_texts(analysis.WordTokenizer(), text)
         assert analysis.index_bigrams(text) == _token_texts(analysis.BigramTokenizer(), text)
+        assert _key_texts(text) == analysis.index_bigrams(text)
 
 
 @pytest.mark.corpus
@@ -231,10 +259,15 @@ def test_list_tokenizers_equal_the_whoosh_tokenizers_on_a_corpus_sample():
     for text in texts:
         assert analysis.index_words(text) == _token_texts(analysis.WordTokenizer(), text)
         assert analysis.index_bigrams(text) == _token_texts(analysis.BigramTokenizer(), text)
+        assert _key_texts(text) == analysis.index_bigrams(text)
+
+
+ANY_TEXT_ALPHABET = "中华人民共和国政府令第一二三号〔〕（）２０17abcXYZ .,，。\n\u3000\u00a0關於會𠀀〇"
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet="中华人民共和国政府令第一二三号〔〕（）２０17abcXYZ .,，。\n\u3000\u00a0關於會", max_size=40))
+@given(st.text(alphabet=ANY_TEXT_ALPHABET, max_size=40))
 def test_list_tokenizers_equal_the_whoosh_tokenizers_on_any_text(text):
     assert analysis.index_words(text) == _token_texts(analysis.WordTokenizer(), text)
     assert analysis.index_bigrams(text) == _token_texts(analysis.BigramTokenizer(), text)
+    assert _key_texts(text) == analysis.index_bigrams(text)
