@@ -40,6 +40,7 @@ from indexer.pipeline import (
 )
 from indexer.segment import BulkSegmentWriter
 from indexer.workers import WorkerError, register_lock_fd, run_each, unregister_lock_fd
+from search import analysis
 from search.backend import require_xapian
 from search.index import BUILDS_DIR, CURRENT_LINK, MANIFEST_FILE, current_build_path
 from search.model import Document
@@ -651,6 +652,9 @@ def write_build_parallel(path: Path, files: list[SourceFile], report: BuildRepor
     schema = make_schema()
     whoosh_index.create_in(str(path), schema).close()
     shares = split_files(files, workers)
+    # The dictionary is read once, before the workers are forked: they share it instead of each reading it again,
+    # and this process needs it afterwards for the build's opened state (write_opened_state).
+    analysis.preload(indexing=True)
     parts = run_each(_write_part, [(path / f"{PART_PREFIX}{n}", share) for n, share in enumerate(shares)])
     # The segments' files move into the build, and one TOC lists them in file order (as Whoosh's multi-segment
     # writer commits the segments of its sub-writers).
