@@ -15,15 +15,21 @@ them about 18 times faster, so it does the segmenting; jieba stays the reference
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import marshal
 import math
+import os
 import re
+import sys
 import threading
 from array import array
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from importlib import import_module, resources
 from itertools import chain, compress, count, pairwise
 from operator import add, and_
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeGuard
 
 import numpy as np
@@ -38,6 +44,8 @@ if TYPE_CHECKING:
 # no change) does not pay for them, and importing rjieba builds a default dictionary that is emptied at once.
 
 USER_DICT = "legal_terms.txt"  # in search/data/
+CACHE_ENV = "GOVLAW_CACHE"
+DICTIONARY_CACHE_PREFIX = "dictionary-"
 OPENCC_CONFIG = "t2s"
 # Words at least this long are also indexed as their own best split into shorter dictionary words.
 SUBWORD_MIN_LENGTH = 3
@@ -104,42 +112,77 @@ def _jieba() -> jieba.Tokenizer:
     return _jieba_tokenizer
 
 
-def _dictionary_lines() -> Iterator[tuple[str, int]]:
-    """(word, frequency) of jieba's dictionary file, in order, as jieba.Tokenizer.gen_pfdict reads it."""
-    with import_module("jieba").get_dict_file() as f:
-        for line in f:
-            word, freq = line.strip().decode("utf-8").split(" ")[:2]
-            yield word, int(freq)
+def _dictionary_lines(data: bytes) -> Iterator[tuple[str, int]]:
+    """(word, frequency) of jieba's dictionary file's bytes, in order, as jieba.Tokenizer.gen_pfdict reads it."""
+    for line in data.splitlines():
+        word, freq = line.strip().decode("utf-8").split(" ")[:2]
+        yield word, int(freq)
 
 
-def _user_dictionary() -> dict[str, int]:
+def _user_dictionary(text: str) -> dict[str, int]:
     """Our user dictionary as jieba.load_userdict reads it (every entry must carry a frequency above 0: jieba
     would estimate a missing one, and split a word of frequency 0 after its HMM, which jieba-rs cannot follow)."""
     out: dict[str, int] = {}
-    dict_path = resources.files("search") / "data" / USER_DICT
-    if dict_path.is_file():
-        for raw in dict_path.read_text("utf-8").splitlines():
-            line = raw.strip().lstrip("\ufeff")
-            if not line:
-                continue
-            word, freq, _ = import_module("jieba").re_userdict.match(line).groups()
-            if freq is None or int(freq) == 0:
-                raise ValueError(f"{USER_DICT}: {word!r} has no frequency above 0")
-            out[word] = int(freq)
+    for raw in text.splitlines():
+        line = raw.strip().lstrip("\ufeff")
+        if not line:
+            continue
+        word, freq, _ = import_module("jieba").re_userdict.match(line).groups()
+        if freq is None or int(freq) == 0:
+            raise ValueError(f"{USER_DICT}: {word!r} has no frequency above 0")
+        out[word] = int(freq)
     return out
 
 
+def dictionary_cache_dir() -> Path | None:
+    """Where the dictionary read from jieba's files is kept: GOVLAW_CACHE, else the user's cache folder (None for
+    a user without a home)."""
+    if value := os.environ.get(CACHE_ENV):
+        return Path(value)
+    if value := os.environ.get("XDG_CACHE_HOME"):
+        return Path(value) / "govlaw"
+    try:
+        return Path.home() / ".cache" / "govlaw"
+    except RuntimeError:
+        return None
+
+
 def dictionary_words() -> tuple[dict[str, int], int]:
-    """jieba's words of frequency above 0 and its total, as `_jieba()` holds them, from the files."""
-    words: dict[str, int] = {}
+    """jieba's words of frequency above 0 and its total, as `_jieba()` holds them, from the files.
+
+    Reading them takes a few tenths of a second, paid by every process that segments (a nightly update, each
+    build, each web worker): the result is kept in the cache folder under a digest of both files, and read
+    from there while they are unchanged. A cache that cannot be read or written is passed over."""
+    with import_module("jieba").get_dict_file() as f:
+        data = f.read()
+    dict_path = resources.files("search") / "data" / USER_DICT
+    user = dict_path.read_bytes() if dict_path.is_file() else b""
+    digest = hashlib.blake2b(data + b"\0" + user, digest_size=16)
+    digest.update(f"{sys.version_info[:2]} {marshal.version}".encode())
+    folder = dictionary_cache_dir()
+    cached = folder / f"{DICTIONARY_CACHE_PREFIX}{digest.hexdigest()}.marshal" if folder else None
+    if cached is not None:
+        with suppress(OSError, EOFError, ValueError, TypeError):
+            words, total = marshal.loads(cached.read_bytes())
+            if type(words) is dict and type(total) is int:
+                return words, total
+    found: dict[str, int] = {}
     total = 0
-    for word, freq in _dictionary_lines():
-        words[word] = freq
+    for word, freq in _dictionary_lines(data):
+        found[word] = freq
         total += freq
-    for word, freq in _user_dictionary().items():
-        words[word] = freq
+    for word, freq in _user_dictionary(user.decode("utf-8")).items():
+        found[word] = freq
         total += freq
-    return {w: f for w, f in words.items() if f > 0}, total
+    words = {w: f for w, f in found.items() if f > 0}
+    if cached is None:
+        return words, total
+    with suppress(OSError):
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(f".{cached.name}.{os.getpid()}")
+        partial.write_bytes(marshal.dumps((words, total)))
+        os.replace(partial, cached)
+    return words, total
 
 
 def _rjieba():

@@ -4,6 +4,7 @@ generated text, and on every string the indexer segments in the whole corpus."""
 from __future__ import annotations
 
 import importlib
+import marshal
 import multiprocessing as mp
 import subprocess
 import sys
@@ -163,3 +164,54 @@ def test_a_command_that_segments_nothing_does_not_import_the_segmenters():
         "assert not {'jieba', 'rjieba'} & set(sys.modules), sorted({'jieba', 'rjieba'} & set(sys.modules))"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+
+
+def test_the_dictionary_is_kept_in_the_cache_and_read_back_from_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("GOVLAW_CACHE", str(tmp_path / "cache"))
+    words, total = analysis.dictionary_words()
+    (kept,) = (tmp_path / "cache").iterdir()
+    assert kept.name.startswith("dictionary-") and kept.suffix == ".marshal"
+
+    def unread(data):
+        raise AssertionError("jieba's file read again")
+
+    monkeypatch.setattr(analysis, "_dictionary_lines", unread)
+    assert analysis.dictionary_words() == (words, total)
+    assert words["人民政府"] > 0 and total > sum(words.values()) // 2
+
+
+def test_a_damaged_or_unwritable_cache_is_passed_over(tmp_path, monkeypatch):
+    monkeypatch.setenv("GOVLAW_CACHE", str(tmp_path / "cache"))
+    expected = analysis.dictionary_words()
+    (kept,) = (tmp_path / "cache").iterdir()
+    kept.write_bytes(b"\x00not marshal")
+    assert analysis.dictionary_words() == expected
+    assert kept.read_bytes()[:1] != b"\x00"  # written again
+    kept.write_bytes(marshal.dumps(["a list", 3]))
+    assert analysis.dictionary_words() == expected
+    # A cache folder that is a file: nothing can be kept, the words are read from jieba's files.
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("GOVLAW_CACHE", str(tmp_path / "file"))
+    assert analysis.dictionary_words() == expected
+
+
+def test_another_user_dictionary_is_kept_apart(tmp_path, monkeypatch):
+    monkeypatch.setenv("GOVLAW_CACHE", str(tmp_path))
+    ours = analysis.dictionary_words()
+    monkeypatch.setattr(analysis, "USER_DICT", "absent.txt")
+    without = analysis.dictionary_words()
+    assert len(list(tmp_path.iterdir())) == 2
+    assert "人民政府" in without[0] and without != ours
+
+
+def test_a_user_without_a_home_reads_the_files_each_time(monkeypatch):
+    monkeypatch.delenv("GOVLAW_CACHE", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", no_home)
+    assert analysis.dictionary_cache_dir() is None
+    words, _ = analysis.dictionary_words()
+    assert words["人民政府"] > 0
