@@ -16,6 +16,7 @@ import os
 import secrets
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -243,15 +244,50 @@ def remove_stale_builds(root: Path) -> list[Path]:
     return removed
 
 
-def fsync_tree(path: Path) -> None:
+def fsync_tree(path: Path, done: set[tuple[str, int]] | None = None) -> None:
+    """fsync every file under `path` and every folder; but the files of `done` (path and inode: one replaced
+    since is another), synced already and not written since."""
     for dirpath, _, filenames in os.walk(path):
         for name in filenames:
-            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            f = os.path.join(dirpath, name)
+            if done is None or (f, os.stat(f).st_ino) not in done:
+                fsync_file(f)
         fsync_dir(Path(dirpath))
+
+
+def fsync_file(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_files_behind(path: Path) -> Callable[[], set[tuple[str, int]]]:
+    """Start syncing the files under `path` in a thread (fsync waits on the disk, not the interpreter) while the
+    caller goes on; the returned function waits for it and gives the files synced, as fsync_tree's `done`
+    (raising what the thread raised)."""
+    files = [os.path.join(d, n) for d, _, names in os.walk(path) for n in names]
+    inodes = [os.stat(f).st_ino for f in files]
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            for f in files:
+                fsync_file(f)
+        except BaseException as e:  # noqa: BLE001  raised again by the caller's wait
+            failed.append(e)
+
+    thread = threading.Thread(target=run, name="govlaw-fsync", daemon=True)
+    thread.start()
+
+    def wait() -> set[tuple[str, int]]:
+        thread.join()
+        if failed:
+            raise failed[0]
+        return set(zip(files, inodes, strict=True))
+
+    return wait
 
 
 def fsync_dir(path: Path) -> None:
@@ -668,12 +704,16 @@ def write_build_parallel(path: Path, files: list[SourceFile], report: BuildRepor
             segments.append(segment)
     write_toc(str(path), schema, segments)
     hashes: dict[str, str] = {}
-    with StoreWriter(path / STORE_FILE) as store:
-        for p in parts:
+    # The first part's store becomes the build's, and the others are added to it (copying it too would cost
+    # about half a second on the laws corpus).
+    os.rename(parts[0].store, path / STORE_FILE)
+    with StoreWriter(path / STORE_FILE, existing=True) as store:
+        for n, p in enumerate(parts):
             report.errors += p.errors
             report.sections += p.sections
             hashes.update(p.hashes)
-            store.append_store(p.store)
+            if n:
+                store.append_store(p.store)
     for n in range(len(parts)):
         shutil.rmtree(path / f"{PART_PREFIX}{n}")
     report.documents = store.count
@@ -727,8 +767,10 @@ def build_index(
                 t = time.perf_counter()
                 note_in_manifest(tmp, write_shards(tmp, build_id, shards, workers))
                 report.shards, report.shard_seconds = shards, time.perf_counter() - t
+            # The written files are synced while the opened state is computed; then whatever it wrote.
+            synced = fsync_files_behind(tmp)
             _snapshot_new_build(tmp, build_id)
-            fsync_tree(tmp)
+            fsync_tree(tmp, done=synced())
             os.rename(tmp, report.path)
             fsync_dir(root / BUILDS_DIR)
             publish(root, report.path)

@@ -90,13 +90,13 @@ class StoreWriter:
     """Writes a new store file document by document (a build never holds every text in memory)."""
 
     def __init__(self, path: Path, *, existing: bool = False):
-        """A new store file, or with `existing` one to change (a copy of the previous build's, in an update)."""
+        """A new store file, or with `existing` one to add to (its documents counted in `count`)."""
         self._con = sqlite3.connect(path)
         if not existing:
             self._con.executescript(_SCHEMA)
         # A store written before sections had a table of their own gets one (its documents are read as before).
         self._con.executescript(_SECTIONS_SCHEMA)
-        self.count = 0
+        self.count = self._con.execute("SELECT count(*) FROM docs").fetchone()[0] if existing else 0
 
     def add(self, doc: Document) -> None:
         meta = doc.to_dict()

@@ -221,3 +221,32 @@ def test_a_full_update_writes_in_parallel_like_a_build(folder, tmp_path):
     build_index([src], fresh, workers=1, progress=False)
     assert stored(path) == stored(current_build_path(fresh))
     assert postings(path) == postings(current_build_path(fresh))
+
+
+def test_files_synced_behind_are_not_synced_again_unless_replaced(tmp_path, monkeypatch):
+    synced: list[str] = []
+    monkeypatch.setattr(build_module, "fsync_file", lambda f: synced.append(Path(f).name))
+    (tmp_path / "sub").mkdir()
+    for name in ("a", "b", "sub/c"):
+        (tmp_path / name).write_text(name)
+    wait = build_module.fsync_files_behind(tmp_path)
+    done = wait()
+    assert sorted(synced) == ["a", "b", "c"]
+    # Written after the thread's list was made: a new file, and one replaced by another under its name.
+    (tmp_path / "d").write_text("d")
+    (tmp_path / "b.partial").write_text("b2")
+    (tmp_path / "b.partial").replace(tmp_path / "b")
+    synced.clear()
+    build_module.fsync_tree(tmp_path, done=done)
+    assert sorted(synced) == ["b", "d"]
+
+
+def test_a_failed_sync_behind_is_raised_by_the_wait(tmp_path, monkeypatch):
+    def fail(f):
+        raise OSError(5, "Input/output error", f)
+
+    monkeypatch.setattr(build_module, "fsync_file", fail)
+    (tmp_path / "a").write_text("a")
+    wait = build_module.fsync_files_behind(tmp_path)
+    with pytest.raises(OSError, match="Input/output error"):
+        wait()
