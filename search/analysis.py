@@ -177,11 +177,14 @@ def dictionary_words() -> tuple[dict[str, int], int]:
     words = {w: f for w, f in found.items() if f > 0}
     if cached is None:
         return words, total
-    with suppress(OSError):
+    partial = cached.with_name(f".{cached.name}.{os.getpid()}")
+    try:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_name(f".{cached.name}.{os.getpid()}")
         partial.write_bytes(marshal.dumps((words, total)))
         os.replace(partial, cached)
+    except OSError:
+        with suppress(OSError):
+            partial.unlink(missing_ok=True)  # a full disk leaves no partial file behind
     return words, total
 
 

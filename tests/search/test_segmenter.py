@@ -215,3 +215,15 @@ def test_a_user_without_a_home_reads_the_files_each_time(monkeypatch):
     assert analysis.dictionary_cache_dir() is None
     words, _ = analysis.dictionary_words()
     assert words["人民政府"] > 0
+
+
+def test_a_cache_that_cannot_be_written_leaves_no_partial_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("GOVLAW_CACHE", str(tmp_path))
+
+    def refuse(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(analysis.os, "replace", refuse)
+    words, _ = analysis.dictionary_words()
+    assert words["人民政府"] > 0
+    assert list(tmp_path.iterdir()) == []
