@@ -31,14 +31,13 @@ from indexer.postings import _length_bytes
 from indexer.segment import _field_kind, _index_terms
 from indexer.workers import run_each
 from search.analysis import index_bigrams, index_segments, word_terms
-from search.backend import WhooshBackend
+from search.backend import MANIFEST_KEY, WhooshBackend
 from search.index import MANIFEST_FILE
 from search.model import Document
 from search.schema import make_schema
 from search.store import STORE_FILE, DocStore
 from search.xapian_backend import (
     BUILD_METADATA,
-    MANIFEST_KEY,
     XAPIAN_DIR,
     RecordTable,
     shard_of,
@@ -320,9 +319,3 @@ def note_in_manifest(build: Path, table: RecordTable) -> None:
     tmp = path.with_name(f".{MANIFEST_FILE}")
     tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
     os.replace(tmp, path)
-
-
-def manifest_shards(manifest: dict) -> int | None:
-    """The number of Xapian shards a build's manifest says it has (None: none)."""
-    found = manifest.get(MANIFEST_KEY)
-    return int(found["shards"]) if isinstance(found, dict) and "shards" in found else None

@@ -66,6 +66,7 @@ from indexer.changes import Change, append_changes, log_unlogged_build, write_bu
 from indexer.gate import GATE_MIN_RATIO, GATE_SAMPLE, GateQuery, GateResult, run_gate, sample_titles
 from indexer.incremental import MAX_SMALL_SEGMENTS, merge_small_segments, merge_store_delta, write_incremental
 from indexer.pipeline import FileError, SourceFile, doc_id_for, file_hash, iter_documents, iter_sources
+from search.backend import manifest_shards
 from search.index import BUILDS_DIR, MANIFEST_FILE, BuildVersionError, check_build_whoosh
 from search.model import Document
 from search.store import STORE_FILE
@@ -157,8 +158,6 @@ class UpdateOptions:
 
     def shards_for(self, previous: Mapping) -> int | None:
         """The shards the new build gets, given the published build's manifest."""
-        from indexer.shards import manifest_shards
-
         if self.backend == "whoosh":
             return None
         had = manifest_shards(dict(previous))
@@ -697,25 +696,21 @@ def _write_shards(
 ) -> None:
     """The new build's Xapian shards (none when `shards` is None): only those of changed documents written
     again where the published build has as many shards, else all of them."""
-    from indexer.shards import manifest_shards, note_in_manifest, update_shards, write_shards
     from search.backend import XAPIAN_DIR, has_shards, require_xapian
 
+    if shards is None:  # a Whoosh-only build: Xapian (an optional extra) is not imported
+        shutil.rmtree(tmp / XAPIAN_DIR, ignore_errors=True)
+        return
+    require_xapian()  # before indexer.shards, which imports it
+    from indexer.shards import note_in_manifest, update_shards, write_shards
+
     build_id = tmp.name.removeprefix(TMP_PREFIX)
-    if (
-        shards is not None
-        and previous is not None
-        and manifest_shards(dict(manifest)) == shards
-        and has_shards(previous)
-    ):
+    if previous is not None and manifest_shards(dict(manifest)) == shards and has_shards(previous):
         # The published build's shards were carried over as hard links with the rest of it.
-        require_xapian()
         table, touched = update_shards(previous, tmp, build_id, docs, doomed)
         event("write.shards", shards=shards, written=touched)
     else:
-        shutil.rmtree(tmp / XAPIAN_DIR, ignore_errors=True)  # another number of shards, or none
-        if shards is None:
-            return
-        require_xapian()
+        shutil.rmtree(tmp / XAPIAN_DIR, ignore_errors=True)  # another number of shards
         table = write_shards(tmp, build_id, shards, workers)
         event("write.shards", shards=shards, written=list(range(shards)))
     note_in_manifest(tmp, table)

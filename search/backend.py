@@ -48,6 +48,8 @@ XAPIAN_DIR = "xapian"
 TABLE_FILE = "records.json"
 LENGTHS_FILE = "lengths.npy"
 SHARD_PREFIX = "shard-"
+# The manifest's entry for a build's shards: {"shards": N, "shard_builds": [...], "records": …, "xapian": version}.
+MANIFEST_KEY = "xapian"
 
 
 def shard_name(k: int) -> str:
@@ -60,6 +62,12 @@ def shard_path(build: Path, k: int) -> Path:
 
 def has_shards(build: Path) -> bool:
     return (build / XAPIAN_DIR / TABLE_FILE).exists()
+
+
+def manifest_shards(manifest: dict) -> int | None:
+    """The number of Xapian shards a build's manifest says it has (None: none)."""
+    found = manifest.get(MANIFEST_KEY)
+    return int(found["shards"]) if isinstance(found, dict) and "shards" in found else None
 
 
 class BackendConfigError(ValueError):

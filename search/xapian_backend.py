@@ -43,6 +43,7 @@ from whoosh.query import Query
 
 from search.backend import (
     LENGTHS_FILE,
+    MANIFEST_KEY,
     SHARDS_ENV,
     TABLE_FILE,
     WEIGHTING,
@@ -60,8 +61,6 @@ from search.vector import _EMPTY_IDS, _EMPTY_WEIGHTS, TermPostings, VectorScorer
 
 BUILD_METADATA = "govlaw.build"
 DOCNUMS_FILE = "docnums.npy"
-# The manifest's entry for a build's shards: {"shards": N, "shard_builds": [...], "records": …, "xapian": version}.
-MANIFEST_KEY = "xapian"
 # Xapian refuses terms of more than 245 bytes: a longer one is stored as its field and a hash (both sides).
 TERM_LIMIT = 240
 # A shard that has not answered within this long (connecting, or any one operation) is reported unavailable;

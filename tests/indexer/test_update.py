@@ -129,6 +129,18 @@ def test_one_changed_file_is_the_only_one_read_again(corpus):
     }
 
 
+def test_a_whoosh_build_updates_where_xapian_is_not_installed(corpus, monkeypatch):
+    # Xapian is an optional extra: `scripts/serve` installs none, and its nightly update must still publish.
+    src, root = corpus
+    monkeypatch.setitem(sys.modules, "xapian", None)  # `import xapian` raises ImportError
+    for name in ("indexer.shards", "search.xapian_backend"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    change_sources(src)
+    report = update_index([src], root, OPTIONS)
+    assert (report.status, report.mode, report.message) == ("published", "incremental", "")
+    assert "indexer.shards" not in sys.modules
+
+
 def test_only_the_changed_and_new_files_are_read_again(corpus):
     src, root = corpus
     change_sources(src)
