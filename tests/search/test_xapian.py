@@ -33,7 +33,7 @@ def _require_xapian() -> None:
     if missing:
         if os.environ.get("GOVLAW_REQUIRE_XAPIAN"):
             pytest.fail(f"{', '.join(missing)} missing but GOVLAW_REQUIRE_XAPIAN is set")
-        pytest.skip(f"{', '.join(missing)} missing")
+        pytest.skip(f"{', '.join(missing)} missing", allow_module_level=True)
 
 
 _require_xapian()
