@@ -54,8 +54,10 @@ PARALLEL_MIN_FILES = 8
 # Tokens (a term id of 4 bytes for each token of every indexed field) the bulk writer holds for a segment before
 # it writes that segment and starts another: a build worker's memory follows this, not the size of its share
 # (about 10 bytes a token while adding, and the sorting at the end). A worker's share of the laws corpus on two
-# workers is about 16 million tokens, so that build still writes one segment per worker.
-SEGMENT_TOKENS = 24_000_000
+# workers is 16–17 million tokens (one segment per worker, and at most a short last one). Ten copies of the
+# corpus built in 261–265 s with 16 million, 281.5 s with 18 million and 281.9 s with 24 million (the workers'
+# CPU time 475–480 s against 502–504 s; searches over 22 or 14 segments took the same time).
+SEGMENT_TOKENS = 16_000_000
 # The deflate level of the posting blocks the bulk writer compresses (indexer.postings.compress_block, ISA-L's
 # levels 0–3; Whoosh's own writer uses zlib at 3). Searches read postings from the segments' sidecars; the blocks
 # are read by Whoosh's own matchers only. Laws corpus, ISA-L: level 1 27.3–27.7 s and 902 MB, level 2 28.6 s and
