@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import codecs
 
-from tools.bench import append_line, changed_copies, scaled_folders
+from tools import bench_scale
+from tools.bench import RunOptions, append_line, changed_copies, scaled_folders
 from tools.bench_scale import SCALE_TARGETS, compare, comparison_table, scale_figures
 from tools.bench_update import scaled_folders as update_scaled_folders
 
@@ -170,3 +171,18 @@ def test_what_was_not_measured_is_left_unjudged():
         "update_ratio_xN": 0.09,
         "switch_ratio": None,
     }
+
+
+def test_only_the_x1_side_builds_naively(monkeypatch, tmp_path):
+    # The naive build is a ×1 target; on the ×N side it would take as long again as everything else there.
+    asked = []
+
+    def fake_measure(folders, options, work, say):
+        asked.append((work.name, options.skip_naive, options.passes))
+        return {"build": {}}
+
+    monkeypatch.setattr(bench_scale, "measure", fake_measure)
+    monkeypatch.setattr(bench_scale, "scaled_folders", lambda folders, scale, work: [work / "scaled" / "laws"])
+    monkeypatch.setattr(bench_scale, "compare", lambda x1, xn, scale: {})
+    bench_scale.measure_scaled([tmp_path / "laws"], RunOptions(passes=2), 10, tmp_path, keep_work=True, say=print)
+    assert asked == [("x1", False, 2), ("x10", True, 2)]
