@@ -166,6 +166,18 @@ def test_a_command_that_segments_nothing_does_not_import_the_segmenters():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
 
 
+def test_jieba_rs_is_loaded_without_the_rjieba_packages_default_dictionary():
+    # The package's import builds a default instance with jieba-rs's own dictionary; the extension module alone
+    # is loaded, and importing the package afterwards takes that same module.
+    code = (
+        "import sys; from search import analysis; rs = analysis._rs();"
+        "assert rs is not None and 'rjieba' not in sys.modules, sorted(sys.modules);"
+        "assert rs.cut('著作权法第十条') == ['著作权法', '第十条'], rs.cut('著作权法第十条');"
+        "import rjieba; assert rjieba.Jieba is type(rs)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+
+
 def test_the_dictionary_is_kept_in_the_cache_and_read_back_from_it(tmp_path, monkeypatch):
     monkeypatch.setenv("GOVLAW_CACHE", str(tmp_path / "cache"))
     words, total = analysis.dictionary_words()
