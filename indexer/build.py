@@ -518,7 +518,11 @@ def _progress(total: int, enabled: bool | None) -> Callable[[Iterable], Iterable
 
 
 def write_build(
-    path: Path, docs: Iterable[Document | FileError], report: BuildReport, *, files: list[SourceFile] | None = None
+    path: Path,
+    docs: Iterable[Document | Prepared | FileError],
+    report: BuildReport,
+    *,
+    files: list[SourceFile] | None = None,
 ) -> None:
     """Write the Whoosh index, the document store and the manifest of a new build into `path`.
 

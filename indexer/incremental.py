@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,16 +95,23 @@ def delete_records(ix, segments: list, doc_ids: Iterable[str]) -> int:
     return marked
 
 
-def write_incremental(previous: Path, path: Path, docs: list[Document], delete_sources: Iterable[str]) -> Written:
+def write_incremental(
+    previous: Path,
+    path: Path,
+    docs: list[Document],
+    delete_sources: Iterable[str],
+    records: Sequence[Iterable[dict]] | None = None,
+) -> Written:
     """A build in `path` made from `previous` without the documents of `delete_sources`, with `docs` added (a
-    changed document is in both)."""
+    changed document is in both); `records`, when given, are their index records (section_records), made
+    beforehand."""
     carry_over(previous, path)
     doomed = sorted({doc_id_for(s) for s in delete_sources} | {d.doc_id for d in docs})
     ix = whoosh_index.open_dir(str(path))
     try:
         segments = index_segments(ix)
         deleted = delete_records(ix, segments, doomed)
-        segments += add_bulk_segments(ix, (section_records(doc) for doc in docs))
+        segments += add_bulk_segments(ix, records if records is not None else (section_records(d) for d in docs))
         write_toc(str(path), ix.schema, segments, ix.latest_generation() + 1)
     finally:
         ix.close()

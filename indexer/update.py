@@ -65,7 +65,16 @@ from indexer.build import (
 from indexer.changes import Change, append_changes, log_unlogged_build, write_build_changes
 from indexer.gate import GATE_MIN_RATIO, GATE_SAMPLE, GateQuery, GateResult, run_gate, sample_titles
 from indexer.incremental import MAX_SMALL_SEGMENTS, merge_small_segments, merge_store_delta, write_incremental
-from indexer.pipeline import FileError, SourceFile, doc_id_for, file_hash, iter_documents, iter_sources
+from indexer.pipeline import (
+    FileError,
+    Prepared,
+    SourceFile,
+    doc_id_for,
+    file_hash,
+    iter_documents,
+    iter_sources,
+)
+from search import analysis
 from search.backend import manifest_shards
 from search.index import BUILDS_DIR, MANIFEST_FILE, BuildVersionError, check_build_whoosh
 from search.model import Document
@@ -384,11 +393,12 @@ def _progress(total: int, enabled: bool | None) -> Callable[[Iterable], Iterable
 
 
 def _processed(
-    files: list[SourceFile], workers: int, progress: bool | None, run: _Run
-) -> Iterator[Document | FileError]:
-    """build_document over `files`, noting what was read; the `process` pause point after the first file."""
+    files: list[SourceFile], workers: int, progress: bool | None, run: _Run, segmented: bool = False
+) -> Iterator[Document | Prepared | FileError]:
+    """build_document (segment_document with `segmented`) over `files`, noting what was read; the `process`
+    pause point after the first file."""
     bar = _progress(len(files), progress)
-    for i, item in enumerate(bar(iter_documents(files, workers))):
+    for i, item in enumerate(bar(iter_documents(files, workers, segmented=segmented))):
         run.reprocessed.append(item.source)
         if i == 0:
             pause_point("process")
@@ -631,8 +641,13 @@ def _write_changes(
     """Only the new and changed files read; the rest carried over from the published build."""
     t = time.perf_counter()
     todo = [by_source[s] for s in plan.new + plan.changed]
-    results = list(_processed(todo, workers, options.progress, run))
-    docs = [r for r in results if isinstance(r, Document)]
+    if todo:
+        # The segmenter is loaded before the workers are forked: they share it, segment the word fields of the
+        # files they read, and this process, which writes the segment, does not segment them again.
+        analysis.preload(indexing=True)
+    results = list(_processed(todo, workers, options.progress, run, segmented=True))
+    prepared = [r for r in results if isinstance(r, Prepared)]
+    docs = [p.doc for p in prepared]
     failures = [r for r in results if isinstance(r, FileError)]
     run.errors += failures
     run.timed("process", t)
@@ -645,7 +660,7 @@ def _write_changes(
     )
 
     t = time.perf_counter()
-    written = write_incremental(previous, tmp, docs, plan.changed + plan.removed)
+    written = write_incremental(previous, tmp, docs, plan.changed + plan.removed, [p.records for p in prepared])
     pause_point("write")
     run.timed("write", t)
     event("write.segments", segments=written.segments, deleted_records=written.deleted, records=written.records)
