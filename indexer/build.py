@@ -55,8 +55,9 @@ PARALLEL_MIN_FILES = 8
 # it writes that segment and starts another: a build worker's memory follows this, not the size of its share
 # (about 10 bytes a token while adding, and the sorting at the end). A worker's share of the laws corpus on two
 # workers is 16–17 million tokens (one segment per worker, and at most a short last one). Ten copies of the
-# corpus built in 261–265 s with 16 million, 281.5 s with 18 million and 281.9 s with 24 million (the workers'
-# CPU time 475–480 s against 502–504 s; searches over 22 or 14 segments took the same time).
+# corpus built in 255–291 s with 16 million (four runs) and 275–282 s with 18 or 24 million (three): the same
+# within what runs differ by, at a lower peak (1,286 against 1,368 MB); searches took the same time over the 22
+# segments as over 14 (a phrase query spends about a tenth of its time in the per-segment lookups of its terms).
 SEGMENT_TOKENS = 16_000_000
 # The deflate level of the posting blocks the bulk writer compresses (indexer.postings.compress_block, ISA-L's
 # levels 0–3; Whoosh's own writer uses zlib at 3). Searches read postings from the segments' sidecars; the blocks
