@@ -300,26 +300,25 @@ class Prepared:
         return self.doc.source
 
 
-def prepare_document(sf: SourceFile) -> Prepared | FileError:
-    """build_document plus the document's analysed index records."""
+def _with_records(sf: SourceFile, *, analyzed: bool = False, segmented: bool = False) -> Prepared | FileError:
+    """build_document plus the document's index records (section_records with `analyzed` or `segmented`)."""
     result = build_document(sf)
     if isinstance(result, FileError):
         return result
     try:
-        return Prepared(result, tuple(section_records(result, analyzed=True)))
+        return Prepared(result, tuple(section_records(result, analyzed=analyzed, segmented=segmented)))
     except Exception as e:  # noqa: BLE001 - one bad file must never stop a build; it is reported instead
         return FileError(sf.source, str(sf.path), "internal", f"{type(e).__name__}: {e}")
+
+
+def prepare_document(sf: SourceFile) -> Prepared | FileError:
+    """build_document plus the document's analysed index records."""
+    return _with_records(sf, analyzed=True)
 
 
 def segment_document(sf: SourceFile) -> Prepared | FileError:
     """build_document plus the document's index records, their word fields segmented (for the bulk writer)."""
-    result = build_document(sf)
-    if isinstance(result, FileError):
-        return result
-    try:
-        return Prepared(result, tuple(section_records(result, segmented=True)))
-    except Exception as e:  # noqa: BLE001 - one bad file must never stop a build; it is reported instead
-        return FileError(sf.source, str(sf.path), "internal", f"{type(e).__name__}: {e}")
+    return _with_records(sf, segmented=True)
 
 
 def iter_documents(
