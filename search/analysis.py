@@ -24,13 +24,12 @@ import re
 import sys
 import threading
 from array import array
-from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from importlib import import_module, resources
 from importlib.machinery import EXTENSION_SUFFIXES, ExtensionFileLoader
 from importlib.util import find_spec, module_from_spec, spec_from_file_location
-from itertools import chain, compress, count, pairwise, repeat
+from itertools import chain, compress, count, pairwise
 from operator import add, and_
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeGuard
@@ -239,11 +238,11 @@ def _rs() -> rjieba.Jieba | None:
                     logging.getLogger(__name__).warning("segmenting with jieba, not jieba-rs: %s", reason)
                 else:
                     rs = _rjieba_class().empty()
-                    add_word = rs.add_word
-                    deque(map(add_word, words.keys(), words.values(), repeat(None)), maxlen=0)  # no loop in Python
+                    for w, f in words.items():
+                        rs.add_word(w, f, None)
                     counted = sum(words.values())
                     if total > counted:
-                        add_word(_RS_FILLER, total - counted, None)
+                        rs.add_word(_RS_FILLER, total - counted, None)
                     _rs_jieba = rs
                 del words
                 _dictionary_read = None
