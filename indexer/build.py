@@ -582,9 +582,9 @@ def _write_report_files(
 
 
 @dataclass
-class _Part:
-    """What one worker of a parallel build wrote: its finished segments in docnum order (none if it indexed
-    nothing), its store."""
+class Part:
+    """What one worker of a parallel build or an update wrote (write_parts): its finished segments in docnum order
+    (none if it indexed nothing), its store, the files that failed and the content hashes of those indexed."""
 
     segments: list[Segment]
     store: Path
@@ -642,14 +642,14 @@ def add_bulk_segments(ix, documents: Iterable[Iterable[dict]], budget: int | Non
         raise
 
 
-def _write_part(part_dir: Path, files: list[SourceFile]) -> _Part:
+def _write_part(part_dir: Path, files: list[SourceFile]) -> Part:
     """Index `files` into segments of their own (a new one every SEGMENT_TOKENS) in a folder of its own (run in a
     worker process)."""
     part_dir.mkdir()
     ix = whoosh_index.create_in(str(part_dir), make_schema())
     store_path = part_dir / STORE_FILE
     store = StoreWriter(store_path)
-    part = _Part(segments=[], store=store_path, errors=[], hashes={}, sections=0)
+    part = Part(segments=[], store=store_path, errors=[], hashes={}, sections=0)
     try:
         part.segments = add_bulk_segments(ix, _part_records(files, part, store))
         store.close()
@@ -661,7 +661,7 @@ def _write_part(part_dir: Path, files: list[SourceFile]) -> _Part:
     return part
 
 
-def _part_records(files: list[SourceFile], part: _Part, store: StoreWriter) -> Iterator[list[dict]]:
+def _part_records(files: list[SourceFile], part: Part, store: StoreWriter) -> Iterator[list[dict]]:
     """The index records of `files`, a file's at a time, each file's document added to `store` and noted in
     `part` once its records are taken (a file that fails is noted as an error instead)."""
     for sf in files:
@@ -688,19 +688,20 @@ def _worker_pause_point() -> None:
         time.sleep(PAUSE_SECONDS)
 
 
-def write_build_parallel(path: Path, files: list[SourceFile], report: BuildReport, workers: int) -> None:
-    """Like write_build, with `workers` processes each cleaning, analysing and writing segments of its own share
-    of the files; the index is their segments side by side, in file order (docnums as a one-writer build)."""
-    path.mkdir(parents=True)
-    schema = make_schema()
-    whoosh_index.create_in(str(path), schema).close()
-    shares = split_files(files, workers)
-    # The dictionary is read once, before the workers are forked: they share it instead of each reading it again,
-    # and this process needs it afterwards for the build's opened state (write_opened_state).
+def write_parts(path: Path, files: list[SourceFile], workers: int) -> list[Part]:
+    """`files` indexed by up to `workers` processes, each cleaning, analysing and writing segments and a store of its
+    own share of them (consecutive, about equal in bytes) in path/.part-<n>; one share is written in this process.
+    The dictionary is read before the workers are forked, so that they share it instead of each reading it again
+    (and this process needs it afterwards, for the build's opened state or an update's gate)."""
+    path.mkdir(parents=True, exist_ok=True)
     analysis.preload(indexing=True)
-    parts = run_each(_write_part, [(path / f"{PART_PREFIX}{n}", share) for n, share in enumerate(shares)])
-    # The segments' files move into the build, and one TOC lists them in file order (as Whoosh's multi-segment
-    # writer commits the segments of its sub-writers).
+    args = [(path / f"{PART_PREFIX}{n}", share) for n, share in enumerate(split_files(files, max(1, workers)))]
+    return run_each(_write_part, args) if len(args) > 1 else [_write_part(*a) for a in args]
+
+
+def adopt_parts(path: Path, parts: list[Part]) -> list[Segment]:
+    """Move the segment files of `parts` (write_parts) into the index at `path`; their segments, in part order,
+    for the TOC to list after the index's own (as Whoosh's multi-segment writer commits its sub-writers')."""
     segments = []
     for n, p in enumerate(parts):
         for segment in p.segments:
@@ -709,7 +710,22 @@ def write_build_parallel(path: Path, files: list[SourceFile], report: BuildRepor
                 if f.name.startswith(prefix):
                     os.rename(f, path / f.name)
             segments.append(segment)
-    write_toc(str(path), schema, segments)
+    return segments
+
+
+def remove_parts(path: Path, parts: list[Part]) -> None:
+    for n in range(len(parts)):
+        shutil.rmtree(path / f"{PART_PREFIX}{n}")
+
+
+def write_build_parallel(path: Path, files: list[SourceFile], report: BuildReport, workers: int) -> None:
+    """Like write_build, with `workers` processes each cleaning, analysing and writing segments of its own share
+    of the files; the index is their segments side by side, in file order (docnums as a one-writer build)."""
+    path.mkdir(parents=True)
+    schema = make_schema()
+    whoosh_index.create_in(str(path), schema).close()
+    parts = write_parts(path, files, workers)
+    write_toc(str(path), schema, adopt_parts(path, parts))
     hashes: dict[str, str] = {}
     # The first part's store becomes the build's, and the others are added to it (copying it too would cost
     # about half a second on the laws corpus).
@@ -721,8 +737,7 @@ def write_build_parallel(path: Path, files: list[SourceFile], report: BuildRepor
             hashes.update(p.hashes)
             if n:
                 store.append_store(p.store)
-    for n in range(len(parts)):
-        shutil.rmtree(path / f"{PART_PREFIX}{n}")
+    remove_parts(path, parts)
     report.documents = store.count
     _write_report_files(path, report, hashes, files, WRITER_BULK)
 

@@ -3,7 +3,8 @@
 The published build's files are hard-linked into the new build: Whoosh never writes a segment file again once it
 is written (every TOC is a new file), and the full document store is never changed either. The records of
 changed and removed documents are marked deleted in their segments (the TOC keeps each segment's deleted set),
-the new records go into one new segment written by the bulk writer, and a new TOC lists them all. Their
+the new records go into new segments, one from each worker that read a share of the new and changed files (as a
+parallel full build writes them: indexer.build.write_parts), and a new TOC lists them all. Their
 documents go into the store's delta (search/store.py), a copy of the previous build's delta if it had one, where
 the documents they replace are listed as gone.
 
@@ -11,31 +12,30 @@ Both would pile up night after night: once a build has more than MAX_SMALL_SEGME
 SMALL_SEGMENT_SHARE of the records of its largest: a full build writes segments of a fixed size, SEGMENT_TOKENS,
 and an update's are small beside them), they are merged into one by Whoosh's writer, which also drops their
 deleted records; when the store's delta passes DELTA_SHARE of the full store, the two are written into a new
-full store. Each costs as much as what it merges, comes about once a week or two of daily 1 % changes, and is
-timed on its own (`merge`).
+full store. Each costs as much as what it merges, comes every few nights of daily 1 % changes, and is timed on
+its own (`merge`).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.reading import SegmentReader
 
-from indexer.build import ERRORS_FILE, WRITER_LIMIT_MB, add_bulk_segments
-from indexer.pipeline import doc_id_for, section_records
+from indexer.build import ERRORS_FILE, WRITER_LIMIT_MB, Part, adopt_parts, remove_parts
+from indexer.pipeline import doc_id_for
 from search.index import MANIFEST_FILE
-from search.model import Document
 from search.store import DELTA_FILE, STORE_FILE, StoreWriter, delta_share, merge_delta
 from search.warm import WARM_SETS_FILE
 from search.whoosh_fence import cancel_writer, index_segments, write_toc
 
-# A build may have this many small segments before they are merged (with a full build's two segments, the
-# ninth segment of a daily update merges the seven small ones).
+# A build may have this many small segments before they are merged (an update adds one from each of its workers:
+# on two cores the fourth daily update makes eight, and they are merged into one).
 MAX_SMALL_SEGMENTS = 6
 # A segment with fewer records than this share of the build's largest segment is small: a daily update of 1 % of
 # the files writes 2 % of a full build's segment for the laws corpus, 14 % at ten times it (whose full build
@@ -61,7 +61,8 @@ class Written:
 
 
 def carry_over(previous: Path, path: Path) -> None:
-    """`path` made from the files of the published build `previous`: hard links, copies of COPIED."""
+    """`path` made from the files of the published build `previous`: hard links, copies of COPIED; `path` may hold
+    the parts of the new documents already."""
 
     def link_or_copy(src: str, dst: str) -> None:
         if Path(src).name not in COPIED:
@@ -72,7 +73,13 @@ def carry_over(previous: Path, path: Path) -> None:
                 pass
         shutil.copy2(src, dst)
 
-    shutil.copytree(previous, path, ignore=shutil.ignore_patterns(*NOT_CARRIED, ".*"), copy_function=link_or_copy)
+    shutil.copytree(
+        previous,
+        path,
+        ignore=shutil.ignore_patterns(*NOT_CARRIED, ".*"),
+        copy_function=link_or_copy,
+        dirs_exist_ok=True,  # the new documents' parts are written there first
+    )
 
 
 def delete_records(ix, segments: list, doc_ids: Iterable[str]) -> int:
@@ -95,31 +102,26 @@ def delete_records(ix, segments: list, doc_ids: Iterable[str]) -> int:
     return marked
 
 
-def write_incremental(
-    previous: Path,
-    path: Path,
-    docs: list[Document],
-    delete_sources: Iterable[str],
-    records: Sequence[Iterable[dict]] | None = None,
-) -> Written:
-    """A build in `path` made from `previous` without the documents of `delete_sources`, with `docs` added (a
-    changed document is in both); `records`, when given, are their index records (section_records), made
-    beforehand."""
+def write_incremental(previous: Path, path: Path, parts: list[Part], delete_sources: Iterable[str]) -> Written:
+    """A build in `path` made from `previous` without the documents of `delete_sources`, with the documents of
+    `parts` (write_parts, already in `path`) added: a changed document is in both."""
     carry_over(previous, path)
-    doomed = sorted({doc_id_for(s) for s in delete_sources} | {d.doc_id for d in docs})
+    added = {s for p in parts for s in p.hashes}
+    doomed = sorted({doc_id_for(s) for s in [*delete_sources, *added]})
     ix = whoosh_index.open_dir(str(path))
     try:
         segments = index_segments(ix)
         deleted = delete_records(ix, segments, doomed)
-        segments += add_bulk_segments(ix, records if records is not None else (section_records(d) for d in docs))
+        segments += adopt_parts(path, parts)
         write_toc(str(path), ix.schema, segments, ix.latest_generation() + 1)
     finally:
         ix.close()
     delta = path / DELTA_FILE
     with StoreWriter(delta, existing=delta.exists()) as store:
         store.supersede(doomed)
-        for doc in docs:
-            store.add(doc)
+        for p in parts:
+            store.append_store(p.store)
+    remove_parts(path, parts)
     return Written(records=sum(s.doc_count() for s in segments), segments=len(segments), deleted=deleted)
 
 

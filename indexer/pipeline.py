@@ -242,13 +242,11 @@ def _record_value(f: Field, value: Any) -> Any:
     return value or ""
 
 
-def section_records(doc: Document, analyzed: bool = False, segmented: bool = False) -> Iterator[dict]:
+def section_records(doc: Document, analyzed: bool = False) -> Iterator[dict]:
     """The index records of one document: one per section; the first also carries the title.
 
     With `analyzed`, text fields carry their tokens (search.analysis.Analyzed), computed here, so that the
-    process writing the index replays them instead of segmenting the text itself. With `segmented`, the word
-    fields carry their segmentation (search.analysis.Segmented) for the bulk segment writer, which numbers the
-    bigrams of the plain text of the others itself.
+    process writing the index replays them instead of segmenting the text itself.
     """
     common = {}
     for f in INDEXED:
@@ -260,29 +258,22 @@ def section_records(doc: Document, analyzed: bool = False, segmented: bool = Fal
         return analysis.analyze(text) if analyzed else text
 
     def words(text: str) -> str:
-        if analyzed:
-            return analysis.analyze(text, grams=False)
-        return analysis.segmented(text) if segmented else text
+        return analysis.analyze(text, grams=False) if analyzed else text
 
     sections = doc.sections or (Section(anchor="s0", heading="", level=0, path=(), start=0, end=len(doc.text)),)
     for i, s in enumerate(sections):
-        body = both(text := doc.text[s.start : s.end])
+        body = both(doc.text[s.start : s.end])
         rec = dict(
             common,
             record_id=f"{doc.doc_id}/{s.anchor}",
             section_id=s.anchor,
             heading=words(" ".join(s.path)),
-            body=words(text) if segmented else body,
+            body=body,
             body_bi=body,
         )
         if i == 0:
             title = both(doc.title)
-            rec.update(
-                is_title_record=True,
-                title=words(doc.title) if segmented else title,
-                title_bi=title,
-                issuer_text=words(" ".join(doc.issuer)),
-            )
+            rec.update(is_title_record=True, title=title, title_bi=title, issuer_text=words(" ".join(doc.issuer)))
             if doc.doc_number:
                 rec["docno"] = analysis.normalize(doc.doc_number)
         yield rec
@@ -300,33 +291,22 @@ class Prepared:
         return self.doc.source
 
 
-def _with_records(sf: SourceFile, *, analyzed: bool = False, segmented: bool = False) -> Prepared | FileError:
-    """build_document plus the document's index records (section_records with `analyzed` or `segmented`)."""
+def prepare_document(sf: SourceFile) -> Prepared | FileError:
+    """build_document plus the document's analysed index records."""
     result = build_document(sf)
     if isinstance(result, FileError):
         return result
     try:
-        return Prepared(result, tuple(section_records(result, analyzed=analyzed, segmented=segmented)))
+        return Prepared(result, tuple(section_records(result, analyzed=True)))
     except Exception as e:  # noqa: BLE001 - one bad file must never stop a build; it is reported instead
         return FileError(sf.source, str(sf.path), "internal", f"{type(e).__name__}: {e}")
 
 
-def prepare_document(sf: SourceFile) -> Prepared | FileError:
-    """build_document plus the document's analysed index records."""
-    return _with_records(sf, analyzed=True)
-
-
-def segment_document(sf: SourceFile) -> Prepared | FileError:
-    """build_document plus the document's index records, their word fields segmented (for the bulk writer)."""
-    return _with_records(sf, segmented=True)
-
-
 def iter_documents(
-    files: list[SourceFile], workers: int, prepared: bool = False, segmented: bool = False
+    files: list[SourceFile], workers: int, prepared: bool = False
 ) -> Iterator[Document | Prepared | FileError]:
-    """build_document (prepare_document, segment_document) over files, in a process pool when workers > 1; in
-    input order."""
-    work = prepare_document if prepared else segment_document if segmented else build_document
+    """build_document (or prepare_document) over files, in a process pool when workers > 1; in input order."""
+    work = prepare_document if prepared else build_document
     if workers <= 1 or len(files) < 8:
         yield from map(work, files)
         return

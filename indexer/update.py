@@ -1,10 +1,11 @@
 """Updating an index root from its sources: only new, changed and removed files are read again.
 
 scan     walk the sources, hash every file, compare with the manifest of the published build
-process  read and clean the new and changed files
-write    link the published build's files into builds/.tmp-<id> (indexer/incremental.py); mark the records of
-         changed and removed documents deleted, add the new records as one new segment; the same for
-         docs.sqlite (a copy); manifest, errors and the build's change list
+process  read, clean and index the new and changed files: each worker a share of them, into a segment and a
+         store of its own in builds/.tmp-<id> (as a parallel full build)
+write    link the published build's files into it (indexer/incremental.py); mark the records of changed and
+         removed documents deleted and add the workers' segments; their documents into the store's delta (a
+         copy); manifest, errors and the build's change list
 merge    only when segments have piled up: the small ones merged into one
 gate     golden queries and the document count (indexer/gate.py)
 switch   fsync, rename to builds/<id>, replace `current` in one rename
@@ -61,24 +62,23 @@ from indexer.build import (
     write_build_parallel,
     write_history,
     write_opened_state,
+    write_parts,
 )
 from indexer.changes import Change, append_changes, log_unlogged_build, write_build_changes
 from indexer.gate import GATE_MIN_RATIO, GATE_SAMPLE, GateQuery, GateResult, run_gate, sample_titles
 from indexer.incremental import MAX_SMALL_SEGMENTS, merge_small_segments, merge_store_delta, write_incremental
 from indexer.pipeline import (
     FileError,
-    Prepared,
     SourceFile,
     doc_id_for,
     file_hash,
     iter_documents,
     iter_sources,
 )
-from search import analysis
 from search.backend import manifest_shards
 from search.index import BUILDS_DIR, MANIFEST_FILE, BuildVersionError, check_build_whoosh
 from search.model import Document
-from search.store import STORE_FILE
+from search.store import STORE_FILE, DocStore
 from search.whoosh_fence import WHOOSH_VERSION
 
 PHASES = ("scan", "process", "write", "gate", "switch", "log")
@@ -345,8 +345,6 @@ def _open_error(build: Path) -> str | None:
     new build, which carries them over, in full)."""
     from whoosh import index as whoosh_index
 
-    from search.store import DocStore
-
     try:
         manifest = _read_manifest(build)
         if not isinstance(manifest, dict):
@@ -393,12 +391,11 @@ def _progress(total: int, enabled: bool | None) -> Callable[[Iterable], Iterable
 
 
 def _processed(
-    files: list[SourceFile], workers: int, progress: bool | None, run: _Run, segmented: bool = False
-) -> Iterator[Document | Prepared | FileError]:
-    """build_document (segment_document with `segmented`) over `files`, noting what was read; the `process`
-    pause point after the first file."""
+    files: list[SourceFile], workers: int, progress: bool | None, run: _Run
+) -> Iterator[Document | FileError]:
+    """build_document over `files`, noting what was read; the `process` pause point after the first file."""
     bar = _progress(len(files), progress)
-    for i, item in enumerate(bar(iter_documents(files, workers, segmented=segmented))):
+    for i, item in enumerate(bar(iter_documents(files, workers))):
         run.reprocessed.append(item.source)
         if i == 0:
             pause_point("process")
@@ -641,26 +638,24 @@ def _write_changes(
     """Only the new and changed files read; the rest carried over from the published build."""
     t = time.perf_counter()
     todo = [by_source[s] for s in plan.new + plan.changed]
-    if todo:
-        # The segmenter is loaded before the workers are forked: they share it, segment the word fields of the
-        # files they read, and this process, which writes the segment, does not segment them again.
-        analysis.preload(indexing=True)
-    results = list(_processed(todo, workers, options.progress, run, segmented=True))
-    prepared = [r for r in results if isinstance(r, Prepared)]
-    docs = [p.doc for p in prepared]
-    failures = [r for r in results if isinstance(r, FileError)]
+    pause_point("process")
+    # Each worker reads, cleans and writes the segment of its own share of the files, as a parallel build does.
+    parts = write_parts(tmp, todo, workers) if todo else []
+    run.reprocessed.extend(f.source for f in todo)
+    indexed = {s: h for p in parts for s, h in p.hashes.items()}
+    failures = [e for p in parts for e in p.errors]
     run.errors += failures
     run.timed("process", t)
     event(
         "process.done",
         files=len(todo),
-        documents=len(docs),
+        documents=len(indexed),
         failed=len(failures),
         seconds=round(run.phases["process"], 3),
     )
 
     t = time.perf_counter()
-    written = write_incremental(previous, tmp, docs, plan.changed + plan.removed, [p.records for p in prepared])
+    written = write_incremental(previous, tmp, parts, plan.changed + plan.removed)
     pause_point("write")
     run.timed("write", t)
     event("write.segments", segments=written.segments, deleted_records=written.deleted, records=written.records)
@@ -674,7 +669,7 @@ def _write_changes(
     t = time.perf_counter()
     gone = set(plan.changed) | set(plan.removed)
     files_map = {s: h for s, h in manifest.get("files", {}).items() if s not in gone}
-    files_map.update({d.source: d.content_hash for d in docs})
+    files_map.update(indexed)
     failed_map = {s: manifest["failed"][s] for s in plan.still_failing}
     failed_map.update({e.source: found[e.source][0] for e in failures if found[e.source][0]})
     carried = _carried_errors(previous, set(plan.still_failing))
@@ -694,23 +689,24 @@ def _write_changes(
     )
     (tmp / MANIFEST_FILE).write_text(json.dumps(new_manifest, ensure_ascii=False, indent=1), "utf-8")
     run.documents, run.sections = len(files_map), written.records
-    doomed = {doc_id_for(s) for s in plan.changed + plan.removed} | {d.doc_id for d in docs}
-    _write_shards(tmp, previous, manifest, docs, doomed, options.shards_for(manifest), workers)
+    doomed = {doc_id_for(s) for s in [*plan.changed, *plan.removed, *indexed]}
+    _write_shards(tmp, previous, manifest, list(indexed), doomed, options.shards_for(manifest), workers)
     run.timed("write", t)
-    return _Written(tuple(failures), {d.source: d.content_hash for d in docs})
+    return _Written(tuple(failures), indexed)
 
 
 def _write_shards(
     tmp: Path,
     previous: Path | None,
     manifest: Mapping,
-    docs: list[Document],
+    added: list[str],
     doomed: Iterable[str],
     shards: int | None,
     workers: int,
 ) -> None:
-    """The new build's Xapian shards (none when `shards` is None): only those of changed documents written
-    again where the published build has as many shards, else all of them."""
+    """The new build's Xapian shards (none when `shards` is None): only those of the documents of `added` (sources,
+    read back from the new build's store) and `doomed` written again where the published build has as many shards,
+    else all of them."""
     from search.backend import XAPIAN_DIR, has_shards, require_xapian
 
     if shards is None:  # a Whoosh-only build: Xapian (an optional extra) is not imported
@@ -722,6 +718,11 @@ def _write_shards(
     build_id = tmp.name.removeprefix(TMP_PREFIX)
     if previous is not None and manifest_shards(dict(manifest)) == shards and has_shards(previous):
         # The published build's shards were carried over as hard links with the rest of it.
+        store = DocStore(tmp / STORE_FILE)
+        try:
+            docs = [d for s in added if (d := store.get(doc_id_for(s))) is not None]
+        finally:
+            store.close()
         table, touched = update_shards(previous, tmp, build_id, docs, doomed)
         event("write.shards", shards=shards, written=touched)
     else:

@@ -402,10 +402,7 @@ def _segment_words(text: str) -> list[str]:
 
 
 def index_segments(text: str) -> list[str]:
-    """The words (and punctuation) of `text` that index_words expands, each by `word_terms` (a Segmented text's
-    own, found in the worker that made it)."""
-    if type(text) is Segmented:
-        return text.segments
+    """The words (and punctuation) of `text` that index_words expands, each by `word_terms`."""
     if _frequencies is None:
         _word_frequencies()  # before _rs(), which then takes the words already read
     return _segment_words(_normalized(text))
@@ -528,27 +525,6 @@ class Analyzed(str):
         texts, ints = self.grams
         for i, text in enumerate(texts.split(_SEP) if texts else ()):
             yield text, ints[2 * i], ints[2 * i + 1]
-
-
-class Segmented(str):
-    """Text together with its `index_segments`, found in an indexing worker process: the bulk segment writer
-    (which calls index_segments) then takes them instead of segmenting the text again in the writing process."""
-
-    segments: list[str]
-
-    def __reduce__(self):
-        return (_rebuild_segmented, (str(self), self.segments))
-
-
-def _rebuild_segmented(text: str, segments: list[str]) -> Segmented:
-    out = Segmented(text)
-    out.segments = segments
-    return out
-
-
-def segmented(text: str) -> Segmented:
-    """`text` with its index_segments attached."""
-    return _rebuild_segmented(text, index_segments(text))
 
 
 def _rebuild_analyzed(text: str, words, grams) -> Analyzed:

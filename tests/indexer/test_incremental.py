@@ -1,4 +1,4 @@
-"""An update's build from the published one: hard links, one new segment per run, small segments merged."""
+"""An update's build from the published one: hard links, a new segment per worker, small segments merged."""
 
 from __future__ import annotations
 
@@ -143,3 +143,25 @@ def test_segments_past_the_limit_are_merged_and_the_build_answers_like_a_full_bu
     assert len(docs) == 5 + SMALL - 1
     assert hits[4:6] == [["docs/small_07.txt"], ["docs/small_08.txt"]]
     assert hits[6] and "docs/small_09.txt" not in hits[6]
+
+
+def test_an_update_on_two_workers_adds_a_segment_from_each_and_answers_like_a_full_build(corpus, tmp_path):
+    src, root = corpus
+    (src / "small_30.txt").write_text(small_text(30), "utf-8")
+    append(src, "small_03.txt", "三、补充条款甲\n另行通知。\n")
+    append(src, "small_21.txt", "三、补充条款乙\n另行通知。\n")
+    report = update_index([src], root, UpdateOptions(workers=2, progress=False))
+    assert (report.status, report.mode) == ("published", "incremental")
+    assert (report.new, report.changed) == (("docs/small_30.txt",), ("docs/small_03.txt", "docs/small_21.txt"))
+    build = current_build_path(root)
+    # The new file and the first changed one (3 and 4 records) from one worker, the other (4) from the second;
+    # the published segment with the old records of the changed two marked deleted.
+    old, *added = leaves(build)
+    assert old[1] is True and added == [(7, False), (4, False)]
+    assert not [p for p in build.iterdir() if p.name.startswith(".part-")]
+    fresh = tmp_path / "fresh"
+    build_index([src], fresh, workers=1, progress=False)
+    assert answers(build) == answers(current_build_path(fresh))
+    docs, hits, count = answers(build)
+    assert (len(docs), count) == (5 + SMALL + 1, old[0] - 6 + 11)
+    assert hits[4:6] == [["docs/small_03.txt"], ["docs/small_21.txt"]]

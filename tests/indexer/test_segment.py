@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pickle
 import random
 import zlib
 from pathlib import Path
@@ -94,27 +93,6 @@ def test_seed_segments_are_byte_identical(tmp_path, monkeypatch, whoosh_compress
     compared, mapped_only = assert_terms_read_alike(tmp_path / "bulk")
     assert compared > 10_000 and mapped_only == compared
     assert assert_positions_read_alike(tmp_path / "bulk", step=3) > 2500
-
-
-def test_records_segmented_in_a_worker_write_the_same_segment(tmp_path):
-    # An update's workers segment the word fields of the files they read (segment_document); the segment the
-    # bulk writer makes of those records, pickled across as they are, is the one it makes of the plain text.
-    files, _, _ = iter_sources([SEEDS])
-    docs = [d for d in map(build_document, files) if not isinstance(d, FileError)]
-    plain = [r for d in docs for r in section_records(d)]
-    made = pickle.loads(pickle.dumps([r for d in docs for r in section_records(d, segmented=True)]))
-    assert [sorted(r) for r in made] == [sorted(r) for r in plain]
-    first = made[0]
-    assert type(first["title"]) is analysis.Segmented and type(first["title_bi"]) is str
-    assert first["title"] == plain[0]["title"]
-    assert analysis.index_segments(first["title"]) is first["title"].segments  # taken, not segmented again
-    assert first["title"].segments == analysis.index_segments(str(first["title"]))
-    assert "".join(analysis.index_segments(first["body"])) == analysis.normalize(first["body"])
-    ours = write_segment(tmp_path / "segmented", BulkSegmentWriter, made)
-    theirs = write_segment(tmp_path / "plain", BulkSegmentWriter, plain)
-    assert set(ours) == set(theirs)
-    for ext in theirs:
-        assert ours[ext] == theirs[ext], ext
 
 
 @pytest.mark.parametrize(
