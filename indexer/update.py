@@ -7,7 +7,8 @@ write    link the published build's files into it (indexer/incremental.py); mark
          removed documents deleted and add the workers' segments; their documents into the store's delta (a
          copy); manifest, errors and the build's change list
 merge    only when segments have piled up: the small ones merged into one
-gate     golden queries and the document count (indexer/gate.py)
+gate     golden queries and the document count (indexer/gate.py), in a worker process, while this one writes
+         the build's opened state (and warm sets)
 switch   fsync, rename to builds/<id>, replace `current` in one rename
 log      append the change log, prune old builds
 
@@ -75,6 +76,7 @@ from indexer.pipeline import (
     iter_documents,
     iter_sources,
 )
+from indexer.workers import run_each
 from search.backend import manifest_shards
 from search.index import BUILDS_DIR, MANIFEST_FILE, BuildVersionError, check_build_whoosh
 from search.model import Document
@@ -483,44 +485,55 @@ def _write_warm_sets(new, build_id: str) -> None:
 
 
 def _gate(tmp: Path, previous: Path | None, manifest: Mapping, plan: Plan, options: UpdateOptions) -> GateResult:
-    """The gate on the new build, opened once; the previous build is opened only if a golden query misses (to
-    ask whether it found the document), and its document count is its manifest's. With `warm_sets`, a build
-    that passes gets its warm match sets (search/warm.py) while it is open, so that the web workers warm it
-    quickly."""
+    """The gate, in a worker process (_check), while this one writes into the new build what opening it computes
+    (its opened state and, with `warm_sets`, its warm match sets: search/warm.py), so that the web workers open
+    and warm it quickly; a build the gate refuses is deleted with them."""
+    build_id = tmp.name.removeprefix(TMP_PREFIX)
+
+    def opened_state() -> None:
+        new = open_written_build(tmp)
+        try:
+            pause_point("gate")
+            # The warm sets first: finding them also finds the common words' champions, which the opened state holds.
+            if options.warm_sets:
+                _write_warm_sets(new, build_id)
+            write_opened_state(new, build_id)
+        finally:
+            new.close()
+
+    [result] = run_each(_check, [(tmp, previous, manifest, plan, options)], beside=opened_state)
+    return result
+
+
+def _check(tmp: Path, previous: Path | None, manifest: Mapping, plan: Plan, options: UpdateOptions) -> GateResult:
+    """The golden queries and the document count of the new build; the previous build is opened only if a golden
+    query misses (to ask whether it found the document), and its document count is its manifest's."""
     from search.index import OpenIndex
 
     new = open_written_build(tmp)
     opened: list[OpenIndex] = []
     try:
-        pause_point("gate")
         queries = list(options.gate_queries)
         if previous is None:
-            result = run_gate(new, queries, min_ratio=options.min_ratio)
-        else:
-            path = previous
+            return run_gate(new, queries, min_ratio=options.min_ratio)
+        path = previous
 
-            def open_previous() -> OpenIndex:
-                if not opened:
-                    opened.append(open_written_build(path))
-                return opened[0]
+        def open_previous() -> OpenIndex:
+            if not opened:
+                opened.append(open_written_build(path))
+            return opened[0]
 
-            if options.gate_sample:
-                titles = {d: (m.source, m.title) for d, m in new.docs.items()}
-                queries += sample_titles(titles, plan.unchanged, options.gate_sample)
-            count = manifest.get("documents")
-            result = run_gate(
-                new,
-                queries,
-                previous=open_previous,
-                previous_documents=count if isinstance(count, int) else len(open_previous().docs),
-                min_ratio=options.min_ratio,
-            )
-        # The warm sets first: finding them also finds the common words' champions, which the opened state holds.
-        if result.passed and options.warm_sets:
-            _write_warm_sets(new, tmp.name.removeprefix(TMP_PREFIX))
-        if result.passed:
-            write_opened_state(new, tmp.name.removeprefix(TMP_PREFIX))
-        return result
+        if options.gate_sample:
+            titles = {d: (m.source, m.title) for d, m in new.docs.items()}
+            queries += sample_titles(titles, plan.unchanged, options.gate_sample)
+        count = manifest.get("documents")
+        return run_gate(
+            new,
+            queries,
+            previous=open_previous,
+            previous_documents=count if isinstance(count, int) else len(open_previous().docs),
+            min_ratio=options.min_ratio,
+        )
     finally:
         new.close()
         for o in opened:

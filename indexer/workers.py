@@ -80,10 +80,10 @@ class WorkerError(RuntimeError):
     """A worker process ended without handing back its result (killed, or out of memory)."""
 
 
-def run_each(func: Callable[..., T], arglists: Sequence[tuple]) -> list[T]:
-    """`func(*args)` for each of `arglists`, each in a worker process of its own, in parallel; their results in
-    order. A worker that ends without a result (the OOM killer) raises WorkerError instead of waiting forever,
-    and an exception in a worker is raised here."""
+def run_each(func: Callable[..., T], arglists: Sequence[tuple], beside: Callable[[], object] | None = None) -> list[T]:
+    """`func(*args)` for each of `arglists`, each in a worker process of its own, in parallel, and `beside()` in
+    this process meanwhile; the workers' results in order. A worker that ends without a result (the OOM killer)
+    raises WorkerError instead of waiting forever, and an exception in a worker or in `beside` is raised here."""
     ctx = worker_context()
     parent = os.getpid()
     started: list[tuple[BaseProcess, Connection]] = []
@@ -94,6 +94,8 @@ def run_each(func: Callable[..., T], arglists: Sequence[tuple]) -> list[T]:
             proc.start()
             send.close()
             started.append((proc, receive))
+        if beside is not None:
+            beside()
         results = []
         for proc, receive in started:
             try:

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -65,6 +66,23 @@ def test_run_each_returns_results_in_order_and_raises_what_a_worker_raised():
     assert run_each(_double, [(1,), (2,), (3,)]) == [2, 4, 6]
     with pytest.raises(ValueError, match="bad share"):
         run_each(_fail, [("bad share",)])
+
+
+def _wait_for(path: Path) -> str:
+    deadline = time.monotonic() + 20
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return path.read_text("utf-8") if path.exists() else "not made while the worker ran"
+
+
+def test_run_each_runs_beside_in_this_process_while_the_workers_run(tmp_path):
+    # The worker waits for a file that only `beside` makes: it sees it, so both ran at the same time.
+    made = tmp_path / "made"
+    pid = os.getpid()
+    assert run_each(_wait_for, [(made,)], beside=lambda: made.write_text(f"by {os.getpid()}", "utf-8")) == [f"by {pid}"]
+    # What `beside` raises is raised here (the worker, still waiting, is ended).
+    with pytest.raises(ValueError, match="beside failed"):
+        run_each(_wait_for, [(tmp_path / "never",)], beside=lambda: _fail("beside failed"))
 
 
 def test_run_each_reports_a_worker_killed_before_its_result_instead_of_waiting():
