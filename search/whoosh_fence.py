@@ -207,17 +207,24 @@ def finish_segment(writer: SegmentWriter):
 
 def cancel_writer(writer: SegmentWriter) -> None:
     """Cancel a segment writer after a failure with its files closed, whatever fails on the way: on a full disk
-    Whoosh's cancel stops at writing the term table and leaves the posting file open. A failure here is not
-    raised (the one that led here is the one to report)."""
+    Whoosh's cancel stops at writing the column files or the term table, and leaves the columns' temporary file
+    or the posting file open. A failure here is not raised (the one that led here is the one to report)."""
     if writer.is_closed:
         return
     try:
         writer.cancel()
     except Exception:  # noqa: BLE001 - see the docstring
-        fieldwriter = writer.fieldwriter
-        for f in (fieldwriter._postfile, fieldwriter._tindex.dbfile):
-            with contextlib.suppress(Exception):
-                f.close()
+        fieldwriter, perdoc = writer.fieldwriter, writer.perdocwriter
+        columns = getattr(perdoc, "_cols", None)
+        for f in (
+            getattr(columns, "_temp", None),
+            getattr(perdoc, "_vpostfile", None),
+            fieldwriter._postfile,
+            fieldwriter._tindex.dbfile,
+        ):
+            if f is not None:
+                with contextlib.suppress(Exception):
+                    f.close()
 
 
 def write_toc(path: str, schema, segments: list, generation: int = 1) -> None:

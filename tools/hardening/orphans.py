@@ -27,11 +27,12 @@ WORKERS = "2"
 SURVIVAL_LIMIT = 2.0
 POLL_SECONDS = 0.02
 # (name, command, pause marker, what the marker line starts with): the phases where a run can be killed. The
-# `worker` marker is printed by a worker in the middle of its share (reading and writing its segment).
+# `worker` marker is printed by a worker in the middle of its share (reading and writing its segment); at the
+# `gate` marker one worker runs the golden queries.
 SCENARIOS: tuple[tuple[str, str, str], ...] = (
     ("build: workers reading and writing", "build", "worker"),
     ("update --full: workers reading and writing", "full", "worker"),
-    ("update: workers reading", "incremental", "process"),
+    ("update: workers reading and writing", "incremental", "worker"),
     ("update: writing", "incremental", "write"),
     ("update: gate", "incremental", "gate"),
     ("update: publish", "incremental", "switch"),
