@@ -250,8 +250,8 @@ def _narrowed_groups(index: OpenIndex, plan: QueryPlan, ranked: np.ndarray | Non
     possible = np.ones(len(table.ids), dtype=bool)
     within = None
     for n, i in enumerate(order):
-        if n:  # over docnums; deleted records own -1, which the appended False rejects
-            within = np.append(possible if ranked is None else possible | ranked, False)[table.of_section]
+        if n:
+            within = table.section_mask(possible if ranked is None else possible | ranked)
         found = _group_matched(index, plan.groups[i], within)
         out[i] = found
         possible &= found.docs

@@ -54,6 +54,9 @@ WITHIN_WHOLE_SHARE = 0.25
 # Values derived from a build (OpenIndex.memo) remembered apart from the match sets, in bytes of their arrays:
 # the match sets of a large corpus would otherwise push out the tables every query needs.
 MEMO_CACHE_BYTES = 32 * 1024 * 1024
+# DocTable.section_mask sets the sections of documents holding at most 1/SECTION_MASK_SHARE of a build's sections
+# from their own docnums, and looks up every docnum's document for more (the two cost the same near a fifth).
+SECTION_MASK_SHARE = 5
 CURRENT_LINK = "current"
 BUILDS_DIR = "builds"
 MANIFEST_FILE = "manifest.json"
@@ -148,6 +151,23 @@ class DocTable:
         out = np.zeros(len(self.ids), dtype=bool)
         ords = self.of_section[sections]
         out[ords[ords >= 0]] = True
+        return out
+
+    def section_mask(self, docs: np.ndarray) -> np.ndarray:
+        """A boolean array over docnums, true for the live sections of the documents of `docs` (a boolean array
+        over ordinals). Set from the documents' own docnums when they hold few of the build's sections, else
+        looked up for every docnum: over ten times the laws corpus the lookup costs 3.3 ms whatever the
+        documents, setting 0.2 ms for a hundred of them and 2.4 ms for 6,000 (a sixth of the sections)."""
+        ords = np.flatnonzero(docs)
+        starts, ends = self.section_starts[ords], self.section_starts[ords + 1]
+        lengths = ends - starts
+        total = int(lengths.sum())
+        if total * SECTION_MASK_SHARE > len(self.of_section):
+            return np.append(docs, False)[self.of_section]  # deleted records own -1: the appended False
+        # The positions in section_order of every document's run, one after another.
+        at = np.arange(total, dtype=np.int64) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+        out = np.zeros(len(self.of_section), dtype=bool)
+        out[self.section_order[at]] = True
         return out
 
     def sections(self, ordinal: int) -> np.ndarray:

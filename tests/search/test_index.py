@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from search import index as index_module
 from search.index import DocTable
 
 # The seeds by source, with their doc_ids and numbers of sections (index records).
@@ -41,6 +43,20 @@ def test_deleted_records_belong_to_no_document(opened):
     assert [table.sections(i).tolist() for i in range(5)] == [[3, 6], [1], [0, 4, 7], [], []]
     assert table.first_sections([4, 2, 0, 3]).tolist() == [0, 3]
     assert table.docs_of(np.array([2, 5, 6])).tolist() == [True, False, False, False, False]
+
+
+@pytest.mark.parametrize("share", [1, 1000])  # set from the documents' own docnums; looked up for every docnum
+def test_the_sections_of_some_documents(opened, monkeypatch, share):
+    monkeypatch.setattr(index_module, "SECTION_MASK_SHARE", share)
+    of_section = np.array([2, 1, -1, 0, 2, -1, 0, 2], dtype=np.int32)  # as above
+    table = DocTable.build(opened.docs, of_section)
+    assert np.flatnonzero(table.section_mask(np.array([True, False, False, False, False]))).tolist() == [3, 6]
+    assert np.flatnonzero(table.section_mask(np.array([False, True, True, False, True]))).tolist() == [0, 1, 4, 7]
+    assert not table.section_mask(np.zeros(5, dtype=bool)).any()
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        docs = rng.random(5) < 0.4
+        assert table.section_mask(docs).tolist() == [bool(o >= 0 and docs[o]) for o in of_section]
 
 
 def test_values_documents_share_are_one_object(opened):
