@@ -714,6 +714,7 @@ def adopt_parts(path: Path, parts: list[Part]) -> list[Segment]:
 
 
 def remove_parts(path: Path, parts: list[Part]) -> None:
+    """Delete the folders of `parts` (their segment files adopted, their stores appended)."""
     for n in range(len(parts)):
         shutil.rmtree(path / f"{PART_PREFIX}{n}")
 

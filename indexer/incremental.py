@@ -52,12 +52,14 @@ DELTA_SHARE = 0.10
 
 @dataclass(frozen=True, slots=True)
 class Written:
-    """What write_incremental made: the build's index records (deleted ones not counted), its segments, and the
-    records marked deleted in segments carried over."""
+    """What write_incremental made: the build's index records (deleted ones not counted), its segments, the
+    records marked deleted in segments carried over, and the doc_ids whose records were (changed, removed or
+    added documents: the Xapian shards drop them too)."""
 
     records: int
     segments: int
     deleted: int
+    doomed: tuple[str, ...]
 
 
 def carry_over(previous: Path, path: Path) -> None:
@@ -122,7 +124,9 @@ def write_incremental(previous: Path, path: Path, parts: list[Part], delete_sour
         for p in parts:
             store.append_store(p.store)
     remove_parts(path, parts)
-    return Written(records=sum(s.doc_count() for s in segments), segments=len(segments), deleted=deleted)
+    return Written(
+        records=sum(s.doc_count() for s in segments), segments=len(segments), deleted=deleted, doomed=tuple(doomed)
+    )
 
 
 def small_segments(counts: list[int], limit: int = MAX_SMALL_SEGMENTS, share: float = SMALL_SEGMENT_SHARE) -> list[int]:

@@ -68,14 +68,7 @@ from indexer.build import (
 from indexer.changes import Change, append_changes, log_unlogged_build, write_build_changes
 from indexer.gate import GATE_MIN_RATIO, GATE_SAMPLE, GateQuery, GateResult, run_gate, sample_titles
 from indexer.incremental import MAX_SMALL_SEGMENTS, merge_small_segments, merge_store_delta, write_incremental
-from indexer.pipeline import (
-    FileError,
-    SourceFile,
-    doc_id_for,
-    file_hash,
-    iter_documents,
-    iter_sources,
-)
+from indexer.pipeline import FileError, SourceFile, doc_id_for, file_hash, iter_documents, iter_sources
 from indexer.workers import run_each
 from search.backend import manifest_shards
 from search.index import BUILDS_DIR, MANIFEST_FILE, BuildVersionError, check_build_whoosh
@@ -702,8 +695,7 @@ def _write_changes(
     )
     (tmp / MANIFEST_FILE).write_text(json.dumps(new_manifest, ensure_ascii=False, indent=1), "utf-8")
     run.documents, run.sections = len(files_map), written.records
-    doomed = {doc_id_for(s) for s in [*plan.changed, *plan.removed, *indexed]}
-    _write_shards(tmp, previous, manifest, list(indexed), doomed, options.shards_for(manifest), workers)
+    _write_shards(tmp, previous, manifest, list(indexed), written.doomed, options.shards_for(manifest), workers)
     run.timed("write", t)
     return _Written(tuple(failures), indexed)
 
