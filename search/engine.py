@@ -18,7 +18,7 @@ from functools import partial
 import numpy as np
 from whoosh.query import Query
 
-from search import aliases, analysis, colloquial, highlight, questions
+from search import aliases, analysis, colloquial, highlight, questions, rerank
 from search.answer import CitationReading, pinned_mask, read_citations, strip_prefix, titles_by_form
 from search.dayview import DAY_FACETS, DayView, day_view
 from search.docnums import distinct, distinct_inverse
@@ -862,11 +862,14 @@ def _document_scores_sorted(
     return doc_scores, _BestSections.grouped(owner[keep], sections[keep])
 
 
-def _add_breadth(index: OpenIndex, doc_scores: np.ndarray, docs: np.ndarray, matches: list[_Matched]) -> None:
+def _add_breadth(
+    index: OpenIndex, doc_scores: np.ndarray, docs: np.ndarray, matches: list[_Matched]
+) -> tuple[np.ndarray, np.ndarray]:
     """Questions and everyday words: raise the documents about what the query names, not only those with one
     section that mentions it. A document is scored as BM25 scores a text, with its sections as the units: how
     many of its sections match each group (saturating, against its number of sections) times the group's
-    rarity among documents. 社会保险法 has 社会保险 in most articles; a residence-permit regulation names it once."""
+    rarity among documents. 社会保险法 has 社会保险 in most articles; a residence-permit regulation names it once.
+    Returns the factor each document was multiplied by, and the share of the groups' rarity it holds anywhere."""
     table = index.table
     n_docs = len(table.ids)
     sizes = index.memo(
@@ -875,25 +878,28 @@ def _add_breadth(index: OpenIndex, doc_scores: np.ndarray, docs: np.ndarray, mat
     )
     norm = BREADTH_K1 * (1 - BREADTH_B + BREADTH_B * sizes / sizes[sizes > 0].mean())
     breadth = np.zeros(n_docs)
+    per_group = []
     for m in matches:
         owners = table.of_section[m.sections]
         counts = np.bincount(owners[owners >= 0], minlength=n_docs).astype(np.float64)
+        per_group.append(counts)
         df = np.count_nonzero(counts)
         if df:
             breadth += np.log(1 + n_docs / df) * counts * (BREADTH_K1 + 1) / (counts + norm)
     top = breadth[docs].max(initial=0.0)
-    if top:
-        doc_scores *= 1 + BREADTH_WEIGHT * breadth / top
+    factor = 1 + BREADTH_WEIGHT * breadth / top if top else np.ones(n_docs)
+    doc_scores *= factor
+    return factor, rerank.coverage_of(per_group, n_docs)
 
 
-def _add_title_topic(index: OpenIndex, doc_scores: np.ndarray, groups: list[tuple[TermPlan, ...]]) -> None:
+def _add_title_topic(index: OpenIndex, doc_scores: np.ndarray, groups: list[tuple[TermPlan, ...]]) -> np.ndarray:
     """Questions of several content words: raise the statutes, regulations and interpretations whose title names
     what the words mean (身份证 of 小孩能办身份证吗 in 居民身份证法, 发票 in 发票管理办法). A group is named when
     its typed word or one of its statutory alternatives (all of its words) is in the title; a document is
     multiplied by 1 + TITLE_TOPIC_WEIGHT × the share of the groups' rarity among titles that its title names,
-    so 残疾人 (in few titles) weighs more than 公司 (in many)."""
+    so 残疾人 (in few titles) weighs more than 公司 (in many). Returns the factor each document was multiplied by."""
     if len(groups) < TITLE_TOPIC_GROUPS:
-        return
+        return np.ones(len(index.table.ids))
     table = index.table
     n_docs = len(table.ids)
     named = np.zeros(n_docs)
@@ -920,7 +926,9 @@ def _add_title_topic(index: OpenIndex, doc_scores: np.ndarray, groups: list[tupl
         "title-topic-levels",
         lambda: np.asarray([level in TITLE_TOPIC_LEVELS for level in _levels(index)]),
     )
-    doc_scores *= 1 + TITLE_TOPIC_WEIGHT * eligible * named / total
+    factor = 1 + TITLE_TOPIC_WEIGHT * eligible * named / total
+    doc_scores *= factor
+    return factor
 
 
 def _add_title_bonus(index: OpenIndex, doc_scores: np.ndarray, docs: np.ndarray, parsed: ParsedQuery) -> None:
@@ -987,8 +995,9 @@ def _rank(
         ]
         # Nor whom it is about (老公, 孩子): a law naming a spouse in every article is not about a beaten wife.
         subject = [i for i in topical if not questions.is_party(tuple(p.term for p in plan.groups[i]))] or topical
-        _add_breadth(index, doc_scores, docs, [matches[i] for i in subject])
-        _add_title_topic(index, doc_scores, [plan.groups[i] for i in topical])
+        breadth, coverage = _add_breadth(index, doc_scores, docs, [matches[i] for i in subject])
+        title_topic = _add_title_topic(index, doc_scores, [plan.groups[i] for i in topical])
+        evidence = rerank.Evidence(breadth, title_topic, coverage)
     _add_title_bonus(index, doc_scores, docs, typed)
     if prior is not None and prior.copies is not None:
         _lift_national(doc_scores, docs, prior.copies)
@@ -1000,7 +1009,13 @@ def _rank(
         doc_scores *= prior.factor
     if prior is not None and prior.copies is not None:
         _one_local_first(doc_scores, docs, _local(index))
-    return _first_ranked(np.flatnonzero(docs), doc_scores, table.newest_rank, first), doc_scores, best
+    candidates = np.flatnonzero(docs)
+    if prior is not None and prior.copies is not None:
+        # Not where the query names a place: its local rules are what it asks for, and the model weighs levels.
+        leading = _first_ranked(candidates, doc_scores, table.newest_rank, rerank.RERANK_DEPTH + 1)
+        floor = float(doc_scores[leading[-1]]) if len(leading) > rerank.RERANK_DEPTH else 0.0
+        rerank.rerank(index, leading[: rerank.RERANK_DEPTH], doc_scores, evidence, floor)
+    return _first_ranked(candidates, doc_scores, table.newest_rank, first), doc_scores, best
 
 
 def _first_ranked(candidates: np.ndarray, scores: np.ndarray, rank: np.ndarray, k: int) -> np.ndarray:

@@ -64,20 +64,26 @@ class DocMeta:
     `table`, then the content hash)."""
 
     content_hash: str
+    # The titles the text cites in 《》 (its title citations, search/model.py): what search weighs as a document's
+    # standing among the others (how many cite it), without reading every text.
+    cited_titles: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, d: dict, shared: dict | None = None) -> DocMeta:
         """From a stored document's JSON (a missing required field is a KeyError). With `shared`, a value of the
-        fields whose values documents share (names, dates, keywords) is the one already there, or is added."""
+        fields whose values documents share (names, dates, keywords), and a cited title, is the one already
+        there, or is added."""
         kwargs: dict[str, Any] = {name: d.get(name) for name in _TABLE_NAMES}
         for name in _REQUIRED:
             kwargs[name] = d[name]
         for name in _NAMES:
             kwargs[name] = tuple(kwargs[name] or ())
+        cited = tuple(c["value"] for c in d.get("citations") or () if c.get("kind") == "title")
         if shared is not None:
             for name in _SHARED:
                 kwargs[name] = shared.setdefault(kwargs[name], kwargs[name])
-        return cls(**kwargs, content_hash=d.get("content_hash", ""))
+            cited = tuple(shared.setdefault(t, t) for t in cited)
+        return cls(**kwargs, content_hash=d.get("content_hash", ""), cited_titles=cited)
 
 
 _TABLE_NAMES = tuple(f.name for f in TABLE)
