@@ -117,6 +117,12 @@ def _resolve(forms: dict[str, list[int]], title: str) -> list[int]:
     return []
 
 
+def fill_tables(index: OpenIndex) -> None:
+    """Compute the per-build tables the model reads (a build's opened state keeps them)."""
+    cited_by(index)
+    _level_flags(index)
+
+
 def _level_flags(index: OpenIndex) -> np.ndarray:
     """Per ordinal, one 0/1 column per level feature (computed once per build)."""
 

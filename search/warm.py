@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from search import analysis
+from search import analysis, rerank
 from search.engine import run_search, warm_champions
 from search.index import MATCH_CACHE_BYTES, OpenIndex
 from search.params import params_from
@@ -184,13 +184,15 @@ def read_ahead(path: Path, should_stop: Callable[[], bool] = lambda: False) -> i
 def fill_tables(index: OpenIndex, words: tuple[str, ...] | None = None) -> None:
     """Run one whole search of the commonest title word and one question of the two commonest: they fill the
     per-build tables (`OpenIndex.memo`) every search and every question uses (levels, copied rules, places,
-    sections per document, the levels titles raise: 0.2–0.6 s each at ten times the laws corpus); then find the
-    champions of the common ones of the words (search/engine.py, `warm_champions`)."""
+    sections per document, the levels titles raise: 0.2–0.6 s each at ten times the laws corpus; the citing titles
+    the order of a question's first documents weighs); then find the champions of the common ones of the words
+    (search/engine.py, `warm_champions`)."""
     words = warm_words(index.table.titles) if words is None else words
     if not words:
         return
     run_search(index, params_from(q=words[0]))
     run_search(index, params_from(q=f"{words[0]}{words[1] if len(words) > 1 else words[0]}吗"))
+    rerank.fill_tables(index)  # the question may have found too few documents to be put in order again
     warm_champions(index, words)
 
 

@@ -62,7 +62,9 @@ def test_a_build_opens_from_the_state_the_indexer_wrote_into_it(seed_index, monk
         assert _same_table(index.table, table)
         # The per-build tables the indexer's search and question filled come with it.
         remembered = index.memos()
-        assert {"levels", "places", "copied-rules", "sections-per-document"} <= set(remembered)
+        assert {"levels", "places", "copied-rules", "sections-per-document", "cited-by", "rerank-levels"} <= set(
+            remembered
+        )
         assert remembered["levels"] == tuple(docs[d].level or "" for d in table.ids)
     finally:
         index.close()
