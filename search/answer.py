@@ -52,14 +52,14 @@ def titles_by_form(index: OpenIndex) -> dict[str, list[int]]:
     def compute() -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
         for i, t in enumerate(index.table.titles):
-            for form in {t, strip_prefix(t), loose_title(t)}:
+            for form in {t, strip_prefix(t), _loose(t)}:
                 out.setdefault(form, []).append(i)
         return out
 
     return index.memo("titles-by-form", compute)
 
 
-def loose_title(title: str) -> str:
+def _loose(title: str) -> str:
     """A title without 《》 and 中华人民共和国 anywhere in it (关于适用《中华人民共和国民事诉讼法》的解释)."""
     return title.replace("《", "").replace("》", "").replace("中华人民共和国", "")
 
@@ -75,13 +75,13 @@ def law_documents(index: OpenIndex, name: str) -> list[int]:
     if not form:
         return []
     by_title = titles_by_form(index)
-    found = by_title.get(form) or by_title.get(loose_title(form))
+    found = by_title.get(form) or by_title.get(_loose(form))
     if found:
         return list(found)
     for expansion, kind in aliases.expansions(form):
         if kind == "law":
             # 婚姻法 -> 民法典 婚姻家庭编: the first word is the title.
-            found = by_title.get(loose_title(_name_form(expansion.split()[0])))
+            found = by_title.get(_loose(_name_form(expansion.split()[0])))
             if found:
                 return list(found)
     return []

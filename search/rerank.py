@@ -24,8 +24,7 @@ from importlib import resources
 
 import numpy as np
 
-from search import analysis
-from search.answer import loose_title, strip_prefix, titles_by_form
+from search.answer import law_documents
 from search.index import OpenIndex
 
 MODEL_FILE = "question_ranker.json"
@@ -89,7 +88,6 @@ def cited_by(index: OpenIndex) -> np.ndarray:
 
     def compute() -> np.ndarray:
         table = index.table
-        forms = titles_by_form(index)
         citing: dict[int, set[str]] = {}
         resolved: dict[str, list[int]] = {}  # most cited titles are cited by many documents
         for i, doc_id in enumerate(table.ids):
@@ -97,7 +95,8 @@ def cited_by(index: OpenIndex) -> np.ndarray:
             for cited in index.docs[doc_id].cited_titles:
                 targets = resolved.get(cited)
                 if targets is None:
-                    targets = resolved[cited] = _resolve(forms, "".join(analysis.normalize(cited).split()))
+                    # A cited title names the documents a query naming the law would (its alias too: 婚姻法).
+                    targets = resolved[cited] = law_documents(index, cited)
                 for o in targets:
                     if table.titles[o] != own:
                         citing.setdefault(o, set()).add(own)
@@ -107,14 +106,6 @@ def cited_by(index: OpenIndex) -> np.ndarray:
         return np.log1p(counts)
 
     return index.memo("cited-by", compute)
-
-
-def _resolve(forms: dict[str, list[int]], title: str) -> list[int]:
-    """The ordinals of the documents a cited title names: as written, without 中华人民共和国, or without 《》 too."""
-    for form in (title, strip_prefix(title), loose_title(title)):
-        if form in forms:
-            return forms[form]
-    return []
 
 
 def fill_tables(index: OpenIndex) -> None:
