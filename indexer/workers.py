@@ -133,9 +133,14 @@ def _run_one(parent: int, send: Connection, func: Callable, args: tuple) -> None
 
 
 def worker_context() -> BaseContext:
+    """How workers start: forked, sharing what this process has loaded, when no other thread runs in it; else as
+    a new interpreter (spawn). A fork copies every lock as it is at that moment, and a lock another thread holds
+    then (SQLite's, while it serves a search beside an update run in-process) stays held in the worker forever."""
     import multiprocessing as mp
 
-    return mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
+    if not hasattr(os, "fork"):
+        return mp.get_context()
+    return mp.get_context("fork" if threading.active_count() == 1 else "spawn")
 
 
 def worker_pool(processes: int) -> Pool:

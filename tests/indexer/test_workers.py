@@ -8,13 +8,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from indexer.build import LOCK_FILE, LockedError, root_lock
-from indexer.workers import WorkerError, run_each, worker_pool
+from indexer.workers import WorkerError, run_each, worker_context, worker_pool
 from tests.conftest import ROOT
 
 
@@ -66,6 +67,34 @@ def test_run_each_returns_results_in_order_and_raises_what_a_worker_raised():
     assert run_each(_double, [(1,), (2,), (3,)]) == [2, 4, 6]
     with pytest.raises(ValueError, match="bad share"):
         run_each(_fail, [("bad share",)])
+
+
+# Held by a thread of the test while a worker starts: a worker forked then would find it held for ever.
+HELD = threading.Lock()
+
+
+def _take_held() -> bool:
+    return HELD.acquire(timeout=5)
+
+
+def test_workers_started_while_another_thread_holds_a_lock_are_not_forked_with_it():
+    assert worker_context().get_start_method() == "fork"  # no other thread: forked
+    taken, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with HELD:
+            taken.set()
+            done.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        taken.wait(10)
+        assert worker_context().get_start_method() == "spawn"
+        assert run_each(_take_held, [()]) == [True]  # a forked worker would wait 5 s and give False
+    finally:
+        done.set()
+        holder.join()
 
 
 def _wait_for(path: Path) -> str:
