@@ -1,8 +1,9 @@
 """Worker processes of a build or an update that end with their parent, whatever ends it.
 
-A worker is forked from the process that holds the index root's lock. Were it to outlive that process (a
-SIGKILL from the OOM killer or a timeout runs no cleanup), it would go on reading and writing a build nobody will
-publish and, through the lock file descriptor inherited by the fork, keep the root locked. So each worker:
+A worker is forked (spawned where other threads run: `worker_context`) from the process that holds the index
+root's lock. Were it to outlive that process (a SIGKILL from the OOM killer or a timeout runs no cleanup), it
+would go on reading and writing a build nobody will publish and, through the lock file descriptor inherited by
+the fork, keep the root locked. So each worker:
 
 - asks the kernel to kill it when its parent dies (Linux `PR_SET_PDEATHSIG`);
 - watches its parent from a thread as well (other systems, or a parent gone before the request took effect);
