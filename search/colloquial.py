@@ -79,10 +79,19 @@ def find_all(text: str) -> list[tuple[int, int, str]]:
 
 
 # A key of at least this many characters is also found with a few words typed inside it (楼上扔东西 in
-# 楼上扔下来的东西, 下班路上 in 下班回家路上): at most GAP_CHARS characters, none of them punctuation or space.
+# 楼上扔下来的东西, 下班路上 in 下班回家路上): at most GAP_CHARS characters, none of them punctuation or space;
+# at most WIDE_GAP_CHARS where both parts around the gap are words of two characters or more (老公打我 in
+# 老公喝了酒就动手打我), not where one part is a single character (找 … 中介 in 找兼职的时候中介).
 MIN_GAPPED_KEY = 3
 GAP_CHARS = 4
+WIDE_GAP_CHARS = 8
+WIDE_GAP_PART = 2
 _NOT_IN_GAP = frozenset(" \t,.;:!?，。；：！？、")
+
+
+def _gap_limit(head: str, tail: str) -> int:
+    """How many characters may be typed between a key's head and tail."""
+    return WIDE_GAP_CHARS if min(len(head), len(tail)) >= WIDE_GAP_PART else GAP_CHARS
 
 
 def _free_or_whole(owner: list[int], spans: list[tuple[int, int, str]], start: int, end: int) -> bool:
@@ -97,7 +106,7 @@ def _free_or_whole(owner: list[int], spans: list[tuple[int, int, str]], start: i
 def _gapped(
     text: str, key: str, owner: list[int], spans: list[tuple[int, int, str]]
 ) -> tuple[int, int, int, int] | None:
-    """The first span of the text that is the key with one run of 1..GAP_CHARS characters inside it, as (start of
+    """The first span of the text that is the key with one run of 1..`_gap_limit` characters inside it, as (start of
     the key's head, its end, start of its tail, its end): head and tail free or made of shorter keys found whole
     inside them (老公 of 老公打我 in 老公经常动手打我), the run between them free or another key (喝酒 in
     老公一喝酒就打我)."""
@@ -106,7 +115,7 @@ def _gapped(
         start = text.find(head)
         while start >= 0:
             after = start + len(head)
-            end_limit = after + GAP_CHARS + len(tail)
+            end_limit = after + _gap_limit(head, tail) + len(tail)
             at = text.find(tail, after + 1, end_limit)
             if (
                 at >= 0
@@ -130,7 +139,7 @@ def claimed(text: str, start: int, end: int, key: str) -> tuple[tuple[int, int],
         if (
             text.startswith(key[:cut], start)
             and text.startswith(key[cut:], tail_start)
-            and 1 <= tail_start - head_end <= GAP_CHARS
+            and 1 <= tail_start - head_end <= _gap_limit(key[:cut], key[cut:])
         ):
             return (start, head_end), (tail_start, end)
     raise ValueError(f"{text[start:end]!r} is not {key!r} with characters inside it")

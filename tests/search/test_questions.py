@@ -98,10 +98,15 @@ def test_a_place_named_in_the_query():
 def test_a_longer_everyday_phrase_is_found_with_a_few_words_typed_inside_it():
     assert colloquial.find("下班回家路上被车撞了") == [(0, 6, "下班路上"), (6, 9, "被车撞")]
     assert colloquial.find("楼上扔下来的东西") == [(0, 8, "楼上扔东西")]
-    # Not across punctuation, not with more than four characters inside, never for a two-character key.
+    # Not across punctuation, never for a two-character key; up to eight characters inside where both parts
+    # around them are of two characters or more, up to four where one is a single character.
     assert [k for _, _, k in colloquial.find("下班，回家路上")] == []
     assert [k for _, _, k in colloquial.find("下班以后回家路上")] == [("下班路上")]
-    assert [k for _, _, k in colloquial.find("下班以后再回家路上")] == []
+    assert colloquial.find("下班以后再慢慢走回家路上") == [(0, 12, "下班路上")]
+    assert [k for _, _, k in colloquial.find("下班以后再慢慢地走回家路上")] == []
+    assert colloquial.find("老公喝了酒就动手打我") == [(0, 10, "老公打我")]
+    assert colloquial.find("找兼职时中介") == [(0, 6, "找中介")]
+    assert [k for _, _, k in colloquial.find("找兼职的时候中介")] == []
     assert [k for _, _, k in colloquial.find("彩色的礼物")] == []
 
 
