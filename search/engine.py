@@ -1014,7 +1014,11 @@ def _rank(
         # Not where the query names a place: its local rules are what it asks for, and the model weighs levels.
         leading = _first_ranked(candidates, doc_scores, table.newest_rank, rerank.RERANK_DEPTH + 1)
         floor = float(doc_scores[leading[-1]]) if len(leading) > rerank.RERANK_DEPTH else 0.0
-        rerank.rerank(index, leading[: rerank.RERANK_DEPTH], doc_scores, evidence, floor)
+        penalised = index.memo(
+            ("status-penalised", day.day.isoformat()),
+            lambda: np.asarray([s in STATUS_PENALTY for s in day.status]),
+        )
+        rerank.rerank(index, leading[: rerank.RERANK_DEPTH], doc_scores, evidence, floor, penalised)
     return _first_ranked(candidates, doc_scores, table.newest_rank, first), doc_scores, best
 
 

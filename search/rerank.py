@@ -53,9 +53,9 @@ LEVEL_FEATURES = {
     "local": frozenset(("地方性法规", "地方政府规章")),
     "case": frozenset(("案例",)),
 }
-# A training tool sets this to see each reranked question's documents and features (ordinals, rows); None in
-# service.
-capture: Callable[[np.ndarray, np.ndarray], None] | None = None
+# A training tool sets this to see each reranked question's documents, features and which of them are out of force
+# (ordinals, rows, flags); None in service.
+capture: Callable[[np.ndarray, np.ndarray, np.ndarray], None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,17 +140,27 @@ def features(index: OpenIndex, ranked: np.ndarray, scores: np.ndarray, evidence:
     )
 
 
-def rerank(index: OpenIndex, ranked: np.ndarray, scores: np.ndarray, evidence: Evidence, floor: float) -> None:
-    """Put `ranked` (the first RERANK_DEPTH documents, best first) in the model's order, in place: their scores
-    become evenly spaced between the first one's and `floor` (the best score after them), so that every page
-    and every tie-break sees the new order. Equal model values keep the order they had."""
+def rerank(
+    index: OpenIndex,
+    ranked: np.ndarray,
+    scores: np.ndarray,
+    evidence: Evidence,
+    floor: float,
+    out_of_force: np.ndarray | None = None,
+) -> None:
+    """Put `ranked` (the first RERANK_DEPTH documents, best first) in the model's order, in place, those
+    `out_of_force` (a boolean array over ordinals) after the others: their scores become evenly spaced between
+    the first one's and `floor` (the best score after them), so that every page and every tie-break sees the new
+    order. Equal model values keep the order they had."""
     if len(ranked) < 2:
         return
     rows = features(index, ranked, scores, evidence)
+    # A question asks what the law is: a superseded or repealed document follows every document in force (the
+    # current version of its title too), whatever its text shares with the question.
+    late = out_of_force[ranked] if out_of_force is not None else np.zeros(len(ranked), dtype=bool)
     if capture is not None:
-        capture(ranked, rows)
-    value = rows @ weights()
-    order = np.argsort(-value, kind="stable")
+        capture(ranked, rows, late)
+    order = np.lexsort((-(rows @ weights()), late))
     top = float(scores[ranked[0]])
     span = max(top - floor, abs(top) * 1e-6, 1e-9)
     step = span / len(ranked)

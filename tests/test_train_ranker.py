@@ -20,7 +20,7 @@ def case(answer_at: int, n: int = 6) -> Case:
     rows[answer_at, COVERAGE] = 1.0
     accepted = np.zeros(n, dtype=bool)
     accepted[answer_at] = True
-    return Case("set1", rows, accepted)
+    return Case("set1", rows, accepted, np.zeros(n, dtype=bool))
 
 
 def test_the_fitted_weights_put_the_answers_first():
@@ -33,11 +33,23 @@ def test_the_fitted_weights_put_the_answers_first():
 
 
 def test_a_case_without_documents_counts_as_a_miss():
-    empty = Case("set2", np.zeros((0, F)), np.zeros(0, dtype=bool))
+    empty = Case("set2", np.zeros((0, F)), np.zeros(0, dtype=bool), np.zeros(0, dtype=bool))
     assert successes([empty, case(0)], None) == 1
 
 
 def test_cases_with_no_answer_among_their_documents_cannot_be_fitted():
-    none = Case("set1", np.zeros((4, F)), np.zeros(4, dtype=bool))
+    none = Case("set1", np.zeros((4, F)), np.zeros(4, dtype=bool), np.zeros(4, dtype=bool))
     with pytest.raises(SystemExit, match="no question of these sets"):
         fit([none])
+
+
+def test_documents_out_of_force_follow_the_others_and_make_no_pairs_with_them():
+    c = case(4)
+    late = np.zeros(6, dtype=bool)
+    late[[0, 1]] = True
+    c = Case(c.set_name, c.rows, c.accepted, late)
+    _, pairs = fit([c])
+    assert pairs == 3  # the answer against the three others in force, not against the two out of force
+    # In the order found the answer is fifth; with 0 and 1 after the rest, third.
+    assert successes([c], None) == 0
+    assert successes([c], np.zeros(F)) == 1

@@ -40,17 +40,19 @@ STEP = 0.5
 
 @dataclass(frozen=True)
 class Case:
-    """One judged query: its set, the features of its first documents (best first) and which are answers."""
+    """One judged query: its set, the features of its first documents (best first), which are answers and which
+    are out of force (they follow the others whatever the model says)."""
 
     set_name: str
     rows: np.ndarray
     accepted: np.ndarray
+    late: np.ndarray
 
 
 def collect(index, names: list[str]) -> list[Case]:
     """Search every query of the named sets with the model off; a query read as plain words keeps no rows."""
-    seen: list[tuple[np.ndarray, np.ndarray]] = []
-    rerank.capture = lambda ranked, rows: seen.append((ranked.copy(), rows.copy()))
+    seen: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    rerank.capture = lambda ranked, rows, late: seen.append((ranked.copy(), rows.copy(), late.copy()))
     saved = rerank.weights
     rerank.weights = lambda: np.zeros(len(rerank.FEATURES))  # type: ignore[assignment]
     cases = []
@@ -63,11 +65,12 @@ def collect(index, names: list[str]) -> list[Case]:
                 seen.clear()
                 run_search(index, params_from({"q": case["q"]}))
                 if not seen:
-                    cases.append(Case(name, np.zeros((0, len(rerank.FEATURES))), np.zeros(0, dtype=bool)))
+                    none = np.zeros(0, dtype=bool)
+                    cases.append(Case(name, np.zeros((0, len(rerank.FEATURES))), none, none))
                     continue
-                ranked, rows = seen[-1]
+                ranked, rows, late = seen[-1]
                 sources = [index.docs[index.table.ids[o]].source for o in ranked]
-                cases.append(Case(name, rows, np.asarray([s in case["accept"] for s in sources])))
+                cases.append(Case(name, rows, np.asarray([s in case["accept"] for s in sources]), late))
     finally:
         rerank.capture = None
         rerank.weights = saved
@@ -78,9 +81,12 @@ def fit(cases: list[Case]) -> tuple[np.ndarray, int]:
     """The weights, and the number of pairs they were fitted on."""
     diffs: list[np.ndarray] = []
     for c in cases:
-        good, bad = c.rows[c.accepted], c.rows[~c.accepted]
-        for g in good[:POSITIVES_PER_QUERY]:
-            diffs.extend(g - b for b in bad[:NEGATIVES_PER_QUERY])
+        # Only pairs the model orders: an answer in force against a document out of force is first anyway.
+        for late in (False, True):
+            good = c.rows[c.accepted & (c.late == late)]
+            bad = c.rows[~c.accepted & (c.late == late)]
+            for g in good[:POSITIVES_PER_QUERY]:
+                diffs.extend(g - b for b in bad[:NEGATIVES_PER_QUERY])
     if not diffs:
         raise SystemExit("no question of these sets has an accepted document among its first ones")
     pairs = np.asarray(diffs)
@@ -100,7 +106,7 @@ def successes(cases: list[Case], w: np.ndarray | None) -> int:
     for c in cases:
         if not len(c.rows):
             continue
-        order = np.arange(len(c.rows)) if w is None else np.argsort(-(c.rows @ w), kind="stable")
+        order = np.arange(len(c.rows)) if w is None else np.lexsort((-(c.rows @ w), c.late))
         ok += bool(c.accepted[order[:TOP]].any())
     return ok
 

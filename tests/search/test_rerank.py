@@ -80,6 +80,40 @@ def test_equal_model_values_keep_the_order_found(index, monkeypatch):
     assert scores[[5, 3, 4]].round(4).tolist() == [5.0, 3.3333, 1.6667]
 
 
+def test_documents_out_of_force_follow_those_in_force_whatever_the_model_says(index, monkeypatch):
+    weights = np.zeros(len(rerank.FEATURES))
+    weights[rerank.FEATURES.index("coverage")] = 1.0
+    monkeypatch.setattr(rerank, "weights", lambda: weights)
+    n = len(index.table.ids)
+    a, b, c = 0, 1, 2
+    scores = np.zeros(n)
+    scores[[a, b, c]] = [9.0, 6.0, 3.0]
+    coverage = np.zeros(n)
+    coverage[[a, b, c]] = [0.2, 0.9, 0.5]
+    out_of_force = np.zeros(n, dtype=bool)
+    out_of_force[b] = True
+    rerank.rerank(
+        index, np.asarray([a, b, c]), scores, rerank.Evidence(np.ones(n), np.ones(n), coverage), 1.0, out_of_force
+    )
+    # b holds most of the words but is out of force: c, a, then b.
+    assert scores[[c, a, b]].round(4).tolist() == [9.0, 6.3333, 3.6667]
+
+
+def test_a_question_brings_the_current_version_before_the_superseded_one(index):
+    # The 2015 version holds 加工 (从事食品生产和加工), the 2021 one does not: by its words the old text led.
+    hits = run_search(index, params_from({"q": "从事食品加工要遵守什么吗"})).hits
+    assert [(h.source, h.status) for h in hits] == [
+        ("fixtures/food/食品安全法(2021-04-29).md", "current"),
+        ("fixtures/food/食品安全法实施条例(2019-10-11).md", None),
+        ("fixtures/notice/cites.txt", None),
+        ("seeds/001_8388e48a1664613c.txt", None),
+        ("seeds/004_bcf532dea3b7f34c.txt", None),
+        ("seeds/000_82c2db1a300160f2.txt", None),
+        ("fixtures/food/河南省食品小作坊小经营店和小摊点管理条例(2016-11-29).md", None),
+        ("fixtures/food/食品安全法(2015-04-24).md", "superseded"),
+    ]
+
+
 def test_features_of_the_first_documents(index):
     law = ordinal(index, "fixtures/food/食品安全法(2021-04-29).md")
     rule = ordinal(index, "fixtures/food/河南省食品小作坊小经营店和小摊点管理条例(2016-11-29).md")
@@ -121,8 +155,8 @@ def test_features_of_the_first_documents(index):
 def test_questions_naming_no_place_are_reordered_and_others_are_not(index, monkeypatch):
     seen = []
 
-    def capture(ranked, rows):
-        seen.append(([index.docs[index.table.ids[o]].source for o in ranked], rows.shape))
+    def capture(ranked, rows, late):
+        seen.append(([index.docs[index.table.ids[o]].source for o in ranked], rows.shape, late.tolist()))
 
     monkeypatch.setattr(rerank, "capture", capture)
     run_search(index, params_from({"q": "不交物业费物业能停水停电吗"}))
@@ -130,6 +164,7 @@ def test_questions_naming_no_place_are_reordered_and_others_are_not(index, monke
         (
             ["fixtures/property/物业管理条例(2018-03-19).md", "fixtures/property/温州市物业管理条例(2017-04-06).md"],
             (2, len(rerank.FEATURES)),
+            [False, False],
         )
     ]
     seen.clear()
