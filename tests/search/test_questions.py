@@ -253,3 +253,13 @@ def test_an_everyday_word_typed_alone_is_searched_as_the_statutes_wording_verbat
         ("假冒注册商标", True),
     ]
     assert alternatives("老公打我") == [("老公打我", False), ("家庭暴力", True)]
+
+
+def test_a_one_character_noun_of_the_table_is_kept_with_the_statutes_words():
+    # 猪 alone is a word of the question (what died), not dropped as a lone character; inside 猪肉 it is not.
+    groups = questions.content_groups(Term("家里的猪病死了能拉去卖吗"))
+    assert [[t.text for t in g] for g in groups] == [["死了", "死亡"], ["家里"], ["猪", "生猪", "畜禽"], ["拉去"]]
+    assert [[t.text for t in g] for g in questions.content_groups(Term("猪肉涨价了"))] == [
+        ["猪肉", "食用农产品", "肉类"],
+        ["涨价"],
+    ]
