@@ -7,7 +7,7 @@ first documents that are not accepted, the difference of their features should s
 scaled by each feature's spread over the pairs, an L2 penalty of L2 / pairs). Before writing, it reports
 leave-one-set-out success@3: each set ordered by a model fitted on the others, against the order without it.
 
-    python -m tools.train_ranker INDEX_ROOT [--sets set1 ... set15] [--dry-run]
+    python -m tools.train_ranker INDEX_ROOT [--sets set1 ... set22] [--dry-run]
 
 INDEX_ROOT indexes seeds/ and ../shared/corpus/laws (var/eval-index, as `scripts/eval` builds it). The default
 sets are the held-out sets whose misses ranking work has read (docs/relevance.md); the sets still blind measure
@@ -30,7 +30,7 @@ from search.params import params_from
 from tools.heldout import SETS, TOP
 
 MODEL_PATH = Path(rerank.__file__).with_name("data") / rerank.MODEL_FILE
-READ_SETS = tuple(f"set{n}" for n in range(1, 16))
+READ_SETS = tuple(f"set{n}" for n in range(1, 23))
 POSITIVES_PER_QUERY = 2
 NEGATIVES_PER_QUERY = 15
 L2 = 10.0
