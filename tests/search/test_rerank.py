@@ -107,7 +107,7 @@ def test_a_question_brings_the_current_version_before_the_superseded_one(index):
         ("fixtures/food/食品安全法实施条例(2019-10-11).md", None),
         ("fixtures/notice/cites.txt", None),
     ]
-    # Five more documents in force (three seeds, the local regulation) in the model's order; the old version last.
+    # Four more documents in force (three seeds, the local regulation) in the model's order; the old version last.
     assert len(hits) == 8
     assert (hits[-1].source, hits[-1].status) == ("fixtures/food/食品安全法(2015-04-24).md", "superseded")
 
