@@ -55,20 +55,27 @@ def test_cited_by_counts_the_other_titles_citing_a_document(index):
     }
 
 
-def test_the_model_orders_the_first_documents_and_keeps_them_above_the_rest(index, monkeypatch):
+def _three_documents(index, monkeypatch, out_of_force: tuple[int, ...] = ()) -> np.ndarray:
+    """Ordinals 0, 1, 2 found in that order (scores 9, 6, 3; floor 1) and put in order by a model that weighs
+    only coverage (0.2, 0.9, 0.5); `out_of_force` of them marked so. Returns the scores."""
     weights = np.zeros(len(rerank.FEATURES))
     weights[rerank.FEATURES.index("coverage")] = 1.0
     monkeypatch.setattr(rerank, "weights", lambda: weights)
     n = len(index.table.ids)
-    a, b, c = 0, 1, 2
     scores = np.zeros(n)
-    scores[[a, b, c]] = [9.0, 6.0, 3.0]
+    scores[[0, 1, 2]] = [9.0, 6.0, 3.0]
     coverage = np.zeros(n)
-    coverage[[a, b, c]] = [0.2, 0.9, 0.5]
-    evidence = rerank.Evidence(np.ones(n), np.ones(n), coverage)
-    rerank.rerank(index, np.asarray([a, b, c]), scores, evidence, floor=1.0)
-    # b, then c, then a: the first keeps the top score, each next one a third of the span to the floor lower.
-    assert scores[[b, c, a]].round(4).tolist() == [9.0, 6.3333, 3.6667]
+    coverage[[0, 1, 2]] = [0.2, 0.9, 0.5]
+    late = np.zeros(n, dtype=bool)
+    late[list(out_of_force)] = True
+    rerank.rerank(index, np.asarray([0, 1, 2]), scores, rerank.Evidence(np.ones(n), np.ones(n), coverage), 1.0, late)
+    return scores
+
+
+def test_the_model_orders_the_first_documents_and_keeps_them_above_the_rest(index, monkeypatch):
+    scores = _three_documents(index, monkeypatch)
+    # 1, then 2, then 0: the first keeps the top score, each next one a third of the span to the floor lower.
+    assert scores[[1, 2, 0]].round(4).tolist() == [9.0, 6.3333, 3.6667]
 
 
 def test_equal_model_values_keep_the_order_found(index, monkeypatch):
@@ -81,22 +88,9 @@ def test_equal_model_values_keep_the_order_found(index, monkeypatch):
 
 
 def test_documents_out_of_force_follow_those_in_force_whatever_the_model_says(index, monkeypatch):
-    weights = np.zeros(len(rerank.FEATURES))
-    weights[rerank.FEATURES.index("coverage")] = 1.0
-    monkeypatch.setattr(rerank, "weights", lambda: weights)
-    n = len(index.table.ids)
-    a, b, c = 0, 1, 2
-    scores = np.zeros(n)
-    scores[[a, b, c]] = [9.0, 6.0, 3.0]
-    coverage = np.zeros(n)
-    coverage[[a, b, c]] = [0.2, 0.9, 0.5]
-    out_of_force = np.zeros(n, dtype=bool)
-    out_of_force[b] = True
-    rerank.rerank(
-        index, np.asarray([a, b, c]), scores, rerank.Evidence(np.ones(n), np.ones(n), coverage), 1.0, out_of_force
-    )
-    # b holds most of the words but is out of force: c, a, then b.
-    assert scores[[c, a, b]].round(4).tolist() == [9.0, 6.3333, 3.6667]
+    scores = _three_documents(index, monkeypatch, out_of_force=(1,))
+    # 1 holds most of the words but is out of force: 2, 0, then 1.
+    assert scores[[2, 0, 1]].round(4).tolist() == [9.0, 6.3333, 3.6667]
 
 
 def test_a_question_brings_the_current_version_before_the_superseded_one(index):
