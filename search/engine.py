@@ -924,7 +924,7 @@ def _add_title_topic(index: OpenIndex, doc_scores: np.ndarray, groups: list[tupl
         named[has] += weight
     eligible = index.memo(
         "title-topic-levels",
-        lambda: np.asarray([level in TITLE_TOPIC_LEVELS for level in _levels(index)]),
+        lambda: np.asarray([level in TITLE_TOPIC_LEVELS for level in index.levels()]),
     )
     factor = 1 + TITLE_TOPIC_WEIGHT * eligible * named / total
     doc_scores *= factor
@@ -1001,10 +1001,11 @@ def _rank(
     _add_title_bonus(index, doc_scores, docs, typed)
     if prior is not None and prior.copies is not None:
         _lift_national(doc_scores, docs, prior.copies)
-    doc_scores *= index.memo(
+    status = index.memo(
         ("status-factor", day.day.isoformat()),
         lambda: np.asarray([1.0 - STATUS_PENALTY.get(s or "", 0.0) for s in day.status]),
     )
+    doc_scores *= status
     if prior is not None:
         doc_scores *= prior.factor
     if prior is not None and prior.copies is not None:
@@ -1014,11 +1015,8 @@ def _rank(
         # Not where the query names a place: its local rules are what it asks for, and the model weighs levels.
         leading = _first_ranked(candidates, doc_scores, table.newest_rank, rerank.RERANK_DEPTH + 1)
         floor = float(doc_scores[leading[-1]]) if len(leading) > rerank.RERANK_DEPTH else 0.0
-        penalised = index.memo(
-            ("status-penalised", day.day.isoformat()),
-            lambda: np.asarray([s in STATUS_PENALTY for s in day.status]),
-        )
-        rerank.rerank(index, leading[: rerank.RERANK_DEPTH], doc_scores, evidence, floor, penalised)
+        # Out of force on the day: the documents the status penalty lowered.
+        rerank.rerank(index, leading[: rerank.RERANK_DEPTH], doc_scores, evidence, floor, status < 1.0)
     return _first_ranked(candidates, doc_scores, table.newest_rank, first), doc_scores, best
 
 
@@ -1247,16 +1245,11 @@ def copied_rules(titles: Sequence[str], levels: Sequence[str]) -> list[tuple[int
     return sorted(pairs)
 
 
-def _levels(index: OpenIndex) -> tuple[str, ...]:
-    """Every document's level (效力级别; "" where unknown), by ordinal (read once per build)."""
-    return index.memo("levels", lambda: tuple(index.docs[d].level or "" for d in index.table.ids))
-
-
 def _copied_rules(index: OpenIndex) -> tuple[np.ndarray, np.ndarray]:
     """`copied_rules` of the index's documents as two ordinal arrays (computed once per build)."""
 
     def compute() -> tuple[np.ndarray, np.ndarray]:
-        pairs = np.asarray(copied_rules(index.table.titles, _levels(index)), dtype=np.int64).reshape(-1, 2)
+        pairs = np.asarray(copied_rules(index.table.titles, index.levels()), dtype=np.int64).reshape(-1, 2)
         return pairs[:, 0], pairs[:, 1]
 
     return index.memo("copied-rules", compute)
@@ -1273,7 +1266,7 @@ def _lift_national(doc_scores: np.ndarray, docs: np.ndarray, copies: tuple[np.nd
 
 def _local(index: OpenIndex) -> np.ndarray:
     """Whether each document (by ordinal) is a local regulation or rule (computed once per build)."""
-    return index.memo("local-levels", lambda: np.asarray([level in LOCAL_LEVELS for level in _levels(index)]))
+    return index.memo("local-levels", lambda: np.asarray([level in LOCAL_LEVELS for level in index.levels()]))
 
 
 def _one_local_first(doc_scores: np.ndarray, docs: np.ndarray, local: np.ndarray) -> None:
@@ -1298,7 +1291,7 @@ def _prior(index: OpenIndex, query: str) -> _Prior:
     )
     if questions.names_a_place(query, lambda: _places(index)):
         return _Prior(amending, None)
-    level = index.memo("level-factor", lambda: np.asarray([LEVEL_FACTOR.get(v, 1.0) for v in _levels(index)]))
+    level = index.memo("level-factor", lambda: np.asarray([LEVEL_FACTOR.get(v, 1.0) for v in index.levels()]))
     return _Prior(amending * level, _copied_rules(index))
 
 

@@ -362,6 +362,10 @@ class OpenIndex:
                     self._memo_bytes -= getattr(old, "nbytes", 0)
             return self._memos[key]
 
+    def levels(self) -> tuple[str, ...]:
+        """Every document's level (效力级别; "" where unknown), by ordinal (read once per build)."""
+        return self.memo("levels", lambda: tuple(self.docs[d].level or "" for d in self.table.ids))
+
     def memos(self) -> dict:
         """The values remembered by `memo`, by key (a copy)."""
         with self._cache_lock:

@@ -7,7 +7,7 @@ how they weigh against each other, and on two things the text of one document do
 documents cite it (a statute the interpretations and local rules implement, against a rule nobody refers to)
 and how many of the question's words it holds anywhere. A linear model over these features, fitted on judged
 questions (`tools/train_ranker.py`, pairs of an answer and a document ranked near it), orders the first
-RERANK_DEPTH documents; the rest follow as they were.
+RERANK_DEPTH documents, those out of force on the day asked after the others; the rest follow as they were.
 
 The model is a data file (MODEL_FILE: the feature names in order and a weight each); a file whose names are not
 FEATURES is refused when first read, so a model is never applied to features it was not fitted on.
@@ -118,8 +118,9 @@ def _level_flags(index: OpenIndex) -> np.ndarray:
     """Per ordinal, one 0/1 column per level feature (computed once per build)."""
 
     def compute() -> np.ndarray:
-        levels = [index.docs[d].level or "" for d in index.table.ids]
-        return np.asarray([[lv in LEVEL_FEATURES[f] for f in LEVEL_FEATURES] for lv in levels], dtype=np.float64)
+        return np.asarray(
+            [[lv in LEVEL_FEATURES[f] for f in LEVEL_FEATURES] for lv in index.levels()], dtype=np.float64
+        )
 
     return index.memo("rerank-levels", compute)
 

@@ -3,7 +3,8 @@
 Every question and everyday word of the judged sets is searched with the model switched off; for each, the
 features of its first RERANK_DEPTH documents are kept with whether each is an accepted answer. The model is a
 pairwise logistic regression: for every question, each of its first two accepted documents against each of the
-first documents that are not accepted, the difference of their features should score above zero (weights
+first documents that are not accepted and stand as it does (both in force or both out of force: the service puts
+those out of force last whatever the model says), the difference of their features should score above zero (weights
 scaled by each feature's spread over the pairs, an L2 penalty of L2 / pairs). Before writing, it reports
 leave-one-set-out success@3: each set ordered by a model fitted on the others, against the order without it.
 
