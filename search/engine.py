@@ -1167,9 +1167,15 @@ def _names_a_title(index: OpenIndex, text: str) -> bool:
     return norm in by_form or strip_prefix(norm) in by_form
 
 
-def _everyday(parsed: ParsedQuery) -> bool:
-    """Is the query read as a question or everyday words (ranked with breadth and the level factors)?"""
-    return parsed.relaxed or any(colloquial.extra_terms(t.text) for t in parsed.positive_terms)
+def _everyday(index: OpenIndex, parsed: ParsedQuery, text: str) -> bool:
+    """Is the query (`text` as typed) ranked as a question or everyday words, with breadth and the level factors?
+    So is a topic typed as one short word that names no law, by its title or a short name (电鱼: ten cities' river
+    regulations forbid it in the words of 渔业法, which is the rule the word asks for; 食安法 is a known item)."""
+    if parsed.relaxed or any(colloquial.extra_terms(t.text) for t in parsed.positive_terms):
+        return True
+    if not questions.is_topic_word(parsed):
+        return False
+    return not _names_a_title(index, text) and all(kind != "law" for _, kind in aliases.expansions(text.strip()))
 
 
 def _read(
@@ -1193,7 +1199,7 @@ def _read(
         parsed = questions.relax(parsed, frequency)
     plan = plan_query(parsed)
     pinned = pinned_mask(index, reading)
-    matched, groups = _match(index, plan, narrow=not _everyday(parsed), ranked=pinned)
+    matched, groups = _match(index, plan, narrow=not _everyday(index, parsed, params.q), ranked=pinned)
     # Nothing found: read the query for any of its content words, then for any of its words at all (an answer
     # is empty only when no word of the query occurs in the corpus).
     fallbacks = (False, True) if not asks else (True,)
@@ -1306,7 +1312,7 @@ def run_search(index: OpenIndex, params: SearchParams, day: dt.date | None = Non
     docs, applied = _apply_filters(index, matched, params, on_day)
     facets = _facets(index, docs, params, on_day)
     table = index.table
-    everyday = _everyday(parsed)
+    everyday = _everyday(index, parsed, params.q)
     prior = _prior(index, params.q) if everyday else None
     total = int(np.count_nonzero(docs))
     start = (params.page - 1) * params.size

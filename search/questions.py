@@ -299,6 +299,20 @@ def is_everyday_phrase(parsed: ParsedQuery) -> bool:
     return not colloquial.expansions(norm) and bool(colloquial.find(norm))
 
 
+# A topic typed as one short word (电鱼, 工地扬尘, 留守儿童): this many characters.
+TOPIC_WORD_CHARS = range(2, 5)
+
+
+def is_topic_word(parsed: ParsedQuery) -> bool:
+    """Is the query one plain word of TOPIC_WORD_CHARS characters (电鱼, 工地扬尘)? Typed alone, such a word names a
+    topic: it is matched as typed, and ranked as everyday words are (the national rule on it before the local
+    rules that repeat it, the documents about it before those naming it once)."""
+    terms = [t for g in parsed.groups for t in g]
+    if len(terms) != 1 or parsed.excluded or not _plain(terms[0]):
+        return False
+    return len(analysis.normalize(terms[0].text).strip()) in TOPIC_WORD_CHARS
+
+
 def _plain(term: Term) -> bool:
     return not (term.phrase or term.field or term.docno or term.alias_of)
 

@@ -515,6 +515,23 @@ def test_a_title_typed_whole_is_a_known_item_not_everyday_words(fixture_index):
     index.close()
 
 
+def test_a_title_typed_as_one_short_word_is_a_known_item_not_a_topic(fixture_index):
+    from search.engine import _everyday
+    from search.index import IndexHolder
+    from search.query import parse_query
+
+    index = IndexHolder(fixture_index).get()
+    # 物业服务 is a topic: ranked as everyday words are. 民法典 is a title (中华人民共和国民法典) and 食安法 a law's
+    # short name: ranked as typed.
+    assert [_everyday(index, parse_query(q), q) for q in ("物业服务", "民法典", "食安法", "中华人民共和国民法典")] == [
+        True,
+        False,
+        False,
+        False,
+    ]
+    index.close()
+
+
 @pytest.mark.parametrize("n", [300, 301, 2_400, 2_401, 50_000, 600_000])
 @pytest.mark.parametrize("shape", ["random", "ties", "ascending", "descending"])
 def test_the_kth_largest_score_is_exact_however_the_scores_lie(n, shape):

@@ -142,6 +142,24 @@ def test_a_single_run_of_everyday_words_is_read_like_a_question(q, everyday):
     assert questions.is_everyday_phrase(parse_query(q)) is everyday
 
 
+@pytest.mark.parametrize(
+    "q,topic",
+    [
+        ("电鱼", True),
+        ("工地扬尘", True),
+        ("電魚", True),  # the same word in the other script
+        ("鱼", False),  # one character
+        ("电鱼炸鱼毒鱼", False),  # a run longer than a word: searched as typed, as a phrase would be
+        ("电鱼 处罚", False),  # two terms typed apart
+        ('"电鱼"', False),  # quoted: exact
+        ("title:电鱼", False),
+        ("电鱼 -渔业", False),
+    ],
+)
+def test_a_topic_typed_as_one_short_word(q, topic):
+    assert questions.is_topic_word(parse_query(q)) is topic
+
+
 def _group(*texts: str) -> tuple:
     from search.query import Term
 
