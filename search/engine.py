@@ -100,6 +100,9 @@ LOCAL_LEVELS = frozenset(("地方性法规", "地方政府规章"))
 # Questions and everyday words that name no place: every matched local document but the best is multiplied by
 # this factor, so that one place's rule stands for all of them (three cities' 养犬管理条例 are one answer).
 LOCAL_FOLLOWER_FACTOR = 0.5
+# Questions and everyday words that name a place: a local document of another place is multiplied by this factor
+# (上海的小区车位只卖不租: 上海市住宅物业管理规定, not 山东省物业管理条例), one of the place or of its province not.
+ELSEWHERE_FACTOR = 0.25
 # The shortest national title a local one may end with (物业管理条例; never a bare 条例 or 办法), and the most
 # characters between the place and it (滨州市住宅物业管理条例, 宁波市住宅小区物业管理条例).
 MIN_COPIED_TITLE = 4
@@ -1270,6 +1273,41 @@ def _lift_national(doc_scores: np.ndarray, docs: np.ndarray, copies: tuple[np.nd
     np.maximum(doc_scores, lifted, out=doc_scores)
 
 
+def _title_places(index: OpenIndex) -> tuple[frozenset[str], ...]:
+    """Each local document's place (by ordinal) as its title names it, whole and without 省/市/县 (温州市物业管理条例:
+    温州市, 温州); empty for the others (computed once per build)."""
+
+    def compute() -> tuple[frozenset[str], ...]:
+        out = []
+        for title, level in zip(index.table.titles, index.levels(), strict=True):
+            place = _PLACE_PREFIX_RE.match(analysis.normalize(title)) if level in LOCAL_LEVELS else None
+            out.append(frozenset((place.group(), place.group()[:-1])) if place else frozenset())
+        return tuple(out)
+
+    return index.memo("title-places", compute)
+
+
+def _elsewhere(index: OpenIndex, named: frozenset[str]) -> np.ndarray:
+    """Whether each local document (by ordinal) is of a place other than those named: its title names none of
+    them, and it is no rule of a province holding one of them (济南 names 济南市… and 山东省…, whose documents are
+    of the region 山东, as are 济南's; a title naming no place stands for its region)."""
+    places = _title_places(index)
+    regions = [index.docs[d].region or "" for d in index.table.ids]
+    provinces = {r for p, r in zip(places, regions, strict=True) if r and p & named}
+    provinces |= {r for r in regions if r and any(n in r for n in named)}
+
+    def of_the_place(place: frozenset[str], region: str) -> bool:
+        if place & named:
+            return True
+        # The province's own rules (山东省…) and those naming no place, of a province holding a named place.
+        return region in provinces and (not place or min(place, key=len) in region)
+
+    local = _local(index)
+    return np.asarray(
+        [bool(local[o]) and not of_the_place(p, r) for o, (p, r) in enumerate(zip(places, regions, strict=True))]
+    )
+
+
 def _local(index: OpenIndex) -> np.ndarray:
     """Whether each document (by ordinal) is a local regulation or rule (computed once per build)."""
     return index.memo("local-levels", lambda: np.asarray([level in LOCAL_LEVELS for level in index.levels()]))
@@ -1295,8 +1333,10 @@ def _prior(index: OpenIndex, query: str) -> _Prior:
         "amending-factor",
         lambda: np.asarray([AMENDING_FACTOR if AMENDING_TITLE_RE.search(t) else 1.0 for t in table.titles]),
     )
-    if questions.names_a_place(query, lambda: _places(index)):
-        return _Prior(amending, None)
+    named = questions.named_places(query, lambda: _places(index))
+    if named:
+        elsewhere = index.memo(("elsewhere", named), lambda: _elsewhere(index, named))
+        return _Prior(amending * np.where(elsewhere, ELSEWHERE_FACTOR, 1.0), None)
     level = index.memo("level-factor", lambda: np.asarray([LEVEL_FACTOR.get(v, 1.0) for v in index.levels()]))
     return _Prior(amending * level, _copied_rules(index))
 

@@ -485,5 +485,10 @@ def relax(parsed: ParsedQuery, frequency: Frequency = lambda w: 0, keep_stop_wor
 
 def names_a_place(text: str, places: Callable[[], frozenset[str]]) -> bool:
     """Does the query name one of the places (regions) of the index?"""
+    return bool(named_places(text, places))
+
+
+def named_places(text: str, places: Callable[[], frozenset[str]]) -> frozenset[str]:
+    """The places (regions) of the index that the query names."""
     norm = analysis.normalize(text)
-    return any(p in norm for p in places())
+    return frozenset(p for p in places() if p in norm)

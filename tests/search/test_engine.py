@@ -515,6 +515,27 @@ def test_a_title_typed_whole_is_a_known_item_not_everyday_words(fixture_index):
     index.close()
 
 
+def test_local_documents_of_other_places_than_those_named(fixture_index):
+    from search.engine import _elsewhere
+    from search.index import IndexHolder
+
+    index = IndexHolder(fixture_index).get()
+    titles = index.table.titles
+
+    def elsewhere(*named: str) -> list[str]:
+        flags = _elsewhere(index, frozenset(named))
+        return sorted(t for t, flag in zip(titles, flags, strict=True) if flag)
+
+    # 郑州: its own regulation and its province's (河南省…) are of the place, 温州's is not; documents that are no
+    # local regulations (the reports, the notices) are never set behind.
+    assert elsewhere("郑州") == ["温州市物业管理条例"]
+    assert elsewhere("温州") == ["河南省食品小作坊小经营店和小摊点管理条例", "郑州市养犬管理条例"]
+    # A province named: its own rules are of the place; a city's in it (温州) is a rule of that city alone.
+    assert elsewhere("浙江") == ["河南省食品小作坊小经营店和小摊点管理条例", "温州市物业管理条例", "郑州市养犬管理条例"]
+    assert elsewhere("河南") == ["温州市物业管理条例", "郑州市养犬管理条例"]
+    index.close()
+
+
 def test_a_title_typed_as_one_short_word_is_a_known_item_not_a_topic(fixture_index):
     from search.engine import _everyday
     from search.index import IndexHolder
