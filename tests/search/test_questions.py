@@ -281,3 +281,12 @@ def test_a_one_character_noun_of_the_table_is_kept_with_the_statutes_words():
         ["猪肉", "食用农产品", "肉类"],
         ["涨价"],
     ]
+
+
+def test_words_of_degree_and_necessity_are_not_what_a_question_is_about():
+    def words(q: str) -> list[str]:
+        return [g[0].text for g in questions.relax(parse_query(q)).groups]
+
+    # 只有 would find 只有一个股东的有限责任公司, 必须 every article that says 必须.
+    assert words("借给朋友五万只有微信转账记录能要回来吗") == ["微信转账", "要回来", "借", "朋友", "五万", "记录"]
+    assert words("多少天之内必须答复") == ["之内", "答复"]
