@@ -1148,19 +1148,16 @@ def _places(index: OpenIndex) -> frozenset[str]:
     (河南省郑州市: 河南, 郑州 …; 温州市物业管理条例: 温州市, 温州)."""
 
     def compute() -> frozenset[str]:
-        table = index.table
-        named = [
-            place.group()
-            for d, title in zip(table.ids, table.titles, strict=True)
-            if index.docs[d].level in LOCAL_LEVELS and (place := _PLACE_PREFIX_RE.match(analysis.normalize(title)))
-        ]
-        out = set()
-        for region in (*table.facet_names["region"], *named):
-            out.add(region)
-            out.update(p for p in re.split(r"[省市区县]|自治区|自治州", region) if len(p) >= 2 and "X" not in p)
-        return frozenset(out)
+        forms = [_place_forms(region) for region in index.table.facet_names["region"]]
+        return frozenset().union(*forms, *_title_places(index))
 
     return index.memo("places", compute)
+
+
+def _place_forms(place: str) -> frozenset[str]:
+    """A place name whole and its parts without 省/市/区/县/自治区/自治州 (河南省郑州市: 河南省郑州市, 河南, 郑州)."""
+    parts = re.split(r"[省市区县]|自治区|自治州", place)
+    return frozenset((place, *(p for p in parts if len(p) >= 2 and "X" not in p)))
 
 
 def _names_a_title(index: OpenIndex, text: str) -> bool:
@@ -1274,14 +1271,14 @@ def _lift_national(doc_scores: np.ndarray, docs: np.ndarray, copies: tuple[np.nd
 
 
 def _title_places(index: OpenIndex) -> tuple[frozenset[str], ...]:
-    """Each local document's place (by ordinal) as its title names it, whole and without 省/市/县 (温州市物业管理条例:
-    温州市, 温州); empty for the others (computed once per build)."""
+    """Each local document's place (by ordinal) as its title begins with it, in its `_place_forms`
+    (温州市物业管理条例: 温州市, 温州); empty for the others (computed once per build)."""
 
     def compute() -> tuple[frozenset[str], ...]:
         out = []
         for title, level in zip(index.table.titles, index.levels(), strict=True):
             place = _PLACE_PREFIX_RE.match(analysis.normalize(title)) if level in LOCAL_LEVELS else None
-            out.append(frozenset((place.group(), place.group()[:-1])) if place else frozenset())
+            out.append(_place_forms(place.group()) if place else frozenset())
         return tuple(out)
 
     return index.memo("title-places", compute)

@@ -327,11 +327,8 @@ def is_everyday_phrase(parsed: ParsedQuery) -> bool:
     """Is the query one run of everyday words (被欠薪, 熊孩子闯祸, 遛狗不拴绳): a single plain term that holds an
     everyday phrase of the colloquial table without being one? Such a query is read as a question: its words
     are rarely a statute's words, and the phrase's expansions are what a provision says."""
-    terms = [t for g in parsed.groups for t in g]
-    if len(terms) != 1 or parsed.excluded or not _plain(terms[0]):
-        return False
-    norm = analysis.normalize(terms[0].text).strip()
-    return not colloquial.expansions(norm) and bool(colloquial.find(norm))
+    norm = _one_plain_word(parsed)
+    return norm is not None and not colloquial.expansions(norm) and bool(colloquial.find(norm))
 
 
 # A topic typed as one short word (电鱼, 工地扬尘, 留守儿童): this many characters.
@@ -342,10 +339,17 @@ def is_topic_word(parsed: ParsedQuery) -> bool:
     """Is the query one plain word of TOPIC_WORD_CHARS characters (电鱼, 工地扬尘)? Typed alone, such a word names a
     topic: it is matched as typed, and ranked as everyday words are (the national rule on it before the local
     rules that repeat it, the documents about it before those naming it once)."""
+    norm = _one_plain_word(parsed)
+    return norm is not None and len(norm) in TOPIC_WORD_CHARS
+
+
+def _one_plain_word(parsed: ParsedQuery) -> str | None:
+    """The query's one term, normalised, where it is all the query is and is typed plain (no quotes, field, 文号 or
+    exclusion); None otherwise."""
     terms = [t for g in parsed.groups for t in g]
     if len(terms) != 1 or parsed.excluded or not _plain(terms[0]):
-        return False
-    return len(analysis.normalize(terms[0].text).strip()) in TOPIC_WORD_CHARS
+        return None
+    return analysis.normalize(terms[0].text).strip()
 
 
 def _plain(term: Term) -> bool:
@@ -516,11 +520,6 @@ def relax(parsed: ParsedQuery, frequency: Frequency = lambda w: 0, keep_stop_wor
         groups.append(g)
         optional.append(not any(not _plain(t) for t in g) and len(g) > 0)
     return ParsedQuery(groups=tuple(groups), excluded=parsed.excluded, ignored=parsed.ignored, optional=tuple(optional))
-
-
-def names_a_place(text: str, places: Callable[[], frozenset[str]]) -> bool:
-    """Does the query name one of the places (regions) of the index?"""
-    return bool(named_places(text, places))
 
 
 def named_places(text: str, places: Callable[[], frozenset[str]]) -> frozenset[str]:

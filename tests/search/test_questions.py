@@ -91,8 +91,9 @@ def test_quoted_and_scoped_terms_stay_required():
 
 def test_a_place_named_in_the_query():
     places = lambda: frozenset({"郑州", "河南省郑州市", "上海"})  # noqa: E731
-    assert questions.names_a_place("郑州 被狗咬了怎么赔", places)
-    assert not questions.names_a_place("被狗咬了怎么赔", places)
+    assert questions.named_places("郑州 被狗咬了怎么赔", places) == {"郑州"}
+    assert questions.named_places("河南省郑州市的狗咬人了", places) == {"郑州", "河南省郑州市"}
+    assert questions.named_places("被狗咬了怎么赔", places) == frozenset()
 
 
 def test_a_longer_everyday_phrase_is_found_with_a_few_words_typed_inside_it():
