@@ -18,7 +18,7 @@ from functools import partial
 import numpy as np
 from whoosh.query import Query
 
-from search import aliases, analysis, colloquial, highlight, questions, rerank
+from search import aliases, analysis, colloquial, highlight, questions, rerank, situations
 from search.answer import CitationReading, pinned_mask, read_citations, strip_prefix, titles_by_form
 from search.dayview import DAY_FACETS, DayView, day_view
 from search.docnums import distinct, distinct_inverse
@@ -1178,6 +1178,18 @@ def _everyday(index: OpenIndex, parsed: ParsedQuery, text: str) -> bool:
     return not _names_a_title(index, text) and all(kind != "law" for _, kind in aliases.expansions(text.strip()))
 
 
+def _describes_a_problem(index: OpenIndex, typed: ParsedQuery, parsed: ParsedQuery) -> bool:
+    """Do situations (search/situations.py) apply to the query: is it a question, words read for any of them, or
+    one word typed alone (泡水车, 健身房跑路)? Not a run longer than a topic word that the corpus holds word for
+    word: 登记机关通过实名认证 holds an everyday key, but it is a statute's words, asking for that statute."""
+    word = questions.one_plain_word(typed)
+    if word is None:
+        return parsed.relaxed
+    if len(word) <= max(questions.TOPIC_WORD_CHARS) or questions.is_question(word):
+        return True
+    return not _required_match(index, plan_query(parse_query(f'"{word}"'))).any()
+
+
 def _read(
     index: OpenIndex, params: SearchParams, reading: CitationReading
 ) -> tuple[ParsedQuery, ParsedQuery, QueryPlan, np.ndarray, list[_Matched], list[str]]:
@@ -1321,10 +1333,10 @@ def _one_local_first(doc_scores: np.ndarray, docs: np.ndarray, local: np.ndarray
     doc_scores[at[at != best]] *= LOCAL_FOLLOWER_FACTOR
 
 
-def _prior(index: OpenIndex, query: str) -> _Prior:
+def _prior(index: OpenIndex, query: str, situated: bool) -> _Prior:
     """What a question or everyday words weigh beside the text: decisions amending other instruments behind
-    them, and local documents and cases behind statutes (national rules before their local copies) unless the
-    query names a place."""
+    them, local documents and cases behind statutes (national rules before their local copies) unless the
+    query names a place, and where `situated`, the documents whose situations are near the query before others."""
     table = index.table
     amending = index.memo(
         "amending-factor",
@@ -1333,9 +1345,37 @@ def _prior(index: OpenIndex, query: str) -> _Prior:
     named = questions.named_places(query, lambda: _places(index))
     if named:
         elsewhere = index.memo(("elsewhere", named), lambda: _elsewhere(index, named))
-        return _Prior(amending * np.where(elsewhere, ELSEWHERE_FACTOR, 1.0), None)
+        factor = amending * np.where(elsewhere, ELSEWHERE_FACTOR, 1.0)
+        return _Prior(factor * _situated(index, query) if situated else factor, None)
     level = index.memo("level-factor", lambda: np.asarray([LEVEL_FACTOR.get(v, 1.0) for v in index.levels()]))
-    return _Prior(amending * level, _copied_rules(index))
+    factor = amending * level
+    return _Prior(factor * _situated(index, query) if situated else factor, _copied_rules(index))
+
+
+def _situated(index: OpenIndex, query: str) -> np.ndarray:
+    """1 + SITUATION_WEIGHT times the similarity of each document's closest situation to the query
+    (search/situations.py), 1 for a document without one near it; every version of a document shares its
+    situations (a new version of a law answers what the old one did)."""
+    factor = np.ones(len(index.table.ids))
+    by_path = _ordinals_by_path(index)
+    for path, similarity in situations.by_path(query).items():
+        for o in by_path.get(path, ()):
+            factor[o] = max(factor[o], 1.0 + situations.SITUATION_WEIGHT * similarity)
+    return factor
+
+
+def _ordinals_by_path(index: OpenIndex) -> dict[str, tuple[int, ...]]:
+    """A document's path inside its source folder -> the ordinals of it and its versions (once per build)."""
+
+    def compute() -> dict[str, tuple[int, ...]]:
+        ordinal = index.table.ordinal
+        out = {}
+        for doc_id, meta in index.docs.items():
+            versions = index.versions.get(doc_id, (doc_id,))
+            out[meta.source.partition("/")[2]] = tuple(ordinal[v] for v in versions if v in ordinal)
+        return out
+
+    return index.memo("ordinals-by-path", compute)
 
 
 def run_search(index: OpenIndex, params: SearchParams, day: dt.date | None = None) -> SearchResult:
@@ -1350,7 +1390,7 @@ def run_search(index: OpenIndex, params: SearchParams, day: dt.date | None = Non
     facets = _facets(index, docs, params, on_day)
     table = index.table
     everyday = _everyday(index, parsed, params.q)
-    prior = _prior(index, params.q) if everyday else None
+    prior = _prior(index, params.q, _describes_a_problem(index, typed, parsed)) if everyday else None
     total = int(np.count_nonzero(docs))
     start = (params.page - 1) * params.size
     # The documents up to the page's last, and the cited articles' ones that may come before them.

@@ -327,7 +327,7 @@ def is_everyday_phrase(parsed: ParsedQuery) -> bool:
     """Is the query one run of everyday words (被欠薪, 熊孩子闯祸, 遛狗不拴绳): a single plain term that holds an
     everyday phrase of the colloquial table without being one? Such a query is read as a question: its words
     are rarely a statute's words, and the phrase's expansions are what a provision says."""
-    norm = _one_plain_word(parsed)
+    norm = one_plain_word(parsed)
     return norm is not None and not colloquial.expansions(norm) and bool(colloquial.find(norm))
 
 
@@ -339,11 +339,11 @@ def is_topic_word(parsed: ParsedQuery) -> bool:
     """Is the query one plain word of TOPIC_WORD_CHARS characters (电鱼, 工地扬尘)? Typed alone, such a word names a
     topic: it is matched as typed, and ranked as everyday words are (the national rule on it before the local
     rules that repeat it, the documents about it before those naming it once)."""
-    norm = _one_plain_word(parsed)
+    norm = one_plain_word(parsed)
     return norm is not None and len(norm) in TOPIC_WORD_CHARS
 
 
-def _one_plain_word(parsed: ParsedQuery) -> str | None:
+def one_plain_word(parsed: ParsedQuery) -> str | None:
     """The query's one term, normalised, where it is all the query is and is typed plain (no quotes, field, 文号 or
     exclusion); None otherwise."""
     terms = [t for g in parsed.groups for t in g]

@@ -1,0 +1,120 @@
+"""Everyday situations -> the provisions that answer them (search/data/situations.tsv), matched at query time.
+
+A citizen describes a problem (美容院办的卡不给退, 超市保安要翻我的包) in words the answering article does not use:
+the colloquial table maps single words, but a situation is several words that only together point to a rule. The
+data file holds situations written from the corpus's provisions, each with the document (its path inside the
+corpus folder: 民法典/合同编.md) and the article that answer it.
+A question is compared with every situation by the TF-IDF cosine of their words and character bigrams (the
+situations' own document frequencies: 怎么办 and 能不能 weigh nothing); a document's similarity is that of its
+closest situation, and the ranking of questions (search/engine.py) multiplies its score by 1 + SITUATION_WEIGHT
+times the similarity above SITUATION_MIN.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from search import analysis, questions
+
+SITUATIONS_FILE = "situations.tsv"
+_CJK_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]+")
+# Below this cosine a situation shares a word or two by chance (被, 公司) and says nothing of the question.
+SITUATION_MIN = 0.25
+SITUATION_WEIGHT = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    path: str  # the answering document's path inside its source folder (its source without the folder's name)
+    article: str  # 第N条
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Similar:
+    """A situation close to a query, and how close (cosine, 0..1)."""
+
+    situation: Situation
+    similarity: float
+
+
+def features(text: str) -> Counter[str]:
+    """A text's content words (jieba, query mode; not questions.STOP_WORDS) and the CJK character bigrams inside
+    and across neighbouring ones (办了卡 as 办卡 too), normalised, with their counts."""
+    found: Counter[str] = Counter()
+    run = ""
+    for word in [*analysis.words(analysis.normalize(text)), ""]:
+        if word and word not in questions.STOP_WORDS and _CJK_RE.fullmatch(word):
+            found[word] += 1
+            run += word
+            continue
+        if word and word not in questions.STOP_WORDS and word.strip():
+            found[word] += 1  # digits and letters (3000, app) as words only
+        found.update(run[i : i + 2] for i in range(len(run) - 1))
+        run = ""
+    return found
+
+
+def parse(text: str) -> list[Situation]:
+    """The situations of a data file's text: `path<TAB>第N条<TAB>situation` lines; `#` lines are comments.
+    ValueError names the first line of another shape."""
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = [p.strip() for p in line.split("\t")]
+        if len(parts) != 3 or not all(parts):
+            raise ValueError(f"{SITUATIONS_FILE} line {number}: expected path, article and situation: {line!r}")
+        out.append(Situation(*parts))
+    return out
+
+
+class Matcher:
+    """TF-IDF vectors of situations, searched through an inverted index of their features."""
+
+    def __init__(self, situations: list[Situation]) -> None:
+        self.situations = tuple(situations)
+        counts = [features(s.text) for s in self.situations]
+        df = Counter(f for c in counts for f in c)
+        n = len(counts)
+        self._idf = {f: math.log((1 + n) / (1 + d)) + 1.0 for f, d in df.items()}
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        for i, c in enumerate(counts):
+            vector = self._vector(c)
+            for f, w in vector.items():
+                self._postings.setdefault(f, []).append((i, w))
+
+    def _vector(self, counts: Counter[str]) -> dict[str, float]:
+        """Unit-length sublinear TF-IDF weights of the known features."""
+        weights = {f: (1 + math.log(c)) * self._idf[f] for f, c in counts.items() if f in self._idf}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        return {f: w / norm for f, w in weights.items()}
+
+    def similar(self, text: str, minimum: float = SITUATION_MIN) -> list[Similar]:
+        """The situations whose cosine with `text` is at least `minimum`, closest first."""
+        scores: dict[int, float] = {}
+        for f, w in self._vector(features(text)).items():
+            for i, sw in self._postings.get(f, ()):
+                scores[i] = scores.get(i, 0.0) + w * sw
+        found = sorted(((s, i) for i, s in scores.items() if s >= minimum), key=lambda p: (-p[0], p[1]))
+        return [Similar(self.situations[i], s) for s, i in found]
+
+
+@lru_cache(maxsize=1)
+def matcher() -> Matcher:
+    """The shipped situations' matcher (read once; an absent file matches nothing)."""
+    path = resources.files("search") / "data" / SITUATIONS_FILE
+    return Matcher(parse(path.read_text("utf-8")) if path.is_file() else [])
+
+
+def by_path(text: str, minimum: float = SITUATION_MIN) -> dict[str, float]:
+    """Document path -> the similarity of its closest situation to `text` (those at least `minimum`)."""
+    out: dict[str, float] = {}
+    for s in matcher().similar(text, minimum):
+        out.setdefault(s.situation.path, s.similarity)
+    return out
