@@ -12,14 +12,22 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
 from whoosh.query import Query
 
 from search import aliases, analysis, colloquial, highlight, questions, rerank, situations
-from search.answer import CitationReading, pinned_mask, read_citations, strip_prefix, titles_by_form
+from search.answer import (
+    CitationReading,
+    articles_of,
+    pinned_mask,
+    read_citations,
+    strip_prefix,
+    titles_by_form,
+)
+from search.citation import article_key
 from search.dayview import DAY_FACETS, DayView, day_view
 from search.docnums import distinct, distinct_inverse
 from search.fields import BY_NAME, HIT
@@ -1235,11 +1243,13 @@ def _read(
 
 @dataclass(frozen=True, slots=True)
 class _Prior:
-    """What a question or everyday words weigh beside the text: a factor per document, and the pairs (local
-    copy, national rule) whose national rule takes its copies' score (none when the query names a place)."""
+    """What a question or everyday words weigh beside the text: a factor per document, the pairs (local
+    copy, national rule) whose national rule takes its copies' score (none when the query names a place), and
+    the situations near the query by the ordinal of the document they name (search/situations.py)."""
 
     factor: np.ndarray
     copies: tuple[np.ndarray, np.ndarray] | None
+    near: dict[int, situations.Similar] = field(default_factory=dict)
 
 
 def copied_rules(titles: Sequence[str], levels: Sequence[str]) -> list[tuple[int, int]]:
@@ -1343,39 +1353,70 @@ def _prior(index: OpenIndex, query: str, situated: bool) -> _Prior:
         lambda: np.asarray([AMENDING_FACTOR if AMENDING_TITLE_RE.search(t) else 1.0 for t in table.titles]),
     )
     named = questions.named_places(query, lambda: _places(index))
+    near = _near_situations(index, query) if situated else {}
+    factor = amending * _situation_factor(index, near)
     if named:
         elsewhere = index.memo(("elsewhere", named), lambda: _elsewhere(index, named))
-        factor = amending * np.where(elsewhere, ELSEWHERE_FACTOR, 1.0)
-        return _Prior(factor * _situated(index, query) if situated else factor, None)
+        return _Prior(factor * np.where(elsewhere, ELSEWHERE_FACTOR, 1.0), None, near)
     level = index.memo("level-factor", lambda: np.asarray([LEVEL_FACTOR.get(v, 1.0) for v in index.levels()]))
-    factor = amending * level
-    return _Prior(factor * _situated(index, query) if situated else factor, _copied_rules(index))
+    return _Prior(factor * level, _copied_rules(index), near)
 
 
-def _situated(index: OpenIndex, query: str) -> np.ndarray:
-    """1 + SITUATION_WEIGHT times the similarity of each document's closest situation to the query
-    (search/situations.py), 1 for a document without one near it; every version of a document shares its
-    situations (a new version of a law answers what the old one did)."""
-    factor = np.ones(len(index.table.ids))
+def _near_situations(index: OpenIndex, query: str) -> dict[int, situations.Similar]:
+    """The situations near the query by the ordinal of the document each names (closest first)."""
     by_path = _ordinals_by_path(index)
-    for path, similarity in situations.by_path(query).items():
-        for o in by_path.get(path, ()):
-            factor[o] = max(factor[o], 1.0 + situations.SITUATION_WEIGHT * similarity)
+    return {o: s for path, s in situations.by_path(query).items() if (o := by_path.get(path)) is not None}
+
+
+def _situation_factor(index: OpenIndex, near: dict[int, situations.Similar]) -> np.ndarray:
+    """1 + SITUATION_WEIGHT times the similarity of each document's closest situation to the query, 1 for a
+    document without one near it. The versions of a document share its situations (a new version of a law
+    answers what the old one did), not the documents of its title and date: the books of 民法典 are one title."""
+    factor = np.ones(len(index.table.ids))
+    for o, s in near.items():
+        doc_id = index.table.ids[o]
+        date = index.docs[doc_id].date
+        for v in index.versions.get(doc_id, (doc_id,)):
+            if v == doc_id or index.docs[v].date != date:
+                ordinal = index.table.ordinal[v]
+                factor[ordinal] = max(factor[ordinal], 1.0 + situations.SITUATION_WEIGHT * s.similarity)
     return factor
 
 
-def _ordinals_by_path(index: OpenIndex) -> dict[str, tuple[int, ...]]:
-    """A document's path inside its source folder -> the ordinals of it and its versions (once per build)."""
+def _ordinals_by_path(index: OpenIndex) -> dict[str, int]:
+    """A document's path inside its source folder (its source without the folder's name) -> its ordinal
+    (computed once per build)."""
+    return index.memo(
+        "ordinals-by-path",
+        lambda: {meta.source.partition("/")[2]: index.table.ordinal[d] for d, meta in index.docs.items()},
+    )
 
-    def compute() -> dict[str, tuple[int, ...]]:
-        ordinal = index.table.ordinal
-        out = {}
-        for doc_id, meta in index.docs.items():
-            versions = index.versions.get(doc_id, (doc_id,))
-            out[meta.source.partition("/")[2]] = tuple(ordinal[v] for v in versions if v in ordinal)
-        return out
 
-    return index.memo("ordinals-by-path", compute)
+def _situated_sections(index: OpenIndex, prior: _Prior, page: list[int]) -> dict[int, tuple[str, ...]]:
+    """The section of the article a near situation names, by the ordinal of each document of the page that has
+    one (the article its situation says answers the query, shown before the sections its words matched)."""
+    out: dict[int, tuple[str, ...]] = {}
+    for o in page:
+        near = prior.near.get(o)
+        key = article_key(near.situation.article) if near is not None else None
+        section = articles_of(index, index.table.ids[o]).get(key) if key is not None else None
+        if section is not None:
+            out[o] = (section,)
+    return out
+
+
+# How many near situations the query explanation names (those of the page's first documents).
+SITUATION_NOTES = 2
+
+
+def _situation_notes(index: OpenIndex, prior: _Prior, page: list[int]) -> list[str]:
+    """The closest situations of the page's documents, as the explanation shows them: 相近情形 “…” →
+    title article."""
+    shown = [o for o in prior.near if o in set(page)][:SITUATION_NOTES]
+    return [
+        f"相近情形“{prior.near[o].situation.text}” → {index.table.titles[o]} {prior.near[o].situation.article}"
+        for o in shown
+    ]
 
 
 def run_search(index: OpenIndex, params: SearchParams, day: dt.date | None = None) -> SearchResult:
@@ -1410,14 +1451,17 @@ def run_search(index: OpenIndex, params: SearchParams, day: dt.date | None = Non
         sections_first = dict(reading.pinned)
         order = np.concatenate([np.asarray(first, dtype=order.dtype), order[~np.isin(order, first)]])
     terms = plan.highlight
+    page = order[start : start + params.size].tolist()
+    situated = _situated_sections(index, prior, page) if prior is not None and params.sort != "date" else {}
     hits = []
-    for o in order[start : start + params.size].tolist():
+    for o in page:
         section_ids = _section_ids(index, best.get(o))
-        if o in sections_first:
-            section_ids = list(dict.fromkeys([*sections_first[o], *section_ids]))[
-                : max(SECTIONS_PER_HIT, len(sections_first[o]))
-            ]
+        shown_first = sections_first.get(o) or situated.get(o)
+        if shown_first:
+            section_ids = list(dict.fromkeys([*shown_first, *section_ids]))[: max(SECTIONS_PER_HIT, len(shown_first))]
         hits.append(_hit(index, table.ids[o], float(scores[o]), section_ids, terms, on_day))
+    if prior is not None and situated:
+        notes = notes + _situation_notes(index, prior, page)
     return SearchResult(
         params=params,
         query=_explain(parsed, plan, params, matched_before, applied, total, reading.notes + tuple(notes)),

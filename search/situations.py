@@ -112,9 +112,9 @@ def matcher() -> Matcher:
     return Matcher(parse(path.read_text("utf-8")) if path.is_file() else [])
 
 
-def by_path(text: str, minimum: float = SITUATION_MIN) -> dict[str, float]:
-    """Document path -> the similarity of its closest situation to `text` (those at least `minimum`)."""
-    out: dict[str, float] = {}
+def by_path(text: str, minimum: float = SITUATION_MIN) -> dict[str, Similar]:
+    """Document path -> its situation closest to `text` (of those at least `minimum`), closest first."""
+    out: dict[str, Similar] = {}
     for s in matcher().similar(text, minimum):
-        out.setdefault(s.situation.path, s.similarity)
+        out.setdefault(s.situation.path, s)
     return out

@@ -235,8 +235,9 @@ SCHEMAS: dict[str, Any] = {
                 **_array(STR),
                 "description": "how citations resolved (“刑法264条” → 《中华人民共和国"
                 "刑法》第二百六十四条, or that a law has no such "
-                "article) and whether a question was read for any "
-                "of its words",
+                "article), whether a question was read for any "
+                "of its words, and the situations near a question "
+                "(相近情形“房东不退押金怎么办” → its law and article)",
             },
         }
     ),

@@ -51,7 +51,8 @@ def test_by_path_keeps_the_closest_situation_of_each_document(monkeypatch, match
     monkeypatch.setattr(situations, "matcher", lambda: matcher)
     near = situations.by_path("办的卡老板跑路了不给退钱")
     assert list(near) == ["司法解释/预付式消费.md"]
-    assert near["司法解释/预付式消费.md"] == max(s.similarity for s in matcher.similar("办的卡老板跑路了不给退钱"))
+    assert near["司法解释/预付式消费.md"] == matcher.similar("办的卡老板跑路了不给退钱")[0]
+    assert near["司法解释/预付式消费.md"].situation.article == "第九条"
 
 
 def test_parse_reads_lines_and_names_a_bad_one():
@@ -63,7 +64,8 @@ def test_parse_reads_lines_and_names_a_bad_one():
 
 def test_a_situation_puts_the_document_that_answers_it_first(fixture_index, monkeypatch):
     """On the fixture index, 狗咬了人谁赔 brings the interpretation (whose text names 饲养动物 and 赔偿) before the
-    tort book; a situation of the tort book's article on animals, near the question, puts the book first."""
+    tort book, at its article on animals; a situation of its article on dangerous dogs, near the question, puts the
+    book first, with that article first."""
     from search.engine import run_search
     from search.index import IndexHolder
     from search.params import params_from
@@ -79,9 +81,14 @@ def test_a_situation_puts_the_document_that_answers_it_first(fixture_index, monk
     try:
         monkeypatch.setattr(situations, "matcher", lambda: Matcher([]))
         assert top("狗咬了人谁赔") == [interpretation, "fixtures/civil/侵权责任编.md"]
-        tort = Situation("civil/侵权责任编.md", "第一千二百四十五条", "邻居家的狗把我咬了医药费谁出")
+        assert run_search(index, params_from({"q": "狗咬了人谁赔"})).hits[1].section.endswith("第一千二百四十五条")
+        tort = Situation("civil/侵权责任编.md", "第一千二百四十七条", "邻居养的大狼狗咬了人谁来赔")
         monkeypatch.setattr(situations, "matcher", lambda: Matcher([tort, *SITUATIONS]))
         assert top("狗咬了人谁赔") == ["fixtures/civil/侵权责任编.md", interpretation]
+        # The hit shows the situation's article first, and the explanation names the situation.
+        result = run_search(index, params_from({"q": "狗咬了人谁赔"}))
+        assert result.hits[0].section.endswith("第一千二百四十七条")
+        assert "相近情形“邻居养的大狼狗咬了人谁来赔” → 中华人民共和国民法典 第一千二百四十七条" in result.query.notes
     finally:
         index.close()
 
