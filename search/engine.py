@@ -35,7 +35,7 @@ from search.index import OpenIndex
 from search.inforce import period_table
 from search.params import SearchParams
 from search.plan import QueryPlan, TermPlan, plan_query
-from search.query import ParsedQuery, QueryError, parse_query
+from search.query import ParsedQuery, QueryError, Term, parse_query
 from search.results import (
     DOC_URL,
     FACET_LABELS,
@@ -221,8 +221,9 @@ def _match(
     for g, opt in zip(groups, optional, strict=True):
         if not opt:
             matched &= g.docs
-    if any(optional):
-        # A question's content words: any of them will do (ranking counts how many matched).
+    if any(optional) and all(optional):
+        # A question's content words: any of them will do (ranking counts how many matched). Beside a part it
+        # requires (a quote, a scope), none need match: they only rank (“烈性犬”咬人怎么办 finds the quote).
         some = np.zeros(len(index.table.ids), dtype=bool)
         for g, opt in zip(groups, optional, strict=True):
             if opt:
@@ -1198,6 +1199,11 @@ def _describes_a_problem(index: OpenIndex, typed: ParsedQuery, parsed: ParsedQue
     return not _required_match(index, plan_query(parse_query(f'"{word}"'))).any()
 
 
+def _only(term: Term) -> ParsedQuery:
+    """A query of one term."""
+    return ParsedQuery(groups=((term,),), excluded=(), ignored=())
+
+
 def _read(
     index: OpenIndex, params: SearchParams, reading: CitationReading
 ) -> tuple[ParsedQuery, ParsedQuery, QueryPlan, np.ndarray, list[_Matched], list[str]]:
@@ -1235,6 +1241,16 @@ def _read(
             parsed, plan, matched, groups = relaxed, relaxed_plan, relaxed_matched, relaxed_groups
             notes.append("没有同时包含全部检索词的文件，以下按匹配的检索词多少和权重排序")
             break
+    quotes = [t for t in typed.positive_terms if t.phrase and not t.field] if asks and not matched.any() else []
+    if nowhere := [t for t in quotes if not _required_match(index, plan_query(_only(t))).any()]:
+        # A question quoting what was said or written (宣传单上写着“三年保证翻倍”，合法吗): a quote no document holds
+        # as typed is read for its words, not left to empty the answer.
+        unquoted = questions.relax(questions.unquoted(typed, nowhere), frequency)
+        unquoted_plan = plan_query(unquoted)
+        unquoted_matched, unquoted_groups = _match(index, unquoted_plan)
+        if unquoted_matched.any():
+            parsed, plan, matched, groups = unquoted, unquoted_plan, unquoted_matched, unquoted_groups
+            notes.append("引号中的文字没有在任何文件中原样出现，已按其中的词检索")
     if parsed.empty and reading.pinned:
         # Nothing but citations: the cited laws alone (an article that does not exist brings no unrelated text).
         matched = np.zeros_like(pinned)

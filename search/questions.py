@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from search import analysis, colloquial
 from search.citation import cn_numeral
@@ -520,6 +521,12 @@ def relax(parsed: ParsedQuery, frequency: Frequency = lambda w: 0, keep_stop_wor
         groups.append(g)
         optional.append(not any(not _plain(t) for t in g) and len(g) > 0)
     return ParsedQuery(groups=tuple(groups), excluded=parsed.excluded, ignored=parsed.ignored, optional=tuple(optional))
+
+
+def unquoted(parsed: ParsedQuery, terms: list[Term]) -> ParsedQuery:
+    """The query with `terms` (quoted terms of it) typed plain."""
+    groups = tuple(tuple(replace(t, phrase=False) if t in terms else t for t in g) for g in parsed.groups)
+    return replace(parsed, groups=groups)
 
 
 def named_places(text: str, places: Callable[[], frozenset[str]]) -> frozenset[str]:

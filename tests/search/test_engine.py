@@ -553,6 +553,24 @@ def test_a_title_typed_as_one_short_word_is_a_known_item_not_a_topic(fixture_ind
     index.close()
 
 
+def test_a_question_quoting_words_no_document_holds_is_read_for_them(fixture_index):
+    from search.index import IndexHolder
+
+    index = IndexHolder(fixture_index).get()
+    quoted = run_search(index, params_from({"q": "邻居在楼道贴了“禁止养狗”的告示，这合法吗"}))
+    plain = run_search(index, params_from({"q": "邻居在楼道贴了禁止养狗的告示，这合法吗"}))
+    assert quoted.query.notes == ("引号中的文字没有在任何文件中原样出现，已按其中的词检索",)
+    assert [h.source for h in quoted.hits] == [h.source for h in plain.hits]
+    assert quoted.hits[0].source == "fixtures/civil/侵权责任编.md"
+    # Searched alone, a quote stays exact: nothing, with advice.
+    alone = run_search(index, params_from({"q": "“禁止养狗”"}))
+    assert (alone.total, alone.query.advice[0]) == (0, "去掉引号，按词检索")
+    # A quote some document holds stays required in a question.
+    held = run_search(index, params_from({"q": "“烈性犬”咬人怎么办"}))
+    assert held.query.notes == () and {h.source for h in held.hits} == {"fixtures/civil/侵权责任编.md"}
+    index.close()
+
+
 @pytest.mark.parametrize("n", [300, 301, 2_400, 2_401, 50_000, 600_000])
 @pytest.mark.parametrize("shape", ["random", "ties", "ascending", "descending"])
 def test_the_kth_largest_score_is_exact_however_the_scores_lie(n, shape):
