@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+import numpy as np
+
 from search import analysis, questions
 
 SITUATIONS_FILE = "situations.tsv"
@@ -75,7 +77,8 @@ def parse(text: str) -> list[Situation]:
 
 
 class Matcher:
-    """TF-IDF vectors of situations, searched through an inverted index of their features."""
+    """TF-IDF vectors of situations, searched through an inverted index of their features (a posting array of
+    situation numbers and weights per feature)."""
 
     def __init__(self, situations: list[Situation]) -> None:
         self.situations = tuple(situations)
@@ -83,11 +86,15 @@ class Matcher:
         df = Counter(f for c in counts for f in c)
         n = len(counts)
         self._idf = {f: math.log((1 + n) / (1 + d)) + 1.0 for f, d in df.items()}
-        self._postings: dict[str, list[tuple[int, float]]] = {}
+        postings: dict[str, tuple[list[int], list[float]]] = {}
         for i, c in enumerate(counts):
-            vector = self._vector(c)
-            for f, w in vector.items():
-                self._postings.setdefault(f, []).append((i, w))
+            for f, w in self._vector(c).items():
+                ids, weights = postings.setdefault(f, ([], []))
+                ids.append(i)
+                weights.append(w)
+        self._postings = {
+            f: (np.asarray(ids, dtype=np.int32), np.asarray(weights)) for f, (ids, weights) in postings.items()
+        }
 
     def _vector(self, counts: Counter[str]) -> dict[str, float]:
         """Unit-length sublinear TF-IDF weights of the known features."""
@@ -97,12 +104,15 @@ class Matcher:
 
     def similar(self, text: str, minimum: float = SITUATION_MIN) -> list[Similar]:
         """The situations whose cosine with `text` is at least `minimum`, closest first."""
-        scores: dict[int, float] = {}
-        for f, w in self._vector(features(text)).items():
-            for i, sw in self._postings.get(f, ()):
-                scores[i] = scores.get(i, 0.0) + w * sw
-        found = sorted(((s, i) for i, s in scores.items() if s >= minimum), key=lambda p: (-p[0], p[1]))
-        return [Similar(self.situations[i], s) for s, i in found]
+        found = [(self._postings[f], w) for f, w in self._vector(features(text)).items()]
+        if not found:
+            return []
+        ids = np.concatenate([p[0] for p, _ in found])
+        weights = np.concatenate([p[1] * w for p, w in found])
+        scores = np.bincount(ids, weights, minlength=len(self.situations))
+        near = np.flatnonzero(scores >= minimum)
+        order = near[np.lexsort((near, -scores[near]))]
+        return [Similar(self.situations[i], float(scores[i])) for i in order.tolist()]
 
 
 @lru_cache(maxsize=1)
