@@ -12,7 +12,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -1196,7 +1196,7 @@ def _describes_a_problem(index: OpenIndex, typed: ParsedQuery, parsed: ParsedQue
         return parsed.relaxed
     if len(word) <= max(questions.TOPIC_WORD_CHARS) or questions.is_question(word):
         return True
-    return not _required_match(index, plan_query(parse_query(f'"{word}"'))).any()
+    return not _required_match(index, plan_query(_only(Term(word, phrase=True)))).any()
 
 
 def _only(term: Term) -> ParsedQuery:
@@ -1265,7 +1265,7 @@ class _Prior:
 
     factor: np.ndarray
     copies: tuple[np.ndarray, np.ndarray] | None
-    near: dict[int, situations.Similar] = field(default_factory=dict)
+    near: dict[int, situations.Similar]
 
 
 def copied_rules(titles: Sequence[str], levels: Sequence[str]) -> list[tuple[int, int]]:
@@ -1428,7 +1428,8 @@ SITUATION_NOTES = 2
 def _situation_notes(index: OpenIndex, prior: _Prior, page: list[int]) -> list[str]:
     """The closest situations of the page's documents, as the explanation shows them: 相近情形 “…” →
     title article."""
-    shown = [o for o in prior.near if o in set(page)][:SITUATION_NOTES]
+    on_page = set(page)
+    shown = [o for o in prior.near if o in on_page][:SITUATION_NOTES]
     return [
         f"相近情形“{prior.near[o].situation.text}” → {index.table.titles[o]} {prior.near[o].situation.article}"
         for o in shown

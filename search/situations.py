@@ -7,7 +7,7 @@ corpus folder: 民法典/合同编.md) and the article that answer it.
 A question is compared with every situation by the TF-IDF cosine of their words and character bigrams (the
 situations' own document frequencies: 怎么办 and 能不能 weigh nothing); a document's similarity is that of its
 closest situation, and the ranking of questions (search/engine.py) multiplies its score by 1 + SITUATION_WEIGHT
-times the similarity above SITUATION_MIN.
+times that similarity where it is at least SITUATION_MIN.
 """
 
 from __future__ import annotations
@@ -51,12 +51,11 @@ def features(text: str) -> Counter[str]:
     found: Counter[str] = Counter()
     run = ""
     for word in [*analysis.words(analysis.normalize(text)), ""]:
-        if word and word not in questions.STOP_WORDS and _CJK_RE.fullmatch(word):
+        if word.strip() and word not in questions.STOP_WORDS:
             found[word] += 1
-            run += word
-            continue
-        if word and word not in questions.STOP_WORDS and word.strip():
-            found[word] += 1  # digits and letters (3000, app) as words only
+            if _CJK_RE.fullmatch(word):
+                run += word
+                continue  # digits and letters (3000, app) count as words only, and end a run
         found.update(run[i : i + 2] for i in range(len(run) - 1))
         run = ""
     return found
