@@ -31,6 +31,10 @@ _VERSION_BEFORE_RE = re.compile(r"(\d{4})\s*年?\s*(?:版|修正|修订|修改�
 # of a series (…的解释(一)).
 _NAME_RUN_RE = re.compile(rf"[{_CJK}《》]*[{_CJK}](?:\([一二三四五六七八九十]+\))?$")
 _BOOK_OF_CODE_RE = re.compile(rf"^([{_CJK}]{{2,}}?典)[{_CJK}]{{2,6}}编$")
+# A book's name typed apart from its code's (民法典 婚姻家庭编, 《民法典》婚姻家庭编): the code's name before it.
+_BOOK_NAME_RE = re.compile(rf"^[{_CJK}]{{2,6}}编$")
+_JOINED_BOOK_RE = re.compile(rf"^《?([{_CJK}]{{2,}}典)》([{_CJK}]{{2,6}}编)$")
+_CODE_BEFORE_RE = re.compile(rf"《?([{_CJK}]{{2,}}典)》?\s*$")
 _BOOK_RE = re.compile(r"《([^《》]{1,60})》\s*$")
 # A name is at least this long (法 alone is no law); a bare article number needs 第 or 条 after a number.
 MIN_NAME_CHARS = 2
@@ -206,11 +210,25 @@ def _name_in(text: str, end: int) -> tuple[str | None, str | None, int]:
             name, start = name[1:], start + 1  # 2018年公司法: the year is a version note
         if len(name) < MIN_NAME_CHARS:
             return None, None, end
+        name, start = _with_code(text, name, start)
     before = _VERSION_BEFORE_RE.search(text[:start])
     if before and version is None:
         version = before.group(1)
         start = before.start()
     return name, version, start
+
+
+def _with_code(text: str, name: str, start: int) -> tuple[str, int]:
+    """A book's name with its code's name typed before it, apart (民法典 婚姻家庭编 -> 民法典婚姻家庭编), and where
+    the whole starts; any other name as it was."""
+    joined = _JOINED_BOOK_RE.match(name)
+    if joined:  # 《民法典》婚姻家庭编: one run of characters with the code's 《》 inside it
+        return joined.group(1) + joined.group(2), start
+    if _BOOK_NAME_RE.match(name):
+        code = _CODE_BEFORE_RE.search(text[:start])
+        if code:
+            return code.group(1) + name, code.start()
+    return name, start
 
 
 def find_citations(text: str) -> tuple[ArticleCitation, ...]:
@@ -264,6 +282,6 @@ def _bare_citations(text: str, cited: list[ArticleCitation]) -> list[ArticleCita
         run = _NAME_RUN_RE.search(left.rstrip())
         if not run or len(run.group(0)) < MIN_NAME_CHARS:
             continue
-        name = run.group(0).lstrip("《》")
-        out.append(ArticleCitation(name, (ref,), None, run.end() - len(name), m.end(), bare=True, spans=(m.span(1),)))
+        name, start = _with_code(left, run.group(0).lstrip("《》"), run.end() - len(run.group(0).lstrip("《》")))
+        out.append(ArticleCitation(name, (ref,), None, start, m.end(), bare=True, spans=(m.span(1),)))
     return out

@@ -45,6 +45,10 @@ SPELLINGS = {
     "刑法264": [("刑法", ((264, 0, None, None),), None)],
     "民法典 1087，劳动法 44": [("民法典", ((1087, 0, None, None),), None), ("劳动法", ((44, 0, None, None),), None)],
     "264": [(None, ((264, 0, None, None),), None)],
+    # A book of a code named apart from the code, or with the code in 《》: the two names as one.
+    "民法典 婚姻家庭编 第1062条": [("民法典婚姻家庭编", ((1062, 0, None, None),), None)],
+    "《民法典》婚姻家庭编第1062条": [("民法典婚姻家庭编", ((1062, 0, None, None),), None)],
+    "民法典 继承编 1123": [("民法典继承编", ((1123, 0, None, None),), None)],
 }
 # Not citations: 条 in a word, numbers that are no article.
 NOT_CITATIONS = (
