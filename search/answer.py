@@ -9,12 +9,12 @@ the exact run `<short title>第N条`, so the list goes on with the documents tha
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from html import escape
 
 import numpy as np
 
-from search import aliases, analysis
+from search import aliases, analysis, predecessors
 from search.citation import ArticleCitation, ArticleRef, article_key, cn_int, cn_numeral, find_citations
 from search.index import OpenIndex
 from search.inforce import period_table
@@ -265,6 +265,63 @@ def _resolve_one(index: OpenIndex, cite: ArticleCitation, scope: list[int] | Non
     return [], None
 
 
+@dataclass(slots=True)
+class _Found:
+    """What the citations of one query resolved to so far."""
+
+    pinned: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    phrases: list[str] = field(default_factory=list)  # the articles as the result list searches them
+
+    def pin(self, ordinal: int, section_id: str | None) -> None:
+        """Show the document first, with the section (if any) among its sections."""
+        for i, (o, sections) in enumerate(self.pinned):
+            if o == ordinal:
+                if section_id:
+                    self.pinned[i] = (o, (*sections, section_id))
+                return
+        self.pinned.append((ordinal, (section_id,) if section_id else ()))
+
+
+def _resolve_article(
+    index: OpenIndex,
+    ords: list[int],
+    ref: ArticleRef,
+    typed: str,
+    version: str | None,
+    as_of: str | None,
+    found: _Found,
+    origin: str | None = None,
+) -> None:
+    """One cited article of the documents a name means: its answer, note and place first in the list, or a note
+    that the law has no such article; `origin`: the repealed statute's article it stands for (the answer's note)."""
+    having = [o for o in ords if ref.key in articles_of(index, index.table.ids[o])]
+    if not having:
+        best = min(ords, key=lambda o: _preference(index, o, version, as_of))
+        meta = index.docs[index.table.ids[best]]
+        total = len(articles_of(index, meta.doc_id))
+        found.notes.append(f"“{typed}”：《{meta.title}》没有{ref.heading}" + (f"（共{total}条）" if total else ""))
+        found.pin(best, None)
+        return
+    best = min(having, key=lambda o: _preference(index, o, version, as_of))
+    doc_id = index.table.ids[best]
+    section_id = articles_of(index, doc_id)[ref.key]
+    answer, note = build_answer(index, typed, doc_id, section_id, ref)
+    if answer is not None:
+        if origin:
+            answer = replace(answer, note=origin)
+        else:
+            found.notes.append(
+                f"“{typed}” → 《{answer.title}》{ref.label}" + (f"（{answer.date}）" if version and answer.date else "")
+            )
+        found.answers.append(answer)
+    if note:
+        found.notes.append(note)
+    found.pin(best, section_id)
+    found.phrases.append(f'"{strip_prefix(index.table.titles[best])}{ref.heading}"')
+
+
 def read_citations(
     index: OpenIndex, query: str, scope: list[int] | None = None, as_of: str | None = None
 ) -> CitationReading:
@@ -274,16 +331,17 @@ def read_citations(
     cites = find_citations(_unquoted(norm))[:MAX_CITATIONS]
     if not cites:
         return CitationReading(query, (), (), ())
-    pinned: list[tuple[int, tuple[str, ...]]] = []
-    answers: list[Answer] = []
-    notes: list[str] = []
+    found = _Found()
+    pinned, answers, notes, phrases = found.pinned, found.answers, found.notes, found.phrases
     pieces: list[str] = []
-    phrases: list[str] = []
     last = 0
     for cite in cites:
-        ords, _ = _resolve_one(index, cite, scope)
-        if cite.bare and not any(
-            ref.key in articles_of(index, index.table.ids[o]) for o in ords for ref in cite.articles
+        ords, name = _resolve_one(index, cite, scope)
+        repealed = predecessors.repealed_law(name) if ords else None
+        if (
+            cite.bare
+            and repealed is None
+            and not any(ref.key in articles_of(index, index.table.ids[o]) for o in ords for ref in cite.articles)
         ):
             continue  # 公司法 3 where 3 is no article, 疫情防控 2: the number is text, as typed
         typed = query[cite.start : cite.end].strip()
@@ -295,35 +353,26 @@ def read_citations(
             if cite.law:
                 notes.append(f"“{typed}”：索引中没有名为“{cite.law}”的法律法规，按文字检索")
             continue
+        if repealed is not None:
+            # 合同法第52条: the Code's articles that carry the rule, not its own 第五十二条.
+            for ref in cite.articles:
+                phrases.append(f'"{repealed}{ref.heading}"')
+                moved = predecessors.moved(repealed, ref.number) if not ref.sub else None
+                told = f"“{typed}”：《{repealed}》已于{predecessors.REPEALED_ON}废止"
+                if moved is None:
+                    notes.append(f"{told}，条文对照表中没有其{ref.heading}，按文字检索")
+                    continue
+                if not moved.to:
+                    notes.append(f"{told}，其{ref.heading}的规定未被《{predecessors.SUCCESSOR}》保留")
+                    continue
+                headings = "、".join(ArticleRef(n).heading for n in moved.to)
+                notes.append(f"{told}，其{ref.heading}的规定现见《{predecessors.SUCCESSOR}》{headings}")
+                origin = f"原《{repealed}》{ref.heading}的规定（该法已于{predecessors.REPEALED_ON}废止）"
+                for n in moved.to:
+                    _resolve_article(index, ords, ArticleRef(n), typed, None, as_of, found, origin)
+            continue
         for ref in cite.articles:
-            having = [o for o in ords if ref.key in articles_of(index, index.table.ids[o])]
-            if not having:
-                best = min(ords, key=lambda o: _preference(index, o, cite.version, as_of))
-                meta = index.docs[index.table.ids[best]]
-                total = len(articles_of(index, meta.doc_id))
-                notes.append(f"“{typed}”：《{meta.title}》没有{ref.heading}" + (f"（共{total}条）" if total else ""))
-                if all(p[0] != best for p in pinned):
-                    pinned.append((best, ()))
-                continue
-            best = min(having, key=lambda o: _preference(index, o, cite.version, as_of))
-            doc_id = index.table.ids[best]
-            section_id = articles_of(index, doc_id)[ref.key]
-            answer, note = build_answer(index, typed, doc_id, section_id, ref)
-            if answer is not None:
-                answers.append(answer)
-                notes.append(
-                    f"“{typed}” → 《{answer.title}》{ref.label}"
-                    + (f"（{answer.date}）" if cite.version and answer.date else "")
-                )
-            if note:
-                notes.append(note)
-            for i, (o, sections) in enumerate(pinned):
-                if o == best:
-                    pinned[i] = (o, (*sections, section_id))
-                    break
-            else:
-                pinned.append((best, (section_id,)))
-            phrases.append(f'"{strip_prefix(index.table.titles[best])}{ref.heading}"')
+            _resolve_article(index, ords, ref, typed, cite.version, as_of, found)
     pieces.append(query[last:])
     # The articles cited form one group: the list goes on with documents citing any of them.
     pieces.append(" " + " OR ".join(dict.fromkeys(phrases)))

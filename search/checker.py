@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from search import analysis
+from search import analysis, predecessors
 from search.answer import abbreviated_law_documents, articles_of, law_documents, resolve_law, strip_prefix
 from search.citation import ArticleCitation, ArticleRef, find_citations
 from search.compare import compare
@@ -202,7 +202,7 @@ class _Checker:
         self.index = index
         self.day = day
         self.periods = period_table(index).by_doc
-        self._laws: dict[tuple[str | None, bool], list[str]] = {}
+        self._laws: dict[tuple[str | None, bool], tuple[list[str], str | None]] = {}
         self.texts: dict[tuple[str, str], str | None] = {}
         self._groups: dict[tuple[str, ...], list[list[str]]] = {}
         self._articles: dict[tuple[str | None, str | None, ArticleRef, bool], CheckedCitation] = {}
@@ -210,14 +210,32 @@ class _Checker:
     def documents(self, cite: ArticleCitation, whole_name: bool) -> list[str]:
         """The documents a citation's name means: a name in 《》 as a whole (its title, an alias, an abbreviated
         title), a name in running text as the search reads it (依照公司法: its shorter tails too)."""
+        return self._law(cite, whole_name)[0]
+
+    def repealed(self, cite: ArticleCitation, whole_name: bool) -> str | None:
+        """The repealed statute the citation's name means (合同法, now the 民法典's), else None."""
+        return self._law(cite, whole_name)[1]
+
+    def _law(self, cite: ArticleCitation, whole_name: bool) -> tuple[list[str], str | None]:
         key = (cite.law, whole_name)
         if key not in self._laws:
+            name: str | None = cite.law
             if whole_name and cite.law:
                 ords = law_documents(self.index, cite.law) or abbreviated_law_documents(self.index, cite.law)
             else:
-                ords, _ = resolve_law(self.index, cite)
-            self._laws[key] = [self.index.table.ids[o] for o in ords]
+                ords, name = resolve_law(self.index, cite)
+            ids = [self.index.table.ids[o] for o in ords]
+            self._laws[key] = (ids, predecessors.repealed_law(name) if ids else None)
         return self._laws[key]
+
+    def code_article(self, docs: list[str], number: int) -> Target | None:
+        """An article of the 民法典 (`docs`: its books), with its text."""
+        key = (number, 0)
+        having = [d for d in docs if key in articles_of(self.index, d)]
+        if not having:
+            return None
+        doc_id = self.pick(having, None)
+        return _target(self.index, doc_id, ArticleRef(number), articles_of(self.index, doc_id)[key], self.texts)
 
     def groups(self, doc_ids: list[str]) -> list[list[str]]:
         """Documents grouped as versions of one law; a single national law among several is the one meant."""
@@ -355,9 +373,13 @@ def _article_citation(
         "version": cite.version,
     }
     index = ck.index
-    docs = ck.documents(cite, whole_name=original[cite.start : cite.start + 1] == "《")
+    whole_name = original[cite.start : cite.start + 1] == "《"
+    docs = ck.documents(cite, whole_name)
     if not docs:
         return CheckedCitation(**base, status="not_found", note=f"索引中没有名为《{cite.law}》的文件")
+    repealed = ck.repealed(cite, whole_name)
+    if repealed is not None:
+        return _moved_citation(ck, base, docs, repealed, ref)
     groups = ck.groups(docs)
     if len(groups) > 1:
         candidates = tuple(_target(index, ck.pick(g, cite.version)) for g in groups[:MAX_CANDIDATES])
@@ -391,6 +413,45 @@ def _article_citation(
             note = f"此版本已被修订；现行版本（{index.docs[now].date}）中未找到对应条文"
         return CheckedCitation(**base, status=status, note=note, resolved=resolved, current=current)
     return _finish(ck, base, cited, status, resolved)
+
+
+def _moved_citation(
+    ck: _Checker, base: dict[str, Any], docs: list[str], repealed: str, ref: ArticleRef
+) -> CheckedCitation:
+    """An article of a statute the 民法典 repealed (合同法第五十二条): repealed, with the Code's article that now
+    carries its rule (search.predecessors) as the one in force, and the Code's repealing article."""
+    article = ck.code_article
+    told = f"《{repealed}》已于{predecessors.REPEALED_ON}废止"
+    moved = predecessors.moved(repealed, ref.number) if not ref.sub else None
+    current = article(docs, moved.to[0]) if moved and moved.to else None
+    if moved is None:
+        note = f"{told}；条文对照表中没有其{ref.heading}"
+    elif not moved.to:
+        note = f"{told}；其{ref.heading}的规定未被《{predecessors.SUCCESSOR}》保留"
+    else:
+        headings = "、".join(ArticleRef(n).heading for n in moved.to)
+        note = f"{told}；其{ref.heading}的规定现见《{predecessors.SUCCESSOR}》{headings}"
+    return CheckedCitation(
+        **base, status="repealed", note=note, current=current, repealed_by=article(docs, predecessors.REPEALING_ARTICLE)
+    )
+
+
+def _repealed_statute(
+    ck: _Checker, original: str, start: int, end: int, name: str, version: str | None, docs: list[str], repealed: str
+) -> CheckedCitation:
+    """《合同法》cited as a whole: repealed by the 民法典, at the Code's repealing article."""
+    return CheckedCitation(
+        text=original[start:end],
+        start=start,
+        end=end,
+        kind="law",
+        law=name,
+        reference=None,
+        version=version,
+        status="repealed",
+        note=f"《{repealed}》已于{predecessors.REPEALED_ON}废止，其规定现见《{predecessors.SUCCESSOR}》",
+        repealed_by=ck.code_article(docs, predecessors.REPEALING_ARTICLE),
+    )
 
 
 def _finish(ck: _Checker, base: dict[str, Any], cited: str, status: str, resolved: Target) -> CheckedCitation:
@@ -488,9 +549,12 @@ def check_text(index: OpenIndex, text: str, day: str | None = None) -> CheckRepo
             continue
         name = m.group(1).strip()
         cite = ArticleCitation(name, (), m.group(2), m.start(), m.end())
-        found.append(
-            _whole_citation(ck, text, m.start(), m.end(), "law", name, m.group(2), ck.documents(cite, whole_name=True))
-        )
+        docs = ck.documents(cite, whole_name=True)
+        repealed = ck.repealed(cite, whole_name=True)
+        if repealed is not None:
+            found.append(_repealed_statute(ck, text, m.start(), m.end(), name, m.group(2), docs, repealed))
+            continue
+        found.append(_whole_citation(ck, text, m.start(), m.end(), "law", name, m.group(2), docs))
     for number in find_doc_numbers(text):
         if covered.holds(number.start):
             continue

@@ -166,7 +166,7 @@ class Answer(_Dict):
     item: int | None  # the 项 cited
     lines: tuple[AnswerLine, ...]
     url: str  # /doc/<doc_id>#<section_id>
-    note: str | None  # set when this is not the version in force
+    note: str | None  # set when this is not the version in force, or stands for a repealed statute's article
     other_versions: tuple[ArticleLink, ...]
 
 

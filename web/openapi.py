@@ -268,7 +268,11 @@ SCHEMAS: dict[str, Any] = {
             "item": OPT_INT,
             "lines": _array(_ref("AnswerLine")),
             "url": {"type": "string", "description": "/doc/<doc_id>#<section_id>"},
-            "note": {**OPT_STR, "description": "set when the article is of a version no longer in force"},
+            "note": {
+                **OPT_STR,
+                "description": "set when the article is of a version no longer in force, or stands for the article"
+                " of a statute the 民法典 repealed that the query cites (原《合同法》第五十二条的规定…)",
+            },
             "other_versions": {
                 **_array(_ref("ArticleLink")),
                 "description": "the same article in the law's other versions",
