@@ -92,6 +92,23 @@ def _subsequence(name: str, title: str) -> bool:
     return all(ch in it for ch in name)
 
 
+def _pieces(name: str, title: str) -> int:
+    """The fewest runs of consecutive characters of the title that spell the name in order (the name is a
+    subsequence of the title)."""
+    inf = len(name) + 1
+    # ending[j]: the fewest pieces spelling the name's first i characters with the last one at title[j].
+    ending = [1 if ch == name[0] else inf for ch in title]
+    for ch in name[1:]:
+        before, nxt = inf, [inf] * len(title)
+        for j, t in enumerate(title):
+            if t == ch and j:
+                nxt[j] = min(ending[j - 1], before + 1)
+            if j:
+                before = min(before, ending[j - 1])
+        ending = nxt
+    return min(ending)
+
+
 def abbreviated_law_documents(index: OpenIndex, name: str) -> list[int]:
     """Ordinals of the documents an abbreviated name may mean, when no title or alias is the name: titles ending
     with it (勘察设计管理条例), else titles holding its characters in order, a closing series number (（一）) the
@@ -114,13 +131,17 @@ def abbreviated_law_documents(index: OpenIndex, name: str) -> list[int]:
         if ending or len(form) < MIN_SUBSEQUENCE_NAME:
             return ending
         series = _SERIES_RE.search(form)
-        return [
+        found = [
             i
             for i, t in enumerate(titles)
             if len(form) >= MIN_SUBSEQUENCE_SHARE * len(t)
             and _subsequence(form, t)
             and (not series or t.endswith(series.group(0)))
         ]
+        # The titles holding the name in the fewest pieces: 合同法解释（二） is …适用合同法若干问题的解释（二） (合同法,
+        # 解释（二）), not …建设工程施工合同纠纷案件适用法律问题的解释（二） (合同, 法, 解释（二）).
+        pieces = {i: _pieces(form, titles[i]) for i in found}
+        return [i for i in found if pieces[i] == min(pieces.values())]
 
     return index.memo(("abbreviated-title", form), compute)
 

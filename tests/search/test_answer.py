@@ -211,3 +211,22 @@ def test_a_citation_beside_words_found_only_in_other_documents(index):
     result = search(index, "法治政府 刑法 第一百二十条")
     assert [h.source for h in result.hits] == [CRIMINAL]
     assert result.answer is not None and result.answer.article == "第一百二十条"
+
+
+def test_an_abbreviated_name_means_the_titles_holding_it_in_the_fewest_pieces():
+    from types import SimpleNamespace
+
+    from search.answer import abbreviated_law_documents
+
+    # Titles as the document table holds them: normalised (half-width brackets).
+    titles = [
+        "最高人民法院关于适用《中华人民共和国合同法》若干问题的解释(二)",
+        "最高人民法院关于审理建设工程施工合同纠纷案件适用法律问题的解释(二)",
+        "最高人民法院关于审理劳动争议案件适用法律问题的解释(一)",
+    ]
+    index = SimpleNamespace(table=SimpleNamespace(titles=titles), memo=lambda _key, compute: compute())
+    # 合同法 whole in the first; 合同, 法 apart in the second, which also spells it.
+    assert abbreviated_law_documents(index, "合同法解释（二）") == [0]
+    assert abbreviated_law_documents(index, "建设工程解释（二）") == [1]
+    assert abbreviated_law_documents(index, "劳动争议解释（一）") == [2]
+    assert abbreviated_law_documents(index, "劳动争议解释（二）") == []
