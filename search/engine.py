@@ -1019,6 +1019,13 @@ def _rank(
     )
     doc_scores *= status
     if prior is not None:
+        # Situations near the query: a document's text score multiplied by 1 + SITUATION_WEIGHT × the similarity,
+        # and SITUATION_LIFT × the similarity × the best text score added, so that one the words barely reach
+        # (野生动物保护法 for 野猪拱了我家花生地, which says 野生动物 and 损失) comes before those they reach without
+        # answering; then the factors of levels, places and amending decisions, on both.
+        top = float(doc_scores[docs].max(initial=0.0))
+        doc_scores *= 1.0 + situations.SITUATION_WEIGHT * prior.similarity
+        doc_scores += situations.SITUATION_LIFT * top * prior.similarity * docs
         doc_scores *= prior.factor
     if prior is not None and prior.copies is not None:
         _one_local_first(doc_scores, docs, _local(index))
@@ -1263,9 +1270,10 @@ class _Prior:
     copy, national rule) whose national rule takes its copies' score (none when the query names a place), and
     the situations near the query by the ordinal of the document they name (search/situations.py)."""
 
-    factor: np.ndarray
+    factor: np.ndarray  # amending decisions, levels or places (not situations)
     copies: tuple[np.ndarray, np.ndarray] | None
     near: dict[int, situations.Similar]
+    similarity: np.ndarray  # of each document's closest situation to the query (0: none near it)
 
 
 def copied_rules(titles: Sequence[str], levels: Sequence[str]) -> list[tuple[int, int]]:
@@ -1370,12 +1378,12 @@ def _prior(index: OpenIndex, query: str, situated: bool) -> _Prior:
     )
     named = questions.named_places(query, lambda: _places(index))
     near = _near_situations(index, query) if situated else {}
-    factor = amending * _situation_factor(index, near)
+    similarity = _situation_similarity(index, near)
     if named:
         elsewhere = index.memo(("elsewhere", named), lambda: _elsewhere(index, named))
-        return _Prior(factor * np.where(elsewhere, ELSEWHERE_FACTOR, 1.0), None, near)
+        return _Prior(amending * np.where(elsewhere, ELSEWHERE_FACTOR, 1.0), None, near, similarity)
     level = index.memo("level-factor", lambda: np.asarray([LEVEL_FACTOR.get(v, 1.0) for v in index.levels()]))
-    return _Prior(factor * level, _copied_rules(index), near)
+    return _Prior(amending * level, _copied_rules(index), near, similarity)
 
 
 def _near_situations(index: OpenIndex, query: str) -> dict[int, situations.Similar]:
@@ -1384,19 +1392,19 @@ def _near_situations(index: OpenIndex, query: str) -> dict[int, situations.Simil
     return {o: s for path, s in situations.by_path(query).items() if (o := by_path.get(path)) is not None}
 
 
-def _situation_factor(index: OpenIndex, near: dict[int, situations.Similar]) -> np.ndarray:
-    """1 + SITUATION_WEIGHT times the similarity of each document's closest situation to the query, 1 for a
-    document without one near it. The versions of a document share its situations (a new version of a law
-    answers what the old one did), not the documents of its title and date: the books of 民法典 are one title."""
-    factor = np.ones(len(index.table.ids))
+def _situation_similarity(index: OpenIndex, near: dict[int, situations.Similar]) -> np.ndarray:
+    """The similarity of each document's closest situation to the query, 0 for a document without one near it.
+    The versions of a document share its situations (a new version of a law answers what the old one did), not
+    the documents of its title and date: the books of 民法典 are one title."""
+    similarity = np.zeros(len(index.table.ids))
     for o, s in near.items():
         doc_id = index.table.ids[o]
         date = index.docs[doc_id].date
         for v in index.versions.get(doc_id, (doc_id,)):
             if v == doc_id or index.docs[v].date != date:
                 ordinal = index.table.ordinal[v]
-                factor[ordinal] = max(factor[ordinal], 1.0 + situations.SITUATION_WEIGHT * s.similarity)
-    return factor
+                similarity[ordinal] = max(similarity[ordinal], s.similarity)
+    return similarity
 
 
 def _ordinals_by_path(index: OpenIndex) -> dict[str, int]:

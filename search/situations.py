@@ -7,7 +7,8 @@ corpus folder: 民法典/合同编.md) and the article that answer it.
 A question is compared with every situation by the TF-IDF cosine of their words and character bigrams (the
 situations' own document frequencies: 怎么办 and 能不能 weigh nothing); a document's similarity is that of its
 closest situation, and the ranking of questions (search/engine.py) multiplies its score by 1 + SITUATION_WEIGHT
-times that similarity where it is at least SITUATION_MIN.
+times that similarity where it is at least SITUATION_MIN, and adds SITUATION_LIFT times the similarity times the
+best text score: a document with a situation near the question comes before those without one.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ _CJK_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]+")
 # Below this cosine a situation shares a word or two by chance (被, 公司) and says nothing of the question.
 SITUATION_MIN = 0.25
 SITUATION_WEIGHT = 10.0
+# A document with a situation near the query also gains SITUATION_LIFT × the similarity × the best text score of
+# the matched documents: at SITUATION_MIN, two and a half times the best (search/engine.py).
+SITUATION_LIFT = 10.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -160,3 +160,53 @@ def test_shipped_situations_name_articles_of_documents_in_force(shipped, corpus_
         if not re.search(rf"(?m)^\s*{s.article}(?:\s|　)", texts[s.path]):
             wrong.append((s.path, s.article))
     assert wrong == []
+
+
+# A law the question's words barely reach (野生动物保护法 says 野生动物 and 损失, not 野猪) and one they reach
+# well (种子法: 损失 three times and 赔偿), in an index written here.
+WILDLIFE_DOCS = {
+    "野生动物保护法.md": "# 中华人民共和国野生动物保护法\n\n2022年12月30日修订\n\n<!-- INFO END -->\n\n"
+    "第十九条 因保护本法规定保护的野生动物，造成人员伤亡、农作物或者其他财产损失的，由当地人民政府给予补偿。\n",
+    "种子法.md": "# 中华人民共和国种子法\n\n2021年12月24日修正\n\n<!-- INFO END -->\n\n"
+    "第四十五条 种子使用者因种子质量问题遭受损失的，可以向出售种子的经营者要求赔偿。赔偿额包括购种价款、"
+    "可得利益损失和其他损失。\n",
+    "侵权责任编.md": "# 中华人民共和国民法典\n\n2020年5月28日通过\n\n<!-- INFO END -->\n\n"
+    "第一千一百八十四条 侵害他人财产的，财产损失按照损失发生时的市场价格或者其他合理方式计算。\n",
+}
+
+
+@pytest.fixture(scope="module")
+def wildlife_index(tmp_path_factory):
+    from indexer.build import build_index
+    from search.index import IndexHolder
+
+    src = tmp_path_factory.mktemp("wildlife") / "laws"
+    src.mkdir()
+    for name, text in WILDLIFE_DOCS.items():
+        (src / name).write_text(text, "utf-8")
+    root = tmp_path_factory.mktemp("wildlife-index")
+    assert build_index([src], root, workers=1, progress=False).errors == []
+    index = IndexHolder(root).get()
+    yield index
+    index.close()
+
+
+def test_a_situation_lifts_a_document_the_words_barely_reach(wildlife_index, monkeypatch):
+    """The lift alone (no multiplication) brings the situation's document before one the words reach better."""
+    from search.engine import run_search
+    from search.params import params_from
+
+    q = "山上的野猪老下来拱我家花生地，这损失谁来赔"
+
+    def order() -> list[str]:
+        return [h.source for h in run_search(wildlife_index, params_from({"q": q})).hits]
+
+    monkeypatch.setattr(situations, "matcher", lambda: Matcher([]))
+    assert order() == ["laws/种子法.md", "laws/侵权责任编.md", "laws/野生动物保护法.md"]
+    boar = Situation("野生动物保护法.md", "第十九条", "野猪跑下山把我家玉米地拱了，损失能找政府补偿吗")
+    monkeypatch.setattr(situations, "matcher", lambda: Matcher([boar]))
+    monkeypatch.setattr(situations, "SITUATION_WEIGHT", 0.0)
+    monkeypatch.setattr(situations, "SITUATION_LIFT", 0.0)
+    assert order() == ["laws/种子法.md", "laws/侵权责任编.md", "laws/野生动物保护法.md"]
+    monkeypatch.setattr(situations, "SITUATION_LIFT", 10.0)
+    assert order() == ["laws/野生动物保护法.md", "laws/种子法.md", "laws/侵权责任编.md"]
