@@ -1013,10 +1013,7 @@ def _rank(
     _add_title_bonus(index, doc_scores, docs, typed)
     if prior is not None and prior.copies is not None:
         _lift_national(doc_scores, docs, prior.copies)
-    status = index.memo(
-        ("status-factor", day.day.isoformat()),
-        lambda: np.asarray([1.0 - STATUS_PENALTY.get(s or "", 0.0) for s in day.status]),
-    )
+    status = _status_factor(index, day)
     doc_scores *= status
     if prior is not None:
         # Situations near the query: a document's text score multiplied by 1 + SITUATION_WEIGHT × the similarity,
@@ -1037,6 +1034,14 @@ def _rank(
         # Out of force on the day: the documents the status penalty lowered.
         rerank.rerank(index, leading[: rerank.RERANK_DEPTH], doc_scores, evidence, floor, status < 1.0)
     return _first_ranked(candidates, doc_scores, table.newest_rank, first), doc_scores, best
+
+
+def _status_factor(index: OpenIndex, day: DayView) -> np.ndarray:
+    """Per document, 1 less its status's STATUS_PENALTY on the day."""
+    return index.memo(
+        ("status-factor", day.day.isoformat()),
+        lambda: np.asarray([1.0 - STATUS_PENALTY.get(s or "", 0.0) for s in day.status]),
+    )
 
 
 def _first_ranked(candidates: np.ndarray, scores: np.ndarray, rank: np.ndarray, k: int) -> np.ndarray:
@@ -1431,6 +1436,7 @@ def _situated_sections(index: OpenIndex, prior: _Prior, page: list[int]) -> dict
 
 # How many near situations the query explanation names (those of the page's first documents).
 SITUATION_NOTES = 2
+NO_WORD_HELD_NOTE = "没有文件包含所输入的词语，以下是相近情形所涉的规定"
 
 
 def _situation_notes(index: OpenIndex, prior: _Prior, page: list[int]) -> list[str]:
@@ -1451,17 +1457,31 @@ def run_search(index: OpenIndex, params: SearchParams, day: dt.date | None = Non
     on_day = day_view(index, day)
     reading = read_citations(index, params.q, as_of=params.as_of)
     typed, parsed, plan, matched, groups, notes = _read(index, params, reading)
+    everyday = _everyday(index, parsed, params.q)
+    prior = _prior(index, params.q, _describes_a_problem(index, typed, parsed)) if everyday else None
+    # Words no document holds (野猪毁田, 老楼加梯) that situations know: their documents are the answer.
+    alone = prior is not None and not matched.any() and not reading.pinned
+    if alone and prior is not None:
+        matched = prior.similarity >= situations.SITUATION_ALONE_MIN
+        alone = bool(matched.any())
+        if alone:
+            notes = [*notes, NO_WORD_HELD_NOTE]
     matched_before = int(matched.sum())
     docs, applied = _apply_filters(index, matched, params, on_day)
     facets = _facets(index, docs, params, on_day)
     table = index.table
-    everyday = _everyday(index, parsed, params.q)
-    prior = _prior(index, params.q, _describes_a_problem(index, typed, parsed)) if everyday else None
     total = int(np.count_nonzero(docs))
     start = (params.page - 1) * params.size
     # The documents up to the page's last, and the cited articles' ones that may come before them.
     needed = start + params.size + len(reading.pinned)
-    if params.sort == "date" or parsed.empty:
+    if alone and prior is not None:
+        # Nothing to score but the situations: closest first, through the same factors (levels, places, status).
+        scores = np.zeros(len(table.ids))
+        if params.sort != "date":
+            scores = prior.similarity * prior.factor * _status_factor(index, on_day) * docs
+        order = _first_ranked(np.flatnonzero(docs), scores, table.newest_rank, needed)
+        best = _BestSections.grouped(_NONE, _NONE)
+    elif params.sort == "date" or parsed.empty:
         scores = np.zeros(len(table.ids))
         order = _first_ranked(np.flatnonzero(docs), scores, table.newest_rank, needed)
         best = _BestSections.grouped(_NONE, _NONE)

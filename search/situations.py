@@ -32,6 +32,9 @@ SITUATION_WEIGHT = 10.0
 # A document with a situation near the query also gains SITUATION_LIFT × the similarity × the best text score of
 # the matched documents: at SITUATION_MIN, two and a half times the best (search/engine.py).
 SITUATION_LIFT = 10.0
+# Words no document holds (野猪毁田, 老楼加梯): the documents of the situations at least this near are the answer
+# (a word or two shared by chance, 姑舅亲 and 亲表哥 at 0.29, answer nothing).
+SITUATION_ALONE_MIN = 0.35
 
 
 @dataclass(frozen=True, slots=True)

@@ -237,7 +237,8 @@ SCHEMAS: dict[str, Any] = {
                 "刑法》第二百六十四条, or that a law has no such "
                 "article), whether a question was read for any "
                 "of its words, and the situations near a question "
-                "(相近情形“房东不退押金怎么办” → its law and article)",
+                "(相近情形“房东不退押金怎么办” → its law and article; when no document holds "
+                "the words, that the hits are those of the situations near them)",
             },
         }
     ),

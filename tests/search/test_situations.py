@@ -210,3 +210,24 @@ def test_a_situation_lifts_a_document_the_words_barely_reach(wildlife_index, mon
     assert order() == ["laws/种子法.md", "laws/侵权责任编.md", "laws/野生动物保护法.md"]
     monkeypatch.setattr(situations, "SITUATION_LIFT", 10.0)
     assert order() == ["laws/野生动物保护法.md", "laws/种子法.md", "laws/侵权责任编.md"]
+
+
+def test_words_no_document_holds_are_answered_by_the_situations_near_them(wildlife_index, monkeypatch):
+    from search.engine import NO_WORD_HELD_NOTE, run_search
+    from search.params import params_from
+
+    monkeypatch.setattr(situations, "matcher", lambda: Matcher([]))
+    empty = run_search(wildlife_index, params_from({"q": "野猪毁田"}))
+    assert (empty.total, empty.query.advice) == (0, ("检查错别字，或换用文件标题中的说法",))
+    boar = Situation("野生动物保护法.md", "第十九条", "野猪把庄稼拱了能找政府补偿吗")
+    monkeypatch.setattr(situations, "matcher", lambda: Matcher([boar]))
+    result = run_search(wildlife_index, params_from({"q": "野猪毁田"}))
+    assert [(h.source, h.section) for h in result.hits] == [("laws/野生动物保护法.md", "第十九条")]
+    assert result.query.notes == (
+        NO_WORD_HELD_NOTE,
+        "相近情形“野猪把庄稼拱了能找政府补偿吗” → 中华人民共和国野生动物保护法 第十九条",
+    )
+    # A situation less near than SITUATION_ALONE_MIN (a word or two shared by chance) answers nothing.
+    similarity = situations.matcher().similar("野猪毁田")[0].similarity
+    monkeypatch.setattr(situations, "SITUATION_ALONE_MIN", similarity + 0.01)
+    assert run_search(wildlife_index, params_from({"q": "野猪毁田"})).total == 0
