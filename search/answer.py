@@ -379,15 +379,11 @@ def read_citations(
             for ref in cite.articles:
                 phrases.append(f'"{repealed}{ref.heading}"')
                 moved = predecessors.moved(repealed, ref.number) if not ref.sub else None
-                told = f"“{typed}”：《{repealed}》已于{predecessors.REPEALED_ON}废止"
-                if moved is None:
-                    notes.append(f"{told}，条文对照表中没有其{ref.heading}，按文字检索")
+                where = predecessors.where_note(ref.heading, moved)
+                searched = "，按文字检索" if moved is None else ""
+                notes.append(f"“{typed}”：{predecessors.repealed_note(repealed)}，{where}{searched}")
+                if moved is None or not moved.to:
                     continue
-                if not moved.to:
-                    notes.append(f"{told}，其{ref.heading}的规定未被《{predecessors.SUCCESSOR}》保留")
-                    continue
-                headings = "、".join(ArticleRef(n).heading for n in moved.to)
-                notes.append(f"{told}，其{ref.heading}的规定现见《{predecessors.SUCCESSOR}》{headings}")
                 origin = f"原《{repealed}》{ref.heading}的规定（该法已于{predecessors.REPEALED_ON}废止）"
                 for n in moved.to:
                     _resolve_article(index, ords, ArticleRef(n), typed, None, as_of, found, origin)

@@ -420,36 +420,14 @@ def _moved_citation(
 ) -> CheckedCitation:
     """An article of a statute the 民法典 repealed (合同法第五十二条): repealed, with the Code's article that now
     carries its rule (search.predecessors) as the one in force, and the Code's repealing article."""
-    article = ck.code_article
-    told = f"《{repealed}》已于{predecessors.REPEALED_ON}废止"
     moved = predecessors.moved(repealed, ref.number) if not ref.sub else None
-    current = article(docs, moved.to[0]) if moved and moved.to else None
-    if moved is None:
-        note = f"{told}；条文对照表中没有其{ref.heading}"
-    elif not moved.to:
-        note = f"{told}；其{ref.heading}的规定未被《{predecessors.SUCCESSOR}》保留"
-    else:
-        headings = "、".join(ArticleRef(n).heading for n in moved.to)
-        note = f"{told}；其{ref.heading}的规定现见《{predecessors.SUCCESSOR}》{headings}"
+    current = ck.code_article(docs, moved.to[0]) if moved and moved.to else None
+    note = f"{predecessors.repealed_note(repealed)}；{predecessors.where_note(ref.heading, moved)}"
     return CheckedCitation(
-        **base, status="repealed", note=note, current=current, repealed_by=article(docs, predecessors.REPEALING_ARTICLE)
-    )
-
-
-def _repealed_statute(
-    ck: _Checker, original: str, start: int, end: int, name: str, version: str | None, docs: list[str], repealed: str
-) -> CheckedCitation:
-    """《合同法》cited as a whole: repealed by the 民法典, at the Code's repealing article."""
-    return CheckedCitation(
-        text=original[start:end],
-        start=start,
-        end=end,
-        kind="law",
-        law=name,
-        reference=None,
-        version=version,
+        **base,
         status="repealed",
-        note=f"《{repealed}》已于{predecessors.REPEALED_ON}废止，其规定现见《{predecessors.SUCCESSOR}》",
+        note=note,
+        current=current,
         repealed_by=ck.code_article(docs, predecessors.REPEALING_ARTICLE),
     )
 
@@ -468,8 +446,18 @@ def _finish(ck: _Checker, base: dict[str, Any], cited: str, status: str, resolve
 
 
 def _whole_citation(
-    ck: _Checker, original: str, start: int, end: int, kind: str, name: str, version: str | None, docs: list[str]
+    ck: _Checker,
+    original: str,
+    start: int,
+    end: int,
+    kind: str,
+    name: str,
+    version: str | None,
+    docs: list[str],
+    repealed: str | None = None,
 ) -> CheckedCitation:
+    """A document cited as a whole (a 《title》 or a 文号); `repealed`: the statute the 民法典 repealed that the title
+    names (《合同法》), repealed at the Code's repealing article."""
     base: dict[str, Any] = {
         "text": original[start:end],
         "start": start,
@@ -479,6 +467,13 @@ def _whole_citation(
         "reference": None,
         "version": version,
     }
+    if repealed is not None:
+        return CheckedCitation(
+            **base,
+            status="repealed",
+            note=f"{predecessors.repealed_note(repealed)}，其规定现见《{predecessors.SUCCESSOR}》",
+            repealed_by=ck.code_article(docs, predecessors.REPEALING_ARTICLE),
+        )
     index = ck.index
     if not docs:
         what = f"名为《{name}》" if kind == "law" else f"文号为{name}"
@@ -549,12 +544,8 @@ def check_text(index: OpenIndex, text: str, day: str | None = None) -> CheckRepo
             continue
         name = m.group(1).strip()
         cite = ArticleCitation(name, (), m.group(2), m.start(), m.end())
-        docs = ck.documents(cite, whole_name=True)
-        repealed = ck.repealed(cite, whole_name=True)
-        if repealed is not None:
-            found.append(_repealed_statute(ck, text, m.start(), m.end(), name, m.group(2), docs, repealed))
-            continue
-        found.append(_whole_citation(ck, text, m.start(), m.end(), "law", name, m.group(2), docs))
+        docs, repealed = ck.documents(cite, whole_name=True), ck.repealed(cite, whole_name=True)
+        found.append(_whole_citation(ck, text, m.start(), m.end(), "law", name, m.group(2), docs, repealed))
     for number in find_doc_numbers(text):
         if covered.holds(number.start):
             continue

@@ -1460,11 +1460,11 @@ def run_search(index: OpenIndex, params: SearchParams, day: dt.date | None = Non
     everyday = _everyday(index, parsed, params.q)
     prior = _prior(index, params.q, _describes_a_problem(index, typed, parsed)) if everyday else None
     # Words no document holds (野猪毁田, 老楼加梯) that situations know: their documents are the answer.
-    alone = prior is not None and not matched.any() and not reading.pinned
-    if alone and prior is not None:
-        matched = prior.similarity >= situations.SITUATION_ALONE_MIN
-        alone = bool(matched.any())
-        if alone:
+    alone = None  # the prior whose situations alone answer the query
+    if prior is not None and not matched.any() and not reading.pinned:
+        near = prior.similarity >= situations.SITUATION_ALONE_MIN
+        if near.any():
+            matched, alone = near, prior
             notes = [*notes, NO_WORD_HELD_NOTE]
     matched_before = int(matched.sum())
     docs, applied = _apply_filters(index, matched, params, on_day)
@@ -1474,11 +1474,11 @@ def run_search(index: OpenIndex, params: SearchParams, day: dt.date | None = Non
     start = (params.page - 1) * params.size
     # The documents up to the page's last, and the cited articles' ones that may come before them.
     needed = start + params.size + len(reading.pinned)
-    if alone and prior is not None:
+    if alone is not None:
         # Nothing to score but the situations: closest first, through the same factors (levels, places, status).
         scores = np.zeros(len(table.ids))
         if params.sort != "date":
-            scores = prior.similarity * prior.factor * _status_factor(index, on_day) * docs
+            scores = alone.similarity * alone.factor * _status_factor(index, on_day) * docs
         order = _first_ranked(np.flatnonzero(docs), scores, table.newest_rank, needed)
         best = _BestSections.grouped(_NONE, _NONE)
     elif params.sort == "date" or parsed.empty:

@@ -16,6 +16,7 @@ from functools import lru_cache
 from importlib import resources
 
 from search import analysis
+from search.citation import cn_numeral
 
 PREDECESSORS_FILE = "predecessors.tsv"
 REPEALED_ON = "2021年1月1日"
@@ -49,6 +50,20 @@ def repealed_law(name: str | None) -> str | None:
 def moved(law: str, article: int) -> Moved | None:
     """Where the article went, None when the table does not know it."""
     return _table().get((law, article))
+
+
+def repealed_note(law: str) -> str:
+    """《合同法》已于2021年1月1日废止"""
+    return f"《{law}》已于{REPEALED_ON}废止"
+
+
+def where_note(heading: str, found: Moved | None) -> str:
+    """Where an article (`heading`: 第五十二条) went, as the explanation and the citation check say it."""
+    if found is None:
+        return f"条文对照表中没有其{heading}"
+    if not found.to:
+        return f"其{heading}的规定未被《{SUCCESSOR}》保留"
+    return f"其{heading}的规定现见《{SUCCESSOR}》" + "、".join(f"第{cn_numeral(n)}条" for n in found.to)
 
 
 def read_table(text: str) -> dict[tuple[str, int], Moved]:
