@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from indexer.repeals import read_repeals
 from indexer.validity import read_period
 from search.analysis import normalize
 from search.docno import DocNumber, canonical_doc_number, chinese_to_int, find_doc_numbers
@@ -727,6 +728,7 @@ def extract_metadata(
         valid_from=valid_from or period.valid_from,
         valid_until=period.valid_until,
         extends=period.extends,
+        repeals=read_repeals(norm, norm_title),
         citations=_citations(text, norm, title, own_canonical),
     )
 

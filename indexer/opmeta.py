@@ -44,6 +44,7 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "valid_from": ("valid_from", "effective_date", "effective", "施行日期", "生效日期"),
     "valid_until": ("valid_until", "expiry_date", "expires", "有效期至", "失效日期"),
     "extends": ("extends", "延长有效期"),
+    "repeals": ("repeals", "同时废止"),
     "superseded_by": ("superseded_by", "replaced_by"),
 }
 # Used for `date` only when none of the date aliases is set: the latest version's date is the date of the
@@ -342,9 +343,9 @@ def normalise_operator_fields(row: dict[str, Any]) -> dict[str, Any]:
     """Map an operator row (metadata.jsonl or front matter) onto Document fields.
 
     Gives title, short_title, issuer (list), doc_number, date, year, doc_type, level, region, status,
-    valid_from, valid_until, extends (list) and superseded_by where the row says something about them, plus every
-    other field of the row unchanged (for Document.extra). `path` is dropped; unparseable dates are kept as
-    `<field>_raw`.
+    valid_from, valid_until, extends (list), repeals (list) and superseded_by where the row says something about
+    them, plus every other field of the row unchanged (for Document.extra). `path` is dropped; unparseable dates
+    are kept as `<field>_raw`.
     """
     lowered = {str(key).strip().lower(): value for key, value in row.items()}
     used: set[str] = {"path"}  # the row's (lower-cased) names read into a Document field
@@ -357,6 +358,10 @@ def normalise_operator_fields(row: dict[str, Any]) -> dict[str, Any]:
         # "<《title》 or 文号> 延长至 YYYY-MM-DD", several as a list or separated by ；
         values = extends if isinstance(extends, list) else re.split(r"[;；\n]", str(extends))
         out["extends"] = [str(v).strip() for v in values if str(v).strip()]
+    if (repeals := _take(lowered, used, "repeals")) is not None:
+        # The documents it repeals, by title, several as a list or separated by ；: "《某条例》"
+        values = repeals if isinstance(repeals, list) else re.split(r"[;；\n]", str(repeals))
+        out["repeals"] = [f"《{t}》" for v in values if (t := str(v).strip().strip("《》").strip())]
     _add_extra_fields(out, row, used)
     return out
 

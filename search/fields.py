@@ -293,6 +293,9 @@ FIELDS: tuple[Field, ...] = (
     # Extensions of other documents' periods this one makes: "<《title》 or 文号> 延长至 YYYY-MM-DD" or
     # "<target> 延长 N年" / "<target> 延长 N个月" (search/validity.py reads them).
     Field("extends", NAMES, "延长有效期", extracted=True, operator=True, table=True, panel="text", text=True),
+    # The documents it repeals as a whole, each "《title》" as its …同时废止 clause names them (indexer/repeals.py);
+    # search/versions.py marks the earlier documents of those titles repealed once this one is in force.
+    Field("repeals", NAMES, "同时废止", extracted=True, operator=True, table=True, panel="text", text=True),
     # The source of the newer version, where known.
     Field("superseded_by", PATH, operator=True, table=True),
 )

@@ -28,6 +28,7 @@ def test_state_council_regulation() -> None:
         valid_from=None,
         valid_until=None,
         extends=(),
+        repeals=(),
         citations=(
             Citation("title", "国务院关于废止和修改部分行政法规的决定"),
             Citation("title", "中华人民共和国海关法"),

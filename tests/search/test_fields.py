@@ -43,6 +43,8 @@ def _value(f: declared.Field):
         return SAMPLE_REGION
     if f.name == "extends":
         return (SAMPLE_EXTENSION,)
+    if f.name == "repeals":
+        return ("《甲市养犬管理办法》", "《甲市养犬规定》")
     return f.values[0] if f.values else SAMPLE_VALUES[f.kind]
 
 
@@ -153,12 +155,13 @@ def test_panel_and_plain_text_show_every_field_so_marked_by_its_label():
         ("地区", "河南省郑州市", "text"),
         ("时效性", "现行有效", "text"),
         ("延长有效期", SAMPLE_EXTENSION, "text"),
+        ("同时废止", "《甲市养犬管理办法》、《甲市养犬规定》", "text"),
         ("来源", "src/a.txt", "path"),
     ]
     assert [m.name for m in lines] == [f.name for f in declared.PANEL]
     undated = panel_lines(Document(doc_id="d", source="s", text="", title="t", year=2019))
     assert [(m.label, m.value) for m in undated if m.value] == [("年份", "2019"), ("来源", "s")]
-    assert document_text(doc).split("\n")[2:12] == [
+    assert document_text(doc).split("\n")[2:13] == [
         "发文机关：甲市人民政府、乙局",
         "文号：某政文〔2021〕5号",
         "日期：2021-03-01",
@@ -168,6 +171,7 @@ def test_panel_and_plain_text_show_every_field_so_marked_by_its_label():
         "地区：河南省郑州市",
         "时效性：现行有效",
         "延长有效期：" + SAMPLE_EXTENSION,
+        "同时废止：《甲市养犬管理办法》、《甲市养犬规定》",
         "来源：src/a.txt",
     ]
 
@@ -256,7 +260,8 @@ def test_the_type_checker_sees_the_declared_fields(tmp_path):
             'note: Revealed type is "def (self: indexer.metadata.Metadata, title: str, issuer: tuple[str, ...], '
             "doc_number: str | None, doc_number_raw: str | None, year: int | None, date: str | None, doc_type: str | "
             "None, level: str | None, region: str | None, status: str | None, valid_from: str | None, valid_until: "
-            'str | None, extends: tuple[str, ...], citations: tuple[search.model.Citation, ...])"'
+            "str | None, extends: tuple[str, ...], repeals: tuple[str, ...], citations: "
+            'tuple[search.model.Citation, ...])"'
         ),
         'error: "Document" has no attribute "titel"; maybe "title"?  [attr-defined]',
         'error: Missing positional argument "title" in call to "Document"  [call-arg]',

@@ -26,6 +26,7 @@ def _meta(doc_id: str, *, date: str, number: str | None = None, title: str = "",
         valid_from=None,
         valid_until=until,
         extends=tuple(extends),
+        repeals=(),
         superseded_by=None,
         content_hash="",
     )
