@@ -36,6 +36,7 @@ from search.inforce import period_table
 from search.params import SearchParams
 from search.plan import QueryPlan, TermPlan, plan_query
 from search.query import ParsedQuery, QueryError, Term, parse_query
+from search.repeals import REPEALED
 from search.results import (
     DOC_URL,
     FACET_LABELS,
@@ -1400,15 +1401,20 @@ def _near_situations(index: OpenIndex, query: str) -> dict[int, situations.Simil
 def _situation_similarity(index: OpenIndex, near: dict[int, situations.Similar]) -> np.ndarray:
     """The similarity of each document's closest situation to the query, 0 for a document without one near it.
     The versions of a document share its situations (a new version of a law answers what the old one did), not
-    the documents of its title and date: the books of 民法典 are one title."""
+    the documents of its title and date: the books of 民法典 are one title. So does the document that repealed
+    one and took its place (search/repeals.py: 人体器官捐献和移植条例 answers what 人体器官移植条例 did)."""
     similarity = np.zeros(len(index.table.ids))
+    by_path = _ordinals_by_path(index)
     for o, s in near.items():
         doc_id = index.table.ids[o]
-        date = index.docs[doc_id].date
-        for v in index.versions.get(doc_id, (doc_id,)):
-            if v == doc_id or index.docs[v].date != date:
-                ordinal = index.table.ordinal[v]
-                similarity[ordinal] = max(similarity[ordinal], s.similarity)
+        meta = index.docs[doc_id]
+        sharing = [v for v in index.versions.get(doc_id, (doc_id,)) if v == doc_id or index.docs[v].date != meta.date]
+        ordinals = [index.table.ordinal[v] for v in sharing]
+        if meta.status == REPEALED and meta.superseded_by:
+            successor = by_path.get(meta.superseded_by.partition("/")[2])
+            ordinals += [successor] if successor is not None else []
+        for ordinal in ordinals:
+            similarity[ordinal] = max(similarity[ordinal], s.similarity)
     return similarity
 
 

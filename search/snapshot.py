@@ -29,7 +29,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from search import repeals
 from search.store import DocMeta
+from search.validity import today
 
 if TYPE_CHECKING:
     from search.index import DocTable, OpenIndex
@@ -125,6 +127,8 @@ def write_snapshot(index: OpenIndex, build_id: str) -> Path:
         "backend": index.backend.name,
         "sections": index.section_count,
         "chunks": -(-len(index.docs) // DOCS_PER_CHUNK),
+        # The statuses hold the repeals in force today: the day the next one takes effect makes them stale.
+        "repeals_pending": repeals.pending(index.docs, today()),
     }
     path = index.path / SNAPSHOT_FILE
     # Written beside and renamed over: a build made from another by hard links may hold that build's file.
@@ -159,6 +163,8 @@ def read_snapshot(path: Path, backend: str, sections: int) -> Snapshot | None:
             header: Any = _load(f)
             expected = {"format": code_fingerprint(), "build": path.name, "backend": backend, "sections": sections}
             if not isinstance(header, dict) or {k: header.get(k) for k in expected} != expected:
+                return None
+            if (due := header.get("repeals_pending")) is not None and due <= today().isoformat():
                 return None
             versions, table, memos = _load(f)
             docs: dict[str, DocMeta] = {}

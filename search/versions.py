@@ -1,17 +1,21 @@
 """Versions: documents with the same title are versions of one another; the newest is the current one.
 
-Derived when a build is opened (pure, over the document table), so full and incremental builds agree. A status
-given by the operator or stated in the text wins; only documents without one get current/superseded here.
+Derived when a build is opened (pure, over the document table and the day), so full and incremental builds agree. A
+status given by the operator or stated in the text wins; only documents without one get current/superseded here.
+Then the repeals the documents state are applied (search/repeals.py), over any status of a document in force.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
 
 from search import analysis
+from search.repeals import apply_repeals
 from search.store import DocMeta
+from search.validity import today
 
 
 def version_key(meta: DocMeta) -> str:
@@ -19,8 +23,11 @@ def version_key(meta: DocMeta) -> str:
     return analysis.normalize("".join(meta.title.split())) + "|" + (meta.region or "")
 
 
-def link_versions(metas: Iterable[DocMeta]) -> tuple[dict[str, DocMeta], dict[str, tuple[str, ...]]]:
-    """The document table with statuses filled in, and each versioned document's versions, newest first."""
+def link_versions(
+    metas: Iterable[DocMeta], day: dt.date | None = None
+) -> tuple[dict[str, DocMeta], dict[str, tuple[str, ...]]]:
+    """The document table with statuses filled in and the repeals in force on `day` (default: today, see
+    search/validity.today) applied, and each versioned document's versions, newest first."""
     groups: dict[str, list[DocMeta]] = defaultdict(list)
     docs: dict[str, DocMeta] = {}
     for m in metas:
@@ -40,4 +47,4 @@ def link_versions(metas: Iterable[DocMeta]) -> tuple[dict[str, DocMeta], dict[st
                 status = "current" if m.date == newest_date else "superseded"
                 superseded_by = None if status == "current" else members[0].source
                 docs[m.doc_id] = replace(m, status=status, superseded_by=m.superseded_by or superseded_by)
-    return docs, versions
+    return apply_repeals(docs, day or today()), versions
