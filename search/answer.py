@@ -20,6 +20,7 @@ from search.index import OpenIndex
 from search.inforce import period_table
 from search.model import LEVELS
 from search.results import DOC_URL, STATUS_LABELS, Answer, AnswerLine, ArticleLink
+from search.store import DocMeta
 
 TITLE_PREFIXES = ("中华人民共和国",)
 # Among documents of one name, the one in force first, then the newest; national instruments before local ones.
@@ -206,6 +207,15 @@ def _lines(text: str, ref: ArticleRef) -> tuple[tuple[AnswerLine, ...], int]:
     return tuple(out), count
 
 
+def _repealed_by(index: OpenIndex, meta: DocMeta) -> DocMeta | None:
+    """The document of another title that repealed this one and took its place (search/repeals.py), if any."""
+    if meta.status != "repealed" or not meta.superseded_by:
+        return None
+    by_source = index.memo("documents-by-source", lambda: {m.source: d for d, m in index.docs.items()})
+    other = index.docs.get(by_source.get(meta.superseded_by, ""))
+    return other if other is not None and other.title != meta.title and other.date else None
+
+
 def _article_link(index: OpenIndex, doc_id: str, section_id: str) -> ArticleLink:
     meta = index.docs[doc_id]
     return ArticleLink(
@@ -242,6 +252,8 @@ def build_answer(
         version_note = f"此为{meta.date or ''}版本（{STATUS_LABELS.get(meta.status or '', meta.status)}）" + (
             f"，现行版本：{current[0].title}（{current[0].date}）" if current and current[0].date else ""
         )
+        if (by := _repealed_by(index, meta)) is not None:
+            version_note += f"，已由《{by.title}》（{by.date}）废止"
     return Answer(
         citation=citation_text,
         reference=ref.label,

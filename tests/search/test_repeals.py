@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from indexer.update import UpdateOptions, update_index
+from search.engine import run_search
 from search.index import OpenIndex, current_build_path
+from search.params import params_from
 from search.repeals import apply_repeals, pending, title_keys
 from search.snapshot import read_snapshot
 from search.store import DocMeta
@@ -144,3 +146,15 @@ def test_a_build_opened_after_a_repeal_takes_effect_shows_it(tmp_path, monkeypat
     monkeypatch.setenv("GOVLAW_TODAY", "2099-01-01")
     assert read_snapshot(path, backend, sections) is None
     assert statuses() == {"docs/a_old.txt": "repealed", "docs/b_new.txt": None}
+    # Its articles, cited, say which document repealed them.
+    index = OpenIndex.open(path)
+    try:
+        answer = run_search(index, params_from({"q": "某市养犬管理办法第一条"})).answer
+    finally:
+        index.close()
+    assert answer is not None
+    assert (answer.title, answer.status, answer.note) == (
+        "某市养犬管理办法",
+        "repealed",
+        "此为2010-03-01版本（已废止），已由《某市养犬管理条例》（2023-06-01）废止",
+    )
