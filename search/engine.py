@@ -1217,6 +1217,15 @@ def _only(term: Term) -> ParsedQuery:
     return ParsedQuery(groups=((term,),), excluded=(), ignored=())
 
 
+# The explanation of a query read for any of its words.
+ANY_WORD_NOTE = "没有同时包含全部检索词的文件，以下按匹配的检索词多少和权重排序"
+
+
+def _frequency(index: OpenIndex) -> Callable[[str], int]:
+    """In how many sections of the body a word occurs."""
+    return lambda word: index.backend.doc_frequency("body", word)
+
+
 def _read(
     index: OpenIndex, params: SearchParams, reading: CitationReading
 ) -> tuple[ParsedQuery, ParsedQuery, QueryPlan, np.ndarray, list[_Matched], list[str]]:
@@ -1225,9 +1234,7 @@ def _read(
     notes = []
     parsed = parse_query(reading.list_text)
 
-    def frequency(word: str) -> int:
-        return index.backend.doc_frequency("body", word)
-
+    frequency = _frequency(index)
     typed = parsed
     # A title typed whole is a known item, whatever everyday or asking words it holds (关于…是否…的批复,
     # 中国公民出国旅游管理办法): read as a question it would match every document holding any of its words.
@@ -1252,7 +1259,7 @@ def _read(
         relaxed_matched, relaxed_groups = _match(index, relaxed_plan)
         if relaxed_matched.any():
             parsed, plan, matched, groups = relaxed, relaxed_plan, relaxed_matched, relaxed_groups
-            notes.append("没有同时包含全部检索词的文件，以下按匹配的检索词多少和权重排序")
+            notes.append(ANY_WORD_NOTE)
             break
     quotes = [t for t in typed.positive_terms if t.phrase and not t.field] if asks and not matched.any() else []
     if nowhere := [t for t in quotes if not _required_match(index, plan_query(_only(t))).any()]:
@@ -1472,6 +1479,14 @@ def run_search(index: OpenIndex, params: SearchParams, day: dt.date | None = Non
         if near.any():
             matched, alone = near, prior
             notes = [*notes, NO_WORD_HELD_NOTE]
+    if alone is None and not matched.any() and not reading.pinned:
+        # The reading of last resort: any word of the query the corpus holds, as the segmenter cuts it (押 of
+        # 押一付三, whose everyday expansion no article holds): an answer is empty only when it holds none.
+        held = questions.held_words(typed, _frequency(index))
+        if held.relaxed and (held_matched := _match(index, plan_query(held)))[0].any():
+            parsed, plan = held, plan_query(held)
+            matched, groups = held_matched
+            notes = [*notes, ANY_WORD_NOTE]
     matched_before = int(matched.sum())
     docs, applied = _apply_filters(index, matched, params, on_day)
     facets = _facets(index, docs, params, on_day)

@@ -523,6 +523,30 @@ def relax(parsed: ParsedQuery, frequency: Frequency = lambda w: 0, keep_stop_wor
     return ParsedQuery(groups=tuple(groups), excluded=parsed.excluded, ignored=parsed.ignored, optional=tuple(optional))
 
 
+def held_words(parsed: ParsedQuery, frequency: Frequency) -> ParsedQuery:
+    """The query read for any of its words that the corpus holds, each on its own: the words of the colloquial
+    table's expansions of its everyday phrases, then its words as the segmenter cuts them, single characters and
+    stop words too (押一付三, whose expansion 押金 租金 no article holds together: 押金, 租金, 押, 三). The reading of
+    last resort, before an empty answer. Quoted, scoped and numbered terms are kept as they are (required); empty
+    where no word is held."""
+    groups: list[tuple[Term, ...]] = []
+    optional: list[bool] = []
+    for g in parsed.groups:
+        if len(g) == 1 and _plain(g[0]):
+            norm = analysis.normalize(g[0].text)
+            expanded = [w for _, _, key in colloquial.find(norm) for e in colloquial.expansions(key) for w in e.split()]
+            for word in dict.fromkeys([*expanded, *analysis.words(norm)]):
+                if frequency(word) > 0:
+                    groups.append((Term(word),))
+                    optional.append(True)
+        else:
+            groups.append(g)
+            optional.append(False)
+    if not any(optional):
+        return ParsedQuery(groups=(), excluded=parsed.excluded, ignored=parsed.ignored)
+    return ParsedQuery(groups=tuple(groups), excluded=parsed.excluded, ignored=parsed.ignored, optional=tuple(optional))
+
+
 def unquoted(parsed: ParsedQuery, terms: list[Term]) -> ParsedQuery:
     """The query with `terms` (quoted terms of it) typed plain."""
     groups = tuple(tuple(replace(t, phrase=False) if t in terms else t for t in g) for g in parsed.groups)

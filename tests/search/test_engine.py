@@ -229,6 +229,14 @@ def test_an_answer_is_empty_only_when_no_word_of_the_query_occurs(opened):
     assert run_search(opened, params_from({"q": "黴黴黴吗"})).total == 0
 
 
+def test_everyday_words_whose_expansion_no_section_holds_are_read_for_their_words(opened):
+    # 押一付三 (a deposit and three months' rent) expands to 押金 租金, which no seed holds, and 押 and 一付 are in
+    # none either; 三 is (三是…): the answer is the seeds holding it, the explanation says so.
+    result = run_search(opened, params_from({"q": "押一付三", "size": "10"}))
+    assert result.total == 5  # every seed says 三 somewhere
+    assert result.query.notes == ("没有同时包含全部检索词的文件，以下按匹配的检索词多少和权重排序",)
+
+
 def test_titles_containing_a_string_are_found_in_the_joined_titles(opened):
     from search.engine import _titles_containing
 

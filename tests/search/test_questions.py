@@ -291,3 +291,11 @@ def test_words_of_degree_and_necessity_are_not_what_a_question_is_about():
     # 只有 would find 只有一个股东的有限责任公司, 必须 every article that says 必须.
     assert words("借给朋友五万只有微信转账记录能要回来吗") == ["微信转账", "要回来", "借", "朋友", "五万", "记录"]
     assert words("多少天之内必须答复") == ["之内", "答复"]
+
+
+def test_the_reading_of_last_resort_takes_every_word_the_corpus_holds():
+    held = {"押金": 40, "租金": 300, "押": 7, "三": 17000, "合理": 900}
+    groups = questions.held_words(parse_query('押一付三合理吗 "某条例"'), lambda w: held.get(w, 0))
+    assert [[t.text for t in g] for g in groups.groups] == [["押金"], ["租金"], ["押"], ["三"], ["合理"], ["某条例"]]
+    assert groups.optional == (True, True, True, True, True, False)
+    assert questions.held_words(parse_query("黴黴黴"), lambda w: 0).groups == ()
