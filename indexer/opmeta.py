@@ -355,15 +355,19 @@ def normalise_operator_fields(row: dict[str, Any]) -> dict[str, Any]:
     out |= _level_fields(lowered, used)
     out |= _status_fields(lowered, used, out.get("superseded_by"))
     if (extends := _take(lowered, used, "extends")) is not None:
-        # "<《title》 or 文号> 延长至 YYYY-MM-DD", several as a list or separated by ；
-        values = extends if isinstance(extends, list) else re.split(r"[;；\n]", str(extends))
-        out["extends"] = [str(v).strip() for v in values if str(v).strip()]
+        # "<《title》 or 文号> 延长至 YYYY-MM-DD"
+        out["extends"] = _listed(extends)
     if (repeals := _take(lowered, used, "repeals")) is not None:
-        # The documents it repeals, by title, several as a list or separated by ；: "《某条例》"
-        values = repeals if isinstance(repeals, list) else re.split(r"[;；\n]", str(repeals))
-        out["repeals"] = [f"《{t}》" for v in values if (t := str(v).strip().strip("《》").strip())]
+        # The documents it repeals, by title: "《某条例》"
+        out["repeals"] = [f"《{v.strip('《》').strip()}》" for v in _listed(repeals) if v.strip("《》").strip()]
     _add_extra_fields(out, row, used)
     return out
+
+
+def _listed(value: Any) -> list[str]:
+    """Several values given as a list or as one text separated by ； (or newlines), stripped, empty ones left out."""
+    values = value if isinstance(value, list) else re.split(r"[;；\n]", str(value))
+    return [str(v).strip() for v in values if str(v).strip()]
 
 
 def _take(lowered: dict[str, Any], used: set[str], name: str) -> Any:

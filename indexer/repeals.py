@@ -26,7 +26,7 @@ _PART_AFTER_RE = re.compile(r"\s*(?:[(（][^()（）]{0,30}[)）])?\s*(?:第|中
 def read_repeals(norm: str, own_title: str = "") -> tuple[str, ...]:
     """The documents the text repeals as a whole, each "《title》" as written, in order, without repeats; not its
     own title (an amended law quoting its first version's clause) nor a title whose article or part is named."""
-    own = "".join(own_title.split())
+    own = "".join(own_title.split()).removeprefix("中华人民共和国")
     out: list[str] = []
     for repeal in _REPEAL_RE.finditer(norm):
         # Back from the words to the sentence's start, within MAX_CLAUSE (found from the words, not by a pattern
@@ -36,9 +36,7 @@ def read_repeals(norm: str, own_title: str = "") -> tuple[str, ...]:
         text = norm[start : repeal.end()]
         for m in _BOOK_RE.finditer(text):
             title = "".join(m.group(1).split())
-            if title == own or title.removeprefix("中华人民共和国") == own.removeprefix("中华人民共和国"):
-                continue
-            if _PART_AFTER_RE.match(text, m.end()):
+            if title.removeprefix("中华人民共和国") == own or _PART_AFTER_RE.match(text, m.end()):
                 continue
             out.append(f"《{title}》")
     return tuple(dict.fromkeys(out))

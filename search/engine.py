@@ -1483,10 +1483,12 @@ def run_search(index: OpenIndex, params: SearchParams, day: dt.date | None = Non
         # The reading of last resort: any word of the query the corpus holds, as the segmenter cuts it (押 of
         # 押一付三, whose everyday expansion no article holds): an answer is empty only when it holds none.
         held = questions.held_words(typed, _frequency(index))
-        if held.relaxed and (held_matched := _match(index, plan_query(held)))[0].any():
-            parsed, plan = held, plan_query(held)
-            matched, groups = held_matched
-            notes = [*notes, ANY_WORD_NOTE]
+        if held.relaxed:
+            held_plan = plan_query(held)
+            held_matched, held_groups = _match(index, held_plan)
+            if held_matched.any():
+                parsed, plan, matched, groups = held, held_plan, held_matched, held_groups
+                notes = [*notes, ANY_WORD_NOTE]
     matched_before = int(matched.sum())
     docs, applied = _apply_filters(index, matched, params, on_day)
     facets = _facets(index, docs, params, on_day)

@@ -25,8 +25,7 @@ REPEALABLE = (None, "current", "trial", "amended")
 REPEALED = "repealed"
 # Issuers a title may be cited with or without (最高人民法院关于… is cited as 关于… in the Court's own texts).
 _ISSUER_PREFIX_RE = re.compile(r"^(?:最高人民法院|最高人民检察院)(?:[、,，和](?:最高人民法院|最高人民检察院))?(?=关于)")
-
-
+# Titles cited inside a title take 〈〉 (关于适用〈中华人民共和国民事诉讼法〉…); a title as stored takes 《》.
 _BRACKETS = str.maketrans("〈〉", "《》")
 
 
