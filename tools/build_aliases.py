@@ -3,9 +3,10 @@
 Usage: scripts/build-aliases [CORPUS_LAWS_DIR] [--check]
 
 CORPUS_LAWS_DIR is the folder holding metadata.jsonl (default: ../shared/corpus/laws relative to the
-project root). aliases.tsv = search/data/aliases_hand.tsv + aliases generated from the corpus titles;
-legal_terms.txt keeps every entry not tagged `law` and regenerates the `law` entries. With --check
-nothing is written and the exit status is 1 when a file would change.
+project root). aliases.tsv = search/data/aliases_hand.tsv + aliases generated from the corpus titles + the
+abbreviations read from the corpus text (tools/abbreviations.py, kind `abbreviation`); legal_terms.txt
+keeps every entry not tagged `law` and regenerates the `law` entries. With --check nothing is written and the
+exit status is 1 when a file would change.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from search import analysis, colloquial
 from search.exitcodes import ArgumentParser
+from tools import abbreviations
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "search" / "data"
@@ -43,6 +46,7 @@ LAW_FREQ = 300
 CONFLICT_NEXT = "律定人院官治制学庭典"
 MAX_CONFLICT_SHARE = 0.25
 LAW_TAG = "law"
+ABBREVIATION = "abbreviation"
 # "X实施条例" is the law name plus a dictionary word; keeping it split lets a query for X match it.
 COMPOUND_SUFFIXES = ("实施条例", "实施细则", "实施办法")
 # A tail after one of these marks names the law on its own ("…常务委员会监督法" -> 监督法).
@@ -128,6 +132,15 @@ def unambiguous(alias: str, expansion: str, corpus: Corpus) -> bool:
     return not any(t != expansion and t.endswith(alias) for t in corpus.titles)
 
 
+def read_abbreviations(corpus: Corpus, text: str) -> list[tuple[str, str]]:
+    """The abbreviations of the corpus text's terms (tools/abbreviations.py); the terms are the words of the
+    colloquial table's expansions and the corpus titles' parts besides jieba's long words."""
+    vocabulary = {w for expansions in colloquial.table().values() for e in expansions for w in e.split()}
+    lines = analysis.normalize(text).splitlines()
+    dictionary, _ = analysis.dictionary_words()
+    return abbreviations.abbreviations(lines, vocabulary, "\n".join(sorted(corpus.titles)), dictionary)
+
+
 def read_tsv(path: Path) -> list[tuple[str, str, str]]:
     rows = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -170,7 +183,9 @@ def build(corpus: Corpus, text: str) -> tuple[str, str, dict[str, int]]:
         for a, e in by_alias.items()
         if len(e) == 1 and a not in hand_aliases and unambiguous(a, next(iter(e)), corpus)
     )
-    rows = sorted(set(hand) | set(generated))
+    taken = hand_aliases | {a for a, _, _ in generated} | corpus.titles
+    shortened = [(a, e, ABBREVIATION) for a, e in read_abbreviations(corpus, text) if a not in taken]
+    rows = sorted(set(hand) | set(generated) | set(shortened))
     aliases_text = "".join(f"{a}\t{e}\t{k}\n" for a, e, k in rows)
 
     kept = (
@@ -198,6 +213,7 @@ def build(corpus: Corpus, text: str) -> tuple[str, str, dict[str, int]]:
     counts = {
         "aliases hand": len(hand),
         "aliases generated": len(generated),
+        "abbreviations": len(shortened),
         "aliases total": len(rows),
         "terms hand": len(kept),
         "terms law": len(law_lines),

@@ -18,7 +18,7 @@ CORPUS_LAWS = ROOT.parent / "shared" / "corpus" / "laws"
 
 # The line format jieba's load_userdict accepts: word, optional frequency, optional lower-case tag.
 TERM_LINE = re.compile(r"^(\S+) ([1-9][0-9]*) ([a-z]+)$")
-KINDS = {"law", "term"}
+KINDS = {"law", "term", "abbreviation"}
 
 # Sentences from the seed reports (simplified) and the corpus, with the word jieba must keep whole.
 KEPT_WHOLE = [

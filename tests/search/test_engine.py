@@ -635,3 +635,10 @@ def test_the_last_sections_of_each_document_are_kept(opened):
     sections = np.sort(np.concatenate([first[:5], second[:2]]))
     kept = sections[_last_of_each_document(opened, sections)]
     assert sorted(kept.tolist()) == sorted(first[2:5].tolist() + second[:2].tolist())
+
+
+def test_an_abbreviation_is_searched_as_the_term_it_stands_for(opened):
+    # No seed writes 市监; seed 001 writes 市场监管 (aliases.tsv: 市监 → 市场监管, read from the corpus's words).
+    result = run_search(opened, params_from({"q": "市监"}))
+    assert "市监 → 市场监管" in result.query.aliases
+    assert [h.source for h in result.hits] == [SEED_001]
