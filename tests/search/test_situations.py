@@ -231,3 +231,22 @@ def test_words_no_document_holds_are_answered_by_the_situations_near_them(wildli
     similarity = situations.matcher().similar("野猪毁田")[0].similarity
     monkeypatch.setattr(situations, "SITUATION_ALONE_MIN", similarity + 0.01)
     assert run_search(wildlife_index, params_from({"q": "野猪毁田"})).total == 0
+
+
+def test_a_near_situation_brings_its_document_though_the_words_found_others(wildlife_index, monkeypatch):
+    """Words found elsewhere (赔 in 种子法) do not keep out the document a near situation names and they miss."""
+    from search.engine import run_search
+    from search.params import params_from
+
+    q = "野猪把庄稼拱了谁来赔"
+    monkeypatch.setattr(situations, "matcher", lambda: Matcher([]))
+    assert [h.source for h in run_search(wildlife_index, params_from({"q": q})).hits] == ["laws/种子法.md"]
+    boar = Situation("野生动物保护法.md", "第十九条", "野猪把庄稼拱了能找政府补偿吗")
+    monkeypatch.setattr(situations, "matcher", lambda: Matcher([boar]))
+    result = run_search(wildlife_index, params_from({"q": q}))
+    assert [(h.source, h.section) for h in result.hits][:1] == [("laws/野生动物保护法.md", "第十九条")]
+    assert [h.source for h in result.hits] == ["laws/野生动物保护法.md", "laws/种子法.md"]
+    # Less near than SITUATION_ALONE_MIN, it lifts only the documents the words found.
+    similarity = situations.matcher().similar(q)[0].similarity
+    monkeypatch.setattr(situations, "SITUATION_ALONE_MIN", similarity + 0.01)
+    assert [h.source for h in run_search(wildlife_index, params_from({"q": q})).hits] == ["laws/种子法.md"]
