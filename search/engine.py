@@ -1480,10 +1480,10 @@ def run_search(index: OpenIndex, params: SearchParams, day: dt.date | None = Non
             matched, alone = near, prior
             notes = [*notes, NO_WORD_HELD_NOTE]
     elif prior is not None and not reading.pinned:
-        # A document whose situation is as near the query answers it though none of its words occur in it
-        # (稿子投给杂志社一个月没回音: 著作权法 writes 期刊社 and 三十日): it joins those the words found, to be lifted
-        # by that situation as they are.
-        matched = matched | (prior.similarity >= situations.SITUATION_ALONE_MIN)
+        # A document with a situation near the query (SITUATION_JOIN_MIN) answers it though none of its words occur
+        # in it (稿子投给杂志社一个月没回音: 著作权法 writes 期刊社 and 三十日): it joins those the words found, to be
+        # lifted by that situation as they are.
+        matched = matched | (prior.similarity >= situations.SITUATION_JOIN_MIN)
     if alone is None and not matched.any() and not reading.pinned:
         # The reading of last resort: any word of the query the corpus holds, as the segmenter cuts it (押 of
         # 押一付三, whose everyday expansion no article holds): an answer is empty only when it holds none.

@@ -246,7 +246,7 @@ def test_a_near_situation_brings_its_document_though_the_words_found_others(wild
     result = run_search(wildlife_index, params_from({"q": q}))
     assert [(h.source, h.section) for h in result.hits][:1] == [("laws/野生动物保护法.md", "第十九条")]
     assert [h.source for h in result.hits] == ["laws/野生动物保护法.md", "laws/种子法.md"]
-    # Less near than SITUATION_ALONE_MIN, it lifts only the documents the words found.
+    # Less near than SITUATION_JOIN_MIN, it lifts only the documents the words found.
     similarity = situations.matcher().similar(q)[0].similarity
-    monkeypatch.setattr(situations, "SITUATION_ALONE_MIN", similarity + 0.01)
+    monkeypatch.setattr(situations, "SITUATION_JOIN_MIN", similarity + 0.01)
     assert [h.source for h in run_search(wildlife_index, params_from({"q": q})).hits] == ["laws/种子法.md"]
