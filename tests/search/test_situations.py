@@ -62,10 +62,10 @@ def test_parse_reads_lines_and_names_a_bad_one():
         situations.parse("民法典/合同编.md\t第七百零三条\t房东不退押金\n民法典/合同编.md\t房东不退押金\n")
 
 
-def test_a_situation_puts_the_document_that_answers_it_first(fixture_index, monkeypatch):
-    """On the fixture index, 狗咬了人谁赔 brings the interpretation (whose text names 饲养动物 and 赔偿) before the
-    tort book, at its article on animals; a situation of its article on dangerous dogs, near the question, puts the
-    book first, with that article first."""
+def test_a_situation_shows_the_article_that_answers_it_first(fixture_index, monkeypatch):
+    """On the fixture index, 狗咬了人谁赔 brings the tort book at its article on animals, then the interpretation
+    (whose text names 饲养动物 and 赔偿); a situation of the book's article on dangerous dogs, near the question,
+    shows that article first instead, and the explanation names the situation."""
     from search.engine import run_search
     from search.index import IndexHolder
     from search.params import params_from
@@ -80,8 +80,8 @@ def test_a_situation_puts_the_document_that_answers_it_first(fixture_index, monk
     )
     try:
         monkeypatch.setattr(situations, "matcher", lambda: Matcher([]))
-        assert top("狗咬了人谁赔") == [interpretation, "fixtures/civil/侵权责任编.md"]
-        assert run_search(index, params_from({"q": "狗咬了人谁赔"})).hits[1].section.endswith("第一千二百四十五条")
+        assert top("狗咬了人谁赔") == ["fixtures/civil/侵权责任编.md", interpretation]
+        assert run_search(index, params_from({"q": "狗咬了人谁赔"})).hits[0].section.endswith("第一千二百四十五条")
         tort = Situation("civil/侵权责任编.md", "第一千二百四十七条", "邻居养的大狼狗咬了人谁来赔")
         monkeypatch.setattr(situations, "matcher", lambda: Matcher([tort, *SITUATIONS]))
         assert top("狗咬了人谁赔") == ["fixtures/civil/侵权责任编.md", interpretation]
