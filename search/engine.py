@@ -107,8 +107,13 @@ AMENDING_FACTOR = 0.3
 NATIONAL_LEVELS = frozenset(("法律", "行政法规", "部门规章"))
 LOCAL_LEVELS = frozenset(("地方性法规", "地方政府规章"))
 # Questions and everyday words that name no place: every matched local document but the best is multiplied by
-# this factor, so that one place's rule stands for all of them (three cities' 养犬管理条例 are one answer).
+# this factor, so that one place's rule stands for all of them (three cities' 养犬管理条例 are one answer). Not a
+# topic of several words (房屋征收 补偿): it asks for the rules on it, each place's among them.
 LOCAL_FOLLOWER_FACTOR = 0.5
+# A topic of several words: the model (search/rerank.py) puts in order only this many first documents, those the
+# text and the factors chose, and brings none from further down into them (the first page holds the documents
+# about the topic, local ones included; the model was fitted on questions' first three).
+TOPIC_RERANK_DEPTH = 10
 # Questions and everyday words that name a place: a local document of another place is multiplied by this factor
 # (上海的小区车位只卖不租: 上海市住宅物业管理规定, not 山东省物业管理条例), one of the place or of its province not.
 ELSEWHERE_FACTOR = 0.25
@@ -1025,15 +1030,16 @@ def _rank(
         doc_scores *= 1.0 + situations.SITUATION_WEIGHT * prior.similarity
         doc_scores += situations.SITUATION_LIFT * top * prior.similarity * docs
         doc_scores *= prior.factor
-    if prior is not None and prior.copies is not None:
+    if prior is not None and prior.copies is not None and not prior.topic:
         _one_local_first(doc_scores, docs, _local(index))
     candidates = np.flatnonzero(docs)
     if prior is not None and prior.copies is not None:
         # Not where the query names a place: its local rules are what it asks for, and the model weighs levels.
-        leading = _first_ranked(candidates, doc_scores, table.newest_rank, rerank.RERANK_DEPTH + 1)
-        floor = float(doc_scores[leading[-1]]) if len(leading) > rerank.RERANK_DEPTH else 0.0
+        depth = TOPIC_RERANK_DEPTH if prior.topic else rerank.RERANK_DEPTH
+        leading = _first_ranked(candidates, doc_scores, table.newest_rank, depth + 1)
+        floor = float(doc_scores[leading[-1]]) if len(leading) > depth else 0.0
         # Out of force on the day: the documents the status penalty lowered.
-        rerank.rerank(index, leading[: rerank.RERANK_DEPTH], doc_scores, evidence, floor, status < 1.0)
+        rerank.rerank(index, leading[:depth], doc_scores, evidence, floor, status < 1.0)
     return _first_ranked(candidates, doc_scores, table.newest_rank, first), doc_scores, best
 
 
@@ -1191,13 +1197,16 @@ def _names_a_title(index: OpenIndex, text: str) -> bool:
 
 def _everyday(index: OpenIndex, parsed: ParsedQuery, text: str) -> bool:
     """Is the query (`text` as typed) ranked as a question or everyday words, with breadth and the level factors?
-    So is a topic typed as one short word that names no law, by its title or a short name (电鱼: ten cities' river
-    regulations forbid it in the words of 渔业法, which is the rule the word asks for; 食安法 is a known item)."""
+    So is a topic typed as a few short words none of which names a law, by its title or a short name (电鱼: ten
+    cities' river regulations forbid it in the words of 渔业法, which is the rule the word asks for; 府院联动 机制:
+    the reports on it before three cities' regulations that name it in one short article; 食安法 and 刑法 盗窃 are
+    known items)."""
     if parsed.relaxed or any(colloquial.extra_terms(t.text) for t in parsed.positive_terms):
         return True
-    if not questions.is_topic_word(parsed):
-        return False
-    return not _names_a_title(index, text) and all(kind != "law" for _, kind in aliases.expansions(text.strip()))
+    words = questions.topic_words(parsed)
+    return bool(words) and not any(
+        _names_a_title(index, w) or any(kind == "law" for _, kind in aliases.expansions(w)) for w in words
+    )
 
 
 def _describes_a_problem(index: OpenIndex, typed: ParsedQuery, parsed: ParsedQuery) -> bool:
@@ -1280,13 +1289,15 @@ def _read(
 @dataclass(frozen=True, slots=True)
 class _Prior:
     """What a question or everyday words weigh beside the text: a factor per document, the pairs (local
-    copy, national rule) whose national rule takes its copies' score (none when the query names a place), and
-    the situations near the query by the ordinal of the document they name (search/situations.py)."""
+    copy, national rule) whose national rule takes its copies' score (none when the query names a place), the
+    situations near the query by the ordinal of the document they name (search/situations.py), and whether the
+    query is a topic of several words (`questions.topic_words`)."""
 
     factor: np.ndarray  # amending decisions, levels or places (not situations)
     copies: tuple[np.ndarray, np.ndarray] | None
     near: dict[int, situations.Similar]
     similarity: np.ndarray  # of each document's closest situation to the query (0: none near it)
+    topic: bool = False
 
 
 def copied_rules(titles: Sequence[str], levels: Sequence[str]) -> list[tuple[int, int]]:
@@ -1380,10 +1391,20 @@ def _one_local_first(doc_scores: np.ndarray, docs: np.ndarray, local: np.ndarray
     doc_scores[at[at != best]] *= LOCAL_FOLLOWER_FACTOR
 
 
-def _prior(index: OpenIndex, query: str, situated: bool) -> _Prior:
+def _reading_prior(index: OpenIndex, typed: ParsedQuery, parsed: ParsedQuery, text: str) -> _Prior | None:
+    """What the query (`text` as typed) weighs beside the text where it is ranked as a question or everyday words
+    (`_everyday`); None where it is ranked by the text alone."""
+    if not _everyday(index, parsed, text):
+        return None
+    topic = not parsed.relaxed and len(questions.topic_words(parsed)) > 1
+    return _prior(index, text, _describes_a_problem(index, typed, parsed), topic)
+
+
+def _prior(index: OpenIndex, query: str, situated: bool, topic: bool = False) -> _Prior:
     """What a question or everyday words weigh beside the text: decisions amending other instruments behind
     them, local documents and cases behind statutes (national rules before their local copies) unless the
-    query names a place, and where `situated`, the documents whose situations are near the query before others."""
+    query names a place, and where `situated`, the documents whose situations are near the query before others.
+    `topic`: the query is a topic of several words."""
     table = index.table
     amending = index.memo(
         "amending-factor",
@@ -1394,9 +1415,9 @@ def _prior(index: OpenIndex, query: str, situated: bool) -> _Prior:
     similarity = _situation_similarity(index, near)
     if named:
         elsewhere = index.memo(("elsewhere", named), lambda: _elsewhere(index, named))
-        return _Prior(amending * np.where(elsewhere, ELSEWHERE_FACTOR, 1.0), None, near, similarity)
+        return _Prior(amending * np.where(elsewhere, ELSEWHERE_FACTOR, 1.0), None, near, similarity, topic)
     level = index.memo("level-factor", lambda: np.asarray([LEVEL_FACTOR.get(v, 1.0) for v in index.levels()]))
-    return _Prior(amending * level, _copied_rules(index), near, similarity)
+    return _Prior(amending * level, _copied_rules(index), near, similarity, topic)
 
 
 def _near_situations(index: OpenIndex, query: str) -> dict[int, situations.Similar]:
@@ -1470,8 +1491,7 @@ def run_search(index: OpenIndex, params: SearchParams, day: dt.date | None = Non
     on_day = day_view(index, day)
     reading = read_citations(index, params.q, as_of=params.as_of)
     typed, parsed, plan, matched, groups, notes = _read(index, params, reading)
-    everyday = _everyday(index, parsed, params.q)
-    prior = _prior(index, params.q, _describes_a_problem(index, typed, parsed)) if everyday else None
+    prior = _reading_prior(index, typed, parsed, params.q)
     # Words no document holds (野猪毁田, 老楼加梯) that situations know: their documents are the answer.
     alone = None  # the prior whose situations alone answer the query
     if prior is not None and not matched.any() and not reading.pinned:

@@ -336,12 +336,23 @@ def is_everyday_phrase(parsed: ParsedQuery) -> bool:
 TOPIC_WORD_CHARS = range(2, 5)
 
 
-def is_topic_word(parsed: ParsedQuery) -> bool:
-    """Is the query one plain word of TOPIC_WORD_CHARS characters (电鱼, 工地扬尘)? Typed alone, such a word names a
-    topic: it is matched as typed, and ranked as everyday words are (the national rule on it before the local
-    rules that repeat it, the documents about it before those naming it once)."""
-    norm = one_plain_word(parsed)
-    return norm is not None and len(norm) in TOPIC_WORD_CHARS
+# A topic typed as a few such words apart (噪声污染 防治, 府院联动 机制, 见义勇为 人员 奖励): at most this many.
+TOPIC_WORDS = 3
+
+
+def topic_words(parsed: ParsedQuery) -> tuple[str, ...]:
+    """The query's words, normalised, where it is a topic: one to TOPIC_WORDS plain words (no quotes, field, 文号,
+    alias or exclusion) of TOPIC_WORD_CHARS characters each (电鱼; 工伤 认定; 府院联动 机制); () otherwise. Such words
+    name a subject: they are matched as typed, and ranked as everyday words are (the national rule on it before
+    the local rules that repeat it, the documents about it, a regulation named after it, a law's chapter on it,
+    the report that gives it a paragraph, before the articles that name it once, however short)."""
+    if parsed.excluded or not 1 <= len(parsed.groups) <= TOPIC_WORDS or any(len(g) != 1 for g in parsed.groups):
+        return ()
+    terms = [g[0] for g in parsed.groups]
+    words = tuple(analysis.normalize(t.text).strip() for t in terms)
+    if all(_plain(t) for t in terms) and all(len(w) in TOPIC_WORD_CHARS for w in words):
+        return words
+    return ()
 
 
 def one_plain_word(parsed: ParsedQuery) -> str | None:

@@ -108,6 +108,12 @@ DOCS = {
     "常务委员会第四十次会议批准\n\n<!-- INFO END -->\n\n"
     "第四十二条 业主应当按时交纳物业服务费用。物业服务企业不得以停止供水、供电等方式催交物业服务费用。\n\n"
     "第四十三条 业主拒不交纳物业服务费用的，物业服务企业可以依法向人民法院起诉。\n",
+    # A city's regulation naming the work the reports give a paragraph (府院联动) in one short article with the
+    # word after it: a topic typed as two words finds the reports first.
+    "local/郑州市优化营商环境条例(2021-06-01).md": "# 郑州市优化营商环境条例\n\n2021年6月1日河南省第十三届人民代表"
+    "大会常务委员会第二十四次会议批准\n\n<!-- INFO END -->\n\n"
+    "第一条 为了持续优化营商环境，激发市场主体活力，制定本条例。\n\n"
+    "第三十条 市人民政府与人民法院应当建立企业破产府院联动机制，协调处置破产企业职工安置等问题。\n",
     # The law on identity cards, and a regulation on household registration with both words of a question about
     # a child's card in one article: the question finds the law its title names (title topic).
     "identity/居民身份证法(2011-10-29).md": "# 中华人民共和国居民身份证法\n\n2011年10月29日第十一届全国人民代表大会"

@@ -537,27 +537,32 @@ def test_local_documents_of_other_places_than_those_named(fixture_index):
     # 郑州: its own regulation and its province's (河南省…) are of the place, 温州's is not; documents that are no
     # local regulations (the reports, the notices) are never set behind.
     assert elsewhere("郑州") == ["温州市物业管理条例"]
-    assert elsewhere("温州") == ["河南省食品小作坊小经营店和小摊点管理条例", "郑州市养犬管理条例"]
+    assert elsewhere("温州") == [
+        "河南省食品小作坊小经营店和小摊点管理条例",
+        "郑州市优化营商环境条例",
+        "郑州市养犬管理条例",
+    ]
     # A province named: its own rules are of the place; a city's in it (温州) is a rule of that city alone.
-    assert elsewhere("浙江") == ["河南省食品小作坊小经营店和小摊点管理条例", "温州市物业管理条例", "郑州市养犬管理条例"]
-    assert elsewhere("河南") == ["温州市物业管理条例", "郑州市养犬管理条例"]
+    assert elsewhere("浙江") == [
+        "河南省食品小作坊小经营店和小摊点管理条例",
+        "温州市物业管理条例",
+        "郑州市优化营商环境条例",
+        "郑州市养犬管理条例",
+    ]
+    assert elsewhere("河南") == ["温州市物业管理条例", "郑州市优化营商环境条例", "郑州市养犬管理条例"]
     index.close()
 
 
-def test_a_title_typed_as_one_short_word_is_a_known_item_not_a_topic(fixture_index):
+def test_a_title_or_a_law_name_among_short_words_is_a_known_item_not_a_topic(fixture_index):
     from search.engine import _everyday
     from search.index import IndexHolder
     from search.query import parse_query
 
     index = IndexHolder(fixture_index).get()
-    # 物业服务 is a topic: ranked as everyday words are. 民法典 is a title (中华人民共和国民法典) and 食安法 a law's
-    # short name: ranked as typed.
-    assert [_everyday(index, parse_query(q), q) for q in ("物业服务", "民法典", "食安法", "中华人民共和国民法典")] == [
-        True,
-        False,
-        False,
-        False,
-    ]
+    # 物业服务 and 物业服务 费用 are topics: ranked as everyday words are. 民法典 is a title (中华人民共和国民法典) and
+    # 食安法 a law's short name, alone or beside another word: ranked as typed.
+    queries = ("物业服务", "物业服务 费用", "民法典", "食安法", "中华人民共和国民法典", "民法典 婚姻", "食安法 处罚")
+    assert [_everyday(index, parse_query(q), q) for q in queries] == [True, True, False, False, False, False, False]
     index.close()
 
 
@@ -642,3 +647,30 @@ def test_an_abbreviation_is_searched_as_the_term_it_stands_for(opened):
     result = run_search(opened, params_from({"q": "市监"}))
     assert "市监 → 市场监管" in result.query.aliases
     assert [h.source for h in result.hits] == [SEED_001]
+
+
+def test_a_topic_of_several_words_keeps_each_places_rule_and_the_model_orders_only_its_first_documents(
+    fixture_index, monkeypatch
+):
+    from search import engine, rerank
+    from search.index import IndexHolder
+
+    index = IndexHolder(fixture_index).get()
+    calls: list[object] = []
+    ordered = rerank.rerank
+
+    def recorded(index, leading, *rest):
+        calls.append(len(leading))
+        return ordered(index, leading, *rest)
+
+    monkeypatch.setattr(rerank, "rerank", recorded)
+    monkeypatch.setattr(engine, "_one_local_first", lambda *args: calls.append("one local rule first"))
+    monkeypatch.setattr(engine, "TOPIC_RERANK_DEPTH", 1)
+    # A topic of two words: every place's rule keeps its score, the model orders the first TOPIC_RERANK_DEPTH.
+    topic = run_search(index, params_from({"q": "物业服务 费用"}))
+    assert (topic.total, calls) == (2, [1])
+    calls.clear()
+    # A question: one local rule stands for the others, the model orders up to RERANK_DEPTH documents.
+    question = run_search(index, params_from({"q": "不交物业费物业能停水停电吗"}))
+    assert calls == ["one local rule first", question.total]
+    index.close()

@@ -151,14 +151,34 @@ def test_a_single_run_of_everyday_words_is_read_like_a_question(q, everyday):
         ("電魚", True),  # the same word in the other script
         ("鱼", False),  # one character
         ("电鱼炸鱼毒鱼", False),  # a run longer than a word: searched as typed, as a phrase would be
-        ("电鱼 处罚", False),  # two terms typed apart
+        ("电鱼 处罚", True),  # two short words typed apart: a topic too
         ('"电鱼"', False),  # quoted: exact
         ("title:电鱼", False),
         ("电鱼 -渔业", False),
     ],
 )
 def test_a_topic_typed_as_one_short_word(q, topic):
-    assert questions.is_topic_word(parse_query(q)) is topic
+    assert bool(questions.topic_words(parse_query(q))) is topic
+
+
+@pytest.mark.parametrize(
+    ("q", "words"),
+    [
+        ("电鱼", ("电鱼",)),
+        ("工伤 认定", ("工伤", "认定")),
+        ("府院聯動 機制", ("府院联动", "机制")),  # normalised: the other script
+        ("见义勇为 人员 奖励", ("见义勇为", "人员", "奖励")),
+        ("执法 人员 资格 管理", ()),  # four words: more than a topic
+        ("法治政府建设 报告", ()),  # a word longer than a topic word
+        ("工伤 鱼", ()),  # one character
+        ('"工伤" 认定', ()),  # quoted: exact
+        ("title:工伤 认定", ()),
+        ("工伤 -认定", ()),
+        ("工伤 OR 认定", ()),  # alternatives: one group of two terms
+    ],
+)
+def test_a_topic_is_one_to_three_short_plain_words(q, words):
+    assert questions.topic_words(parse_query(q)) == words
 
 
 def _group(*texts: str) -> tuple:
