@@ -1,8 +1,12 @@
-"""Held-out question sets: success@3 per set and kind, through the search function the API uses.
+"""Held-out query sets, through the search function the API uses: questions and everyday words (success@3 per set
+and kind), and topics (success@1 and MRR@10 per set).
 
 `tools/heldout/setN.jsonl` (one {"q", "kind", "accept"} per line; `accept` holds sources of ../shared/corpus) were
 written from the corpus alone by authors who saw neither the development sets, the colloquial table nor the
-engine; docs/relevance.md says which of them ranking work has since looked at.
+engine; docs/relevance.md says which of them ranking work has since looked at. `tools/heldout/topicsN.jsonl` (one
+{"q", "kind", "primary", "relevant", "notes"} per line) were written the same way, judged as the development set's
+`concept` and `seed` kinds are: 2–3 statutory words naming a subject (kind `concept`), or the words of an
+initiative the seed reports give a paragraph (kind `seed`); `primary` holds the documents acceptable first.
 
     python -m tools.heldout INDEX_ROOT [--misses]
 """
@@ -21,11 +25,19 @@ from search.params import params_from
 SETS = Path(__file__).with_name("heldout")
 TOP = 3
 KINDS = ("question", "colloquial")
+TOPIC_KINDS = ("concept", "seed")
+# Topics: the first primary document's rank counts up to this one (MRR@10).
+TOPIC_DEPTH = 10
 
 
 def set_paths() -> list[Path]:
     """The sets' files in their order (set1, set2, …, set10)."""
     return sorted(SETS.glob("set*.jsonl"), key=lambda p: int(p.stem.removeprefix("set")))
+
+
+def topic_paths() -> list[Path]:
+    """The topic sets' files in their order (topics1, topics2, …)."""
+    return sorted(SETS.glob("topics*.jsonl"), key=lambda p: int(p.stem.removeprefix("topics")))
 
 
 def score(index, path: Path, misses: bool) -> dict[str, tuple[int, int, int]]:
@@ -47,10 +59,29 @@ def score(index, path: Path, misses: bool) -> dict[str, tuple[int, int, int]]:
     return {k: (v[0], v[1], v[2]) for k, v in out.items() if v[1]}
 
 
+def score_topics(index, path: Path, misses: bool) -> tuple[int, float, int]:
+    """(successes at rank 1, reciprocal ranks summed, queries) of a topic set."""
+    first = queries = 0
+    reciprocal = 0.0
+    for line in path.read_text("utf-8").splitlines():
+        if not line.strip():
+            continue
+        case = json.loads(line)
+        hits = run_search(index, params_from({"q": case["q"], "size": str(TOPIC_DEPTH)})).hits
+        rank = next((n for n, h in enumerate(hits, 1) if h.source in case["primary"]), None)
+        queries += 1
+        first += int(rank == 1)
+        reciprocal += 1 / rank if rank else 0.0
+        if misses and rank != 1:
+            shown = hits[0].source if hits else None
+            print(f"  miss {path.stem} [{case['kind']}] {case['q']} -> rank {rank}, first {shown}")
+    return first, reciprocal, queries
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("index", type=Path, help="index root (var/eval-index: seeds and ../shared/corpus/laws)")
-    ap.add_argument("--misses", action="store_true", help="list the queries whose answer is not in the top 3")
+    ap.add_argument("--misses", action="store_true", help="list the queries not answered (top 3; topics: first)")
     args = ap.parse_args(argv)
     analysis.preload()
     index = IndexHolder(args.index).get()
@@ -59,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         figures = score(index, path, args.misses)
         cells = [f"{k} {ok}/{n} = {ok / n:.3f} ({empty})" for k, (ok, n, empty) in figures.items()]
         print(f"  {path.stem}: " + "; ".join(cells))
+    if topic_paths():
+        print(f"held-out topic sets, success@1 and MRR@{TOPIC_DEPTH}:")
+    for path in topic_paths():
+        first, reciprocal, queries = score_topics(index, path, args.misses)
+        print(f"  {path.stem}: {first}/{queries} = {first / queries:.3f}, MRR {reciprocal / queries:.3f}")
     index.close()
     return 0
 
