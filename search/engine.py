@@ -1195,18 +1195,26 @@ def _names_a_title(index: OpenIndex, text: str) -> bool:
     return norm in by_form or strip_prefix(norm) in by_form
 
 
-def _everyday(index: OpenIndex, parsed: ParsedQuery, text: str) -> bool:
-    """Is the query (`text` as typed) ranked as a question or everyday words, with breadth and the level factors?
-    So is a topic typed as a few short words none of which names a law, by its title or a short name (电鱼: ten
-    cities' river regulations forbid it in the words of 渔业法, which is the rule the word asks for; 府院联动 机制:
-    the reports on it before three cities' regulations that name it in one short article; 食安法 and 刑法 盗窃 are
-    known items)."""
-    if parsed.relaxed or any(colloquial.extra_terms(t.text) for t in parsed.positive_terms):
-        return True
+def _everyday(index: OpenIndex, parsed: ParsedQuery) -> bool:
+    """Is the query ranked as a question or everyday words, with breadth and the level factors? So is a topic
+    (`_topic_words`)."""
+    return _everyday_words(parsed) or bool(_topic_words(index, parsed))
+
+
+def _everyday_words(parsed: ParsedQuery) -> bool:
+    """Is the query a question, or does it hold everyday words of the colloquial table?"""
+    return parsed.relaxed or any(colloquial.extra_terms(t.text) for t in parsed.positive_terms)
+
+
+def _topic_words(index: OpenIndex, parsed: ParsedQuery) -> tuple[str, ...]:
+    """The words of a topic (`questions.topic_words`) none of which names a law, by its title or a short name; ()
+    otherwise. 电鱼: ten cities' river regulations forbid it in the words of 渔业法, which is the rule the word asks
+    for; 府院联动 机制: the reports on it before three cities' regulations that name it in one short article; 食安法
+    and 刑法 盗窃 are known items."""
     words = questions.topic_words(parsed)
-    return bool(words) and not any(
-        _names_a_title(index, w) or any(kind == "law" for _, kind in aliases.expansions(w)) for w in words
-    )
+    if any(_names_a_title(index, w) or any(kind == "law" for _, kind in aliases.expansions(w)) for w in words):
+        return ()
+    return words
 
 
 def _describes_a_problem(index: OpenIndex, typed: ParsedQuery, parsed: ParsedQuery) -> bool:
@@ -1254,7 +1262,7 @@ def _read(
         parsed = questions.relax(parsed, frequency)
     plan = plan_query(parsed)
     pinned = pinned_mask(index, reading)
-    matched, groups = _match(index, plan, narrow=not _everyday(index, parsed, params.q), ranked=pinned)
+    matched, groups = _match(index, plan, narrow=not _everyday(index, parsed), ranked=pinned)
     # Nothing found: read the query for any of its content words, then for any of its words at all (an answer
     # is empty only when no word of the query occurs in the corpus).
     fallbacks = (False, True) if not asks else (True,)
@@ -1297,7 +1305,7 @@ class _Prior:
     copies: tuple[np.ndarray, np.ndarray] | None
     near: dict[int, situations.Similar]
     similarity: np.ndarray  # of each document's closest situation to the query (0: none near it)
-    topic: bool = False
+    topic: bool
 
 
 def copied_rules(titles: Sequence[str], levels: Sequence[str]) -> list[tuple[int, int]]:
@@ -1393,14 +1401,17 @@ def _one_local_first(doc_scores: np.ndarray, docs: np.ndarray, local: np.ndarray
 
 def _reading_prior(index: OpenIndex, typed: ParsedQuery, parsed: ParsedQuery, text: str) -> _Prior | None:
     """What the query (`text` as typed) weighs beside the text where it is ranked as a question or everyday words
-    (`_everyday`); None where it is ranked by the text alone."""
-    if not _everyday(index, parsed, text):
+    (`_everyday`), a topic of several words among them; None where it is ranked by the text alone."""
+    if _everyday_words(parsed):
+        topic = False
+    elif words := _topic_words(index, parsed):
+        topic = len(words) > 1
+    else:
         return None
-    topic = not parsed.relaxed and len(questions.topic_words(parsed)) > 1
     return _prior(index, text, _describes_a_problem(index, typed, parsed), topic)
 
 
-def _prior(index: OpenIndex, query: str, situated: bool, topic: bool = False) -> _Prior:
+def _prior(index: OpenIndex, query: str, situated: bool, topic: bool) -> _Prior:
     """What a question or everyday words weigh beside the text: decisions amending other instruments behind
     them, local documents and cases behind statutes (national rules before their local copies) unless the
     query names a place, and where `situated`, the documents whose situations are near the query before others.

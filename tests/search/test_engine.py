@@ -562,7 +562,7 @@ def test_a_title_or_a_law_name_among_short_words_is_a_known_item_not_a_topic(fix
     # 物业服务 and 物业服务 费用 are topics: ranked as everyday words are. 民法典 is a title (中华人民共和国民法典) and
     # 食安法 a law's short name, alone or beside another word: ranked as typed.
     queries = ("物业服务", "物业服务 费用", "民法典", "食安法", "中华人民共和国民法典", "民法典 婚姻", "食安法 处罚")
-    assert [_everyday(index, parse_query(q), q) for q in queries] == [True, True, False, False, False, False, False]
+    assert [_everyday(index, parse_query(q)) for q in queries] == [True, True, False, False, False, False, False]
     index.close()
 
 
@@ -673,4 +673,8 @@ def test_a_topic_of_several_words_keeps_each_places_rule_and_the_model_orders_on
     # A question: one local rule stands for the others, the model orders up to RERANK_DEPTH documents.
     question = run_search(index, params_from({"q": "不交物业费物业能停水停电吗"}))
     assert calls == ["one local rule first", question.total]
+    calls.clear()
+    # Short words one of which is an everyday word of the table (社保: 社会保险) are everyday words, not a topic.
+    everyday = run_search(index, params_from({"q": "社保 缴费"}))
+    assert everyday.total > 0 and calls == ["one local rule first", everyday.total]
     index.close()
