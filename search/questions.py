@@ -332,8 +332,10 @@ def is_everyday_phrase(parsed: ParsedQuery) -> bool:
     return norm is not None and not colloquial.expansions(norm) and bool(colloquial.find(norm))
 
 
-# A topic typed as one short word (电鱼, 工地扬尘, 留守儿童): this many characters.
-TOPIC_WORD_CHARS = range(2, 5)
+# A topic typed as one short word (电鱼, 工地扬尘, 留守儿童): this many characters. A statute's terms run to
+# seven (区分所有权, 最低生活保障, 非物质文化遗产) and name a subject as the shorter ones do; a longer run is
+# searched as typed, as a phrase would be.
+TOPIC_WORD_CHARS = range(2, 8)
 
 
 # A topic typed as a few such words apart (噪声污染 防治, 府院联动 机制, 见义勇为 人员 奖励): at most this many.
@@ -342,10 +344,11 @@ TOPIC_WORDS = 3
 
 def topic_words(parsed: ParsedQuery) -> tuple[str, ...]:
     """The query's words, normalised, where it is a topic: one to TOPIC_WORDS plain words (no quotes, field, 文号,
-    alias or exclusion) of TOPIC_WORD_CHARS characters each (电鱼; 工伤 认定; 府院联动 机制); () otherwise. Such words
-    name a subject: they are matched as typed, and ranked as everyday words are (the national rule on it before
-    the local rules that repeat it, the documents about it, a regulation named after it, a law's chapter on it,
-    the report that gives it a paragraph, before the articles that name it once, however short)."""
+    alias or exclusion) of TOPIC_WORD_CHARS characters each (电鱼; 工伤 认定; 府院联动 机制; 非物质文化遗产 保护);
+    () otherwise. Such words name a subject: they are matched as typed, and ranked as everyday words are (the
+    national rule on it before the local rules that repeat it, the documents about it, a regulation named after
+    it, a law's chapter on it, the report that gives it a paragraph, before the articles that name it once,
+    however short)."""
     if parsed.excluded or not 1 <= len(parsed.groups) <= TOPIC_WORDS or any(len(g) != 1 for g in parsed.groups):
         return ()
     terms = [g[0] for g in parsed.groups]

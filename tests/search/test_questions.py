@@ -148,9 +148,11 @@ def test_a_single_run_of_everyday_words_is_read_like_a_question(q, everyday):
     [
         ("电鱼", True),
         ("工地扬尘", True),
+        ("非物质文化遗产", True),  # a statute's term of seven characters
+        ("依法行政考核评价", False),  # eight: searched as typed
         ("電魚", True),  # the same word in the other script
         ("鱼", False),  # one character
-        ("电鱼炸鱼毒鱼", False),  # a run longer than a word: searched as typed, as a phrase would be
+        ("禁止电鱼炸鱼毒鱼", False),  # a run longer than a word: searched as typed, as a phrase would be
         ("电鱼 处罚", True),  # two short words typed apart: a topic too
         ('"电鱼"', False),  # quoted: exact
         ("title:电鱼", False),
@@ -169,7 +171,10 @@ def test_a_topic_typed_as_one_short_word(q, topic):
         ("府院聯動 機制", ("府院联动", "机制")),  # normalised: the other script
         ("见义勇为 人员 奖励", ("见义勇为", "人员", "奖励")),
         ("执法 人员 资格 管理", ()),  # four words: more than a topic
-        ("法治政府建设 报告", ()),  # a word longer than a topic word
+        ("建筑物 区分所有权", ("建筑物", "区分所有权")),
+        ("植物新品種 保護", ("植物新品种", "保护")),
+        ("最低生活保障 申请", ("最低生活保障", "申请")),
+        ("法治政府建设情况 报告", ()),  # a word longer than a topic word
         ("工伤 鱼", ()),  # one character
         ('"工伤" 认定', ()),  # quoted: exact
         ("title:工伤 认定", ()),
