@@ -27,15 +27,18 @@ _JOINERS_RE = re.compile(r"^[\s、,，;；和及与或以及]*$")
 _VERSION_AFTER_RE = re.compile(r"(?:\(\s*(\d{4})[^()]{0,8}\)|(\d{4})\s*年?\s*(?:版|修正|修订|修改)?)\s*$")
 # A version note before the name: 2018年公司法 / 2018公司法.
 _VERSION_BEFORE_RE = re.compile(r"(\d{4})\s*年?\s*(?:版|修正|修订|修改的?)?\s*$")
-# A name's run: CJK characters, 《》 of a law named inside it (关于适用《民法典》…的解释), and a closing number
-# of a series (…的解释(一)).
-_NAME_RUN_RE = re.compile(rf"[{_CJK}《》]*[{_CJK}](?:\([一二三四五六七八九十]+\))?$")
+# A name's run: CJK characters, 《》 or 〈〉 of a law named inside it (关于适用《民法典》…的解释, 广东省实施〈消防法〉
+# 办法), and a closing number of a series (…的解释(一)).
+_NAME_RUN_RE = re.compile(rf"[{_CJK}《》〈〉]*[{_CJK}](?:\([一二三四五六七八九十]+\))?$")
 _BOOK_OF_CODE_RE = re.compile(rf"^([{_CJK}]{{2,}}?典)[{_CJK}]{{2,6}}编$")
 # A book's name typed apart from its code's (民法典 婚姻家庭编, 《民法典》婚姻家庭编): the code's name before it.
 _BOOK_NAME_RE = re.compile(rf"^[{_CJK}]{{2,6}}编$")
 _JOINED_BOOK_RE = re.compile(rf"^《?([{_CJK}]{{2,}}典)》([{_CJK}]{{2,6}}编)$")
 _CODE_BEFORE_RE = re.compile(rf"《?([{_CJK}]{{2,}}典)》?\s*$")
-_BOOK_RE = re.compile(r"《([^《》]{1,60})》\s*$")
+# A name in 《》, a law named inside it in 〈〉 or in 《》 again (《广东省实施〈消防法〉办法》).
+_BOOK_RE = re.compile(r"《((?:[^《》]|《[^《》]{1,60}》){1,60})》\s*$")
+# The brackets of a law named inside a name, as titles write them (〈消防法〉 -> 《消防法》).
+_INNER_BOOK = str.maketrans("〈〉", "《》")
 # A name is at least this long (法 alone is no law); a bare article number needs 第 or 条 after a number.
 MIN_NAME_CHARS = 2
 # Words that end a name's run of characters without being part of it (查刑法264条, 刑法的第264条).
@@ -200,12 +203,13 @@ def _name_in(text: str, end: int) -> tuple[str | None, str | None, int]:
         left = left[: m.start()].rstrip()
     book = _BOOK_RE.search(left)
     if book:
-        name, start = book.group(1).strip(), book.start()
+        name, start = book.group(1).strip().translate(_INNER_BOOK), book.start()
     else:
         run = _NAME_RUN_RE.search(left)
         if not run or len(run.group(0)) < MIN_NAME_CHARS:
             return None, None, end
-        name, start = run.group(0).lstrip("《》"), run.end() - len(run.group(0).lstrip("《》"))
+        name, start = run.group(0).lstrip("《》〈〉"), run.end() - len(run.group(0).lstrip("《》〈〉"))
+        name = name.translate(_INNER_BOOK)
         if name.startswith("年") and text[:start].rstrip()[-1:].isdigit():
             name, start = name[1:], start + 1  # 2018年公司法: the year is a version note
         if len(name) < MIN_NAME_CHARS:
@@ -282,6 +286,7 @@ def _bare_citations(text: str, cited: list[ArticleCitation]) -> list[ArticleCita
         run = _NAME_RUN_RE.search(left.rstrip())
         if not run or len(run.group(0)) < MIN_NAME_CHARS:
             continue
-        name, start = _with_code(left, run.group(0).lstrip("《》"), run.end() - len(run.group(0).lstrip("《》")))
+        typed = run.group(0).lstrip("《》〈〉")
+        name, start = _with_code(left, typed.translate(_INNER_BOOK), run.end() - len(typed))
         out.append(ArticleCitation(name, (ref,), None, start, m.end(), bare=True, spans=(m.span(1),)))
     return out

@@ -7,7 +7,9 @@ import pytest
 
 from indexer.build import build_index
 from search.checker import check_text
+from search.engine import run_search
 from search.index import IndexHolder
+from search.params import params_from
 from tests.conftest import INDEX_OPTIONS, SEEDS, copy_laws
 
 pytestmark = pytest.mark.corpus
@@ -24,6 +26,7 @@ FILES = (
     "DLC/北京地方法规/地方性法规/北京/北京市未成年人保护条例(2023-05-26).md",
     "DLC/上海地方法规/地方性法规/上海/上海市未成年人保护条例(2024-12-31).md",
     "DLC/浙江地方法规/地方性法规/浙江/浙江省未成年人保护条例(2016-12-01).md",
+    "DLC/广东地方法规/地方性法规/广东/广东省实施《消防法》办法(2022-03-29).md",
 )
 
 DRAFT = """某区人民政府关于进一步规范公司登记和政务公开工作的通知（代拟稿）
@@ -111,3 +114,15 @@ def test_as_of_a_day_before_the_revision_took_effect(opened):
         ("ok", "2018-10-26", "现行有效（2018-10-26）"),
         ("ok", "2023-12-29", "已公布，自2024-07-01起施行"),
     ]
+
+
+def test_a_law_named_inside_the_name_in_angle_brackets(opened):
+    # Official texts write the law inside a title's 《》 in 〈〉; the title holds it in 《》.
+    text = "依照《广东省实施〈中华人民共和国消防法〉办法》第五条"
+    report = check_text(opened, text, day="2026-12-01")
+    assert [(c.text, c.status, _shown(c)) for c in report.citations] == [
+        ("《广东省实施〈中华人民共和国消防法〉办法》第五条", "ok", "2022-03-29 第五条")
+    ]
+    for q in ("广东省实施〈消防法〉办法第5条", "《广东省实施《消防法》办法》第五条"):
+        answer = run_search(opened, params_from({"q": q})).answer
+        assert (answer.title, answer.article) == ("广东省实施《中华人民共和国消防法》办法", "第五条")

@@ -49,6 +49,14 @@ SPELLINGS = {
     "民法典 婚姻家庭编 第1062条": [("民法典婚姻家庭编", ((1062, 0, None, None),), None)],
     "《民法典》婚姻家庭编第1062条": [("民法典婚姻家庭编", ((1062, 0, None, None),), None)],
     "民法典 继承编 1123": [("民法典继承编", ((1123, 0, None, None),), None)],
+    # A law named inside a name, in 〈〉 as official texts write it or in 《》 again: one name, with 《》 inside.
+    "《广东省实施〈消防法〉办法》第5条": [("广东省实施《消防法》办法", ((5, 0, None, None),), None)],
+    "《广东省实施《消防法》办法》第5条": [("广东省实施《消防法》办法", ((5, 0, None, None),), None)],
+    "广东省实施〈消防法〉办法第五条": [("广东省实施《消防法》办法", ((5, 0, None, None),), None)],
+    "广东省实施《消防法》办法 5": [("广东省实施《消防法》办法", ((5, 0, None, None),), None)],
+    "《最高人民法院关于适用〈人民陪审员法〉若干问题的解释》第8条": [
+        ("最高人民法院关于适用《人民陪审员法》若干问题的解释", ((8, 0, None, None),), None)
+    ],
 }
 # Not citations: 条 in a word, numbers that are no article.
 NOT_CITATIONS = (
