@@ -35,8 +35,8 @@ _BOOK_OF_CODE_RE = re.compile(rf"^([{_CJK}]{{2,}}?典)[{_CJK}]{{2,6}}编$")
 _BOOK_NAME_RE = re.compile(rf"^[{_CJK}]{{2,6}}编$")
 _JOINED_BOOK_RE = re.compile(rf"^《?([{_CJK}]{{2,}}典)》([{_CJK}]{{2,6}}编)$")
 _CODE_BEFORE_RE = re.compile(rf"《?([{_CJK}]{{2,}}典)》?\s*$")
-# A name in 《》, a law named inside it in 〈〉 or in 《》 again (《广东省实施〈消防法〉办法》).
-_BOOK_RE = re.compile(r"《((?:[^《》]|《[^《》]{1,60}》){1,60})》\s*$")
+# A name in 《》, a law named inside it in 〈〉 or in 《》 again (《广东省实施〈消防法〉办法》); as long as a title.
+_BOOK_RE = re.compile(r"《((?:[^《》]|《[^《》]{1,120}》){1,120})》\s*$")
 # The brackets of a law named inside a name, as titles write them (〈消防法〉 -> 《消防法》).
 _INNER_BOOK = str.maketrans("〈〉", "《》")
 # A name is at least this long (法 alone is no law); a bare article number needs 第 or 条 after a number.

@@ -58,6 +58,12 @@ SPELLINGS = {
         ("最高人民法院关于适用《人民陪审员法》若干问题的解释", ((8, 0, None, None),), None)
     ],
 }
+# A title of more than sixty characters, cited in 《》.
+LONG_TITLE = (
+    "最高人民法院、最高人民检察院关于办理利用互联网、移动通讯终端、声讯台制作、复制、出版、贩卖、传播淫秽电子信息刑事案件"
+    "具体应用法律若干问题的解释(二)"
+)
+SPELLINGS[f"《{LONG_TITLE}》第4条"] = [(LONG_TITLE, ((4, 0, None, None),), None)]
 # Not citations: 条 in a word, numbers that are no article.
 NOT_CITATIONS = (
     "劳动合同 条例",
