@@ -8,16 +8,25 @@ engine; docs/relevance.md says which of them ranking work has since looked at. `
 `concept` and `seed` kinds are: 2–3 statutory words naming a subject (kind `concept`), or the words of an
 initiative the seed reports give a paragraph (kind `seed`); `primary` holds the documents acceptable first.
 
-    python -m tools.heldout INDEX_ROOT [--misses]
+Citations are swept over the corpus too: for laws in force drawn at random (with a fixed seed) from
+`metadata.jsonl`, one article each, cited in four spellings (the full title and 第X条 as the file writes it;
+the title without 中华人民共和国 and an Arabic number; the same in 《》 with a law inside it in 〈〉; a space before
+第N条); a citation counts when the answer is that file and that article.
+
+    python -m tools.heldout INDEX_ROOT [--misses] [--corpus DIR] [--sweep N]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
+import re
+from collections import Counter
 from pathlib import Path
 
 from search import analysis
+from search.citation import cn_int
 from search.engine import run_search
 from search.index import IndexHolder
 from search.params import params_from
@@ -28,6 +37,13 @@ KINDS = ("question", "colloquial")
 TOPIC_KINDS = ("concept", "seed")
 # Topics: the first primary document's rank counts up to this one (MRR@10).
 TOPIC_DEPTH = 10
+CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
+# The citation sweep: how many laws, drawn with this seed.
+SWEEP_LAWS = 200
+SWEEP_SEED = 7
+_ARTICLE_LINE_RE = re.compile(
+    r"^(?:#+\s*)?(第([一二三四五六七八九十百千零〇]+)条(?:之([一二三四五六七八九十]+))?)", re.MULTILINE
+)
 
 
 def set_paths() -> list[Path]:
@@ -78,10 +94,56 @@ def score_topics(index, path: Path, misses: bool) -> tuple[int, float, int]:
     return first, reciprocal, queries
 
 
+def _title_key(title: str) -> str:
+    """A title without spaces and 、 (two copies of one interpretation differ only there)."""
+    return re.sub(r"[\s、]", "", title)
+
+
+def sweep_citations(index, corpus: Path, laws: int, misses: bool) -> tuple[int, int]:
+    """(citations answered with their file and article, citations) over `laws` laws in force of `corpus`/laws,
+    one title each (a title two files in force share, spaces and 、 aside, is left out, as are cases and the
+    民法典's books), one article each, in four spellings."""
+    root = corpus / "laws"
+    rows = [json.loads(line) for line in (root / "metadata.jsonl").read_text("utf-8").splitlines() if line.strip()]
+    current = [r for r in rows if not r.get("expired") and not r.get("duplicate_of")]
+    titles = Counter(_title_key(r["title"]) for r in current)
+    pool = [
+        r for r in current if titles[_title_key(r["title"])] == 1 and not r["path"].startswith(("案例/", "民法典/"))
+    ]
+    rng = random.Random(SWEEP_SEED)
+    rng.shuffle(pool)
+    answered = asked = 0
+    for row in pool[:laws]:
+        articles = list(_ARTICLE_LINE_RE.finditer((root / row["path"]).read_text("utf-8", "replace")))
+        if not articles:
+            continue
+        m = rng.choice(articles)
+        heading, number, sub = m.group(1), cn_int(m.group(2)), f"之{m.group(3)}" if m.group(3) else ""
+        title = row["title"]
+        short = title.removeprefix("中华人民共和国")
+        inner = short.replace("《", "〈").replace("》", "〉")
+        for q in (
+            f"{title}{heading}",
+            f"{short}{number}条{sub}",
+            f"《{inner}》第{number}条{sub}",
+            f"{short} 第{number}条{sub}",
+        ):
+            answer = run_search(index, params_from({"q": q})).answer
+            got = (answer.source, answer.article) if answer else None
+            ok = got == ("laws/" + row["path"], heading)
+            answered += ok
+            asked += 1
+            if misses and not ok:
+                print(f"  miss citation {q} -> {got}")
+    return answered, asked
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("index", type=Path, help="index root (var/eval-index: seeds and ../shared/corpus/laws)")
     ap.add_argument("--misses", action="store_true", help="list the queries not answered (top 3; topics: first)")
+    ap.add_argument("--corpus", type=Path, default=CORPUS, help="the shared corpus, for the citation sweep")
+    ap.add_argument("--sweep", type=int, default=SWEEP_LAWS, help="laws the citation sweep draws (0: none)")
     args = ap.parse_args(argv)
     analysis.preload()
     index = IndexHolder(args.index).get()
@@ -95,6 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     for path in topic_paths():
         first, reciprocal, queries = score_topics(index, path, args.misses)
         print(f"  {path.stem}: {first}/{queries} = {first / queries:.3f}, MRR {reciprocal / queries:.3f}")
+    if args.sweep and (args.corpus / "laws" / "metadata.jsonl").is_file():
+        answered, asked = sweep_citations(index, args.corpus, args.sweep, args.misses)
+        print(
+            f"citation sweep ({args.sweep} laws in force, four spellings): {answered}/{asked} = {answered / asked:.3f}"
+        )
     index.close()
     return 0
 
