@@ -57,6 +57,9 @@ QUESTION_WORDS = (
     "合法吗",
 )
 _QUESTION_END_RE = re.compile(r"[吗呢么嘛吧?？]\s*$")
+# A principle in the form 谁X谁Y (谁执法谁普法, 谁主管谁负责, 谁污染谁治理): two verbs of two characters, no particle;
+# its 谁 does not ask. 谁扔的谁来赔 and 谁来治理谁来赔 ask.
+_PRINCIPLE_RE = re.compile(r"谁(?:[^谁来的由是给去要该让找]{2})谁(?:[^谁来的由是给去要该让找]{2})")
 # Words that carry no meaning a provision could match: question words, particles, pronouns, modal verbs.
 STOP_WORDS = frozenset(
     (
@@ -246,7 +249,7 @@ Frequency = Callable[[str], int]
 
 def is_question(text: str) -> bool:
     """Does the query ask (怎么办, 多久, …吗) rather than name words to find?"""
-    norm = analysis.normalize(text)
+    norm = _PRINCIPLE_RE.sub(" ", analysis.normalize(text))
     return bool(_QUESTION_END_RE.search(norm)) or any(w in norm for w in QUESTION_WORDS)
 
 

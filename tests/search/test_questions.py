@@ -28,6 +28,13 @@ def _groups(q: str) -> list[list[tuple[str, str | None]]]:
         ("食品安全法", False),
         ("放管服 法治政府", False),
         ("刑法第264条", False),
+        # A principle 谁X谁Y does not ask; 谁 with a particle, or a question word beside the principle, does.
+        ("谁执法谁普法 履职评议", False),
+        ("谁主管谁负责", False),
+        ("谁污染谁治理吗", True),
+        ("找不到是谁扔的谁来赔", True),
+        ("稻子镉超标谁来治理谁来赔", True),
+        ("外国法律由谁来查由谁提供", True),
     ],
 )
 def test_questions_are_recognised(q, asks):
