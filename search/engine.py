@@ -34,7 +34,7 @@ from search.fields import BY_NAME, HIT
 from search.index import OpenIndex
 from search.inforce import period_table
 from search.params import SearchParams
-from search.plan import QueryPlan, TermPlan, plan_query
+from search.plan import QueryPlan, TermPlan, heading_query, plan_query
 from search.query import ParsedQuery, QueryError, Term, parse_query
 from search.repeals import REPEALED
 from search.results import (
@@ -138,6 +138,9 @@ TITLE_TOPIC_WEIGHT = 1.0
 TITLE_TOPIC_GROUPS = 2
 TITLE_TOPIC_MIN_CHARS = 2
 TITLE_TOPIC_LEVELS = frozenset(("法律", "行政法规", "部门规章", "司法解释"))
+# A topic of several words: a document is multiplied by up to 1 + HEADING_TOPIC_WEIGHT, by the share of the
+# words' rarity that its title or a heading of its chapters and sections names (`_add_heading_topic`).
+HEADING_TOPIC_WEIGHT = 0.5
 FACET_LIMIT = 30
 SEARCHED_FIELDS = ("title", "heading", "body", "docno", "issuer")
 _NONE = np.zeros(0, dtype=np.int32)
@@ -949,6 +952,34 @@ def _add_title_topic(index: OpenIndex, doc_scores: np.ndarray, groups: list[tupl
     return factor
 
 
+def _add_heading_topic(index: OpenIndex, doc_scores: np.ndarray, groups: list[tuple[TermPlan, ...]]) -> None:
+    """Topics of several words: raise the documents that give the topic a chapter or a section, not only
+    articles that name it. A group is named by a document when its title or the heading path of one of its
+    sections holds the typed word; a document is multiplied by 1 + HEADING_TOPIC_WEIGHT × the share of the
+    groups' rarity it names. 票据 追索权: 票据法 (its 第六节 追索权) before the provisions on 票据 disputes, which
+    name 追索权 in articles; 失业保险 待遇: 失业保险条例 (第三章 失业保险待遇) before 社会保险法 (第五章 失业保险)."""
+    n_docs = len(index.table.ids)
+    named = np.zeros(n_docs)
+    total = 0.0
+    for group in groups:
+        typed = analysis.normalize(group[0].term.text)
+        has = index.memo(("named-in-headings", typed), lambda typed=typed: _named_in_headings(index, typed))
+        weight = math.log(1 + n_docs / (1 + np.count_nonzero(has)))
+        total += weight
+        named[has] += weight
+    if total:
+        doc_scores *= 1 + HEADING_TOPIC_WEIGHT * named / total
+
+
+def _named_in_headings(index: OpenIndex, text: str) -> np.ndarray:
+    """Per document (a boolean array over ordinals): does its title, or a heading path of one of its sections,
+    hold the words of `text`?"""
+    query = heading_query(text)
+    has = index.table.docs_of(index.sections_for(query)) if query is not None else np.zeros(len(index.table.ids), bool)
+    has[_titles_containing(index, text)] = True
+    return has
+
+
 def _add_title_bonus(index: OpenIndex, doc_scores: np.ndarray, docs: np.ndarray, parsed: ParsedQuery) -> None:
     """Known items: raise the scored documents whose title is, or contains, a title the query names. A matched
     document whose title is the query scores as the best one before its bonus even where none of its sections
@@ -1015,6 +1046,8 @@ def _rank(
         subject = [i for i in topical if not questions.is_party(tuple(p.term for p in plan.groups[i]))] or topical
         breadth, coverage = _add_breadth(index, doc_scores, docs, [matches[i] for i in subject])
         title_topic = _add_title_topic(index, doc_scores, [plan.groups[i] for i in topical])
+        if prior.topic:
+            _add_heading_topic(index, doc_scores, [plan.groups[i] for i in topical])
         evidence = rerank.Evidence(breadth, title_topic, coverage)
     _add_title_bonus(index, doc_scores, docs, typed)
     if prior is not None and prior.copies is not None:

@@ -48,6 +48,15 @@ def _boost(q: wq.Term | wq.Or, fieldname: str) -> wq.Query:
     return wq.Or(q.subqueries, boost=boost)
 
 
+def heading_query(text: str) -> wq.Query | None:
+    """The sections whose heading path (their chapter's, their section's and their own heading) holds every word
+    of `text` (第三章 失业保险待遇 for 失业保险 and for 待遇); None for a text without words."""
+    words = analysis.words(analysis.normalize(text))
+    if not words:
+        return None
+    return wq.And([wq.Term("heading", w) for w in words]) if len(words) > 1 else wq.Term("heading", words[0])
+
+
 def docno_index_keys(docno: str) -> list[str]:
     """The `docno` field values a typed number can match: an order number is indexed as written on the document,
     often with 中华人民共和国 in front (中华人民共和国国务院令第721号), and typed without it."""
