@@ -52,5 +52,5 @@ def test_every_judged_topic_document_exists_and_the_primary_ones_are_judged_rele
                 bad.append((path.name, n))
             missing += [(path.name, n, s) for s in case["relevant"] if not exists(s)]
     assert (bad, missing) == ([], [])
-    assert [p.stem for p in topic_paths()] == [f"topics{n}" for n in range(1, 11)]
-    assert kinds == {"concept": 280, "seed": 90}
+    assert [p.stem for p in topic_paths()] == [f"topics{n}" for n in range(1, 13)]
+    assert kinds == {"concept": 360, "seed": 90}
