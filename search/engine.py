@@ -921,10 +921,8 @@ def _add_title_topic(index: OpenIndex, doc_scores: np.ndarray, groups: list[tupl
     so 残疾人 (in few titles) weighs more than 公司 (in many). Returns the factor each document was multiplied by."""
     if len(groups) < TITLE_TOPIC_GROUPS:
         return np.ones(len(index.table.ids))
-    table = index.table
-    n_docs = len(table.ids)
-    named = np.zeros(n_docs)
-    total = 0.0
+    n_docs = len(index.table.ids)
+    named = []
     for group in groups:
         # The typed word's own words (身份证 of 办身份证), and each statutory alternative with all of its words.
         typed = analysis.normalize(group[0].term.text)
@@ -940,16 +938,25 @@ def _add_title_topic(index: OpenIndex, doc_scores: np.ndarray, groups: list[tupl
                 one[index.memo(("title-contains", w), lambda w=w: _titles_containing(index, w))] = True
                 has_all &= one
             has |= has_all
-        weight = math.log(1 + n_docs / (1 + np.count_nonzero(has)))
-        total += weight
-        named[has] += weight
+        named.append(has)
     eligible = index.memo(
         "title-topic-levels",
         lambda: np.asarray([level in TITLE_TOPIC_LEVELS for level in index.levels()]),
     )
-    factor = 1 + TITLE_TOPIC_WEIGHT * eligible * named / total
+    factor = 1 + TITLE_TOPIC_WEIGHT * eligible * _named_share(named, n_docs)
     doc_scores *= factor
     return factor
+
+
+def _named_share(named: list[np.ndarray], n_docs: int) -> np.ndarray:
+    """Per document, the share of the groups' rarity that it names (`named`: per group, a boolean array over
+    ordinals of the documents naming it); a group's rarity is log(1 + documents / (1 + those naming it))."""
+    weights = [math.log(1 + n_docs / (1 + np.count_nonzero(has))) for has in named]
+    share = np.zeros(n_docs)
+    for has, weight in zip(named, weights, strict=True):
+        share[has] += weight
+    total = sum(weights)
+    return share / total if total else share
 
 
 def _add_heading_topic(index: OpenIndex, doc_scores: np.ndarray, groups: list[tuple[TermPlan, ...]]) -> None:
@@ -958,17 +965,11 @@ def _add_heading_topic(index: OpenIndex, doc_scores: np.ndarray, groups: list[tu
     sections holds the typed word; a document is multiplied by 1 + HEADING_TOPIC_WEIGHT × the share of the
     groups' rarity it names. 票据 追索权: 票据法 (its 第六节 追索权) before the provisions on 票据 disputes, which
     name 追索权 in articles; 失业保险 待遇: 失业保险条例 (第三章 失业保险待遇) before 社会保险法 (第五章 失业保险)."""
-    n_docs = len(index.table.ids)
-    named = np.zeros(n_docs)
-    total = 0.0
+    named = []
     for group in groups:
         typed = analysis.normalize(group[0].term.text)
-        has = index.memo(("named-in-headings", typed), lambda typed=typed: _named_in_headings(index, typed))
-        weight = math.log(1 + n_docs / (1 + np.count_nonzero(has)))
-        total += weight
-        named[has] += weight
-    if total:
-        doc_scores *= 1 + HEADING_TOPIC_WEIGHT * named / total
+        named.append(index.memo(("named-in-headings", typed), lambda typed=typed: _named_in_headings(index, typed)))
+    doc_scores *= 1 + HEADING_TOPIC_WEIGHT * _named_share(named, len(index.table.ids))
 
 
 def _named_in_headings(index: OpenIndex, text: str) -> np.ndarray:
