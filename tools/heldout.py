@@ -9,7 +9,7 @@ engine; docs/relevance.md says which of them ranking work has since looked at. `
 initiative the seed reports give a paragraph (kind `seed`); `primary` holds the documents acceptable first.
 
 Citations are swept over the corpus too: for laws in force drawn at random (with a fixed seed) from
-`metadata.jsonl`, one article each, cited in four spellings (the full title and 第X条 as the file writes it;
+`metadata.jsonl`, one article each, cited in four spellings (the full title and 第X条 as the build heads it;
 the title without 中华人民共和国 and an Arabic number; the same in 《》 with a law inside it in 〈〉; a space before
 第N条); a citation counts when the answer is that file and that article.
 
@@ -26,7 +26,7 @@ from collections import Counter
 from pathlib import Path
 
 from search import analysis
-from search.citation import cn_int
+from search.citation import article_key, cn_numeral
 from search.engine import run_search
 from search.index import IndexHolder
 from search.params import params_from
@@ -41,9 +41,6 @@ CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 # The citation sweep: how many laws, drawn with this seed.
 SWEEP_LAWS = 200
 SWEEP_SEED = 7
-_ARTICLE_LINE_RE = re.compile(
-    r"^(?:#+\s*)?(第([一二三四五六七八九十百千零〇]+)条(?:之([一二三四五六七八九十]+))?)", re.MULTILINE
-)
 
 
 def set_paths() -> list[Path]:
@@ -102,35 +99,37 @@ def _title_key(title: str) -> str:
 def sweep_citations(index, corpus: Path, laws: int, misses: bool) -> tuple[int, int]:
     """(citations answered with their file and article, citations) over `laws` laws in force of `corpus`/laws,
     one title each (a title two files in force share, spaces and 、 aside, is left out, as are cases and the
-    民法典's books), one article each, in four spellings."""
-    root = corpus / "laws"
-    rows = [json.loads(line) for line in (root / "metadata.jsonl").read_text("utf-8").splitlines() if line.strip()]
+    民法典's books), one of its articles (as the build holds its sections) each, in four spellings."""
+    lines = (corpus / "laws" / "metadata.jsonl").read_text("utf-8").splitlines()
+    rows = [json.loads(line) for line in lines if line.strip()]
     current = [r for r in rows if not r.get("expired") and not r.get("duplicate_of")]
     titles = Counter(_title_key(r["title"]) for r in current)
     pool = [
         r for r in current if titles[_title_key(r["title"])] == 1 and not r["path"].startswith(("案例/", "民法典/"))
     ]
+    by_source = {m.source: d for d, m in index.docs.items()}
     rng = random.Random(SWEEP_SEED)
     rng.shuffle(pool)
     answered = asked = 0
     for row in pool[:laws]:
-        articles = list(_ARTICLE_LINE_RE.finditer((root / row["path"]).read_text("utf-8", "replace")))
-        if not articles:
+        source = "laws/" + row["path"]
+        headings = [(h, key) for _, h in index.store.headings(by_source[source]) if (key := article_key(h))]
+        if not headings:
             continue
-        m = rng.choice(articles)
-        heading, number, sub = m.group(1), cn_int(m.group(2)), f"之{m.group(3)}" if m.group(3) else ""
+        heading, (number, sub) = rng.choice(headings)
+        part = f"之{cn_numeral(sub)}" if sub else ""
         title = row["title"]
         short = title.removeprefix("中华人民共和国")
         inner = short.replace("《", "〈").replace("》", "〉")
         for q in (
             f"{title}{heading}",
-            f"{short}{number}条{sub}",
-            f"《{inner}》第{number}条{sub}",
-            f"{short} 第{number}条{sub}",
+            f"{short}{number}条{part}",
+            f"《{inner}》第{number}条{part}",
+            f"{short} 第{number}条{part}",
         ):
             answer = run_search(index, params_from({"q": q})).answer
             got = (answer.source, answer.article) if answer else None
-            ok = got == ("laws/" + row["path"], heading)
+            ok = got == (source, heading)
             answered += ok
             asked += 1
             if misses and not ok:
